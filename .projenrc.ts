@@ -1,0 +1,73 @@
+import { cdk8s, javascript } from 'projen';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-mini-mirror',
+  description: 'Build, sign and serve an offline APT mirror for air-gapped Kubernetes clusters, as cdk8s constructs',
+  author: 'cdk8s-mini-mirror developers',
+  authorAddress: 'maintainers@mirror.example',
+  repositoryUrl: 'https://github.example/cdk8s-mini-mirror.git',
+  defaultReleaseBranch: 'main',
+  keywords: ['cdk8s', 'apt', 'aptly', 'debian', 'mirror', 'air-gapped', 'kubernetes'],
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+  jsiiVersion: '~6.0.0',
+
+  cdk8sVersion: '2.70.0',
+  constructsVersion: '10.3.0',
+  peerDeps: ['cdk8s-plus-27@^2.9.5'],
+  bundledDeps: ['openpgp@^6.1.0', 'yaml@^2.5.0'],
+  devDeps: ['cdk8s-cli@^2.200.0', 'kubernetes-models@^4.4.0', 'ts-node@^10.9.2', '@types/node@^20'],
+
+  // The repo is self-contained: no GitHub workflows, no release automation.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  docgen: true,
+  sampleCode: false,
+
+  jestOptions: {
+    // The test task must fail on snapshot drift; `npm run test:update` updates deliberately.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testTimeout: 300_000,
+      // End-to-end tests run real aptly/nginx processes; keep them from fighting over 2 cores.
+      maxWorkers: 2,
+    },
+  },
+});
+
+// Shell scripts and the nginx template are read at synth time from the installed package.
+project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/scripts/');
+project.npmignore?.include('/assets/');
+
+project.addTask('synth:example', {
+  description: 'Synthesize the example app in examples/ to examples/dist/*.k8s.yaml',
+  cwd: 'examples',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+  exec: 'cdk8s synth',
+});
+
+project.addTask('bench:build', {
+  description: 'Parallel vs sequential mirror build from a slow local upstream (prints figures)',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only bench/build.ts',
+});
+project.addTask('bench:serve', {
+  description: 'Synthesized nginx config vs the seed config under wrk (prints figures)',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only bench/serve.ts',
+});
+project.addTask('bench:synth', {
+  description: 'Synth time and memory at scale vs raw ApiObjects (prints figures)',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only bench/synth.ts',
+});
+
+project.addTask('shellcheck', {
+  description: 'Lint the shell scripts shipped in assets/',
+  exec: 'shellcheck -x assets/*.sh',
+});
+
+project.gitignore.exclude('/examples/dist/', '/examples/node_modules/', '/.bench/');
+
+project.synth();

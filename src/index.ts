@@ -1,1 +1,10 @@
-export {};
+export * from './mini-mirror';
+export * from './sources/mirror-source';
+export * from './sources/load-options';
+export * from './sources/package-query';
+export * from './sources/aptly-config';
+export * from './sources/source-config-maps';
+export * from './signing/release-signing';
+export * from './build/build-options';
+export * from './build/image-builder';
+export * from './build/build-job';

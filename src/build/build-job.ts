@@ -1,0 +1,239 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { buildJson } from './build-config';
+import { BuildOptions, MirrorImageOptions } from './build-options';
+import { ImageBuilder } from './image-builder';
+import { BUILD_PATHS, SERVING_ROOT } from './paths';
+import { ReleaseSigning } from '../signing/release-signing';
+import { AptlyConfig } from '../sources/aptly-config';
+import { MirrorSource } from '../sources/mirror-source';
+import { SourceConfigMaps } from '../sources/source-config-maps';
+import { readAsset } from '../util/assets';
+import { contentHash } from '../util/hash';
+import { INSECURE_ANNOTATION, INSECURE_WARNING } from '../util/names';
+
+/**
+ * Props for `BuildJob`.
+ */
+export interface BuildJobProps extends BuildOptions {
+  /** Base name of the objects. */
+  readonly name: string;
+  /** The sources. */
+  readonly sources: MirrorSource[];
+  /** Their ConfigMaps. */
+  readonly sourceConfigMaps: SourceConfigMaps;
+  /** Release signing. */
+  readonly signing: ReleaseSigning;
+  /** The serving image to push. */
+  readonly image: MirrorImageOptions;
+  /**
+   * The default aptly config (sources without their own use it).
+   * @default AptlyConfig.fromProps()
+   */
+  readonly defaultAptlyConfig?: AptlyConfig;
+  /**
+   * Labels for every object.
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+}
+
+/**
+ * The Job that mirrors, verifies, signs and publishes every source, then bakes the tree into
+ * the serving image. Its name carries the content hash of everything it builds from, because
+ * Jobs are immutable: any change yields a new Job (and a new image tag).
+ *
+ * @example
+ * new BuildJob(chart, 'build', { name: 'mirror', sources, sourceConfigMaps, signing, image: { repository: 'registry.example.com/mini-mirror' } });
+ */
+export class BuildJob extends Construct {
+  /** SHA-256 (hex) of every build input: sources, configs, scripts, public key, images, options. */
+  public readonly contentHash: string;
+  /** `metadata.name` of the Job. */
+  public readonly jobName: string;
+  /** Name of the ConfigMap with the script, build.json and the default aptly config. */
+  public readonly configMapName: string;
+  /** The serving image reference (`repository:tag`). */
+  public readonly imageRef: string;
+
+  public constructor(scope: Construct, id: string, props: BuildJobProps) {
+    super(scope, id);
+    const builder = props.imageBuilder ?? ImageBuilder.crane();
+    const mirrorImage = props.mirrorImage ?? 'docker.io/library/debian:bookworm-slim';
+    const concurrency = checkWhole('concurrency', props.concurrency ?? 4, 1, 64);
+    const retries = checkWhole('retries', props.retries ?? 3, 1, 20);
+    const backoffLimit = checkWhole('backoffLimit', props.backoffLimit ?? 1, 0, 10);
+    const activeDeadline = props.activeDeadline ?? Duration.hours(6);
+    const ttl = props.ttlAfterFinished ?? Duration.days(7);
+    checkRepository(props.image.repository);
+    const defaultConfig = props.defaultAptlyConfig ?? AptlyConfig.fromProps();
+    for (const source of props.sources) {
+      if (!source.aptlyConfig && defaultConfig.disablesVerification && !source.insecureSkipUpstreamVerification) {
+        throw new Error(`the default aptly config (${defaultConfig.origin}) sets "gpgDisableVerify": true, which source ${source.id} would use: remove it, or set insecureSkipUpstreamVerification on that source`);
+      }
+    }
+
+    const script = readAsset('build-mirror.sh');
+    const bakeScript = readAsset('bake-image.sh');
+    const dockerfile = `FROM ${builder.baseImage}\nCOPY public/ ${SERVING_ROOT}/\n`;
+    const jsonFor = (hash: string) => buildJson({ sources: props.sources, signing: props.signing, concurrency, retries, contentHash: hash });
+    this.contentHash = contentHash({
+      sources: props.sourceConfigMaps.contentHash,
+      defaultConfig: defaultConfig.toJsonString(),
+      buildJson: jsonFor(''),
+      script,
+      bake: builder.kind === 'crane' ? bakeScript : dockerfile,
+      publicKey: props.signing.publicKey ?? 'unsigned',
+      images: [mirrorImage, builder.kind, builder.image, builder.baseImage, props.image.repository],
+    });
+    const short = this.contentHash.slice(0, 12);
+    const tag = props.image.tag ?? this.contentHash.slice(0, 20);
+    this.imageRef = `${props.image.repository}:${tag}`;
+    this.jobName = `${props.name}-build-${short}`;
+    this.configMapName = `${props.name}-build-${short}`;
+    const annotations = props.signing.signed ? undefined : { [INSECURE_ANNOTATION]: INSECURE_WARNING };
+    const metadata = (name: string) => ({ name, labels: props.labels, annotations });
+
+    new k8s.KubeConfigMap(this, 'config', {
+      metadata: metadata(this.configMapName),
+      immutable: true,
+      data: {
+        'build.json': jsonFor(this.contentHash),
+        'aptly.conf': defaultConfig.toJsonString(),
+        'build-mirror.sh': script,
+        ...(builder.kind === 'crane' ? { 'bake-image.sh': bakeScript } : { Dockerfile: dockerfile }),
+      },
+    });
+
+    const proxyEnv: k8s.EnvVar[] = [];
+    for (const [name, value] of [['HTTP_PROXY', props.proxy?.httpProxy], ['HTTPS_PROXY', props.proxy?.httpsProxy], ['NO_PROXY', props.proxy?.noProxy]]) {
+      if (value === undefined) continue;
+      if (/[\s"'`\\]/.test(value)) throw new Error(`proxy value for ${name} "${value}" contains whitespace or quotes`);
+      proxyEnv.push({ name: name!, value }, { name: name!.toLowerCase(), value });
+    }
+
+    const volumes: k8s.Volume[] = [
+      { name: 'sources', projected: { sources: props.sourceConfigMaps.volumeProjections(), defaultMode: 0o444 } },
+      { name: 'build', configMap: { name: this.configMapName, defaultMode: 0o444 } },
+      { name: 'workspace', emptyDir: {} },
+      { name: 'tmp', emptyDir: {} },
+    ];
+    const mirrorMounts: k8s.VolumeMount[] = [
+      { name: 'sources', mountPath: BUILD_PATHS.sources, readOnly: true },
+      { name: 'build', mountPath: BUILD_PATHS.build, readOnly: true },
+      { name: 'workspace', mountPath: BUILD_PATHS.workspace },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    if (props.signing.signed) {
+      const items = [{ key: props.signing.privateKeyKey!, path: props.signing.privateKeyKey! }];
+      if (props.signing.passphraseKey) items.push({ key: props.signing.passphraseKey, path: props.signing.passphraseKey });
+      // Only the mirror step mounts the signing Secret; 0400 for the user it runs as.
+      volumes.push({ name: 'signing', secret: { secretName: props.signing.secretName, items, defaultMode: 0o400 } });
+      mirrorMounts.push({ name: 'signing', mountPath: BUILD_PATHS.signing, readOnly: true });
+    }
+    if (props.image.pushSecretName) {
+      volumes.push({
+        name: 'push',
+        // fsGroup makes the file group-readable by the non-root image step.
+        secret: { secretName: props.image.pushSecretName, items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o440 },
+      });
+    }
+
+    const dropAll = { drop: ['ALL'] };
+    const mirrorStep: k8s.Container = {
+      name: 'mirror',
+      image: mirrorImage,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['bash', `${BUILD_PATHS.build}/build-mirror.sh`],
+      env: [...proxyEnv, { name: 'HOME', value: `${BUILD_PATHS.workspace}/home` }],
+      volumeMounts: mirrorMounts,
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString(props.cpu ?? '500m'), memory: k8s.Quantity.fromString(props.memory ?? '1Gi') },
+        limits: { memory: k8s.Quantity.fromString(props.memory ?? '1Gi') },
+      },
+      securityContext: props.mirrorImageHasTools
+        ? { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: dropAll }
+        : {
+          // Root only to apt-get install aptly/gnupg/curl/jq into the stock image; apt drops to
+          // _apt for downloads (SETUID/SETGID) and writes root-owned files (CHOWN/FOWNER/DAC_OVERRIDE).
+          // Set mirrorImageHasTools with a prepared image to run this step as non-root.
+          runAsUser: 0,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: false,
+          capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] },
+        },
+    };
+
+    const imageStep: k8s.Container = builder.kind === 'crane'
+      ? {
+        name: 'image',
+        image: builder.image,
+        imagePullPolicy: 'IfNotPresent',
+        command: ['sh', `${BUILD_PATHS.build}/bake-image.sh`],
+        env: [
+          ...proxyEnv,
+          { name: 'MINI_MIRROR_IMAGE', value: this.imageRef },
+          { name: 'MINI_MIRROR_BASE_IMAGE', value: builder.baseImage },
+          { name: 'HOME', value: `${BUILD_PATHS.workspace}/home` },
+          ...(props.image.pushSecretName ? [{ name: 'DOCKER_CONFIG', value: BUILD_PATHS.push }] : []),
+        ],
+        volumeMounts: [
+          { name: 'build', mountPath: BUILD_PATHS.build, readOnly: true },
+          { name: 'workspace', mountPath: BUILD_PATHS.workspace },
+          ...(props.image.pushSecretName ? [{ name: 'push', mountPath: BUILD_PATHS.push, readOnly: true }] : []),
+        ],
+        resources: { requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') }, limits: { memory: k8s.Quantity.fromString('1Gi') } },
+        securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: dropAll },
+      }
+      : {
+        name: 'image',
+        image: builder.image,
+        imagePullPolicy: 'IfNotPresent',
+        args: [`--context=dir://${BUILD_PATHS.workspace}`, `--dockerfile=${BUILD_PATHS.build}/Dockerfile`, `--destination=${this.imageRef}`, '--reproducible'],
+        env: proxyEnv,
+        volumeMounts: [
+          { name: 'build', mountPath: BUILD_PATHS.build, readOnly: true },
+          { name: 'workspace', mountPath: BUILD_PATHS.workspace },
+          ...(props.image.pushSecretName ? [{ name: 'push', mountPath: '/kaniko/.docker', readOnly: true }] : []),
+        ],
+        resources: { requests: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('512Mi') }, limits: { memory: k8s.Quantity.fromString('2Gi') } },
+        // Kaniko unpacks the base image over its own root filesystem: it must run as root.
+        securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] } },
+      };
+
+    new k8s.KubeJob(this, 'job', {
+      metadata: metadata(this.jobName),
+      spec: {
+        backoffLimit,
+        activeDeadlineSeconds: activeDeadline.toSeconds(),
+        ttlSecondsAfterFinished: ttl.toSeconds(),
+        template: {
+          metadata: { labels: props.labels, annotations },
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            nodeSelector: props.nodeSelector,
+            securityContext: { fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+            // The mirror step must finish before the image step starts: an init container.
+            initContainers: [mirrorStep],
+            containers: [imageStep],
+            volumes,
+          },
+        },
+      },
+    });
+  }
+}
+
+function checkWhole(what: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${what} must be a whole number from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+function checkRepository(repository: string) {
+  if (!/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)+$/.test(repository ?? '')) {
+    throw new Error(`image repository "${repository}" is not a valid repository (e.g. registry.example.com/mini-mirror, no tag)`);
+  }
+}

@@ -1,0 +1,117 @@
+import { Duration } from 'cdk8s';
+import { ImageBuilder } from './image-builder';
+
+/**
+ * The serving image the build Job pushes and the Deployment runs.
+ */
+export interface MirrorImageOptions {
+  /**
+   * Repository to push to and pull from.
+   * @example 'registry.example.com/mini-mirror'
+   */
+  readonly repository: string;
+  /**
+   * Tag.
+   * @default - the content hash of everything the build uses, so a change builds a new image
+   */
+  readonly tag?: string;
+  /**
+   * Secret of type `kubernetes.io/dockerconfigjson` with push credentials for the image step.
+   * @default - push without credentials
+   */
+  readonly pushSecretName?: string;
+  /**
+   * Secret with pull credentials for the serving pods (`imagePullSecrets`).
+   * @default - none
+   */
+  readonly pullSecretName?: string;
+}
+
+/**
+ * HTTP proxy settings for the build (the seed's `HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`).
+ */
+export interface ProxyOptions {
+  /**
+   * Proxy for http:// upstreams.
+   * @default - none
+   */
+  readonly httpProxy?: string;
+  /**
+   * Proxy for https:// upstreams.
+   * @default - none
+   */
+  readonly httpsProxy?: string;
+  /**
+   * Hosts that bypass the proxy (comma-separated), e.g. the registry.
+   * @default - none
+   */
+  readonly noProxy?: string;
+}
+
+/**
+ * How the build Job runs.
+ */
+export interface BuildOptions {
+  /**
+   * Image of the mirror step. Without aptly, gnupg, curl and jq it installs them with apt-get
+   * at start (which needs root and a Debian package source).
+   * @default 'docker.io/library/debian:bookworm-slim'
+   */
+  readonly mirrorImage?: string;
+  /**
+   * The mirror image already has aptly, gnupg, curl and jq: run the mirror step as a non-root
+   * user with a read-only root filesystem instead of installing them as root.
+   * @default false
+   */
+  readonly mirrorImageHasTools?: boolean;
+  /**
+   * How the serving image is built and pushed.
+   * @default ImageBuilder.crane()
+   */
+  readonly imageBuilder?: ImageBuilder;
+  /**
+   * Sources built in parallel (each has its own aptly rootDir).
+   * @default 4
+   */
+  readonly concurrency?: number;
+  /**
+   * Download attempts per file and `mirror update` attempts per component.
+   * @default 3
+   */
+  readonly retries?: number;
+  /**
+   * Pod retries of the Job (`backoffLimit`).
+   * @default 1
+   */
+  readonly backoffLimit?: number;
+  /**
+   * The Job is stopped after this long (`activeDeadlineSeconds`).
+   * @default Duration.hours(6)
+   */
+  readonly activeDeadline?: Duration;
+  /**
+   * A finished Job is deleted after this long (`ttlSecondsAfterFinished`).
+   * @default Duration.days(7)
+   */
+  readonly ttlAfterFinished?: Duration;
+  /**
+   * Proxy for reaching upstreams (and the registry).
+   * @default - no proxy
+   */
+  readonly proxy?: ProxyOptions;
+  /**
+   * Memory request of the mirror step (aptly holds package indices in memory).
+   * @default '1Gi'
+   */
+  readonly memory?: string;
+  /**
+   * CPU request of the mirror step.
+   * @default '500m'
+   */
+  readonly cpu?: string;
+  /**
+   * Node selector for the build pod.
+   * @default - none
+   */
+  readonly nodeSelector?: { [key: string]: string };
+}

@@ -1,0 +1,11 @@
+/** Mount paths inside the build pod (docs/build-contract.md). */
+export const BUILD_PATHS = {
+  sources: '/etc/mini-mirror/sources',
+  build: '/etc/mini-mirror/build',
+  signing: '/etc/mini-mirror/signing',
+  push: '/etc/mini-mirror/push',
+  workspace: '/workspace',
+};
+
+/** Where the tree lands in the serving image. */
+export const SERVING_ROOT = '/srv/mirror';

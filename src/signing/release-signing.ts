@@ -1,0 +1,127 @@
+import type * as pgp from 'openpgp' with { 'resolution-mode': 'import' };
+import { inspectPublicKey } from './public-key';
+// openpgp 6 is ESM with a CommonJS export; this form compiles under jsii's module node16.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const openpgp: typeof pgp = require('openpgp');
+
+/**
+ * Where the mirror's release signing key lives.
+ */
+export interface ReleaseSigningSecretOptions {
+  /**
+   * Name of the Kubernetes Secret holding the armored private key (and its passphrase).
+   * Create it out of band; it is mounted read-only into the build step only.
+   */
+  readonly secretName: string;
+  /**
+   * The armored public key matching the private key; validated at synth time and
+   * published to clients (it is not secret).
+   */
+  readonly publicKey: string;
+  /**
+   * Key in the Secret that holds the armored private key.
+   * @default 'signing-key.asc'
+   */
+  readonly privateKeyKey?: string;
+  /**
+   * Key in the Secret that holds the passphrase.
+   * @default - the private key has no passphrase
+   */
+  readonly passphraseKey?: string;
+}
+
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+
+/**
+ * How the mirror signs its Release files.
+ *
+ * @example
+ * ReleaseSigning.fromSecret({
+ *   secretName: 'mirror-signing',
+ *   publicKey: fs.readFileSync('mirror.pub.asc', 'utf8'),
+ *   passphraseKey: 'passphrase',
+ * });
+ */
+export class ReleaseSigning {
+  /**
+   * Sign with a key from a Kubernetes Secret. The public key is checked now (parses, can sign,
+   * not expired or revoked, RSA >= 3072 or Ed25519).
+   * @example ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: armoredPublicKey })
+   */
+  public static fromSecret(options: ReleaseSigningSecretOptions): ReleaseSigning {
+    const privateKeyKey = options.privateKeyKey ?? 'signing-key.asc';
+    if (!SECRET_NAME.test(options.secretName ?? '')) {
+      throw new Error(`signing secretName "${options.secretName}" is not a valid Kubernetes Secret name (lowercase letters, digits, '-' and '.')`);
+    }
+    for (const [what, key] of [['privateKeyKey', privateKeyKey], ['passphraseKey', options.passphraseKey]] as const) {
+      if (key !== undefined && !SECRET_KEY.test(key)) throw new Error(`signing ${what} "${key}" is not a valid Secret key (letters, digits, '-', '_' and '.')`);
+    }
+    if (options.passphraseKey === privateKeyKey) throw new Error('signing passphraseKey and privateKeyKey must differ');
+    const info = inspectPublicKey(options.publicKey);
+    return new ReleaseSigning(true, options.secretName, options.publicKey, info.fingerprint, privateKeyKey, options.passphraseKey);
+  }
+
+  /**
+   * Publish without signing. Clients must then trust the mirror blindly (`Trusted: yes`);
+   * never use this in production. Synthesized objects carry a warning annotation.
+   * @example ReleaseSigning.insecureUnsigned()
+   */
+  public static insecureUnsigned(): ReleaseSigning {
+    return new ReleaseSigning(false);
+  }
+
+  /**
+   * Check, in your own tests, that a private key (and passphrase) decrypts and matches the
+   * public key you pass to `fromSecret`, by signing and verifying a message. Nothing of it
+   * is ever written into synthesized output. Rejects with a message saying what is wrong.
+   * @example await ReleaseSigning.checkKeyPair(privateKeyArmored, 'passphrase', publicKeyArmored)
+   */
+  public static async checkKeyPair(privateKey: string, passphrase: string | undefined, publicKey: string): Promise<string> {
+    let priv: pgp.PrivateKey;
+    try {
+      priv = await openpgp.readPrivateKey({ armoredKey: privateKey });
+    } catch (e) {
+      throw new Error(`cannot parse the private key: ${(e as Error).message}`);
+    }
+    const pub = await openpgp.readKey({ armoredKey: publicKey });
+    if (priv.getFingerprint() !== pub.getFingerprint()) {
+      throw new Error(`private key ${priv.getFingerprint().toUpperCase()} does not match public key ${pub.getFingerprint().toUpperCase()}`);
+    }
+    if (!priv.isDecrypted()) {
+      if (passphrase === undefined) throw new Error('the private key is protected by a passphrase: pass it (and set passphraseKey)');
+      try {
+        priv = await openpgp.decryptKey({ privateKey: priv, passphrase });
+      } catch {
+        throw new Error('the passphrase does not decrypt the private key');
+      }
+    }
+    const message = await openpgp.createMessage({ text: 'cdk8s-mini-mirror key check' });
+    const signature = await openpgp.sign({ message, signingKeys: priv, detached: true });
+    const verified = await openpgp.verify({ message, signature: await openpgp.readSignature({ armoredSignature: signature as string }), verificationKeys: pub });
+    await verified.signatures[0].verified;
+    return pub.getFingerprint().toUpperCase();
+  }
+
+  /** Whether Release files are signed. */
+  public readonly signed: boolean;
+  /** The Secret holding the private key, when signed. */
+  public readonly secretName?: string;
+  /** The armored public key, when signed. */
+  public readonly publicKey?: string;
+  /** Primary key fingerprint (upper-case hex), when signed. */
+  public readonly fingerprint?: string;
+  /** Secret key of the armored private key, when signed. */
+  public readonly privateKeyKey?: string;
+  /** Secret key of the passphrase, when the key has one. */
+  public readonly passphraseKey?: string;
+
+  private constructor(signed: boolean, secretName?: string, publicKey?: string, fingerprint?: string, privateKeyKey?: string, passphraseKey?: string) {
+    this.signed = signed;
+    this.secretName = secretName;
+    this.publicKey = publicKey;
+    this.fingerprint = fingerprint;
+    this.privateKeyKey = privateKeyKey;
+    this.passphraseKey = passphraseKey;
+  }
+}

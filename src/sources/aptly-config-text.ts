@@ -1,0 +1,45 @@
+import { checkArchitecture } from './validation';
+
+export interface ParsedAptlyConfig {
+  readonly json?: { [key: string]: any };
+  readonly error?: { line: number; message: string };
+}
+
+/** Parses aptly config text without throwing, so loaders can report file:line for every problem. */
+export function parseAptlyConfigText(text: string): ParsedAptlyConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const message = (e as Error).message;
+    const pos = /position (\d+)/.exec(message);
+    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : 1;
+    return { error: { line, message: `aptly config is not valid JSON (${message}): fix the syntax` } };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { error: { line: 1, message: 'aptly config must be a JSON object' } };
+  }
+  const json = value as { [key: string]: any };
+  const archs = json.architectures;
+  if (archs !== undefined) {
+    const line = lineOf(text, '"architectures"');
+    if (!Array.isArray(archs) || archs.some(a => typeof a !== 'string')) {
+      return { error: { line, message: 'aptly config "architectures" must be a list of strings' } };
+    }
+    for (const arch of archs as string[]) {
+      const problem = checkArchitecture(arch);
+      if (problem) return { error: { line, message: problem } };
+    }
+  }
+  for (const key of ['gpgDisableVerify', 'gpgDisableSign', 'downloadSourcePackages', 'skipContentsPublishing', 'skipBz2Publishing']) {
+    if (json[key] !== undefined && typeof json[key] !== 'boolean') {
+      return { error: { line: lineOf(text, `"${key}"`), message: `aptly config "${key}" must be true or false` } };
+    }
+  }
+  return { json };
+}
+
+function lineOf(text: string, needle: string): number {
+  const i = text.indexOf(needle);
+  return i < 0 ? 1 : text.slice(0, i).split('\n').length;
+}

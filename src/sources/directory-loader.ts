@@ -1,0 +1,203 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { AptlyConfig } from './aptly-config';
+import { parseAptlyConfigText } from './aptly-config-text';
+import { SourceLoadOptions } from './load-options';
+import { MirrorSource } from './mirror-source';
+import { Problem, throwIfProblems } from './problems';
+import { checkSourceFields, FieldProblem, SourceFields } from './source-checks';
+import { applyOverrides, checkOverrideKeys } from './overrides';
+
+const SOURCE_FILES = new Set(['source.txt', 'packages.txt', 'aptly.conf']);
+
+/** A line of a seed text file, with comments and surrounding blanks removed. */
+interface Line { readonly text: string; readonly line: number; readonly column: number }
+
+/** Non-blank lines without `#` comments (a `#` at the start or after whitespace starts one). */
+export function meaningfulLines(text: string): Line[] {
+  const out: Line[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const withoutComment = raw.replace(/(^|\s)#.*$/, '$1');
+    const trimmed = withoutComment.trim();
+    if (trimmed) out.push({ text: trimmed, line: i + 1, column: withoutComment.indexOf(trimmed) + 1 });
+  });
+  return out;
+}
+
+/** Loads `<dir>/<prefix>/<name>/{source.txt,packages.txt[,aptly.conf]}`, reporting every problem. */
+export function loadSourceDirectory(dir: string, options: SourceLoadOptions = {}): MirrorSource[] {
+  const problems: Problem[] = [];
+  const sources: MirrorSource[] = [];
+  if (!isDir(dir)) {
+    throwIfProblems(`sources directory ${dir}`, [{ file: dir, message: 'not a directory: give the path of the seed sources directory (<dir>/<prefix>/<name>/source.txt)' }]);
+  }
+  const ids: string[] = [];
+  for (const prefix of visible(dir)) {
+    const prefixDir = path.join(dir, prefix);
+    if (!isDir(prefixDir)) {
+      problems.push({ file: prefixDir, message: 'stray file: the sources directory holds only <prefix>/<name>/ directories' });
+      continue;
+    }
+    const names = visible(prefixDir);
+    if (names.length === 0) problems.push({ file: prefixDir, message: 'empty prefix directory: add a <name>/ directory with source.txt and packages.txt, or remove it' });
+    for (const name of names) {
+      const sourceDir = path.join(prefixDir, name);
+      if (!isDir(sourceDir)) {
+        problems.push({ file: sourceDir, message: 'stray file: a prefix directory holds only <name>/ source directories' });
+        continue;
+      }
+      ids.push(`${prefix}/${name}`);
+      const source = loadOne(sourceDir, prefix, name, options, problems);
+      if (source) sources.push(source);
+    }
+  }
+  if (ids.length === 0 && problems.length === 0) {
+    problems.push({ file: dir, message: 'no sources found: expected <prefix>/<name>/source.txt and packages.txt below it' });
+  }
+  problems.push(...checkOverrideKeys(options, ids, dir));
+  throwIfProblems(`sources directory ${dir}`, problems);
+  return sources;
+}
+
+function loadOne(sourceDir: string, prefix: string, name: string, options: SourceLoadOptions, problems: Problem[]): MirrorSource | undefined {
+  const before = problems.length;
+  const sourceFile = path.join(sourceDir, 'source.txt');
+  const packagesFile = path.join(sourceDir, 'packages.txt');
+  const configFile = path.join(sourceDir, 'aptly.conf');
+
+  for (const entry of visible(sourceDir)) {
+    if (!SOURCE_FILES.has(entry)) {
+      problems.push({ file: path.join(sourceDir, entry), message: 'stray file: a source directory holds only source.txt, packages.txt and aptly.conf' });
+    }
+  }
+
+  // source.txt: exactly one line `url key_url dist component...`
+  let tokens: { text: string; column: number }[] = [];
+  let sourceLine = 1;
+  const sourceText = read(sourceFile, problems);
+  if (sourceText !== undefined) {
+    const lines = meaningfulLines(sourceText);
+    if (lines.length === 0) {
+      problems.push({ file: sourceFile, line: 1, message: 'empty source.txt: write one line "url key_url dist component [component...]"' });
+    } else {
+      sourceLine = lines[0].line;
+      for (const extra of lines.slice(1)) {
+        problems.push({ file: sourceFile, line: extra.line, message: 'second non-empty line: source.txt holds one line; put another distribution in its own <prefix>/<name>/ directory' });
+      }
+      tokens = splitTokens(lines[0]);
+      if (tokens.length < 4) {
+        const missing = ['url', 'key_url', 'dist', 'component'].slice(tokens.length).join(', ');
+        problems.push({ file: sourceFile, line: sourceLine, message: `missing ${missing}: expected "url key_url dist component [component...]"` });
+      }
+    }
+  }
+
+  // packages.txt: one query per line
+  const packageLines = (() => {
+    const text = read(packagesFile, problems);
+    if (text === undefined) return undefined;
+    const lines = meaningfulLines(text);
+    if (lines.length === 0) problems.push({ file: packagesFile, line: 1, message: 'no package queries: list one package query per line, e.g. "nginx" or "libc6 (>= 2.36)"' });
+    return lines;
+  })();
+
+  let aptlyConfig: AptlyConfig | undefined;
+  let configText: string | undefined;
+  if (fs.existsSync(configFile)) {
+    configText = read(configFile, problems);
+    if (configText !== undefined) {
+      const parsed = parseAptlyConfigText(configText);
+      if (parsed.error) problems.push({ file: configFile, line: parsed.error.line, message: parsed.error.message });
+      else aptlyConfig = AptlyConfig.fromJson(parsed.json!, configFile);
+    }
+  }
+
+  if (tokens.length < 4 || packageLines === undefined || packageLines.length === 0) {
+    // Still check what we have, so one run shows every problem.
+    packageLines?.forEach(l => checkQueryLine(l, packagesFile, problems));
+    return undefined;
+  }
+
+  const id = `${prefix}/${name}`;
+  const fields: SourceFields = applyOverrides({
+    prefix, name,
+    url: tokens[0].text,
+    keyUrl: tokens[1].text,
+    distribution: tokens[2].text,
+    components: tokens.slice(3).map(t => t.text),
+    packages: packageLines.map(l => l.text),
+    keyFingerprints: [],
+    architectures: [],
+    aptlyConfig,
+  }, options.overrides?.[id]);
+
+  const locate = (p: FieldProblem): Problem => {
+    switch (p.field) {
+      case 'prefix': return { file: path.dirname(sourceDir), message: p.message };
+      case 'name': return { file: sourceDir, message: p.message };
+      case 'url': return { file: sourceFile, line: sourceLine, column: tokens[0].column, message: p.message };
+      case 'keyUrl': return { file: sourceFile, line: sourceLine, column: tokens[1].column, message: p.message };
+      case 'distribution': return { file: sourceFile, line: sourceLine, column: tokens[2].column, message: p.message };
+      case 'components': {
+        const token = tokens[3 + (p.index ?? 0)];
+        return { file: sourceFile, line: sourceLine, column: token?.column, message: p.message };
+      }
+      case 'packages': {
+        const l = packageLines[p.index ?? 0];
+        return { file: packagesFile, line: l.line, column: l.column + (p.column ?? 1) - 1, message: p.message };
+      }
+      case 'aptlyConfig': return { file: configFile, line: configText ? lineOf(configText, '"gpgDisableVerify"') : 1, message: p.message };
+      default: return { file: sourceDir, message: `overrides["${id}"].${p.field}: ${p.message}` };
+    }
+  };
+  problems.push(...checkSourceFields(fields).map(locate));
+  if (problems.length > before) return undefined;
+  return new MirrorSource(fields, sourceDir);
+}
+
+function checkQueryLine(l: Line, file: string, problems: Problem[]) {
+  const fields = checkSourceFields({
+    prefix: 'x', name: 'x', url: 'http://x.example/', keyUrl: 'http://x.example/', distribution: 'x',
+    components: ['main'], packages: [l.text], keyFingerprints: [], architectures: [],
+  });
+  for (const p of fields) problems.push({ file, line: l.line, column: l.column + (p.column ?? 1) - 1, message: p.message });
+}
+
+function splitTokens(l: Line): { text: string; column: number }[] {
+  const out: { text: string; column: number }[] = [];
+  const re = /\S+/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(l.text))) out.push({ text: m[0], column: l.column + m.index });
+  return out;
+}
+
+function read(file: string, problems: Problem[]): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = path.basename(file);
+    problems.push({
+      file,
+      message: code === 'ENOENT' ? `missing ${what}: every source directory needs source.txt and packages.txt` : `cannot read ${what}: ${code ?? String(e)}`,
+    });
+    return undefined;
+  }
+}
+
+function visible(dir: string): string[] {
+  return fs.readdirSync(dir).filter(e => !e.startsWith('.')).sort();
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function lineOf(text: string, needle: string): number {
+  const i = text.indexOf(needle);
+  return i < 0 ? 1 : text.slice(0, i).split('\n').length;
+}

@@ -1,0 +1,57 @@
+/**
+ * Settings the seed formats cannot express, given per source when loading them.
+ */
+export interface SourceOverrides {
+  /**
+   * Pin upstream key fingerprints.
+   * @default - no pin
+   */
+  readonly keyFingerprints?: string[];
+  /**
+   * Architectures to mirror.
+   * @default - the aptly config's, else all of upstream's
+   */
+  readonly architectures?: string[];
+  /**
+   * Release `Origin` override.
+   * @default - upstream's Origin
+   */
+  readonly origin?: string;
+  /**
+   * Release `Label` override.
+   * @default - upstream's Label (or the YAML document's `label`)
+   */
+  readonly label?: string;
+  /**
+   * Release `Suite` override.
+   * @default - upstream's Suite
+   */
+  readonly suite?: string;
+  /**
+   * Mirror without checking upstream signatures (see `MirrorSourceProps`).
+   * @default false
+   */
+  readonly insecureSkipUpstreamVerification?: boolean;
+  /**
+   * Publish even when dependencies are missing (see `MirrorSourceProps`).
+   * @default false
+   */
+  readonly allowMissingDependencies?: boolean;
+}
+
+/**
+ * Options for `MirrorSource.fromDirectory()` and `MirrorSource.fromYamlFile()`.
+ *
+ * @example
+ * MirrorSource.fromDirectory('./sources', {
+ *   overrides: { 'vendor/tools': { keyFingerprints: ['0123456789ABCDEF0123456789ABCDEF01234567'] } },
+ * });
+ */
+export interface SourceLoadOptions {
+  /**
+   * Per-source settings, keyed by `<prefix>/<name>` (for YAML files: `<document name>/<distribution>`).
+   * A key that names no loaded source is an error.
+   * @default - none
+   */
+  readonly overrides?: { [sourceId: string]: SourceOverrides };
+}

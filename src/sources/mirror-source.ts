@@ -1,0 +1,252 @@
+import { AptlyConfig } from './aptly-config';
+import { loadSourceDirectory } from './directory-loader';
+import { SourceLoadOptions } from './load-options';
+import { PackageQuery } from './package-query';
+import { Problem, throwIfProblems } from './problems';
+import { checkSourceFields, SourceFields } from './source-checks';
+import { loadSourceYaml } from './yaml-loader';
+
+/**
+ * One APT source to mirror: an upstream repository, one distribution, its components and the
+ * packages to take from it, published under `http://<mirror>/<prefix>/dists/<distribution>`.
+ */
+export interface MirrorSourceProps {
+  /**
+   * URL path segment the source is served under (the seed's source prefix). Separates sources
+   * whose distribution names would conflict.
+   * @example 'debian'
+   */
+  readonly prefix: string;
+  /**
+   * Name of the source, for record-keeping and error messages.
+   * @example 'bookworm'
+   */
+  readonly name: string;
+  /**
+   * Upstream repository URL (the directory that holds `dists/`).
+   * @example 'http://debian.mirror.example/debian'
+   */
+  readonly url: string;
+  /**
+   * URL of the armored or binary OpenPGP key that signs upstream's Release files.
+   * @example 'http://debian.mirror.example/debian-archive-keyring.asc'
+   */
+  readonly keyUrl: string;
+  /**
+   * Pin the upstream key: the build refuses a key from `keyUrl` whose fingerprints differ,
+   * before it downloads anything. 40 or 64 hex characters; spaces are ignored.
+   * @default - no pin: whatever key `keyUrl` serves is trusted
+   */
+  readonly keyFingerprints?: string[];
+  /**
+   * Distribution (suite or codename) to mirror and publish.
+   * @example 'bookworm'
+   */
+  readonly distribution: string;
+  /**
+   * Components to mirror, all published together under the distribution.
+   * @example ['main', 'contrib']
+   */
+  readonly components: string[];
+  /**
+   * aptly package queries: which packages to mirror (with their dependencies).
+   * @example ['nginx', 'libstdc++6 (>= 12)', 'Priority (required)']
+   */
+  readonly packages: string[];
+  /**
+   * Architectures to mirror.
+   * @default - the aptly config's `architectures`, else every architecture upstream lists
+   */
+  readonly architectures?: string[];
+  /**
+   * aptly config for this source; replaces the mirror-wide default, as in the seed.
+   * @default - the `MiniMirror`'s default aptly config
+   */
+  readonly aptlyConfig?: AptlyConfig;
+  /**
+   * `Origin` of the published Release file.
+   * @default - upstream's Origin
+   */
+  readonly origin?: string;
+  /**
+   * `Label` of the published Release file.
+   * @default - upstream's Label
+   */
+  readonly label?: string;
+  /**
+   * `Suite` of the published Release file.
+   * @default - upstream's Suite
+   */
+  readonly suite?: string;
+  /**
+   * Mirror without checking upstream's Release signatures. Only for upstreams that are not
+   * signed at all; required to use an aptly config with `gpgDisableVerify: true`.
+   * @default false
+   */
+  readonly insecureSkipUpstreamVerification?: boolean;
+  /**
+   * Publish even if some dependencies of the requested packages cannot be found in any
+   * component (the build lists them as warnings instead of failing).
+   * @default false
+   */
+  readonly allowMissingDependencies?: boolean;
+}
+
+/**
+ * A validated APT source. Construct it from typed props, or load the seed formats with
+ * `MirrorSource.fromDirectory()` / `MirrorSource.fromYamlFile()`.
+ *
+ * @example
+ * const bookworm = new MirrorSource({
+ *   prefix: 'debian',
+ *   name: 'bookworm',
+ *   url: 'http://debian.mirror.example/debian',
+ *   keyUrl: 'http://debian.mirror.example/archive-key.asc',
+ *   distribution: 'bookworm',
+ *   components: ['main'],
+ *   packages: ['nginx', 'libstdc++6 (>= 12)'],
+ * });
+ */
+export class MirrorSource {
+  /**
+   * Load the seed's directory layout: `<dir>/<prefix>/<name>/{source.txt,packages.txt[,aptly.conf]}`.
+   * Every problem in the directory is reported at once, each with its file and line.
+   * @example MirrorSource.fromDirectory('./sources')
+   */
+  public static fromDirectory(dir: string, options: SourceLoadOptions = {}): MirrorSource[] {
+    const sources = loadSourceDirectory(dir, options);
+    MirrorSource.checkUnique(sources, `sources directory ${dir}`);
+    return sources;
+  }
+
+  /**
+   * Load the seed's multi-document YAML format: one document per upstream, one source per
+   * `subrepos[]` entry (prefix = the document's `name`). Every problem is reported at once.
+   * @example MirrorSource.fromYamlFile('./sources.yaml')
+   */
+  public static fromYamlFile(file: string, options: SourceLoadOptions = {}): MirrorSource[] {
+    const sources = loadSourceYaml(file, options);
+    MirrorSource.checkUnique(sources, file);
+    return sources;
+  }
+
+  /**
+   * Check that no two sources publish the same `<prefix>/dists/<distribution>` (and that no
+   * two share a prefix and name). `MiniMirror` calls this for you.
+   * @example MirrorSource.checkUnique([...debian, ...vendor], 'my sources')
+   */
+  public static checkUnique(sources: MirrorSource[], what: string = 'sources'): void {
+    const problems: Problem[] = [];
+    const byDist = new Map<string, MirrorSource>();
+    const byName = new Map<string, MirrorSource>();
+    for (const source of sources) {
+      const distKey = `${source.prefix}/dists/${source.distribution}`;
+      const other = byDist.get(distKey);
+      if (other) {
+        problems.push({
+          file: source.definedAt,
+          message: `source ${source.id} publishes ${distKey}, like ${other.id}${other.definedAt ? ` (${other.definedAt})` : ''}: give one of them another prefix`,
+        });
+      } else {
+        byDist.set(distKey, source);
+      }
+      const twin = byName.get(source.id);
+      if (twin && twin !== other) {
+        problems.push({ file: source.definedAt, message: `two sources are named ${source.id}: rename one` });
+      }
+      byName.set(source.id, source);
+    }
+    throwIfProblems(what, problems);
+  }
+
+  /** URL path segment the source is served under. */
+  public readonly prefix: string;
+  /** Name of the source. */
+  public readonly name: string;
+  /** Upstream repository URL. */
+  public readonly url: string;
+  /** Upstream key URL. */
+  public readonly keyUrl: string;
+  /** Pinned upstream key fingerprints, upper-case hex without spaces (empty: no pin). */
+  public readonly keyFingerprints: string[];
+  /** Distribution mirrored and published. */
+  public readonly distribution: string;
+  /** Components mirrored. */
+  public readonly components: string[];
+  /** Normalized aptly package queries, one per entry. */
+  public readonly packages: string[];
+  /** Architectures to mirror (empty: decided by the aptly config). */
+  public readonly architectures: string[];
+  /** This source's own aptly config, replacing the default. */
+  public readonly aptlyConfig?: AptlyConfig;
+  /** Release `Origin` override. */
+  public readonly origin?: string;
+  /** Release `Label` override. */
+  public readonly label?: string;
+  /** Release `Suite` override. */
+  public readonly suite?: string;
+  /** Whether upstream signature verification is off for this source. */
+  public readonly insecureSkipUpstreamVerification: boolean;
+  /** Whether missing dependencies only warn. */
+  public readonly allowMissingDependencies: boolean;
+  /**
+   * Where the source was defined (file or directory), for error messages.
+   * @default - typed props
+   */
+  public readonly definedAt?: string;
+
+  /**
+   * @param props the source
+   * @param definedAt where the props came from, for error messages
+   */
+  public constructor(props: MirrorSourceProps, definedAt?: string) {
+    const fields: SourceFields = {
+      ...props,
+      keyFingerprints: props.keyFingerprints ?? [],
+      architectures: props.architectures ?? [],
+    };
+    const problems = checkSourceFields(fields).map(p => ({
+      message: `${p.field}${p.index === undefined ? '' : `[${p.index}]`}: ${p.message}`,
+    }));
+    const id = `${props.prefix}/${props.name}`;
+    throwIfProblems(definedAt ? `source ${id} (${definedAt})` : `source ${id}`, problems);
+
+    this.prefix = props.prefix;
+    this.name = props.name;
+    this.url = props.url;
+    this.keyUrl = props.keyUrl;
+    this.keyFingerprints = fields.keyFingerprints.map(f => f.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase());
+    this.distribution = props.distribution;
+    this.components = [...props.components];
+    this.packages = props.packages.map(q => PackageQuery.parse(q).query);
+    this.architectures = [...fields.architectures];
+    this.aptlyConfig = props.aptlyConfig;
+    this.origin = props.origin;
+    this.label = props.label;
+    this.suite = props.suite;
+    this.insecureSkipUpstreamVerification = props.insecureSkipUpstreamVerification ?? false;
+    this.allowMissingDependencies = props.allowMissingDependencies ?? false;
+    this.definedAt = definedAt;
+  }
+
+  /** `<prefix>/<name>`: the source's path in the seed layout. */
+  public get id(): string {
+    return `${this.prefix}/${this.name}`;
+  }
+
+  /** The seed's `source.txt` line: `url key_url dist component...`. */
+  public get sourceTxt(): string {
+    return [this.url, this.keyUrl, this.distribution, ...this.components].join(' ') + '\n';
+  }
+
+  /** The seed's `packages.txt`: one normalized query per line. */
+  public get packagesTxt(): string {
+    return this.packages.join('\n') + '\n';
+  }
+
+  /** Names of the packages requested by name, for `apt-get install --simulate` in the smoke test. */
+  public get requestedPackageNames(): string[] {
+    const names = this.packages.map(q => PackageQuery.parse(q).packageName).filter((n): n is string => !!n);
+    return [...new Set(names)];
+  }
+}

@@ -1,0 +1,26 @@
+import { SourceLoadOptions, SourceOverrides } from './load-options';
+import { Problem } from './problems';
+import { SourceFields } from './source-checks';
+
+/** The loaded fields with the user's per-source overrides applied. */
+export function applyOverrides(fields: SourceFields, overrides: SourceOverrides | undefined): SourceFields {
+  if (!overrides) return fields;
+  return {
+    ...fields,
+    keyFingerprints: overrides.keyFingerprints ?? fields.keyFingerprints,
+    architectures: overrides.architectures ?? fields.architectures,
+    origin: overrides.origin ?? fields.origin,
+    label: overrides.label ?? fields.label,
+    suite: overrides.suite ?? fields.suite,
+    insecureSkipUpstreamVerification: overrides.insecureSkipUpstreamVerification ?? fields.insecureSkipUpstreamVerification,
+    allowMissingDependencies: overrides.allowMissingDependencies ?? fields.allowMissingDependencies,
+  };
+}
+
+/** An override for a source that was not loaded is almost always a typo: report it. */
+export function checkOverrideKeys(options: SourceLoadOptions, ids: string[], file: string): Problem[] {
+  const known = new Set(ids);
+  return Object.keys(options.overrides ?? {})
+    .filter(id => !known.has(id))
+    .map(id => ({ file, message: `overrides name source "${id}", which is not defined here: use one of ${ids.join(', ') || '(none)'}` }));
+}

@@ -1,0 +1,73 @@
+import { AptlyConfig } from './aptly-config';
+import { PackageQuery } from './package-query';
+import {
+  checkArchitecture, checkComponent, checkDistribution, checkFingerprint, checkPathSegment,
+  checkReleaseField, checkUrl,
+} from './validation';
+
+/** The fields of a source as the checks see them. */
+export interface SourceFields {
+  readonly prefix: string;
+  readonly name: string;
+  readonly url: string;
+  readonly keyUrl: string;
+  readonly keyFingerprints: string[];
+  readonly distribution: string;
+  readonly components: string[];
+  readonly packages: string[];
+  readonly architectures: string[];
+  readonly aptlyConfig?: AptlyConfig;
+  readonly origin?: string;
+  readonly label?: string;
+  readonly suite?: string;
+  readonly insecureSkipUpstreamVerification?: boolean;
+  readonly allowMissingDependencies?: boolean;
+}
+
+/** A problem with one field; `index` is the entry of a list field, `column` within a query. */
+export interface FieldProblem {
+  readonly field: 'prefix' | 'name' | 'url' | 'keyUrl' | 'keyFingerprints' | 'distribution' | 'components'
+  | 'packages' | 'architectures' | 'aptlyConfig' | 'origin' | 'label' | 'suite';
+  readonly index?: number;
+  readonly column?: number;
+  readonly message: string;
+}
+
+/** Every problem with a source's fields (empty when valid). */
+export function checkSourceFields(s: SourceFields): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  const add = (field: FieldProblem['field'], message: string | undefined, index?: number, column?: number) => {
+    if (message) out.push({ field, message, index, column });
+  };
+  add('prefix', checkPathSegment('prefix', s.prefix));
+  add('name', checkPathSegment('name', s.name));
+  add('url', checkUrl('url', s.url));
+  add('keyUrl', checkUrl('key url', s.keyUrl));
+  s.keyFingerprints.forEach((f, i) => add('keyFingerprints', checkFingerprint(f), i));
+  add('distribution', checkDistribution(s.distribution));
+
+  if (s.components.length === 0) add('components', 'no components: list at least one, e.g. "main"');
+  const seen = new Set<string>();
+  s.components.forEach((c, i) => {
+    add('components', checkComponent(c), i);
+    if (seen.has(c)) add('components', `component "${c}" is listed twice`, i);
+    seen.add(c);
+  });
+
+  if (s.packages.length === 0) add('packages', 'no package queries: list at least one package to mirror');
+  s.packages.forEach((q, i) => {
+    const problem = PackageQuery.check(q);
+    if (problem) add('packages', `invalid package query "${q}": ${problem.message}`, i, problem.column);
+  });
+
+  s.architectures.forEach((a, i) => add('architectures', checkArchitecture(a), i));
+  if (s.origin !== undefined) add('origin', checkReleaseField('origin', s.origin));
+  if (s.label !== undefined) add('label', checkReleaseField('label', s.label));
+  if (s.suite !== undefined) add('suite', checkReleaseField('suite', s.suite));
+
+  if (s.aptlyConfig?.disablesVerification && !s.insecureSkipUpstreamVerification) {
+    add('aptlyConfig', `the aptly config (${s.aptlyConfig.origin}) sets "gpgDisableVerify": true, which would mirror unverified packages: `
+      + 'remove it, or opt out explicitly with insecureSkipUpstreamVerification');
+  }
+  return out;
+}

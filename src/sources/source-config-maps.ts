@@ -1,0 +1,121 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { MirrorSource } from './mirror-source';
+import { contentHash } from '../util/hash';
+
+/** Kubernetes rejects objects over 1 MiB; stay far below so metadata and growth fit. */
+const DEFAULT_MAX_BYTES = 512 * 1024;
+const HARD_MAX_BYTES = 900 * 1024;
+
+/**
+ * Props for `SourceConfigMaps`.
+ */
+export interface SourceConfigMapsProps {
+  /** The sources to ship. */
+  readonly sources: MirrorSource[];
+  /**
+   * Name prefix of the ConfigMaps (`<namePrefix>-sources-<n>-<hash>`).
+   */
+  readonly namePrefix: string;
+  /**
+   * Start a new ConfigMap when one would exceed this many bytes of data.
+   * @default 524288 (512 KiB)
+   */
+  readonly maxBytesPerConfigMap?: number;
+  /**
+   * Labels for the ConfigMaps.
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+}
+
+/**
+ * Every source's `source.txt`, `packages.txt` and `aptly.conf` as immutable ConfigMaps, named
+ * with their content hash. `volumeProjections()` maps them so a container sees exactly the
+ * seed layout `<prefix>/<name>/{source.txt,packages.txt,aptly.conf}` under one mount.
+ *
+ * @example
+ * const maps = new SourceConfigMaps(chart, 'sources', { sources, namePrefix: 'mirror' });
+ * maps.contentHash; // changes whenever any source file changes
+ */
+export class SourceConfigMaps extends Construct {
+  /** Names of the ConfigMaps, in order. */
+  public readonly configMapNames: string[];
+  /** SHA-256 (hex) of every file in every ConfigMap. */
+  public readonly contentHash: string;
+  private readonly projections: k8s.VolumeProjection[] = [];
+
+  public constructor(scope: Construct, id: string, props: SourceConfigMapsProps) {
+    super(scope, id);
+    const limit = props.maxBytesPerConfigMap ?? DEFAULT_MAX_BYTES;
+    if (!Number.isInteger(limit) || limit < 1024 || limit > HARD_MAX_BYTES) {
+      throw new Error(`maxBytesPerConfigMap must be a whole number from 1024 to ${HARD_MAX_BYTES}, got ${limit}`);
+    }
+
+    // One group of files per source; a source is never split across ConfigMaps.
+    const keyOwner = new Map<string, string>();
+    const groups = props.sources.map(source => {
+      const files: { key: string; path: string; content: string }[] = [
+        { file: 'source.txt', content: source.sourceTxt },
+        { file: 'packages.txt', content: source.packagesTxt },
+        ...(source.aptlyConfig ? [{ file: 'aptly.conf', content: source.aptlyConfig.toJsonString() }] : []),
+      ].map(f => ({ key: `${source.prefix}_${source.name}_${f.file}`, path: `${source.id}/${f.file}`, content: f.content }));
+      for (const f of files) {
+        const owner = keyOwner.get(f.key);
+        if (owner && owner !== source.id) {
+          throw new Error(`sources ${owner} and ${source.id} map to the same ConfigMap key ${f.key}: rename one of them`);
+        }
+        keyOwner.set(f.key, source.id);
+      }
+      const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.content) + f.key.length, 0);
+      if (bytes > HARD_MAX_BYTES) {
+        throw new Error(`source ${source.id} needs ${Math.ceil(bytes / 1024)} KiB of ConfigMap data, over the ${HARD_MAX_BYTES / 1024} KiB a ConfigMap can safely hold: split its packages into several sources`);
+      }
+      return { files, bytes };
+    });
+
+    const batches: (typeof groups)[] = [];
+    let current: typeof groups = [];
+    let size = 0;
+    for (const group of groups) {
+      if (current.length && size + group.bytes > limit) {
+        batches.push(current);
+        current = [];
+        size = 0;
+      }
+      current.push(group);
+      size += group.bytes;
+    }
+    if (current.length) batches.push(current);
+
+    const hashes: string[] = [];
+    this.configMapNames = batches.map((batch, i) => {
+      const files = batch.flatMap(g => g.files);
+      const data: Record<string, string> = {};
+      for (const f of files) data[f.key] = f.content;
+      const hash = contentHash(files.map(f => [f.path, f.content]));
+      hashes.push(hash);
+      const name = `${props.namePrefix}-sources-${i}-${hash.slice(0, 10)}`;
+      new ApiObject(this, `sources-${i}`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, labels: props.labels },
+        data,
+        // Content-addressed name: the object never changes, so let the API server enforce it.
+        immutable: true,
+      } as any);
+      this.projections.push({ configMap: { name, items: files.map(f => ({ key: f.key, path: f.path })) } });
+      return name;
+    });
+    this.contentHash = contentHash(hashes);
+  }
+
+  /**
+   * Projected-volume sources that lay the ConfigMaps out as `<prefix>/<name>/<file>`.
+   * @example new k8s.KubeJob(this, 'job', { spec: { template: { spec: { volumes: [{ name: 'sources', projected: { sources: maps.volumeProjections() } }] } } } })
+   */
+  public volumeProjections(): k8s.VolumeProjection[] {
+    return this.projections.map(p => ({ configMap: { ...p.configMap!, items: [...(p.configMap!.items ?? [])] } }));
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Validators shared by typed props and both loaders. Each returns an error message
+ * (lowercase, says what to do) or undefined when the value is fine.
+ */
+
+/** Debian's architecture names (dpkg-architecture -L, plus `all` and `source`). */
+export const DEBIAN_ARCHITECTURES: ReadonlySet<string> = new Set([
+  'all', 'source', 'amd64', 'arm64', 'armel', 'armhf', 'i386', 'mips64el', 'mipsel', 'ppc64el',
+  'riscv64', 's390x', 'loong64', 'alpha', 'arc', 'hppa', 'ia64', 'm68k', 'powerpc', 'ppc64',
+  'sh4', 'sparc64', 'x32', 'hurd-i386', 'hurd-amd64', 'kfreebsd-amd64', 'kfreebsd-i386',
+]);
+
+/** Names at the tree root that the build writes itself; a prefix must not shadow them. */
+const RESERVED_PREFIXES = new Set(['manifest.json', 'mirror-key.asc', 'healthz']);
+
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const SUITE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+const COMPONENT = /^[a-z0-9][a-z0-9._+-]*$/;
+const FINGERPRINT = /^(?:[0-9A-F]{40}|[0-9A-F]{64})$/;
+
+export function checkPathSegment(kind: 'prefix' | 'name', value: string): string | undefined {
+  if (!value) return `${kind} is empty: give a single path segment such as "debian"`;
+  if (!SEGMENT.test(value) || value.length > 63) {
+    return `${kind} "${value}" must be one path segment of at most 63 letters, digits, '.', '_' or '-', starting with a letter or digit`;
+  }
+  if (kind === 'prefix' && RESERVED_PREFIXES.has(value)) {
+    return `prefix "${value}" is reserved for a file the mirror serves at its root: choose another prefix`;
+  }
+  return undefined;
+}
+
+export function checkUrl(kind: 'url' | 'key url', value: string): string | undefined {
+  if (!value) return `${kind} is empty`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${kind} "${value}" is not a valid URL: give an absolute http:// or https:// URL`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return `${kind} "${value}" must use http or https, not ${url.protocol.replace(/:$/, '')}`;
+  }
+  if (url.username || url.password) {
+    return `${kind} "${value}" contains credentials, which would be stored in a ConfigMap: use an upstream or proxy that needs none`;
+  }
+  if (url.hash || /[\s"'`\\]/.test(value)) {
+    return `${kind} "${value}" contains a fragment, whitespace, quotes or backslashes: give a plain URL`;
+  }
+  return undefined;
+}
+
+export function checkDistribution(value: string): string | undefined {
+  if (!value) return 'distribution is empty: give a suite or codename such as "bookworm"';
+  if (value.endsWith('/')) return `distribution "${value}" is a flat repository, which is not supported: mirror a repository with dists/<suite>`;
+  if (value.includes('/')) return `distribution "${value}" contains '/', which aptly cannot publish: mirror a suite without '/' (e.g. "bookworm-security")`;
+  if (!SUITE.test(value)) return `distribution "${value}" may contain only letters, digits, '.', '_', '+' and '-'`;
+  return undefined;
+}
+
+export function checkComponent(value: string): string | undefined {
+  if (!COMPONENT.test(value)) {
+    return `component "${value}" may contain only lowercase letters, digits, '.', '_', '+' and '-' (e.g. "main", "non-free-firmware")`;
+  }
+  return undefined;
+}
+
+export function checkArchitecture(value: string): string | undefined {
+  if (!DEBIAN_ARCHITECTURES.has(value)) {
+    return `architecture "${value}" is not a Debian architecture: use one of amd64, arm64, armhf, i386, ppc64el, s390x, riscv64, all, ...`;
+  }
+  return undefined;
+}
+
+/** Upper-case, spaces removed; undefined for anything that is not a v4 or v6 fingerprint. */
+export function normalizeFingerprint(value: string): string | undefined {
+  const fpr = value.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase();
+  return FINGERPRINT.test(fpr) ? fpr : undefined;
+}
+
+export function checkFingerprint(value: string): string | undefined {
+  if (normalizeFingerprint(value)) return undefined;
+  const compact = value.replace(/\s+/g, '').replace(/^0x/i, '');
+  if (/^[0-9A-Fa-f]{8}$|^[0-9A-Fa-f]{16}$/.test(compact)) {
+    return `"${value}" is a key ID, not a fingerprint: pin the full 40-character fingerprint (gpg --show-keys --with-fingerprint)`;
+  }
+  return `"${value}" is not an OpenPGP fingerprint: give 40 (v4) or 64 (v6) hex characters`;
+}
+
+/** Release-file field values (Origin, Label, Suite override): one printable line. */
+export function checkReleaseField(kind: 'origin' | 'label' | 'suite', value: string): string | undefined {
+  if (kind === 'suite') return SUITE.test(value) ? undefined : `suite "${value}" may contain only letters, digits, '.', '_', '+' and '-'`;
+  if (!value.trim() || /[\x00-\x1f\x7f]/.test(value) || value.length > 200) {
+    return `${kind} must be one non-empty line of printable text (at most 200 characters)`;
+  }
+  return undefined;
+}

@@ -1,0 +1,170 @@
+import * as fs from 'fs';
+import { isMap, isScalar, isSeq, LineCounter, Node, parseAllDocuments, YAMLMap } from 'yaml';
+import { AptlyConfig } from './aptly-config';
+import { parseAptlyConfigText } from './aptly-config-text';
+import { SourceLoadOptions } from './load-options';
+import { MirrorSource } from './mirror-source';
+import { applyOverrides, checkOverrideKeys } from './overrides';
+import { Problem, throwIfProblems } from './problems';
+import { checkSourceFields, FieldProblem } from './source-checks';
+
+const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'aptly_config', 'components', 'subrepos']);
+const SUBREPO_KEYS = new Set(['distribution', 'packages']);
+const PACKAGE_KEYS = new Set(['name', 'version']);
+
+/**
+ * Loads the seed's multi-document YAML: each document one upstream, each `subrepos[]` entry one
+ * source (prefix = document `name`, source name = the subrepo's distribution).
+ */
+export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): MirrorSource[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throwIfProblems(file, [{ file, message: `cannot read sources file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+    return [];
+  }
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const problems: Problem[] = [];
+  const at = (node: Node | null | undefined, message: string): Problem => {
+    const offset = node?.range?.[0];
+    if (offset === undefined) return { file, message };
+    const pos = lineCounter.linePos(offset);
+    return { file, line: pos.line, column: pos.col, message };
+  };
+  const sources: MirrorSource[] = [];
+  const ids: string[] = [];
+
+  const docList = Array.isArray(docs) ? docs : [docs];
+  for (const doc of docList) {
+    for (const err of doc.errors) {
+      const pos = lineCounter.linePos(err.pos[0]);
+      problems.push({ file, line: pos.line, column: pos.col, message: `invalid YAML: ${err.message.split('\n')[0]}` });
+    }
+    if (doc.errors.length) continue;
+    const root = doc.contents;
+    if (root === null || (isScalar(root) && root.value === null)) continue; // empty document (e.g. after a final `...`)
+    if (!isMap(root)) {
+      problems.push(at(root as Node, 'each YAML document must be a mapping with name, url, key_url, components and subrepos'));
+      continue;
+    }
+    for (const pair of root.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!DOCUMENT_KEYS.has(key)) problems.push(at(pair.key as Node, `unknown key "${key}": expected one of ${[...DOCUMENT_KEYS].join(', ')}`));
+    }
+    const str = (map: YAMLMap, key: string, required: boolean): string | undefined => {
+      const node = map.get(key, true) as Node | undefined;
+      if (node === undefined || (isScalar(node) && node.value === null)) {
+        if (required) problems.push(at(map, `missing "${key}"`));
+        return undefined;
+      }
+      if (!isScalar(node) || typeof node.value === 'object') {
+        problems.push(at(node, `"${key}" must be a string`));
+        return undefined;
+      }
+      return String(node.value);
+    };
+    const name = str(root, 'name', true);
+    const url = str(root, 'url', true);
+    const keyUrl = str(root, 'key_url', true);
+    const codename = str(root, 'codename', false);
+    const label = str(root, 'label', false);
+
+    const componentsNode = root.get('components', true) as Node | undefined;
+    const components: string[] = [];
+    if (!isSeq(componentsNode) || componentsNode.items.length === 0) {
+      problems.push(at(componentsNode ?? root, '"components" must be a non-empty list, e.g. [main]'));
+    } else {
+      for (const c of componentsNode.items) {
+        if (isScalar(c) && typeof c.value === 'string') components.push(c.value);
+        else problems.push(at(c as Node, 'each component must be a string'));
+      }
+    }
+
+    let aptlyConfig: AptlyConfig | undefined;
+    const configNode = root.get('aptly_config', true) as Node | undefined;
+    if (configNode !== undefined) {
+      const configText = isScalar(configNode) && typeof configNode.value === 'string'
+        ? configNode.value
+        : isMap(configNode) ? JSON.stringify(configNode.toJSON()) : undefined;
+      if (configText === undefined) {
+        problems.push(at(configNode, '"aptly_config" must be a JSON string or a mapping'));
+      } else {
+        const parsed = parseAptlyConfigText(configText);
+        if (parsed.error) {
+          const base = at(configNode, '');
+          // A block scalar starts on the line after its indicator.
+          const line = (base.line ?? 1) + (isScalar(configNode) && configNode.type?.startsWith('BLOCK') ? parsed.error.line : 0);
+          problems.push({ file, line, message: `aptly_config: ${parsed.error.message}` });
+        } else {
+          aptlyConfig = AptlyConfig.fromJson(parsed.json!, `${file} (${name ?? 'document'} aptly_config)`);
+        }
+      }
+    }
+
+    const subreposNode = root.get('subrepos', true) as Node | undefined;
+    if (!isSeq(subreposNode) || subreposNode.items.length === 0) {
+      problems.push(at(subreposNode ?? root, '"subrepos" must be a non-empty list of {distribution, packages}'));
+      continue;
+    }
+    for (const sub of subreposNode.items) {
+      if (!isMap(sub)) {
+        problems.push(at(sub as Node, 'each subrepo must be a mapping with distribution and packages'));
+        continue;
+      }
+      for (const pair of sub.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : '';
+        if (!SUBREPO_KEYS.has(key)) problems.push(at(pair.key as Node, `unknown key "${key}" in subrepo: expected distribution, packages`));
+      }
+      const distribution = str(sub, 'distribution', true);
+      const packagesNode = sub.get('packages', true) as Node | undefined;
+      const packages: { query: string; node: Node }[] = [];
+      if (!isSeq(packagesNode) || packagesNode.items.length === 0) {
+        problems.push(at(packagesNode ?? sub, '"packages" must be a non-empty list of {name, version?}'));
+      } else {
+        for (const p of packagesNode.items) {
+          if (!isMap(p)) {
+            problems.push(at(p as Node, 'each package must be a mapping {name, version?}'));
+            continue;
+          }
+          for (const pair of p.items) {
+            const key = isScalar(pair.key) ? String(pair.key.value) : '';
+            if (!PACKAGE_KEYS.has(key)) problems.push(at(pair.key as Node, `unknown key "${key}" in package: expected name, version`));
+          }
+          const pkg = str(p, 'name', true);
+          const version = str(p, 'version', false);
+          if (pkg !== undefined) packages.push({ query: version === undefined ? pkg : `${pkg} (= ${version})`, node: p });
+        }
+      }
+      if (name === undefined || url === undefined || keyUrl === undefined || distribution === undefined || packages.length === 0) continue;
+
+      const id = `${name}/${distribution}`;
+      ids.push(id);
+      if (codename !== undefined && codename !== distribution) {
+        problems.push(at(root.get('codename', true) as Node, `codename "${codename}" differs from distribution "${distribution}": aptly 1.5 always publishes Codename = distribution; remove codename`));
+      }
+      const fields = applyOverrides({
+        prefix: name, name: distribution, url, keyUrl, distribution, components,
+        packages: packages.map(p => p.query), keyFingerprints: [], architectures: [], aptlyConfig, label,
+      }, options.overrides?.[id]);
+      const nodeFor = (p: FieldProblem): Node => {
+        const key = ({ prefix: 'name', url: 'url', keyUrl: 'key_url', label: 'label', aptlyConfig: 'aptly_config', components: 'components' } as Record<string, string>)[p.field];
+        if (p.field === 'packages') return packages[p.index ?? 0].node;
+        if (p.field === 'name' || p.field === 'distribution') return sub.get('distribution', true) as Node;
+        return (key ? root.get(key, true) as Node : undefined) ?? root;
+      };
+      const before = problems.length;
+      for (const p of checkSourceFields(fields)) {
+        const overridden = !['packages', 'prefix', 'name', 'url', 'keyUrl', 'distribution', 'components', 'aptlyConfig'].includes(p.field)
+          && options.overrides?.[id];
+        problems.push(at(nodeFor(p), overridden ? `overrides["${id}"].${p.field}: ${p.message}` : p.message));
+      }
+      if (problems.length === before) sources.push(new MirrorSource(fields, `${file} (${id})`));
+    }
+  }
+  if (ids.length === 0 && problems.length === 0) problems.push({ file, message: 'no sources found: expected YAML documents with name, url, key_url, components and subrepos' });
+  problems.push(...checkOverrideKeys(options, ids, file));
+  throwIfProblems(file, problems);
+  return sources;
+}

@@ -1,4 +1,5 @@
 import { checkArchitecture } from './validation';
+import { jsonErrorOffset } from '../util/json-error';
 
 export interface ParsedAptlyConfig {
   readonly json?: { [key: string]: any };
@@ -11,10 +12,10 @@ export function parseAptlyConfigText(text: string): ParsedAptlyConfig {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const message = (e as Error).message;
-    const pos = /position (\d+)/.exec(message);
-    const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : 1;
-    return { error: { line, message: `aptly config is not valid JSON (${message}): fix the syntax` } };
+    const offset = Math.max(0, jsonErrorOffset(text));
+    const line = text.slice(0, offset).split('\n').length;
+    const near = text.slice(offset, offset + 20).split('\n')[0] || 'end of file';
+    return { error: { line, message: `aptly config is not valid JSON: unexpected "${near}" (${(e as Error).message.split('\n')[0].slice(0, 80)}): fix the syntax` } };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { error: { line: 1, message: 'aptly config must be a JSON object' } };

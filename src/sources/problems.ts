@@ -25,6 +25,8 @@ export function formatProblem(p: Problem): string {
 /** Throws one error listing every problem, or returns when there are none. */
 export function throwIfProblems(what: string, problems: readonly Problem[]): void {
   if (problems.length === 0) return;
+  // A document-level mistake shared by several sources is reported once.
+  problems = [...new Map(problems.map(p => [formatProblem(p), p])).values()];
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
   const lines = problems.map(p => `  ${formatProblem(p)}`);
   throw new Error(`${count} in ${what}:\n${lines.join('\n')}`);

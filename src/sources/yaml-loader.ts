@@ -155,7 +155,8 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
         return (key ? root.get(key, true) as Node : undefined) ?? root;
       };
       const before = problems.length;
-      for (const p of checkSourceFields(fields)) {
+      // The source name is the distribution: its problems are reported once, as the distribution's.
+      for (const p of checkSourceFields(fields).filter(f => f.field !== 'name')) {
         const overridden = !['packages', 'prefix', 'name', 'url', 'keyUrl', 'distribution', 'components', 'aptlyConfig'].includes(p.field)
           && options.overrides?.[id];
         problems.push(at(nodeFor(p), overridden ? `overrides["${id}"].${p.field}: ${p.message}` : p.message));

@@ -1,0 +1,123 @@
+import { MirrorSource } from '../../src';
+import { errorOf, writeTree } from '../support/tree';
+
+const SOURCE = 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main contrib\n';
+
+function good(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'debian/bookworm/source.txt': SOURCE,
+    'debian/bookworm/packages.txt': 'nginx\npackage3 (>=3.6)\n',
+    ...extra,
+  };
+}
+
+describe('MirrorSource.fromDirectory', () => {
+  test('loads the seed layout, keeping whole queries', () => {
+    const dir = writeTree({
+      ...good(),
+      'debian/bookworm-updates/source.txt': '# comment\n\nhttp://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm-updates main\n',
+      'debian/bookworm-updates/packages.txt': '# tzdata first\ntzdata   # trailing comment\n\nlibc6 (>= 2.36)\n',
+      'debian/bookworm-updates/aptly.conf': '{ "architectures": ["amd64"], "downloadConcurrency": 2 }',
+    });
+    const sources = MirrorSource.fromDirectory(dir);
+    expect(sources.map(s => s.id)).toEqual(['debian/bookworm', 'debian/bookworm-updates']);
+    const [a, b] = sources;
+    expect(a.url).toBe('http://debian.mirror.example/debian');
+    expect(a.keyUrl).toBe('http://debian.mirror.example/key.asc');
+    expect(a.distribution).toBe('bookworm');
+    expect(a.components).toEqual(['main', 'contrib']);
+    // the seed kept only the first word; the whole query must survive
+    expect(a.packages).toEqual(['nginx', 'package3 (>= 3.6)']);
+    expect(a.aptlyConfig).toBeUndefined();
+    expect(b.packages).toEqual(['tzdata', 'libc6 (>= 2.36)']);
+    expect(b.aptlyConfig?.json).toEqual({ architectures: ['amd64'], downloadConcurrency: 2 });
+    expect(b.definedAt).toContain('bookworm-updates');
+  });
+
+  test('applies per-source overrides', () => {
+    const dir = writeTree(good());
+    const [s] = MirrorSource.fromDirectory(dir, {
+      overrides: { 'debian/bookworm': { keyFingerprints: ['8452 F816 49C8 0F49 FB06  3DFF 6184 930A 63F2 EB69'], architectures: ['arm64'], label: 'Mirror' } },
+    });
+    expect(s.keyFingerprints).toEqual(['8452F81649C80F49FB063DFF6184930A63F2EB69']);
+    expect(s.architectures).toEqual(['arm64']);
+    expect(s.label).toBe('Mirror');
+  });
+
+  test('ignores dotfiles such as .gitkeep', () => {
+    const dir = writeTree({ ...good(), '.gitkeep': '', 'debian/.DS_Store': '' });
+    expect(MirrorSource.fromDirectory(dir)).toHaveLength(1);
+  });
+
+  test('reports every problem in one run, each with file and line', () => {
+    const dir = writeTree({
+      'debian/bookworm/source.txt': 'ftp://x.example/debian http://x.example/key bookworm main\n',
+      'debian/bookworm/packages.txt': 'nginx\nlib*\nlibc6:amd64\n',
+      'vendor/tools/source.txt': 'http://v.example/apt http://v.example/key\n',
+      'vendor/tools/packages.txt': '',
+    });
+    const msg = errorOf(() => MirrorSource.fromDirectory(dir));
+    expect(msg).toMatch(/^5 problems in sources directory/);
+    expect(msg).toContain('debian/bookworm/source.txt:1:1: url "ftp://x.example/debian" must use http or https');
+    expect(msg).toContain('debian/bookworm/packages.txt:2:');
+    expect(msg).toContain('Name (% lib*)');
+    expect(msg).toContain('debian/bookworm/packages.txt:3:');
+    expect(msg).toContain('libc6 {amd64}');
+    expect(msg).toContain('vendor/tools/source.txt:1: missing dist, component');
+    expect(msg).toContain('vendor/tools/packages.txt:1: no package queries');
+  });
+
+  const bad: [string, Record<string, string>, RegExp][] = [
+    ['missing source.txt', { 'debian/bookworm/packages.txt': 'nginx\n' }, /debian\/bookworm\/source\.txt: missing source\.txt/],
+    ['missing packages.txt', { 'debian/bookworm/source.txt': SOURCE }, /debian\/bookworm\/packages\.txt: missing packages\.txt/],
+    ['empty source.txt', good({ 'debian/bookworm/source.txt': '\n# nothing\n' }), /source\.txt:1: empty source\.txt/],
+    ['only a url', good({ 'debian/bookworm/source.txt': 'http://a.example/d\n' }), /source\.txt:1: missing key_url, dist, component/],
+    ['no component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm\n' }), /source\.txt:1: missing component/],
+    ['a second line', good({ 'debian/bookworm/source.txt': `${SOURCE}\n${SOURCE}` }), /source\.txt:3: second non-empty line/],
+    ['bad url', good({ 'debian/bookworm/source.txt': 'debian.mirror.example http://a.example/k bookworm main\n' }), /source\.txt:1:1: url "debian\.mirror\.example" is not a valid URL/],
+    ['credentials in url', good({ 'debian/bookworm/source.txt': 'http://u:p@a.example/d http://a.example/k bookworm main\n' }), /source\.txt:1:1: .*contains credentials/],
+    ['bad key url', good({ 'debian/bookworm/source.txt': 'http://a.example/d file:///etc/key bookworm main\n' }), /source\.txt:1:20: key url "file:\/\/\/etc\/key" must use http or https/],
+    ['dist with slash', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k buster/updates main\n' }), /source\.txt:1:39: distribution "buster\/updates" contains '\/'/],
+    ['flat repository', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k ./ main\n' }), /flat repository/],
+    ['dist with shell chars', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm;rm main\n' }), /distribution "bookworm;rm" may contain only/],
+    ['bad component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm Main\n' }), /source\.txt:1:48: component "Main" may contain only lowercase/],
+    ['duplicate component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm main main\n' }), /component "main" is listed twice/],
+    ['empty packages.txt', good({ 'debian/bookworm/packages.txt': '# nothing yet\n' }), /packages\.txt:1: no package queries/],
+    ['@file query', good({ 'debian/bookworm/packages.txt': 'nginx\n@packages.txt\n' }), /packages\.txt:2:1: invalid package query "@packages\.txt"/],
+    ['quoted name', good({ 'debian/bookworm/packages.txt': '"nginx"\n' }), /packages\.txt:1:1: invalid package query ""nginx"": remove the quotes/],
+    ['no space before (', good({ 'debian/bookworm/packages.txt': 'nginx (>= \n' }), /packages\.txt:1:\d+: invalid package query/],
+    ['unbalanced parenthesis', good({ 'debian/bookworm/packages.txt': 'nginx\n\n(nginx | apache2\n' }), /packages\.txt:3:\d+: invalid package query "\(nginx \| apache2"/],
+    ['malformed aptly.conf', good({ 'debian/bookworm/aptly.conf': '{\n  "architectures": ["amd64"],\n  "x": \n}\n' }), /aptly\.conf:4: aptly config is not valid JSON/],
+    ['aptly.conf not an object', good({ 'debian/bookworm/aptly.conf': '[1, 2]' }), /aptly\.conf:1: aptly config must be a JSON object/],
+    ['aptly.conf bad architecture', good({ 'debian/bookworm/aptly.conf': '{\n "architectures": ["x86_64"]\n}' }), /aptly\.conf:2: architecture "x86_64" is not a Debian architecture/],
+    ['aptly.conf disables verification', good({ 'debian/bookworm/aptly.conf': '{\n  "gpgDisableVerify": true\n}' }), /aptly\.conf:2: .*"gpgDisableVerify": true.*insecureSkipUpstreamVerification/],
+    ['stray file in source dir', good({ 'debian/bookworm/notes.md': 'x' }), /debian\/bookworm\/notes\.md: stray file/],
+    ['stray file at top level', good({ 'README.txt': 'x' }), /README\.txt: stray file: the sources directory holds only/],
+    ['stray file in prefix dir', good({ 'debian/source.txt': SOURCE }), /debian\/source\.txt: stray file: a prefix directory holds only/],
+    ['empty prefix dir', good({ 'vendor/': '' }), /vendor: empty prefix directory/],
+    ['bad prefix', good({ 'déb/x/source.txt': SOURCE, 'déb/x/packages.txt': 'nginx\n' }), /prefix "déb" must be one path segment/],
+    ['reserved prefix', { 'manifest.json/x/source.txt': SOURCE, 'manifest.json/x/packages.txt': 'nginx\n' }, /prefix "manifest\.json" is reserved/],
+    ['duplicate prefix and dist', good({ 'debian/other/source.txt': SOURCE, 'debian/other/packages.txt': 'curl\n' }), /publishes debian\/dists\/bookworm, like debian\/bookworm/],
+    ['override for unknown source', good(), /overrides name source "debian\/bullseye", which is not defined here/],
+    ['bad override fingerprint', good(), /overrides\["debian\/bookworm"\]\.keyFingerprints: "ABCD1234" is a key ID/],
+  ];
+
+  test.each(bad)('%s', (_name, files, expected) => {
+    const dir = writeTree(files);
+    const options = _name === 'override for unknown source'
+      ? { overrides: { 'debian/bullseye': {} } }
+      : _name === 'bad override fingerprint' ? { overrides: { 'debian/bookworm': { keyFingerprints: ['ABCD1234'] } } } : {};
+    const msg = errorOf(() => MirrorSource.fromDirectory(dir, options));
+    expect(msg).toMatch(expected);
+    // every problem line names a file below the directory
+    for (const line of msg.split('\n').slice(1)) expect(line).toContain(dir);
+  });
+
+  test('a missing directory says what to give', () => {
+    expect(errorOf(() => MirrorSource.fromDirectory('/nonexistent/sources'))).toMatch(/\/nonexistent\/sources: not a directory/);
+  });
+
+  test('an empty directory has no sources', () => {
+    expect(errorOf(() => MirrorSource.fromDirectory(writeTree({})))).toMatch(/no sources found/);
+  });
+});

@@ -1,0 +1,114 @@
+import { MirrorSource } from '../../src';
+import { errorOf, writeTree } from '../support/tree';
+
+const GOOD = `---
+name: aptly-example
+url: http://repo.mirror.example/
+key_url: http://repo.mirror.example/pubkey.txt
+components:
+  - main
+subrepos:
+  - distribution: squeeze
+    packages:
+      - name: aptly
+      - name: nginx
+        version: 1.22.1-9
+  - distribution: bookworm
+    packages:
+      - name: curl
+...
+---
+name: docker
+url: https://download.mirror.example/linux/ubuntu
+key_url: https://download.mirror.example/linux/ubuntu/gpg
+label: Docker CE
+aptly_config: |
+  {
+    "downloadConcurrency": 20,
+    "architectures": ["amd64"]
+  }
+components:
+  - stable
+subrepos:
+  - distribution: jammy
+    packages:
+      - name: docker-ce
+        version: 5:24.0.7-1~ubuntu.22.04~jammy
+...
+`;
+
+function load(text: string, options = {}) {
+  const dir = writeTree({ 'sources.yaml': text });
+  return MirrorSource.fromYamlFile(`${dir}/sources.yaml`, options);
+}
+
+describe('MirrorSource.fromYamlFile', () => {
+  test('one source per subrepo; version means name (= version)', () => {
+    const sources = load(GOOD);
+    expect(sources.map(s => s.id)).toEqual(['aptly-example/squeeze', 'aptly-example/bookworm', 'docker/jammy']);
+    expect(sources[0].packages).toEqual(['aptly', 'nginx (= 1.22.1-9)']);
+    expect(sources[0].components).toEqual(['main']);
+    expect(sources[0].url).toBe('http://repo.mirror.example/');
+    expect(sources[2].packages).toEqual(['docker-ce (= 5:24.0.7-1~ubuntu.22.04~jammy)']);
+    expect(sources[2].label).toBe('Docker CE');
+    expect(sources[2].aptlyConfig?.json).toEqual({ downloadConcurrency: 20, architectures: ['amd64'] });
+    expect(sources[2].requestedPackageNames).toEqual(['docker-ce']);
+  });
+
+  test('aptly_config may be a mapping', () => {
+    const text = GOOD.replace(/aptly_config: \|\n(  .*\n)+/, 'aptly_config:\n  architectures: [arm64]\n');
+    expect(load(text)[2].aptlyConfig?.json).toEqual({ architectures: ['arm64'] });
+  });
+
+  test('reports every problem at once with line and column', () => {
+    const text = GOOD
+      .replace('url: http://repo.mirror.example/', 'url: ftp://repo.mirror.example/')
+      .replace('      - name: curl', '      - name: curl:amd64')
+      .replace('  - stable', '  - Stable');
+    const msg = errorOf(() => load(text));
+    expect(msg).toMatch(/^3 problems in /); // the url problem is shared by both subrepos: reported once
+    expect(msg).toMatch(/sources\.yaml:3:6: url "ftp:\/\/repo\.mirror\.example\/" must use http or https/);
+    expect(msg).toMatch(/sources\.yaml:15:9: invalid package query "curl:amd64".*curl \{amd64\}/);
+    expect(msg).toMatch(/sources\.yaml:28:3: component "Stable"/);
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ['invalid YAML', 'name: [unclosed\n', /sources\.yaml:\d+:\d+: invalid YAML/],
+    ['not a mapping', '- a\n- b\n', /sources\.yaml:1:1: each YAML document must be a mapping/],
+    ['unknown key', GOOD.replace('label: Docker CE', 'lable: Docker CE'), /sources\.yaml:21:1: unknown key "lable"/],
+    ['missing name', GOOD.replace('name: aptly-example\n', ''), /sources\.yaml:2:1: missing "name"/],
+    ['missing url', GOOD.replace('url: http://repo.mirror.example/\n', ''), /missing "url"/],
+    ['missing key_url', GOOD.replace('key_url: http://repo.mirror.example/pubkey.txt\n', ''), /missing "key_url"/],
+    ['url not a string', GOOD.replace('url: http://repo.mirror.example/', 'url: [a, b]'), /sources\.yaml:3:6: "url" must be a string/],
+    ['no components', GOOD.replace('components:\n  - main\n', 'components: []\n'), /"components" must be a non-empty list/],
+    ['component not a string', GOOD.replace('  - main', '  - {a: b}'), /each component must be a string/],
+    ['no subrepos', GOOD.replace(/subrepos:\n  - distribution: squeeze[\s\S]*?\.\.\.\n/, 'subrepos: []\n...\n'), /"subrepos" must be a non-empty list/],
+    ['subrepo not a mapping', GOOD.replace('  - distribution: bookworm\n    packages:\n      - name: curl\n', '  - bookworm\n'), /each subrepo must be a mapping/],
+    ['missing distribution', GOOD.replace('  - distribution: bookworm\n', '  - packages_: x\n'), /unknown key "packages_" in subrepo/],
+    ['no packages', GOOD.replace('    packages:\n      - name: curl\n', '    packages: []\n'), /"packages" must be a non-empty list/],
+    ['package not a mapping', GOOD.replace('      - name: curl', '      - curl'), /sources\.yaml:15:9: each package must be a mapping \{name, version\?\}/],
+    ['package missing name', GOOD.replace('      - name: curl', '      - version: "1.0"'), /missing "name"/],
+    ['unknown package key', GOOD.replace('      - name: curl', '      - name: curl\n        arch: amd64'), /unknown key "arch" in package/],
+    ['bad version', GOOD.replace('version: 1.22.1-9', 'version: 1.22_amd64'), /invalid package query "nginx \(= 1\.22_amd64\)"/],
+    ['shell glob name', GOOD.replace('      - name: curl', '      - name: lib*'), /Name \(% lib\*\)/],
+    ['malformed aptly_config', GOOD.replace('"architectures": ["amd64"]', '"architectures": ["amd64"],'), /sources\.yaml:26: aptly_config: aptly config is not valid JSON/],
+    ['aptly_config disables verification', GOOD.replace('"downloadConcurrency": 20,', '"gpgDisableVerify": true,'), /"gpgDisableVerify": true.*insecureSkipUpstreamVerification/],
+    ['aptly_config bad type', GOOD.replace(/aptly_config: \|\n(  .*\n)+/, 'aptly_config: 5\n'), /"aptly_config" must be a JSON string or a mapping/],
+    ['bad distribution', GOOD.replace('distribution: bookworm', 'distribution: bookworm/updates'), /sources\.yaml:13:19: distribution "bookworm\/updates" contains '\/'/],
+    ['bad prefix (name)', GOOD.replace('name: docker', 'name: docker ce'), /sources\.yaml:18:7: prefix "docker ce" must be one path segment/],
+    ['codename differs', GOOD.replace('label: Docker CE', 'codename: focal'), /codename "focal" differs from distribution "jammy"/],
+    ['duplicate subrepo', GOOD.replace('distribution: bookworm', 'distribution: squeeze'), /publishes aptly-example\/dists\/squeeze, like aptly-example\/squeeze/],
+    ['empty file', '', /no sources found/],
+  ];
+  test.each(bad)('%s', (_name, text, expected) => {
+    expect(errorOf(() => load(text))).toMatch(expected);
+  });
+
+  test('override for an unknown source', () => {
+    expect(errorOf(() => load(GOOD, { overrides: { 'docker/focal': {} } }))).toMatch(/overrides name source "docker\/focal"/);
+  });
+
+  test('a missing file', () => {
+    expect(errorOf(() => MirrorSource.fromYamlFile('/nonexistent.yaml'))).toMatch(/\/nonexistent\.yaml: cannot read sources file: ENOENT/);
+  });
+});

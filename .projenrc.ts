@@ -9,6 +9,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   defaultReleaseBranch: 'main',
   keywords: ['cdk8s', 'apt', 'aptly', 'debian', 'mirror', 'air-gapped', 'kubernetes'],
   projenrcTs: true,
+  bin: { 'mini-mirror': 'lib/cli/main.js' },
   packageManager: javascript.NodePackageManager.NPM,
   minNodeVersion: '20.0.0',
   jsiiVersion: '~6.0.0',
@@ -31,6 +32,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jestOptions: {
     // The test task must fail on snapshot drift; `npm run test:update` updates deliberately.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
     jestConfig: {
       testTimeout: 300_000,
       // End-to-end tests run real aptly/nginx processes; keep them from fighting over 2 cores.
@@ -63,10 +65,11 @@ project.addTask('bench:synth', {
   exec: 'ts-node --project test/tsconfig.json --transpile-only bench/synth.ts',
 });
 
-project.addTask('shellcheck', {
-  description: 'Lint the shell scripts shipped in assets/',
-  exec: 'shellcheck -x assets/*.sh',
+const shellcheck = project.addTask('shellcheck', {
+  description: 'Lint the shell scripts shipped in assets/ and the repo scripts',
+  exec: 'shellcheck -x assets/*.sh scripts/*.sh .ci/run',
 });
+project.testTask.spawn(shellcheck);
 
 project.gitignore.exclude('/examples/dist/', '/examples/node_modules/', '/.bench/');
 

@@ -1,5 +1,5 @@
-import { MirrorSource } from '../sources/mirror-source';
 import { ReleaseSigning } from '../signing/release-signing';
+import { MirrorSource } from '../sources/mirror-source';
 import { stableStringify } from '../util/stable-json';
 
 /** Options of the build script that are not in the seed layout (see docs/build-contract.md). */

@@ -140,7 +140,8 @@ export class BuildJob extends Construct {
       });
     }
 
-    const dropAll = { drop: ['ALL'] };
+    // Steps that need no root run as this non-root user with nothing writable but their volumes.
+    const nonRoot = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
     const mirrorStep: k8s.Container = {
       name: 'mirror',
       image: mirrorImage,
@@ -153,7 +154,7 @@ export class BuildJob extends Construct {
         limits: { memory: k8s.Quantity.fromString(props.memory ?? '1Gi') },
       },
       securityContext: props.mirrorImageHasTools
-        ? { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: dropAll }
+        ? nonRoot
         : {
           // Root only to apt-get install aptly/gnupg/curl/jq into the stock image; apt drops to
           // _apt for downloads (SETUID/SETGID) and writes root-owned files (CHOWN/FOWNER/DAC_OVERRIDE).
@@ -184,7 +185,7 @@ export class BuildJob extends Construct {
           ...(props.image.pushSecretName ? [{ name: 'push', mountPath: BUILD_PATHS.push, readOnly: true }] : []),
         ],
         resources: { requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') }, limits: { memory: k8s.Quantity.fromString('1Gi') } },
-        securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: dropAll },
+        securityContext: nonRoot,
       }
       : {
         name: 'image',

@@ -98,7 +98,8 @@ export class ReleaseSigning {
     }
     const message = await openpgp.createMessage({ text: 'cdk8s-mini-mirror key check' });
     const signature = await openpgp.sign({ message, signingKeys: priv, detached: true });
-    const verified = await openpgp.verify({ message, signature: await openpgp.readSignature({ armoredSignature: signature as string }), verificationKeys: pub });
+    const armoredSignature = signature as string;
+    const verified = await openpgp.verify({ message, signature: await openpgp.readSignature({ armoredSignature }), verificationKeys: pub });
     await verified.signatures[0].verified;
     return pub.getFingerprint().toUpperCase();
   }
@@ -116,7 +117,9 @@ export class ReleaseSigning {
   /** Secret key of the passphrase, when the key has one. */
   public readonly passphraseKey?: string;
 
-  private constructor(signed: boolean, secretName?: string, publicKey?: string, fingerprint?: string, privateKeyKey?: string, passphraseKey?: string) {
+  private constructor(
+    signed: boolean, secretName?: string, publicKey?: string, fingerprint?: string, privateKeyKey?: string, passphraseKey?: string,
+  ) {
     this.signed = signed;
     this.secretName = secretName;
     this.publicKey = publicKey;

@@ -57,7 +57,8 @@ describe('MirrorSource', () => {
   });
 
   test('an unverified source is an explicit opt-out', () => {
-    const source = new MirrorSource({ ...BASE, aptlyConfig: AptlyConfig.fromJson({ gpgDisableVerify: true }), insecureSkipUpstreamVerification: true });
+    const aptlyConfig = AptlyConfig.fromJson({ gpgDisableVerify: true });
+    const source = new MirrorSource({ ...BASE, aptlyConfig, insecureSkipUpstreamVerification: true });
     expect(source.insecureSkipUpstreamVerification).toBe(true);
   });
 

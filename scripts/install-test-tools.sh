@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian tools the end-to-end tests run for real: aptly, gnupg, nginx, apt-get's
+# helpers, bubblewrap (the pod runner), shellcheck, jq/curl (the build script), dpkg-dev
+# (fake upstream .debs) and wrk (bench:serve). Idempotent; needs root or sudo.
+set -euo pipefail
+
+packages=(aptly gnupg nginx bubblewrap shellcheck jq curl ca-certificates dpkg-dev xz-utils bzip2 wrk)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-test-tools: all present"
+  exit 0
+fi
+
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# nginx's package starts a server on port 80 where an init system runs; the tests start their own.
+"${sudo[@]}" sh -c 'command -v service >/dev/null && service nginx stop >/dev/null 2>&1 || true'
+echo "install-test-tools: installed ${missing[*]}"

@@ -1,0 +1,211 @@
+import { PackageQuery } from '../../src/sources/package-query';
+
+/** [query, normalized text, packageName] */
+const VALID: Array<[string, string, string | undefined]> = [
+  // package names
+  ['nginx', 'nginx', 'nginx'],
+  ['g++-12', 'g++-12', 'g++-12'],
+  ['python3.11', 'python3.11', 'python3.11'],
+  ['linux-image-6.1.0-13-amd64', 'linux-image-6.1.0-13-amd64', 'linux-image-6.1.0-13-amd64'],
+  ['0ad', '0ad', '0ad'],
+  ['389-ds-base (>= 1.4)', '389-ds-base (>= 1.4)', '389-ds-base'],
+  ['  nginx\t', 'nginx', 'nginx'],
+  // version conditions
+  ['libstdc++6 (>= 12)', 'libstdc++6 (>= 12)', 'libstdc++6'],
+  ['libc6 (>= 2.17-0ubuntu5~)', 'libc6 (>= 2.17-0ubuntu5~)', 'libc6'],
+  ['package3 (>=3.6)', 'package3 (>= 3.6)', 'package3'],
+  ['nginx (= 1.18.0-6)', 'nginx (= 1.18.0-6)', 'nginx'],
+  ['nginx (1.18.0-6)', 'nginx (1.18.0-6)', 'nginx'],
+  ['nginx (<< 1.19)', 'nginx (<< 1.19)', 'nginx'],
+  ['nginx (>> 1.18)', 'nginx (>> 1.18)', 'nginx'],
+  ['nginx (<= 1.18.0-6+deb11u1)', 'nginx (<= 1.18.0-6+deb11u1)', 'nginx'],
+  ['tzdata (>= 1:2024a-0)', 'tzdata (>= 1:2024a-0)', 'tzdata'],
+  ['openssh-server (>= 1:9.2p1-2+deb12u3)', 'openssh-server (>= 1:9.2p1-2+deb12u3)', 'openssh-server'],
+  ['nginx (% 1.18*)', 'nginx (% 1.18*)', 'nginx'],
+  ['nginx (~ ^1\\.18)', 'nginx (~ ^1\\.18)', 'nginx'],
+  ['nginx (>= "1.18")', 'nginx (>= 1.18)', 'nginx'],
+  // aptly rejects a '(' right after the name: normalized with a space
+  ['foo(>=1.0)', 'foo (>= 1.0)', 'foo'],
+  ['$Version(>=1.0)', '$Version (>= 1.0)', undefined],
+  // architecture filters
+  ['nginx {amd64}', 'nginx {amd64}', 'nginx'],
+  ['nginx{amd64}', 'nginx {amd64}', 'nginx'],
+  ['python3 (>= 3.11) {arm64}', 'python3 (>= 3.11) {arm64}', 'python3'],
+  ['python3(>=3.11){arm64}', 'python3 (>= 3.11) {arm64}', 'python3'],
+  ['libc6 (>= 2.17-0ubuntu5~) {i386}', 'libc6 (>= 2.17-0ubuntu5~) {i386}', 'libc6'],
+  ['base-files {all}', 'base-files {all}', 'base-files'],
+  ['hello {source}', 'hello {source}', 'hello'],
+  ['gnumach {hurd-i386}', 'gnumach {hurd-i386}', 'gnumach'],
+  ['linux-image-loong64 {loong64}', 'linux-image-loong64 {loong64}', 'linux-image-loong64'],
+  // package references
+  ['nginx_1.18.0-6_amd64', 'nginx_1.18.0-6_amd64', 'nginx'],
+  ['tzdata_1:2024a-0+deb12u1_all', 'tzdata_1:2024a-0+deb12u1_all', 'tzdata'],
+  // fields
+  ['Priority (required)', 'Priority (required)', undefined],
+  ['Priority (=required)', 'Priority (= required)', undefined],
+  ['Essential', 'Essential', undefined],
+  ['Homepage', 'Homepage', undefined],
+  ['Multi-Arch (same)', 'Multi-Arch (same)', undefined],
+  ['Name (% lib*)', 'Name (% lib*)', undefined],
+  ['Name (nginx)', 'Name (nginx)', undefined],
+  ['Section (~ ^net)', 'Section (~ ^net)', undefined],
+  ['Maintainer (~ .*debian.*)', 'Maintainer (~ .*debian.*)', undefined],
+  ['Source (% gcc-*)', 'Source (% gcc-*)', undefined],
+  ['Tag (~ role::program)', 'Tag (~ role::program)', undefined],
+  ['Version (= 1.0)', 'Version (= 1.0)', undefined],
+  ['Name (~ "^(nginx|apache2)$")', "Name (~ '^(nginx|apache2)$')", undefined],
+  ["Maintainer (~ 'Debian Nginx')", "Maintainer (~ 'Debian Nginx')", undefined],
+  ["Name (~ '(?i)^NGINX$')", "Name (~ '(?i)^NGINX$')", undefined],
+  ['Description (~ \\(beta\\))', "Description (~ '\\\\(beta\\\\)')", undefined],
+  ["Maintainer (~ O'Brien)", "Maintainer (~ O'Brien)", undefined],
+  // special fields
+  ['$Architecture (amd64)', '$Architecture (amd64)', undefined],
+  ['$Source (nginx)', '$Source (nginx)', undefined],
+  ['$Version (>= 1.0)', '$Version (>= 1.0)', undefined],
+  ['$SourceVersion (= 12.2.0-14)', '$SourceVersion (= 12.2.0-14)', undefined],
+  ['$PackageType (udeb)', '$PackageType (udeb)', undefined],
+  ['$Architecture (% arm*)', '$Architecture (% arm*)', undefined],
+  // combinations
+  ['nginx | apache2', 'nginx | apache2', undefined],
+  ['nginx|apache2', 'nginx | apache2', undefined],
+  ['nginx,libc6', 'nginx, libc6', undefined],
+  ['nginx | apache2 | lighttpd', 'nginx | apache2 | lighttpd', undefined],
+  ['!$Architecture (i386)', '!$Architecture (i386)', undefined],
+  ['!nginx', '!nginx', undefined],
+  ['! nginx', '!nginx', undefined],
+  ['!!nginx', '!!nginx', undefined],
+  ['!(nginx | apache2)', '!(nginx | apache2)', undefined],
+  ['(nginx)', '(nginx)', 'nginx'],
+  ['((nginx (>= 1.18)))', '((nginx (>= 1.18)))', 'nginx'],
+  ['(nginx | apache2), !$Architecture (i386)', '(nginx | apache2), !$Architecture (i386)', undefined],
+  ['Priority (required) | Priority (important)', 'Priority (required) | Priority (important)', undefined],
+  ['Priority (required), $Architecture (amd64)', 'Priority (required), $Architecture (amd64)', undefined],
+  ['nginx (>= 1.18) | apache2 (>= 2.4), !$PackageType (source)', 'nginx (>= 1.18) | apache2 (>= 2.4), !$PackageType (source)', undefined],
+  ['nginx\t|\tapache2 ,libc6', 'nginx | apache2, libc6', undefined],
+  ['$Architecture (arm64)|$Architecture (all)', '$Architecture (arm64) | $Architecture (all)', undefined],
+];
+
+/** [query, column, message fragment] */
+const INVALID: Array<[string, number, string]> = [
+  // empty and multi-line
+  ['', 1, 'empty query'],
+  ['   ', 1, 'empty query'],
+  ['nginx\napache2', 6, 'a query is a single line'],
+  ['nginx |\r\napache2', 8, 'a query is a single line'],
+  // common mistakes aptly would accept, matching nothing
+  ['@packages.txt', 1, 'aptly does not read filter files; list one query per line'],
+  ['libc6:amd64', 6, "use 'libc6 {amd64}'"],
+  ['lib*', 4, "use 'Name (% lib*)'"],
+  ['python3-?', 9, "use 'Name (% python3-?)'"],
+  ['foo[ab]', 4, "use 'Name (% foo[ab])'"],
+  ['"nginx"', 1, 'remove the quotes'],
+  ["'nginx'", 1, 'remove the quotes'],
+  ['Nginx', 1, "package names are lower-case: use 'nginx'"],
+  ['Nginx (>= 1)', 1, 'package names are lower-case'],
+  ['libQt5Core5a', 4, "package names are lower-case: use 'libqt5core5a'"],
+  ['nginx=1.18', 6, "use 'nginx (= 1.18)'"],
+  ['nginx_1.18.0-6', 6, "package references are 'name_version_arch'"],
+  ['nginx (> 1.0)', 8, "'>' means '>=' in aptly"],
+  ['nginx (< 1.0)', 8, "'<<' (strictly less)"],
+  ['nginx {any}', 8, "only matches 'all' packages"],
+  ['nginx {linux-any}', 8, 'does not expand architecture wildcards'],
+  ['nginx {x86_64}', 8, "unknown architecture 'x86_64': use 'amd64'"],
+  ['nginx {AMD64}', 8, "use 'amd64'"],
+  ['$Architecture (aarch64)', 16, "use 'arm64'"],
+  ['Package (nginx)', 1, "use 'Name' instead"],
+  ['Size (>= 1000)', 1, "cannot query the 'Size' field"],
+  ['PRIORITY (required)', 1, "field names are case-sensitive: use 'Priority'"],
+  ['Priority (Required)', 11, "'Priority' is one of required"],
+  ['Version (>= 1.0)', 1, "use '$Version (>= 1.0)'"],
+  ['$architecture (amd64)', 1, "use '$Architecture'"],
+  ['$Foo (x)', 1, "unknown special field '$Foo'"],
+  ['$PackageType (rpm)', 15, "'$PackageType' is one of deb, udeb, source"],
+  ['Name (Nginx)', 7, 'package names are lower-case'],
+  ['Name (% lib[)', 12, "unclosed '['"],
+  ["Name (~ 'a(?=b)')", 11, 'does not support lookahead'],
+  ["Name (~ '^(a)\\\\1$')", 14, 'does not support backreferences'],
+  ['Name (~ \\y)', 9, "invalid escape '\\y'"],
+  ["Name (~ 'a++')", 10, 'invalid regular expression'],
+  // syntax errors
+  ['(nginx', 1, "unclosed '('"],
+  ['nginx)', 6, "unmatched ')'"],
+  ['(nginx | apache2', 1, "unclosed '('"],
+  ['()', 1, 'empty parentheses'],
+  ['nginx |', 7, "nothing after '|'"],
+  ['nginx ,', 7, "nothing after ','"],
+  ['!', 1, "nothing after '!'"],
+  ['nginx, !', 8, "nothing after '!'"],
+  ['| nginx', 1, "nothing before '|'"],
+  ['nginx | | apache2', 9, "nothing between '|' and '|'"],
+  ['(nginx |)', 9, "nothing between '|' and ')'"],
+  ['nginx apache2', 7, "missing ',' or '|' before 'apache2'"],
+  ['nginx >= 1.0', 7, "put the version condition in parentheses: 'nginx (>= 1.0)'"],
+  ['foo ()', 6, "missing value between '(' and ')'"],
+  ['foo (>= )', 9, "missing value after '>='"],
+  ['foo (=> 1)', 6, "'=>' is not an operator: use '>='"],
+  ['foo (== 1)', 6, "use '='"],
+  ['foo (!= 1)', 6, "aptly has no '!='"],
+  ['foo (>= 1.0', 5, "unclosed '('"],
+  ['foo (>= 1.0_1)', 12, "invalid character '_' in version"],
+  ['foo (>= v1.0)', 9, 'versions start with a digit'],
+  ['foo (>= a:1.0)', 9, 'epoch'],
+  ['foo (>= 1.0-)', 12, "cannot end with '-'"],
+  ['foo (>= 1.0) (<< 2.0)', 14, 'only one condition per query'],
+  ['Maintainer (John Doe)', 18, 'quote values that contain spaces'],
+  ['foo {}', 6, "missing architecture between '{' and '}'"],
+  ['foo {amd64', 5, "unclosed '{'"],
+  ['foo {amd64 arm64}', 12, 'one architecture per filter'],
+  ['foo {amd64} {arm64}', 13, 'only one architecture filter'],
+  ['foo {amd64} (>= 1)', 13, 'put the version condition before the architecture'],
+  ['Priority (required) {amd64}', 21, 'architecture filters only apply to package names'],
+  ['nginx_1.18.0-6_amd64 (>= 1)', 22, 'a package reference cannot have a condition'],
+  ['nginx_1.18.0-6_amd64 {amd64}', 22, 'already names its architecture'],
+  ['{amd64}', 1, 'architecture filter without a package'],
+  ['n', 1, 'at least 2 characters'],
+  ['-foo', 1, 'start with a letter or digit'],
+  ["nginx 'x", 7, 'unterminated quote'],
+  ['Name (\'\')', 7, 'empty value'],
+  ['Nonsense-Field', 1, "package names are lower-case: use 'nonsense-field'"],
+  ['Foo/Bar (x)', 1, "unknown field 'Foo/Bar'"],
+];
+
+describe('PackageQuery', () => {
+  test.each(VALID)('accepts %j', (input, normalized, packageName) => {
+    expect(PackageQuery.check(input)).toBeUndefined();
+    const query = PackageQuery.parse(input);
+    expect(query.query).toBe(normalized);
+    expect(query.packageName).toBe(packageName);
+    expect(query.toString()).toBe(normalized);
+  });
+
+  test.each(VALID)('normalized %j parses to itself', (_input, normalized, packageName) => {
+    const query = PackageQuery.parse(normalized);
+    expect(query.query).toBe(normalized);
+    expect(query.packageName).toBe(packageName);
+  });
+
+  test.each(INVALID)('rejects %j', (input, column, fragment) => {
+    const problem = PackageQuery.check(input);
+    expect(problem).toBeDefined();
+    expect(problem!.message).toContain(fragment);
+    expect(problem!.column).toBe(column);
+    expect(() => PackageQuery.parse(input)).toThrow(`invalid package query ${JSON.stringify(input)}: column ${column}: ${problem!.message}`);
+  });
+
+  test('has enough cases', () => {
+    expect(VALID.length).toBeGreaterThanOrEqual(45);
+    expect(INVALID.length).toBeGreaterThanOrEqual(30);
+  });
+
+  test('columns count from the start of the untrimmed text', () => {
+    expect(PackageQuery.check('   nginx (> 1)')?.column).toBe(11);
+  });
+
+  test('messages start lower-case and have no trailing period', () => {
+    for (const [input] of INVALID) {
+      const message = PackageQuery.check(input)!.message;
+      expect(message[0]).toBe(message[0].toLowerCase());
+      expect(message).not.toMatch(/\.$/);
+    }
+  });
+});

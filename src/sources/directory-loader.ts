@@ -4,9 +4,9 @@ import { AptlyConfig } from './aptly-config';
 import { parseAptlyConfigText } from './aptly-config-text';
 import { SourceLoadOptions } from './load-options';
 import { MirrorSource } from './mirror-source';
+import { applyOverrides, checkOverrideKeys } from './overrides';
 import { Problem, throwIfProblems } from './problems';
 import { checkSourceFields, FieldProblem, SourceFields } from './source-checks';
-import { applyOverrides, checkOverrideKeys } from './overrides';
 
 const SOURCE_FILES = new Set(['source.txt', 'packages.txt', 'aptly.conf']);
 
@@ -120,7 +120,8 @@ function loadOne(sourceDir: string, prefix: string, name: string, options: Sourc
 
   const id = `${prefix}/${name}`;
   const fields: SourceFields = applyOverrides({
-    prefix, name,
+    prefix,
+    name,
     url: tokens[0].text,
     keyUrl: tokens[1].text,
     distribution: tokens[2].text,
@@ -157,8 +158,15 @@ function loadOne(sourceDir: string, prefix: string, name: string, options: Sourc
 
 function checkQueryLine(l: Line, file: string, problems: Problem[]) {
   const fields = checkSourceFields({
-    prefix: 'x', name: 'x', url: 'http://x.example/', keyUrl: 'http://x.example/', distribution: 'x',
-    components: ['main'], packages: [l.text], keyFingerprints: [], architectures: [],
+    prefix: 'x',
+    name: 'x',
+    url: 'http://x.example/',
+    keyUrl: 'http://x.example/',
+    distribution: 'x',
+    components: ['main'],
+    packages: [l.text],
+    keyFingerprints: [],
+    architectures: [],
   });
   for (const p of fields) problems.push({ file, line: l.line, column: l.column + (p.column ?? 1) - 1, message: p.message });
 }

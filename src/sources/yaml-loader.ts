@@ -145,8 +145,17 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
         problems.push(at(root.get('codename', true) as Node, `codename "${codename}" differs from distribution "${distribution}": aptly 1.5 always publishes Codename = distribution; remove codename`));
       }
       const fields = applyOverrides({
-        prefix: name, name: distribution, url, keyUrl, distribution, components,
-        packages: packages.map(p => p.query), keyFingerprints: [], architectures: [], aptlyConfig, label,
+        prefix: name,
+        name: distribution,
+        url,
+        keyUrl,
+        distribution,
+        components,
+        packages: packages.map(p => p.query),
+        keyFingerprints: [],
+        architectures: [],
+        aptlyConfig,
+        label,
       }, options.overrides?.[id]);
       const nodeFor = (p: FieldProblem): Node => {
         const key = ({ prefix: 'name', url: 'url', keyUrl: 'key_url', label: 'label', aptlyConfig: 'aptly_config', components: 'components' } as Record<string, string>)[p.field];

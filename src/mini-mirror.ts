@@ -40,7 +40,7 @@ export interface MiniMirrorProps {
    * How the build Job runs.
    * @default - see `BuildOptions`
    */
-  readonly build?: BuildOptions;
+  readonly buildOptions?: BuildOptions;
 }
 
 /**
@@ -82,7 +82,7 @@ export class MiniMirror extends Construct {
       labels: standardLabels(this.name, 'build'),
     });
     this.buildJob = new BuildJob(this, 'build', {
-      ...props.build,
+      ...props.buildOptions,
       name: this.name,
       sources: props.sources,
       sourceConfigMaps: this.sourceConfigMaps,

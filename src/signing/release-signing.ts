@@ -75,9 +75,9 @@ export class ReleaseSigning {
    * Check, in your own tests, that a private key (and passphrase) decrypts and matches the
    * public key you pass to `fromSecret`, by signing and verifying a message. Nothing of it
    * is ever written into synthesized output. Rejects with a message saying what is wrong.
-   * @example await ReleaseSigning.checkKeyPair(privateKeyArmored, 'passphrase', publicKeyArmored)
+   * @example await ReleaseSigning.checkKeyPair(privateKeyArmored, publicKeyArmored, 'passphrase')
    */
-  public static async checkKeyPair(privateKey: string, passphrase: string | undefined, publicKey: string): Promise<string> {
+  public static async checkKeyPair(privateKey: string, publicKey: string, passphrase?: string): Promise<string> {
     let priv: pgp.PrivateKey;
     try {
       priv = await openpgp.readPrivateKey({ armoredKey: privateKey });

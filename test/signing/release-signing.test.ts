@@ -71,17 +71,17 @@ describe('ReleaseSigning', () => {
   describe('checkKeyPair', () => {
     test('passes for the matching key and passphrase', async () => {
       const key = await openpgp.readKey({ armoredKey: ed25519.publicKey });
-      await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, 'correct horse', ed25519.publicKey)).resolves.toBe(key.getFingerprint().toUpperCase());
+      await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, ed25519.publicKey, 'correct horse')).resolves.toBe(key.getFingerprint().toUpperCase());
     });
     test('fails for a wrong passphrase', async () => {
-      await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, 'wrong', ed25519.publicKey)).rejects.toThrow('the passphrase does not decrypt the private key');
+      await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, ed25519.publicKey, 'wrong')).rejects.toThrow('the passphrase does not decrypt the private key');
     });
     test('fails without the passphrase', async () => {
-      await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, undefined, ed25519.publicKey)).rejects.toThrow(/protected by a passphrase/);
+      await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, ed25519.publicKey)).rejects.toThrow(/protected by a passphrase/);
     });
     test('fails for another public key', async () => {
       const other = await generate();
-      await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, 'correct horse', other.publicKey)).rejects.toThrow(/does not match public key/);
+      await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, other.publicKey, 'correct horse')).rejects.toThrow(/does not match public key/);
     });
   });
 });

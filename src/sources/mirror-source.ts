@@ -1,9 +1,8 @@
 import { AptlyConfig } from './aptly-config';
 import { loadSourceDirectory } from './directory-loader';
 import { SourceLoadOptions } from './load-options';
-import { PackageQuery } from './package-query';
 import { Problem, throwIfProblems } from './problems';
-import { checkSourceFields, SourceFields } from './source-checks';
+import { checkedQueries, checkSourceFields, SourceFields } from './source-checks';
 import { loadSourceYaml } from './yaml-loader';
 
 /**
@@ -187,6 +186,8 @@ export class MirrorSource {
   public readonly suite?: string;
   /** Whether upstream signature verification is off for this source. */
   public readonly insecureSkipUpstreamVerification: boolean;
+  /** Names of the packages requested by name, for `apt-get install --simulate` in the smoke test. */
+  public readonly requestedPackageNames: string[];
   /** Whether missing dependencies only warn. */
   public readonly allowMissingDependencies: boolean;
   /**
@@ -205,11 +206,15 @@ export class MirrorSource {
       keyFingerprints: props.keyFingerprints ?? [],
       architectures: props.architectures ?? [],
     };
-    const problems = checkSourceFields(fields).map(p => ({
-      message: `${p.field}${p.index === undefined ? '' : `[${p.index}]`}: ${p.message}`,
-    }));
-    const id = `${props.prefix}/${props.name}`;
-    throwIfProblems(definedAt ? `source ${id} (${definedAt})` : `source ${id}`, problems);
+    let parsed = checkedQueries(props as SourceFields);
+    if (!parsed) {
+      parsed = [];
+      const problems = checkSourceFields(fields, parsed).map(p => ({
+        message: `${p.field}${p.index === undefined ? '' : `[${p.index}]`}: ${p.message}`,
+      }));
+      const id = `${props.prefix}/${props.name}`;
+      throwIfProblems(definedAt ? `source ${id} (${definedAt})` : `source ${id}`, problems);
+    }
 
     this.prefix = props.prefix;
     this.name = props.name;
@@ -218,7 +223,8 @@ export class MirrorSource {
     this.keyFingerprints = fields.keyFingerprints.map(f => f.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase());
     this.distribution = props.distribution;
     this.components = [...props.components];
-    this.packages = props.packages.map(q => PackageQuery.parse(q).query);
+    this.packages = parsed.map(q => q.query);
+    this.requestedPackageNames = [...new Set(parsed.map(q => q.packageName).filter((n): n is string => !!n))];
     this.architectures = [...fields.architectures];
     this.aptlyConfig = props.aptlyConfig;
     this.origin = props.origin;
@@ -244,9 +250,4 @@ export class MirrorSource {
     return this.packages.join('\n') + '\n';
   }
 
-  /** Names of the packages requested by name, for `apt-get install --simulate` in the smoke test. */
-  public get requestedPackageNames(): string[] {
-    const names = this.packages.map(q => PackageQuery.parse(q).packageName).filter((n): n is string => !!n);
-    return [...new Set(names)];
-  }
 }

@@ -62,6 +62,16 @@ export class PackageQuery {
     return analyse(query).problem;
   }
 
+  /**
+   * Parse a query, or return undefined when it is invalid (use `check` for the reason).
+   *
+   * @example PackageQuery.tryParse('nginx (>= 1.22)')?.packageName // 'nginx'
+   */
+  public static tryParse(query: string): PackageQuery | undefined {
+    const result = analyse(query);
+    return result.problem ? undefined : new PackageQuery(result.text!, result.packageName);
+  }
+
   /** Normalized text, safe to pass to aptly. */
   public readonly query: string;
 
@@ -221,8 +231,12 @@ const PUNCTUATION: Record<string, Kind> = {
 
 const PUNCTUATION_CHARS = Object.keys(PUNCTUATION).join('');
 
+const SPACE = /\s/;
+// A word runs to whitespace or punctuation; a backslash protects the next character.
+const WORD = /(?:\\[\s\S]|\\$|[^\s(){}|,!\\])+/y;
+
 function isSpace(char: string): boolean {
-  return /\s/.test(char);
+  return SPACE.test(char);
 }
 
 /**
@@ -232,6 +246,7 @@ function isSpace(char: string): boolean {
  */
 function tokenize(input: string, start: number, end: number): Token[] {
   const tokens: Token[] = [];
+  const text = input.slice(0, end);
   let i = start;
   const token = (kind: Kind, from: number, to: number, value?: string, quoted = false) => {
     const text = input.slice(from, to);
@@ -267,10 +282,9 @@ function tokenize(input: string, start: number, end: number): Token[] {
       token(Kind.Word, i, j + 1, value, true);
       i = j + 1;
     } else {
-      let j = i;
-      while (j < end && !isSpace(input[j]) && !PUNCTUATION_CHARS.includes(input[j])) {
-        j += input[j] === '\\' && j + 1 < end ? 2 : 1;
-      }
+      WORD.lastIndex = i;
+      WORD.test(text);
+      const j = WORD.lastIndex;
       token(Kind.Word, i, j);
       i = j;
     }
@@ -360,7 +374,34 @@ interface Analysis {
   readonly problem?: PackageQueryProblem;
 }
 
+// Most queries are a bare name or `name (op version)`: these patterns accept exactly what the
+// parser accepts for those forms (checkPackageName, checkVersion) and normalize the same way,
+// so large package lists skip the tokenizer (see test "fast path agrees with the parser").
+const BARE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+const NAME_VERSION_ARCH = /^([a-z0-9][a-z0-9+.-]+)(?: \((>=|<=|=|>>|<<) ?(\d+:\d(?:[A-Za-z0-9.+~:-]*[A-Za-z0-9.+~:])?|\d(?:[A-Za-z0-9.+~-]*[A-Za-z0-9.+~])?)\))?(?: \{([a-z0-9-]+)\})?$/;
+
 function analyse(input: string): Analysis {
+  if (BARE_NAME.test(input)) return { text: input, packageName: input };
+  const m = NAME_VERSION_ARCH.exec(input);
+  if (m && (m[2] || m[4]) && (!m[4] || isKnownArchitecture(m[4]))) {
+    const version = m[2] ? ` (${m[2]} ${m[3]})` : '';
+    const arch = m[4] ? ` {${m[4]}}` : '';
+    return { text: `${m[1]}${version}${arch}`, packageName: m[1] };
+  }
+  return analyseSlowly(input);
+}
+
+function isKnownArchitecture(arch: string): boolean {
+  try {
+    checkArchitecture(arch, 1);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The full tokenizer and parser (a leading space is enough to take this path). */
+function analyseSlowly(input: string): Analysis {
   try {
     const start = input.length - input.trimStart().length;
     const end = input.trimEnd().length;

@@ -33,8 +33,11 @@ export interface FieldProblem {
   readonly message: string;
 }
 
-/** Every problem with a source's fields (empty when valid). */
-export function checkSourceFields(s: SourceFields): FieldProblem[] {
+/**
+ * Every problem with a source's fields (empty when valid). The parsed queries are appended to
+ * `parsed` when given, so callers do not parse thousands of queries twice.
+ */
+export function checkSourceFields(s: SourceFields, parsed: PackageQuery[] = []): FieldProblem[] {
   const out: FieldProblem[] = [];
   const add = (field: FieldProblem['field'], message: string | undefined, index?: number, column?: number) => {
     if (message) out.push({ field, message, index, column });
@@ -56,8 +59,13 @@ export function checkSourceFields(s: SourceFields): FieldProblem[] {
 
   if (s.packages.length === 0) add('packages', 'no package queries: list at least one package to mirror');
   s.packages.forEach((q, i) => {
-    const problem = PackageQuery.check(q);
-    if (problem) add('packages', `invalid package query "${q}": ${problem.message}`, i, problem.column);
+    const query = PackageQuery.tryParse(q);
+    if (query) {
+      parsed.push(query);
+      return;
+    }
+    const problem = PackageQuery.check(q)!;
+    add('packages', `invalid package query "${q}": ${problem.message}`, i, problem.column);
   });
 
   s.architectures.forEach((a, i) => add('architectures', checkArchitecture(a), i));
@@ -69,5 +77,15 @@ export function checkSourceFields(s: SourceFields): FieldProblem[] {
     add('aptlyConfig', `the aptly config (${s.aptlyConfig.origin}) sets "gpgDisableVerify": true, which would mirror unverified packages: `
       + 'remove it, or opt out explicitly with insecureSkipUpstreamVerification');
   }
+  if (out.length === 0) VALID.set(s, parsed);
   return out;
+}
+
+// Fields objects that passed the checks, with their parsed queries: a loader checks (to report
+// file:line) and then constructs, and must not parse thousands of queries twice.
+const VALID = new WeakMap<SourceFields, PackageQuery[]>();
+
+/** The parsed queries of a fields object that `checkSourceFields` found valid. */
+export function checkedQueries(s: SourceFields): PackageQuery[] | undefined {
+  return VALID.get(s);
 }

@@ -209,3 +209,22 @@ describe('PackageQuery', () => {
     }
   });
 });
+
+describe('fast path', () => {
+  // A leading space skips the fast path, so both paths must agree on every form it covers.
+  test.each([
+    'nginx', 'g++-12', 'libstdc++6 (>= 12)', 'package3 (>=3.6)', 'libc6 (>= 2.17-0ubuntu5~)', 'docker-ce (= 5:24.0.7-1~ubuntu.22.04~jammy)',
+    'nginx {amd64}', 'python3 (>= 3.11) {arm64}', 'tool (<< 2) {all}', 'x', 'Nginx', 'nginx {any}', 'nginx {x86_64}', 'nginx (>= 1-)',
+    'nginx (>= a1)', 'nginx (> 1)', 'a:b (= 1)', 'lib* (= 1)', 'nginx (>= 1:)', 'nginx (= 1)', 'nginx (>= 1.2:3)', 'nginx (>= 1:2:3)',
+    'nginx (= 1:)', 'nginx (= 1~)',
+  ])('%s', query => {
+    const fast = PackageQuery.check(query) ?? PackageQuery.parse(query);
+    const slow = PackageQuery.check(` ${query}`) ?? PackageQuery.parse(` ${query}`);
+    if ('column' in fast) {
+      expect('column' in slow && slow.column - 1).toBe(fast.column);
+      expect((slow as { message: string }).message).toBe(fast.message);
+    } else {
+      expect(slow).toEqual(fast);
+    }
+  });
+});

@@ -1,0 +1,52 @@
+// Synth at scale: wall time and peak RSS for N sources x Q queries, against emitting the same
+// ConfigMap data as raw ApiObjects, in the same run. Prints figures; asserts nothing.
+// usage: npm run bench:synth [-- --quick]
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const quick = process.argv.includes('--quick');
+const SOURCES = quick ? [1, 10, 100] : [1, 10, 100, 500];
+const QUERIES = quick ? [100, 1000] : [100, 1000, 5000];
+const QUERY_SHAPES = [
+  (i: number) => `package-${i}`,
+  (i: number) => `lib-component-${i} (>= 1.${i}.0-1)`,
+  (i: number) => `tool-${i} {amd64}`,
+  (i: number) => `python3-module-${i} (>= 3.11~) | python3-alt-${i}`,
+];
+
+function makeSources(n: number, q: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mm-bench-${n}x${q}-`));
+  const packages = Array.from({ length: q }, (_, i) => QUERY_SHAPES[i % QUERY_SHAPES.length](i)).join('\n') + '\n';
+  for (let s = 0; s < n; s++) {
+    const d = path.join(dir, `prefix${s % 10}`, `source${s}`);
+    fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(d, 'source.txt'), `http://debian.mirror.example/debian http://debian.mirror.example/key.asc dist${s} main contrib\n`);
+    fs.writeFileSync(path.join(d, 'packages.txt'), packages);
+  }
+  return dir;
+}
+
+function measure(mode: string, dir: string) {
+  const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'synth-case.ts'), mode, dir], {
+    encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', 'test', 'tsconfig.json') },
+  });
+  return JSON.parse(out) as { ms: number; maxRssMiB: number; objects: number; maxObjectBytes: number };
+}
+
+console.log('sources x queries | MiniMirror ms | peak RSS MiB | objects | largest object KiB | raw ApiObjects ms | raw RSS MiB | time ratio');
+for (const n of SOURCES) {
+  for (const q of QUERIES) {
+    const dir = makeSources(n, q);
+    const full = measure('construct', dir);
+    const raw = measure('raw', dir);
+    console.log([
+      `${n} x ${q}`.padEnd(17), full.ms.toFixed(0).padStart(13), full.maxRssMiB.toFixed(0).padStart(12), String(full.objects).padStart(7),
+      (full.maxObjectBytes / 1024).toFixed(0).padStart(18), raw.ms.toFixed(0).padStart(17), raw.maxRssMiB.toFixed(0).padStart(11),
+      (full.ms / raw.ms).toFixed(2).padStart(10),
+    ].join(' | '));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+console.log('target: 500 x 1000 under 5000 ms and 512 MiB, ratio <= 1.5, no object over 1 MiB');

@@ -246,7 +246,7 @@ function isSpace(char: string): boolean {
  */
 function tokenize(input: string, start: number, end: number): Token[] {
   const tokens: Token[] = [];
-  const text = input.slice(0, end);
+  const line = input.slice(0, end);
   let i = start;
   const token = (kind: Kind, from: number, to: number, value?: string, quoted = false) => {
     const text = input.slice(from, to);
@@ -283,7 +283,7 @@ function tokenize(input: string, start: number, end: number): Token[] {
       i = j + 1;
     } else {
       WORD.lastIndex = i;
-      WORD.test(text);
+      WORD.test(line);
       const j = WORD.lastIndex;
       token(Kind.Word, i, j);
       i = j;

@@ -147,7 +147,7 @@ export class BuildJob extends Construct {
       image: mirrorImage,
       imagePullPolicy: 'IfNotPresent',
       command: ['bash', `${BUILD_PATHS.build}/build-mirror.sh`],
-      env: [...proxyEnv, { name: 'HOME', value: `${BUILD_PATHS.workspace}/home` }],
+      env: [...proxyEnv, { name: 'HOME', value: '/tmp' }],
       volumeMounts: mirrorMounts,
       resources: {
         requests: { cpu: k8s.Quantity.fromString(props.cpu ?? '500m'), memory: k8s.Quantity.fromString(props.memory ?? '1Gi') },
@@ -176,7 +176,7 @@ export class BuildJob extends Construct {
           ...proxyEnv,
           { name: 'MINI_MIRROR_IMAGE', value: this.imageRef },
           { name: 'MINI_MIRROR_BASE_IMAGE', value: builder.baseImage },
-          { name: 'HOME', value: `${BUILD_PATHS.workspace}/home` },
+          { name: 'HOME', value: '/tmp' },
           ...(props.image.pushSecretName ? [{ name: 'DOCKER_CONFIG', value: BUILD_PATHS.push }] : []),
         ],
         volumeMounts: [

@@ -1,4 +1,4 @@
-import { MirrorSource } from '../../src';
+import { MirrorSource, SourceLoadOptions } from '../../src';
 import { errorOf, writeTree } from '../support/tree';
 
 const SOURCE = 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main contrib\n';
@@ -104,7 +104,7 @@ describe('MirrorSource.fromDirectory', () => {
 
   test.each(bad)('%s', (_name, files, expected) => {
     const dir = writeTree(files);
-    const options = _name === 'override for unknown source'
+    const options: SourceLoadOptions = _name === 'override for unknown source'
       ? { overrides: { 'debian/bullseye': {} } }
       : _name === 'bad override fingerprint' ? { overrides: { 'debian/bookworm': { keyFingerprints: ['ABCD1234'] } } } : {};
     const msg = errorOf(() => MirrorSource.fromDirectory(dir, options));

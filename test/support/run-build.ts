@@ -1,0 +1,206 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { runPod } from './pod-runner';
+import { AptlyConfig, MiniMirror, MirrorSource, ReleaseSigning } from '../../src';
+
+export interface RunResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  readonly input?: string;
+  /** Kill the process after this long. @default 120000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Runs a command asynchronously (never blocks the event loop: the fake upstream server runs in
+ * the same process) and collects its output. Never throws on a non-zero exit.
+ */
+export async function runCommand(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        exitCode: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // the child may exit without reading its input
+      child.stdin.end(options.input);
+    }
+  });
+}
+
+/** Like runCommand, but throws (with the output) on a non-zero exit. */
+export async function runChecked(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const result = await runCommand(cmd, args, options);
+  if (result.exitCode !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} exited with ${result.exitCode}\n${result.stdout}\n${result.stderr}`);
+  }
+  return result;
+}
+
+/** One `<prefix>/<name>` source, as the build sees it (source.txt, packages.txt, aptly.conf, build.json entry). */
+export interface BuildSourceSpec {
+  readonly prefix: string;
+  readonly name: string;
+  readonly url: string;
+  readonly keyUrl: string;
+  readonly distribution: string;
+  readonly components: readonly string[];
+  /** Lines of packages.txt. */
+  readonly packages: readonly string[];
+  /** The source's own aptly.conf (replaces the default). */
+  readonly aptlyConf?: Record<string, unknown>;
+  /** @default [] */
+  readonly architectures?: readonly string[];
+  /** @default true */
+  readonly verify?: boolean;
+  /** @default [] */
+  readonly fingerprints?: readonly string[];
+  /** @default true */
+  readonly dependencyGate?: boolean;
+  readonly origin?: string | null;
+  readonly label?: string | null;
+  readonly suite?: string | null;
+}
+
+export type BuildSigningSpec =
+  | { readonly mode: 'key'; readonly privateKey: string; readonly publicKey: string; readonly passphrase?: string; readonly fingerprint: string }
+  | { readonly mode: 'unsigned' };
+
+export interface BuildSpec {
+  readonly sources: readonly BuildSourceSpec[];
+  readonly signing: BuildSigningSpec;
+  /** @default 2 */
+  readonly concurrency?: number;
+  /** @default 2 */
+  readonly retries?: number;
+  /** build/aptly.conf @default { architectures: ['amd64', 'arm64'] } */
+  readonly defaultAptlyConf?: Record<string, unknown>;
+  /** Reuse this directory (e.g. a second build into the same workspace). @default a new temp dir */
+  readonly rootDir?: string;
+  /** @default 240000 */
+  readonly timeoutMs?: number;
+}
+
+export interface BuildResult extends RunResult {
+  /** The directory holding the workspace. Remove it when done. */
+  readonly rootDir: string;
+  /** The host directory behind the Job's `workspace` emptyDir. */
+  readonly workspace: string;
+  /** `<workspace>/public`: exists only after a successful build. */
+  readonly publicDir: string;
+  /** The content hash the construct computed (and wrote into build.json). */
+  readonly contentHash: string;
+  /** Every object the construct synthesized. */
+  readonly manifests: any[];
+}
+
+const SECRET_NAME = 'mirror-signing';
+
+/** The MiniMirror that a BuildSpec describes, synthesized. */
+export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifests: any[] } {
+  const chart = Testing.chart();
+  const sources = spec.sources.map((s) => new MirrorSource({
+    prefix: s.prefix,
+    name: s.name,
+    url: s.url,
+    keyUrl: s.keyUrl,
+    distribution: s.distribution,
+    components: [...s.components],
+    packages: [...s.packages],
+    aptlyConfig: s.aptlyConf ? AptlyConfig.fromJson(s.aptlyConf, `${s.prefix}/${s.name} aptly.conf`) : undefined,
+    architectures: s.architectures ? [...s.architectures] : undefined,
+    insecureSkipUpstreamVerification: s.verify === false,
+    keyFingerprints: s.fingerprints ? [...s.fingerprints] : undefined,
+    allowMissingDependencies: s.dependencyGate === false,
+    origin: s.origin ?? undefined,
+    label: s.label ?? undefined,
+    suite: s.suite ?? undefined,
+  }));
+  const signing = spec.signing.mode === 'unsigned'
+    ? ReleaseSigning.insecureUnsigned()
+    : ReleaseSigning.fromSecret({
+      secretName: SECRET_NAME,
+      publicKey: spec.signing.publicKey,
+      passphraseKey: spec.signing.passphrase === undefined ? undefined : 'passphrase',
+    });
+  const mirror = new MiniMirror(chart, 'mirror', {
+    sources,
+    signing,
+    image: { repository: 'registry.example.com/mini-mirror' },
+    defaultAptlyConfig: AptlyConfig.fromJson(spec.defaultAptlyConf ?? { architectures: ['amd64', 'arm64'] }, 'default aptly.conf'),
+    buildOptions: { concurrency: spec.concurrency ?? 2, retries: spec.retries ?? 2 },
+  });
+  return { mirror, manifests: Testing.synth(chart) };
+}
+
+/**
+ * Synthesizes the MiniMirror that `spec` describes and runs its build Job's mirror step through
+ * the pod runner: the synthesized ConfigMaps, the signing Secret and the workspace emptyDir at
+ * their mount paths, the Job's env and command. This is the one place that knows how the build
+ * is run.
+ */
+export async function runBuild(spec: BuildSpec): Promise<BuildResult> {
+  const rootDir = spec.rootDir ?? await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-build-'));
+  const workspace = path.join(rootDir, 'workspace');
+  await fs.promises.mkdir(workspace, { recursive: true });
+  const { mirror, manifests } = synthesizeBuild(spec);
+
+  const secret: Record<string, string> = {};
+  if (spec.signing.mode === 'key') {
+    secret['signing-key.asc'] = spec.signing.privateKey;
+    if (spec.signing.passphrase !== undefined) secret.passphrase = spec.signing.passphrase;
+  }
+  const pod = await runPod({
+    manifests,
+    kind: 'Job',
+    name: mirror.buildJob.jobName,
+    containers: ['mirror'],
+    secrets: spec.signing.mode === 'key' ? { [SECRET_NAME]: secret } : {},
+    emptyDirs: { workspace },
+    timeoutMs: spec.timeoutMs ?? 240_000,
+  });
+  const result = pod.results[0];
+  pod.cleanup();
+  return {
+    exitCode: result.exitCode,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    rootDir,
+    workspace,
+    publicDir: path.join(workspace, 'public'),
+    contentHash: mirror.contentHash,
+    manifests,
+  };
+}
+
+/** Removes a build's directory. */
+export async function removeBuild(rootDir: string): Promise<void> {
+  await fs.promises.rm(rootDir, { recursive: true, force: true });
+}

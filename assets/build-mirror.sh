@@ -223,7 +223,7 @@ setup_signing() {
   if [[ -n $SIGN_PASS_FILE ]]; then pass_args=(--passphrase-file "$SIGN_PASS_FILE"); fi
   if ! printf 'mini-mirror signing check\n' |
     GNUPGHOME=$SIGN_HOME gpg --batch --no-tty --pinentry-mode loopback "${pass_args[@]}" \
-      --local-user "$SIGN_FPR" --detach-sign --output /dev/null >"$WORK/sign-check.log" 2>&1; then
+      --local-user "$SIGN_FPR" --detach-sign --yes --output "$WORK/sign-check.sig" >"$WORK/sign-check.log" 2>&1; then
     cat "$WORK/sign-check.log" >&2
     if grep -qi 'bad passphrase' "$WORK/sign-check.log"; then
       die "cannot sign with the release signing key $SIGN_FPR: wrong passphrase"

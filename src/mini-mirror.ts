@@ -1,11 +1,18 @@
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BuildJob } from './build/build-job';
 import { BuildOptions, MirrorImageOptions } from './build/build-options';
+import { AptSourcesOptions } from './clients/apt-sources';
+import { ClientConfig } from './clients/client-config';
+import { checkBaseUrl, KEYRINGS_DIR, sourcesFile } from './clients/deb822';
+import { SmokeTest, SmokeTestOptions } from './clients/smoke-test';
+import { MirrorServer } from './serving/mirror-server';
+import { ServingOptions } from './serving/serving-options';
 import { ReleaseSigning } from './signing/release-signing';
 import { AptlyConfig } from './sources/aptly-config';
 import { MirrorSource } from './sources/mirror-source';
 import { SourceConfigMaps } from './sources/source-config-maps';
-import { checkBaseName, standardLabels } from './util/names';
+import { checkBaseName, INSECURE_ANNOTATION, INSECURE_WARNING, standardLabels } from './util/names';
 
 /**
  * Props for `MiniMirror`.
@@ -41,6 +48,28 @@ export interface MiniMirrorProps {
    * @default - see `BuildOptions`
    */
   readonly buildOptions?: BuildOptions;
+  /**
+   * How the mirror is served (nginx Deployment, Service, Ingress, PodDisruptionBudget,
+   * NetworkPolicy).
+   * @default - 2 replicas behind a ClusterIP Service on port 80, no Ingress
+   */
+  readonly serving?: ServingOptions;
+  /**
+   * What the client ConfigMap's `.sources` files look like (`keyPath` for the key-file form,
+   * `baseUrl` for a URL of your own).
+   * @default - the key embedded in Signed-By, the Ingress or Service URL
+   */
+  readonly clients?: AptSourcesOptions;
+  /**
+   * Run a smoke-test Job that checks the served mirror with apt-get.
+   * @default true
+   */
+  readonly smokeTest?: boolean;
+  /**
+   * How the smoke-test Job runs.
+   * @default - see `SmokeTestOptions`
+   */
+  readonly smokeTestOptions?: SmokeTestOptions;
 }
 
 /**
@@ -68,6 +97,21 @@ export class MiniMirror extends Construct {
   public readonly contentHash: string;
   /** The serving image reference. */
   public readonly imageRef: string;
+  /** The nginx Deployment, its config, Service, Ingress, PodDisruptionBudget and NetworkPolicy. */
+  public readonly server: MirrorServer;
+  /** The client ConfigMap (`mirror-key.asc` and one `.sources` file per source). */
+  public readonly clientConfig: ClientConfig;
+  /** The smoke-test Job, unless disabled. */
+  public readonly smokeTest?: SmokeTest;
+  /**
+   * Base URL clients use (scheme, host, optional port; each source is below `/<prefix>`):
+   * `https://<ingress host>` with an Ingress with TLS, `http://<ingress host>` without, else the
+   * Service's in-cluster DNS name.
+   */
+  public readonly baseUrl: string;
+  /** Where the key-file form of `Signed-By` expects the key: `/etc/apt/keyrings/<name>.asc`. */
+  public readonly defaultKeyPath: string;
+  private readonly signing: ReleaseSigning;
 
   public constructor(scope: Construct, id: string, props: MiniMirrorProps) {
     super(scope, id);
@@ -93,5 +137,98 @@ export class MiniMirror extends Construct {
     });
     this.contentHash = this.buildJob.contentHash;
     this.imageRef = this.buildJob.imageRef;
+    this.signing = props.signing;
+    this.defaultKeyPath = `${KEYRINGS_DIR}/${this.name}.asc`;
+
+    // Every object of an unsigned mirror carries the warning, so it shows up in reviews and audits.
+    const annotations = props.signing.signed ? undefined : { [INSECURE_ANNOTATION]: INSECURE_WARNING };
+    const smokeLabels = standardLabels(this.name, 'smoke-test');
+    const first = props.sources[0];
+    this.server = new MirrorServer(this, 'server', {
+      ...props.serving,
+      name: this.name,
+      imageRef: this.imageRef,
+      pullSecretName: props.image.pullSecretName,
+      // A real index file of the new tree: a pod is ready only once it serves the build.
+      readinessPath: `/${first.prefix}/dists/${first.distribution}/${props.signing.signed ? 'InRelease' : 'Release'}`,
+      labels: standardLabels(this.name, 'server'),
+      annotations,
+      smokeTestSelector: (props.smokeTest ?? true) ? selectorOf(smokeLabels) : undefined,
+    });
+
+    const ingress = props.serving?.ingress;
+    this.baseUrl = props.clients?.baseUrl !== undefined
+      ? checkBaseUrl(props.clients.baseUrl)
+      : ingress ? `${ingress.tlsSecretName ? 'https' : 'http'}://${ingress.host}` : this.server.serviceUrl();
+
+    this.clientConfig = new ClientConfig(this, 'client', {
+      name: this.name,
+      sources: props.sources,
+      signing: props.signing,
+      baseUrl: this.baseUrl,
+      keyPath: props.clients?.keyPath,
+      labels: standardLabels(this.name, 'client'),
+      annotations,
+    });
+
+    if (props.smokeTest ?? true) {
+      this.smokeTest = new SmokeTest(this, 'smoke-test', {
+        waitTimeout: Duration.seconds((props.buildOptions?.activeDeadline ?? Duration.hours(6)).toSeconds() + 30 * 60),
+        ...props.smokeTestOptions,
+        name: this.name,
+        contentHash: this.contentHash,
+        sources: props.sources,
+        clientConfig: this.clientConfig,
+        keyPath: props.signing.signed ? props.clients?.keyPath : undefined,
+        clientUrl: this.baseUrl,
+        serviceUrl: this.server.serviceUrl(),
+        labels: smokeLabels,
+        annotations,
+      });
+    }
+
+    // Objects made by constructs that take no annotations (e.g. the source ConfigMaps) get the
+    // warning too: every object of an unsigned mirror carries it.
+    if (annotations) {
+      for (const child of this.node.findAll()) {
+        if (child instanceof ApiObject) {
+          child.metadata.addAnnotation(INSECURE_ANNOTATION, INSECURE_WARNING);
+        }
+      }
+    }
   }
+
+  /**
+   * The deb822 `.sources` text of every source of the mirror, one stanza each, e.g. for VM
+   * images or other charts. The same text as the client ConfigMap's files (unless options differ).
+   * @example
+   * fs.writeFileSync('mirror.sources', mirror.aptSources());
+   * mirror.aptSources({ keyPath: mirror.defaultKeyPath }); // reference /etc/apt/keyrings/<name>.asc
+   */
+  public aptSources(options: AptSourcesOptions = {}): string {
+    return sourcesFile(this.sources, this.urlFor(options), this.signing, options.keyPath);
+  }
+
+  /**
+   * The deb822 `.sources` text of the source published as `<prefix>/dists/<distribution>`.
+   * @example mirror.sourcesFileFor('debian', 'bookworm')
+   */
+  public sourcesFileFor(prefix: string, distribution: string, options: AptSourcesOptions = {}): string {
+    const source = this.sources.find(s => s.prefix === prefix && s.distribution === distribution);
+    if (!source) {
+      const known = this.sources.map(s => `${s.prefix}/${s.distribution}`).join(', ');
+      throw new Error(`no source publishes ${prefix}/dists/${distribution} (known: ${known})`);
+    }
+    return sourcesFile([source], this.urlFor(options), this.signing, options.keyPath);
+  }
+
+  private urlFor(options: AptSourcesOptions): string {
+    return options.baseUrl !== undefined ? checkBaseUrl(options.baseUrl) : this.baseUrl;
+  }
+}
+
+/** The labels that select a component's pods (managed-by is not needed to tell them apart). */
+function selectorOf(labels: { [key: string]: string }): { [key: string]: string } {
+  const { ['app.kubernetes.io/managed-by']: _managedBy, ...selector } = labels;
+  return selector;
 }

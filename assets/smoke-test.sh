@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# smoke-test.sh: checks a served mini-mirror the way an APT client uses it.
+#
+#   1. waits until the Service serves the expected build (manifest.json's contentHash), because
+#      the Job starts when the manifests are applied, long before the new image is built;
+#   2. `apt-get update` with exactly the client `.sources` files of the client ConfigMap, with
+#      signature checking on and no other key or source than those files (throwaway apt
+#      directories; the image's /etc/apt is never read);
+#   3. `apt-get install --simulate` of every requested package, with an empty dpkg status: the
+#      mirror alone must satisfy every dependency, as it must for an air-gapped client.
+#
+# Runs as any non-root user with a read-only root filesystem: everything it writes is below
+# $TMPDIR. Inputs (paths overridable by env, for tests):
+#   $MINI_MIRROR_CLIENT_DIR/*.sources     the client ConfigMap (deb822, Signed-By or Trusted)
+#   $MINI_MIRROR_SMOKE_DIR/packages.txt   package names, one per line (data, never code)
+#   $MINI_MIRROR_SMOKE_DIR/service-url    base URL of the Service, e.g. http://m-server.ns.svc.cluster.local
+#   $MINI_MIRROR_SMOKE_DIR/client-url     base URL the .sources files use (an Ingress host, or the Service)
+#   $MINI_MIRROR_SMOKE_DIR/content-hash   the build expected in manifest.json (empty: do not wait)
+#   $MINI_MIRROR_SMOKE_DIR/architecture   dpkg architecture to resolve for (empty: this machine's)
+#   MINI_MIRROR_SMOKE_WAIT_SECONDS        how long to wait for the expected build (default 600)
+#   MINI_MIRROR_SMOKE_POLL_SECONDS        pause between polls and retries (default 15)
+#   MINI_MIRROR_SMOKE_ATTEMPTS            apt-get update attempts (default 5)
+set -euo pipefail
+shopt -s nullglob
+
+CLIENT_DIR=${MINI_MIRROR_CLIENT_DIR:-/etc/mini-mirror/client}
+SMOKE_DIR=${MINI_MIRROR_SMOKE_DIR:-/etc/mini-mirror/smoke}
+WAIT_SECONDS=${MINI_MIRROR_SMOKE_WAIT_SECONDS:-600}
+POLL_SECONDS=${MINI_MIRROR_SMOKE_POLL_SECONDS:-15}
+ATTEMPTS=${MINI_MIRROR_SMOKE_ATTEMPTS:-5}
+# Consecutive polls that must see the expected build: during a rollout the Service balances
+# between old and new pods, and apt fails on a mix of old and new index files.
+STABLE_POLLS=3
+
+say() { printf 'smoke-test: %s\n' "$*"; }
+die() {
+  printf 'smoke-test: FAILED: %s\n' "$*" >&2
+  exit 1
+}
+read_setting() {
+  local file=$SMOKE_DIR/$1
+  [[ -f $file ]] || die "missing $file"
+  local value
+  value=$(<"$file")
+  printf '%s' "${value//[$'\r\n']/}"
+}
+
+for n in "$WAIT_SECONDS" "$POLL_SECONDS" "$ATTEMPTS"; do
+  [[ $n =~ ^[0-9]+$ ]] || die "wait, poll and attempt settings must be whole numbers, got '$n'"
+done
+
+service_url=$(read_setting service-url)
+client_url=$(read_setting client-url)
+expected_hash=$(read_setting content-hash)
+architecture=$(read_setting architecture)
+[[ $service_url =~ ^https?://[^[:space:]]+$ ]] || die "service-url '$service_url' is not an http(s) URL"
+[[ -z $architecture || $architecture =~ ^[a-z0-9-]+$ ]] || die "architecture '$architecture' is not a dpkg architecture"
+
+# Package names are data: checked against Debian's package name syntax, so none can be taken
+# for an option, and passed to apt-get as separate arguments.
+packages=()
+while IFS= read -r line || [[ -n $line ]]; do
+  line=${line%%#*}
+  line=${line//[[:space:]]/}
+  [[ -z $line ]] && continue
+  [[ $line =~ ^[a-z0-9][a-z0-9+.-]+$ ]] || die "'$line' in packages.txt is not a Debian package name"
+  packages+=("$line")
+done <"$SMOKE_DIR/packages.txt"
+
+# --- throwaway apt directories: only the client .sources files and the keys they name count
+work=$(mktemp -d "${TMPDIR:-/tmp}/mini-mirror-smoke.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work"/etc/{apt.conf.d,preferences.d,sources.list.d,trusted.gpg.d} \
+  "$work"/state/lists/partial "$work"/cache/archives/partial "$work"/log
+: >"$work/status"
+
+# APT_CONFIG is read before anything else, so Dir::Etc below keeps apt away from the image's
+# /etc/apt (its apt.conf.d, sources and trusted keys) entirely.
+{
+  printf 'Dir::Etc "%s/etc/";\n' "$work"
+  printf 'Dir::State "%s/state/";\n' "$work"
+  printf 'Dir::State::status "%s/status";\n' "$work"
+  printf 'Dir::Cache "%s/cache/";\n' "$work"
+  printf 'Dir::Log "%s/log/";\n' "$work"
+  printf 'Debug::NoLocking "true";\n'
+  printf 'Acquire::Languages "none";\n'
+  printf 'Acquire::Retries "2";\n'
+  printf 'APT::Get::List-Cleanup "false";\n'
+  if [[ -n $architecture ]]; then
+    printf 'APT::Architecture "%s";\n' "$architecture"
+    printf 'APT::Architectures { "%s"; };\n' "$architecture"
+  fi
+  # apt drops privileges to _apt only when it runs as root; a test run as root keeps its user so
+  # the throwaway directories stay accessible.
+  if [[ $(id -u) == 0 ]]; then printf 'APT::Sandbox::User "root";\n'; fi
+} >"$work/apt.conf"
+export APT_CONFIG=$work/apt.conf
+
+sources=("$CLIENT_DIR"/*.sources)
+((${#sources[@]} > 0)) || die "no .sources files in $CLIENT_DIR"
+for file in "${sources[@]}"; do
+  # The client files may point at an Ingress host; the test goes through the Service.
+  while IFS= read -r line || [[ -n $line ]]; do
+    if [[ $client_url != "$service_url" && $line == "URIs: $client_url"* ]]; then
+      line="URIs: $service_url${line#"URIs: $client_url"}"
+    fi
+    printf '%s\n' "$line"
+  done <"$file" >"$work/etc/sources.list.d/${file##*/}"
+  say "using ${file##*/}"
+done
+
+# --- 1. wait for the expected build
+if [[ -n $expected_hash ]]; then
+  [[ $expected_hash =~ ^[0-9a-f]{16,64}$ ]] || die "content-hash '$expected_hash' is not a hex hash"
+  deadline=$((SECONDS + WAIT_SECONDS))
+  seen=0
+  say "waiting up to ${WAIT_SECONDS}s for build ${expected_hash:0:12} at $service_url"
+  while :; do
+    served=
+    rm -f "$work/manifest.json"
+    if /usr/lib/apt/apt-helper download-file "$service_url/manifest.json" "$work/manifest.json" >"$work/fetch.log" 2>&1; then
+      served=$(grep -o '"contentHash"[[:space:]]*:[[:space:]]*"[0-9a-f]*"' "$work/manifest.json" | head -n 1 | grep -o '[0-9a-f]\{16,\}' || true)
+    fi
+    if [[ $served == "$expected_hash" ]]; then
+      seen=$((seen + 1))
+      ((seen >= STABLE_POLLS)) && break
+    else
+      seen=0
+      shown=${served:0:12}
+      say "served build: ${shown:-none}, waiting for ${expected_hash:0:12}"
+    fi
+    ((SECONDS < deadline)) || die "build ${expected_hash:0:12} was not served within ${WAIT_SECONDS}s (last: ${served:-no manifest.json})"
+    # Matching polls follow each other quickly; they only need to span a few load-balancing picks.
+    sleep "$((seen > 0 && POLL_SECONDS > 2 ? 2 : POLL_SECONDS))"
+  done
+  say "build ${expected_hash:0:12} is served"
+fi
+
+# --- 2. apt-get update with signature checking (any failed index or signature is an error)
+update_ok() {
+  local rc=0
+  apt-get -q update --error-on=any >"$work/update.log" 2>&1 || rc=$?
+  cat "$work/update.log"
+  # Warnings count too: a failed fetch or a signature problem of one source is only a W: line.
+  ((rc == 0)) && ! grep -q '^[WE]:' "$work/update.log"
+}
+attempt=1
+until update_ok; do
+  ((attempt < ATTEMPTS)) || die "apt-get update failed $ATTEMPTS times (see above)"
+  attempt=$((attempt + 1))
+  say "apt-get update failed, retrying in ${POLL_SECONDS}s (attempt $attempt of $ATTEMPTS)"
+  sleep "$POLL_SECONDS"
+done
+say "apt-get update: OK"
+
+# --- 3. every requested package installs (simulated) from the mirror alone
+if ((${#packages[@]} == 0)); then
+  say "no package names to install"
+else
+  say "simulating the installation of ${#packages[@]} packages: ${packages[*]}"
+  apt-get -q install --simulate --no-install-recommends "${packages[@]}" >"$work/install.log" 2>&1 \
+    || { cat "$work/install.log"; die "apt-get install --simulate failed"; }
+  grep '^Inst ' "$work/install.log" || true
+fi
+say "OK: the mirror serves signed indices and every requested package installs"

@@ -1,0 +1,79 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { sourcesFileName, sourcesStanza } from './deb822';
+import { ReleaseSigning } from '../signing/release-signing';
+import { MirrorSource } from '../sources/mirror-source';
+
+/**
+ * Props for `ClientConfig`.
+ */
+export interface ClientConfigProps {
+  /** Base name of the objects (the ConfigMap is `<name>-client`). */
+  readonly name: string;
+  /** The mirrored sources: one `.sources` file each. */
+  readonly sources: MirrorSource[];
+  /** How the mirror is signed (the key clients verify with). */
+  readonly signing: ReleaseSigning;
+  /** Base URL clients reach the mirror at, e.g. `http://mirror-server.apt.svc.cluster.local`. */
+  readonly baseUrl: string;
+  /**
+   * Refer to the key by this path instead of embedding it in `Signed-By`.
+   * @default - the key is embedded
+   */
+  readonly keyPath?: string;
+  /**
+   * Labels of the ConfigMap.
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Annotations of the ConfigMap.
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+}
+
+/**
+ * A ConfigMap for APT clients: the mirror's armored public key (`mirror-key.asc`) and one
+ * deb822 file per source (`<prefix>-<distribution>.sources`). Mount the `.sources` files into
+ * `/etc/apt/sources.list.d/` (with `items`), or copy them into images.
+ *
+ * @example
+ * const client = new ClientConfig(chart, 'client', { name: 'mirror', sources, signing, baseUrl: 'http://mirror-server.apt.svc.cluster.local' });
+ * client.configMapName; // 'mirror-client'
+ */
+export class ClientConfig extends Construct {
+  /** ConfigMap key of the armored public key. */
+  public static readonly KEY_FILE = 'mirror-key.asc';
+
+  /** The ConfigMap. */
+  public readonly configMap: k8s.KubeConfigMap;
+  /** `metadata.name` of the ConfigMap. */
+  public readonly configMapName: string;
+  /** Names of the `.sources` files (ConfigMap keys), in source order. */
+  public readonly sourcesFileNames: string[];
+  /** The ConfigMap's data. */
+  public readonly data: { [key: string]: string };
+
+  public constructor(scope: Construct, id: string, props: ClientConfigProps) {
+    super(scope, id);
+    this.configMapName = `${props.name}-client`;
+    const data: { [key: string]: string } = {};
+    if (props.signing.signed) data[ClientConfig.KEY_FILE] = props.signing.publicKey!.trim() + '\n';
+    const owners = new Map<string, MirrorSource>();
+    this.sourcesFileNames = [];
+    for (const source of props.sources) {
+      const file = sourcesFileName(source);
+      const other = owners.get(file);
+      if (other) throw new Error(`sources ${other.id} and ${source.id} would both write the client file ${file}: change a prefix or distribution`);
+      owners.set(file, source);
+      data[file] = sourcesStanza(source, props.baseUrl, props.signing, props.keyPath);
+      this.sourcesFileNames.push(file);
+    }
+    this.data = data;
+    this.configMap = new k8s.KubeConfigMap(this, 'config-map', {
+      metadata: { name: this.configMapName, labels: props.labels, annotations: props.annotations },
+      data,
+    });
+  }
+}

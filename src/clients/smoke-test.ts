@@ -1,0 +1,233 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { ClientConfig } from './client-config';
+import { MirrorSource } from '../sources/mirror-source';
+import { readAsset } from '../util/assets';
+import { contentHash } from '../util/hash';
+
+/**
+ * How the smoke-test Job runs.
+ */
+export interface SmokeTestOptions {
+  /**
+   * Image with bash and apt (Debian or Ubuntu); it runs as user `nobody` (65534).
+   * @default 'docker.io/library/debian:bookworm-slim'
+   */
+  readonly image?: string;
+  /**
+   * How long the test waits for the Service to serve the new build. The Job starts when the
+   * manifests are applied, while the build Job still runs.
+   * @default - the build's activeDeadline plus 30 minutes (6h30m)
+   */
+  readonly waitTimeout?: Duration;
+  /**
+   * Pod retries (`backoffLimit`).
+   * @default 2
+   */
+  readonly backoffLimit?: number;
+  /**
+   * A finished Job is deleted after this long (`ttlSecondsAfterFinished`).
+   * @default Duration.days(7)
+   */
+  readonly ttlAfterFinished?: Duration;
+  /**
+   * Node selector of the test pod.
+   * @default - none
+   */
+  readonly nodeSelector?: { [key: string]: string };
+}
+
+/**
+ * Props for `SmokeTest`.
+ */
+export interface SmokeTestProps extends SmokeTestOptions {
+  /** Base name of the objects (`<name>-smoke-<hash12>`). */
+  readonly name: string;
+  /** Content hash of the build the test expects to be served. */
+  readonly contentHash: string;
+  /** The sources (their requested package names are installed). */
+  readonly sources: MirrorSource[];
+  /** The client ConfigMap whose `.sources` files are tested. */
+  readonly clientConfig: ClientConfig;
+  /**
+   * The path the client `.sources` name in `Signed-By`, when the key is not embedded: the
+   * test mounts `mirror-key.asc` there.
+   * @default - the key is embedded in the `.sources` files
+   */
+  readonly keyPath?: string;
+  /** Base URL the client `.sources` use. */
+  readonly clientUrl: string;
+  /** In-cluster base URL of the Service the test goes through. */
+  readonly serviceUrl: string;
+  /**
+   * Labels of the Job, its ConfigMap and its pod.
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Annotations of the Job, its ConfigMap and its pod.
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+}
+
+/** Directory of the client ConfigMap in the test pod. */
+const CLIENT_DIR = '/etc/mini-mirror/client';
+/** Directory of the smoke-test ConfigMap in the test pod. */
+const SMOKE_DIR = '/etc/mini-mirror/smoke';
+/** `nobody` in Debian and Ubuntu images. */
+const NOBODY = 65534;
+/** Time the test may take after the build is served (apt-get update retries, install simulation). */
+const APT_BUDGET_SECONDS = 15 * 60;
+
+/**
+ * A Job that checks the served mirror like a client: waits for the new build, runs
+ * `apt-get update` with the client ConfigMap's `.sources` (signatures checked against the
+ * embedded or referenced key only), then `apt-get install --simulate` of every requested package
+ * with an empty dpkg status, so the mirror alone must satisfy all dependencies. Packages of
+ * sources with `allowMissingDependencies` are not installed. The Job is named with a hash of
+ * everything it tests (Jobs are immutable).
+ *
+ * @example
+ * new SmokeTest(chart, 'smoke', { name: 'mirror', contentHash, sources, clientConfig, clientUrl, serviceUrl });
+ */
+export class SmokeTest extends Construct {
+  /** The Job. */
+  public readonly job: k8s.KubeJob;
+  /** The ConfigMap with the script and the package list. */
+  public readonly configMap: k8s.KubeConfigMap;
+  /** `metadata.name` of the Job (and of its ConfigMap). */
+  public readonly jobName: string;
+  /** The package names the test installs. */
+  public readonly packageNames: string[];
+
+  public constructor(scope: Construct, id: string, props: SmokeTestProps) {
+    super(scope, id);
+    const image = props.image ?? 'docker.io/library/debian:bookworm-slim';
+    if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(image)) throw new Error(`smoke test image "${image}" is not a valid image reference`);
+    const backoffLimit = props.backoffLimit ?? 2;
+    if (!Number.isInteger(backoffLimit) || backoffLimit < 0 || backoffLimit > 10) throw new Error(`smoke test backoffLimit must be a whole number from 0 to 10, got ${backoffLimit}`);
+    const waitSeconds = (props.waitTimeout ?? Duration.minutes(390)).toSeconds();
+    if (waitSeconds < 60) throw new Error(`smoke test waitTimeout must be at least a minute, got ${waitSeconds}s`);
+    const ttl = props.ttlAfterFinished ?? Duration.days(7);
+
+    const names = new Set<string>();
+    for (const source of props.sources) {
+      if (source.allowMissingDependencies) continue;
+      for (const name of source.requestedPackageNames) names.add(name);
+    }
+    this.packageNames = [...names];
+    const data: { [key: string]: string } = {
+      'smoke-test.sh': readAsset('smoke-test.sh'),
+      'packages.txt': this.packageNames.map(n => `${n}\n`).join(''),
+      'service-url': props.serviceUrl + '\n',
+      'client-url': props.clientUrl + '\n',
+      'content-hash': props.contentHash + '\n',
+      'architecture': smokeArchitecture(props.sources) + '\n',
+    };
+    const hash = contentHash({
+      data, client: props.clientConfig.data, keyPath: props.keyPath, image, waitSeconds, backoffLimit, ttl: ttl.toSeconds(),
+    });
+    this.jobName = `${props.name}-smoke-${hash.slice(0, 12)}`;
+    const metadata = { name: this.jobName, labels: props.labels, annotations: props.annotations };
+
+    this.configMap = new k8s.KubeConfigMap(this, 'config-map', { metadata, immutable: true, data });
+
+    const keyMounts: k8s.VolumeMount[] = [];
+    const keyVolumes: k8s.Volume[] = [];
+    if (props.keyPath !== undefined && props.clientConfig.data[ClientConfig.KEY_FILE] !== undefined) {
+      const slash = props.keyPath.lastIndexOf('/');
+      keyMounts.push({ name: 'client-key', mountPath: props.keyPath.slice(0, slash) || '/', readOnly: true });
+      keyVolumes.push({
+        name: 'client-key',
+        configMap: {
+          name: props.clientConfig.configMapName,
+          items: [{ key: ClientConfig.KEY_FILE, path: props.keyPath.slice(slash + 1) }],
+          defaultMode: 0o444,
+        },
+      });
+    }
+
+    this.job = new k8s.KubeJob(this, 'job', {
+      metadata,
+      spec: {
+        backoffLimit,
+        activeDeadlineSeconds: waitSeconds + APT_BUDGET_SECONDS,
+        ttlSecondsAfterFinished: ttl.toSeconds(),
+        template: {
+          metadata: { labels: props.labels, annotations: props.annotations },
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            nodeSelector: props.nodeSelector,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: NOBODY,
+              runAsGroup: NOBODY,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [{
+              name: 'smoke-test',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['bash', `${SMOKE_DIR}/smoke-test.sh`],
+              env: [
+                { name: 'MINI_MIRROR_SMOKE_WAIT_SECONDS', value: String(waitSeconds) },
+                { name: 'TMPDIR', value: '/tmp' },
+              ],
+              volumeMounts: [
+                { name: 'client', mountPath: CLIENT_DIR, readOnly: true },
+                { name: 'smoke', mountPath: SMOKE_DIR, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+                ...keyMounts,
+              ],
+              resources: {
+                requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
+                limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('256Mi') },
+              },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: NOBODY,
+                runAsGroup: NOBODY,
+                privileged: false,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+            }],
+            volumes: [
+              // Only the .sources files are tested; the key is inside them or mounted at keyPath.
+              {
+                name: 'client',
+                configMap: {
+                  name: props.clientConfig.configMapName,
+                  items: props.clientConfig.sourcesFileNames.map(f => ({ key: f, path: f })),
+                  defaultMode: 0o444,
+                },
+              },
+              { name: 'smoke', configMap: { name: this.jobName, defaultMode: 0o444 } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+              ...keyVolumes,
+            ],
+          },
+        },
+      },
+    });
+  }
+}
+
+/**
+ * The architecture to resolve packages for: the first one a source names explicitly, so the
+ * result does not depend on the node the test lands on; empty means the node's own.
+ */
+function smokeArchitecture(sources: MirrorSource[]): string {
+  for (const source of sources) {
+    const arch = source.architectures.find(a => a !== 'all' && a !== 'source');
+    if (arch) return arch;
+  }
+  return '';
+}

@@ -1,0 +1,45 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { NginxConfig } from './nginx-config';
+import { ServingNetworkPolicyOptions } from './serving-options';
+
+export interface ServerNetworkPolicyProps {
+  readonly name: string;
+  readonly labels: { [key: string]: string };
+  readonly selector: { [key: string]: string };
+  readonly annotations?: { [key: string]: string };
+  readonly options: ServingNetworkPolicyOptions;
+  /** Labels of the smoke-test pods: always allowed when the peers are restricted. */
+  readonly smokeTestSelector?: { [key: string]: string };
+}
+
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Ingress only on TCP 8080; no egress at all (nginx serves files from its image and resolves
+ * nothing, so it needs no DNS either).
+ */
+export function serverNetworkPolicy(scope: Construct, id: string, props: ServerNetworkPolicyProps): k8s.KubeNetworkPolicy {
+  const o = props.options;
+  const ns = o.ingressControllerNamespace;
+  if (ns !== undefined && (!NAMESPACE.test(ns) || ns.length > 63)) {
+    throw new Error(`networkPolicy ingressControllerNamespace "${ns}" is not a namespace name`);
+  }
+  const restricted = o.allowFrom !== undefined || ns !== undefined;
+  const from: k8s.NetworkPolicyPeer[] | undefined = restricted
+    ? [
+      ...(o.allowFrom ?? []),
+      ...(ns ? [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }] : []),
+      ...(props.smokeTestSelector ? [{ podSelector: { matchLabels: props.smokeTestSelector } }] : []),
+    ]
+    : undefined;
+  return new k8s.KubeNetworkPolicy(scope, id, {
+    metadata: { name: props.name, labels: props.labels, annotations: props.annotations },
+    spec: {
+      podSelector: { matchLabels: props.selector },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(NginxConfig.PORT) }] }],
+      egress: [],
+    },
+  });
+}

@@ -1,0 +1,115 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration, Testing } from 'cdk8s';
+import { AptlyConfig, ImageBuilder, MiniMirror, MiniMirrorProps, MirrorSource, ReleaseSigning } from '../../src';
+import { errorOf } from '../support/tree';
+
+const PUBLIC_KEY = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'mirror.pub.asc'), 'utf8');
+const SOURCE = new MirrorSource({
+  prefix: 'debian', name: 'bookworm', url: 'http://debian.mirror.example/debian', keyUrl: 'http://debian.mirror.example/key.asc',
+  distribution: 'bookworm', components: ['main'], packages: ['nginx'],
+});
+
+function synth(overrides: Partial<MiniMirrorProps> = {}) {
+  const chart = Testing.chart();
+  const mirror = new MiniMirror(chart, 'mirror', {
+    sources: [SOURCE],
+    signing: ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: PUBLIC_KEY, passphraseKey: 'passphrase' }),
+    image: { repository: 'registry.example.com/mini-mirror', pushSecretName: 'registry-push' },
+    ...overrides,
+  });
+  const objects = Testing.synth(chart);
+  const job = objects.find(o => o.kind === 'Job' && o.metadata.name === mirror.buildJob.jobName);
+  const config = objects.find(o => o.kind === 'ConfigMap' && o.metadata.name === mirror.buildJob.configMapName);
+  return { mirror, objects, job, config, pod: job.spec.template.spec };
+}
+
+describe('BuildJob', () => {
+  test('GIVEN a signed mirror WHEN synthesized THEN the Job matches the snapshot', () => {
+    const { job, config } = synth();
+    expect({ job, configKeys: Object.keys(config.data).sort() }).toMatchSnapshot();
+  });
+
+  test('is named with the content hash, which changes with every input', () => {
+    const base = synth().mirror;
+    expect(base.buildJob.jobName).toBe(`mirror-build-${base.contentHash.slice(0, 12)}`);
+    expect(base.imageRef).toBe(`registry.example.com/mini-mirror:${base.contentHash.slice(0, 20)}`);
+    const other = new MirrorSource({ ...SOURCE, packages: ['nginx', 'curl'] } as any);
+    expect(synth({ sources: [other] }).mirror.contentHash).not.toBe(base.contentHash);
+    expect(synth({ buildOptions: { mirrorImage: 'registry.example.com/debian:bookworm' } }).mirror.contentHash).not.toBe(base.contentHash);
+    expect(synth({ defaultAptlyConfig: AptlyConfig.fromProps({ architectures: ['arm64'] }) }).mirror.contentHash).not.toBe(base.contentHash);
+    expect(synth().mirror.contentHash).toBe(base.contentHash);
+    expect(synth({ image: { repository: 'registry.example.com/mini-mirror', tag: 'v1' } }).mirror.imageRef).toBe('registry.example.com/mini-mirror:v1');
+  });
+
+  test('secrets stay secret: mounted read-only as files in the mirror step only, never in env or args', () => {
+    const { pod, objects } = synth();
+    const signing = pod.volumes.find((v: any) => v.name === 'signing');
+    expect(signing.secret).toEqual({
+      secretName: 'mirror-signing', defaultMode: 0o400,
+      items: [{ key: 'signing-key.asc', path: 'signing-key.asc' }, { key: 'passphrase', path: 'passphrase' }],
+    });
+    const [mirrorStep] = pod.initContainers;
+    expect(mirrorStep.volumeMounts).toContainEqual({ name: 'signing', mountPath: '/etc/mini-mirror/signing', readOnly: true });
+    expect(pod.containers[0].volumeMounts.map((m: any) => m.name)).not.toContain('signing');
+    const text = JSON.stringify(objects);
+    expect(text).not.toMatch(/secretKeyRef|PRIVATE KEY/);
+    expect(objects.filter(o => o.kind === 'Secret')).toEqual([]);
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  test('the mirror step runs the shipped script from the build ConfigMap', () => {
+    const { pod, config } = synth();
+    expect(pod.initContainers[0].command).toEqual(['bash', '/etc/mini-mirror/build/build-mirror.sh']);
+    expect(config.data['build-mirror.sh']).toBe(fs.readFileSync(path.join(__dirname, '..', '..', 'assets', 'build-mirror.sh'), 'utf8'));
+    expect(JSON.parse(config.data['build.json'])).toMatchObject({
+      version: 1, concurrency: 4, retries: 3,
+      signing: { mode: 'key', privateKeyFile: 'signing-key.asc', passphraseFile: 'passphrase' },
+      sources: [{ prefix: 'debian', name: 'bookworm', verify: true, dependencyGate: true, fingerprints: [] }],
+    });
+    expect(config.immutable).toBe(true);
+  });
+
+  test('options: proxy, deadlines, retries, kaniko', () => {
+    const { job, pod, config } = synth({
+      buildOptions: {
+        proxy: { httpProxy: 'http://proxy.example:3128', noProxy: 'registry.example.com' },
+        activeDeadline: Duration.hours(2), ttlAfterFinished: Duration.hours(1), backoffLimit: 3,
+        imageBuilder: ImageBuilder.kaniko(), concurrency: 8, memory: '4Gi',
+      },
+    });
+    expect(job.spec).toMatchObject({ activeDeadlineSeconds: 7200, ttlSecondsAfterFinished: 3600, backoffLimit: 3 });
+    expect(pod.initContainers[0].env).toEqual(expect.arrayContaining([
+      { name: 'HTTP_PROXY', value: 'http://proxy.example:3128' }, { name: 'http_proxy', value: 'http://proxy.example:3128' },
+      { name: 'NO_PROXY', value: 'registry.example.com' }, { name: 'no_proxy', value: 'registry.example.com' },
+    ]));
+    expect(pod.containers[0].image).toMatch(/kaniko-project\/executor/);
+    expect(pod.containers[0].args).toContain('--dockerfile=/etc/mini-mirror/build/Dockerfile');
+    expect(config.data.Dockerfile).toBe('FROM docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm\nCOPY public/ /srv/mirror/\n');
+    expect(JSON.parse(config.data['build.json']).concurrency).toBe(8);
+    expect(pod.initContainers[0].resources.limits.memory).toBe('4Gi');
+  });
+
+  test('a prepared mirror image runs the mirror step as non-root with a read-only root filesystem', () => {
+    const { pod } = synth({ buildOptions: { mirrorImage: 'registry.example.com/aptly:1.5', mirrorImageHasTools: true } });
+    expect(pod.initContainers[0].securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+  });
+
+  test('an unsigned mirror is annotated on every object', () => {
+    const { objects } = synth({ signing: ReleaseSigning.insecureUnsigned() });
+    for (const o of objects) expect(o.metadata.annotations?.['mini-mirror/insecure']).toMatch(/NOT signed/);
+  });
+
+  test.each([
+    [{ buildOptions: { concurrency: 0 } }, /concurrency must be a whole number from 1 to 64, got 0/],
+    [{ buildOptions: { retries: 100 } }, /retries must be a whole number from 1 to 20/],
+    [{ buildOptions: { proxy: { httpProxy: 'http://x.example; rm -rf /' } } }, /proxy value for HTTP_PROXY .* contains whitespace or quotes/],
+    [{ image: { repository: 'Registry.Example.com/Mirror' } }, /image repository "Registry\.Example\.com\/Mirror" is not a valid repository/],
+    [{ name: 'Mirror_1' }, /name "Mirror_1" must be a DNS label/],
+    [{ sources: [] }, /no sources/],
+    [{ sources: [SOURCE, SOURCE] }, /publishes debian\/dists\/bookworm, like debian\/bookworm/],
+    [{ defaultAptlyConfig: AptlyConfig.fromJson({ gpgDisableVerify: true }, 'seed aptly.conf') }, /default aptly config \(seed aptly\.conf\) sets "gpgDisableVerify": true, which source debian\/bookworm would use/],
+  ])('rejects %j', (props, expected) => {
+    expect(errorOf(() => synth(props as Partial<MiniMirrorProps>))).toMatch(expected);
+  });
+});

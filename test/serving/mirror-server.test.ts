@@ -1,0 +1,262 @@
+import { objectOf, objectsOf, synthMirror, withoutBuildHashes } from './fixtures';
+import { AccessLog, NginxConfig, ServingServiceType } from '../../src';
+import { errorOf } from '../support/tree';
+
+const SERVER = 'mirror-server';
+
+function deploymentOf(manifests: any[]) {
+  return objectOf(manifests, 'Deployment', SERVER);
+}
+
+describe('GIVEN a signed mirror with default serving options', () => {
+  const { manifests, mirror } = synthMirror();
+  const deployment = deploymentOf(manifests);
+  const pod = deployment.spec.template.spec;
+  const nginx = pod.containers[0];
+
+  test('THEN the serving objects are as in the snapshot', () => {
+    const serving = manifests.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'server');
+    expect(serving.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ConfigMap/mirror-nginx', 'Deployment/mirror-server', 'Service/mirror-server',
+      'PodDisruptionBudget/mirror-server', 'NetworkPolicy/mirror-server',
+    ]);
+    expect(withoutBuildHashes(serving, mirror)).toMatchSnapshot();
+  });
+
+  test('THEN nginx runs the built image, pulled only when missing (the tag is the content hash)', () => {
+    expect(nginx.image).toBe(mirror.imageRef);
+    expect(nginx.image).toBe(`registry.example.com/platform/mini-mirror:${mirror.contentHash.slice(0, 20)}`);
+    expect(nginx.imagePullPolicy).toBe('IfNotPresent');
+    expect(pod.imagePullSecrets).toEqual([{ name: 'registry-pull' }]);
+  });
+
+  test('THEN nginx runs the mounted config, not the image entrypoint', () => {
+    expect(nginx.command).toEqual(['nginx', '-e', 'stderr', '-c', '/etc/mini-mirror/nginx/nginx.conf', '-g', 'daemon off;']);
+    expect(nginx.args).toBeUndefined();
+    expect(nginx.volumeMounts).toContainEqual({ name: 'nginx-config', mountPath: '/etc/mini-mirror/nginx', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'nginx-config', configMap: { name: 'mirror-nginx', defaultMode: 0o444 } });
+  });
+
+  test('THEN two replicas roll out without ever going below two ready pods', () => {
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+  });
+
+  test('THEN readiness needs a real index file of the tree, liveness only nginx', () => {
+    expect(nginx.readinessProbe.httpGet).toEqual({ path: '/debian/dists/bookworm/InRelease', port: 'http' });
+    expect(nginx.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+  });
+
+  test('THEN a terminating pod leaves the endpoints before nginx stops', () => {
+    expect(nginx.lifecycle.preStop).toEqual({ exec: { command: ['/bin/sh', '-c', 'sleep 5'] } });
+    expect(pod.terminationGracePeriodSeconds).toBe(30);
+  });
+
+  test('THEN the pod is locked down (restricted) and has only /tmp writable', () => {
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(nginx.securityContext).toMatchObject({
+      runAsNonRoot: true, runAsUser: 101, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+    });
+    expect(nginx.volumeMounts.filter((m: any) => !m.readOnly)).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+  });
+
+  test('THEN requests and limits are set', () => {
+    expect(nginx.resources).toEqual({ requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } });
+  });
+
+  test('THEN replicas spread over nodes (preferred, so one node still runs them all)', () => {
+    const term = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0];
+    expect(term.podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+    expect(term.podAffinityTerm.labelSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    expect(pod.topologySpreadConstraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([
+      ['kubernetes.io/hostname', 'ScheduleAnyway'], ['topology.kubernetes.io/zone', 'ScheduleAnyway'],
+    ]);
+  });
+
+  test('THEN the pod template carries the nginx config hash', () => {
+    const config = objectOf(manifests, 'ConfigMap', 'mirror-nginx').data['nginx.conf'];
+    expect(config).toBe(mirror.server.nginxConfig.text);
+    expect(deployment.spec.template.metadata.annotations['mini-mirror/nginx-config-hash']).toBe(mirror.server.nginxConfig.hash.slice(0, 20));
+  });
+
+  test('THEN the Service forwards port 80 to nginx on 8080 inside the cluster', () => {
+    const service = objectOf(manifests, 'Service', SERVER);
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.ports).toEqual([{ name: 'http', protocol: 'TCP', port: 80, targetPort: 'http' }]);
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    expect(nginx.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(mirror.server.serviceUrl()).toBe('http://mirror-server.apt-mirror.svc.cluster.local');
+  });
+
+  test('THEN one pod at most may be evicted, unhealthy ones always', () => {
+    const pdb = objectOf(manifests, 'PodDisruptionBudget', SERVER);
+    expect(pdb.apiVersion).toBe('policy/v1');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: deployment.spec.selector });
+  });
+
+  test('THEN the NetworkPolicy admits TCP 8080 from anywhere and no egress', () => {
+    const policy = objectOf(manifests, 'NetworkPolicy', SERVER);
+    expect(policy.spec.podSelector).toEqual(deployment.spec.selector);
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    expect(policy.spec.egress ?? []).toEqual([]);
+  });
+
+  test('THEN there is no Ingress and no insecure annotation', () => {
+    expect(objectsOf(manifests, 'Ingress')).toEqual([]);
+    expect(JSON.stringify(manifests)).not.toContain('mini-mirror/insecure');
+  });
+});
+
+describe('GIVEN an unsigned mirror', () => {
+  const { manifests } = synthMirror({ signed: false, props: { serving: { ingress: { host: 'apt.example.com' } } } });
+
+  test('THEN every object and pod carries the insecure annotation', () => {
+    for (const obj of manifests) {
+      expect([obj.kind, obj.metadata.name, obj.metadata.annotations?.['mini-mirror/insecure']]).toEqual([obj.kind, obj.metadata.name, expect.stringContaining('NOT signed')]);
+      if (obj.spec?.template) expect(obj.spec.template.metadata.annotations['mini-mirror/insecure']).toContain('NOT signed');
+    }
+  });
+
+  test('THEN readiness probes the unsigned Release', () => {
+    expect(deploymentOf(manifests).spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/debian/dists/bookworm/Release');
+  });
+});
+
+describe('GIVEN serving options', () => {
+  test('NodePort with a chosen port and the seed\'s Service port', () => {
+    const { manifests, mirror } = synthMirror({ props: { serving: { serviceType: ServingServiceType.nodePort(30888), servicePort: 8888 } } });
+    const service = objectOf(manifests, 'Service', SERVER);
+    expect(service.spec.type).toBe('NodePort');
+    expect(service.spec.ports).toEqual([{ name: 'http', protocol: 'TCP', port: 8888, targetPort: 'http', nodePort: 30888 }]);
+    expect(mirror.baseUrl).toBe('http://mirror-server.apt-mirror.svc.cluster.local:8888');
+  });
+
+  test('LoadBalancer, and NodePort with a port Kubernetes picks', () => {
+    expect(objectOf(synthMirror({ props: { serving: { serviceType: ServingServiceType.loadBalancer() } } }).manifests, 'Service', SERVER).spec.type).toBe('LoadBalancer');
+    const port = objectOf(synthMirror({ props: { serving: { serviceType: ServingServiceType.nodePort() } } }).manifests, 'Service', SERVER).spec.ports[0];
+    expect(port.nodePort).toBeUndefined();
+  });
+
+  test('Ingress with TLS, class and annotations', () => {
+    const { manifests, mirror } = synthMirror({
+      props: { serving: { ingress: { host: 'apt.example.com', ingressClassName: 'nginx', tlsSecretName: 'apt-tls', annotations: { 'cert-manager.io/cluster-issuer': 'internal' } } } },
+    });
+    const ingress = objectOf(manifests, 'Ingress', SERVER);
+    expect(ingress.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'internal' });
+    expect(ingress.spec).toEqual({
+      ingressClassName: 'nginx',
+      tls: [{ hosts: ['apt.example.com'], secretName: 'apt-tls' }],
+      rules: [{ host: 'apt.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: SERVER, port: { number: 80 } } } }] } }],
+    });
+    expect(mirror.baseUrl).toBe('https://apt.example.com');
+    expect(mirror.server.ingress).toBeDefined();
+  });
+
+  test('replicas, resources, node selector, tolerations, priority class', () => {
+    const { manifests } = synthMirror({
+      props: {
+        serving: {
+          replicas: 3,
+          resources: { cpuRequest: '250m', memoryRequest: '128Mi', cpuLimit: '2', memoryLimit: '512Mi' },
+          nodeSelector: { 'node-role.kubernetes.io/infra': '' },
+          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }],
+          priorityClassName: 'infra-critical',
+        },
+      },
+    });
+    const deployment = deploymentOf(manifests);
+    const pod = deployment.spec.template.spec;
+    expect(deployment.spec.replicas).toBe(3);
+    expect(pod.containers[0].resources).toEqual({ requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '2', memory: '512Mi' } });
+    expect(pod.nodeSelector).toEqual({ 'node-role.kubernetes.io/infra': '' });
+    expect(pod.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }]);
+    expect(pod.priorityClassName).toBe('infra-critical');
+  });
+
+  test('a config change changes the pod template (the pods roll)', () => {
+    const a = deploymentOf(synthMirror().manifests).spec.template.metadata.annotations['mini-mirror/nginx-config-hash'];
+    const b = deploymentOf(synthMirror({ props: { serving: { autoindex: false } } }).manifests).spec.template.metadata.annotations['mini-mirror/nginx-config-hash'];
+    expect(a).not.toBe(b);
+  });
+
+  test('restricted NetworkPolicy peers keep the ingress controller and the smoke test', () => {
+    const { manifests } = synthMirror({
+      props: { serving: { networkPolicy: { ingressControllerNamespace: 'ingress-nginx', allowFrom: [{ namespaceSelector: { matchLabels: { team: 'platform' } } }] } } },
+    });
+    expect(objectOf(manifests, 'NetworkPolicy', SERVER).spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { team: 'platform' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mini-mirror', 'app.kubernetes.io/instance': 'mirror', 'app.kubernetes.io/component': 'smoke-test' } } },
+    ]);
+  });
+
+  test('the NetworkPolicy can be left out', () => {
+    const { manifests, mirror } = synthMirror({ props: { serving: { networkPolicy: { enabled: false } } } });
+    expect(objectsOf(manifests, 'NetworkPolicy')).toEqual([]);
+    expect(mirror.server.networkPolicy).toBeUndefined();
+  });
+
+  test('no namespace on the chart: the Service is in "default"', () => {
+    expect(synthMirror({ namespace: null }).mirror.baseUrl).toBe('http://mirror-server.default.svc.cluster.local');
+  });
+
+  test('another cluster domain', () => {
+    expect(synthMirror({ props: { serving: { clusterDomain: 'k8s.internal' } } }).mirror.baseUrl).toBe('http://mirror-server.apt-mirror.svc.k8s.internal');
+  });
+});
+
+describe('GIVEN invalid serving options THEN synth fails with a message', () => {
+  test.each([
+    [{ replicas: 0 }, 'serving replicas must be a whole number from 1 to 100, got 0'],
+    [{ servicePort: 70000 }, 'servicePort must be a whole number from 1 to 65535, got 70000'],
+    [{ ingress: { host: 'https://apt.example.com' } }, 'ingress host "https://apt.example.com" is not a DNS name'],
+    [{ resources: { memoryLimit: '1 GB' } }, 'serving resources memoryLimit "1 GB" is not a Kubernetes quantity'],
+    [{ networkPolicy: { ingressControllerNamespace: 'Ingress_Nginx' } }, 'networkPolicy ingressControllerNamespace "Ingress_Nginx" is not a namespace name'],
+    [{ workerProcesses: 0 }, 'workerProcesses must be a whole number from 1 to 64, got 0'],
+    [{ clusterDomain: 'cluster.local.' }, 'clusterDomain "cluster.local." is not a DNS name'],
+  ])('%j', (serving, message) => {
+    expect(errorOf(() => synthMirror({ props: { serving: serving as any } }))).toContain(message);
+  });
+
+  test('a node port outside the range', () => {
+    expect(errorOf(() => ServingServiceType.nodePort(8888))).toBe('nodePort must be a whole number from 30000 to 32767 (the default node port range), got 8888');
+  });
+
+  test('a base name that cannot name a Service', () => {
+    expect(errorOf(() => synthMirror({ props: { name: '1mirror' } }))).toBe('name "1mirror" must start with a letter to name a Service: set the name prop');
+  });
+});
+
+describe('NginxConfig', () => {
+  test('defaults', () => {
+    const text = new NginxConfig().text;
+    expect(text).not.toMatch(/\{\{|\}\}/);
+    expect(text).toContain('worker_processes 2;');
+    expect(text).toContain('autoindex on;');
+    expect(text).toContain('access_log /dev/stdout mirror_json;');
+    expect(text).toContain('listen 8080 default_server;');
+    expect(text).not.toContain('[::]');
+    expect(text).toContain('root /srv/mirror;');
+    expect(text).toContain('pid /tmp/nginx.pid;');
+    expect(text).toContain('server_tokens off;');
+    expect(text).toContain('escape=json');
+  });
+
+  test('options', () => {
+    const options = { autoindex: false, accessLog: AccessLog.off(), workerProcesses: 4, workerConnections: 4096, listenIpv6: true };
+    const text = new NginxConfig(options).text;
+    expect(text).toContain('autoindex off;');
+    expect(text).toContain('access_log off;');
+    expect(text).toContain('worker_processes 4;');
+    expect(text).toContain('worker_connections 4096;');
+    expect(text).toContain('        listen [::]:8080 default_server;\n');
+    expect(new NginxConfig({ accessLog: AccessLog.combined() }).text).toContain('access_log /dev/stdout combined;');
+  });
+
+  test('the hash follows the text', () => {
+    expect(new NginxConfig().hash).toBe(new NginxConfig({ autoindex: true }).hash);
+    expect(new NginxConfig().hash).not.toBe(new NginxConfig({ workerProcesses: 3 }).hash);
+  });
+});

@@ -22,6 +22,10 @@ new MiniMirror(chart, 'mirror', {
     passphraseKey: 'passphrase',
   }),
   image: { repository: 'registry.example.com/platform/mini-mirror', pushSecretName: 'registry-push' },
+  serving: {
+    ingress: { host: 'apt.platform.example', ingressClassName: 'nginx', tlsSecretName: 'apt-mirror-tls' },
+  },
+  // smokeTest defaults to true: a Job runs apt-get update and install --simulate against the Service.
 });
 
 app.synth();

@@ -6,8 +6,13 @@ import { errorOf } from '../support/tree';
 
 const PUBLIC_KEY = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'mirror.pub.asc'), 'utf8');
 const SOURCE = new MirrorSource({
-  prefix: 'debian', name: 'bookworm', url: 'http://debian.mirror.example/debian', keyUrl: 'http://debian.mirror.example/key.asc',
-  distribution: 'bookworm', components: ['main'], packages: ['nginx'],
+  prefix: 'debian',
+  name: 'bookworm',
+  url: 'http://debian.mirror.example/debian',
+  keyUrl: 'http://debian.mirror.example/key.asc',
+  distribution: 'bookworm',
+  components: ['main'],
+  packages: ['nginx'],
 });
 
 function synth(overrides: Partial<MiniMirrorProps> = {}) {
@@ -46,7 +51,8 @@ describe('BuildJob', () => {
     const { pod, objects } = synth();
     const signing = pod.volumes.find((v: any) => v.name === 'signing');
     expect(signing.secret).toEqual({
-      secretName: 'mirror-signing', defaultMode: 0o400,
+      secretName: 'mirror-signing',
+      defaultMode: 0o400,
       items: [{ key: 'signing-key.asc', path: 'signing-key.asc' }, { key: 'passphrase', path: 'passphrase' }],
     });
     const [mirrorStep] = pod.initContainers;
@@ -63,7 +69,9 @@ describe('BuildJob', () => {
     expect(pod.initContainers[0].command).toEqual(['bash', '/etc/mini-mirror/build/build-mirror.sh']);
     expect(config.data['build-mirror.sh']).toBe(fs.readFileSync(path.join(__dirname, '..', '..', 'assets', 'build-mirror.sh'), 'utf8'));
     expect(JSON.parse(config.data['build.json'])).toMatchObject({
-      version: 1, concurrency: 4, retries: 3,
+      version: 1,
+      concurrency: 4,
+      retries: 3,
       signing: { mode: 'key', privateKeyFile: 'signing-key.asc', passphraseFile: 'passphrase' },
       sources: [{ prefix: 'debian', name: 'bookworm', verify: true, dependencyGate: true, fingerprints: [] }],
     });
@@ -74,8 +82,12 @@ describe('BuildJob', () => {
     const { job, pod, config } = synth({
       buildOptions: {
         proxy: { httpProxy: 'http://proxy.example:3128', noProxy: 'registry.example.com' },
-        activeDeadline: Duration.hours(2), ttlAfterFinished: Duration.hours(1), backoffLimit: 3,
-        imageBuilder: ImageBuilder.kaniko(), concurrency: 8, memory: '4Gi',
+        activeDeadline: Duration.hours(2),
+        ttlAfterFinished: Duration.hours(1),
+        backoffLimit: 3,
+        imageBuilder: ImageBuilder.kaniko(),
+        concurrency: 8,
+        memory: '4Gi',
       },
     });
     expect(job.spec).toMatchObject({ activeDeadlineSeconds: 7200, ttlSecondsAfterFinished: 3600, backoffLimit: 3 });

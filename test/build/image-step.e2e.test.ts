@@ -38,7 +38,7 @@ test('appends the published tree at /srv/mirror, world-readable, and pushes <rep
     fs.writeFileSync(path.join(bin, 'crane'), [
       '#!/bin/sh',
       'set -eu',
-      `printf '%s\\n' "$@" > /workspace/crane-record/args`,
+      'printf \'%s\\n\' "$@" > /workspace/crane-record/args',
       'while [ $# -gt 0 ]; do [ "$1" = --new_layer ] && cp "$2" /workspace/crane-record/layer.tar; shift; done',
     ].join('\n') + '\n', { mode: 0o755 });
     fs.chmodSync(bin, 0o755);

@@ -40,7 +40,8 @@ export function parseAptlyConfigText(text: string): ParsedAptlyConfig {
   return { json };
 }
 
-function lineOf(text: string, needle: string): number {
+/** 1-based line of the first `needle` in `text` (1 when absent). */
+export function lineOf(text: string, needle: string): number {
   const i = text.indexOf(needle);
   return i < 0 ? 1 : text.slice(0, i).split('\n').length;
 }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AptlyConfig } from './aptly-config';
-import { parseAptlyConfigText } from './aptly-config-text';
+import { lineOf, parseAptlyConfigText } from './aptly-config-text';
 import { SourceLoadOptions } from './load-options';
 import { MirrorSource } from './mirror-source';
 import { applyOverrides, checkOverrideKeys } from './overrides';
@@ -203,9 +203,4 @@ function isDir(p: string): boolean {
   } catch {
     return false;
   }
-}
-
-function lineOf(text: string, needle: string): number {
-  const i = text.indexOf(needle);
-  return i < 0 ? 1 : text.slice(0, i).split('\n').length;
 }

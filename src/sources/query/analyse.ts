@@ -1,0 +1,60 @@
+// Entry point of query analysis: a regex fast path for the common forms, else the parser.
+import { PackageQueryProblem } from '../package-query';
+import { checkArchitecture } from './checks';
+import { Parser } from './parser';
+import { format, packageNameOf } from './syntax';
+import { Problem, tokenize } from './tokens';
+
+export interface Analysis {
+  readonly text?: string;
+  readonly packageName?: string;
+  readonly problem?: PackageQueryProblem;
+}
+
+// Most queries are a bare name or `name (op version)`: these patterns accept exactly what the
+// parser accepts for those forms (checkPackageName, checkVersion) and normalize the same way,
+// so large package lists skip the tokenizer (see test "fast path agrees with the parser").
+export const BARE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+export const NAME_VERSION_ARCH = /^([a-z0-9][a-z0-9+.-]+)(?: \((>=|<=|=|>>|<<) ?(\d+:\d(?:[A-Za-z0-9.+~:-]*[A-Za-z0-9.+~:])?|\d(?:[A-Za-z0-9.+~-]*[A-Za-z0-9.+~])?)\))?(?: \{([a-z0-9-]+)\})?$/;
+
+export function analyse(input: string): Analysis {
+  if (BARE_NAME.test(input)) return { text: input, packageName: input };
+  const m = NAME_VERSION_ARCH.exec(input);
+  if (m && (m[2] || m[4]) && (!m[4] || isKnownArchitecture(m[4]))) {
+    const version = m[2] ? ` (${m[2]} ${m[3]})` : '';
+    const arch = m[4] ? ` {${m[4]}}` : '';
+    return { text: `${m[1]}${version}${arch}`, packageName: m[1] };
+  }
+  return analyseSlowly(input);
+}
+
+export function isKnownArchitecture(arch: string): boolean {
+  try {
+    checkArchitecture(arch, 1);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The full tokenizer and parser (a leading space is enough to take this path). */
+export function analyseSlowly(input: string): Analysis {
+  try {
+    const start = input.length - input.trimStart().length;
+    const end = input.trimEnd().length;
+    if (start >= end) {
+      throw new Problem(1, 'empty query: name a package, e.g. nginx');
+    }
+    const newline = input.slice(start, end).search(/[\r\n]/);
+    if (newline >= 0) {
+      throw new Problem(start + newline + 1, 'a query is a single line: put each query in its own list entry');
+    }
+    const tree = new Parser(tokenize(input, start, end)).parse();
+    return { text: format(tree), packageName: packageNameOf(tree) };
+  } catch (error) {
+    if (error instanceof Problem) {
+      return { problem: { column: error.column, message: error.message } };
+    }
+    throw error;
+  }
+}

@@ -9,21 +9,22 @@ import * as path from 'path';
 const quick = process.argv.includes('--quick');
 const SOURCES = quick ? [1, 10, 100] : [1, 10, 100, 500];
 const QUERIES = quick ? [100, 1000] : [100, 1000, 5000];
+// Query shapes as package lists mix them; names differ per source, as in real mirrors.
 const QUERY_SHAPES = [
-  (i: number) => `package-${i}`,
-  (i: number) => `lib-component-${i} (>= 1.${i}.0-1)`,
-  (i: number) => `tool-${i} {amd64}`,
-  (i: number) => `python3-module-${i} (>= 3.11~) | python3-alt-${i}`,
+  (s: number, i: number) => `package-${s}-${i}`,
+  (s: number, i: number) => `lib-component-${s}-${i} (>= 1.${i}.0-1)`,
+  (s: number, i: number) => `tool-${s}-${i} {amd64}`,
+  (s: number, i: number) => `python3-module-${s}-${i} (>= 3.11~) | python3-alt-${s}-${i}`,
 ];
 
 function makeSources(n: number, q: number): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mm-bench-${n}x${q}-`));
-  const packages = Array.from({ length: q }, (_, i) => QUERY_SHAPES[i % QUERY_SHAPES.length](i)).join('\n') + '\n';
   for (let s = 0; s < n; s++) {
     const d = path.join(dir, `prefix${s % 10}`, `source${s}`);
     fs.mkdirSync(d, { recursive: true });
     fs.writeFileSync(path.join(d, 'source.txt'), `http://debian.mirror.example/debian http://debian.mirror.example/key.asc dist${s} main contrib\n`);
-    fs.writeFileSync(path.join(d, 'packages.txt'), packages);
+    const packages = Array.from({ length: q }, (_, i) => QUERY_SHAPES[i % QUERY_SHAPES.length](s, i));
+    fs.writeFileSync(path.join(d, 'packages.txt'), packages.join('\n') + '\n');
   }
   return dir;
 }

@@ -11,6 +11,7 @@ import { MirrorSource } from '../sources/mirror-source';
 import { SourceConfigMaps } from '../sources/source-config-maps';
 import { readAsset } from '../util/assets';
 import { contentHash } from '../util/hash';
+import { checkConfigMapSize } from '../util/limits';
 import { INSECURE_ANNOTATION, INSECURE_WARNING } from '../util/names';
 
 /**
@@ -95,15 +96,17 @@ export class BuildJob extends Construct {
     const annotations = props.signing.signed ? undefined : { [INSECURE_ANNOTATION]: INSECURE_WARNING };
     const metadata = (name: string) => ({ name, labels: props.labels, annotations });
 
+    const configData = {
+      'build.json': jsonFor(this.contentHash),
+      'aptly.conf': defaultConfig.toJsonString(),
+      'build-mirror.sh': script,
+      ...(builder.kind === 'crane' ? { 'bake-image.sh': bakeScript } : { Dockerfile: dockerfile }),
+    };
+    checkConfigMapSize(this.configMapName, configData, `its build.json lists ${props.sources.length} sources: split them over several MiniMirror instances`);
     new k8s.KubeConfigMap(this, 'config', {
       metadata: metadata(this.configMapName),
       immutable: true,
-      data: {
-        'build.json': jsonFor(this.contentHash),
-        'aptly.conf': defaultConfig.toJsonString(),
-        'build-mirror.sh': script,
-        ...(builder.kind === 'crane' ? { 'bake-image.sh': bakeScript } : { Dockerfile: dockerfile }),
-      },
+      data: configData,
     });
 
     const proxyEnv: k8s.EnvVar[] = [];

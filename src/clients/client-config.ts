@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { sourcesFileName, sourcesStanza } from './deb822';
 import { ReleaseSigning } from '../signing/release-signing';
 import { MirrorSource } from '../sources/mirror-source';
+import { checkConfigMapSize } from '../util/limits';
 
 /**
  * Props for `ClientConfig`.
@@ -70,6 +71,9 @@ export class ClientConfig extends Construct {
       data[file] = sourcesStanza(source, props.baseUrl, props.signing, props.keyPath);
       this.sourcesFileNames.push(file);
     }
+    checkConfigMapSize(this.configMapName, data, props.keyPath === undefined && props.signing.signed
+      ? `the key is embedded in each of its ${this.sourcesFileNames.length} .sources files: set clients.keyPath (e.g. '/etc/apt/keyrings/${props.name}.asc') so they refer to one key file`
+      : `it has one .sources file for each of ${this.sourcesFileNames.length} sources: split the sources over several MiniMirror instances`);
     this.data = data;
     this.configMap = new k8s.KubeConfigMap(this, 'config-map', {
       metadata: { name: this.configMapName, labels: props.labels, annotations: props.annotations },

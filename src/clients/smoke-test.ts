@@ -36,6 +36,13 @@ export interface SmokeTestOptions {
    * @default - none
    */
   readonly nodeSelector?: { [key: string]: string };
+  /**
+   * At most this many requested packages are install-simulated. When the sources request more,
+   * they are taken in turn from each source (each one's first, then each one's second, ...) so
+   * every source is covered, while the test's ConfigMap and apt-get command line stay small.
+   * @default 500
+   */
+  readonly maxPackages?: number;
 }
 
 /**
@@ -84,7 +91,7 @@ const APT_BUDGET_SECONDS = 15 * 60;
 /**
  * A Job that checks the served mirror like a client: waits for the new build, runs
  * `apt-get update` with the client ConfigMap's `.sources` (signatures checked against the
- * embedded or referenced key only), then `apt-get install --simulate` of every requested package
+ * embedded or referenced key only), then `apt-get install --simulate` of the requested packages (up to `maxPackages`)
  * with an empty dpkg status, so the mirror alone must satisfy all dependencies. Packages of
  * sources with `allowMissingDependencies` are not installed. The Job is named with a hash of
  * everything it tests (Jobs are immutable).
@@ -112,12 +119,9 @@ export class SmokeTest extends Construct {
     if (waitSeconds < 60) throw new Error(`smoke test waitTimeout must be at least a minute, got ${waitSeconds}s`);
     const ttl = props.ttlAfterFinished ?? Duration.days(7);
 
-    const names = new Set<string>();
-    for (const source of props.sources) {
-      if (source.allowMissingDependencies) continue;
-      for (const name of source.requestedPackageNames) names.add(name);
-    }
-    this.packageNames = [...names];
+    const maxPackages = props.maxPackages ?? 500;
+    if (!Number.isInteger(maxPackages) || maxPackages < 1 || maxPackages > 10000) throw new Error(`smoke test maxPackages must be a whole number from 1 to 10000, got ${maxPackages}`);
+    this.packageNames = samplePackages(props.sources.filter(s => !s.allowMissingDependencies), maxPackages);
     const data: { [key: string]: string } = {
       'smoke-test.sh': readAsset('smoke-test.sh'),
       'packages.txt': this.packageNames.map(n => `${n}\n`).join(''),
@@ -218,6 +222,32 @@ export class SmokeTest extends Construct {
       },
     });
   }
+}
+
+/**
+ * Every requested name when there are at most `max`; else `max` of them, round-robin over the
+ * sources (each one's first, then each one's second, ...) so every source is covered.
+ */
+function samplePackages(sources: MirrorSource[], max: number): string[] {
+  const all = new Set<string>();
+  for (const source of sources) {
+    for (const name of source.requestedPackageNames) {
+      if (all.add(name).size > max) return roundRobin(sources, max);
+    }
+  }
+  return [...all];
+}
+
+function roundRobin(sources: MirrorSource[], max: number): string[] {
+  const names = new Set<string>();
+  for (let i = 0; names.size < max; i++) {
+    for (const source of sources) {
+      const name = source.requestedPackageNames[i];
+      if (name !== undefined) names.add(name);
+      if (names.size === max) break;
+    }
+  }
+  return [...names];
 }
 
 /**

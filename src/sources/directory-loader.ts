@@ -10,18 +10,36 @@ import { checkSourceFields, FieldProblem, SourceFields } from './source-checks';
 
 const SOURCE_FILES = new Set(['source.txt', 'packages.txt', 'aptly.conf']);
 
-/** A line of a seed text file, with comments and surrounding blanks removed. */
-interface Line { readonly text: string; readonly line: number; readonly column: number }
+/** The non-blank lines of a seed text file without `#` comments, trimmed, with where each is. */
+export interface Lines {
+  readonly texts: string[];
+  /** 1-based line number of each entry of `texts`. */
+  readonly lineNumbers: number[];
+  /** 1-based column where each entry of `texts` starts. */
+  readonly columns: number[];
+}
+
+// A file without comments, blank lines, indentation or trailing blanks is split as it is: a
+// packages.txt of thousands of lines then costs no per-line work here.
+const UNTIDY = /#|\r|^\s|\s$|\n\s|\s\n/;
 
 /** Non-blank lines without `#` comments (a `#` at the start or after whitespace starts one). */
-export function meaningfulLines(text: string): Line[] {
-  const out: Line[] = [];
+export function meaningfulLines(text: string): Lines {
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  if (body && !UNTIDY.test(body)) {
+    const texts = body.split('\n');
+    return { texts, lineNumbers: texts.map((_, i) => i + 1), columns: texts.map(() => 1) };
+  }
+  const lines: Lines = { texts: [], lineNumbers: [], columns: [] };
   text.split(/\r?\n/).forEach((raw, i) => {
     const withoutComment = raw.replace(/(^|\s)#.*$/, '$1');
     const trimmed = withoutComment.trim();
-    if (trimmed) out.push({ text: trimmed, line: i + 1, column: withoutComment.indexOf(trimmed) + 1 });
+    if (!trimmed) return;
+    lines.texts.push(trimmed);
+    lines.lineNumbers.push(i + 1);
+    lines.columns.push(withoutComment.indexOf(trimmed) + 1);
   });
-  return out;
+  return lines;
 }
 
 /** Loads `<dir>/<prefix>/<name>/{source.txt,packages.txt[,aptly.conf]}`, reporting every problem. */
@@ -77,14 +95,14 @@ function loadOne(sourceDir: string, prefix: string, name: string, options: Sourc
   const sourceText = read(sourceFile, problems);
   if (sourceText !== undefined) {
     const lines = meaningfulLines(sourceText);
-    if (lines.length === 0) {
+    if (lines.texts.length === 0) {
       problems.push({ file: sourceFile, line: 1, message: 'empty source.txt: write one line "url key_url dist component [component...]"' });
     } else {
-      sourceLine = lines[0].line;
-      for (const extra of lines.slice(1)) {
-        problems.push({ file: sourceFile, line: extra.line, message: 'second non-empty line: source.txt holds one line; put another distribution in its own <prefix>/<name>/ directory' });
+      sourceLine = lines.lineNumbers[0];
+      for (const extra of lines.lineNumbers.slice(1)) {
+        problems.push({ file: sourceFile, line: extra, message: 'second non-empty line: source.txt holds one line; put another distribution in its own <prefix>/<name>/ directory' });
       }
-      tokens = splitTokens(lines[0]);
+      tokens = splitTokens(lines.texts[0], lines.columns[0]);
       if (tokens.length < 4) {
         const missing = ['url', 'key_url', 'dist', 'component'].slice(tokens.length).join(', ');
         problems.push({ file: sourceFile, line: sourceLine, message: `missing ${missing}: expected "url key_url dist component [component...]"` });
@@ -97,7 +115,7 @@ function loadOne(sourceDir: string, prefix: string, name: string, options: Sourc
     const text = read(packagesFile, problems);
     if (text === undefined) return undefined;
     const lines = meaningfulLines(text);
-    if (lines.length === 0) problems.push({ file: packagesFile, line: 1, message: 'no package queries: list one package query per line, e.g. "nginx" or "libc6 (>= 2.36)"' });
+    if (lines.texts.length === 0) problems.push({ file: packagesFile, line: 1, message: 'no package queries: list one package query per line, e.g. "nginx" or "libc6 (>= 2.36)"' });
     return lines;
   })();
 
@@ -112,9 +130,9 @@ function loadOne(sourceDir: string, prefix: string, name: string, options: Sourc
     }
   }
 
-  if (tokens.length < 4 || packageLines === undefined || packageLines.length === 0) {
+  if (tokens.length < 4 || packageLines === undefined || packageLines.texts.length === 0) {
     // Still check what we have, so one run shows every problem.
-    packageLines?.forEach(l => checkQueryLine(l, packagesFile, problems));
+    packageLines?.texts.forEach((_, i) => checkQueryLine(packageLines, i, packagesFile, problems));
     return undefined;
   }
 
@@ -126,7 +144,7 @@ function loadOne(sourceDir: string, prefix: string, name: string, options: Sourc
     keyUrl: tokens[1].text,
     distribution: tokens[2].text,
     components: tokens.slice(3).map(t => t.text),
-    packages: packageLines.map(l => l.text),
+    packages: packageLines.texts,
     keyFingerprints: [],
     architectures: [],
     aptlyConfig,
@@ -144,8 +162,8 @@ function loadOne(sourceDir: string, prefix: string, name: string, options: Sourc
         return { file: sourceFile, line: sourceLine, column: token?.column, message: p.message };
       }
       case 'packages': {
-        const l = packageLines[p.index ?? 0];
-        return { file: packagesFile, line: l.line, column: l.column + (p.column ?? 1) - 1, message: p.message };
+        const i = p.index ?? 0;
+        return { file: packagesFile, line: packageLines.lineNumbers[i], column: packageLines.columns[i] + (p.column ?? 1) - 1, message: p.message };
       }
       case 'aptlyConfig': return { file: configFile, line: configText ? lineOf(configText, '"gpgDisableVerify"') : 1, message: p.message };
       default: return { file: sourceDir, message: `overrides["${id}"].${p.field}: ${p.message}` };
@@ -156,7 +174,7 @@ function loadOne(sourceDir: string, prefix: string, name: string, options: Sourc
   return new MirrorSource(fields, sourceDir);
 }
 
-function checkQueryLine(l: Line, file: string, problems: Problem[]) {
+function checkQueryLine(lines: Lines, i: number, file: string, problems: Problem[]) {
   const fields = checkSourceFields({
     prefix: 'x',
     name: 'x',
@@ -164,18 +182,18 @@ function checkQueryLine(l: Line, file: string, problems: Problem[]) {
     keyUrl: 'http://x.example/',
     distribution: 'x',
     components: ['main'],
-    packages: [l.text],
+    packages: [lines.texts[i]],
     keyFingerprints: [],
     architectures: [],
   });
-  for (const p of fields) problems.push({ file, line: l.line, column: l.column + (p.column ?? 1) - 1, message: p.message });
+  for (const p of fields) problems.push({ file, line: lines.lineNumbers[i], column: lines.columns[i] + (p.column ?? 1) - 1, message: p.message });
 }
 
-function splitTokens(l: Line): { text: string; column: number }[] {
+function splitTokens(text: string, column: number): { text: string; column: number }[] {
   const out: { text: string; column: number }[] = [];
   const re = /\S+/g;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(l.text))) out.push({ text: m[0], column: l.column + m.index });
+  while ((m = re.exec(text))) out.push({ text: m[0], column: column + m.index });
   return out;
 }
 

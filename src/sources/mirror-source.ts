@@ -206,14 +206,15 @@ export class MirrorSource {
       keyFingerprints: props.keyFingerprints ?? [],
       architectures: props.architectures ?? [],
     };
-    let parsed = checkedQueries(props as SourceFields);
-    if (!parsed) {
-      parsed = [];
-      const problems = checkSourceFields(fields, parsed).map(p => ({
+    // A loader has usually checked these very fields already (to report file:line).
+    let checked = checkedQueries(props as SourceFields);
+    if (!checked) {
+      const problems = checkSourceFields(fields).map(p => ({
         message: `${p.field}${p.index === undefined ? '' : `[${p.index}]`}: ${p.message}`,
       }));
       const id = `${props.prefix}/${props.name}`;
       throwIfProblems(definedAt ? `source ${id} (${definedAt})` : `source ${id}`, problems);
+      checked = checkedQueries(fields)!;
     }
 
     this.prefix = props.prefix;
@@ -223,8 +224,8 @@ export class MirrorSource {
     this.keyFingerprints = fields.keyFingerprints.map(f => f.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase());
     this.distribution = props.distribution;
     this.components = [...props.components];
-    this.packages = parsed.map(q => q.query);
-    this.requestedPackageNames = [...new Set(parsed.map(q => q.packageName).filter((n): n is string => !!n))];
+    this.packages = [...checked.queries];
+    this.requestedPackageNames = [...checked.packageNames];
     this.architectures = [...fields.architectures];
     this.aptlyConfig = props.aptlyConfig;
     this.origin = props.origin;

@@ -1,5 +1,6 @@
 import { AptlyConfig } from './aptly-config';
 import { PackageQuery } from './package-query';
+import { canonicalPackageName, CANONICAL_QUERY } from './query/canonical';
 import {
   checkArchitecture, checkComponent, checkDistribution, checkFingerprint, checkPathSegment,
   checkReleaseField, checkUrl,
@@ -33,11 +34,18 @@ export interface FieldProblem {
   readonly message: string;
 }
 
+/** The normalized queries of a source and the package names they request by name. */
+export interface CheckedQueries {
+  readonly queries: string[];
+  readonly packageNames: string[];
+}
+
 /**
- * Every problem with a source's fields (empty when valid). The parsed queries are appended to
- * `parsed` when given, so callers do not parse thousands of queries twice.
+ * Every problem with a source's fields (empty when valid). When valid, the normalized queries
+ * are remembered for `checkedQueries`, so a loader that checks and then constructs does not
+ * parse thousands of queries twice.
  */
-export function checkSourceFields(s: SourceFields, parsed: PackageQuery[] = []): FieldProblem[] {
+export function checkSourceFields(s: SourceFields): FieldProblem[] {
   const out: FieldProblem[] = [];
   const add = (field: FieldProblem['field'], message: string | undefined, index?: number, column?: number) => {
     if (message) out.push({ field, message, index, column });
@@ -58,14 +66,25 @@ export function checkSourceFields(s: SourceFields, parsed: PackageQuery[] = []):
   });
 
   if (s.packages.length === 0) add('packages', 'no package queries: list at least one package to mirror');
+  const queries: string[] = [];
+  const packageNames = new Set<string>();
   s.packages.forEach((q, i) => {
-    const query = PackageQuery.tryParse(q);
-    if (query) {
-      parsed.push(query);
+    // Most lists are canonical already: one regex test, no objects (see query/canonical.ts).
+    if (CANONICAL_QUERY.test(q)) {
+      queries.push(q);
+      const name = canonicalPackageName(q);
+      if (name) packageNames.add(name);
       return;
     }
-    const problem = PackageQuery.check(q)!;
-    add('packages', `invalid package query "${q}": ${problem.message}`, i, problem.column);
+    const parsed = PackageQuery.tryParse(q);
+    if (!parsed) {
+      const problem = PackageQuery.check(q)!;
+      add('packages', `invalid package query "${q}": ${problem.message}`, i, problem.column);
+      return;
+    }
+    queries.push(parsed.query);
+    const name = parsed.packageName;
+    if (name) packageNames.add(name);
   });
 
   s.architectures.forEach((a, i) => add('architectures', checkArchitecture(a), i));
@@ -77,15 +96,14 @@ export function checkSourceFields(s: SourceFields, parsed: PackageQuery[] = []):
     add('aptlyConfig', `the aptly config (${s.aptlyConfig.origin}) sets "gpgDisableVerify": true, which would mirror unverified packages: `
       + 'remove it, or opt out explicitly with insecureSkipUpstreamVerification');
   }
-  if (out.length === 0) VALID.set(s, parsed);
+  if (out.length === 0) VALID.set(s, { queries, packageNames: [...packageNames] });
   return out;
 }
 
-// Fields objects that passed the checks, with their parsed queries: a loader checks (to report
-// file:line) and then constructs, and must not parse thousands of queries twice.
-const VALID = new WeakMap<SourceFields, PackageQuery[]>();
+// Fields objects that passed the checks, with their normalized queries.
+const VALID = new WeakMap<SourceFields, CheckedQueries>();
 
-/** The parsed queries of a fields object that `checkSourceFields` found valid. */
-export function checkedQueries(s: SourceFields): PackageQuery[] | undefined {
+/** The normalized queries of a fields object that `checkSourceFields` found valid. */
+export function checkedQueries(s: SourceFields): CheckedQueries | undefined {
   return VALID.get(s);
 }

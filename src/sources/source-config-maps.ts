@@ -2,11 +2,12 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { MirrorSource } from './mirror-source';
-import { contentHash } from '../util/hash';
+import { contentHash, filesHash } from '../util/hash';
+import { CONFIG_MAP_SAFE_BYTES } from '../util/limits';
 
-/** Kubernetes rejects objects over 1 MiB; stay far below so metadata and growth fit. */
+/** Half the safe size: a build with a few more packages still fits the same split. */
 const DEFAULT_MAX_BYTES = 512 * 1024;
-const HARD_MAX_BYTES = 900 * 1024;
+const HARD_MAX_BYTES = CONFIG_MAP_SAFE_BYTES;
 
 /**
  * Props for `SourceConfigMaps`.
@@ -94,7 +95,7 @@ export class SourceConfigMaps extends Construct {
       const files = batch.flatMap(g => g.files);
       const data: Record<string, string> = {};
       for (const f of files) data[f.key] = f.content;
-      const hash = contentHash(files.map(f => [f.path, f.content]));
+      const hash = filesHash(files);
       hashes.push(hash);
       const name = `${props.namePrefix}-sources-${i}-${hash.slice(0, 10)}`;
       new ApiObject(this, `sources-${i}`, {

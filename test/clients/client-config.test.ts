@@ -216,6 +216,25 @@ describe('smoke-test Job', () => {
     expect(mirror2.smokeTest!.packageNames).toEqual(['chain-a', 'contrib-tool']);
   });
 
+  test('install-simulates at most maxPackages, taken in turn from each source', () => {
+    const [a, b] = testSources();
+    const many = (source: MirrorSource, n: number) => new MirrorSource({ ...(source as any), packages: Array.from({ length: n }, (_, i) => `${source.name}-pkg${i}`) });
+    const sample = (maxPackages?: number) => {
+      const chart = new Chart(Testing.app(), 'c');
+      return new MiniMirror(chart, 'm', {
+        sources: [many(a, 3), many(b, 600)],
+        signing: ReleaseSigning.insecureUnsigned(),
+        image: { repository: 'registry.example.com/m' },
+        smokeTestOptions: { maxPackages },
+      }).smokeTest!.packageNames;
+    };
+    expect(sample(5)).toEqual(['bookworm-pkg0', 'tools-pkg0', 'bookworm-pkg1', 'tools-pkg1', 'bookworm-pkg2']);
+    expect(sample(6)).toEqual(['bookworm-pkg0', 'tools-pkg0', 'bookworm-pkg1', 'tools-pkg1', 'bookworm-pkg2', 'tools-pkg2']);
+    expect(sample(7).slice(-2)).toEqual(['tools-pkg2', 'tools-pkg3']);
+    expect(sample()).toHaveLength(500);
+    expect(sample(603)).toEqual([...Array.from({ length: 3 }, (_, i) => `bookworm-pkg${i}`), ...Array.from({ length: 600 }, (_, i) => `tools-pkg${i}`)]);
+  });
+
   test('can be turned off', () => {
     const { manifests: m, mirror: mm } = synthMirror({ props: { smokeTest: false } });
     expect(mm.smokeTest).toBeUndefined();
@@ -227,7 +246,28 @@ describe('smoke-test Job', () => {
     [{ backoffLimit: 11 }, 'smoke test backoffLimit must be a whole number from 0 to 10, got 11'],
     [{ waitTimeout: Duration.seconds(30) }, 'smoke test waitTimeout must be at least a minute, got 30s'],
     [{ image: 'debian bookworm' }, 'smoke test image "debian bookworm" is not a valid image reference'],
+    [{ maxPackages: 0 }, 'smoke test maxPackages must be a whole number from 1 to 10000, got 0'],
+    [{ maxPackages: 1.5 }, 'smoke test maxPackages must be a whole number from 1 to 10000, got 1.5'],
   ])('rejects %j', (smokeTestOptions, message) => {
     expect(errorOf(() => synthMirror({ props: { smokeTestOptions } }))).toBe(message);
+  });
+});
+
+describe('GIVEN so many sources that the embedded keys would not fit one ConfigMap', () => {
+  const sources = Array.from({ length: 1600 }, (_, i) => new MirrorSource({
+    prefix: `p${i}`, name: 'bookworm', url: 'http://deb.upstream.example/debian', keyUrl: 'http://deb.upstream.example/key.asc',
+    distribution: 'bookworm', components: ['main'], packages: ['nginx'],
+  }));
+
+  test('THEN synth fails naming the ConfigMap, its size and clients.keyPath', () => {
+    expect(errorOf(() => synthMirror({ props: { sources } }))).toMatch(
+      /^ConfigMap mirror-client would hold \d+ KiB, over the 900 KiB a ConfigMap can safely hold: the key is embedded in each of its 1600 \.sources files: set clients\.keyPath \(e\.g\. '\/etc\/apt\/keyrings\/mirror\.asc'\) so they refer to one key file$/);
+  });
+
+  test('THEN with clients.keyPath every object fits', () => {
+    const { manifests } = synthMirror({ props: { sources, clients: { keyPath: '/etc/apt/keyrings/mirror.asc' } } });
+    const largest = Math.max(...manifests.map(o => Buffer.byteLength(JSON.stringify(o))));
+    expect(largest).toBeLessThan(900 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(objectOf(manifests, 'ConfigMap', 'mirror-client')))).toBeGreaterThan(100 * 1024);
   });
 });

@@ -1,5 +1,6 @@
 import { MirrorSource, SourceLoadOptions } from '../../src';
 import { errorOf, writeTree } from '../support/tree';
+import { meaningfulLines } from '../../src/sources/directory-loader';
 
 const SOURCE = 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main contrib\n';
 
@@ -119,5 +120,23 @@ describe('MirrorSource.fromDirectory', () => {
 
   test('an empty directory has no sources', () => {
     expect(errorOf(() => MirrorSource.fromDirectory(writeTree({})))).toMatch(/no sources found/);
+  });
+});
+
+describe('meaningfulLines', () => {
+  // Tidy files take a shortcut (split as they are); both paths must give the same lines.
+  test.each([
+    ['tidy', 'nginx\ncurl (>= 8)\n', { texts: ['nginx', 'curl (>= 8)'], lineNumbers: [1, 2], columns: [1, 1] }],
+    ['tidy, no final newline', 'nginx\ncurl', { texts: ['nginx', 'curl'], lineNumbers: [1, 2], columns: [1, 1] }],
+    ['blank line', 'nginx\n\ncurl\n', { texts: ['nginx', 'curl'], lineNumbers: [1, 3], columns: [1, 1] }],
+    ['leading blank line', '\nnginx\n', { texts: ['nginx'], lineNumbers: [2], columns: [1] }],
+    ['indented', 'nginx\n  curl\n', { texts: ['nginx', 'curl'], lineNumbers: [1, 2], columns: [1, 3] }],
+    ['trailing blanks', 'nginx \t\ncurl\n', { texts: ['nginx', 'curl'], lineNumbers: [1, 2], columns: [1, 1] }],
+    ['comments', '# list\nnginx # web\ncurl#not-a-comment\n', { texts: ['nginx', 'curl#not-a-comment'], lineNumbers: [2, 3], columns: [1, 1] }],
+    ['CRLF', 'nginx\r\ncurl\r\n', { texts: ['nginx', 'curl'], lineNumbers: [1, 2], columns: [1, 1] }],
+    ['only a newline', '\n', { texts: [], lineNumbers: [], columns: [] }],
+    ['empty', '', { texts: [], lineNumbers: [], columns: [] }],
+  ])('%s', (_name, text, expected) => {
+    expect(meaningfulLines(text)).toEqual(expected);
   });
 });

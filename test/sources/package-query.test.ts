@@ -1,4 +1,5 @@
 import { PackageQuery } from '../../src/sources/package-query';
+import { canonicalPackageName, CANONICAL_QUERY } from '../../src/sources/query/canonical';
 
 /** [query, normalized text, packageName] */
 const VALID: Array<[string, string, string | undefined]> = [
@@ -226,5 +227,35 @@ describe('fast path', () => {
     } else {
       expect(slow).toEqual(fast);
     }
+  });
+});
+
+describe('canonical queries agree with the parser', () => {
+  // CANONICAL_QUERY lets checkSourceFields skip analysis: whatever it accepts must be valid and
+  // already normalized, with the package name canonicalPackageName gives.
+  const names = ['nginx', 'g++-12', 'a.b', 'x', 'Nginx', 'a_b', 'lib*', '-ab', 'a:b', 'ab='];
+  const conditions = ['', ' (>= 1.0)', ' (>=1.0)', ' (= 5:24.0.7-1~ubuntu.22.04~jammy)', ' (<< 1:)', ' (> 1)', ' (== 1)', ' (>= a1)',
+    ' (>= 1-)', ' (>= 1.2:3)', ' (= 1:2:3)', ' (>= 1~)', ' (% 1*)', ' (1.0)', ' ( >= 1)'];
+  const arches = ['', ' {amd64}', ' {all}', ' {source}', ' {hurd-i386}', ' {musl-linux-arm64}', ' {any}', ' {linux-any}', ' {x86_64}', ' {AMD64}', ' {arm}', ' {armx}'];
+  const terms = names.flatMap(n => conditions.flatMap(c => arches.map(a => `${n}${c}${a}`)));
+  const pairs = ['nginx', 'libc6 (>= 2.36) {arm64}', 'Nginx', 'a (> 1)'].flatMap(t => [' | ', ', ', '|', ' ,', ' |  '].map(sep => `${t}${sep}tool {amd64}`));
+
+  test.each([...terms, ...pairs].map(q => [q]))('%s', query => {
+    const slow = PackageQuery.check(` ${query}`) ?? PackageQuery.parse(` ${query}`);
+    if (CANONICAL_QUERY.test(query)) {
+      expect(slow).toEqual(PackageQuery.parse(query));
+      expect((slow as PackageQuery).query).toBe(query);
+      expect((slow as PackageQuery).packageName).toBe(canonicalPackageName(query));
+    }
+    // Either way the fast paths in analyse() give what the parser gives.
+    const fast = PackageQuery.check(query) ?? PackageQuery.parse(query);
+    if ('column' in fast) expect([(slow as any).column - 1, (slow as any).message]).toEqual([fast.column, fast.message]);
+    else expect(slow).toEqual(fast);
+  });
+
+  test('the common forms are canonical, so the cases above exercise the fast path', () => {
+    const common = ['nginx', 'libc6 (>= 2.36)', 'tool {arm64}', 'python3 (>= 3.11~) | python3-alt', 'ab, bc (<< 2) {all}', 'x-y {hurd-i386}'];
+    expect(common.filter(q => !CANONICAL_QUERY.test(q))).toEqual([]);
+    expect(terms.filter(q => CANONICAL_QUERY.test(q)).length).toBeGreaterThan(100);
   });
 });

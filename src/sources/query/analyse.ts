@@ -1,5 +1,6 @@
 // Entry point of query analysis: a regex fast path for the common forms, else the parser.
 import { PackageQueryProblem } from '../package-query';
+import { canonicalPackageName, CANONICAL_QUERY } from './canonical';
 import { checkArchitecture } from './checks';
 import { Parser } from './parser';
 import { format, packageNameOf } from './syntax';
@@ -11,14 +12,13 @@ export interface Analysis {
   readonly problem?: PackageQueryProblem;
 }
 
-// Most queries are a bare name or `name (op version)`: these patterns accept exactly what the
-// parser accepts for those forms (checkPackageName, checkVersion) and normalize the same way,
-// so large package lists skip the tokenizer (see test "fast path agrees with the parser").
-export const BARE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
-export const NAME_VERSION_ARCH = /^([a-z0-9][a-z0-9+.-]+)(?: \((>=|<=|=|>>|<<) ?(\d+:\d(?:[A-Za-z0-9.+~:-]*[A-Za-z0-9.+~:])?|\d(?:[A-Za-z0-9.+~-]*[A-Za-z0-9.+~])?)\))?(?: \{([a-z0-9-]+)\})?$/;
+// `name (op version) {arch}` written without the space after the operator still skips the
+// tokenizer; the pattern accepts exactly what the parser accepts
+// for that form and normalizes the same way (see test "fast path agrees with the parser").
+const NAME_VERSION_ARCH = /^([a-z0-9][a-z0-9+.-]+)(?: \((>=|<=|=|>>|<<) ?(\d+:\d(?:[A-Za-z0-9.+~:-]*[A-Za-z0-9.+~:])?|\d(?:[A-Za-z0-9.+~-]*[A-Za-z0-9.+~])?)\))?(?: \{([a-z0-9-]+)\})?$/;
 
 export function analyse(input: string): Analysis {
-  if (BARE_NAME.test(input)) return { text: input, packageName: input };
+  if (CANONICAL_QUERY.test(input)) return { text: input, packageName: canonicalPackageName(input) };
   const m = NAME_VERSION_ARCH.exec(input);
   if (m && (m[2] || m[4]) && (!m[4] || isKnownArchitecture(m[4]))) {
     const version = m[2] ? ` (${m[2]} ${m[3]})` : '';
@@ -28,7 +28,7 @@ export function analyse(input: string): Analysis {
   return analyseSlowly(input);
 }
 
-export function isKnownArchitecture(arch: string): boolean {
+function isKnownArchitecture(arch: string): boolean {
   try {
     checkArchitecture(arch, 1);
     return true;

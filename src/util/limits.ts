@@ -1,0 +1,20 @@
+/**
+ * Kubernetes (etcd) rejects objects over 1 MiB when they are applied, long after synth; stay
+ * well below so metadata fits and the failure comes at synth time with advice instead.
+ */
+export const CONFIG_MAP_SAFE_BYTES = 900 * 1024;
+
+/** Bytes of a ConfigMap's data as stored (keys and values). */
+export function configMapDataBytes(data: { readonly [key: string]: string }): number {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(data)) bytes += key.length + Buffer.byteLength(value);
+  return bytes;
+}
+
+/** Throws when a ConfigMap's data would not fit, saying how big it is and what to do. */
+export function checkConfigMapSize(name: string, data: { readonly [key: string]: string }, advice: string): void {
+  const bytes = configMapDataBytes(data);
+  if (bytes > CONFIG_MAP_SAFE_BYTES) {
+    throw new Error(`ConfigMap ${name} would hold ${Math.ceil(bytes / 1024)} KiB, over the ${CONFIG_MAP_SAFE_BYTES / 1024} KiB a ConfigMap can safely hold: ${advice}`);
+  }
+}

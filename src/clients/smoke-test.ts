@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ClientConfig } from './client-config';
 import { MirrorSource } from '../sources/mirror-source';
+import { requestedPackageName } from '../sources/query/analyse';
 import { readAsset } from '../util/assets';
 import { contentHash } from '../util/hash';
 
@@ -226,25 +227,29 @@ export class SmokeTest extends Construct {
 
 /**
  * Every requested name when there are at most `max`; else `max` of them, round-robin over the
- * sources (each one's first, then each one's second, ...) so every source is covered.
+ * sources (each one's first, then each one's second, ...) so every source is covered. Names are
+ * taken from the queries as needed: a mirror of many thousands of packages only looks at a few.
  */
 function samplePackages(sources: MirrorSource[], max: number): string[] {
-  const all = new Set<string>();
+  const names = new Set<string>();
   for (const source of sources) {
-    for (const name of source.requestedPackageNames) {
-      if (all.add(name).size > max) return roundRobin(sources, max);
+    for (const query of source.packages) {
+      const name = requestedPackageName(query);
+      if (name !== undefined && names.add(name).size > max) return roundRobin(sources, max);
     }
   }
-  return [...all];
+  return [...names];
 }
 
 function roundRobin(sources: MirrorSource[], max: number): string[] {
   const names = new Set<string>();
-  for (let i = 0; names.size < max; i++) {
-    for (const source of sources) {
-      const name = source.requestedPackageNames[i];
-      if (name !== undefined) names.add(name);
-      if (names.size === max) break;
+  const cursors = sources.map(() => 0);
+  while (names.size < max) {
+    for (const [i, source] of sources.entries()) {
+      // this source's next query that names a package
+      let name: string | undefined;
+      while (name === undefined && cursors[i] < source.packages.length) name = requestedPackageName(source.packages[cursors[i]++]);
+      if (name !== undefined && names.add(name).size === max) break;
     }
   }
   return [...names];

@@ -2,6 +2,7 @@ import { AptlyConfig } from './aptly-config';
 import { loadSourceDirectory } from './directory-loader';
 import { SourceLoadOptions } from './load-options';
 import { Problem, throwIfProblems } from './problems';
+import { requestedPackageName } from './query/analyse';
 import { checkedQueries, checkSourceFields, SourceFields } from './source-checks';
 import { loadSourceYaml } from './yaml-loader';
 
@@ -186,8 +187,6 @@ export class MirrorSource {
   public readonly suite?: string;
   /** Whether upstream signature verification is off for this source. */
   public readonly insecureSkipUpstreamVerification: boolean;
-  /** Names of the packages requested by name, for `apt-get install --simulate` in the smoke test. */
-  public readonly requestedPackageNames: string[];
   /** Whether missing dependencies only warn. */
   public readonly allowMissingDependencies: boolean;
   /**
@@ -195,6 +194,7 @@ export class MirrorSource {
    * @default - typed props
    */
   public readonly definedAt?: string;
+  private packageNames?: string[];
 
   /**
    * @param props the source
@@ -224,8 +224,7 @@ export class MirrorSource {
     this.keyFingerprints = fields.keyFingerprints.map(f => f.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase());
     this.distribution = props.distribution;
     this.components = [...props.components];
-    this.packages = [...checked.queries];
-    this.requestedPackageNames = [...checked.packageNames];
+    this.packages = [...checked];
     this.architectures = [...fields.architectures];
     this.aptlyConfig = props.aptlyConfig;
     this.origin = props.origin;
@@ -234,6 +233,17 @@ export class MirrorSource {
     this.insecureSkipUpstreamVerification = props.insecureSkipUpstreamVerification ?? false;
     this.allowMissingDependencies = props.allowMissingDependencies ?? false;
     this.definedAt = definedAt;
+  }
+
+  /**
+   * Names of the packages requested by name (`nginx`, `libc6 (>= 2.36) {amd64}`; not field
+   * queries or combinations), for `apt-get install --simulate` in the smoke test.
+   * @example new MirrorSource({ ...props, packages: ['nginx', 'Priority (required)'] }).requestedPackageNames // ['nginx']
+   */
+  public get requestedPackageNames(): string[] {
+    // Computed on demand: large mirrors only ever need the first few (see SmokeTest maxPackages).
+    this.packageNames ??= [...new Set(this.packages.map(requestedPackageName).filter((n): n is string => n !== undefined))];
+    return [...this.packageNames];
   }
 
   /** `<prefix>/<name>`: the source's path in the seed layout. */

@@ -1,6 +1,6 @@
 import { AptlyConfig } from './aptly-config';
 import { PackageQuery } from './package-query';
-import { canonicalPackageName, CANONICAL_QUERY } from './query/canonical';
+import { CANONICAL_QUERY } from './query/canonical';
 import {
   checkArchitecture, checkComponent, checkDistribution, checkFingerprint, checkPathSegment,
   checkReleaseField, checkUrl,
@@ -34,16 +34,10 @@ export interface FieldProblem {
   readonly message: string;
 }
 
-/** The normalized queries of a source and the package names they request by name. */
-export interface CheckedQueries {
-  readonly queries: string[];
-  readonly packageNames: string[];
-}
-
 /**
  * Every problem with a source's fields (empty when valid). When valid, the normalized queries
  * are remembered for `checkedQueries`, so a loader that checks and then constructs does not
- * parse thousands of queries twice.
+ * analyse thousands of queries twice.
  */
 export function checkSourceFields(s: SourceFields): FieldProblem[] {
   const out: FieldProblem[] = [];
@@ -67,24 +61,19 @@ export function checkSourceFields(s: SourceFields): FieldProblem[] {
 
   if (s.packages.length === 0) add('packages', 'no package queries: list at least one package to mirror');
   const queries: string[] = [];
-  const packageNames = new Set<string>();
   s.packages.forEach((q, i) => {
     // Most lists are canonical already: one regex test, no objects (see query/canonical.ts).
     if (CANONICAL_QUERY.test(q)) {
       queries.push(q);
-      const name = canonicalPackageName(q);
-      if (name) packageNames.add(name);
       return;
     }
     const parsed = PackageQuery.tryParse(q);
-    if (!parsed) {
-      const problem = PackageQuery.check(q)!;
-      add('packages', `invalid package query "${q}": ${problem.message}`, i, problem.column);
+    if (parsed) {
+      queries.push(parsed.query);
       return;
     }
-    queries.push(parsed.query);
-    const name = parsed.packageName;
-    if (name) packageNames.add(name);
+    const problem = PackageQuery.check(q)!;
+    add('packages', `invalid package query "${q}": ${problem.message}`, i, problem.column);
   });
 
   s.architectures.forEach((a, i) => add('architectures', checkArchitecture(a), i));
@@ -96,14 +85,14 @@ export function checkSourceFields(s: SourceFields): FieldProblem[] {
     add('aptlyConfig', `the aptly config (${s.aptlyConfig.origin}) sets "gpgDisableVerify": true, which would mirror unverified packages: `
       + 'remove it, or opt out explicitly with insecureSkipUpstreamVerification');
   }
-  if (out.length === 0) VALID.set(s, { queries, packageNames: [...packageNames] });
+  if (out.length === 0) VALID.set(s, queries);
   return out;
 }
 
 // Fields objects that passed the checks, with their normalized queries.
-const VALID = new WeakMap<SourceFields, CheckedQueries>();
+const VALID = new WeakMap<SourceFields, string[]>();
 
 /** The normalized queries of a fields object that `checkSourceFields` found valid. */
-export function checkedQueries(s: SourceFields): CheckedQueries | undefined {
+export function checkedQueries(s: SourceFields): string[] | undefined {
   return VALID.get(s);
 }

@@ -28,6 +28,11 @@ export function analyse(input: string): Analysis {
   return analyseSlowly(input);
 }
 
+/** The package a (valid) query names, as `PackageQuery.packageName`; cheap for canonical queries. */
+export function requestedPackageName(query: string): string | undefined {
+  return CANONICAL_QUERY.test(query) ? canonicalPackageName(query) : analyse(query).packageName;
+}
+
 function isKnownArchitecture(arch: string): boolean {
   try {
     checkArchitecture(arch, 1);

@@ -52,6 +52,10 @@ project.addTask('synth:example', {
   exec: 'cdk8s synth',
 });
 
+// The CLI from a checkout, without compiling: `npm run mini-mirror -- check examples/sources`.
+// A plain script, not a projen task, so the CLI's own exit code (1 or 2) reaches the caller.
+project.package.setScript('mini-mirror', 'ts-node --project test/tsconfig.json --transpile-only src/cli/main.ts');
+
 project.addTask('bench:build', {
   description: 'Parallel vs sequential mirror build from a slow local upstream (prints figures)',
   exec: 'ts-node --project test/tsconfig.json --transpile-only bench/build.ts',

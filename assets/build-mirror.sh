@@ -422,7 +422,7 @@ close_dependencies() {
         "$SRC" "$URL" "$DIST" "$list" >&2
       die "$SRC: ${#missing[@]} unresolved dependencies: $(printf '%s\n' "${missing[@]}" | paste -sd, - | sed 's/,/, /g')"
     fi
-    warn "$SRC: ${#missing[@]} unresolved dependencies (dependencyGate is off):"
+    warn "$SRC: ${#missing[@]} unresolved dependencies (allowMissingDependencies is set):"
     say "$list"
     step "$SRC: dependencies: ${#missing[@]} missing (gate off), $added_total packages added across components"
   else

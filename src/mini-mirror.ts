@@ -144,6 +144,8 @@ export class MiniMirror extends Construct {
     const annotations = props.signing.signed ? undefined : { [INSECURE_ANNOTATION]: INSECURE_WARNING };
     const smokeLabels = standardLabels(this.name, 'smoke-test');
     const first = props.sources[0];
+    // The new image exists once the build has pushed it: rollouts and the smoke test wait that long.
+    const buildWait = Duration.seconds((props.buildOptions?.activeDeadline ?? Duration.hours(6)).toSeconds() + 30 * 60);
     this.server = new MirrorServer(this, 'server', {
       ...props.serving,
       name: this.name,
@@ -154,6 +156,7 @@ export class MiniMirror extends Construct {
       labels: standardLabels(this.name, 'server'),
       annotations,
       smokeTestSelector: (props.smokeTest ?? true) ? selectorOf(smokeLabels) : undefined,
+      progressDeadline: buildWait,
     });
 
     const ingress = props.serving?.ingress;
@@ -173,7 +176,7 @@ export class MiniMirror extends Construct {
 
     if (props.smokeTest ?? true) {
       this.smokeTest = new SmokeTest(this, 'smoke-test', {
-        waitTimeout: Duration.seconds((props.buildOptions?.activeDeadline ?? Duration.hours(6)).toSeconds() + 30 * 60),
+        waitTimeout: buildWait,
         ...props.smokeTestOptions,
         name: this.name,
         contentHash: this.contentHash,

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { NginxConfig } from './nginx-config';
@@ -43,6 +43,12 @@ export interface MirrorServerProps extends ServingOptions {
    * @default - none
    */
   readonly smokeTestSelector?: { [key: string]: string };
+  /**
+   * How long a rollout may wait for its pods (`progressDeadlineSeconds`): the new image only
+   * exists once the build Job has pushed it, so `kubectl rollout status` must not give up first.
+   * @default Duration.minutes(10) (the Kubernetes default)
+   */
+  readonly progressDeadline?: Duration;
 }
 
 const SELECTOR_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
@@ -135,6 +141,7 @@ export class MirrorServer extends Construct {
       configMapName,
       configHash: this.nginxConfig.hash,
       readinessPath: props.readinessPath,
+      progressDeadlineSeconds: props.progressDeadline?.toSeconds() ?? 600,
       resources: props.resources,
       nodeSelector: props.nodeSelector,
       tolerations: props.tolerations,

@@ -20,6 +20,7 @@ export interface ServerDeploymentProps {
   readonly configMapName: string;
   readonly configHash: string;
   readonly readinessPath: string;
+  readonly progressDeadlineSeconds: number;
   readonly resources?: ServingResourcesOptions;
   readonly nodeSelector?: { [key: string]: string };
   readonly tolerations?: k8s.Toleration[];
@@ -103,6 +104,7 @@ export function serverDeployment(scope: Construct, id: string, props: ServerDepl
     spec: {
       replicas: props.replicas,
       revisionHistoryLimit: 5,
+      progressDeadlineSeconds: props.progressDeadlineSeconds,
       selector: { matchLabels: props.selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
       // A new pod counts as available only after it has been ready for a while.

@@ -75,7 +75,9 @@ export class ReleaseSigning {
    * Check, in your own tests, that a private key (and passphrase) decrypts and matches the
    * public key you pass to `fromSecret`, by signing and verifying a message. Nothing of it
    * is ever written into synthesized output. Rejects with a message saying what is wrong.
-   * @example await ReleaseSigning.checkKeyPair(privateKeyArmored, publicKeyArmored, 'passphrase')
+   * The passphrase may be the Secret's file as it is: like `gpg --passphrase-file` in the build,
+   * only its first line counts.
+   * @example await ReleaseSigning.checkKeyPair(privateKeyArmored, publicKeyArmored, fs.readFileSync('passphrase.txt', 'utf8'))
    */
   public static async checkKeyPair(privateKey: string, publicKey: string, passphrase?: string): Promise<string> {
     let priv: pgp.PrivateKey;
@@ -91,7 +93,7 @@ export class ReleaseSigning {
     if (!priv.isDecrypted()) {
       if (passphrase === undefined) throw new Error('the private key is protected by a passphrase: pass it (and set passphraseKey)');
       try {
-        priv = await openpgp.decryptKey({ privateKey: priv, passphrase });
+        priv = await openpgp.decryptKey({ privateKey: priv, passphrase: passphrase.split('\n')[0] });
       } catch {
         throw new Error('the passphrase does not decrypt the private key');
       }

@@ -6,7 +6,8 @@ import { SourceLoadOptions } from './load-options';
 import { MirrorSource } from './mirror-source';
 import { applyOverrides, checkOverrideKeys } from './overrides';
 import { Problem, throwIfProblems } from './problems';
-import { checkSourceFields, FieldProblem, SourceFields } from './source-checks';
+import { checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
+import { duplicatePublications, Publication } from './uniqueness';
 
 const SOURCE_FILES = new Set(['source.txt', 'packages.txt', 'aptly.conf']);
 
@@ -50,6 +51,7 @@ export function loadSourceDirectory(dir: string, options: SourceLoadOptions = {}
     throwIfProblems(`sources directory ${dir}`, [{ file: dir, message: 'not a directory: give the path of the seed sources directory (<dir>/<prefix>/<name>/source.txt)' }]);
   }
   const ids: string[] = [];
+  const publications: Publication[] = [];
   for (const prefix of visible(dir)) {
     const prefixDir = path.join(dir, prefix);
     if (!isDir(prefixDir)) {
@@ -65,19 +67,22 @@ export function loadSourceDirectory(dir: string, options: SourceLoadOptions = {}
         continue;
       }
       ids.push(`${prefix}/${name}`);
-      const source = loadOne(sourceDir, prefix, name, options, problems);
+      const source = loadOne(sourceDir, prefix, name, options, problems, publications);
       if (source) sources.push(source);
     }
   }
   if (ids.length === 0 && problems.length === 0) {
     problems.push({ file: dir, message: 'no sources found: expected <prefix>/<name>/source.txt and packages.txt below it' });
   }
+  problems.push(...duplicatePublications(publications));
   problems.push(...checkOverrideKeys(options, ids, dir));
   throwIfProblems(`sources directory ${dir}`, problems);
   return sources;
 }
 
-function loadOne(sourceDir: string, prefix: string, name: string, options: SourceLoadOptions, problems: Problem[]): MirrorSource | undefined {
+function loadOne(
+  sourceDir: string, prefix: string, name: string, options: SourceLoadOptions, problems: Problem[], publications: Publication[],
+): MirrorSource | undefined {
   const before = problems.length;
   const sourceFile = path.join(sourceDir, 'source.txt');
   const packagesFile = path.join(sourceDir, 'packages.txt');
@@ -85,7 +90,8 @@ function loadOne(sourceDir: string, prefix: string, name: string, options: Sourc
 
   for (const entry of visible(sourceDir)) {
     if (!SOURCE_FILES.has(entry)) {
-      problems.push({ file: path.join(sourceDir, entry), message: 'stray file: a source directory holds only source.txt, packages.txt and aptly.conf' });
+      const stray = isDir(path.join(sourceDir, entry)) ? 'stray directory' : 'stray file';
+      problems.push({ file: path.join(sourceDir, entry), message: `${stray}: a source directory holds only source.txt, packages.txt and aptly.conf` });
     }
   }
 
@@ -130,25 +136,24 @@ function loadOne(sourceDir: string, prefix: string, name: string, options: Sourc
     }
   }
 
-  if (tokens.length < 4 || packageLines === undefined || packageLines.texts.length === 0) {
-    // Still check what we have, so one run shows every problem.
-    packageLines?.texts.forEach((_, i) => checkQueryLine(packageLines, i, packagesFile, problems));
-    return undefined;
-  }
-
   const id = `${prefix}/${name}`;
-  const fields: SourceFields = applyOverrides({
+  const complete = tokens.length >= 4 && packageLines !== undefined && packageLines.texts.length > 0;
+  // Missing parts are already reported; the rest is still checked, so one run shows everything.
+  const fields = applyOverrides({
     prefix,
     name,
-    url: tokens[0].text,
-    keyUrl: tokens[1].text,
-    distribution: tokens[2].text,
+    url: tokens[0]?.text,
+    keyUrl: tokens[1]?.text,
+    distribution: tokens[2]?.text,
     components: tokens.slice(3).map(t => t.text),
-    packages: packageLines.texts,
+    packages: packageLines?.texts ?? [],
     keyFingerprints: [],
     architectures: [],
     aptlyConfig,
-  }, options.overrides?.[id]);
+  } as SourceFields, options.overrides?.[id]);
+  if (tokens[2]) {
+    publications.push({ id, prefix, distribution: tokens[2].text, at: { file: sourceFile, line: sourceLine, column: tokens[2].column } });
+  }
 
   const locate = (p: FieldProblem): Problem => {
     switch (p.field) {
@@ -163,30 +168,15 @@ function loadOne(sourceDir: string, prefix: string, name: string, options: Sourc
       }
       case 'packages': {
         const i = p.index ?? 0;
-        return { file: packagesFile, line: packageLines.lineNumbers[i], column: packageLines.columns[i] + (p.column ?? 1) - 1, message: p.message };
+        return { file: packagesFile, line: packageLines!.lineNumbers[i], column: packageLines!.columns[i] + (p.column ?? 1) - 1, message: p.message };
       }
       case 'aptlyConfig': return { file: configFile, line: configText ? lineOf(configText, '"gpgDisableVerify"') : 1, message: p.message };
       default: return { file: sourceDir, message: `overrides["${id}"].${p.field}: ${p.message}` };
     }
   };
-  problems.push(...checkSourceFields(fields).map(locate));
-  if (problems.length > before) return undefined;
+  problems.push(...(complete ? checkSourceFields(fields) : checkPartialSourceFields(fields)).map(locate));
+  if (!complete || problems.length > before) return undefined;
   return new MirrorSource(fields, sourceDir);
-}
-
-function checkQueryLine(lines: Lines, i: number, file: string, problems: Problem[]) {
-  const fields = checkSourceFields({
-    prefix: 'x',
-    name: 'x',
-    url: 'http://x.example/',
-    keyUrl: 'http://x.example/',
-    distribution: 'x',
-    components: ['main'],
-    packages: [lines.texts[i]],
-    keyFingerprints: [],
-    architectures: [],
-  });
-  for (const p of fields) problems.push({ file, line: lines.lineNumbers[i], column: lines.columns[i] + (p.column ?? 1) - 1, message: p.message });
 }
 
 function splitTokens(text: string, column: number): { text: string; column: number }[] {

@@ -1,9 +1,10 @@
 import { AptlyConfig } from './aptly-config';
 import { loadSourceDirectory } from './directory-loader';
 import { SourceLoadOptions } from './load-options';
-import { Problem, throwIfProblems } from './problems';
+import { throwIfProblems } from './problems';
 import { requestedPackageName } from './query/analyse';
 import { checkedQueries, checkSourceFields, SourceFields } from './source-checks';
+import { duplicatePublications } from './uniqueness';
 import { loadSourceYaml } from './yaml-loader';
 
 /**
@@ -114,9 +115,7 @@ export class MirrorSource {
    * @example MirrorSource.fromDirectory('./sources')
    */
   public static fromDirectory(dir: string, options: SourceLoadOptions = {}): MirrorSource[] {
-    const sources = loadSourceDirectory(dir, options);
-    MirrorSource.checkUnique(sources, `sources directory ${dir}`);
-    return sources;
+    return loadSourceDirectory(dir, options);
   }
 
   /**
@@ -125,9 +124,7 @@ export class MirrorSource {
    * @example MirrorSource.fromYamlFile('./sources.yaml')
    */
   public static fromYamlFile(file: string, options: SourceLoadOptions = {}): MirrorSource[] {
-    const sources = loadSourceYaml(file, options);
-    MirrorSource.checkUnique(sources, file);
-    return sources;
+    return loadSourceYaml(file, options);
   }
 
   /**
@@ -136,27 +133,9 @@ export class MirrorSource {
    * @example MirrorSource.checkUnique([...debian, ...vendor], 'my sources')
    */
   public static checkUnique(sources: MirrorSource[], what: string = 'sources'): void {
-    const problems: Problem[] = [];
-    const byDist = new Map<string, MirrorSource>();
-    const byName = new Map<string, MirrorSource>();
-    for (const source of sources) {
-      const distKey = `${source.prefix}/dists/${source.distribution}`;
-      const other = byDist.get(distKey);
-      if (other) {
-        problems.push({
-          file: source.definedAt,
-          message: `source ${source.id} publishes ${distKey}, like ${other.id}${other.definedAt ? ` (${other.definedAt})` : ''}: give one of them another prefix`,
-        });
-      } else {
-        byDist.set(distKey, source);
-      }
-      const twin = byName.get(source.id);
-      if (twin && twin !== other) {
-        problems.push({ file: source.definedAt, message: `two sources are named ${source.id}: rename one` });
-      }
-      byName.set(source.id, source);
-    }
-    throwIfProblems(what, problems);
+    throwIfProblems(what, duplicatePublications(sources.map(s => ({
+      id: s.id, prefix: s.prefix, distribution: s.distribution, at: { file: s.definedAt },
+    }))));
   }
 
   /** URL path segment the source is served under. */

@@ -96,3 +96,31 @@ const VALID = new WeakMap<SourceFields, string[]>();
 export function checkedQueries(s: SourceFields): string[] | undefined {
   return VALID.get(s);
 }
+
+/** Stand-ins for fields a loader could not read, so that the fields it did read get checked. */
+const PLACEHOLDERS: SourceFields = {
+  prefix: 'placeholder',
+  name: 'placeholder',
+  url: 'http://placeholder.example/',
+  keyUrl: 'http://placeholder.example/key.asc',
+  distribution: 'placeholder',
+  components: ['main'],
+  packages: ['placeholder'],
+  keyFingerprints: [],
+  architectures: [],
+};
+
+/**
+ * `checkSourceFields` for a source with some fields missing (already reported by the loader):
+ * checks the rest, without problems about the missing ones.
+ */
+export function checkPartialSourceFields(partial: Partial<SourceFields>): FieldProblem[] {
+  const known: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(partial)) {
+    // An empty component or package list has been reported by the loader already.
+    const reported = Array.isArray(value) && value.length === 0 && (key === 'components' || key === 'packages');
+    if (value !== undefined && !reported) known[key] = value;
+  }
+  const fields = { ...PLACEHOLDERS, ...known } as SourceFields;
+  return checkSourceFields(fields).filter(p => p.field in known || !(p.field in PLACEHOLDERS));
+}

@@ -16,6 +16,7 @@ const RESERVED_PREFIXES = new Set(['manifest.json', 'mirror-key.asc', 'healthz']
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const SUITE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 const COMPONENT = /^[a-z0-9][a-z0-9._+-]*$/;
+const suiteRule = "must start with a letter or digit and contain only letters, digits, '.', '_', '+' and '-'";
 const FINGERPRINT = /^(?:[0-9A-F]{40}|[0-9A-F]{64})$/;
 
 export function checkPathSegment(kind: 'prefix' | 'name', value: string): string | undefined {
@@ -53,13 +54,13 @@ export function checkDistribution(value: string): string | undefined {
   if (!value) return 'distribution is empty: give a suite or codename such as "bookworm"';
   if (value.endsWith('/')) return `distribution "${value}" is a flat repository, which is not supported: mirror a repository with dists/<suite>`;
   if (value.includes('/')) return `distribution "${value}" contains '/', which aptly cannot publish: mirror a suite without '/' (e.g. "bookworm-security")`;
-  if (!SUITE.test(value)) return `distribution "${value}" may contain only letters, digits, '.', '_', '+' and '-'`;
+  if (!SUITE.test(value)) return `distribution "${value}" ${suiteRule}`;
   return undefined;
 }
 
 export function checkComponent(value: string): string | undefined {
   if (!COMPONENT.test(value)) {
-    return `component "${value}" may contain only lowercase letters, digits, '.', '_', '+' and '-' (e.g. "main", "non-free-firmware")`;
+    return `component "${value}" must start with a lowercase letter or digit and contain only lowercase letters, digits, '.', '_', '+' and '-' (e.g. "main", "non-free-firmware")`;
   }
   return undefined;
 }
@@ -88,7 +89,7 @@ export function checkFingerprint(value: string): string | undefined {
 
 /** Release-file field values (Origin, Label, Suite override): one printable line. */
 export function checkReleaseField(kind: 'origin' | 'label' | 'suite', value: string): string | undefined {
-  if (kind === 'suite') return SUITE.test(value) ? undefined : `suite "${value}" may contain only letters, digits, '.', '_', '+' and '-'`;
+  if (kind === 'suite') return SUITE.test(value) ? undefined : `suite "${value}" ${suiteRule}`;
   if (!value.trim() || /[\x00-\x1f\x7f]/.test(value) || value.length > 200) {
     return `${kind} must be one non-empty line of printable text (at most 200 characters)`;
   }

@@ -6,7 +6,8 @@ import { SourceLoadOptions } from './load-options';
 import { MirrorSource } from './mirror-source';
 import { applyOverrides, checkOverrideKeys } from './overrides';
 import { Problem, throwIfProblems } from './problems';
-import { checkSourceFields, FieldProblem } from './source-checks';
+import { checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
+import { duplicatePublications, Publication } from './uniqueness';
 
 const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'aptly_config', 'components', 'subrepos']);
 const SUBREPO_KEYS = new Set(['distribution', 'packages']);
@@ -35,6 +36,7 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
   };
   const sources: MirrorSource[] = [];
   const ids: string[] = [];
+  const publications: Publication[] = [];
 
   const docList = Array.isArray(docs) ? docs : [docs];
   for (const doc of docList) {
@@ -137,13 +139,17 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
           if (pkg !== undefined) packages.push({ query: version === undefined ? pkg : `${pkg} (= ${version})`, node: p });
         }
       }
-      if (name === undefined || url === undefined || keyUrl === undefined || distribution === undefined || packages.length === 0) continue;
-
-      const id = `${name}/${distribution}`;
-      ids.push(id);
-      if (codename !== undefined && codename !== distribution) {
+      const complete = name !== undefined && url !== undefined && keyUrl !== undefined && distribution !== undefined && packages.length > 0;
+      const id = `${name ?? '?'}/${distribution ?? '?'}`;
+      if (name !== undefined && distribution !== undefined) {
+        ids.push(id);
+        const node = sub.get('distribution', true) as Node;
+        publications.push({ id, prefix: name, distribution, at: at(node, '') });
+      }
+      if (codename !== undefined && distribution !== undefined && codename !== distribution) {
         problems.push(at(root.get('codename', true) as Node, `codename "${codename}" differs from distribution "${distribution}": aptly 1.5 always publishes Codename = distribution; remove codename`));
       }
+      // Missing parts are already reported; the rest is still checked, so one run shows everything.
       const fields = applyOverrides({
         prefix: name,
         name: distribution,
@@ -156,7 +162,7 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
         architectures: [],
         aptlyConfig,
         label,
-      }, options.overrides?.[id]);
+      } as SourceFields, options.overrides?.[id]);
       const nodeFor = (p: FieldProblem): Node => {
         const key = ({ prefix: 'name', url: 'url', keyUrl: 'key_url', label: 'label', aptlyConfig: 'aptly_config', components: 'components' } as Record<string, string>)[p.field];
         if (p.field === 'packages') return packages[p.index ?? 0].node;
@@ -165,15 +171,16 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
       };
       const before = problems.length;
       // The source name is the distribution: its problems are reported once, as the distribution's.
-      for (const p of checkSourceFields(fields).filter(f => f.field !== 'name')) {
+      for (const p of (complete ? checkSourceFields(fields) : checkPartialSourceFields(fields)).filter(f => f.field !== 'name')) {
         const overridden = !['packages', 'prefix', 'name', 'url', 'keyUrl', 'distribution', 'components', 'aptlyConfig'].includes(p.field)
           && options.overrides?.[id];
         problems.push(at(nodeFor(p), overridden ? `overrides["${id}"].${p.field}: ${p.message}` : p.message));
       }
-      if (problems.length === before) sources.push(new MirrorSource(fields, `${file} (${id})`));
+      if (complete && problems.length === before) sources.push(new MirrorSource(fields, `${file} (${id})`));
     }
   }
   if (ids.length === 0 && problems.length === 0) problems.push({ file, message: 'no sources found: expected YAML documents with name, url, key_url, components and subrepos' });
+  problems.push(...duplicatePublications(publications));
   problems.push(...checkOverrideKeys(options, ids, file));
   throwIfProblems(file, problems);
   return sources;

@@ -320,7 +320,7 @@ describe('the build Job (mirror step run from the synthesized Job)', () => {
 
     const ungated = await build({ signing: keySigning(), sources: [source({ packages: ['needs-ghost'], dependencyGate: false })] });
     expectSuccess(ungated);
-    expect(ungated.stdout).toMatch(/WARNING: debian\/bookworm: \d+ unresolved dependencies \(dependencyGate is off\)/);
+    expect(ungated.stdout).toMatch(/WARNING: debian\/bookworm: \d+ unresolved dependencies \(allowMissingDependencies is set\)/);
     expect(ungated.stdout).toMatch(/ghost-lib/);
   });
 

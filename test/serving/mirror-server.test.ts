@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { objectOf, objectsOf, synthMirror, withoutBuildHashes } from './fixtures';
 import { AccessLog, NginxConfig, ServingServiceType } from '../../src';
 import { errorOf } from '../support/tree';
@@ -40,6 +41,12 @@ describe('GIVEN a signed mirror with default serving options', () => {
   test('THEN two replicas roll out without ever going below two ready pods', () => {
     expect(deployment.spec.replicas).toBe(2);
     expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+  });
+
+  test('THEN a rollout waits as long as the build may take (the image appears only when it is pushed)', () => {
+    expect(deploymentOf(manifests).spec.progressDeadlineSeconds).toBe(6 * 3600 + 1800);
+    const shorter = synthMirror({ props: { buildOptions: { activeDeadline: Duration.hours(1) } } }).manifests;
+    expect(deploymentOf(shorter).spec.progressDeadlineSeconds).toBe(3600 + 1800);
   });
 
   test('THEN readiness needs a real index file of the tree, liveness only nginx', () => {

@@ -73,6 +73,11 @@ describe('ReleaseSigning', () => {
       const key = await openpgp.readKey({ armoredKey: ed25519.publicKey });
       await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, ed25519.publicKey, 'correct horse')).resolves.toBe(key.getFingerprint().toUpperCase());
     });
+    test('reads the passphrase like gpg --passphrase-file: the first line of the file', async () => {
+      await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, ed25519.publicKey, 'correct horse\n')).resolves.toMatch(/^[0-9A-F]{40}$/);
+      await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, ed25519.publicKey, 'correct horse\nsecond line\n')).resolves.toMatch(/^[0-9A-F]{40}$/);
+      await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, ed25519.publicKey, 'correct horse \n')).rejects.toThrow('the passphrase does not decrypt');
+    });
     test('fails for a wrong passphrase', async () => {
       await expect(ReleaseSigning.checkKeyPair(ed25519.privateKey, ed25519.publicKey, 'wrong')).rejects.toThrow('the passphrase does not decrypt the private key');
     });

@@ -68,6 +68,37 @@ describe('MirrorSource.fromDirectory', () => {
     expect(msg).toContain('vendor/tools/packages.txt:1: no package queries');
   });
 
+  test('a duplicate, an unverified aptly.conf and bad queries show up together with incomplete sources', () => {
+    const dir = writeTree({
+      'debian/bookworm/source.txt': SOURCE,
+      'debian/bookworm/packages.txt': 'nginx\n',
+      // publishes debian/dists/bookworm again, and has a bad query
+      'debian/again/source.txt': `# the same distribution\n${SOURCE}`,
+      'debian/again/packages.txt': 'curl\nlib*\n',
+      // no packages.txt, an aptly.conf that turns verification off, a bad component
+      'vendor/tools/source.txt': 'http://v.example/apt http://v.example/key stable Main\n',
+      'vendor/tools/aptly.conf': '{\n  "gpgDisableVerify": true\n}\n',
+      // no component, a bad query
+      'other/x/source.txt': 'http://o.example/apt http://o.example/key stable\n',
+      'other/x/packages.txt': 'Nginx\n',
+    });
+    const msg = errorOf(() => MirrorSource.fromDirectory(dir));
+    expect(msg).toMatch(/^7 problems in sources directory/);
+    const where = msg.split('\n').slice(1).map(l => l.trim().replace(dir, '<dir>').replace(/^(\S+?): .*$/, '$1'));
+    expect(where).toEqual([
+      '<dir>/debian/again/packages.txt:2:4',
+      '<dir>/other/x/source.txt:1',
+      '<dir>/other/x/packages.txt:1:1',
+      '<dir>/vendor/tools/packages.txt',
+      '<dir>/vendor/tools/source.txt:1:50',
+      '<dir>/vendor/tools/aptly.conf:2',
+      '<dir>/debian/bookworm/source.txt:1:74',
+    ]);
+    expect(msg).toContain('component "Main" must start with a lowercase letter or digit and contain only');
+    expect(msg).toContain('"gpgDisableVerify": true');
+    expect(msg).toContain(`source debian/bookworm publishes debian/dists/bookworm, like debian/again (${dir}/debian/again/source.txt:2:74): give one of them another prefix`);
+  });
+
   const bad: [string, Record<string, string>, RegExp][] = [
     ['missing source.txt', { 'debian/bookworm/packages.txt': 'nginx\n' }, /debian\/bookworm\/source\.txt: missing source\.txt/],
     ['missing packages.txt', { 'debian/bookworm/source.txt': SOURCE }, /debian\/bookworm\/packages\.txt: missing packages\.txt/],
@@ -80,8 +111,8 @@ describe('MirrorSource.fromDirectory', () => {
     ['bad key url', good({ 'debian/bookworm/source.txt': 'http://a.example/d file:///etc/key bookworm main\n' }), /source\.txt:1:20: key url "file:\/\/\/etc\/key" must use http or https/],
     ['dist with slash', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k buster/updates main\n' }), /source\.txt:1:39: distribution "buster\/updates" contains '\/'/],
     ['flat repository', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k ./ main\n' }), /flat repository/],
-    ['dist with shell chars', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm;rm main\n' }), /distribution "bookworm;rm" may contain only/],
-    ['bad component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm Main\n' }), /source\.txt:1:48: component "Main" may contain only lowercase/],
+    ['dist with shell chars', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm;rm main\n' }), /distribution "bookworm;rm" must start with a letter or digit and contain only/],
+    ['bad component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm Main\n' }), /source\.txt:1:48: component "Main" must start with a lowercase letter or digit/],
     ['duplicate component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm main main\n' }), /component "main" is listed twice/],
     ['empty packages.txt', good({ 'debian/bookworm/packages.txt': '# nothing yet\n' }), /packages\.txt:1: no package queries/],
     ['@file query', good({ 'debian/bookworm/packages.txt': 'nginx\n@packages.txt\n' }), /packages\.txt:2:1: invalid package query "@packages\.txt"/],
@@ -93,6 +124,7 @@ describe('MirrorSource.fromDirectory', () => {
     ['aptly.conf bad architecture', good({ 'debian/bookworm/aptly.conf': '{\n "architectures": ["x86_64"]\n}' }), /aptly\.conf:2: architecture "x86_64" is not a Debian architecture/],
     ['aptly.conf disables verification', good({ 'debian/bookworm/aptly.conf': '{\n  "gpgDisableVerify": true\n}' }), /aptly\.conf:2: .*"gpgDisableVerify": true.*insecureSkipUpstreamVerification/],
     ['stray file in source dir', good({ 'debian/bookworm/notes.md': 'x' }), /debian\/bookworm\/notes\.md: stray file/],
+    ['stray directory in source dir', good({ 'debian/bookworm/old/packages.txt': 'x' }), /debian\/bookworm\/old: stray directory: a source directory holds only/],
     ['stray file at top level', good({ 'README.txt': 'x' }), /README\.txt: stray file: the sources directory holds only/],
     ['stray file in prefix dir', good({ 'debian/source.txt': SOURCE }), /debian\/source\.txt: stray file: a prefix directory holds only/],
     ['empty prefix dir', good({ 'vendor/': '' }), /vendor: empty prefix directory/],

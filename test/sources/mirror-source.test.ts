@@ -46,7 +46,7 @@ describe('MirrorSource', () => {
 
   test.each([
     [{ packages: [] }, /packages: no package queries/],
-    [{ suite: 'stable updates' }, /suite: suite "stable updates" may contain only/],
+    [{ suite: 'stable updates' }, /suite: suite "stable updates" must start with a letter or digit and contain only/],
     [{ keyFingerprints: ['6184930A63F2EB69'] }, /is a key ID, not a fingerprint/],
     [{ prefix: 'healthz' }, /prefix "healthz" is reserved/],
     [{ name: '' }, /name is empty/],

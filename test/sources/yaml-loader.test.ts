@@ -72,6 +72,20 @@ describe('MirrorSource.fromYamlFile', () => {
     expect(msg).toMatch(/sources\.yaml:28:3: component "Stable"/);
   });
 
+  test('a duplicate subrepo and an unverified aptly_config show up together with other problems', () => {
+    const text = GOOD
+      .replace('distribution: bookworm', 'distribution: squeeze') // duplicate of the first subrepo
+      .replace('      - name: aptly', '      - name: Aptly') // bad query in the first document
+      .replace('key_url: https://download.mirror.example/linux/ubuntu/gpg\n', '') // missing key_url in the second
+      .replace('"downloadConcurrency": 20,', '"gpgDisableVerify": true,'); // and verification off there
+    const msg = errorOf(() => load(text));
+    expect(msg).toMatch(/^4 problems in /);
+    expect(msg).toMatch(/sources\.yaml:10:9: invalid package query "Aptly"/);
+    expect(msg).toMatch(/sources\.yaml:18:1: missing "key_url"/);
+    expect(msg).toMatch(/sources\.yaml:\d+:\d+: the aptly config \(.*docker aptly_config\)\) sets "gpgDisableVerify": true/);
+    expect(msg).toMatch(/sources\.yaml:13:19: source aptly-example\/squeeze publishes aptly-example\/dists\/squeeze, like aptly-example\/squeeze \(.*sources\.yaml:8:19\)/);
+  });
+
   const bad: [string, string, RegExp][] = [
     ['invalid YAML', 'name: [unclosed\n', /sources\.yaml:\d+:\d+: invalid YAML/],
     ['not a mapping', '- a\n- b\n', /sources\.yaml:1:1: each YAML document must be a mapping/],

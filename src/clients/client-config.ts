@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { sourcesFileName, sourcesStanza } from './deb822';
 import { ReleaseSigning } from '../signing/release-signing';
@@ -48,7 +48,7 @@ export class ClientConfig extends Construct {
   public static readonly KEY_FILE = 'mirror-key.asc';
 
   /** The ConfigMap. */
-  public readonly configMap: k8s.KubeConfigMap;
+  public readonly configMap: ApiObject;
   /** `metadata.name` of the ConfigMap. */
   public readonly configMapName: string;
   /** Names of the `.sources` files (ConfigMap keys), in source order. */
@@ -75,7 +75,11 @@ export class ClientConfig extends Construct {
       ? `the key is embedded in each of its ${this.sourcesFileNames.length} .sources files: set clients.keyPath (e.g. '/etc/apt/keyrings/${props.name}.asc') so they refer to one key file`
       : `it has one .sources file for each of ${this.sourcesFileNames.length} sources: split the sources over several MiniMirror instances`);
     this.data = data;
-    this.configMap = new k8s.KubeConfigMap(this, 'config-map', {
+    // A plain ApiObject: KubeConfigMap's toJson copies its data map once per key, which is
+    // quadratic in the number of sources (seconds for a few thousand).
+    this.configMap = new ApiObject(this, 'config-map', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
       metadata: { name: this.configMapName, labels: props.labels, annotations: props.annotations },
       data,
     });

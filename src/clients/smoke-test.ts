@@ -233,9 +233,8 @@ export class SmokeTest extends Construct {
 function samplePackages(sources: MirrorSource[], max: number): string[] {
   const names = new Set<string>();
   for (const source of sources) {
-    for (const query of source.packages) {
-      const name = requestedPackageName(query);
-      if (name !== undefined && names.add(name).size > max) return roundRobin(sources, max);
+    for (const name of requestedNames(source)) {
+      if (names.add(name).size > max) return roundRobin(sources, max);
     }
   }
   return [...names];
@@ -243,16 +242,28 @@ function samplePackages(sources: MirrorSource[], max: number): string[] {
 
 function roundRobin(sources: MirrorSource[], max: number): string[] {
   const names = new Set<string>();
-  const cursors = sources.map(() => 0);
-  while (names.size < max) {
-    for (const [i, source] of sources.entries()) {
-      // this source's next query that names a package
-      let name: string | undefined;
-      while (name === undefined && cursors[i] < source.packages.length) name = requestedPackageName(source.packages[cursors[i]++]);
-      if (name !== undefined && names.add(name).size === max) break;
+  const next = sources.map(requestedNames);
+  for (let more = true; more && names.size < max;) {
+    more = false;
+    for (const it of next) {
+      const name = it.next();
+      if (name.done) continue;
+      more = true;
+      if (names.add(name.value).size === max) break;
     }
   }
   return [...names];
+}
+
+/** A source's requested names, read from its packages.txt one query at a time. */
+function* requestedNames(source: MirrorSource): Generator<string> {
+  const text = source.packagesTxt;
+  for (let start = 0; start < text.length;) {
+    const end = text.indexOf('\n', start);
+    const name = requestedPackageName(text.slice(start, end));
+    if (name !== undefined) yield name;
+    start = end + 1;
+  }
 }
 
 /**

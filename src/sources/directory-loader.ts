@@ -4,9 +4,11 @@ import { AptlyConfig } from './aptly-config';
 import { lineOf, parseAptlyConfigText } from './aptly-config-text';
 import { SourceLoadOptions } from './load-options';
 import { MirrorSource } from './mirror-source';
+import { PackageList } from './package-list';
+import { countCanonicalLines } from './query/canonical';
 import { applyOverrides, checkOverrideKeys } from './overrides';
 import { Problem, throwIfProblems } from './problems';
-import { checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
+import { checkedProps, checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
 import { duplicatePublications, Publication } from './uniqueness';
 
 const SOURCE_FILES = new Set(['source.txt', 'packages.txt', 'aptly.conf']);
@@ -116,10 +118,16 @@ function loadOne(
     }
   }
 
-  // packages.txt: one query per line
+  // packages.txt: one query per line; a tidy file of canonical queries is taken as it is
+  let packageList: PackageList | undefined;
   const packageLines = (() => {
     const text = read(packagesFile, problems);
     if (text === undefined) return undefined;
+    const count = countCanonicalLines(text);
+    if (count !== undefined) {
+      packageList = PackageList.fromCanonicalText(text, count);
+      return undefined;
+    }
     const lines = meaningfulLines(text);
     if (lines.texts.length === 0) problems.push({ file: packagesFile, line: 1, message: 'no package queries: list one package query per line, e.g. "nginx" or "libc6 (>= 2.36)"' });
     return lines;
@@ -137,7 +145,7 @@ function loadOne(
   }
 
   const id = `${prefix}/${name}`;
-  const complete = tokens.length >= 4 && packageLines !== undefined && packageLines.texts.length > 0;
+  const complete = tokens.length >= 4 && (packageList !== undefined || (packageLines !== undefined && packageLines.texts.length > 0));
   // Missing parts are already reported; the rest is still checked, so one run shows everything.
   const fields = applyOverrides({
     prefix,
@@ -146,7 +154,7 @@ function loadOne(
     keyUrl: tokens[1]?.text,
     distribution: tokens[2]?.text,
     components: tokens.slice(3).map(t => t.text),
-    packages: packageLines?.texts ?? [],
+    packages: packageList ?? packageLines?.texts ?? [],
     keyFingerprints: [],
     architectures: [],
     aptlyConfig,
@@ -176,7 +184,7 @@ function loadOne(
   };
   problems.push(...(complete ? checkSourceFields(fields) : checkPartialSourceFields(fields)).map(locate));
   if (!complete || problems.length > before) return undefined;
-  return new MirrorSource(fields, sourceDir);
+  return new MirrorSource(checkedProps(fields), sourceDir);
 }
 
 function splitTokens(text: string, column: number): { text: string; column: number }[] {

@@ -1,6 +1,7 @@
 import { AptlyConfig } from './aptly-config';
 import { loadSourceDirectory } from './directory-loader';
 import { SourceLoadOptions } from './load-options';
+import { PackageList } from './package-list';
 import { throwIfProblems } from './problems';
 import { requestedPackageName } from './query/analyse';
 import { checkedQueries, checkSourceFields, SourceFields } from './source-checks';
@@ -152,8 +153,6 @@ export class MirrorSource {
   public readonly distribution: string;
   /** Components mirrored. */
   public readonly components: string[];
-  /** Normalized aptly package queries, one per entry. */
-  public readonly packages: string[];
   /** Architectures to mirror (empty: decided by the aptly config). */
   public readonly architectures: string[];
   /** This source's own aptly config, replacing the default. */
@@ -174,6 +173,7 @@ export class MirrorSource {
    */
   public readonly definedAt?: string;
   private packageNames?: string[];
+  private readonly packageList: PackageList;
 
   /**
    * @param props the source
@@ -203,7 +203,7 @@ export class MirrorSource {
     this.keyFingerprints = fields.keyFingerprints.map(f => f.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase());
     this.distribution = props.distribution;
     this.components = [...props.components];
-    this.packages = [...checked];
+    this.packageList = checked;
     this.architectures = [...fields.architectures];
     this.aptlyConfig = props.aptlyConfig;
     this.origin = props.origin;
@@ -212,6 +212,14 @@ export class MirrorSource {
     this.insecureSkipUpstreamVerification = props.insecureSkipUpstreamVerification ?? false;
     this.allowMissingDependencies = props.allowMissingDependencies ?? false;
     this.definedAt = definedAt;
+  }
+
+  /**
+   * Normalized aptly package queries, one per entry.
+   * @example MirrorSource.fromDirectory('./sources')[0].packages // ['nginx', 'libstdc++6 (>= 12)']
+   */
+  public get packages(): string[] {
+    return [...this.packageList.queries()];
   }
 
   /**
@@ -237,7 +245,7 @@ export class MirrorSource {
 
   /** The seed's `packages.txt`: one normalized query per line. */
   public get packagesTxt(): string {
-    return this.packages.join('\n') + '\n';
+    return this.packageList.text();
   }
 
 }

@@ -1,4 +1,6 @@
 import { AptlyConfig } from './aptly-config';
+import { MirrorSourceProps } from './mirror-source';
+import { PackageList } from './package-list';
 import { PackageQuery } from './package-query';
 import { CANONICAL_QUERY } from './query/canonical';
 import {
@@ -15,7 +17,8 @@ export interface SourceFields {
   readonly keyFingerprints: string[];
   readonly distribution: string;
   readonly components: string[];
-  readonly packages: string[];
+  /** The queries, or a packages.txt already known to hold only canonical ones. */
+  readonly packages: string[] | PackageList;
   readonly architectures: string[];
   readonly aptlyConfig?: AptlyConfig;
   readonly origin?: string;
@@ -41,7 +44,7 @@ export interface FieldProblem {
  */
 export function checkSourceFields(s: SourceFields): FieldProblem[] {
   const out: FieldProblem[] = [];
-  const add = (field: FieldProblem['field'], message: string | undefined, index?: number, column?: number) => {
+  const add: Add = (field, message, index, column) => {
     if (message) out.push({ field, message, index, column });
   };
   add('prefix', checkPathSegment('prefix', s.prefix));
@@ -59,9 +62,32 @@ export function checkSourceFields(s: SourceFields): FieldProblem[] {
     seen.add(c);
   });
 
-  if (s.packages.length === 0) add('packages', 'no package queries: list at least one package to mirror');
+  const packages = s.packages instanceof PackageList ? s.packages : checkQueries(s.packages, add);
+
+  s.architectures.forEach((a, i) => add('architectures', checkArchitecture(a), i));
+  if (s.origin !== undefined) add('origin', checkReleaseField('origin', s.origin));
+  if (s.label !== undefined) add('label', checkReleaseField('label', s.label));
+  if (s.suite !== undefined) add('suite', checkReleaseField('suite', s.suite));
+
+  if (s.aptlyConfig?.disablesVerification && !s.insecureSkipUpstreamVerification) {
+    add('aptlyConfig', `the aptly config (${s.aptlyConfig.origin}) sets "gpgDisableVerify": true, which would mirror unverified packages: `
+      + 'remove it, or opt out explicitly with insecureSkipUpstreamVerification');
+  }
+  if (out.length === 0) VALID.set(s, packages);
+  return out;
+}
+
+type Add = (field: FieldProblem['field'], message: string | undefined, index?: number, column?: number) => void;
+
+/** Checks and normalizes a list of queries. */
+function checkQueries(list: string[], add: Add): PackageList {
+  if (!Array.isArray(list)) {
+    add('packages', 'packages must be a list of package queries, e.g. ["nginx"]');
+    return PackageList.fromQueries([]);
+  }
+  if (list.length === 0) add('packages', 'no package queries: list at least one package to mirror');
   const queries: string[] = [];
-  s.packages.forEach((q, i) => {
+  list.forEach((q, i) => {
     // Most lists are canonical already: one regex test, no objects (see query/canonical.ts).
     if (CANONICAL_QUERY.test(q)) {
       queries.push(q);
@@ -75,25 +101,14 @@ export function checkSourceFields(s: SourceFields): FieldProblem[] {
     const problem = PackageQuery.check(q)!;
     add('packages', `invalid package query "${q}": ${problem.message}`, i, problem.column);
   });
-
-  s.architectures.forEach((a, i) => add('architectures', checkArchitecture(a), i));
-  if (s.origin !== undefined) add('origin', checkReleaseField('origin', s.origin));
-  if (s.label !== undefined) add('label', checkReleaseField('label', s.label));
-  if (s.suite !== undefined) add('suite', checkReleaseField('suite', s.suite));
-
-  if (s.aptlyConfig?.disablesVerification && !s.insecureSkipUpstreamVerification) {
-    add('aptlyConfig', `the aptly config (${s.aptlyConfig.origin}) sets "gpgDisableVerify": true, which would mirror unverified packages: `
-      + 'remove it, or opt out explicitly with insecureSkipUpstreamVerification');
-  }
-  if (out.length === 0) VALID.set(s, queries);
-  return out;
+  return PackageList.fromQueries(queries);
 }
 
 // Fields objects that passed the checks, with their normalized queries.
-const VALID = new WeakMap<SourceFields, string[]>();
+const VALID = new WeakMap<SourceFields, PackageList>();
 
 /** The normalized queries of a fields object that `checkSourceFields` found valid. */
-export function checkedQueries(s: SourceFields): string[] | undefined {
+export function checkedQueries(s: SourceFields): PackageList | undefined {
   return VALID.get(s);
 }
 
@@ -123,4 +138,12 @@ export function checkPartialSourceFields(partial: Partial<SourceFields>): FieldP
   }
   const fields = { ...PLACEHOLDERS, ...known } as SourceFields;
   return checkSourceFields(fields).filter(p => p.field in known || !(p.field in PLACEHOLDERS));
+}
+
+/**
+ * Loaded fields as `MirrorSource` props: their packages may be a `PackageList`, which the
+ * constructor takes from `checkedQueries` (or checks again, like any props).
+ */
+export function checkedProps(s: SourceFields): MirrorSourceProps {
+  return s as unknown as MirrorSourceProps;
 }

@@ -6,7 +6,7 @@ import { SourceLoadOptions } from './load-options';
 import { MirrorSource } from './mirror-source';
 import { applyOverrides, checkOverrideKeys } from './overrides';
 import { Problem, throwIfProblems } from './problems';
-import { checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
+import { checkedProps, checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
 import { duplicatePublications, Publication } from './uniqueness';
 
 const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'aptly_config', 'components', 'subrepos']);
@@ -176,7 +176,7 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
           && options.overrides?.[id];
         problems.push(at(nodeFor(p), overridden ? `overrides["${id}"].${p.field}: ${p.message}` : p.message));
       }
-      if (complete && problems.length === before) sources.push(new MirrorSource(fields, `${file} (${id})`));
+      if (complete && problems.length === before) sources.push(new MirrorSource(checkedProps(fields), `${file} (${id})`));
     }
   }
   if (ids.length === 0 && problems.length === 0) problems.push({ file, message: 'no sources found: expected YAML documents with name, url, key_url, components and subrepos' });

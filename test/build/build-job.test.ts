@@ -108,7 +108,7 @@ describe('BuildJob', () => {
   });
 
   test('a build.json too large for its ConfigMap fails at synth time with advice', () => {
-    const sources = Array.from({ length: 4000 }, (_, i) => new MirrorSource({ ...SOURCE, prefix: `p${i}` } as any));
+    const sources = Array.from({ length: 4000 }, (_, i) => new MirrorSource({ ...SOURCE, packages: SOURCE.packages, prefix: `p${i}` } as any));
     const error = errorOf(() => synth({ sources, clients: { keyPath: '/etc/apt/keyrings/mirror.asc' }, smokeTest: false }));
     expect(error).toMatch(/^ConfigMap mirror-build-[0-9a-f]{12} would hold \d+ KiB, over the 900 KiB a ConfigMap can safely hold: its build\.json lists 4000 sources: split them over several MiniMirror instances$/);
   });

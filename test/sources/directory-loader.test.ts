@@ -1,8 +1,14 @@
 import { MirrorSource, SourceLoadOptions } from '../../src';
 import { errorOf, writeTree } from '../support/tree';
 import { meaningfulLines } from '../../src/sources/directory-loader';
+import { countCanonicalLines } from '../../src/sources/query/canonical';
 
 const SOURCE = 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main contrib\n';
+
+const BOOKWORM = {
+  prefix: 'debian', name: 'bookworm', url: 'http://debian.mirror.example/debian', keyUrl: 'http://debian.mirror.example/key.asc',
+  distribution: 'bookworm', components: ['main', 'contrib'],
+};
 
 function good(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -152,6 +158,42 @@ describe('MirrorSource.fromDirectory', () => {
 
   test('an empty directory has no sources', () => {
     expect(errorOf(() => MirrorSource.fromDirectory(writeTree({})))).toMatch(/no sources found/);
+  });
+});
+
+describe('countCanonicalLines', () => {
+  // A packages.txt it counts is taken as it is, without per-query checks: it must only count
+  // text whose every line CANONICAL_QUERY accepts.
+  test.each([
+    ['nginx\nlibc6 (>= 2.36)\ntool {arm64}\nab (>= 1) | bc\n', 4],
+    ['nginx\n', 1],
+    ['nginx', undefined],
+    ['', undefined],
+    ['\n', undefined],
+    ['nginx\n\n', undefined],
+    ['nginx \n', undefined],
+    [' nginx\n', undefined],
+    ['nginx\r\n', undefined],
+    ['# list\nnginx\n', undefined],
+    ['nginx\nNginx\n', undefined],
+    ['nginx\ncurl (>=8)\n', undefined],
+    ['nginx\nlib*\n', undefined],
+  ])('%j', (text, expected) => {
+    expect(countCanonicalLines(text)).toBe(expected);
+  });
+
+  test('a canonical packages.txt loads exactly like the same queries given as props', () => {
+    const text = 'nginx\nlibc6 (>= 2.36) {amd64}\npython3 (>= 3.11~) | python3-alt\ncurl, curl-doc\n';
+    expect(countCanonicalLines(text)).toBe(4);
+    const [loaded] = MirrorSource.fromDirectory(writeTree(good({ 'debian/bookworm/packages.txt': text })));
+    const typed = new MirrorSource({ ...BOOKWORM, packages: text.trim().split('\n') });
+    expect(loaded.packagesTxt).toBe(text);
+    expect(loaded.packages).toEqual(typed.packages);
+    expect(loaded.requestedPackageNames).toEqual(typed.requestedPackageNames);
+    expect(loaded.requestedPackageNames).toEqual(['nginx', 'libc6']);
+    // packages is a copy: changing it changes nothing
+    loaded.packages.push('curl');
+    expect(loaded.packages).toHaveLength(4);
   });
 });
 

@@ -19,3 +19,20 @@ export function canonicalPackageName(query: string): string | undefined {
   if (space < 0) return query;
   return query.includes(' | ') || query.includes(', ') ? undefined : query.slice(0, space);
 }
+
+// One canonical query and its newline, matched where the previous one ended.
+const CANONICAL_LINE = new RegExp(`${CANONICAL_QUERY.source.slice(1, -1)}\\n`, 'y');
+
+/**
+ * The number of lines when `text` is nothing but canonical queries, each ending with a newline
+ * (a tidy packages.txt); undefined otherwise. Scans without allocating per line.
+ */
+export function countCanonicalLines(text: string): number | undefined {
+  let count = 0;
+  CANONICAL_LINE.lastIndex = 0;
+  while (CANONICAL_LINE.lastIndex < text.length) {
+    if (!CANONICAL_LINE.test(text)) return undefined;
+    count++;
+  }
+  return count > 0 ? count : undefined;
+}

@@ -54,17 +54,17 @@ export function loadSourceDirectory(dir: string, options: SourceLoadOptions = {}
   }
   const ids: string[] = [];
   const publications: Publication[] = [];
-  for (const prefix of visible(dir)) {
+  for (const { name: prefix, isDirectory } of visible(dir)) {
     const prefixDir = path.join(dir, prefix);
-    if (!isDir(prefixDir)) {
+    if (!isDirectory) {
       problems.push({ file: prefixDir, message: 'stray file: the sources directory holds only <prefix>/<name>/ directories' });
       continue;
     }
     const names = visible(prefixDir);
     if (names.length === 0) problems.push({ file: prefixDir, message: 'empty prefix directory: add a <name>/ directory with source.txt and packages.txt, or remove it' });
-    for (const name of names) {
+    for (const { name, isDirectory: isSourceDir } of names) {
       const sourceDir = path.join(prefixDir, name);
-      if (!isDir(sourceDir)) {
+      if (!isSourceDir) {
         problems.push({ file: sourceDir, message: 'stray file: a prefix directory holds only <name>/ source directories' });
         continue;
       }
@@ -90,10 +90,11 @@ function loadOne(
   const packagesFile = path.join(sourceDir, 'packages.txt');
   const configFile = path.join(sourceDir, 'aptly.conf');
 
-  for (const entry of visible(sourceDir)) {
-    if (!SOURCE_FILES.has(entry)) {
-      const stray = isDir(path.join(sourceDir, entry)) ? 'stray directory' : 'stray file';
-      problems.push({ file: path.join(sourceDir, entry), message: `${stray}: a source directory holds only source.txt, packages.txt and aptly.conf` });
+  const entries = visible(sourceDir);
+  for (const entry of entries) {
+    if (!SOURCE_FILES.has(entry.name)) {
+      const stray = entry.isDirectory ? 'stray directory' : 'stray file';
+      problems.push({ file: path.join(sourceDir, entry.name), message: `${stray}: a source directory holds only source.txt, packages.txt and aptly.conf` });
     }
   }
 
@@ -135,7 +136,7 @@ function loadOne(
 
   let aptlyConfig: AptlyConfig | undefined;
   let configText: string | undefined;
-  if (fs.existsSync(configFile)) {
+  if (entries.some(e => e.name === 'aptly.conf')) {
     configText = read(configFile, problems);
     if (configText !== undefined) {
       const parsed = parseAptlyConfigText(configText);
@@ -209,8 +210,12 @@ function read(file: string, problems: Problem[]): string | undefined {
   }
 }
 
-function visible(dir: string): string[] {
-  return fs.readdirSync(dir).filter(e => !e.startsWith('.')).sort();
+/** Entries without dotfiles, sorted; from one readdir (a stat only for symlinks). */
+function visible(dir: string): { name: string; isDirectory: boolean }[] {
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .filter(e => !e.name.startsWith('.'))
+    .map(e => ({ name: e.name, isDirectory: e.isDirectory() || (e.isSymbolicLink() && isDir(path.join(dir, e.name))) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function isDir(p: string): boolean {

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { MirrorSource, SourceLoadOptions } from '../../src';
 import { errorOf, writeTree } from '../support/tree';
 import { meaningfulLines } from '../../src/sources/directory-loader';
@@ -49,6 +51,15 @@ describe('MirrorSource.fromDirectory', () => {
     expect(s.keyFingerprints).toEqual(['8452F81649C80F49FB063DFF6184930A63F2EB69']);
     expect(s.architectures).toEqual(['arm64']);
     expect(s.label).toBe('Mirror');
+  });
+
+  test('follows symlinked prefix and source directories', () => {
+    const real = writeTree(good());
+    const dir = writeTree({});
+    fs.mkdirSync(path.join(dir, 'vendor'));
+    fs.symlinkSync(path.join(real, 'debian'), path.join(dir, 'debian'));
+    fs.symlinkSync(path.join(real, 'debian', 'bookworm'), path.join(dir, 'vendor', 'tools'));
+    expect(MirrorSource.fromDirectory(dir).map(s => s.id)).toEqual(['debian/bookworm', 'vendor/tools']);
   });
 
   test('ignores dotfiles such as .gitkeep', () => {

@@ -11,6 +11,7 @@ import { MirrorSource } from '../sources/mirror-source';
 import { SourceConfigMaps } from '../sources/source-config-maps';
 import { readAsset } from '../util/assets';
 import { contentHash } from '../util/hash';
+import { IMAGE_REPOSITORY } from '../util/k8s-names';
 import { checkConfigMapSize } from '../util/limits';
 import { INSECURE_ANNOTATION, INSECURE_WARNING } from '../util/names';
 
@@ -237,7 +238,7 @@ function checkWhole(what: string, value: number, min: number, max: number): numb
 }
 
 function checkRepository(repository: string) {
-  if (!/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)+$/.test(repository ?? '')) {
+  if (!IMAGE_REPOSITORY.test(repository ?? '')) {
     throw new Error(`image repository "${repository}" is not a valid repository (e.g. registry.example.com/mini-mirror, no tag)`);
   }
 }

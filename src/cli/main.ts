@@ -1,30 +1,47 @@
 #!/usr/bin/env node
-import { UsageError } from './args';
-import { check, Output, synth, USAGE } from './commands';
+import { COMMANDS } from './commands';
+import { InputProblems, messageOf, UsageError } from './errors';
+import { Output } from './output';
+import { USAGE } from './usage';
+import { packageVersion } from './version';
 
 /** Runs the CLI; returns the exit code. Errors are printed as messages, never as stack traces. */
 export function main(argv: string[], io: Output = { out: l => console.log(l), err: l => console.error(l) }): number {
-  const [command, ...rest] = argv;
+  const [first, ...rest] = argv;
+  const command = Object.prototype.hasOwnProperty.call(COMMANDS, first) ? COMMANDS[first] : undefined;
   try {
-    switch (command) {
-      case 'check': return check(rest, io);
-      case 'synth': return synth(rest, io);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.out(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
-    }
+    return command ? command.run(rest, io) : topLevel(first, rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`mini-mirror: ${e.message}\n\n${USAGE}`);
+      io.err(`mini-mirror: ${e.message}\n\n${command?.usage ?? USAGE}`);
       return 2;
     }
-    io.err(`mini-mirror: ${(e as Error).message}`);
+    const problems = e instanceof InputProblems ? e.problems : [messageOf(e)];
+    for (const problem of problems) io.err(`mini-mirror: ${problem}`);
     return 1;
+  }
+}
+
+/** Everything that is not a command: help, version, mistakes. */
+function topLevel(first: string | undefined, rest: string[], io: Output): number {
+  switch (first) {
+    case undefined:
+      throw new UsageError('no command given');
+    case '-h':
+    case '--help':
+      io.out(USAGE);
+      return 0;
+    case 'help': {
+      const topic = rest[0];
+      if (topic !== undefined && !Object.prototype.hasOwnProperty.call(COMMANDS, topic)) throw new UsageError(`unknown command "${topic}"`);
+      io.out(topic === undefined ? USAGE : COMMANDS[topic].usage);
+      return 0;
+    }
+    case '--version':
+      io.out(packageVersion());
+      return 0;
+    default:
+      throw new UsageError(first.startsWith('-') ? `unknown option ${first.split('=')[0]}` : `unknown command "${first}"`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ServingIngressOptions } from './serving-options';
+import { DNS_SUBDOMAIN } from '../util/k8s-names';
 
 export interface ServerIngressProps {
   readonly name: string;
@@ -12,12 +13,11 @@ export interface ServerIngressProps {
   readonly servicePort: number;
 }
 
-const HOST = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** The optional Ingress: every path of `host` to the Service, with TLS when a Secret is named. */
 export function serverIngress(scope: Construct, id: string, props: ServerIngressProps): k8s.KubeIngress {
   const ingress = props.ingress;
-  if (!HOST.test(ingress.host ?? '') || ingress.host.length > 253) {
+  if (!DNS_SUBDOMAIN.test(ingress.host ?? '') || ingress.host.length > 253) {
     throw new Error(`ingress host "${ingress.host}" is not a DNS name (lowercase, e.g. apt.example.com; no wildcard, port or scheme)`);
   }
   const annotations = { ...ingress.annotations, ...props.annotations };

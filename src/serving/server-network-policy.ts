@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { NginxConfig } from './nginx-config';
 import { ServingNetworkPolicyOptions } from './serving-options';
+import { DNS_LABEL } from '../util/k8s-names';
 
 export interface ServerNetworkPolicyProps {
   readonly name: string;
@@ -13,7 +14,6 @@ export interface ServerNetworkPolicyProps {
   readonly smokeTestSelector?: { [key: string]: string };
 }
 
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Ingress only on TCP 8080; no egress at all (nginx serves files from its image and resolves
@@ -22,7 +22,7 @@ const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function serverNetworkPolicy(scope: Construct, id: string, props: ServerNetworkPolicyProps): k8s.KubeNetworkPolicy {
   const o = props.options;
   const ns = o.ingressControllerNamespace;
-  if (ns !== undefined && (!NAMESPACE.test(ns) || ns.length > 63)) {
+  if (ns !== undefined && (!DNS_LABEL.test(ns) || ns.length > 63)) {
     throw new Error(`networkPolicy ingressControllerNamespace "${ns}" is not a namespace name`);
   }
   const restricted = o.allowFrom !== undefined || ns !== undefined;

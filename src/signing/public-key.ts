@@ -10,12 +10,18 @@ export interface PublicKeyInfo {
 
 const ASSETS = path.join(__dirname, '..', '..', 'assets');
 
+// The check costs a child process (~0.1 s); an app or test run with several mirrors signed by
+// the same key pays it once. Only successful results are kept: a failure is re-checked.
+const INSPECTED = new Map<string, PublicKeyInfo>();
+
 /**
  * Validates an armored public key for signing Release files: it parses, is public (never a
  * private key, which would end up in a ConfigMap), has a signing-capable, unexpired, unrevoked
  * key, of RSA >= 3072 bits or Ed25519. Throws a lowercase message saying what to do.
  */
 export function inspectPublicKey(armored: string): PublicKeyInfo {
+  const known = typeof armored === 'string' ? INSPECTED.get(armored) : undefined;
+  if (known) return known;
   if (typeof armored !== 'string' || !armored.includes('-----BEGIN PGP')) {
     throw new Error('signing public key is not an armored OpenPGP key: export it with `gpg --armor --export <fingerprint>`');
   }
@@ -38,9 +44,11 @@ export function inspectPublicKey(armored: string): PublicKeyInfo {
     const what = algorithm.startsWith('rsa') ? `RSA ${bits}` : `${algorithm}${curve ? ` (${curve})` : ''}`;
     throw new Error(`signing key ${info.fingerprint} uses ${what}: use RSA of at least 3072 bits or Ed25519 (gpg --quick-gen-key <uid> rsa4096 sign)`);
   }
-  return {
+  const result: PublicKeyInfo = {
     fingerprint: info.fingerprint,
     signingFingerprint: info.signingKey.fingerprint,
     description: `${info.userIds.join(', ')} ${algorithm.startsWith('rsa') ? `rsa${bits}` : 'ed25519'}`,
   };
+  INSPECTED.set(armored, result);
+  return result;
 }

@@ -1,8 +1,15 @@
 import type * as pgp from 'openpgp' with { 'resolution-mode': 'import' };
 import { inspectPublicKey } from './public-key';
-// openpgp 6 is ESM with a CommonJS export; this form compiles under jsii's module node16.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const openpgp: typeof pgp = require('openpgp');
+import { DATA_KEY, isSecretName } from '../util/k8s-names';
+
+/**
+ * openpgp, loaded only by `checkKeyPair`: synth itself never needs it in-process. openpgp 6 is
+ * ESM with a CommonJS export; this form compiles under jsii's module node16.
+ */
+function loadOpenpgp(): typeof pgp {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('openpgp');
+}
 
 /**
  * Where the mirror's release signing key lives.
@@ -30,8 +37,6 @@ export interface ReleaseSigningSecretOptions {
   readonly passphraseKey?: string;
 }
 
-const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 
 /**
  * How the mirror signs its Release files.
@@ -51,11 +56,11 @@ export class ReleaseSigning {
    */
   public static fromSecret(options: ReleaseSigningSecretOptions): ReleaseSigning {
     const privateKeyKey = options.privateKeyKey ?? 'signing-key.asc';
-    if (!SECRET_NAME.test(options.secretName ?? '')) {
+    if (!isSecretName(options.secretName)) {
       throw new Error(`signing secretName "${options.secretName}" is not a valid Kubernetes Secret name (lowercase letters, digits, '-' and '.')`);
     }
     for (const [what, key] of [['privateKeyKey', privateKeyKey], ['passphraseKey', options.passphraseKey]] as const) {
-      if (key !== undefined && !SECRET_KEY.test(key)) throw new Error(`signing ${what} "${key}" is not a valid Secret key (letters, digits, '-', '_' and '.')`);
+      if (key !== undefined && !DATA_KEY.test(key)) throw new Error(`signing ${what} "${key}" is not a valid Secret key (letters, digits, '-', '_' and '.')`);
     }
     if (options.passphraseKey === privateKeyKey) throw new Error('signing passphraseKey and privateKeyKey must differ');
     const info = inspectPublicKey(options.publicKey);
@@ -80,6 +85,7 @@ export class ReleaseSigning {
    * @example await ReleaseSigning.checkKeyPair(privateKeyArmored, publicKeyArmored, fs.readFileSync('passphrase.txt', 'utf8'))
    */
   public static async checkKeyPair(privateKey: string, publicKey: string, passphrase?: string): Promise<string> {
+    const openpgp = loadOpenpgp();
     let priv: pgp.PrivateKey;
     try {
       priv = await openpgp.readPrivateKey({ armoredKey: privateKey });

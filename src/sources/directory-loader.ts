@@ -4,10 +4,10 @@ import { AptlyConfig } from './aptly-config';
 import { lineOf, parseAptlyConfigText } from './aptly-config-text';
 import { SourceLoadOptions } from './load-options';
 import { MirrorSource } from './mirror-source';
-import { PackageList } from './package-list';
-import { countCanonicalLines } from './query/canonical';
 import { applyOverrides, checkOverrideKeys } from './overrides';
+import { PackageList } from './package-list';
 import { Problem, throwIfProblems } from './problems';
+import { countCanonicalLines } from './query/canonical';
 import { checkedProps, checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
 import { duplicatePublications, Publication } from './uniqueness';
 

@@ -1,4 +1,4 @@
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+import { DNS_LABEL } from './k8s-names';
 
 /** Checks a base name that objects are named after (`<name>-build-<hash>` must stay <= 63). */
 export function checkBaseName(name: string): string {

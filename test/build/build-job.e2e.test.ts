@@ -331,6 +331,14 @@ describe('the build Job (mirror step run from the synthesized Job)', () => {
     expect(fresh.requests).toEqual([]);
   });
 
+  test('fails before any download when the Secret holds an expired copy of the signing key', async () => {
+    const renewed = await generateSigningKey({ expiredPrivateKey: true });
+    const fresh = await startUpstream({});
+    const r = await build({ signing: keySigning(renewed), sources: [source({ from: fresh })] });
+    expectFailure(r, new RegExp(`cannot sign with the release signing key ${renewed.fingerprint}: it has expired in the Secret`));
+    expect(fresh.requests).toEqual([]);
+  });
+
   test('fails on a corrupted package (checksum mismatch)', async () => {
     const corrupt = await startUpstream({ corrupt: /chain-c_1\.0_all\.deb$/ });
     const r = await build({ signing: keySigning(), retries: 1, sources: [source({ from: corrupt })] });

@@ -5,19 +5,15 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
+import { run } from './run';
 import { MiniMirror, MirrorSource, ReleaseSigning } from '../../src';
-import { main } from '../../src/cli/main';
+import { SourceLoadOptions } from '../../src/sources/load-options';
 import { writeTree } from '../support/tree';
 
-const EXAMPLE_SOURCES = path.join(__dirname, '..', '..', 'examples', 'sources');
-const PUBLIC_KEY = path.join(__dirname, '..', '..', 'examples', 'mirror.pub.asc');
-
-function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = main(argv, { out: l => out.push(l), err: l => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const ROOT = path.join(__dirname, '..', '..');
+const EXAMPLE_SOURCES = path.join(ROOT, 'examples', 'sources');
+const PUBLIC_KEY = path.join(ROOT, 'examples', 'mirror.pub.asc');
+const FPR = '0123456789ABCDEF0123456789ABCDEF01234567';
 
 const BROKEN = {
   'debian/bookworm/source.txt': 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm\n',
@@ -27,12 +23,49 @@ const BROKEN = {
   'vendor/tools/aptly.conf': '{ "gpgDisableVerify": true }',
 };
 
+/** One valid source whose aptly.conf turns upstream verification off. */
+const UNVERIFIED = {
+  'vendor/tools/source.txt': 'https://vendor.mirror.example/apt https://vendor.mirror.example/gpg stable main\n',
+  'vendor/tools/packages.txt': 'vendor-cli\n',
+  'vendor/tools/aptly.conf': '{ "gpgDisableVerify": true }',
+};
+
+const SIGNED = ['--signing-secret', 'mirror-signing', '--public-key', PUBLIC_KEY, '--image', 'registry.example.com/mini-mirror'];
+
+function tmpdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'mm-cli-'));
+}
+
+function written(out: string) {
+  return YAML.parseAllDocuments(fs.readFileSync(path.join(out, 'mirror.k8s.yaml'), 'utf8')).map(d => d.toJSON());
+}
+
+/** What the construct synthesizes for the same inputs, to compare the CLI's output with. */
+function constructYaml(sourcesDir: string, options: SourceLoadOptions = {}, namespace?: string) {
+  const chart = new Chart(Testing.app(), 'mirror', { namespace, disableResourceNameHashes: true });
+  new MiniMirror(chart, 'mirror', {
+    sources: MirrorSource.fromDirectory(sourcesDir, options),
+    signing: ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: fs.readFileSync(PUBLIC_KEY, 'utf8') }),
+    image: { repository: 'registry.example.com/mini-mirror' },
+  });
+  return Testing.synth(chart);
+}
+
 describe('mini-mirror check', () => {
   test('a valid directory: exit 0 and a summary', () => {
     const r = run('check', EXAMPLE_SOURCES);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^ok: 3 sources, \d+ package queries/);
     expect(r.out).toContain('debian/dists/bookworm-updates');
+  });
+
+  test('counts are pluralized: 1 source, 1 package query, 1 query', () => {
+    const dir = writeTree({ 'x/y/source.txt': 'http://x.mirror.example/ http://x.mirror.example/k stable main\n', 'x/y/packages.txt': 'curl\n' });
+    const r = run('check', dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ok: 1 source, 1 package query$/m);
+    expect(r.out).toMatch(/ 1 query /);
+    expect(r.out).not.toMatch(/\b1 (sources|queries|package queries)\b/);
   });
 
   test('a broken directory: exit 1 and every problem with file:line', () => {
@@ -47,83 +80,263 @@ describe('mini-mirror check', () => {
     expect(r.err).not.toMatch(/^\s+at /m);
   });
 
+  test('advice that names a construct prop also names the option that sets it', () => {
+    const r = run('check', writeTree(UNVERIFIED));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/insecureSkipUpstreamVerification/);
+    expect(r.err).toMatch(/hint: .*--insecure-skip-upstream-verification <source id>/);
+  });
+
+  test('per-source options: the same as synth, checked', () => {
+    const dir = writeTree(UNVERIFIED);
+    const ok = run('check', dir, '--insecure-skip-upstream-verification', 'vendor/tools', '--key-fingerprint', `vendor/tools=${FPR}`);
+    expect(ok.code).toBe(0);
+    expect(ok.err).toMatch(/warning: upstream signatures of vendor\/tools are NOT verified/);
+
+    const bad = run('check', dir, '--key-fingerprint', 'vendor/tools=89ABCDEF', '--allow-missing-dependencies', 'tools', '--insecure-skip-upstream-verification', 'vendor/tool');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('mini-mirror: --key-fingerprint vendor/tools=89ABCDEF: "89ABCDEF" is a key ID, not a fingerprint');
+    expect(bad.err).toContain('mini-mirror: --allow-missing-dependencies "tools" does not name a source: give <source id>');
+    expect(bad.err).toMatch(/overrides name source "vendor\/tool".*use one of vendor\/tools/);
+    expect(bad.err).toMatch(/hint: the per-source options .* take a source id that "mini-mirror check" lists/);
+  });
+
   test('a YAML file', () => {
     const dir = writeTree({ 's.yaml': 'name: x\nurl: http://x.mirror.example/\nkey_url: http://x.mirror.example/k\ncomponents: [main]\nsubrepos:\n  - distribution: stable\n    packages:\n      - name: curl\n' });
     expect(run('check', `${dir}/s.yaml`)).toMatchObject({ code: 0, out: expect.stringContaining('x/dists/stable') });
+    expect(run('check', `${dir}/s.yaml`, '--allow-missing-dependencies', 'x/stable')).toMatchObject({ code: 0 });
+  });
+
+  test('a sources path that does not exist is an input problem: exit 1', () => {
+    expect(run('check', '/nonexistent')).toEqual({ code: 1, out: '', err: 'mini-mirror: /nonexistent does not exist: give a sources directory or a sources YAML file' });
   });
 
   test.each([
     [['check'], /check takes exactly one/],
-    [['check', '/nonexistent'], /\/nonexistent does not exist/],
+    [['check', 'a', 'b'], /check takes exactly one/],
     [['check', 'a', '--verbose'], /unknown option --verbose/],
-    [['frobnicate'], /unknown command "frobnicate"/],
-  ])('usage errors exit 2: %j', (argv, expected) => {
+    [['check', '-v', 'a'], /unknown option -v/],
+    [['check', 'a', '--key-fingerprint'], /--key-fingerprint needs a value/],
+  ])('usage errors exit 2 with the check usage: %j', (argv, expected) => {
     const r = run(...argv);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(expected);
-    expect(r.err).toContain('usage: mini-mirror');
+    expect(r.err).toContain('usage: mini-mirror check');
+    expect(r.err).not.toContain('usage: mini-mirror <command>');
   });
 
-  test('--help on each command', () => {
-    expect(run('--help')).toMatchObject({ code: 0, out: expect.stringContaining('exit codes') });
-    expect(run('check', '--help')).toMatchObject({ code: 0, out: expect.stringContaining('usage: mini-mirror check') });
-    expect(run('synth', '--help')).toMatchObject({ code: 0, out: expect.stringContaining('--signing-secret NAME') });
+  test('a path that starts with "-" goes after --', () => {
+    expect(run('check', '--', '-h')).toMatchObject({ code: 1, err: expect.stringContaining('-h does not exist') });
+  });
+});
+
+describe('help and version', () => {
+  test.each([
+    [['--help'], 'usage: mini-mirror <command>'],
+    [['-h'], 'usage: mini-mirror <command>'],
+    [['help'], 'usage: mini-mirror <command>'],
+    [['help', 'check'], 'usage: mini-mirror check'],
+    [['help', 'synth'], 'usage: mini-mirror synth'],
+    [['check', '--help'], 'usage: mini-mirror check'],
+    [['check', '-h'], 'usage: mini-mirror check'],
+    [['check', 'some/dir', '-h'], 'usage: mini-mirror check'],
+    [['synth', '--help'], 'usage: mini-mirror synth'],
+    [['synth', '-h'], 'usage: mini-mirror synth'],
+    [['synth', '--sources', 'x', '--bogus', '-h'], 'usage: mini-mirror synth'],
+  ])('%j prints that help and exits 0', (argv, expected) => {
+    const r = run(...argv);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out.startsWith(expected)).toBe(true);
+  });
+
+  test('every help text states the exit codes', () => {
+    for (const argv of [['--help'], ['check', '--help'], ['synth', '--help']]) {
+      const { out } = run(...argv);
+      expect(out).toMatch(/^ {2}1 {2}the inputs are wrong/m);
+      expect(out).toMatch(/^ {2}2 {2}the command line is wrong/m);
+    }
+  });
+
+  test('help texts list every option the command accepts', () => {
+    const synth = run('synth', '--help').out;
+    for (const flag of ['--sources', '--signing-secret', '--public-key', '--image', '--passphrase-key', '--private-key-key', '--push-secret',
+      '--namespace', '--name', '--out', '--insecure-unsigned', '--key-fingerprint', '--allow-missing-dependencies', '--insecure-skip-upstream-verification']) {
+      expect(synth).toContain(`  ${flag} `);
+    }
+    expect(synth).toMatch(/or --out is a file\n/);
+    expect(run('check', '--help').out).toContain('  --key-fingerprint ID=FPR');
+    expect(run('--help').out).toContain('  --version ');
+  });
+
+  test('--version prints the version in package.json', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(run('--version')).toEqual({ code: 0, out: version, err: '' });
+  });
+
+  test.each([
+    [[], /no command given/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['--verbose'], /unknown option --verbose/],
+    [['help', 'frobnicate'], /unknown command "frobnicate"/],
+  ])('top-level usage errors exit 2 with the top-level usage: %j', (argv, expected) => {
+    const r = run(...argv);
+    expect(r).toMatchObject({ code: 2, out: '' });
+    expect(r.err).toMatch(expected);
+    expect(r.err).toContain('usage: mini-mirror <command>');
   });
 });
 
 describe('mini-mirror synth', () => {
   test('writes the same YAML as the construct', () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-cli-'));
-    const r = run('synth', '--sources', EXAMPLE_SOURCES, '--signing-secret', 'mirror-signing', '--public-key', PUBLIC_KEY,
-      '--passphrase-key', 'passphrase', '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt', '--out', out);
+    const out = tmpdir();
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--namespace', 'apt', '--out', out);
     expect(r).toMatchObject({ code: 0, err: '' });
-    const written = YAML.parseAllDocuments(fs.readFileSync(path.join(out, 'mirror.k8s.yaml'), 'utf8')).map(d => d.toJSON());
+    expect(written(out)).toEqual(constructYaml(EXAMPLE_SOURCES, {}, 'apt'));
+    expect(written(out).length).toBeGreaterThan(2);
+  });
 
-    const app = Testing.app();
-    const chart = new Chart(app, 'mirror', { namespace: 'apt', disableResourceNameHashes: true });
-    new MiniMirror(chart, 'mirror', {
-      sources: MirrorSource.fromDirectory(EXAMPLE_SOURCES),
-      signing: ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: fs.readFileSync(PUBLIC_KEY, 'utf8'), passphraseKey: 'passphrase' }),
-      image: { repository: 'registry.example.com/mini-mirror' },
+  test('--out is created with its parents', () => {
+    const out = path.join(tmpdir(), 'a', 'b');
+    expect(run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', out).code).toBe(0);
+    expect(fs.existsSync(path.join(out, 'mirror.k8s.yaml'))).toBe(true);
+  });
+
+  test('per-source options set the same overrides as SourceLoadOptions', () => {
+    const out = tmpdir();
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', out,
+      '--key-fingerprint', `vendor/tools=${FPR.toLowerCase()}`, '--allow-missing-dependencies', 'vendor/tools', '--allow-missing-dependencies=debian/bookworm');
+    expect(r).toMatchObject({ code: 0, err: '' });
+    const expected = constructYaml(EXAMPLE_SOURCES, {
+      overrides: { 'vendor/tools': { keyFingerprints: [FPR], allowMissingDependencies: true }, 'debian/bookworm': { allowMissingDependencies: true } },
     });
-    expect(written).toEqual(Testing.synth(chart));
-    expect(written.length).toBeGreaterThan(2);
+    expect(written(out)).toEqual(expected);
+    expect(expected).not.toEqual(constructYaml(EXAMPLE_SOURCES));
+  });
+
+  test('--insecure-skip-upstream-verification accepts gpgDisableVerify, and warns', () => {
+    const dir = writeTree(UNVERIFIED);
+    const out = tmpdir();
+    const r = run('synth', '--sources', dir, ...SIGNED, '--out', out, '--insecure-skip-upstream-verification', 'vendor/tools');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/^warning: upstream signatures of vendor\/tools are NOT verified/);
+    expect(written(out)).toEqual(constructYaml(dir, { overrides: { 'vendor/tools': { insecureSkipUpstreamVerification: true } } }));
   });
 
   test('unsigned needs the explicit flag and warns', () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-cli-'));
-    const r = run('synth', '--sources', EXAMPLE_SOURCES, '--insecure-unsigned', '--image', 'registry.example.com/m', '--out', out);
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, '--insecure-unsigned', '--image', 'registry.example.com/m', '--out', tmpdir());
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/NOT signed/);
   });
 
+  test('every problem of one run at once: option values, public key and sources, exit 1', () => {
+    const dir = writeTree(BROKEN);
+    const r = run('synth', '--sources', dir, '--signing-secret', 'Bad_Signing', '--public-key', path.join(ROOT, 'package.json'),
+      '--image', 'registry.example.com/m', '--name', 'Mirror', '--namespace', 'Bad NS', '--push-secret', 'Bad_Push',
+      '--passphrase-key', 'pass phrase', '--private-key-key', 'key/asc', '--key-fingerprint', 'vendor/tools=123');
+    expect(r.code).toBe(1);
+    const lines = r.err.split('\n').filter(l => l.startsWith('mini-mirror: '));
+    expect(lines).toEqual([
+      expect.stringMatching(/^mini-mirror: --name "Mirror" is not a valid name: use at most 30 lowercase letters/),
+      expect.stringMatching(/^mini-mirror: --namespace "Bad NS" is not a valid namespace/),
+      expect.stringMatching(/^mini-mirror: --push-secret "Bad_Push" is not a valid Secret name/),
+      expect.stringMatching(/^mini-mirror: --signing-secret "Bad_Signing" is not a valid Secret name/),
+      expect.stringMatching(/^mini-mirror: --passphrase-key "pass phrase" is not a valid Secret key/),
+      expect.stringMatching(/^mini-mirror: --private-key-key "key\/asc" is not a valid Secret key/),
+      expect.stringMatching(/--public-key .*package\.json: signing public key is not an armored OpenPGP key/),
+      expect.stringMatching(/^mini-mirror: --key-fingerprint vendor\/tools=123: "123" is not an OpenPGP fingerprint/),
+      expect.stringMatching(/^mini-mirror: 4 problems in sources directory/),
+    ]);
+    expect(r.err).not.toMatch(/is not a URL|^\s+at /m);
+  });
+
+  test('a bad namespace says what a namespace may be, not that a URL is bad', () => {
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--namespace', 'Bad NS', '--out', tmpdir());
+    expect(r).toEqual({
+      code: 1,
+      out: '',
+      err: 'mini-mirror: --namespace "Bad NS" is not a valid namespace: use at most 63 lowercase letters, digits and \'-\', starting and ending with a letter or digit (e.g. apt-mirror)',
+    });
+  });
+
   test.each([
-    [['--sources', EXAMPLE_SOURCES, '--public-key', PUBLIC_KEY, '--image', 'registry.example.com/m'], 2, /--signing-secret is required/],
-    [['--sources', EXAMPLE_SOURCES, '--signing-secret', 's', '--public-key', '/nonexistent.asc', '--image', 'registry.example.com/m'], 2, /cannot read --public-key \/nonexistent\.asc: ENOENT/],
-    [['--sources', EXAMPLE_SOURCES, '--signing-secret', 's', '--public-key', PUBLIC_KEY, '--image', 'registry.example.com/m:latest'], 1, /image repository "registry\.example\.com\/m:latest" is not a valid repository/],
-    [['--sources', EXAMPLE_SOURCES, '--insecure-unsigned', '--signing-secret', 's', '--image', 'registry.example.com/m'], 2, /--insecure-unsigned excludes/],
-    [['--sources'], 2, /--sources needs a value/],
-  ])('errors: %j', (argv, code, expected) => {
+    ['--push-secret', 'Bad_Push', /--push-secret "Bad_Push" is not a valid Secret name/],
+    ['--push-secret', 'a..b', /--push-secret "a\.\.b" is not a valid Secret name/],
+    ['--signing-secret', '-signing', /--signing-secret "-signing" is not a valid Secret name/],
+    ['--namespace', 'a'.repeat(64), /--namespace "a{64}" is not a valid namespace/],
+    ['--namespace', 'apt.mirror', /--namespace "apt\.mirror" is not a valid namespace/],
+    ['--name', '1mirror', /--name "1mirror" is not a valid name/],
+    ['--image', 'registry.example.com/m:latest', /--image "registry\.example\.com\/m:latest" is not a valid image repository: give a repository without tag/],
+    ['--passphrase-key', 'signing-key.asc', /--passphrase-key "signing-key\.asc" is also the private key's Secret key/],
+  ])('%s %j is an invalid value: exit 1', (flag, value, expected) => {
+    const argv = ['--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir()];
+    const at = argv.indexOf(flag);
+    if (at >= 0) argv[at + 1] = value;
+    else argv.push(flag, value);
     const r = run('synth', ...argv);
-    expect(r.code).toBe(code);
+    expect(r.code).toBe(1);
     expect(r.err).toMatch(expected);
-    expect(r.err).not.toMatch(/^\s+at /m);
+  });
+
+  test('--out that is a file: a clear message, exit 1', () => {
+    const file = path.join(tmpdir(), 'file');
+    fs.writeFileSync(file, '');
+    expect(run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', file))
+      .toEqual({ code: 1, out: '', err: `mini-mirror: --out ${file} is a file: give a directory` });
+    expect(run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', path.join(file, 'sub')))
+      .toEqual({ code: 1, out: '', err: `mini-mirror: --out ${path.join(file, 'sub')} is below the file ${file}: give a directory` });
+  });
+
+  test.each([
+    [['--sources', '/nonexistent', ...SIGNED], /^mini-mirror: --sources \/nonexistent does not exist: give a sources directory/],
+    [['--sources', EXAMPLE_SOURCES, '--signing-secret', 's', '--public-key', '/nonexistent.asc', '--image', 'registry.example.com/m'], /^mini-mirror: --public-key \/nonexistent\.asc does not exist/],
+    [['--sources', EXAMPLE_SOURCES, '--signing-secret', 's', '--public-key', EXAMPLE_SOURCES, '--image', 'registry.example.com/m'], /--public-key .* is a directory/],
+    [['--sources', EXAMPLE_SOURCES, '--signing-secret', 's', '--public-key', path.join(ROOT, 'package.json'), '--image', 'registry.example.com/m'], /not an armored OpenPGP key/],
+  ])('inputs that are missing or wrong exit 1: %j', (argv, expected) => {
+    const r = run('synth', ...argv, '--out', tmpdir());
+    expect(r).toMatchObject({ code: 1, out: '' });
+    expect(r.err).toMatch(expected);
+    expect(r.err).not.toContain('usage:');
+  });
+
+  test.each([
+    [['--sources', EXAMPLE_SOURCES, '--public-key', PUBLIC_KEY, '--image', 'registry.example.com/m'], /--signing-secret is required/],
+    [['--sources', EXAMPLE_SOURCES], /--signing-secret, --public-key and --image are required/],
+    [['--sources', EXAMPLE_SOURCES, '--insecure-unsigned', '--signing-secret', 's', '--image', 'registry.example.com/m'], /--insecure-unsigned excludes --signing-secret/],
+    [['--sources', EXAMPLE_SOURCES, '--insecure-unsigned', '--passphrase-key', 'p', '--image', 'registry.example.com/m'], /--insecure-unsigned excludes --passphrase-key/],
+    [['--sources'], /--sources needs a value/],
+    [['--sources', EXAMPLE_SOURCES, '--sources', EXAMPLE_SOURCES, ...SIGNED], /--sources is given twice/],
+    [['--bogus'], /unknown option --bogus/],
+    [['--insecure-unsigned=yes'], /--insecure-unsigned takes no value/],
+    [[EXAMPLE_SOURCES], /unexpected argument/],
+  ])('command-line mistakes exit 2 with the synth usage: %j', (argv, expected) => {
+    const r = run('synth', ...argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(expected);
+    expect(r.err).toContain('usage: mini-mirror synth');
+    expect(r.err).not.toContain('usage: mini-mirror <command>');
   });
 
   test('a bad sources directory reports every problem, exit 1', () => {
-    const r = run('synth', '--sources', writeTree(BROKEN), '--signing-secret', 's', '--public-key', PUBLIC_KEY, '--image', 'registry.example.com/m');
+    const r = run('synth', '--sources', writeTree(BROKEN), ...SIGNED, '--out', tmpdir());
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/4 problems/);
   });
 });
 
 describe('the mini-mirror process', () => {
+  const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
+  const exec = (...argv: string[]) => promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, ...argv])
+    .then(r => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), e => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+
   test('prints problems without a stack trace and exits 1', async () => {
-    const dir = writeTree(BROKEN);
-    const cli = path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
-    const result = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, 'check', dir]).then(() => ({ code: 0, stderr: '' }), e => ({ code: e.code, stderr: e.stderr }));
+    const result = await exec('check', writeTree(BROKEN));
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^mini-mirror: 4 problems in sources directory/);
     expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  test('--version finds package.json from the source file', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(await exec('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 });

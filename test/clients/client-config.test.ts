@@ -255,8 +255,13 @@ describe('smoke-test Job', () => {
 
 describe('GIVEN so many sources that the embedded keys would not fit one ConfigMap', () => {
   const sources = Array.from({ length: 1600 }, (_, i) => new MirrorSource({
-    prefix: `p${i}`, name: 'bookworm', url: 'http://deb.upstream.example/debian', keyUrl: 'http://deb.upstream.example/key.asc',
-    distribution: 'bookworm', components: ['main'], packages: ['nginx'],
+    prefix: `p${i}`,
+    name: 'bookworm',
+    url: 'http://deb.upstream.example/debian',
+    keyUrl: 'http://deb.upstream.example/key.asc',
+    distribution: 'bookworm',
+    components: ['main'],
+    packages: ['nginx'],
   }));
 
   test('THEN synth fails naming the ConfigMap, its size and clients.keyPath', () => {

@@ -1,15 +1,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { MirrorSource, SourceLoadOptions } from '../../src';
-import { errorOf, writeTree } from '../support/tree';
 import { meaningfulLines } from '../../src/sources/directory-loader';
 import { countCanonicalLines } from '../../src/sources/query/canonical';
+import { errorOf, writeTree } from '../support/tree';
 
 const SOURCE = 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main contrib\n';
 
 const BOOKWORM = {
-  prefix: 'debian', name: 'bookworm', url: 'http://debian.mirror.example/debian', keyUrl: 'http://debian.mirror.example/key.asc',
-  distribution: 'bookworm', components: ['main', 'contrib'],
+  prefix: 'debian',
+  name: 'bookworm',
+  url: 'http://debian.mirror.example/debian',
+  keyUrl: 'http://debian.mirror.example/key.asc',
+  distribution: 'bookworm',
+  components: ['main', 'contrib'],
 };
 
 function good(extra: Record<string, string> = {}): Record<string, string> {

@@ -21,6 +21,12 @@ export interface GenerateKeyOptions {
   readonly algorithm?: 'ed25519' | 'rsa3072';
   /** @default no passphrase */
   readonly passphrase?: string;
+  /**
+   * Export the private key while it is expired and the public key after extending it: a Secret
+   * that still holds the old copy of a renewed key.
+   * @default false
+   */
+  readonly expiredPrivateKey?: boolean;
 }
 
 /**
@@ -46,11 +52,13 @@ export async function generateSigningKey(options: GenerateKeyOptions = {}): Prom
   const passphrase = options.passphrase;
   return withGnupgHome(async (env) => {
     const pass = ['--pinentry-mode', 'loopback', '--passphrase', passphrase ?? ''];
-    await runChecked('gpg', ['--batch', ...pass, '--quick-gen-key', userId, algorithm, 'sign', '0'], { env });
+    const past = options.expiredPrivateKey ? ['--faked-system-time', '20200101T000000'] : [];
+    await runChecked('gpg', ['--batch', ...past, ...pass, '--quick-gen-key', userId, algorithm, 'sign', past.length ? '1d' : '0'], { env });
     const listing = await runChecked('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env });
     const fingerprint = fingerprintsOf(listing.stdout)[0];
     if (!fingerprint) throw new Error(`gpg generated no key:\n${listing.stdout}`);
     const secret = await runChecked('gpg', ['--batch', ...pass, '--armor', '--export-secret-keys', fingerprint], { env });
+    if (options.expiredPrivateKey) await runChecked('gpg', ['--batch', ...pass, '--quick-set-expire', fingerprint, '1y'], { env });
     const pub = await runChecked('gpg', ['--batch', '--armor', '--export', fingerprint], { env });
     return { privateKey: secret.stdout, passphrase, publicKey: pub.stdout, fingerprint };
   });

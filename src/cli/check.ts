@@ -1,0 +1,36 @@
+import { parseArgs, wantsHelp } from './args';
+import { InputProblems, messageOf, UsageError } from './errors';
+import { loadSources } from './load-sources';
+import { Output } from './output';
+import { plural } from './plural';
+import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
+import { CHECK_USAGE } from './usage';
+import { MirrorSource } from '../sources/mirror-source';
+
+/** `mini-mirror check <dir|yaml>`: load the sources and list them, or print every problem. */
+export function check(argv: string[], io: Output): number {
+  if (wantsHelp(argv)) {
+    io.out(CHECK_USAGE);
+    return 0;
+  }
+  const args = parseArgs(argv, { repeatable: SOURCE_FLAGS });
+  if (args.positional.length !== 1) throw new UsageError('check takes exactly one sources directory or YAML file');
+
+  const problems: string[] = [];
+  const options = sourceLoadOptions(args, problems);
+  let sources: MirrorSource[] = [];
+  try {
+    sources = loadSources(args.positional[0], args.positional[0], options);
+  } catch (e) {
+    problems.push(messageOf(e));
+  }
+  if (problems.length) throw new InputProblems(problems);
+
+  const queries = sources.reduce((n, s) => n + s.packages.length, 0);
+  io.out(`ok: ${plural(sources.length, 'source')}, ${plural(queries, 'package query', 'package queries')}`);
+  for (const s of sources) {
+    io.out(`  ${s.prefix}/dists/${s.distribution}  ${s.components.join(',')}  ${plural(s.packages.length, 'query', 'queries')}  (${s.id})`);
+  }
+  for (const warning of sourceFlagWarnings(options)) io.err(warning);
+  return 0;
+}

@@ -1,0 +1,36 @@
+/**
+ * Checks of option values, done before anything is loaded so that one run reports every bad
+ * value with the option it came from. Each returns a message (lowercase, says what to do) or
+ * undefined. The constructs check the same values again; these messages name the option.
+ */
+
+import { DATA_KEY, DNS_LABEL, IMAGE_REPOSITORY, isSecretName } from '../util/k8s-names';
+
+/** A namespace is a DNS-1123 label; it also ends up in the Service's DNS name. */
+export function checkNamespace(value: string): string | undefined {
+  if (DNS_LABEL.test(value) && value.length <= 63) return undefined;
+  return `--namespace "${value}" is not a valid namespace: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. apt-mirror)`;
+}
+
+/** Objects are named `<name>-build-<hash>` and `<name>-server` (a Service: starts with a letter). */
+export function checkName(value: string): string | undefined {
+  if (DNS_LABEL.test(value) && /^[a-z]/.test(value) && value.length <= 30) return undefined;
+  return `--name "${value}" is not a valid name: use at most 30 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (e.g. mirror)`;
+}
+
+/** A Secret name is a DNS-1123 subdomain. */
+export function checkSecretName(flag: string, value: string): string | undefined {
+  if (isSecretName(value)) return undefined;
+  return `--${flag} "${value}" is not a valid Secret name: use at most 253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. mirror-signing)`;
+}
+
+/** A key in a Secret's data. */
+export function checkSecretKey(flag: string, value: string): string | undefined {
+  if (DATA_KEY.test(value)) return undefined;
+  return `--${flag} "${value}" is not a valid Secret key: use at most 253 letters, digits, '-', '_' and '.' (e.g. passphrase)`;
+}
+
+export function checkImageRepository(value: string): string | undefined {
+  if (IMAGE_REPOSITORY.test(value)) return undefined;
+  return `--image "${value}" is not a valid image repository: give a repository without tag or digest, e.g. registry.example.com/mini-mirror`;
+}

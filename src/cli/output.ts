@@ -1,0 +1,5 @@
+/** Where a command writes; injectable for tests. */
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}

@@ -1,0 +1,56 @@
+import { ParsedArgs } from './args';
+import { SourceLoadOptions, SourceOverrides } from '../sources/load-options';
+import { checkFingerprint, normalizeFingerprint } from '../sources/validation';
+
+/**
+ * Per-source settings the seed formats cannot express, as repeatable options; both `check` and
+ * `synth` take them, so that `check` validates what `synth` would load.
+ */
+export const SOURCE_FLAGS = ['key-fingerprint', 'allow-missing-dependencies', 'insecure-skip-upstream-verification'];
+
+// `<prefix>/<name>` (directory) or `<name>/<distribution>` (YAML); the loader reports unknown ids.
+const SOURCE_ID = /^[^/\s=]+\/[^/\s=]+$/;
+
+/** Collects the per-source options into `SourceLoadOptions.overrides`; bad values go to `problems`. */
+export function sourceLoadOptions(args: ParsedArgs, problems: string[]): SourceLoadOptions {
+  const overrides: { [id: string]: { -readonly [K in keyof SourceOverrides]: SourceOverrides[K] } } = {};
+  const entry = (id: string) => overrides[id] ??= {};
+  const idProblem = (flag: string, value: string, form: string) =>
+    `--${flag} "${value}" does not name a source: give ${form}, with the source id that "mini-mirror check" lists (<prefix>/<name>; in YAML files <name>/<distribution>)`;
+
+  for (const value of args.lists.get('key-fingerprint') ?? []) {
+    const eq = value.indexOf('=');
+    const id = value.slice(0, Math.max(eq, 0));
+    const fingerprint = value.slice(eq + 1);
+    if (eq < 0 || !SOURCE_ID.test(id)) {
+      problems.push(idProblem('key-fingerprint', value, '<source id>=<fingerprint>'));
+      continue;
+    }
+    const normalized = normalizeFingerprint(fingerprint);
+    if (!normalized) {
+      problems.push(`--key-fingerprint ${value}: ${checkFingerprint(fingerprint)}`);
+      continue;
+    }
+    const pinned = entry(id).keyFingerprints ?? [];
+    if (!pinned.includes(normalized)) entry(id).keyFingerprints = [...pinned, normalized];
+  }
+  for (const flag of ['allow-missing-dependencies', 'insecure-skip-upstream-verification'] as const) {
+    for (const id of args.lists.get(flag) ?? []) {
+      if (!SOURCE_ID.test(id)) {
+        problems.push(idProblem(flag, id, '<source id>'));
+      } else if (flag === 'allow-missing-dependencies') {
+        entry(id).allowMissingDependencies = true;
+      } else {
+        entry(id).insecureSkipUpstreamVerification = true;
+      }
+    }
+  }
+  return Object.keys(overrides).length ? { overrides } : {};
+}
+
+/** Warnings for the insecure per-source options, printed whenever they are used. */
+export function sourceFlagWarnings(options: SourceLoadOptions): string[] {
+  return Object.entries(options.overrides ?? {})
+    .filter(([, o]) => o.insecureSkipUpstreamVerification)
+    .map(([id]) => `warning: upstream signatures of ${id} are NOT verified (--insecure-skip-upstream-verification): anyone between the build and upstream can change its packages`);
+}

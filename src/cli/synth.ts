@@ -1,0 +1,141 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { ParsedArgs, parseArgs, wantsHelp } from './args';
+import { InputProblems, messageOf, UsageError } from './errors';
+import { checkImageRepository, checkName, checkNamespace, checkSecretKey, checkSecretName } from './flag-checks';
+import { loadSources } from './load-sources';
+import { Output } from './output';
+import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
+import { SYNTH_USAGE } from './usage';
+import { MiniMirror } from '../mini-mirror';
+import { inspectPublicKey } from '../signing/public-key';
+import { ReleaseSigning } from '../signing/release-signing';
+import { MirrorSource } from '../sources/mirror-source';
+
+const SIGNING_FLAGS = ['signing-secret', 'public-key', 'passphrase-key', 'private-key-key'];
+const VALUED = ['sources', 'image', 'push-secret', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
+
+/**
+ * `mini-mirror synth`: checks the command line (exit 2), then every option value, the public
+ * key and the sources, reporting all problems of one run together (exit 1), then writes the YAML.
+ */
+export function synth(argv: string[], io: Output): number {
+  if (wantsHelp(argv)) {
+    io.out(SYNTH_USAGE);
+    return 0;
+  }
+  const args = parseArgs(argv, { valued: VALUED, repeatable: SOURCE_FLAGS, switches: ['insecure-unsigned'] });
+  const unsigned = checkCommandLine(args);
+  const opt = (name: string) => args.options.get(name) as string | undefined;
+
+  const problems: string[] = [];
+  const add = (message: string | undefined) => message && problems.push(message);
+  const name = opt('name') ?? 'mirror';
+  const namespace = opt('namespace');
+  add(checkName(name));
+  if (namespace !== undefined) add(checkNamespace(namespace));
+  add(checkImageRepository(opt('image')!));
+  if (opt('push-secret') !== undefined) add(checkSecretName('push-secret', opt('push-secret')!));
+  const outdir = opt('out') ?? 'dist';
+  add(checkOutDir(outdir));
+  const signing = unsigned ? ReleaseSigning.insecureUnsigned() : signingFrom(args, problems);
+  const options = sourceLoadOptions(args, problems);
+  let sources: MirrorSource[] = [];
+  try {
+    sources = loadSources(`--sources ${opt('sources')}`, opt('sources')!, options);
+  } catch (e) {
+    problems.push(messageOf(e));
+  }
+  if (problems.length) throw new InputProblems(problems);
+
+  const app = new App({ outdir: path.resolve(outdir) });
+  const chart = new Chart(app, name, { namespace, disableResourceNameHashes: true });
+  const mirror = new MiniMirror(chart, name, {
+    sources,
+    signing: signing!,
+    image: { repository: opt('image')!, pushSecretName: opt('push-secret') },
+  });
+  try {
+    app.synth();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw code ? new Error(`cannot write to --out ${outdir}: ${code}`) : e;
+  }
+  io.out(`wrote ${path.join(app.outdir, `${name}.k8s.yaml`)}: build Job ${mirror.buildJob.jobName}, image ${mirror.imageRef}`);
+  for (const warning of sourceFlagWarnings(options)) io.err(warning);
+  if (unsigned) io.err('warning: the mirror is NOT signed; clients will trust it blindly. Never use this in production.');
+  return 0;
+}
+
+/** Usage errors: arguments, conflicts and missing required options. Returns whether unsigned. */
+function checkCommandLine(args: ParsedArgs): boolean {
+  if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
+  const unsigned = args.options.has('insecure-unsigned');
+  const conflicting = SIGNING_FLAGS.filter(f => args.options.has(f));
+  if (unsigned && conflicting.length) throw new UsageError(`--insecure-unsigned excludes ${conflicting.map(f => `--${f}`).join(', ')}`);
+  const required = ['sources', ...(unsigned ? [] : ['signing-secret', 'public-key']), 'image'];
+  const missing = required.filter(f => !args.options.has(f)).map(f => `--${f}`);
+  if (missing.length === 1) throw new UsageError(`${missing[0]} is required`);
+  if (missing.length) throw new UsageError(`${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]} are required`);
+  return unsigned;
+}
+
+/** The signing settings, or undefined with the problems added (all of them, not the first). */
+function signingFrom(args: ParsedArgs, problems: string[]): ReleaseSigning | undefined {
+  const secretName = args.options.get('signing-secret') as string;
+  const keyFile = args.options.get('public-key') as string;
+  const passphraseKey = args.options.get('passphrase-key') as string | undefined;
+  const privateKeyKey = args.options.get('private-key-key') as string | undefined;
+  const before = problems.length;
+  const add = (message: string | undefined) => message && problems.push(message);
+  add(checkSecretName('signing-secret', secretName));
+  if (passphraseKey !== undefined) add(checkSecretKey('passphrase-key', passphraseKey));
+  if (privateKeyKey !== undefined) add(checkSecretKey('private-key-key', privateKeyKey));
+  if (passphraseKey !== undefined && passphraseKey === (privateKeyKey ?? 'signing-key.asc')) {
+    problems.push(`--passphrase-key "${passphraseKey}" is also the private key's Secret key: give them different keys`);
+  }
+  const publicKey = readPublicKey(keyFile, problems);
+  if (publicKey === undefined) return undefined;
+  try {
+    if (problems.length > before) {
+      // The Secret settings are wrong already; still check the key, so this run reports it too.
+      inspectPublicKey(publicKey);
+      return undefined;
+    }
+    return ReleaseSigning.fromSecret({ secretName, publicKey, passphraseKey, privateKeyKey });
+  } catch (e) {
+    problems.push(`--public-key ${keyFile}: ${messageOf(e)}`);
+    return undefined;
+  }
+}
+
+function readPublicKey(file: string, problems: string[]): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    problems.push(code === 'ENOENT' ? `--public-key ${file} does not exist: give the file with the armored public key (gpg --armor --export <fingerprint>)`
+      : code === 'EISDIR' ? `--public-key ${file} is a directory: give the file with the armored public key`
+        : `cannot read --public-key ${file}: ${code ?? messageOf(e)}`);
+    return undefined;
+  }
+}
+
+/** Writing creates the directory and its parents; a file in the way would fail with EEXIST or ENOTDIR. */
+function checkOutDir(outdir: string): string | undefined {
+  const target = path.resolve(outdir);
+  for (let dir = target; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+      return undefined; // e.g. EACCES: writing reports it
+    }
+    if (stat.isDirectory()) return undefined;
+    return dir === target ? `--out ${outdir} is a file: give a directory` : `--out ${outdir} is below the file ${dir}: give a directory`;
+  }
+  return undefined;
+}

@@ -1,0 +1,66 @@
+// Every help text states the exit codes; which inputs can be wrong depends on the command.
+function exitCodes(inputs: string): string {
+  return `exit codes:
+  0  success
+  1  the inputs are wrong: ${inputs}
+     (every problem is printed, in one run)
+  2  the command line is wrong: unknown command or option, missing or extra argument, missing
+     required option, option without value, conflicting options`;
+}
+const INPUTS = 'a file it names does not exist or cannot be read, its content is\n     invalid, or an option value is invalid';
+
+const SOURCE_OPTIONS = `per source (repeatable; ID is a source id as "mini-mirror check" lists it: <prefix>/<name>,
+or <name>/<distribution> in a YAML file):
+  --key-fingerprint ID=FPR    pin the upstream key of source ID to fingerprint FPR
+  --allow-missing-dependencies ID
+                              publish source ID even if some dependencies are missing upstream
+  --insecure-skip-upstream-verification ID
+                              do not verify upstream signatures of source ID (allows
+                              "gpgDisableVerify": true in its aptly.conf; never in production)`;
+
+export const USAGE = `usage: mini-mirror <command> [options]
+
+commands:
+  check <sources-dir | sources.yaml>   validate sources; print every problem with file:line
+  synth --sources <dir|yaml> ...       write the Kubernetes YAML that MiniMirror synthesizes
+  help [command]                       show this help, or a command's
+
+options:
+  -h, --help                           show this help; after a command, that command's help
+  --version                            print the version of mini-mirror
+
+${exitCodes(INPUTS)}`;
+
+export const CHECK_USAGE = `usage: mini-mirror check <sources-dir | sources.yaml> [options]
+
+Validates a seed sources directory (<dir>/<prefix>/<name>/{source.txt,packages.txt[,aptly.conf]})
+or a seed multi-document sources YAML file, and prints every problem with file:line:column.
+Give it the same per-source options as synth, to check what synth would load.
+
+${SOURCE_OPTIONS}
+  -h, --help                  show this help
+
+${exitCodes(INPUTS)}`;
+
+export const SYNTH_USAGE = `usage: mini-mirror synth --sources <dir|yaml> --signing-secret NAME --public-key FILE --image REPO [options]
+
+Writes the YAML that the MiniMirror construct synthesizes to <out>/<name>.k8s.yaml. Checks every
+option value, the public key and the sources first, and prints all problems at once.
+
+required:
+  --sources <dir|yaml>        seed sources directory or YAML file
+  --signing-secret NAME       Secret holding the armored private key (and passphrase)
+  --public-key FILE           armored public key of the signing key
+  --image REPO                image repository to push and serve, e.g. registry.example.com/mini-mirror
+options:
+  --passphrase-key KEY        Secret key holding the passphrase (omit for a key without one)
+  --private-key-key KEY       Secret key holding the private key (default signing-key.asc)
+  --push-secret NAME          docker-config Secret for pushing the image
+  --namespace NS              namespace of every object, a DNS label (default: none, i.e. kubectl's)
+  --name NAME                 base name of the objects (default mirror)
+  --out DIR                   output directory, created if missing (default dist)
+  --insecure-unsigned         publish unsigned (never in production; no --signing-secret/--public-key)
+  -h, --help                  show this help
+${SOURCE_OPTIONS}
+
+${exitCodes('the --sources or --public-key path does not exist, cannot be read\n     or is invalid, an option value is invalid, or --out is a file')}`;

@@ -44,7 +44,10 @@ export interface ClientConfigProps {
  * client.configMapName; // 'mirror-client'
  */
 export class ClientConfig extends Construct {
-  /** ConfigMap key of the armored public key. */
+  /**
+   * ConfigMap key of the armored public key.
+   * @example client.data[ClientConfig.KEY_FILE] // the armored public key, for the key-file form
+   */
   public static readonly KEY_FILE = 'mirror-key.asc';
 
   /** The ConfigMap. */

@@ -49,15 +49,30 @@ export interface NginxConfigOptions {
  * config.hash; // changes whenever the text changes
  */
 export class NginxConfig {
-  /** Port nginx listens on (the unprivileged image's port). */
+  /**
+   * Port nginx listens on (the unprivileged image's port).
+   * @example { containerPort: NginxConfig.PORT }
+   */
   public static readonly PORT = 8080;
-  /** Directory the configuration is mounted at in the serving container. */
+  /**
+   * Directory the configuration is mounted at in the serving container.
+   * @example `${NginxConfig.CONFIG_DIR}/${NginxConfig.FILE_NAME}` // '/etc/mini-mirror/nginx/nginx.conf'
+   */
   public static readonly CONFIG_DIR = '/etc/mini-mirror/nginx';
-  /** File name of the configuration (ConfigMap key). */
+  /**
+   * File name of the configuration (ConfigMap key).
+   * @example { [NginxConfig.FILE_NAME]: new NginxConfig().text }
+   */
   public static readonly FILE_NAME = 'nginx.conf';
-  /** Path answering 200 while nginx runs (liveness). */
+  /**
+   * Path answering 200 while nginx runs (liveness).
+   * @example { httpGet: { path: NginxConfig.HEALTH_PATH, port: k8s.IntOrString.fromNumber(NginxConfig.PORT) } }
+   */
   public static readonly HEALTH_PATH = '/healthz';
-  /** The served tree. */
+  /**
+   * The served tree.
+   * @example `COPY public/ ${NginxConfig.ROOT}/` // in a Dockerfile that bakes the tree
+   */
   public static readonly ROOT = SERVING_ROOT;
 
   /** The nginx.conf text. */

@@ -152,7 +152,10 @@ export class AptlyConfig {
     return Array.isArray(this.json.architectures) ? [...(this.json.architectures as string[])] : [];
   }
 
-  /** Stable JSON text, as shipped in the ConfigMap. */
+  /**
+   * Stable JSON text, as shipped in the ConfigMap.
+   * @example AptlyConfig.fromProps({ architectures: ['amd64'] }).toJsonString()
+   */
   public toJsonString(): string {
     return stableStringify(this.json, 2) + '\n';
   }

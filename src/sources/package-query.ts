@@ -45,6 +45,7 @@ export class PackageQuery {
    *
    * @param query the aptly package query, e.g. `nginx (>= 1.18) {amd64}`
    * @throws Error `invalid package query "<text>": column <c>: <message>`
+   * @example PackageQuery.parse('nginx (>=1.18)').query // 'nginx (>= 1.18)'
    */
   public static parse(query: string): PackageQuery {
     const result = analyse(query);
@@ -59,6 +60,7 @@ export class PackageQuery {
    *
    * @param query the aptly package query
    * @returns the first problem, or undefined when the query is valid
+   * @example PackageQuery.check('libc6:amd64') // { column: 6, message: "use 'libc6 {amd64}'" }
    */
   public static check(query: string): PackageQueryProblem | undefined {
     return analyse(query).problem;
@@ -91,7 +93,10 @@ export class PackageQuery {
     this.packageName = packageName;
   }
 
-  /** The normalized query text. */
+  /**
+   * The normalized query text.
+   * @example `${PackageQuery.parse('nginx')}` // 'nginx'
+   */
   public toString(): string {
     return this.query;
   }

@@ -1,10 +1,11 @@
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { freePort, launchNginx } from '../support/nginx';
 import { runCommand, RunResult } from '../support/run-build';
+
+export { freePort };
 
 /** What a test changes in a synthesized nginx.conf to run it on this machine. */
 export interface LocalRewrite {
@@ -38,18 +39,6 @@ export function rewriteForLocalRun(config: string, rw: LocalRewrite): string {
   return text;
 }
 
-/** A free TCP port on 127.0.0.1 (another process may take it first: callers retry). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** uid/gid of nginx in nginx-unprivileged; used when the tests run as root. */
 const NGINX_UID = 101;
 
@@ -79,85 +68,39 @@ export async function nginxConfigTest(configFile: string): Promise<RunResult> {
  * It counts as started once `readyPath` answers 200.
  */
 export async function startNginx(config: string, root: string, readyPath: string = '/healthz'): Promise<RunningNginx> {
-  let lastError = '';
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const runtimeDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-nginx-run-'));
-    await fs.promises.chmod(runtimeDir, 0o777);
-    const configFile = path.join(runtimeDir, 'nginx.conf');
-    try {
-      await fs.promises.writeFile(configFile, rewriteForLocalRun(config, { listen: `127.0.0.1:${port}`, root, runtimeDir }), { mode: 0o644 });
-      const check = await nginxConfigTest(configFile);
-      if (check.exitCode !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`);
-    } catch (e) {
-      await fs.promises.rm(runtimeDir, { recursive: true, force: true });
-      throw e;
-    }
-
-    const [cmd, args] = asNginxUser(['nginx', '-e', 'stderr', '-c', configFile, '-g', 'daemon off;']);
-    // Its own process group: SIGKILL to the master alone would leave the workers running.
-    const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    const killGroup = () => {
+  const nginx = await launchNginx({
+    readyPath,
+    isReady: (status) => status === 200,
+    processGroup: true,
+    prepare: async (port) => {
+      const runtimeDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-nginx-run-'));
+      await fs.promises.chmod(runtimeDir, 0o777);
+      const configFile = path.join(runtimeDir, 'nginx.conf');
       try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // Already gone.
+        await fs.promises.writeFile(configFile, rewriteForLocalRun(config, { listen: `127.0.0.1:${port}`, root, runtimeDir }), { mode: 0o644 });
+        const check = await nginxConfigTest(configFile);
+        if (check.exitCode !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`);
+      } catch (e) {
+        await fs.promises.rm(runtimeDir, { recursive: true, force: true });
+        throw e;
       }
-    };
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    let alive = true;
-    void exited.then(() => (alive = false));
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 10_000;
-    while (alive && Date.now() < deadline && !(await healthy(`${url}${readyPath}`))) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    if (alive && Date.now() < deadline) {
-      return {
-        url,
-        port,
-        configFile,
-        accessLog: path.join(runtimeDir, 'access.log'),
-        stderr: () => stderr,
-        stop: async () => {
-          if (alive) {
-            // SIGQUIT: graceful shutdown, the image's STOPSIGNAL.
-            child.kill('SIGQUIT');
-            const timer = setTimeout(killGroup, 5000);
-            await exited;
-            clearTimeout(timer);
-          }
-          await fs.promises.rm(runtimeDir, { recursive: true, force: true });
-        },
-      };
-    }
-    if (alive) killGroup();
-    await exited;
-    await fs.promises.rm(runtimeDir, { recursive: true, force: true });
-    lastError = stderr;
-  }
-  throw new Error(`nginx did not start:\n${lastError}`);
+      const [cmd, args] = asNginxUser(['nginx', '-e', 'stderr', '-c', configFile, '-g', 'daemon off;']);
+      return { argv: [cmd, ...args], runtimeDir };
+    },
+  });
+  return {
+    url: nginx.url,
+    port: nginx.port,
+    configFile: path.join(nginx.runtimeDir, 'nginx.conf'),
+    accessLog: path.join(nginx.runtimeDir, 'access.log'),
+    stderr: nginx.stderr,
+    stop: nginx.stop,
+  };
 }
 
 function asNginxUser(argv: string[]): [string, string[]] {
   if (process.getuid?.() !== 0) return [argv[0], argv.slice(1)];
   return ['setpriv', [`--reuid=${NGINX_UID}`, `--regid=${NGINX_UID}`, '--clear-groups', ...argv]];
-}
-
-async function healthy(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(url, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.setTimeout(1000, () => {
-      req.destroy();
-      resolve(false);
-    });
-  });
 }
 
 export interface HttpResponse {

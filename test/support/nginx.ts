@@ -11,8 +11,8 @@ export interface NginxHandle {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (may race with other processes: callers retry). */
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (another process may take it first: callers retry). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
@@ -23,18 +23,110 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function httpOk(url: string): Promise<boolean> {
+/** The status of a GET to `url`, undefined when nothing answers within a second. */
+async function httpStatus(url: string): Promise<number | undefined> {
   return new Promise((resolve) => {
     const req = http.get(url, (res) => {
       res.resume();
-      resolve((res.statusCode ?? 500) < 500);
+      resolve(res.statusCode);
     });
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(undefined));
     req.setTimeout(1000, () => {
       req.destroy();
-      resolve(false);
+      resolve(undefined);
     });
   });
+}
+
+/** One attempt's files, prepared for a given port. */
+export interface PreparedNginx {
+  /** The nginx command line (argv[0] is the program). */
+  readonly argv: string[];
+  /** Holds the config and runtime files; removed when nginx stops or fails to start. */
+  readonly runtimeDir: string;
+}
+
+export interface LaunchNginxOptions {
+  /** Path probed until `isReady` accepts its status. */
+  readonly readyPath: string;
+  /**
+   * Run nginx in its own process group and SIGKILL the whole group (a SIGKILL to the master alone
+   * would leave the workers running).
+   * @default false
+   */
+  readonly processGroup?: boolean;
+  /**
+   * Creates the runtime dir and config for `port`. When it throws it must clean up after itself;
+   * the error ends the launch (no retry).
+   */
+  prepare(port: number): Promise<PreparedNginx>;
+  /** Whether the status of `readyPath` means nginx is up. */
+  isReady(status: number | undefined): boolean;
+}
+
+export interface LaunchedNginx extends NginxHandle {
+  readonly port: number;
+  readonly runtimeDir: string;
+  /** stderr so far (error log). */
+  stderr(): string;
+}
+
+/**
+ * Starts nginx (`daemon off`, spawned asynchronously) on a free port and waits up to 10 s until it
+ * is ready; retries with another port up to 5 times (port races). `stop()` shuts it down gracefully
+ * (SIGQUIT, SIGKILL after 5 s) and removes the runtime dir.
+ */
+export async function launchNginx(options: LaunchNginxOptions): Promise<LaunchedNginx> {
+  let lastError = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const { argv, runtimeDir } = await options.prepare(port);
+    const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], detached: options.processGroup ?? false });
+    const kill = () => {
+      if (!options.processGroup) {
+        child.kill('SIGKILL');
+        return;
+      }
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let alive = true;
+    void exited.then(() => (alive = false));
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 10_000;
+    while (alive && Date.now() < deadline && !options.isReady(await httpStatus(`${url}${options.readyPath}`))) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (alive && Date.now() < deadline) {
+      return {
+        url,
+        port,
+        runtimeDir,
+        stderr: () => stderr,
+        stop: async () => {
+          if (alive) {
+            // SIGQUIT: graceful shutdown, the serving image's STOPSIGNAL.
+            child.kill('SIGQUIT');
+            const timer = setTimeout(kill, 5000);
+            await exited;
+            clearTimeout(timer);
+          }
+          await fs.promises.rm(runtimeDir, { recursive: true, force: true });
+        },
+      };
+    }
+    if (alive) kill();
+    await exited;
+    await fs.promises.rm(runtimeDir, { recursive: true, force: true });
+    lastError = stderr;
+  }
+  throw new Error(`nginx did not start:\n${lastError}`);
 }
 
 /**
@@ -42,13 +134,15 @@ async function httpOk(url: string): Promise<boolean> {
  * paths and logs in a temp dir, `daemon off`, spawned asynchronously. Not the production config.
  */
 export async function startNginx(root: string): Promise<NginxHandle> {
-  let lastError = '';
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const prefix = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-nginx-'));
-    const conf = path.join(prefix, 'nginx.conf');
-    const isRoot = process.getuid?.() === 0;
-    await fs.promises.writeFile(conf, `
+  const nginx = await launchNginx({
+    readyPath: '/',
+    isReady: (status) => (status ?? 500) < 500,
+    prepare: async (port) => {
+      const prefix = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-nginx-'));
+      const conf = path.join(prefix, 'nginx.conf');
+      const isRoot = process.getuid?.() === 0;
+      try {
+        await fs.promises.writeFile(conf, `
 ${isRoot ? 'user root;' : ''}
 daemon off;
 worker_processes 1;
@@ -71,35 +165,12 @@ http {
   }
 }
 `);
-    const child: ChildProcess = spawn('nginx', ['-e', 'stderr', '-p', prefix, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    let alive = true;
-    void exited.then(() => (alive = false));
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 10_000;
-    while (alive && Date.now() < deadline && !(await httpOk(url + '/'))) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    if (alive && Date.now() < deadline) {
-      return {
-        url,
-        stop: async () => {
-          if (alive) {
-            child.kill('SIGQUIT');
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            await exited;
-            clearTimeout(timer);
-          }
-          await fs.promises.rm(prefix, { recursive: true, force: true });
-        },
-      };
-    }
-    if (alive) child.kill('SIGKILL');
-    await exited;
-    await fs.promises.rm(prefix, { recursive: true, force: true });
-    lastError = stderr;
-  }
-  throw new Error(`nginx did not start:\n${lastError}`);
+      } catch (e) {
+        await fs.promises.rm(prefix, { recursive: true, force: true });
+        throw e;
+      }
+      return { argv: ['nginx', '-e', 'stderr', '-p', prefix, '-c', conf], runtimeDir: prefix };
+    },
+  });
+  return { url: nginx.url, stop: nginx.stop };
 }

@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, JsonFile } from 'projen';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-mini-mirror',
@@ -28,6 +28,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   pullRequestTemplate: false,
   docgen: true,
   sampleCode: false,
+
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'bench', 'examples', 'build-tools', 'projenrc', '.projenrc.ts'],
+    // CI must fail on fixable problems too; fix locally with `npx projen eslint --fix`.
+    commandOptions: { fix: false },
+  },
 
   jestOptions: {
     // The test task must fail on snapshot drift; `npm run test:update` updates deliberately.
@@ -74,6 +81,13 @@ const shellcheck = project.addTask('shellcheck', {
   exec: 'shellcheck -x assets/*.sh scripts/*.sh .ci/run',
 });
 project.testTask.spawn(shellcheck);
+
+// Type information for linting bench/ and examples/ (type-checked like the tests, never emitted).
+for (const dir of ['bench', 'examples']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['node_modules', 'dist'] },
+  });
+}
 
 project.gitignore.exclude('/examples/dist/', '/examples/node_modules/', '/.bench/');
 

@@ -31,7 +31,7 @@ function makeSources(n: number, q: number): string {
 
 function measure(mode: string, dir: string) {
   const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'synth-case.ts'), mode, dir], {
-    encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', 'test', 'tsconfig.json') },
+    encoding: 'utf8', maxBuffer: 1024 * 1024, env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', 'test', 'tsconfig.json') },
   });
   return JSON.parse(out) as { ms: number; maxRssMiB: number; objects: number; maxObjectBytes: number };
 }

@@ -51,10 +51,13 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
       problems.push(at(root as Node, 'each YAML document must be a mapping with name, url, key_url, components and subrepos'));
       continue;
     }
-    for (const pair of root.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!DOCUMENT_KEYS.has(key)) problems.push(at(pair.key as Node, `unknown key "${key}": expected one of ${[...DOCUMENT_KEYS].join(', ')}`));
-    }
+    const unknownKeys = (map: YAMLMap, allowed: Set<string>, where: string) => {
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : '';
+        if (!allowed.has(key)) problems.push(at(pair.key as Node, `unknown key "${key}"${where}: expected ${[...allowed].join(', ')}`));
+      }
+    };
+    unknownKeys(root, DOCUMENT_KEYS, '');
     const str = (map: YAMLMap, key: string, required: boolean): string | undefined => {
       const node = map.get(key, true) as Node | undefined;
       if (node === undefined || (isScalar(node) && node.value === null)) {
@@ -115,10 +118,7 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
         problems.push(at(sub as Node, 'each subrepo must be a mapping with distribution and packages'));
         continue;
       }
-      for (const pair of sub.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : '';
-        if (!SUBREPO_KEYS.has(key)) problems.push(at(pair.key as Node, `unknown key "${key}" in subrepo: expected distribution, packages`));
-      }
+      unknownKeys(sub, SUBREPO_KEYS, ' in subrepo');
       const distribution = str(sub, 'distribution', true);
       const packagesNode = sub.get('packages', true) as Node | undefined;
       const packages: { query: string; node: Node }[] = [];
@@ -130,10 +130,7 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
             problems.push(at(p as Node, 'each package must be a mapping {name, version?}'));
             continue;
           }
-          for (const pair of p.items) {
-            const key = isScalar(pair.key) ? String(pair.key.value) : '';
-            if (!PACKAGE_KEYS.has(key)) problems.push(at(pair.key as Node, `unknown key "${key}" in package: expected name, version`));
-          }
+          unknownKeys(p, PACKAGE_KEYS, ' in package');
           const pkg = str(p, 'name', true);
           const version = str(p, 'version', false);
           if (pkg !== undefined) packages.push({ query: version === undefined ? pkg : `${pkg} (= ${version})`, node: p });

@@ -228,7 +228,9 @@ setup_signing() {
     if grep -qi 'bad passphrase' "$WORK/sign-check.log"; then
       die "cannot sign with the release signing key $SIGN_FPR: wrong passphrase"
     fi
-    if GNUPGHOME=$SIGN_HOME gpg --batch --with-colons --list-keys "$SIGN_FPR" 2>/dev/null | grep -qE '^(pub|sub):e:'; then
+    # An expired key or subkey that can sign (capability field 12 has "s"); other subkeys do not matter.
+    if GNUPGHOME=$SIGN_HOME gpg --batch --with-colons --list-keys "$SIGN_FPR" 2>/dev/null |
+      awk -F: '($1 == "pub" || $1 == "sub") && $2 == "e" && $12 ~ /s/ { found = 1 } END { exit !found }'; then
       die "cannot sign with the release signing key $SIGN_FPR: it has expired in the Secret; extend it (gpg --quick-set-expire), then update the Secret and the public key"
     fi
     die "cannot sign with the release signing key $SIGN_FPR (passphrase missing or wrong?)"

@@ -112,6 +112,7 @@ export class MiniMirror extends Construct {
   /** Where the key-file form of `Signed-By` expects the key: `/etc/apt/keyrings/<name>.asc`. */
   public readonly defaultKeyPath: string;
   private readonly signing: ReleaseSigning;
+  private readonly clientKeyPath?: string;
 
   public constructor(scope: Construct, id: string, props: MiniMirrorProps) {
     super(scope, id);
@@ -160,6 +161,7 @@ export class MiniMirror extends Construct {
     });
 
     const ingress = props.serving?.ingress;
+    this.clientKeyPath = props.clients?.keyPath;
     this.baseUrl = props.clients?.baseUrl !== undefined
       ? checkBaseUrl(props.clients.baseUrl)
       : ingress ? `${ingress.tlsSecretName ? 'https' : 'http'}://${ingress.host}` : this.server.serviceUrl();
@@ -203,17 +205,19 @@ export class MiniMirror extends Construct {
 
   /**
    * The deb822 `.sources` text of every source of the mirror, one stanza each, e.g. for VM
-   * images or other charts. The same text as the client ConfigMap's files (unless options differ).
+   * images or other charts. The same text as the client ConfigMap's files: options not given
+   * default to the mirror's `clients` options.
    * @example
    * fs.writeFileSync('mirror.sources', mirror.aptSources());
    * mirror.aptSources({ keyPath: mirror.defaultKeyPath }); // reference /etc/apt/keyrings/<name>.asc
    */
   public aptSources(options: AptSourcesOptions = {}): string {
-    return sourcesFile(this.sources, this.urlFor(options), this.signing, options.keyPath);
+    return sourcesFile(this.sources, this.urlFor(options), this.signing, options.keyPath ?? this.clientKeyPath);
   }
 
   /**
-   * The deb822 `.sources` text of the source published as `<prefix>/dists/<distribution>`.
+   * The deb822 `.sources` text of the source published as `<prefix>/dists/<distribution>`, as in
+   * the client ConfigMap (options not given default to the mirror's `clients` options).
    * @example mirror.sourcesFileFor('debian', 'bookworm')
    */
   public sourcesFileFor(prefix: string, distribution: string, options: AptSourcesOptions = {}): string {
@@ -222,7 +226,7 @@ export class MiniMirror extends Construct {
       const known = this.sources.map(s => `${s.prefix}/${s.distribution}`).join(', ');
       throw new Error(`no source publishes ${prefix}/dists/${distribution} (known: ${known})`);
     }
-    return sourcesFile([source], this.urlFor(options), this.signing, options.keyPath);
+    return sourcesFile([source], this.urlFor(options), this.signing, options.keyPath ?? this.clientKeyPath);
   }
 
   private urlFor(options: AptSourcesOptions): string {

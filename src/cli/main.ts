@@ -38,6 +38,7 @@ function topLevel(first: string | undefined, rest: string[], io: Output): number
       return 0;
     }
     case '--version':
+      if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
       io.out(packageVersion());
       return 0;
     default:

@@ -8,13 +8,20 @@ import { loadSources } from './load-sources';
 import { Output } from './output';
 import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
 import { SYNTH_USAGE } from './usage';
+import { checkKeyPath } from '../clients/deb822';
 import { MiniMirror } from '../mini-mirror';
 import { inspectPublicKey } from '../signing/public-key';
 import { ReleaseSigning } from '../signing/release-signing';
 import { MirrorSource } from '../sources/mirror-source';
 
 const SIGNING_FLAGS = ['signing-secret', 'public-key', 'passphrase-key', 'private-key-key'];
-const VALUED = ['sources', 'image', 'push-secret', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
+const VALUED = ['sources', 'image', 'push-secret', 'pull-secret', 'client-key-path', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
+
+/** Advice in construct errors, translated to the flags that follow it. */
+const HINTS: [RegExp, string][] = [
+  [/set clients\.keyPath/, 'from the command line, pass --client-key-path /etc/apt/keyrings/<name>.asc'],
+  [/split them over several MiniMirror instances/, 'from the command line, split the sources into several directories and synth each with its own --name'],
+];
 
 /**
  * `mini-mirror synth`: checks the command line (exit 2), then every option value, the public
@@ -36,7 +43,11 @@ export function synth(argv: string[], io: Output): number {
   add(checkName(name));
   if (namespace !== undefined) add(checkNamespace(namespace));
   add(checkImageRepository(opt('image')!));
-  if (opt('push-secret') !== undefined) add(checkSecretName('push-secret', opt('push-secret')!));
+  for (const flag of ['push-secret', 'pull-secret']) {
+    if (opt(flag) !== undefined) add(checkSecretName(flag, opt(flag)!));
+  }
+  const clientKeyPath = opt('client-key-path');
+  if (clientKeyPath !== undefined) add(checkKeyPath(clientKeyPath) && `--client-key-path ${checkKeyPath(clientKeyPath)}`);
   const outdir = opt('out') ?? 'dist';
   add(checkOutDir(outdir));
   const signing = unsigned ? ReleaseSigning.insecureUnsigned() : signingFrom(args, problems);
@@ -51,11 +62,18 @@ export function synth(argv: string[], io: Output): number {
 
   const app = new App({ outdir: path.resolve(outdir) });
   const chart = new Chart(app, name, { namespace, disableResourceNameHashes: true });
-  const mirror = new MiniMirror(chart, name, {
-    sources,
-    signing: signing!,
-    image: { repository: opt('image')!, pushSecretName: opt('push-secret') },
-  });
+  let mirror: MiniMirror;
+  try {
+    mirror = new MiniMirror(chart, name, {
+      sources,
+      signing: signing!,
+      image: { repository: opt('image')!, pushSecretName: opt('push-secret'), pullSecretName: opt('pull-secret') },
+      clients: clientKeyPath !== undefined ? { keyPath: clientKeyPath } : undefined,
+    });
+  } catch (e) {
+    const message = messageOf(e);
+    throw new Error(message + HINTS.filter(([re]) => re.test(message)).map(([, hint]) => `\n  hint: ${hint}`).join(''));
+  }
   try {
     app.synth();
   } catch (e) {

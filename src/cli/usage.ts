@@ -56,6 +56,9 @@ options:
   --passphrase-key KEY        Secret key holding the passphrase (omit for a key without one)
   --private-key-key KEY       Secret key holding the private key (default signing-key.asc)
   --push-secret NAME          docker-config Secret for pushing the image
+  --pull-secret NAME          docker-config Secret the server pods pull the image with
+  --client-key-path PATH      client .sources name the key file PATH (e.g. /etc/apt/keyrings/mirror.asc)
+                              instead of embedding the key; needed for very many sources
   --namespace NS              namespace of every object, a DNS label (default: none, i.e. kubectl's)
   --name NAME                 base name of the objects (default mirror)
   --out DIR                   output directory, created if missing (default dist)

@@ -259,7 +259,8 @@ function roundRobin(sources: MirrorSource[], max: number): string[] {
 function* requestedNames(source: MirrorSource): Generator<string> {
   const text = source.packagesTxt;
   for (let start = 0; start < text.length;) {
-    const end = text.indexOf('\n', start);
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
     const name = requestedPackageName(text.slice(start, end));
     if (name !== undefined) yield name;
     start = end + 1;

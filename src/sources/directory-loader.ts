@@ -8,7 +8,7 @@ import { applyOverrides, checkOverrideKeys } from './overrides';
 import { PackageList } from './package-list';
 import { Problem, throwIfProblems } from './problems';
 import { countCanonicalLines } from './query/canonical';
-import { checkedProps, checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
+import { asProps, checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
 import { duplicatePublications, Publication } from './uniqueness';
 
 const SOURCE_FILES = new Set(['source.txt', 'packages.txt', 'aptly.conf']);
@@ -124,9 +124,8 @@ function loadOne(
   const packageLines = (() => {
     const text = read(packagesFile, problems);
     if (text === undefined) return undefined;
-    const count = countCanonicalLines(text);
-    if (count !== undefined) {
-      packageList = PackageList.fromCanonicalText(text, count);
+    if (countCanonicalLines(text) !== undefined) {
+      packageList = PackageList.fromCanonicalText(text);
       return undefined;
     }
     const lines = meaningfulLines(text);
@@ -185,7 +184,7 @@ function loadOne(
   };
   problems.push(...(complete ? checkSourceFields(fields) : checkPartialSourceFields(fields)).map(locate));
   if (!complete || problems.length > before) return undefined;
-  return new MirrorSource(checkedProps(fields), sourceDir);
+  return new MirrorSource(asProps(fields), sourceDir);
 }
 
 function splitTokens(text: string, column: number): { text: string; column: number }[] {

@@ -6,16 +6,15 @@
 export class PackageList {
   /** Queries already normalized; the list takes the array over. */
   public static fromQueries(queries: string[]): PackageList {
-    return new PackageList(queries.length, queries, undefined);
+    return new PackageList(queries, undefined);
   }
 
-  /** `text` holds `count` canonical queries, each ending with a newline (see countCanonicalLines). */
-  public static fromCanonicalText(text: string, count: number): PackageList {
-    return new PackageList(count, undefined, text);
+  /** `text` holds canonical queries, each ending with a newline (see countCanonicalLines). */
+  public static fromCanonicalText(text: string): PackageList {
+    return new PackageList(undefined, text);
   }
 
   private constructor(
-    public readonly count: number,
     private list: string[] | undefined,
     private joined: string | undefined,
   ) {}

@@ -88,6 +88,10 @@ function checkQueries(list: string[], add: Add): PackageList {
   if (list.length === 0) add('packages', 'no package queries: list at least one package to mirror');
   const queries: string[] = [];
   list.forEach((q, i) => {
+    if (typeof q !== 'string') {
+      add('packages', `package queries are strings, got ${JSON.stringify(q)}`, i);
+      return;
+    }
     // Most lists are canonical already: one regex test, no objects (see query/canonical.ts).
     if (CANONICAL_QUERY.test(q)) {
       queries.push(q);
@@ -144,6 +148,6 @@ export function checkPartialSourceFields(partial: Partial<SourceFields>): FieldP
  * Loaded fields as `MirrorSource` props: their packages may be a `PackageList`, which the
  * constructor takes from `checkedQueries` (or checks again, like any props).
  */
-export function checkedProps(s: SourceFields): MirrorSourceProps {
+export function asProps(s: SourceFields): MirrorSourceProps {
   return s as unknown as MirrorSourceProps;
 }

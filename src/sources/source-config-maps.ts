@@ -5,7 +5,7 @@ import { MirrorSource } from './mirror-source';
 import { contentHash, filesHash } from '../util/hash';
 import { CONFIG_MAP_SAFE_BYTES } from '../util/limits';
 
-/** Half the safe size: a build with a few more packages still fits the same split. */
+/** Well below the safe size, so a few more packages still fit the same split. */
 const DEFAULT_MAX_BYTES = 512 * 1024;
 const HARD_MAX_BYTES = CONFIG_MAP_SAFE_BYTES;
 

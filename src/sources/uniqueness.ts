@@ -23,7 +23,12 @@ export function duplicatePublications(publications: readonly Publication[]): Pro
     const other = byDist.get(distKey);
     if (other) {
       const where = other.at.file ? ` (${formatProblem({ ...other.at, message: '' }).replace(/: $/, '')})` : '';
-      problems.push({ ...p.at, message: `source ${p.id} publishes ${distKey}, like ${other.id}${where}: give one of them another prefix` });
+      problems.push({
+        ...p.at,
+        message: other.id === p.id
+          ? `source ${p.id} is defined twice${where.replace(' (', ' (first at ')}: remove one`
+          : `source ${p.id} publishes ${distKey}, like ${other.id}${where}: give one of them another prefix`,
+      });
     } else {
       byDist.set(distKey, p);
     }

@@ -6,7 +6,7 @@ import { SourceLoadOptions } from './load-options';
 import { MirrorSource } from './mirror-source';
 import { applyOverrides, checkOverrideKeys } from './overrides';
 import { Problem, throwIfProblems } from './problems';
-import { checkedProps, checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
+import { asProps, checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
 import { duplicatePublications, Publication } from './uniqueness';
 
 const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'aptly_config', 'components', 'subrepos']);
@@ -68,7 +68,8 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
         problems.push(at(node, `"${key}" must be a string`));
         return undefined;
       }
-      return String(node.value);
+      // A plain number keeps its text: `version: 1.10` means 1.10, not 1.1.
+      return typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
     };
     const name = str(root, 'name', true);
     const url = str(root, 'url', true);
@@ -133,10 +134,17 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
           unknownKeys(p, PACKAGE_KEYS, ' in package');
           const pkg = str(p, 'name', true);
           const version = str(p, 'version', false);
+          // The version goes into a query: characters of the query syntax would get advice about
+          // quoting, which means nothing in YAML.
+          if (version !== undefined && /[\s(){}|,!'"]/.test(version)) {
+            problems.push(at(p.get('version', true) as Node, `version "${version}" is not a Debian version: it cannot contain spaces or ( ) { } | , ! ' "`));
+            continue;
+          }
           if (pkg !== undefined) packages.push({ query: version === undefined ? pkg : `${pkg} (= ${version})`, node: p });
         }
       }
-      const complete = name !== undefined && url !== undefined && keyUrl !== undefined && distribution !== undefined && packages.length > 0;
+      const complete = name !== undefined && url !== undefined && keyUrl !== undefined && distribution !== undefined
+        && components.length > 0 && packages.length > 0;
       const id = `${name ?? '?'}/${distribution ?? '?'}`;
       if (name !== undefined && distribution !== undefined) {
         ids.push(id);
@@ -166,14 +174,15 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
         if (p.field === 'name' || p.field === 'distribution') return sub.get('distribution', true) as Node;
         return (key ? root.get(key, true) as Node : undefined) ?? root;
       };
-      const before = problems.length;
-      // The source name is the distribution: its problems are reported once, as the distribution's.
-      for (const p of (complete ? checkSourceFields(fields) : checkPartialSourceFields(fields)).filter(f => f.field !== 'name')) {
-        const overridden = !['packages', 'prefix', 'name', 'url', 'keyUrl', 'distribution', 'components', 'aptlyConfig'].includes(p.field)
-          && options.overrides?.[id];
-        problems.push(at(nodeFor(p), overridden ? `overrides["${id}"].${p.field}: ${p.message}` : p.message));
+      const found = complete ? checkSourceFields(fields) : checkPartialSourceFields(fields);
+      // The source name is the distribution: a problem with both is reported once, as the distribution's.
+      const distributionProblem = found.some(f => f.field === 'distribution');
+      for (const p of found.filter(f => f.field !== 'name' || !distributionProblem)) {
+        const overridden = (options.overrides?.[id] as Record<string, unknown> | undefined)?.[p.field] !== undefined;
+        const message = p.field === 'name' ? `distribution "${distribution}" names the source too: ${p.message}` : p.message;
+        problems.push(at(nodeFor(p), overridden ? `overrides["${id}"].${p.field}: ${message}` : message));
       }
-      if (complete && problems.length === before) sources.push(new MirrorSource(checkedProps(fields), `${file} (${id})`));
+      if (complete && found.length === 0) sources.push(new MirrorSource(asProps(fields), `${file} (${id})`));
     }
   }
   if (ids.length === 0 && problems.length === 0) problems.push({ file, message: 'no sources found: expected YAML documents with name, url, key_url, components and subrepos' });

@@ -15,6 +15,6 @@ export function configMapDataBytes(data: { readonly [key: string]: string }): nu
 export function checkConfigMapSize(name: string, data: { readonly [key: string]: string }, advice: string): void {
   const bytes = configMapDataBytes(data);
   if (bytes > CONFIG_MAP_SAFE_BYTES) {
-    throw new Error(`ConfigMap ${name} would hold ${Math.ceil(bytes / 1024)} KiB, over the ${CONFIG_MAP_SAFE_BYTES / 1024} KiB a ConfigMap can safely hold: ${advice}`);
+    throw new Error(`the ConfigMap ${name} would hold ${Math.ceil(bytes / 1024)} KiB, over the ${CONFIG_MAP_SAFE_BYTES / 1024} KiB a ConfigMap can safely hold: ${advice}`);
   }
 }

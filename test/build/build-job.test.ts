@@ -110,7 +110,7 @@ describe('BuildJob', () => {
   test('a build.json too large for its ConfigMap fails at synth time with advice', () => {
     const sources = Array.from({ length: 4000 }, (_, i) => new MirrorSource({ ...SOURCE, packages: SOURCE.packages, prefix: `p${i}` } as any));
     const error = errorOf(() => synth({ sources, clients: { keyPath: '/etc/apt/keyrings/mirror.asc' }, smokeTest: false }));
-    expect(error).toMatch(/^ConfigMap mirror-build-[0-9a-f]{12} would hold \d+ KiB, over the 900 KiB a ConfigMap can safely hold: its build\.json lists 4000 sources: split them over several MiniMirror instances$/);
+    expect(error).toMatch(/^the ConfigMap mirror-build-[0-9a-f]{12} would hold \d+ KiB, over the 900 KiB a ConfigMap can safely hold: its build\.json lists 4000 sources: split them over several MiniMirror instances$/);
   });
 
   test('an unsigned mirror is annotated on every object', () => {
@@ -125,7 +125,7 @@ describe('BuildJob', () => {
     [{ image: { repository: 'Registry.Example.com/Mirror' } }, /image repository "Registry\.Example\.com\/Mirror" is not a valid repository/],
     [{ name: 'Mirror_1' }, /name "Mirror_1" must be a DNS label/],
     [{ sources: [] }, /no sources/],
-    [{ sources: [SOURCE, SOURCE] }, /publishes debian\/dists\/bookworm, like debian\/bookworm/],
+    [{ sources: [SOURCE, SOURCE] }, /source debian\/bookworm is defined twice: remove one/],
     [{ defaultAptlyConfig: AptlyConfig.fromJson({ gpgDisableVerify: true }, 'seed aptly.conf') }, /default aptly config \(seed aptly\.conf\) sets "gpgDisableVerify": true, which source debian\/bookworm would use/],
   ])('rejects %j', (props, expected) => {
     expect(errorOf(() => synth(props as Partial<MiniMirrorProps>))).toMatch(expected);

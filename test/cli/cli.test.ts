@@ -178,6 +178,7 @@ describe('help and version', () => {
     [['frobnicate'], /unknown command "frobnicate"/],
     [['--verbose'], /unknown option --verbose/],
     [['help', 'frobnicate'], /unknown command "frobnicate"/],
+    [['--version', 'extra'], /unexpected argument "extra"/],
   ])('top-level usage errors exit 2 with the top-level usage: %j', (argv, expected) => {
     const r = run(...argv);
     expect(r).toMatchObject({ code: 2, out: '' });
@@ -193,6 +194,36 @@ describe('mini-mirror synth', () => {
     expect(r).toMatchObject({ code: 0, err: '' });
     expect(written(out)).toEqual(constructYaml(EXAMPLE_SOURCES, {}, 'apt'));
     expect(written(out).length).toBeGreaterThan(2);
+  });
+
+  test('--pull-secret and --client-key-path set the construct props of the same name', () => {
+    const out = tmpdir();
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--pull-secret', 'registry-pull', '--client-key-path', '/etc/apt/keyrings/mirror.asc', '--out', out);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    const chart = new Chart(Testing.app(), 'mirror', { disableResourceNameHashes: true });
+    new MiniMirror(chart, 'mirror', {
+      sources: MirrorSource.fromDirectory(EXAMPLE_SOURCES),
+      signing: ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: fs.readFileSync(PUBLIC_KEY, 'utf8') }),
+      image: { repository: 'registry.example.com/mini-mirror', pullSecretName: 'registry-pull' },
+      clients: { keyPath: '/etc/apt/keyrings/mirror.asc' },
+    });
+    expect(written(out)).toEqual(Testing.synth(chart));
+    expect(JSON.stringify(written(out))).toContain('Signed-By: /etc/apt/keyrings/mirror.asc');
+  });
+
+  test('advice of the construct that needs a flag names the flag', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1600; i++) {
+      files[`p${i}/bookworm/source.txt`] = 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main\n';
+      files[`p${i}/bookworm/packages.txt`] = 'nginx\n';
+    }
+    const dir = writeTree(files);
+    const r = run('synth', '--sources', dir, ...SIGNED, '--out', tmpdir());
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/the ConfigMap mirror-client would hold \d+ KiB.*set clients\.keyPath.*\n  hint: from the command line, pass --client-key-path \/etc\/apt\/keyrings\/<name>\.asc/);
+    expect(run('synth', '--sources', dir, ...SIGNED, '--client-key-path', '/etc/apt/keyrings/mirror.asc', '--out', tmpdir()).code).toBe(0);
+    expect(run('synth', '--sources', dir, ...SIGNED, '--client-key-path', 'keyrings/mirror.asc', '--pull-secret', 'Bad_Pull', '--out', tmpdir()).err)
+      .toMatch(/--pull-secret "Bad_Pull" is not a valid Secret name[\s\S]*--client-key-path "keyrings\/mirror\.asc" must be an absolute path/);
   });
 
   test('--out is created with its parents', () => {

@@ -96,6 +96,15 @@ describe('GIVEN other mirrors', () => {
     expect(objectOf(manifests, 'ConfigMap', 'mirror-client').data['debian-bookworm.sources']).toContain('URIs: http://10.0.0.10:30888/debian\n');
   });
 
+  test('aptSources() and sourcesFileFor() follow clients.keyPath like the ConfigMap does', () => {
+    const { manifests, mirror } = synthMirror({ props: { clients: { keyPath: '/etc/apt/keyrings/mirror.asc' } } });
+    const data = objectOf(manifests, 'ConfigMap', 'mirror-client').data;
+    expect(data['debian-bookworm.sources']).toContain('Signed-By: /etc/apt/keyrings/mirror.asc\n');
+    expect(mirror.sourcesFileFor('debian', 'bookworm')).toBe(data['debian-bookworm.sources']);
+    expect(mirror.aptSources()).toBe(`${data['debian-bookworm.sources']}\n${data['vendor-trixie.sources']}`);
+    expect(mirror.sourcesFileFor('debian', 'bookworm', { keyPath: '/usr/share/keyrings/other.asc' })).toContain('Signed-By: /usr/share/keyrings/other.asc\n');
+  });
+
   test('file names replace characters apt and ConfigMaps refuse', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');
@@ -266,7 +275,7 @@ describe('GIVEN so many sources that the embedded keys would not fit one ConfigM
 
   test('THEN synth fails naming the ConfigMap, its size and clients.keyPath', () => {
     expect(errorOf(() => synthMirror({ props: { sources } }))).toMatch(
-      /^ConfigMap mirror-client would hold \d+ KiB, over the 900 KiB a ConfigMap can safely hold: the key is embedded in each of its 1600 \.sources files: set clients\.keyPath \(e\.g\. '\/etc\/apt\/keyrings\/mirror\.asc'\) so they refer to one key file$/);
+      /^the ConfigMap mirror-client would hold \d+ KiB, over the 900 KiB a ConfigMap can safely hold: the key is embedded in each of its 1600 \.sources files: set clients\.keyPath \(e\.g\. '\/etc\/apt\/keyrings\/mirror\.asc'\) so they refer to one key file$/);
   });
 
   test('THEN with clients.keyPath every object fits', () => {

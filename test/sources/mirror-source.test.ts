@@ -47,6 +47,7 @@ describe('MirrorSource', () => {
   test.each([
     [{ packages: [] }, /packages: no package queries/],
     [{ packages: undefined as any }, /packages: packages must be a list of package queries/],
+    [{ packages: ['nginx', null as any] }, /packages\[1\]: package queries are strings, got null/],
     [{ suite: 'stable updates' }, /suite: suite "stable updates" must start with a letter or digit and contain only/],
     [{ keyFingerprints: ['6184930A63F2EB69'] }, /is a key ID, not a fingerprint/],
     [{ prefix: 'healthz' }, /prefix "healthz" is reserved/],

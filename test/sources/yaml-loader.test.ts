@@ -83,7 +83,7 @@ describe('MirrorSource.fromYamlFile', () => {
     expect(msg).toMatch(/sources\.yaml:10:9: invalid package query "Aptly"/);
     expect(msg).toMatch(/sources\.yaml:18:1: missing "key_url"/);
     expect(msg).toMatch(/sources\.yaml:\d+:\d+: the aptly config \(.*docker aptly_config\)\) sets "gpgDisableVerify": true/);
-    expect(msg).toMatch(/sources\.yaml:13:19: source aptly-example\/squeeze publishes aptly-example\/dists\/squeeze, like aptly-example\/squeeze \(.*sources\.yaml:8:19\)/);
+    expect(msg).toMatch(/sources\.yaml:13:19: source aptly-example\/squeeze is defined twice \(first at .*sources\.yaml:8:19\): remove one/);
   });
 
   const bad: [string, string, RegExp][] = [
@@ -103,6 +103,7 @@ describe('MirrorSource.fromYamlFile', () => {
     ['package not a mapping', GOOD.replace('      - name: curl', '      - curl'), /sources\.yaml:15:9: each package must be a mapping \{name, version\?\}/],
     ['package missing name', GOOD.replace('      - name: curl', '      - version: "1.0"'), /missing "name"/],
     ['unknown package key', GOOD.replace('      - name: curl', '      - name: curl\n        arch: amd64'), /unknown key "arch" in package/],
+    ['version with a space', GOOD.replace('version: 1.22.1-9', 'version: "1.22 1"'), /sources\.yaml:12:18: version "1\.22 1" is not a Debian version: it cannot contain spaces/],
     ['bad version', GOOD.replace('version: 1.22.1-9', 'version: 1.22_amd64'), /invalid package query "nginx \(= 1\.22_amd64\)"/],
     ['shell glob name', GOOD.replace('      - name: curl', '      - name: lib*'), /Name \(% lib\*\)/],
     ['malformed aptly_config', GOOD.replace('"architectures": ["amd64"]', '"architectures": ["amd64"],'), /sources\.yaml:26: aptly_config: aptly config is not valid JSON/],
@@ -111,11 +112,27 @@ describe('MirrorSource.fromYamlFile', () => {
     ['bad distribution', GOOD.replace('distribution: bookworm', 'distribution: bookworm/updates'), /sources\.yaml:13:19: distribution "bookworm\/updates" contains '\/'/],
     ['bad prefix (name)', GOOD.replace('name: docker', 'name: docker ce'), /sources\.yaml:18:7: prefix "docker ce" must be one path segment/],
     ['codename differs', GOOD.replace('label: Docker CE', 'codename: focal'), /codename "focal" differs from distribution "jammy"/],
-    ['duplicate subrepo', GOOD.replace('distribution: bookworm', 'distribution: squeeze'), /publishes aptly-example\/dists\/squeeze, like aptly-example\/squeeze/],
+    ['duplicate subrepo', GOOD.replace('distribution: bookworm', 'distribution: squeeze'), /source aptly-example\/squeeze is defined twice \(first at .*:8:19\): remove one/],
+    ['components not strings: reported once', GOOD.replace('  - main', '  - 1'), /^1 problem in .*sources\.yaml:6:5: each component must be a string$/s],
+    ['distribution that cannot name a source', GOOD.replace('distribution: bookworm', 'distribution: foo+bar').replace('      - name: curl', '      - name: Curl'),
+      /^2 problems in [^\n]*\n.*:13:19: distribution "foo\+bar" names the source too: name "foo\+bar".*\n.*:15:9: invalid package query "Curl"/s],
     ['empty file', '', /no sources found/],
   ];
   test.each(bad)('%s', (_name, text, expected) => {
     expect(errorOf(() => load(text))).toMatch(expected);
+  });
+
+  test('a problem in the file is not blamed on an override of another field', () => {
+    const text = GOOD.replace('label: Docker CE', `label: ${'x'.repeat(201)}`);
+    const msg = errorOf(() => load(text, { overrides: { 'docker/jammy': { allowMissingDependencies: true } } }));
+    expect(msg).toMatch(/sources\.yaml:21:8: label must be one non-empty line/);
+    expect(msg).not.toContain('overrides[');
+    expect(errorOf(() => load(GOOD, { overrides: { 'docker/jammy': { label: '' } } }))).toMatch(/overrides\["docker\/jammy"\]\.label: label must be/);
+  });
+
+  test('an unquoted numeric version keeps its text', () => {
+    const sources = load(GOOD.replace('version: 1.22.1-9', 'version: 1.10'));
+    expect(sources[0].packages).toContain('nginx (= 1.10)');
   });
 
   test('override for an unknown source', () => {

@@ -26,11 +26,12 @@ export function check(argv: string[], io: Output): number {
   }
   if (problems.length) throw new InputProblems(problems);
 
-  const queries = sources.reduce((n, s) => n + s.packages.length, 0);
+  const counts = sources.map(s => s.packages.length);
+  const queries = counts.reduce((a, b) => a + b, 0);
   io.out(`ok: ${plural(sources.length, 'source')}, ${plural(queries, 'package query', 'package queries')}`);
-  for (const s of sources) {
-    io.out(`  ${s.prefix}/dists/${s.distribution}  ${s.components.join(',')}  ${plural(s.packages.length, 'query', 'queries')}  (${s.id})`);
-  }
+  sources.forEach((s, i) => {
+    io.out(`  ${s.prefix}/dists/${s.distribution}  ${s.components.join(',')}  ${plural(counts[i], 'query', 'queries')}  (${s.id})`);
+  });
   for (const warning of sourceFlagWarnings(options)) io.err(warning);
   return 0;
 }

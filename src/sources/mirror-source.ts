@@ -172,6 +172,11 @@ export class MirrorSource {
    * @default - typed props
    */
   public readonly definedAt?: string;
+  /**
+   * Normalized aptly package queries, one per entry.
+   * @example MirrorSource.fromDirectory('./sources')[0].packages // ['nginx', 'libstdc++6 (>= 12)']
+   */
+  public readonly packages!: string[];
   private packageNames?: string[];
   private readonly packageList: PackageList;
 
@@ -204,6 +209,9 @@ export class MirrorSource {
     this.distribution = props.distribution;
     this.components = [...props.components];
     this.packageList = checked;
+    // Split only when read (a loaded packages.txt is kept as its text), but an own enumerable
+    // property like the others, so `new MirrorSource({ ...source, prefix: 'x' })` keeps the queries.
+    Object.defineProperty(this, 'packages', { enumerable: true, get: () => [...this.packageList.queries()] });
     this.architectures = [...fields.architectures];
     this.aptlyConfig = props.aptlyConfig;
     this.origin = props.origin;
@@ -212,14 +220,6 @@ export class MirrorSource {
     this.insecureSkipUpstreamVerification = props.insecureSkipUpstreamVerification ?? false;
     this.allowMissingDependencies = props.allowMissingDependencies ?? false;
     this.definedAt = definedAt;
-  }
-
-  /**
-   * Normalized aptly package queries, one per entry.
-   * @example MirrorSource.fromDirectory('./sources')[0].packages // ['nginx', 'libstdc++6 (>= 12)']
-   */
-  public get packages(): string[] {
-    return [...this.packageList.queries()];
   }
 
   /**

@@ -206,6 +206,8 @@ describe('countCanonicalLines', () => {
     expect(loaded.packages).toEqual(typed.packages);
     expect(loaded.requestedPackageNames).toEqual(typed.requestedPackageNames);
     expect(loaded.requestedPackageNames).toEqual(['nginx', 'libc6']);
+    // a loaded source spreads into new props like a typed one
+    expect(new MirrorSource({ ...loaded, prefix: 'other' }).packagesTxt).toBe(text);
     // packages is a copy: changing it changes nothing
     loaded.packages.push('curl');
     expect(loaded.packages).toHaveLength(4);

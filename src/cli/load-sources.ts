@@ -1,15 +1,8 @@
 import * as fs from 'fs';
 import { messageOf } from './errors';
+import { withHints } from './hints';
 import { SourceLoadOptions } from '../sources/load-options';
 import { MirrorSource } from '../sources/mirror-source';
-
-// Loader advice names construct props; these say how to do the same from the command line.
-const HINTS: [RegExp, string][] = [
-  [/\binsecureSkipUpstreamVerification\b/, 'to opt a source out from the command line, pass --insecure-skip-upstream-verification <source id>'],
-  [/\ballowMissingDependencies\b/, 'to publish a source with missing dependencies from the command line, pass --allow-missing-dependencies <source id>'],
-  [/\bkeyFingerprints\b/, 'to pin an upstream key from the command line, pass --key-fingerprint <source id>=<fingerprint>'],
-  [/\boverrides name source\b/, 'the per-source options (--key-fingerprint, --allow-missing-dependencies, ...) take a source id that "mini-mirror check" lists'],
-];
 
 /**
  * Loads a sources directory or YAML file. `label` names the input in messages (`--sources dir`
@@ -20,8 +13,6 @@ export function loadSources(label: string, target: string, options: SourceLoadOp
   try {
     return fs.statSync(target).isDirectory() ? MirrorSource.fromDirectory(target, options) : MirrorSource.fromYamlFile(target, options);
   } catch (e) {
-    const message = messageOf(e);
-    const hints = HINTS.filter(([re]) => re.test(message)).map(([, hint]) => `\n  hint: ${hint}`);
-    throw new Error(message + hints.join(''));
+    throw new Error(withHints(messageOf(e)));
   }
 }

@@ -4,6 +4,7 @@ import { App, Chart } from 'cdk8s';
 import { ParsedArgs, parseArgs, wantsHelp } from './args';
 import { InputProblems, messageOf, UsageError } from './errors';
 import { checkImageRepository, checkName, checkNamespace, checkSecretKey, checkSecretName } from './flag-checks';
+import { withHints } from './hints';
 import { loadSources } from './load-sources';
 import { Output } from './output';
 import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
@@ -16,12 +17,6 @@ import { MirrorSource } from '../sources/mirror-source';
 
 const SIGNING_FLAGS = ['signing-secret', 'public-key', 'passphrase-key', 'private-key-key'];
 const VALUED = ['sources', 'image', 'push-secret', 'pull-secret', 'client-key-path', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
-
-/** Advice in construct errors, translated to the flags that follow it. */
-const HINTS: [RegExp, string][] = [
-  [/set clients\.keyPath/, 'from the command line, pass --client-key-path /etc/apt/keyrings/<name>.asc'],
-  [/split them over several MiniMirror instances/, 'from the command line, split the sources into several directories and synth each with its own --name'],
-];
 
 /**
  * `mini-mirror synth`: checks the command line (exit 2), then every option value, the public
@@ -71,8 +66,7 @@ export function synth(argv: string[], io: Output): number {
       clients: clientKeyPath !== undefined ? { keyPath: clientKeyPath } : undefined,
     });
   } catch (e) {
-    const message = messageOf(e);
-    throw new Error(message + HINTS.filter(([re]) => re.test(message)).map(([, hint]) => `\n  hint: ${hint}`).join(''));
+    throw new Error(withHints(messageOf(e)));
   }
   try {
     app.synth();

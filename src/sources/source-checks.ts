@@ -1,4 +1,3 @@
-import { AptlyConfig } from './aptly-config';
 import { MirrorSourceProps } from './mirror-source';
 import { PackageList } from './package-list';
 import { PackageQuery } from './package-query';
@@ -8,24 +7,12 @@ import {
   checkReleaseField, checkUrl,
 } from './validation';
 
-/** The fields of a source as the checks see them. */
-export interface SourceFields {
-  readonly prefix: string;
-  readonly name: string;
-  readonly url: string;
-  readonly keyUrl: string;
-  readonly keyFingerprints: string[];
-  readonly distribution: string;
-  readonly components: string[];
+/** The fields of a source as the checks see them: the props, with the lists defaulted. */
+export interface SourceFields extends Omit<MirrorSourceProps, 'packages' | 'keyFingerprints' | 'architectures'> {
   /** The queries, or a packages.txt already known to hold only canonical ones. */
   readonly packages: string[] | PackageList;
+  readonly keyFingerprints: string[];
   readonly architectures: string[];
-  readonly aptlyConfig?: AptlyConfig;
-  readonly origin?: string;
-  readonly label?: string;
-  readonly suite?: string;
-  readonly insecureSkipUpstreamVerification?: boolean;
-  readonly allowMissingDependencies?: boolean;
 }
 
 /** A problem with one field; `index` is the entry of a list field, `column` within a query. */

@@ -3,11 +3,10 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { MirrorSource } from './mirror-source';
 import { contentHash, filesHash } from '../util/hash';
-import { CONFIG_MAP_SAFE_BYTES } from '../util/limits';
+import { CONFIG_MAP_SAFE_BYTES, dataEntryBytes } from '../util/limits';
 
 /** Well below the safe size, so a few more packages still fit the same split. */
 const DEFAULT_MAX_BYTES = 512 * 1024;
-const HARD_MAX_BYTES = CONFIG_MAP_SAFE_BYTES;
 
 /**
  * Props for `SourceConfigMaps`.
@@ -50,8 +49,8 @@ export class SourceConfigMaps extends Construct {
   public constructor(scope: Construct, id: string, props: SourceConfigMapsProps) {
     super(scope, id);
     const limit = props.maxBytesPerConfigMap ?? DEFAULT_MAX_BYTES;
-    if (!Number.isInteger(limit) || limit < 1024 || limit > HARD_MAX_BYTES) {
-      throw new Error(`maxBytesPerConfigMap must be a whole number from 1024 to ${HARD_MAX_BYTES}, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1024 || limit > CONFIG_MAP_SAFE_BYTES) {
+      throw new Error(`maxBytesPerConfigMap must be a whole number from 1024 to ${CONFIG_MAP_SAFE_BYTES}, got ${limit}`);
     }
 
     // One group of files per source; a source is never split across ConfigMaps.
@@ -69,9 +68,9 @@ export class SourceConfigMaps extends Construct {
         }
         keyOwner.set(f.key, source.id);
       }
-      const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.content) + f.key.length, 0);
-      if (bytes > HARD_MAX_BYTES) {
-        throw new Error(`source ${source.id} needs ${Math.ceil(bytes / 1024)} KiB of ConfigMap data, over the ${HARD_MAX_BYTES / 1024} KiB a ConfigMap can safely hold: split its packages into several sources`);
+      const bytes = files.reduce((n, f) => n + dataEntryBytes(f.key, f.content), 0);
+      if (bytes > CONFIG_MAP_SAFE_BYTES) {
+        throw new Error(`source ${source.id} needs ${Math.ceil(bytes / 1024)} KiB of ConfigMap data, over the ${CONFIG_MAP_SAFE_BYTES / 1024} KiB a ConfigMap can safely hold: split its packages into several sources`);
       }
       return { files, bytes };
     });

@@ -4,10 +4,15 @@
  */
 export const CONFIG_MAP_SAFE_BYTES = 900 * 1024;
 
+/** Bytes one data entry takes in a ConfigMap (key and value). */
+export function dataEntryBytes(key: string, value: string): number {
+  return key.length + Buffer.byteLength(value);
+}
+
 /** Bytes of a ConfigMap's data as stored (keys and values). */
 export function configMapDataBytes(data: { readonly [key: string]: string }): number {
   let bytes = 0;
-  for (const [key, value] of Object.entries(data)) bytes += key.length + Buffer.byteLength(value);
+  for (const [key, value] of Object.entries(data)) bytes += dataEntryBytes(key, value);
   return bytes;
 }
 

@@ -18,7 +18,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.3.0',
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
   bundledDeps: ['openpgp@^6.1.0', 'yaml@^2.5.0'],
-  devDeps: ['cdk8s-cli@^2.200.0', 'kubernetes-models@^4.4.0', 'ts-node@^10.9.2', '@types/node@^20'],
+  devDeps: ['cdk8s-cli@^2.200.0', 'kubernetes-models@^4.4.0', 'ts-node@^10.9.2', '@types/node@^20', 'esbuild@^0.25.0'],
 
   // The repo is self-contained: no GitHub workflows, no release automation.
   github: false,
@@ -52,12 +52,23 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 project.npmignore?.exclude('/examples/', '/bench/', '/.ci/', '/scripts/');
 project.npmignore?.include('/assets/');
 
-project.addTask('synth:example', {
-  description: 'Synthesize the example app in examples/ to examples/dist/*.k8s.yaml',
-  cwd: 'examples',
-  env: { CDK8S_CHECK_UPGRADE: 'false' },
-  exec: 'cdk8s synth',
+// The build runner (src/runner/) runs in the build Job under Debian's Node.js: bundled into one
+// file that the build ConfigMap ships. Generated, never committed; every task that synthesizes
+// or tests builds it first.
+const bundleRunner = project.addTask('bundle:runner', {
+  description: 'Bundle src/runner/ into assets/build-runner.js (the build Job runs it)',
+  exec: 'esbuild src/runner/main.ts --bundle --platform=node --target=node18 --format=cjs --legal-comments=none --log-level=warning --outfile=assets/build-runner.js',
 });
+project.preCompileTask.spawn(bundleRunner);
+project.testTask.prependSpawn(bundleRunner);
+project.gitignore.exclude('/assets/build-runner.js');
+
+const synthExample = project.addTask('synth:example', {
+  description: 'Synthesize the example app in examples/ to examples/dist/*.k8s.yaml',
+  env: { CDK8S_CHECK_UPGRADE: 'false' },
+});
+synthExample.spawn(bundleRunner);
+synthExample.exec('cdk8s synth', { cwd: 'examples' });
 
 // The CLI from a checkout, without compiling: `npm run mini-mirror -- check examples/sources`.
 // A plain script, not a projen task, so the CLI's own exit code (1 or 2) reaches the caller.

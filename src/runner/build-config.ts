@@ -1,0 +1,95 @@
+// build.json (docs/build-contract.md), read and checked before anything runs.
+import * as fs from 'fs';
+import { BuildError } from './proc';
+
+export interface SourceConfig {
+  readonly prefix: string;
+  readonly name: string;
+  readonly url: string;
+  readonly keyUrl: string;
+  readonly distribution: string;
+  /** Empty for a flat repository. */
+  readonly components: string[];
+  readonly publishDistribution: string;
+  readonly world: string;
+  /** null: every architecture the upstream Release lists. */
+  readonly architectures: string[] | null;
+  readonly verify: boolean;
+  readonly fingerprints: string[];
+  readonly dependencyGate: boolean;
+  readonly origin: string | null;
+  readonly label: string | null;
+  readonly suite: string | null;
+}
+
+export type SigningConfig =
+  | { readonly mode: 'key'; readonly privateKeyFile: string; readonly passphraseFile: string | null; readonly fingerprint?: string }
+  | { readonly mode: 'unsigned' };
+
+export interface BuildConfig {
+  readonly version: 2;
+  readonly contentHash: string | null;
+  readonly concurrency: number;
+  readonly retries: number;
+  readonly stallTimeoutSeconds: number;
+  readonly signing: SigningConfig;
+  readonly sources: SourceConfig[];
+}
+
+const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
+export function readBuildConfig(file: string): BuildConfig {
+  let raw: any;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new BuildError(`${file}: cannot read build config: ${(e as Error).message}`);
+  }
+  if (raw?.version !== 2) {
+    throw new BuildError(`${file}: unsupported version ${JSON.stringify(raw?.version)} (expected 2): the build script and the synthesized ConfigMap come from different cdk8s-mini-mirror versions`);
+  }
+  const sources: SourceConfig[] = Array.isArray(raw.sources) ? raw.sources : [];
+  if (!sources.length) throw new BuildError(`${file} lists no source`);
+  for (const s of sources) {
+    const id = `${s.prefix}/${s.name}`;
+    for (const [what, v] of [['prefix', s.prefix], ['name', s.name], ['world', s.world]] as const) {
+      if (typeof v !== 'string' || !SAFE_SEGMENT.test(v)) throw new BuildError(`${file}: source ${id}: invalid ${what} ${JSON.stringify(v)}`);
+    }
+    for (const [what, v] of [['url', s.url], ['keyUrl', s.keyUrl], ['distribution', s.distribution], ['publishDistribution', s.publishDistribution]] as const) {
+      if (typeof v !== 'string' || v === '' || v.startsWith('-') || /[\s\p{Cc}]/u.test(v)) {
+        throw new BuildError(`${file}: source ${id}: invalid ${what} ${JSON.stringify(v)}`);
+      }
+    }
+    if (!Array.isArray(s.components) || s.components.some(c => typeof c !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(c))) {
+      throw new BuildError(`${file}: source ${id}: invalid components ${JSON.stringify(s.components)}`);
+    }
+    if ((s.components.length === 0) !== s.distribution.endsWith('/')) {
+      throw new BuildError(`${file}: source ${id}: a flat repository (distribution ending in '/') has no components, any other source has some`);
+    }
+    if (s.architectures !== null && (!Array.isArray(s.architectures) || !s.architectures.length || s.architectures.some(a => !/^[a-z0-9-]+$/.test(a) || a === 'all'))) {
+      throw new BuildError(`${file}: source ${id}: invalid architectures ${JSON.stringify(s.architectures)}`);
+    }
+  }
+  return {
+    version: 2,
+    contentHash: typeof raw.contentHash === 'string' ? raw.contentHash : null,
+    concurrency: Math.max(1, Math.floor(Number(raw.concurrency) || 1)),
+    retries: Math.max(1, Math.floor(Number(raw.retries) || 3)),
+    stallTimeoutSeconds: Math.max(1, Math.floor(Number(raw.stallTimeoutSeconds) || 120)),
+    signing: raw.signing?.mode === 'unsigned' ? { mode: 'unsigned' } : {
+      mode: 'key',
+      privateKeyFile: raw.signing?.privateKeyFile ?? 'signing-key.asc',
+      passphraseFile: raw.signing?.passphraseFile ?? null,
+      fingerprint: raw.signing?.fingerprint ? String(raw.signing.fingerprint).replace(/\s+/g, '').toUpperCase() : undefined,
+    },
+    sources: sources.map(s => ({
+      ...s,
+      verify: s.verify !== false,
+      dependencyGate: s.dependencyGate !== false,
+      fingerprints: (s.fingerprints ?? []).map(f => f.replace(/\s+/g, '').toUpperCase()),
+      origin: s.origin ?? null,
+      label: s.label ?? null,
+      suite: s.suite ?? null,
+    })),
+  };
+}

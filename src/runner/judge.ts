@@ -1,0 +1,57 @@
+// Debian's resolver judges the staged tree before anything is published: for each world and client
+// architecture, dose-debcheck must find every requested package installable from the world's
+// published Packages files alone (what a client with an empty dpkg status has).
+import * as fs from 'fs';
+import * as path from 'path';
+import { BuildLog } from './log';
+import { BuildError, run } from './proc';
+import { SourceMirror } from './source-mirror';
+import { worldArchitectures } from './world';
+
+export async function judgeWorld(world: string, sources: readonly SourceMirror[], stage: string, workDir: string, log: BuildLog): Promise<void> {
+  const archs = worldArchitectures(sources);
+  let checked = 0;
+  for (const arch of archs) {
+    const files: string[] = [];
+    for (const s of sources) {
+      for (const component of s.mirrors.keys()) {
+        const f = path.join(stage, s.config.prefix, 'dists', s.config.publishDistribution, component, `binary-${arch}`, 'Packages');
+        if (fs.existsSync(f)) files.push(f);
+      }
+    }
+    // Foreground: the requested packages of gated sources, as published.
+    const wanted = new Set(sources.filter(s => s.config.dependencyGate).flatMap(s => s.requested)
+      .filter(e => e.architecture === arch || e.architecture === 'all').map(e => `${e.name} ${e.version} ${e.architecture}`));
+    if (!wanted.size) continue;
+    const fg: string[] = [];
+    for (const f of files) {
+      for (const block of (await fs.promises.readFile(f, 'utf8')).split(/\n\s*\n/)) {
+        const get = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(block)?.[1].trim();
+        if (wanted.has(`${get('Package')} ${get('Version')} ${get('Architecture')}`)) fg.push(block.trim());
+      }
+    }
+    const fgFile = path.join(workDir, `judge-${world}-${arch}.Packages`);
+    await fs.promises.writeFile(fgFile, fg.join('\n\n') + '\n');
+    const r = await run('dose-debcheck', [`--deb-native-arch=${arch}`, '-e', '-f', `--fg=${fgFile}`, ...files.map(f => `--bg=${f}`)]);
+    if (r.code === 1) {
+      throw new BuildError(`world ${world} [${arch}]: Debian's resolver (dose-debcheck) cannot install every requested package from the staged mirror:\n${summarize(r.stdout)}`, r.stdout);
+    }
+    if (r.code !== 0) throw new BuildError(`world ${world} [${arch}]: dose-debcheck failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+    checked += fg.length;
+  }
+  log.step(`world ${world}: dose-debcheck installs all ${checked} requested packages (${archs.join(', ')})`);
+}
+
+/** The broken packages and their unsatisfied dependencies or conflicts, one line each. */
+export function summarize(report: string): string {
+  const lines: string[] = [];
+  let pkg = '';
+  for (const line of report.split('\n')) {
+    const p = /^ {2}package: (.*)$/.exec(line);
+    if (p) pkg = p[1];
+    const m = /(unsat-dependency|unsat-conflict): (.*)$/.exec(line);
+    if (m && pkg) lines.push(`  ${pkg}: ${m[1]} ${m[2]}`);
+  }
+  const unique = [...new Set(lines)];
+  return (unique.length ? unique.slice(0, 20).join('\n') + (unique.length > 20 ? `\n  ... and ${unique.length - 20} more` : '') : report.slice(0, 2000));
+}

@@ -1,0 +1,147 @@
+// The build that the Job's mirror step runs (bundled into build-runner.js, see docs/build-contract.md):
+// sources mirrored in parallel through a loopback cache, dependencies closed and gated per world,
+// published signed, merged, judged by dose-debcheck, and moved to public/ only when all of it worked.
+import * as fs from 'fs';
+import * as path from 'path';
+import { readBuildConfig, SourceConfig } from './build-config';
+import { Fetcher } from './fetcher';
+import { judgeWorld } from './judge';
+import { LocalUpstreamServer } from './local-upstream';
+import { BuildLog, humanBytes } from './log';
+import { writeManifest } from './manifest';
+import { BuildError, killAll, pool, run } from './proc';
+import { publishSource } from './publish';
+import { setupSigning, Signer } from './release-signing';
+import { mirrorSource, prepareSource, SourceMirror } from './source-mirror';
+import { danglingLinks, mergeTree } from './tree';
+import { closeWorld, worldArchitectures } from './world';
+
+const env = process.env;
+const SOURCES_DIR = env.MINI_MIRROR_SOURCES_DIR ?? '/etc/mini-mirror/sources';
+const BUILD_DIR = env.MINI_MIRROR_BUILD_DIR ?? '/etc/mini-mirror/build';
+const SIGNING_DIR = env.MINI_MIRROR_SIGNING_DIR ?? '/etc/mini-mirror/signing';
+const WORKSPACE = env.MINI_MIRROR_WORKSPACE ?? '/workspace';
+const PUBLIC = path.join(WORKSPACE, 'public');
+
+let workDir: string | undefined;
+
+async function build(log: BuildLog): Promise<void> {
+  const config = readBuildConfig(path.join(BUILD_DIR, 'build.json'));
+  await fs.promises.mkdir(WORKSPACE, { recursive: true });
+  // A public/ from an earlier attempt in this workspace: drop it, so failure leaves none.
+  await fs.promises.rm(PUBLIC, { recursive: true, force: true });
+  for (const stale of await fs.promises.readdir(WORKSPACE)) {
+    if (stale.startsWith('.mini-mirror.')) await fs.promises.rm(path.join(WORKSPACE, stale), { recursive: true, force: true });
+  }
+  workDir = await fs.promises.mkdtemp(path.join(WORKSPACE, '.mini-mirror.'));
+  const stage = path.join(workDir, 'public');
+  await fs.promises.mkdir(stage);
+  // aptly and gpg write temporary files: keep them in the workspace (the root FS may be read-only).
+  await fs.promises.mkdir(path.join(workDir, 'tmp'));
+  process.env.TMPDIR = path.join(workDir, 'tmp');
+
+  const worlds = groupByWorld(config.sources);
+  log.say(`mini-mirror: building ${config.sources.length} source(s) in ${worlds.size} world(s) (${[...worlds.keys()].join(', ')}), `
+    + `${config.concurrency} at a time, ${config.retries} tries per download, stall timeout ${config.stallTimeoutSeconds}s`);
+  const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, path.join(workDir!, 'gnupg-signing'), log));
+
+  const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log);
+  const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir!, fetcher));
+  const server = await LocalUpstreamServer.start(prepared.map(p => p.cache));
+  let mirrors: SourceMirror[];
+  try {
+    const ctx = {
+      sourcesDir: SOURCES_DIR, defaultAptlyConf: path.join(BUILD_DIR, 'aptly.conf'), workDir: workDir!,
+      retries: config.retries, fetcher, log, localUrl: (i: number) => server.urlFor(i),
+    };
+    mirrors = await log.time('mirror', () => pool(config.sources, config.concurrency, (s, i) => mirrorSource(s, i, prepared[i].cache, ctx)));
+    for (const [world, indexes] of worlds) {
+      await log.time('closure', () => closeWorld(world, indexes.map(i => mirrors[i]), log));
+    }
+  } finally {
+    await server.stop();
+  }
+
+  await log.time('publish', () => pool(mirrors, config.concurrency, s => publishSource(s, worldArchitectures(worlds.get(s.config.world)!.map(i => mirrors[i])), signer, log)));
+  await log.time('merge', async () => {
+    for (const s of mirrors) {
+      await mergeTree(path.join(s.work, 'root', 'public'), stage, s.id, rel => mirrors.find(o => fs.existsSync(path.join(o.work, 'root', 'public', rel)))?.id ?? 'an earlier source');
+    }
+    const dangling = await danglingLinks(stage);
+    if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
+  });
+  log.step(`merged ${mirrors.length} source tree(s)`);
+
+  await log.time('judge', async () => {
+    for (const [world, indexes] of worlds) await judgeWorld(world, indexes.map(i => mirrors[i]), stage, workDir!, log);
+  });
+
+  if (signer) await exportPublicKey(signer, stage);
+  const packages = await log.time('manifest', () => writeManifest(stage, mirrors, config.contentHash));
+  const bytes = [...new Map(packages.map(p => [`${p.prefix}/${p.filename}`, p.size])).values()].reduce((a, b) => a + b, 0);
+  log.step(`manifest: ${packages.length} packages`);
+  log.say(`done: ${mirrors.length} source(s), ${packages.length} packages, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
+  log.say(log.timingSummary());
+  await fs.promises.rename(stage, PUBLIC);
+  log.say(`published to ${PUBLIC}`);
+}
+
+function groupByWorld(sources: readonly SourceConfig[]): Map<string, number[]> {
+  const worlds = new Map<string, number[]>();
+  sources.forEach((s, i) => worlds.set(s.world, [...(worlds.get(s.world) ?? []), i]));
+  return worlds;
+}
+
+async function exportPublicKey(signer: Signer, stage: string): Promise<void> {
+  const r = await run('gpg', ['--batch', '--armor', '--export', signer.fingerprint], { env: { ...process.env, GNUPGHOME: signer.gnupgHome } });
+  if (r.code !== 0 || !r.stdout.trim()) throw new BuildError("cannot export the mirror's public key");
+  await fs.promises.writeFile(path.join(stage, 'mirror-key.asc'), r.stdout);
+}
+
+async function cleanup(): Promise<void> {
+  killAll();
+  if (!workDir) return;
+  if (env.MINI_MIRROR_KEEP_WORK === 'true') {
+    process.stderr.write(`keeping the work directory ${workDir} (MINI_MIRROR_KEEP_WORK)\n`);
+    return;
+  }
+  for (const home of await gnupgHomes(workDir)) {
+    await run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } }).catch(() => undefined);
+  }
+  await fs.promises.rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+}
+
+async function gnupgHomes(dir: string): Promise<string[]> {
+  const homes = [path.join(dir, 'gnupg-signing')];
+  for (const d of await fs.promises.readdir(dir).catch(() => [] as string[])) homes.push(path.join(dir, d, 'gnupg'));
+  return homes.filter(h => fs.existsSync(h));
+}
+
+async function fail(error: unknown, code: number): Promise<never> {
+  if (error instanceof BuildError) {
+    if (error.details && env.MINI_MIRROR_VERBOSE_ERRORS !== 'false') {
+      process.stderr.write(`${error.details.trim().split('\n').slice(-40).map(l => `  | ${l}`).join('\n')}\n`);
+    }
+    process.stderr.write(`ERROR: ${error.message}\n`);
+  } else if (error) {
+    process.stderr.write(`ERROR: internal error: ${(error as Error).stack ?? error}\n`);
+  }
+  await cleanup();
+  await fs.promises.rm(PUBLIC, { recursive: true, force: true }).catch(() => undefined);
+  process.stderr.write(`BUILD FAILED (exit ${code}): nothing was written to ${PUBLIC}\n`);
+  process.exit(code);
+}
+
+export async function main(): Promise<void> {
+  const log = new BuildLog();
+  process.on('SIGTERM', () => void fail(undefined, 143));
+  process.on('SIGINT', () => void fail(undefined, 130));
+  try {
+    await build(log);
+  } catch (e) {
+    await fail(e, 1);
+  }
+  await cleanup();
+}
+
+if (require.main === module) void main();

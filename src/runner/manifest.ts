@@ -1,0 +1,57 @@
+// manifest.json: every published package, and where it came from, served with the mirror.
+import * as fs from 'fs';
+import * as path from 'path';
+import { field, parseParagraphs } from './control';
+import { SourceMirror } from './source-mirror';
+
+export interface ManifestPackage {
+  prefix: string;
+  distribution: string;
+  component: string;
+  world: string;
+  name: string;
+  version: string;
+  architecture: string;
+  size: number;
+  sha256: string;
+  filename: string;
+}
+
+export async function writeManifest(stage: string, sources: readonly SourceMirror[], contentHash: string | null): Promise<ManifestPackage[]> {
+  const packages: ManifestPackage[] = [];
+  const seen = new Set<string>();
+  for (const s of sources) {
+    const dist = s.config.publishDistribution;
+    for (const component of s.mirrors.keys()) {
+      const dir = path.join(stage, s.config.prefix, 'dists', dist, component);
+      const archDirs = (await fs.promises.readdir(dir).catch(() => [])).filter(d => d.startsWith('binary-')).sort();
+      for (const archDir of archDirs) {
+        const file = path.join(dir, archDir, 'Packages');
+        if (!fs.existsSync(file)) continue;
+        for (const p of parseParagraphs(await fs.promises.readFile(file, 'utf8'))) {
+          const entry: ManifestPackage = {
+            prefix: s.config.prefix, distribution: dist, component, world: s.config.world,
+            name: field(p, 'Package') ?? '', version: field(p, 'Version') ?? '', architecture: field(p, 'Architecture') ?? '',
+            size: Number(field(p, 'Size') ?? 0), sha256: field(p, 'SHA256') ?? '', filename: field(p, 'Filename') ?? '',
+          };
+          const key = [entry.prefix, dist, component, entry.name, entry.version, entry.architecture].join('\t');
+          if (!entry.name || seen.has(key)) continue;
+          seen.add(key);
+          packages.push(entry);
+        }
+      }
+    }
+  }
+  const manifest = {
+    contentHash,
+    builtAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    upstreams: sources.map(s => ({
+      prefix: s.config.prefix, name: s.config.name, url: s.config.url, distribution: s.config.distribution,
+      publishedAs: s.config.publishDistribution, world: s.config.world,
+      releaseDate: field(s.release.fields, 'Date') ?? null,
+    })),
+    packages,
+  };
+  await fs.promises.writeFile(path.join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  return packages;
+}

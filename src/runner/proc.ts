@@ -1,0 +1,74 @@
+// Child processes: every tool (aptly, gpg, curl, dose) runs asynchronously with its output captured.
+import { ChildProcess, spawn } from 'child_process';
+
+export interface ProcResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ProcOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly input?: string | Buffer;
+  readonly cwd?: string;
+}
+
+const live = new Set<ChildProcess>();
+
+/** Stops every running child (a failed build stops the other sources' work at once). */
+export function killAll(): void {
+  for (const child of live) child.kill('SIGTERM');
+}
+
+/** Runs a command; never throws for a non-zero exit (see `code`). Arguments are never parsed by a shell. */
+export function run(cmd: string, args: readonly string[], options: ProcOptions = {}): Promise<ProcResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    live.add(child);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => live.delete(child) && resolve({
+      code: code ?? (signal ? 128 : 1),
+      stdout: Buffer.concat(out).toString('utf8'),
+      stderr: Buffer.concat(err).toString('utf8'),
+    }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input);
+  });
+}
+
+/** A failure the build reports as one line (no stack trace), attributed to a source when known. */
+export class BuildError extends Error {
+  constructor(message: string, public readonly details?: string) {
+    super(message);
+  }
+}
+
+/** Lines of tool output that explain a failure, for messages. */
+export function errorLines(output: string, max = 5): string {
+  const lines = output.split('\n').map(l => l.trim()).filter(l => /^ERROR|error|gpgv:|BAD|fail/i.test(l));
+  return (lines.length ? lines : output.split('\n').map(l => l.trim()).filter(Boolean)).slice(-max).join(' ');
+}
+
+/** Runs `fn` over `items` with at most `limit` running at once; the first failure stops new starts. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (failed === undefined && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i], i);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failed !== undefined) throw failed;
+  return results;
+}

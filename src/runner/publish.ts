@@ -1,0 +1,47 @@
+// Publishing one source: a snapshot per aptly mirror, merged per component, published signed
+// under <prefix>/dists/<publishDistribution> with stable Origin/Label/Suite.
+import * as fs from 'fs';
+import { field } from './control';
+import { BuildLog, humanBytes } from './log';
+import { BuildError } from './proc';
+import { Signer } from './release-signing';
+import { SourceMirror } from './source-mirror';
+
+export async function publishSource(source: SourceMirror, publishArchs: readonly string[], signer: Signer | undefined, log: BuildLog): Promise<void> {
+  const { aptly, config, id } = source;
+  // Mirroring is over: publish for the client architectures (an arch:all-only upstream was
+  // mirrored as `all`, and aptly cannot publish that alone).
+  const conf = JSON.parse(await fs.promises.readFile(aptly.config, 'utf8'));
+  conf.architectures = [...publishArchs];
+  await fs.promises.writeFile(aptly.config, JSON.stringify(conf, null, 2));
+
+  const snapshots: string[] = [];
+  const components = [...source.mirrors.keys()];
+  for (const component of components) {
+    const mirrors = source.mirrors.get(component)!;
+    for (const m of mirrors) await aptly.run(['snapshot', 'create', `s-${m}`, 'from', 'mirror', m], `${id}: snapshot failed`);
+    if (mirrors.length === 1) {
+      snapshots.push(`s-${mirrors[0]}`);
+    } else {
+      await aptly.run(['snapshot', 'merge', '-no-remove', `p-${component}`, ...mirrors.map(m => `s-${m}`)], `${id}: snapshot merge failed`);
+      snapshots.push(`p-${component}`);
+    }
+  }
+  const upstreamField = (name: string) => field(source.release.fields, name) ?? '';
+  const origin = config.origin ?? upstreamField('Origin');
+  const label = config.label ?? upstreamField('Label');
+  const suite = config.suite ?? upstreamField('Suite');
+  for (const v of [origin, label, suite]) {
+    if (/[\p{Cc}]/u.test(v)) throw new BuildError(`${id}: origin/label/suite must be one line: ${JSON.stringify(v)}`);
+  }
+  const args = [
+    `-distribution=${config.publishDistribution}`, `-component=${components.join(',')}`,
+    `-origin=${origin}`, `-label=${label}`, `-suite=${suite}`, '-acquire-by-hash', '-batch',
+    ...(signer
+      ? ['-skip-signing=false', `-gpg-key=${signer.fingerprint}`, ...(signer.passphraseFile ? [`-passphrase-file=${signer.passphraseFile}`] : [])]
+      : ['-skip-signing']),
+  ];
+  await aptly.run(['publish', 'snapshot', ...args, ...snapshots, config.prefix], `${id}: publish failed`, { gnupgHome: signer?.gnupgHome });
+  const bytes = source.mirrored.reduce((n, e) => n + Number(/^Size:\s*(\d+)/m.exec(e.stanza)?.[1] ?? 0), 0);
+  log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${components.join(', ')}): ${source.mirrored.length} packages, ${humanBytes(bytes)}`);
+}

@@ -1,0 +1,109 @@
+// The upstream Release file: fetched (InRelease, else Release + Release.gpg), its signature checked
+// with gpgv against the source's keyring, and parsed for what the archive offers.
+import * as fs from 'fs';
+import { field, parseParagraph } from './control';
+import { UpstreamCache } from './fetcher';
+import { BuildError, run } from './proc';
+
+export interface ReleaseInfo {
+  readonly fields: Map<string, string>;
+  readonly components: string[];
+  readonly architectures: string[];
+  readonly date?: string;
+  /** SHA256 (else SHA1/MD5Sum-less: size only) of each listed file, by path relative to the Release. */
+  readonly files: Map<string, { sha256?: string; size: number }>;
+  /** Path of the Release relative to the upstream URL: `dists/<dist>/` or the flat directory. */
+  readonly base: string;
+}
+
+/** Where the Release of `distribution` lives: `dists/<dist>/`, or the flat directory itself (`./`, `sub/`). */
+export function releaseBase(distribution: string): string {
+  if (distribution.endsWith('/')) return distribution === './' ? '' : distribution.replace(/^\.\//, '');
+  return `dists/${distribution}/`;
+}
+
+export async function fetchRelease(opts: {
+  cache: UpstreamCache;
+  distribution: string;
+  /** The keyring to verify with; undefined: no verification (the source opted out). */
+  keyring?: string;
+  what: string;
+}): Promise<ReleaseInfo> {
+  const base = releaseBase(opts.distribution);
+  const { cache, what } = opts;
+  let text: string;
+  if (await cache.get(`${base}InRelease`) === 'ok') {
+    const file = cache.fileOf(`${base}InRelease`)!;
+    if (opts.keyring) {
+      const r = await run('gpgv', ['--keyring', opts.keyring, '--output', '-', file]);
+      if (r.code !== 0) {
+        throw new BuildError(`${what}: the signature of ${cache.urlOf(`${base}InRelease`)} does not verify with the key from key_url: ${gpgvReason(r.stderr)}`);
+      }
+      text = r.stdout;
+    } else {
+      text = stripClearsign(await fs.promises.readFile(file, 'utf8'));
+    }
+  } else if (await cache.get(`${base}Release`) === 'ok') {
+    const file = cache.fileOf(`${base}Release`)!;
+    if (opts.keyring) {
+      if (await cache.get(`${base}Release.gpg`) !== 'ok') {
+        throw new BuildError(`${what}: ${cache.urlOf(base)} has a Release but neither InRelease nor Release.gpg: it is not signed (set insecureSkipUpstreamVerification only if you trust the transport)`);
+      }
+      const r = await run('gpgv', ['--keyring', opts.keyring, cache.fileOf(`${base}Release.gpg`)!, file]);
+      if (r.code !== 0) {
+        throw new BuildError(`${what}: the signature of ${cache.urlOf(`${base}Release`)} does not verify with the key from key_url: ${gpgvReason(r.stderr)}`);
+      }
+    }
+    text = await fs.promises.readFile(file, 'utf8');
+  } else {
+    const hint = opts.distribution.endsWith('/')
+      ? 'check the url: a flat repository has Release and Packages directly at <url>/<dir>'
+      : 'check the url (the directory that holds dists/) and the distribution';
+    throw new BuildError(`${what}: no InRelease or Release at ${cache.urlOf(base)}: ${hint}`);
+  }
+  return parseRelease(text, base);
+}
+
+export function parseRelease(text: string, base: string): ReleaseInfo {
+  const fields = parseParagraph(text.replace(/\r/g, ''));
+  const files = new Map<string, { sha256?: string; size: number }>();
+  for (const name of ['MD5Sum', 'SHA1', 'SHA256']) {
+    for (const line of (field(fields, name) ?? '').split('\n')) {
+      const [hash, size, file] = line.trim().split(/\s+/);
+      if (!file) continue;
+      const prev = files.get(file);
+      files.set(file, { size: Number(size), sha256: name === 'SHA256' ? hash : prev?.sha256 });
+    }
+  }
+  const words = (name: string) => (field(fields, name) ?? '').split(/\s+/).filter(Boolean);
+  return { fields, components: words('Components'), architectures: words('Architectures'), date: field(fields, 'Date'), files, base };
+}
+
+function stripClearsign(text: string): string {
+  const m = /-----BEGIN PGP SIGNED MESSAGE-----\r?\n(?:[^\n]*\S[^\n]*\r?\n)*\r?\n([\s\S]*?)\r?\n-----BEGIN PGP SIGNATURE-----/.exec(text);
+  return m ? m[1].replace(/^- /gm, '') : text;
+}
+
+function gpgvReason(stderr: string): string {
+  const lines = stderr.split('\n').map(l => l.replace(/^gpgv: /, '').trim()).filter(l => /BAD|Can't check|No public key|not a detached|no valid OpenPGP|no signature/i.test(l));
+  return lines.join('; ') || stderr.trim().split('\n').slice(-2).join('; ');
+}
+
+/** The closest names first (edit distance), for "did you mean" lists. */
+export function closestFirst(wanted: string, offered: readonly string[]): string[] {
+  return [...offered].sort((a, b) => distance(wanted, a) - distance(wanted, b) || a.localeCompare(b));
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length];
+}

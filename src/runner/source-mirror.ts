@@ -1,0 +1,277 @@
+// One source, first pass: upstream key, Release checks, upstream indexes, aptly mirrors of the
+// requested packages (with aptly's own dependency closure inside each component), query check.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Aptly, filterChunks } from './aptly';
+import { SourceConfig } from './build-config';
+import { Fetcher, UpstreamCache } from './fetcher';
+import { BuildLog, humanBytes } from './log';
+import { IndexEntry, indexPath, loadIndex, parseIndex } from './packages-index';
+import { BuildError, pool } from './proc';
+import { compileQuery } from './query-match';
+import { closestFirst, fetchRelease, ReleaseInfo } from './release';
+import { importUpstreamKey } from './upstream-key';
+
+export interface PublishedComponent {
+  /** As published and as the user wrote it. */
+  readonly name: string;
+  /** aptly must skip its component check (the security archive lists `updates/main` but serves `main`). */
+  readonly force: boolean;
+}
+
+export interface SourceMirror {
+  readonly index: number;
+  readonly config: SourceConfig;
+  readonly id: string;
+  readonly work: string;
+  readonly aptly: Aptly;
+  readonly cache: UpstreamCache;
+  readonly release: ReleaseInfo;
+  /** Architectures aptly downloads (`['all']` for an upstream of arch:all packages only). */
+  readonly mirrorArchitectures: string[];
+  readonly components: PublishedComponent[];
+  /** aptly mirrors by published component (several when the filter is split, plus the world closure's). */
+  readonly mirrors: Map<string, string[]>;
+  /** Every upstream package of the mirrored components and architectures. */
+  readonly upstream: IndexEntry[];
+  /** What aptly mirrored, as upstream entries. */
+  mirrored: IndexEntry[];
+  /** Entries matched by the queries themselves (the packages users asked for). */
+  requested: IndexEntry[];
+  readonly queries: string[];
+  /** The loopback URL aptly mirrors this source from. */
+  readonly aptlyUrl: string;
+  /** aptly's signature arguments for this source. */
+  readonly sigArgs: string[];
+  readonly retries: number;
+  readonly log: BuildLog;
+}
+
+export interface SourceContext {
+  readonly sourcesDir: string;
+  readonly defaultAptlyConf: string;
+  readonly workDir: string;
+  readonly retries: number;
+  readonly fetcher: Fetcher;
+  readonly log: BuildLog;
+  /** The loopback URL aptly reads source `index` from. */
+  readonly localUrl: (index: number) => string;
+}
+
+export function prepareSource(config: SourceConfig, index: number, workDir: string, fetcher: Fetcher): { cache: UpstreamCache; work: string } {
+  const work = path.join(workDir, `s${index}`);
+  fs.mkdirSync(path.join(work, 'gnupg'), { recursive: true, mode: 0o700 });
+  const cache = new UpstreamCache(config.url, path.join(work, 'cache'), fetcher, `${config.prefix}/${config.name}`);
+  return { cache, work };
+}
+
+export async function mirrorSource(config: SourceConfig, index: number, cache: UpstreamCache, ctx: SourceContext): Promise<SourceMirror> {
+  const id = `${config.prefix}/${config.name}`;
+  const work = path.join(ctx.workDir, `s${index}`);
+  const gnupgHome = path.join(work, 'gnupg');
+  const keyring = path.join(gnupgHome, 'upstream-keyring.gpg');
+  const dir = path.join(ctx.sourcesDir, config.prefix, config.name);
+  const queries = await readQueries(path.join(dir, 'packages.txt'), id);
+
+  if (config.verify) {
+    await importUpstreamKey({ what: id, keyUrl: config.keyUrl, pins: config.fingerprints, workDir: work, gnupgHome, keyring, fetcher: ctx.fetcher, log: ctx.log });
+  } else {
+    ctx.log.warn('**********************************************************************');
+    ctx.log.warn(`${id}: upstream signature verification is DISABLED (verify: false).`);
+    ctx.log.warn(`${id}: packages from ${config.url} are mirrored without any authenticity check.`);
+    ctx.log.warn('**********************************************************************');
+  }
+  const release = await fetchRelease({ cache, distribution: config.distribution, keyring: config.verify ? keyring : undefined, what: id });
+  const components = checkComponents(config, release, id);
+  const mirrorArchitectures = checkArchitectures(config, release, id);
+
+  // Upstream indexes, read once: what every query can match and every dependency can come from.
+  const upstream = await loadUpstream(config, index, cache, release, components, mirrorArchitectures, id);
+
+  const aptlyConf = path.join(work, 'aptly.conf');
+  await writeAptlyConfig(aptlyConf, path.join(dir, 'aptly.conf'), ctx.defaultAptlyConf, path.join(work, 'root'), mirrorArchitectures, config.verify, id);
+  const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
+  const sigArgs = config.verify ? ['-ignore-signatures=false', `-keyring=${keyring}`] : ['-ignore-signatures'];
+  const chunks = filterChunks(queries);
+  const mirrors = new Map<string, string[]>();
+  const flat = components.length === 0;
+  const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
+  // One aptly process at a time per rootDir (a second one waits for the database lock).
+  await pool(jobs, 1, async ({ c, j, k, filter }) => {
+    const mirror = `m${j}c${k}`;
+    await aptly.run(['mirror', 'create', ...sigArgs, ...(c.force ? ['-force-components'] : []), `-max-tries=${ctx.retries}`,
+      `-filter=${filter}`, '-filter-with-deps', mirror, ctx.localUrl(index), config.distribution, ...(flat ? [] : [c.name])],
+    `${id} ${c.name}: mirror create failed`);
+    await updateMirror(aptly, mirror, sigArgs, ctx.retries, `${id} ${c.name}`, cache, ctx.log);
+  });
+  for (const [j, c] of (flat ? [{ name: 'main', force: false }] : components).entries()) {
+    mirrors.set(c.name, chunks.map((_, k) => `m${j}c${k}`));
+  }
+
+  const source: SourceMirror = {
+    index, config, id, work, aptly, cache, release, mirrorArchitectures, components, mirrors, upstream, queries,
+    mirrored: [], requested: [], aptlyUrl: ctx.localUrl(index), sigArgs, retries: ctx.retries, log: ctx.log,
+  };
+  await refreshMirrored(source);
+  await checkQueries(source);
+  const bytes = source.mirrored.reduce((n, e) => n + Number(/^Size:\s*(\d+)/m.exec(e.stanza)?.[1] ?? 0), 0);
+  ctx.log.step(`${id}: ${source.mirrored.length} packages, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);
+  return source;
+}
+
+export async function updateMirror(aptly: Aptly, mirror: string, sigArgs: string[], retries: number, what: string, cache: UpstreamCache, log: BuildLog): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await aptly.run(['mirror', 'update', ...sigArgs, `-max-tries=${retries}`, mirror], '', { allowFail: true });
+    if (r.code === 0) return;
+    const fetchFailure = cache.failures[cache.failures.length - 1];
+    const reason = fetchFailure ?? (r.output.split('\n').filter(l => /ERROR|gpgv|signature/i.test(l)).slice(-3).join(' ') || r.output.trim().split('\n').slice(-2).join(' '));
+    if (/gpgv|signature/i.test(reason) && !fetchFailure) {
+      throw new BuildError(`${what}: upstream Release signature verification failed (is it signed by the key from key_url?): ${reason}`);
+    }
+    if (attempt >= retries) throw new BuildError(`${what}: mirror update failed after ${attempt} attempts: ${reason}`);
+    log.warn(`${what}: mirror update failed (attempt ${attempt}/${retries}), retrying: ${reason}`);
+    cache.failures.length = 0;
+  }
+}
+
+/** Re-reads what aptly holds for the source's mirrors. */
+export async function refreshMirrored(source: SourceMirror): Promise<void> {
+  const byKey = new Map<string, IndexEntry>();
+  for (const e of source.upstream) byKey.set(`${e.component}\t${e.key}`, e);
+  const seen = new Set<string>();
+  const mirrored: IndexEntry[] = [];
+  const all: Array<[string, string]> = [];
+  for (const [component, names] of source.mirrors) for (const m of names) all.push([component, m]);
+  for (const [component, mirror] of all) {
+    for (const key of await source.aptly.packageKeys(mirror, `${source.id}: cannot list mirror ${mirror}`)) {
+      const e = byKey.get(`${component}\t${key}`);
+      if (e && !seen.has(`${component}\t${key}`)) {
+        seen.add(`${component}\t${key}`);
+        mirrored.push(e);
+      }
+    }
+  }
+  source.mirrored = mirrored;
+}
+
+async function readQueries(file: string, id: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+  } catch {
+    throw new BuildError(`${id}: ${file} is missing`);
+  }
+  const queries = text.split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('#'));
+  if (!queries.length) throw new BuildError(`${id}: packages.txt holds no package query`);
+  return queries;
+}
+
+function checkComponents(config: SourceConfig, release: ReleaseInfo, id: string): PublishedComponent[] {
+  if (!config.components.length) return [];
+  const offered = release.components;
+  return config.components.map(name => {
+    if (!offered.length || offered.includes(name)) return { name, force: false };
+    // Debian's security archive: Release says `updates/main`, files are listed and served as `main/...`.
+    if (offered.some(o => o.endsWith(`/${name}`)) && [...release.files.keys()].some(f => f.startsWith(`${name}/`))) {
+      return { name, force: true };
+    }
+    throw new BuildError(`${id}: component "${name}" is not offered by ${config.url} ${config.distribution}; its Release offers: ${closestFirst(name, offered.map(o => o.replace(/^.*\//, ''))).join(', ')}`);
+  });
+}
+
+function checkArchitectures(config: SourceConfig, release: ReleaseInfo, id: string): string[] {
+  const offered = release.architectures.filter(a => a !== 'source');
+  const real = offered.filter(a => a !== 'all');
+  if (config.architectures === null) {
+    if (real.length) return real;
+    if (offered.includes('all')) return ['all'];
+    throw new BuildError(`${id}: its aptly.conf asks for every architecture upstream lists, but the Release of ${config.url} ${config.distribution} lists none: set architectures`);
+  }
+  if (!offered.length) return config.architectures;
+  const missing = config.architectures.filter(a => !real.includes(a));
+  if (!missing.length) return config.architectures;
+  // An upstream of arch:all packages only: they install on every architecture.
+  if (!real.length && offered.includes('all')) return ['all'];
+  if (missing.length < config.architectures.length) return config.architectures.filter(a => real.includes(a));
+  throw new BuildError(`${id}: architecture ${missing.join(', ')} is not offered by ${config.url} ${config.distribution}; its Release offers: ${closestFirst(missing[0], offered).join(', ')}`);
+}
+
+async function loadUpstream(config: SourceConfig, index: number, cache: UpstreamCache, release: ReleaseInfo,
+  components: PublishedComponent[], archs: string[], id: string): Promise<IndexEntry[]> {
+  const parts = components.length ? components.flatMap(c => archs.map(a => ({ comp: c.name, path: indexPath(c.name, a) })))
+    : [{ comp: 'main', path: indexPath(undefined, '') }];
+  const seen = new Set<string>();
+  const entries: IndexEntry[] = [];
+  for (const part of parts) {
+    const text = await loadIndex({ cache, release, path: part.path, verify: config.verify, what: id });
+    for (const e of parseIndex(text, index, part.comp)) {
+      if (components.length === 0 && !archs.includes(e.architecture) && e.architecture !== 'all' && !archs.includes('all')) continue;
+      const k = `${e.component}\t${e.key}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      entries.push(e);
+    }
+  }
+  return entries;
+}
+
+async function writeAptlyConfig(target: string, sourceConf: string, defaultConf: string, rootDir: string,
+  archs: string[], verify: boolean, id: string): Promise<void> {
+  const base = fs.existsSync(sourceConf) ? sourceConf : defaultConf;
+  let conf: Record<string, unknown> = {};
+  if (fs.existsSync(base)) {
+    try {
+      conf = JSON.parse(await fs.promises.readFile(base, 'utf8'));
+    } catch {
+      throw new BuildError(`${id}: ${base} is not a valid aptly config (JSON object)`);
+    }
+    if (typeof conf !== 'object' || conf === null || Array.isArray(conf)) throw new BuildError(`${id}: ${base} is not a valid aptly config (JSON object)`);
+  }
+  conf.rootDir = rootDir;
+  conf.gpgProvider = 'gpg';
+  conf.architectures = archs;
+  conf.downloadConcurrency ??= 8;
+  if (verify) conf.gpgDisableVerify = false;
+  await fs.promises.writeFile(target, JSON.stringify(conf, null, 2));
+}
+
+/** Every query must match a package; the packages they match are the ones users asked for. */
+async function checkQueries(source: SourceMirror): Promise<void> {
+  const byName = new Map<string, IndexEntry[]>();
+  const add = (name: string, e: IndexEntry) => {
+    const list = byName.get(name);
+    if (list) list.push(e);
+    else byName.set(name, [e]);
+  };
+  for (const e of source.mirrored) {
+    add(e.name, e);
+    for (const p of e.provides) add(p.name, e);
+  }
+  const requested = new Set<IndexEntry>();
+  const unmatched: string[] = [];
+  for (const q of source.queries) {
+    const compiled = compileQuery(q);
+    const candidates = compiled.name !== undefined ? byName.get(compiled.name) ?? [] : source.mirrored;
+    let matched = false;
+    for (const e of candidates) {
+      if (compiled.matches(e)) {
+        requested.add(e);
+        matched = true;
+      }
+    }
+    if (!matched) unmatched.push(q);
+  }
+  // What our evaluator did not match, aptly has the last word on (rare: exotic queries).
+  const really: string[] = [];
+  for (const q of unmatched) {
+    let found = false;
+    for (const names of source.mirrors.values()) {
+      for (const m of names) if (!found && await source.aptly.matches(m, q, `${source.id}: query "${q}" cannot be evaluated`)) found = true;
+    }
+    if (!found) really.push(q);
+  }
+  if (really.length) {
+    throw new BuildError(`query "${really[0]}" in ${source.id}/packages.txt matched no package${really.length > 1 ? ` (${really.length} queries matched none: ${really.slice(0, 10).map(q => `"${q}"`).join(', ')}${really.length > 10 ? ', ...' : ''})` : ''}`);
+  }
+  source.requested = [...requested];
+}

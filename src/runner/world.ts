@@ -1,0 +1,94 @@
+// The world phase: close every world's dependencies across its sources (aptly mirrors the
+// additions from whichever upstream has them), then gate on what no upstream of the world has.
+import { filterChunks } from './aptly';
+import { BuildLog } from './log';
+import { IndexEntry } from './packages-index';
+import { BuildError } from './proc';
+import { refreshMirrored, SourceMirror, updateMirror } from './source-mirror';
+import { closeOver, describeMissing, MissingDependency } from './world-closure';
+
+const MAX_ROUNDS = 4;
+
+/** Client architectures of a world: every real architecture its sources mirror (arch:all-only sources add none). */
+export function worldArchitectures(sources: readonly SourceMirror[]): string[] {
+  const archs = new Set(sources.flatMap(s => s.mirrorArchitectures.filter(a => a !== 'all')));
+  return archs.size ? [...archs].sort() : ['amd64'];
+}
+
+export async function closeWorld(world: string, sources: readonly SourceMirror[], log: BuildLog): Promise<void> {
+  const archs = worldArchitectures(sources);
+  const universe = sources.flatMap(s => s.upstream);
+  let missing: MissingDependency[] = [];
+  for (let round = 1; ; round++) {
+    const have = sources.flatMap(s => s.mirrored);
+    const requested = sources.flatMap(s => s.requested);
+    const additions = new Set<IndexEntry>();
+    missing = [];
+    for (const arch of archs) {
+      const c = closeOver({ have, requested, universe, arch });
+      c.additions.forEach(e => additions.add(e));
+      missing.push(...c.missing);
+    }
+    if (!additions.size) break;
+    if (round > MAX_ROUNDS) {
+      throw new BuildError(`world ${world}: dependencies still change after ${MAX_ROUNDS} rounds (${[...additions].slice(0, 5).map(e => e.key).join(', ')})`);
+    }
+    await addToMirrors(sources, [...additions], round);
+    const bySource = new Map<string, number>();
+    for (const e of additions) bySource.set(sources.find(s => s.index === e.source)!.id, (bySource.get(sources.find(s => s.index === e.source)!.id) ?? 0) + 1);
+    log.step(`world ${world}: added ${additions.size} dependencies from across its components and sources (${[...bySource].map(([id, n]) => `${n} from ${id}`).join(', ')})`);
+  }
+  gate(world, sources, missing, log);
+}
+
+async function addToMirrors(sources: readonly SourceMirror[], additions: IndexEntry[], round: number): Promise<void> {
+  for (const source of sources) {
+    const mine = additions.filter(e => e.source === source.index);
+    if (!mine.length) continue;
+    const flat = source.components.length === 0;
+    const byComponent = new Map<string, string[]>();
+    for (const e of mine) {
+      const refs = byComponent.get(e.component) ?? [];
+      refs.push(`${e.name}_${e.version}_${e.architecture}`);
+      byComponent.set(e.component, refs);
+    }
+    for (const [component, refs] of byComponent) {
+      const force = source.components.find(c => c.name === component)?.force ?? false;
+      for (const [k, filter] of filterChunks(refs).entries()) {
+        const mirror = `x${round}k${k}-${component}`;
+        await source.aptly.run(['mirror', 'create', ...source.sigArgs, ...(force ? ['-force-components'] : []),
+          `-max-tries=${source.retries}`, `-filter=${filter}`, mirror, source.aptlyUrl, source.config.distribution, ...(flat ? [] : [component])],
+        `${source.id} ${component}: mirror create failed`);
+        await updateMirror(source.aptly, mirror, source.sigArgs, source.retries, `${source.id} ${component}`, source.cache, source.log);
+        source.mirrors.get(component)!.push(mirror);
+      }
+    }
+    await refreshMirrored(source);
+  }
+}
+
+function gate(world: string, sources: readonly SourceMirror[], missing: MissingDependency[], log: BuildLog): void {
+  if (!missing.length) {
+    log.step(`world ${world}: every dependency is satisfied (${sources.map(s => s.id).join(', ')}; ${worldArchitectures(sources).join(', ')})`);
+    return;
+  }
+  const ids: string[] = [];
+  for (const s of sources) ids[s.index] = s.id;
+  const requested = new Set(sources.flatMap(s => s.requested));
+  const seen = new Set<string>();
+  const blocking: string[] = [];
+  for (const m of missing) {
+    const line = describeMissing(m, ids, requested);
+    if (seen.has(line)) continue;
+    seen.add(line);
+    const root = m.chain[m.chain.length - 1];
+    const gated = sources.find(s => s.index === root.source)?.config.dependencyGate ?? true;
+    if (gated) blocking.push(line);
+    else log.warn(`world ${world}: missing dependency (allowed by allowMissingDependencies): ${line}`);
+  }
+  if (blocking.length) {
+    const shown = blocking.slice(0, 20).map(l => `  ${l}`).join('\n');
+    throw new BuildError(`world ${world}: ${blocking.length} unresolved dependencies that no upstream of the world (${sources.map(s => s.id).join(', ')}) provides:\n${shown}${blocking.length > 20 ? `\n  ... and ${blocking.length - 20} more` : ''}\n`
+      + 'add the upstream that has them to this world (same release codename, or set its world), or request a version that exists, or set allowMissingDependencies on the source');
+  }
+}

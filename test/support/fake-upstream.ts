@@ -1,9 +1,8 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { StallOptions, startFileServer } from './archive-server';
 import { runChecked } from './run-build';
 import { generateSigningKey, withGnupgHome } from './signing-key';
 
@@ -110,6 +109,11 @@ export interface FakeUpstreamOptions {
    * sees when a .deb was corrupted after publishing (checksum failures).
    */
   readonly corrupt?: RegExp;
+  /**
+   * Stall matching paths: status and headers with the true Content-Length, about half the body,
+   * then nothing (the connection stays open until stop()); optionally only the first N requests.
+   */
+  readonly stall?: StallOptions;
 }
 
 export interface FakeUpstreamHandle {
@@ -123,6 +127,8 @@ export interface FakeUpstreamHandle {
   readonly impostorFingerprint: string;
   /** Paths of all requests so far, in order. */
   readonly requests: string[];
+  /** Paths of the requests that were stalled (see FakeUpstreamOptions.stall), in order. */
+  readonly stalled: string[];
   /** The largest number of requests served at the same time so far. */
   readonly maxInFlight: number;
   stop(): Promise<void>;
@@ -144,87 +150,31 @@ const building = new Map<string, Promise<Fixture>>();
 /**
  * A signed APT archive (built once with dpkg-deb and aptly, cached under os.tmpdir()) served by
  * an HTTP server inside this process. Run builds against it with async child processes only.
+ * For archives shaped like real ones (pockets, the security layout, `all`, flat repositories, key
+ * files, signature variants) see FakeWorld in fake-world.ts.
  */
 export class FakeUpstream {
   public static async start(options: FakeUpstreamOptions = {}): Promise<FakeUpstreamHandle> {
     const fixture = await FakeUpstream.fixture(options.archive ?? DEFAULT_ARCHIVE);
-    const served = new Set<string>();
-    const requests: string[] = [];
-    const state = { inFlight: 0, maxInFlight: 0 };
     const key = options.keyOverride === 'impostor' ? fixture.impostorKey : options.keyOverride ?? fixture.key;
-
-    const server = http.createServer((req, res) => {
-      state.inFlight++;
-      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
-      let done = false;
-      const finish = () => {
-        if (!done) {
-          done = true;
-          state.inFlight--;
-        }
-      };
-      res.on('finish', finish);
-      res.on('close', finish);
-      let urlPath: string;
-      try {
-        urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      } catch {
-        res.writeHead(400).end();
-        return;
-      }
-      requests.push(urlPath);
-      const respond = () => {
-        if (options.failFirst?.test(urlPath) && !served.has(urlPath)) {
-          served.add(urlPath);
-          res.writeHead(500, { 'content-type': 'text/plain' }).end('injected failure\n');
-          return;
-        }
-        served.add(urlPath);
-        if (urlPath === '/key.asc') {
-          res.writeHead(200, { 'content-type': 'application/pgp-keys' }).end(req.method === 'HEAD' ? undefined : key);
-          return;
-        }
-        const file = path.join(fixture.publicDir, path.normalize(urlPath));
-        if (!file.startsWith(fixture.publicDir + path.sep)) {
-          res.writeHead(403).end();
-          return;
-        }
-        fs.readFile(file, (err, data) => {
-          if (err) {
-            res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-            return;
-          }
-          if (options.corrupt?.test(urlPath)) {
-            data = Buffer.from(data);
-            const mid = Math.floor(data.length / 2);
-            for (let i = mid; i < Math.min(mid + 16, data.length); i++) data[i] = 255 - data[i];
-          }
-          res.writeHead(200, { 'content-length': data.length, 'content-type': 'application/octet-stream' });
-          res.end(req.method === 'HEAD' ? undefined : data);
-        });
-      };
-      if (options.latencyMs) setTimeout(respond, options.latencyMs);
-      else respond();
+    const server = await startFileServer(fixture.publicDir, {
+      latencyMs: options.latencyMs,
+      failFirst: options.failFirst,
+      corrupt: options.corrupt,
+      stall: options.stall,
+      files: { '/key.asc': key },
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const port = (server.address() as AddressInfo).port;
-    const base = `http://127.0.0.1:${port}`;
     return {
-      url: `${base}/debian`,
-      keyUrl: `${base}/key.asc`,
+      url: `${server.url}/debian`,
+      keyUrl: `${server.url}/key.asc`,
       fingerprint: fixture.fingerprint,
       impostorFingerprint: fixture.impostorFingerprint,
-      requests,
+      requests: server.requests,
+      stalled: server.stalled,
       get maxInFlight() {
-        return state.maxInFlight;
+        return server.maxInFlight;
       },
-      stop: () => new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      stop: () => server.stop(),
     };
   }
 

@@ -9,7 +9,7 @@ import { ReleaseSigning } from '../signing/release-signing';
 import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
 import { SourceConfigMaps } from '../sources/source-config-maps';
-import { readAsset } from '../util/assets';
+import { readAsset, readRunner } from '../util/assets';
 import { contentHash } from '../util/hash';
 import { IMAGE_REPOSITORY } from '../util/k8s-names';
 import { checkConfigMapSize } from '../util/limits';
@@ -77,6 +77,7 @@ export class BuildJob extends Construct {
     }
 
     const script = readAsset('build-mirror.sh');
+    const runner = readRunner();
     const bakeScript = readAsset('bake-image.sh');
     const dockerfile = `FROM ${builder.baseImage}\nCOPY public/ ${SERVING_ROOT}/\n`;
     const jsonFor = (hash: string) => buildJson({ sources: props.sources, signing: props.signing, concurrency, retries, contentHash: hash });
@@ -85,6 +86,7 @@ export class BuildJob extends Construct {
       defaultConfig: defaultConfig.toJsonString(),
       buildJson: jsonFor(''),
       script,
+      runner,
       bake: builder.kind === 'crane' ? bakeScript : dockerfile,
       publicKey: props.signing.publicKey ?? 'unsigned',
       images: [mirrorImage, builder.kind, builder.image, builder.baseImage, props.image.repository],
@@ -101,6 +103,7 @@ export class BuildJob extends Construct {
       'build.json': jsonFor(this.contentHash),
       'aptly.conf': defaultConfig.toJsonString(),
       'build-mirror.sh': script,
+      'build-runner.js': runner,
       ...(builder.kind === 'crane' ? { 'bake-image.sh': bakeScript } : { Dockerfile: dockerfile }),
     };
     checkConfigMapSize(this.configMapName, configData, `its build.json lists ${props.sources.length} sources: split them over several MiniMirror instances`);

@@ -119,7 +119,13 @@ async function gnupgHomes(dir: string): Promise<string[]> {
 
 async function fail(error: unknown, code: number): Promise<never> {
   if (error instanceof BuildError) {
-    if (error.details && env.MINI_MIRROR_VERBOSE_ERRORS !== 'false') {
+    if (error.source) {
+      // The failed source's log (aptly's own words), each line prefixed with the source.
+      const log = await fs.promises.readFile(error.source.logFile, 'utf8').catch(() => '');
+      const lines = log.trim().split('\n').filter(Boolean).slice(-60);
+      if (lines.length) process.stderr.write(`\n===== log of ${error.source.id} (failed) =====\n${lines.map(l => `${error.source!.id} | ${l}`).join('\n')}\n\n`);
+      process.stderr.write(`source ${error.source.id} failed: ${error.message}\n`);
+    } else if (error.details) {
       process.stderr.write(`${error.details.trim().split('\n').slice(-40).map(l => `  | ${l}`).join('\n')}\n`);
     }
     process.stderr.write(`ERROR: ${error.message}\n`);

@@ -8,7 +8,6 @@ export interface ManifestPackage {
   prefix: string;
   distribution: string;
   component: string;
-  world: string;
   name: string;
   version: string;
   architecture: string;
@@ -30,7 +29,7 @@ export async function writeManifest(stage: string, sources: readonly SourceMirro
         if (!fs.existsSync(file)) continue;
         for (const p of parseParagraphs(await fs.promises.readFile(file, 'utf8'))) {
           const entry: ManifestPackage = {
-            prefix: s.config.prefix, distribution: dist, component, world: s.config.world,
+            prefix: s.config.prefix, distribution: dist, component,
             name: field(p, 'Package') ?? '', version: field(p, 'Version') ?? '', architecture: field(p, 'Architecture') ?? '',
             size: Number(field(p, 'Size') ?? 0), sha256: field(p, 'SHA256') ?? '', filename: field(p, 'Filename') ?? '',
           };

@@ -42,6 +42,8 @@ export function run(cmd: string, args: readonly string[], options: ProcOptions =
 
 /** A failure the build reports as one line (no stack trace), attributed to a source when known. */
 export class BuildError extends Error {
+  /** The source (`prefix/name`) that failed, and its log, when the failure is one source's. */
+  public source?: { readonly id: string; readonly logFile: string };
   constructor(message: string, public readonly details?: string) {
     super(message);
   }

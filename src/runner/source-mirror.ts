@@ -66,6 +66,15 @@ export function prepareSource(config: SourceConfig, index: number, workDir: stri
 }
 
 export async function mirrorSource(config: SourceConfig, index: number, cache: UpstreamCache, ctx: SourceContext): Promise<SourceMirror> {
+  try {
+    return await mirrorOne(config, index, cache, ctx);
+  } catch (e) {
+    if (e instanceof BuildError) e.source ??= { id: `${config.prefix}/${config.name}`, logFile: path.join(ctx.workDir, `s${index}`, 'log') };
+    throw e;
+  }
+}
+
+async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCache, ctx: SourceContext): Promise<SourceMirror> {
   const id = `${config.prefix}/${config.name}`;
   const work = path.join(ctx.workDir, `s${index}`);
   const gnupgHome = path.join(work, 'gnupg');
@@ -124,8 +133,10 @@ export async function updateMirror(aptly: Aptly, mirror: string, sigArgs: string
     const r = await aptly.run(['mirror', 'update', ...sigArgs, `-max-tries=${retries}`, mirror], '', { allowFail: true });
     if (r.code === 0) return;
     const fetchFailure = cache.failures[cache.failures.length - 1];
-    const reason = fetchFailure ?? (r.output.split('\n').filter(l => /ERROR|gpgv|signature/i.test(l)).slice(-3).join(' ') || r.output.trim().split('\n').slice(-2).join(' '));
-    if (/gpgv|signature/i.test(reason) && !fetchFailure) {
+    const badSignature = /BAD signature|Can't check signature|No public key|signature verification failed/i.test(r.output);
+    const reason = fetchFailure ?? (r.output.split('\n').map(l => l.trim()).filter(l => /^ERROR|mismatch|BAD signature|Can't check|No public key/i.test(l)).slice(-3).join(' ')
+      || r.output.trim().split('\n').slice(-2).join(' '));
+    if (badSignature && !fetchFailure) {
       throw new BuildError(`${what}: upstream Release signature verification failed (is it signed by the key from key_url?): ${reason}`);
     }
     if (attempt >= retries) throw new BuildError(`${what}: mirror update failed after ${attempt} attempts: ${reason}`);

@@ -60,7 +60,31 @@ export function closeOver(opts: {
     haveSet.add(e);
   }
   const universe = new NameIndex();
-  for (const e of forArch(opts.universe, arch)) universe.add(e);
+  // apt installs the newest version of a package that its sources offer: that is the one whose
+  // dependencies must hold (an older copy pulled by one pocket is never a client's candidate).
+  const newest = new Map<string, IndexEntry>();
+  const newestElsewhere = new Map<string, IndexEntry[]>();
+  for (const e of forArch(opts.universe, arch)) {
+    universe.add(e);
+    const k = `${e.name} ${e.architecture}`;
+    const cur = newest.get(k);
+    if (!cur || compareVersions(e.version, cur.version) > 0) newest.set(k, e);
+    const list = newestElsewhere.get(k) ?? [];
+    list.push(e);
+    newestElsewhere.set(k, list);
+  }
+  /**
+   * The version a client installs instead of `e`: for a dependency, the world's newest; for a
+   * requested package, the newest that another source of the world has (a security or updates
+   * pocket), while the query's choice among its own source's versions stands (`multi (<< 2)`).
+   */
+  const upgradeOf = (e: IndexEntry, requested: boolean): IndexEntry | undefined => {
+    const k = `${e.name} ${e.architecture}`;
+    const candidates = requested ? (newestElsewhere.get(k) ?? []).filter(o => o.source !== e.source) : [newest.get(k)!].filter(Boolean);
+    let best: IndexEntry | undefined;
+    for (const o of candidates) if (compareVersions(o.version, (best ?? e).version) > 0) best = o;
+    return best;
+  };
 
   const parent = new Map<IndexEntry, IndexEntry | undefined>();
   const queue: IndexEntry[] = [];
@@ -82,6 +106,13 @@ export function closeOver(opts: {
     if (done.has(e)) continue;
     done.add(e);
     if (!parent.has(e)) parent.set(e, undefined);
+    const top = upgradeOf(e, requestedSet.has(e));
+    if (top && !haveSet.has(top)) {
+      have.add(top);
+      haveSet.add(top);
+      additions.push(top);
+      visit(top, parent.get(e));
+    }
     for (const clause of dependencies(e)) {
       const present = firstSatisfying(have, clause, arch);
       if (present) {
@@ -132,10 +163,20 @@ function chainOf(e: IndexEntry, parent: Map<IndexEntry, IndexEntry | undefined>)
   return chain;
 }
 
-/** `libfoo (>= 2) [amd64], needed by bar 1.0 <- baz 2.0 (requested from debian/bookworm)` */
-export function describeMissing(m: MissingDependency, sourceIds: readonly string[], requested: ReadonlySet<IndexEntry>): string {
-  const root = m.chain[m.chain.length - 1];
-  const via = m.chain.map(e => `${e.name} ${e.version}`).join(' <- ');
-  const origin = requested.has(root) ? `requested from ${sourceIds[root.source]}` : `mirrored by ${sourceIds[root.source]}`;
-  return `${m.clause} [${m.architecture}], needed by ${via} (${origin})`;
+/**
+ * One line per missing dependency and chain, architectures merged:
+ * `libfoo (>= 2) [amd64, arm64], needed by bar 1.0 <- baz 2.0 (requested from debian/bookworm)`
+ */
+export function describeMissing(missing: readonly MissingDependency[], sourceIds: readonly string[], requested: ReadonlySet<IndexEntry>): Array<{ line: string; root: IndexEntry }> {
+  const byText = new Map<string, { archs: string[]; root: IndexEntry; tail: string }>();
+  for (const m of missing) {
+    const root = m.chain[m.chain.length - 1];
+    const via = m.chain.map(e => `${e.name} ${e.version}`).join(' <- ');
+    const origin = requested.has(root) ? `requested from ${sourceIds[root.source]}` : `mirrored by ${sourceIds[root.source]}`;
+    const key = `${m.clause}\t${via}\t${origin}`;
+    const entry = byText.get(key) ?? { archs: [], root, tail: `, needed by ${via} (${origin})` };
+    if (!entry.archs.includes(m.architecture)) entry.archs.push(m.architecture);
+    byText.set(key, entry);
+  }
+  return [...byText].map(([key, v]) => ({ line: `${key.split('\t')[0]} [${v.archs.join(', ')}]${v.tail}`, root: v.root }));
 }

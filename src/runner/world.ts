@@ -75,13 +75,8 @@ function gate(world: string, sources: readonly SourceMirror[], missing: MissingD
   const ids: string[] = [];
   for (const s of sources) ids[s.index] = s.id;
   const requested = new Set(sources.flatMap(s => s.requested));
-  const seen = new Set<string>();
   const blocking: string[] = [];
-  for (const m of missing) {
-    const line = describeMissing(m, ids, requested);
-    if (seen.has(line)) continue;
-    seen.add(line);
-    const root = m.chain[m.chain.length - 1];
+  for (const { line, root } of describeMissing(missing, ids, requested)) {
     const gated = sources.find(s => s.index === root.source)?.config.dependencyGate ?? true;
     if (gated) blocking.push(line);
     else log.warn(`world ${world}: missing dependency (allowed by allowMissingDependencies): ${line}`);

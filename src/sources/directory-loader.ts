@@ -10,6 +10,7 @@ import { Problem, throwIfProblems } from './problems';
 import { countCanonicalLines } from './query/canonical';
 import { asProps, checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
 import { duplicatePublications, Publication } from './uniqueness';
+import { isFlatDistribution } from './validation';
 
 const SOURCE_FILES = new Set(['source.txt', 'packages.txt', 'aptly.conf']);
 
@@ -98,7 +99,7 @@ function loadOne(
     }
   }
 
-  // source.txt: exactly one line `url key_url dist component...`
+  // source.txt: exactly one line `url key_url dist component...` (`url key_url ./` when flat)
   let tokens: { text: string; column: number }[] = [];
   let sourceLine = 1;
   const sourceText = read(sourceFile, problems);
@@ -112,9 +113,9 @@ function loadOne(
         problems.push({ file: sourceFile, line: extra, message: 'second non-empty line: source.txt holds one line; put another distribution in its own <prefix>/<name>/ directory' });
       }
       tokens = splitTokens(lines.texts[0], lines.columns[0]);
-      if (tokens.length < 4) {
+      if (tokens.length < minimumTokens(tokens)) {
         const missing = ['url', 'key_url', 'dist', 'component'].slice(tokens.length).join(', ');
-        problems.push({ file: sourceFile, line: sourceLine, message: `missing ${missing}: expected "url key_url dist component [component...]"` });
+        problems.push({ file: sourceFile, line: sourceLine, message: `missing ${missing}: expected "url key_url dist component [component...]", or "url key_url ./" for a flat repository` });
       }
     }
   }
@@ -145,7 +146,8 @@ function loadOne(
   }
 
   const id = `${prefix}/${name}`;
-  const complete = tokens.length >= 4 && (packageList !== undefined || (packageLines !== undefined && packageLines.texts.length > 0));
+  const hasQueries = packageList !== undefined || (packageLines !== undefined && packageLines.texts.length > 0);
+  const complete = tokens.length >= minimumTokens(tokens) && hasQueries;
   // Missing parts are already reported; the rest is still checked, so one run shows everything.
   const fields = applyOverrides({
     prefix,
@@ -158,9 +160,11 @@ function loadOne(
     keyFingerprints: [],
     architectures: [],
     aptlyConfig,
-  } as SourceFields, options.overrides?.[id]);
+  } as SourceFields, options, id);
   if (tokens[2]) {
-    publications.push({ id, prefix, distribution: tokens[2].text, at: { file: sourceFile, line: sourceLine, column: tokens[2].column } });
+    // A flat repository is published under the source's name (the directory format has no other).
+    const distribution = isFlatDistribution(tokens[2].text) ? name : tokens[2].text;
+    publications.push({ id, prefix, distribution, at: { file: sourceFile, line: sourceLine, column: tokens[2].column } });
   }
 
   const locate = (p: FieldProblem): Problem => {
@@ -185,6 +189,11 @@ function loadOne(
   problems.push(...(complete ? checkSourceFields(fields) : checkPartialSourceFields(fields)).map(locate));
   if (!complete || problems.length > before) return undefined;
   return new MirrorSource(asProps(fields), sourceDir);
+}
+
+/** A flat repository's line has no components: `url key_url ./`. */
+function minimumTokens(tokens: { text: string }[]): number {
+  return tokens[2] && isFlatDistribution(tokens[2].text) ? 3 : 4;
 }
 
 function splitTokens(text: string, column: number): { text: string; column: number }[] {

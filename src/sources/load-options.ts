@@ -9,9 +9,15 @@ export interface SourceOverrides {
   readonly keyFingerprints?: string[];
   /**
    * Architectures to mirror.
-   * @default - the aptly config's, else all of upstream's
+   * @default - the aptly config's, else the mirror's
    */
   readonly architectures?: string[];
+  /**
+   * Dependency world of the source (see `MirrorSourceProps.world`); the directory format has
+   * no place for it.
+   * @default - derived from the distribution
+   */
+  readonly world?: string;
   /**
    * Release `Origin` override.
    * @default - upstream's Origin
@@ -37,6 +43,11 @@ export interface SourceOverrides {
    * @default false
    */
   readonly allowMissingDependencies?: boolean;
+  /**
+   * Accept queries that match (nearly) the whole archive (see `MirrorSourceProps`).
+   * @default false
+   */
+  readonly allowBroadQueries?: boolean;
 }
 
 /**
@@ -54,4 +65,10 @@ export interface SourceLoadOptions {
    * @default - none
    */
   readonly overrides?: { [sourceId: string]: SourceOverrides };
+  /**
+   * Accept queries that match (nearly) the whole archive in every loaded source (see
+   * `MirrorSourceProps.allowBroadQueries`); `overrides` can allow them per source instead.
+   * @default false
+   */
+  readonly allowBroadQueries?: boolean;
 }

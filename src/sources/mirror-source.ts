@@ -4,8 +4,10 @@ import { SourceLoadOptions } from './load-options';
 import { PackageList } from './package-list';
 import { throwIfProblems } from './problems';
 import { requestedPackageName } from './query/analyse';
-import { checkedQueries, checkSourceFields, SourceFields } from './source-checks';
+import { asProps, checkedQueries, checkSourceFields, markChecked, SourceFields } from './source-checks';
 import { duplicatePublications } from './uniqueness';
+import { isFlatDistribution } from './validation';
+import { deriveWorld } from './worlds';
 import { loadSourceYaml } from './yaml-loader';
 
 /**
@@ -41,23 +43,49 @@ export interface MirrorSourceProps {
    */
   readonly keyFingerprints?: string[];
   /**
-   * Distribution (suite or codename) to mirror and publish.
+   * Distribution (suite or codename) to mirror and publish, as in a `sources.list` line
+   * (`bookworm-security`, not `bookworm/updates`). For a flat repository (Packages and Release
+   * directly below the URL, no `dists/`), the directory: `./` or a relative directory ending in
+   * `/` such as `stable/`.
    * @example 'bookworm'
    */
   readonly distribution: string;
   /**
-   * Components to mirror, all published together under the distribution.
+   * Components to mirror, all published together under the distribution, as apt clients write
+   * them (`main` also for the security archive, whose Release lists `updates/main`). Empty for
+   * a flat repository, which is published with the single component `main`.
    * @example ['main', 'contrib']
    */
   readonly components: string[];
+  /**
+   * Name the source is published under (`<prefix>/dists/<publishDistribution>`). Only for a
+   * flat repository, which has no distribution name of its own; any other source is published
+   * under its `distribution`, and a different value here is an error.
+   * @default - a flat repository: the source's `name`; any other source: its `distribution`
+   * @example 'stable'
+   */
+  readonly publishDistribution?: string;
+  /**
+   * The dependency world the source belongs to: the sources a client uses together (a
+   * release's pockets and the vendor repositories built for it). Dependencies are resolved,
+   * closed and checked over all sources of a world, and the smoke test checks each world with
+   * its own apt state. Lowercase letters, digits, '.', '+' and '-'.
+   * @default - derived from the distribution: lower-cased, without a trailing `-updates`, `-security`, `-backports`, `-backports-sloppy`, `-proposed-updates` or `-proposed` (bookworm-security: bookworm); a flat repository joins the single world of the mirror's other sources (`default` when there are none)
+   * @example 'bookworm'
+   */
+  readonly world?: string;
   /**
    * aptly package queries: which packages to mirror (with their dependencies).
    * @example ['nginx', 'libstdc++6 (>= 12)', 'Priority (required)']
    */
   readonly packages: string[];
   /**
-   * Architectures to mirror.
-   * @default - the aptly config's `architectures`, else every architecture upstream lists
+   * Architectures to mirror (never `all`: arch:all packages come with every architecture).
+   * The rule, per source: this list when non-empty; else the `architectures` of the effective
+   * aptly config (the source's own, else the `MiniMirror`'s `defaultAptlyConfig`) when it has
+   * that key, where an explicit empty list means every architecture the upstream Release lists;
+   * else the `MiniMirror`'s `architectures` (amd64 by default).
+   * @default - the aptly config's `architectures`, else the mirror's `architectures`
    */
   readonly architectures?: string[];
   /**
@@ -92,6 +120,14 @@ export interface MirrorSourceProps {
    * @default false
    */
   readonly allowMissingDependencies?: boolean;
+  /**
+   * Accept queries that alone match (nearly) the whole archive, such as `!python3` or
+   * `Name (% *)`. The queries of a source are OR-ed together, so such a query mirrors
+   * everything; to exclude packages, combine conditions in one query instead
+   * (`Priority (required), !python3`).
+   * @default false
+   */
+  readonly allowBroadQueries?: boolean;
 }
 
 /**
@@ -129,13 +165,13 @@ export class MirrorSource {
   }
 
   /**
-   * Check that no two sources publish the same `<prefix>/dists/<distribution>` (and that no
-   * two share a prefix and name). `MiniMirror` calls this for you.
+   * Check that no two sources publish the same `<prefix>/dists/<publishDistribution>` (and
+   * that no two share a prefix and name). `MiniMirror` calls this for you.
    * @example MirrorSource.checkUnique([...debian, ...vendor], 'my sources')
    */
   public static checkUnique(sources: MirrorSource[], what: string = 'sources'): void {
     throwIfProblems(what, duplicatePublications(sources.map(s => ({
-      id: s.id, prefix: s.prefix, distribution: s.distribution, at: { file: s.definedAt },
+      id: s.id, prefix: s.prefix, distribution: s.publishDistribution, at: { file: s.definedAt },
     }))));
   }
 
@@ -149,11 +185,35 @@ export class MirrorSource {
   public readonly keyUrl: string;
   /** Pinned upstream key fingerprints, upper-case hex without spaces (empty: no pin). */
   public readonly keyFingerprints: string[];
-  /** Distribution mirrored and published. */
+  /** Distribution mirrored (`./` or `dir/` for a flat repository). */
   public readonly distribution: string;
-  /** Components mirrored. */
+  /** Components mirrored (empty for a flat repository). */
   public readonly components: string[];
-  /** Architectures to mirror (empty: decided by the aptly config). */
+  /** Whether the source is a flat repository (distribution ending in `/`, no components). */
+  public readonly flat!: boolean;
+  /**
+   * Distribution the source is published under: `distribution`, or for a flat repository
+   * `publishDistribution` (default: the source's name).
+   */
+  public readonly publishDistribution!: string;
+  /**
+   * Components the source is published with: `components`, or `['main']` for a flat repository.
+   */
+  public readonly publishComponents!: string[];
+  /**
+   * The dependency world: `world` as given, else derived from the distribution. Undefined for a
+   * flat repository without `world`, which joins the world of the mirror's other sources: the
+   * sources of a `MiniMirror` (`MiniMirror.sources`) always have theirs resolved.
+   */
+  public readonly world?: string;
+  // (flat, publishDistribution, publishComponents and a derived world are computed from the
+  // other fields: not enumerable, so `new MirrorSource({ ...source, distribution: 'x' })`
+  // derives them again; a world or publish distribution given explicitly is kept.)
+  /**
+   * Architectures to mirror. Empty: decided by the aptly config, else the mirror's default (see
+   * `MirrorSourceProps.architectures`); `MiniMirror.sources` have them resolved, and there empty
+   * means every architecture upstream lists.
+   */
   public readonly architectures: string[];
   /** This source's own aptly config, replacing the default. */
   public readonly aptlyConfig?: AptlyConfig;
@@ -167,6 +227,8 @@ export class MirrorSource {
   public readonly insecureSkipUpstreamVerification: boolean;
   /** Whether missing dependencies only warn. */
   public readonly allowMissingDependencies: boolean;
+  /** Whether queries that match (nearly) the whole archive are accepted. */
+  public readonly allowBroadQueries: boolean;
   /**
    * Where the source was defined (file or directory), for error messages.
    * @default - typed props
@@ -208,6 +270,11 @@ export class MirrorSource {
     this.keyFingerprints = fields.keyFingerprints.map(f => f.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase());
     this.distribution = props.distribution;
     this.components = [...props.components];
+    const flat = isFlatDistribution(props.distribution);
+    define(this, 'flat', flat, false);
+    define(this, 'publishDistribution', flat ? props.publishDistribution ?? props.name : props.distribution, props.publishDistribution !== undefined);
+    define(this, 'publishComponents', flat ? ['main'] : [...props.components], false);
+    define(this, 'world', props.world ?? (flat ? undefined : deriveWorld(props.distribution)), props.world !== undefined);
     this.packageList = checked;
     // Split only when read (a loaded packages.txt is kept as its text), but an own enumerable
     // property like the others, so `new MirrorSource({ ...source, prefix: 'x' })` keeps the queries.
@@ -219,7 +286,42 @@ export class MirrorSource {
     this.suite = props.suite;
     this.insecureSkipUpstreamVerification = props.insecureSkipUpstreamVerification ?? false;
     this.allowMissingDependencies = props.allowMissingDependencies ?? false;
+    this.allowBroadQueries = props.allowBroadQueries ?? false;
     this.definedAt = definedAt;
+  }
+
+  /**
+   * This source with its world and architectures resolved by a `MiniMirror` (fields checked
+   * already, so the copy costs no checks).
+   * @internal
+   */
+  public _resolved(world: string, architectures: string[]): MirrorSource {
+    const fields: SourceFields = { ...this.fields(), world, architectures, packages: this.packageList };
+    markChecked(fields, this.packageList);
+    return new MirrorSource(asProps(fields), this.definedAt);
+  }
+
+  private fields(): SourceFields {
+    return {
+      prefix: this.prefix,
+      name: this.name,
+      url: this.url,
+      keyUrl: this.keyUrl,
+      keyFingerprints: this.keyFingerprints,
+      distribution: this.distribution,
+      components: this.components,
+      publishDistribution: this.flat ? this.publishDistribution : undefined,
+      world: this.world,
+      packages: this.packageList,
+      architectures: this.architectures,
+      aptlyConfig: this.aptlyConfig,
+      origin: this.origin,
+      label: this.label,
+      suite: this.suite,
+      insecureSkipUpstreamVerification: this.insecureSkipUpstreamVerification,
+      allowMissingDependencies: this.allowMissingDependencies,
+      allowBroadQueries: this.allowBroadQueries,
+    };
   }
 
   /**
@@ -238,7 +340,7 @@ export class MirrorSource {
     return `${this.prefix}/${this.name}`;
   }
 
-  /** The seed's `source.txt` line: `url key_url dist component...`. */
+  /** The seed's `source.txt` line: `url key_url dist component...` (`url key_url ./` when flat). */
   public get sourceTxt(): string {
     return [this.url, this.keyUrl, this.distribution, ...this.components].join(' ') + '\n';
   }
@@ -248,4 +350,9 @@ export class MirrorSource {
     return this.packageList.text();
   }
 
+}
+
+/** A read-only own property; `enumerable` decides whether spreading the source copies it. */
+function define(target: MirrorSource, key: keyof MirrorSource, value: unknown, enumerable: boolean): void {
+  Object.defineProperty(target, key, { value, enumerable, writable: false, configurable: false });
 }

@@ -2,13 +2,17 @@ import { SourceLoadOptions, SourceOverrides } from './load-options';
 import { Problem } from './problems';
 import { SourceFields } from './source-checks';
 
-/** The loaded fields with the user's per-source overrides applied. */
-export function applyOverrides(fields: SourceFields, overrides: SourceOverrides | undefined): SourceFields {
+/** The loaded fields with the user's load options and per-source overrides applied. */
+export function applyOverrides(fields: SourceFields, options: SourceLoadOptions, id: string): SourceFields {
+  if (options.allowBroadQueries) fields = { ...fields, allowBroadQueries: true };
+  const overrides: SourceOverrides | undefined = options.overrides?.[id];
   if (!overrides) return fields;
   return {
     ...fields,
     keyFingerprints: overrides.keyFingerprints ?? fields.keyFingerprints,
     architectures: overrides.architectures ?? fields.architectures,
+    world: overrides.world ?? fields.world,
+    allowBroadQueries: overrides.allowBroadQueries ?? fields.allowBroadQueries,
     origin: overrides.origin ?? fields.origin,
     label: overrides.label ?? fields.label,
     suite: overrides.suite ?? fields.suite,

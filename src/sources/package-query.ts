@@ -52,7 +52,7 @@ export class PackageQuery {
     if (result.problem) {
       throw new Error(`invalid package query ${JSON.stringify(query)}: column ${result.problem.column}: ${result.problem.message}`);
     }
-    return new PackageQuery(result.text!, result.packageName);
+    return new PackageQuery(result.text!, result.packageName, result.broad);
   }
 
   /**
@@ -73,7 +73,7 @@ export class PackageQuery {
    */
   public static tryParse(query: string): PackageQuery | undefined {
     const result = analyse(query);
-    return result.problem ? undefined : new PackageQuery(result.text!, result.packageName);
+    return result.problem ? undefined : new PackageQuery(result.text!, result.packageName, result.broad);
   }
 
   /** Normalized text, safe to pass to aptly. */
@@ -88,9 +88,21 @@ export class PackageQuery {
    */
   public readonly packageName?: string;
 
-  private constructor(query: string, packageName?: string) {
+  /**
+   * Set when the query alone matches (nearly) every package of an archive: a negation as the
+   * whole query (`!python3`), a field pattern or regular expression that matches anything
+   * (`Name (% *)`, `Section (~ .*)`), or a bare always-present field (`Name`). A source refuses
+   * such a query unless `allowBroadQueries` is set, because its queries are OR-ed together.
+   * `message` says why; `column` is where.
+   * @default - the query selects packages
+   * @example PackageQuery.parse('!python3').broad // { column: 1, message: 'is a negation, which alone matches every other package' }
+   */
+  public readonly broad?: PackageQueryProblem;
+
+  private constructor(query: string, packageName?: string, broad?: PackageQueryProblem) {
     this.query = query;
     this.packageName = packageName;
+    this.broad = broad;
   }
 
   /**

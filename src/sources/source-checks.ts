@@ -1,10 +1,11 @@
 import { MirrorSourceProps } from './mirror-source';
 import { PackageList } from './package-list';
 import { PackageQuery } from './package-query';
+import { broadQueryMessage } from './query/broad';
 import { CANONICAL_QUERY } from './query/canonical';
 import {
   checkArchitecture, checkComponent, checkDistribution, checkFingerprint, checkPathSegment,
-  checkReleaseField, checkUrl,
+  checkPublishDistribution, checkReleaseField, checkUrl, checkWorldName, isFlatDistribution,
 } from './validation';
 
 /** The fields of a source as the checks see them: the props, with the lists defaulted. */
@@ -18,7 +19,7 @@ export interface SourceFields extends Omit<MirrorSourceProps, 'packages' | 'keyF
 /** A problem with one field; `index` is the entry of a list field, `column` within a query. */
 export interface FieldProblem {
   readonly field: 'prefix' | 'name' | 'url' | 'keyUrl' | 'keyFingerprints' | 'distribution' | 'components'
-  | 'packages' | 'architectures' | 'aptlyConfig' | 'origin' | 'label' | 'suite';
+  | 'packages' | 'architectures' | 'aptlyConfig' | 'origin' | 'label' | 'suite' | 'world' | 'publishDistribution';
   readonly index?: number;
   readonly column?: number;
   readonly message: string;
@@ -40,16 +41,15 @@ export function checkSourceFields(s: SourceFields): FieldProblem[] {
   add('keyUrl', checkUrl('key url', s.keyUrl));
   s.keyFingerprints.forEach((f, i) => add('keyFingerprints', checkFingerprint(f), i));
   add('distribution', checkDistribution(s.distribution));
+  checkComponents(s, add);
+  if (s.world !== undefined) add('world', checkWorldName(s.world));
+  if (s.publishDistribution !== undefined) add('publishDistribution', checkPublishDistribution(s.publishDistribution));
+  if (s.publishDistribution !== undefined && s.distribution && !isFlatDistribution(s.distribution) && s.publishDistribution !== s.distribution) {
+    add('publishDistribution', `publish distribution "${s.publishDistribution}" differs from distribution "${s.distribution}": `
+      + 'only a flat repository (distribution ending in \'/\') is published under a name of its own; remove it');
+  }
 
-  if (s.components.length === 0) add('components', 'no components: list at least one, e.g. "main"');
-  const seen = new Set<string>();
-  s.components.forEach((c, i) => {
-    add('components', checkComponent(c), i);
-    if (seen.has(c)) add('components', `component "${c}" is listed twice`, i);
-    seen.add(c);
-  });
-
-  const packages = s.packages instanceof PackageList ? s.packages : checkQueries(s.packages, add);
+  const packages = s.packages instanceof PackageList ? s.packages : checkQueries(s.packages, add, s.allowBroadQueries ?? false);
 
   s.architectures.forEach((a, i) => add('architectures', checkArchitecture(a), i));
   if (s.origin !== undefined) add('origin', checkReleaseField('origin', s.origin));
@@ -66,8 +66,30 @@ export function checkSourceFields(s: SourceFields): FieldProblem[] {
 
 type Add = (field: FieldProblem['field'], message: string | undefined, index?: number, column?: number) => void;
 
-/** Checks and normalizes a list of queries. */
-function checkQueries(list: string[], add: Add): PackageList {
+/** A flat repository has no components; any other source needs at least one. */
+function checkComponents(s: SourceFields, add: Add): void {
+  const flat = s.distribution !== undefined && isFlatDistribution(s.distribution);
+  if (flat && s.components.length > 0) {
+    add('components', `a flat repository ("${s.distribution}") has no components: remove ${s.components.map(c => `"${c}"`).join(', ')} (it is published with the component "main")`);
+    return;
+  }
+  if (!flat && s.components.length === 0) add('components', 'no components: list at least one, e.g. "main" (only a flat repository, distribution "./", has none)');
+  const seen = new Set<string>();
+  s.components.forEach((c, i) => {
+    if (c.includes('/') && COMPONENT_PATH.test(c)) {
+      add('components', `component "${c}" names a path of the archive: write "${c.slice(c.lastIndexOf('/') + 1)}" (e.g. "bookworm-security main", as apt clients write it)`, i);
+    } else {
+      add('components', checkComponent(c), i);
+    }
+    if (seen.has(c)) add('components', `component "${c}" is listed twice`, i);
+    seen.add(c);
+  });
+}
+
+const COMPONENT_PATH = /^[a-z0-9][a-z0-9._+-]*(?:\/[a-z0-9][a-z0-9._+-]*)+$/;
+
+/** Checks and normalizes a list of queries; a broad query is a problem unless allowed. */
+function checkQueries(list: string[], add: Add, allowBroad: boolean): PackageList {
   if (!Array.isArray(list)) {
     add('packages', 'packages must be a list of package queries, e.g. ["nginx"]');
     return PackageList.fromQueries([]);
@@ -86,6 +108,7 @@ function checkQueries(list: string[], add: Add): PackageList {
     }
     const parsed = PackageQuery.tryParse(q);
     if (parsed) {
+      if (parsed.broad && !allowBroad) add('packages', broadQueryMessage(q, parsed.broad.message), i, parsed.broad.column);
       queries.push(parsed.query);
       return;
     }
@@ -97,6 +120,11 @@ function checkQueries(list: string[], add: Add): PackageList {
 
 // Fields objects that passed the checks, with their normalized queries.
 const VALID = new WeakMap<SourceFields, PackageList>();
+
+/** Records fields known to be valid (a copy of a checked source), with their queries. */
+export function markChecked(s: SourceFields, packages: PackageList): void {
+  VALID.set(s, packages);
+}
 
 /** The normalized queries of a fields object that `checkSourceFields` found valid. */
 export function checkedQueries(s: SourceFields): PackageList | undefined {
@@ -118,13 +146,13 @@ const PLACEHOLDERS: SourceFields = {
 
 /**
  * `checkSourceFields` for a source with some fields missing (already reported by the loader):
- * checks the rest, without problems about the missing ones.
+ * checks the rest, without problems about the missing ones. `reportedEmpty` names the list
+ * fields whose emptiness the loader has reported itself.
  */
-export function checkPartialSourceFields(partial: Partial<SourceFields>): FieldProblem[] {
+export function checkPartialSourceFields(partial: Partial<SourceFields>, reportedEmpty: readonly string[] = ['components', 'packages']): FieldProblem[] {
   const known: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(partial)) {
-    // An empty component or package list has been reported by the loader already.
-    const reported = Array.isArray(value) && value.length === 0 && (key === 'components' || key === 'packages');
+    const reported = Array.isArray(value) && value.length === 0 && reportedEmpty.includes(key);
     if (value !== undefined && !reported) known[key] = value;
   }
   const fields = { ...PLACEHOLDERS, ...known } as SourceFields;

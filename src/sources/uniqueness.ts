@@ -1,16 +1,17 @@
 import { formatProblem, Problem } from './problems';
 
-/** A source as far as uniqueness goes, with where its distribution was written. */
+/** A source as far as uniqueness goes, with where its published distribution was written. */
 export interface Publication {
   readonly id: string;
   readonly prefix: string;
+  /** the distribution it is published under (a flat repository's publish distribution) */
   readonly distribution: string;
   /** where to point the problem (file, line, column of the distribution) */
   readonly at: Omit<Problem, 'message'>;
 }
 
 /**
- * Problems for sources that would publish the same `<prefix>/dists/<distribution>` or share a
+ * Problems for sources that would publish the same `<prefix>/dists/<publish distribution>` or share a
  * `<prefix>/<name>`. Loaders call it with everything they could read, also when other fields
  * are wrong, so one run shows every problem.
  */

@@ -18,6 +18,8 @@ const SUITE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 const COMPONENT = /^[a-z0-9][a-z0-9._+-]*$/;
 const suiteRule = "must start with a letter or digit and contain only letters, digits, '.', '_', '+' and '-'";
 const FINGERPRINT = /^(?:[0-9A-F]{40}|[0-9A-F]{64})$/;
+const FLAT_DIRECTORY = /^(?:[A-Za-z0-9_+-][A-Za-z0-9._+-]*\/)+$/;
+const WORLD = /^[a-z0-9][a-z0-9.+-]*$/;
 
 export function checkPathSegment(kind: 'prefix' | 'name', value: string): string | undefined {
   if (!value) return `${kind} is empty: give a single path segment such as "debian"`;
@@ -50,12 +52,35 @@ export function checkUrl(kind: 'url' | 'key url', value: string): string | undef
   return undefined;
 }
 
+/** A flat repository's "distribution": `./` or a directory below the URL, ending in '/'. */
+export function isFlatDistribution(value: string): boolean {
+  return value.endsWith('/');
+}
+
 export function checkDistribution(value: string): string | undefined {
-  if (!value) return 'distribution is empty: give a suite or codename such as "bookworm"';
-  if (value.endsWith('/')) return `distribution "${value}" is a flat repository, which is not supported: mirror a repository with dists/<suite>`;
-  if (value.includes('/')) return `distribution "${value}" contains '/', which aptly cannot publish: mirror a suite without '/' (e.g. "bookworm-security")`;
+  if (!value) return 'distribution is empty: give a suite or codename such as "bookworm", or "./" for a flat repository';
+  if (isFlatDistribution(value)) {
+    if (value === './' || (FLAT_DIRECTORY.test(value) && !value.split('/').includes('..'))) return undefined;
+    return `flat repository directory "${value}" must be "./" or a relative directory such as "stable/" (letters, digits, '.', '_', '+', '-' and '/', ending in '/', no leading '/' and no "..")`;
+  }
+  if (value.includes('/')) {
+    const [suite, ...rest] = value.split('/');
+    return `distribution "${value}" contains '/', which aptly cannot publish: write the suite "${suite}" and put "${rest.join('/')}" into the components without the "${suite}/" part, or end it with '/' for a flat repository`;
+  }
   if (!SUITE.test(value)) return `distribution "${value}" ${suiteRule}`;
   return undefined;
+}
+
+/** The name a source is published under (`<prefix>/dists/<name>`). */
+export function checkPublishDistribution(value: string): string | undefined {
+  if (!SUITE.test(value)) return `publish distribution "${value}" ${suiteRule} (e.g. "stable")`;
+  return undefined;
+}
+
+/** A dependency world's name. */
+export function checkWorldName(value: string): string | undefined {
+  if (WORLD.test(value) && value.length <= 63) return undefined;
+  return `world "${value}" must be at most 63 lowercase letters, digits, '.', '+' and '-', starting with a letter or digit (e.g. "bookworm")`;
 }
 
 export function checkComponent(value: string): string | undefined {
@@ -66,8 +91,14 @@ export function checkComponent(value: string): string | undefined {
 }
 
 export function checkArchitecture(value: string): string | undefined {
+  if (value === 'all') {
+    return '"all" is not a client architecture: arch:all packages are mirrored with every architecture; list the architectures of your clients, e.g. amd64';
+  }
+  if (value === 'source') {
+    return '"source" is not a client architecture: set downloadSourcePackages in the aptly config to mirror source packages';
+  }
   if (!DEBIAN_ARCHITECTURES.has(value)) {
-    return `architecture "${value}" is not a Debian architecture: use one of amd64, arm64, armhf, i386, ppc64el, s390x, riscv64, all, ...`;
+    return `architecture "${value}" is not a Debian architecture: use one of amd64, arm64, armhf, i386, ppc64el, s390x, riscv64, ...`;
   }
   return undefined;
 }

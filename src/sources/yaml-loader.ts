@@ -8,14 +8,17 @@ import { applyOverrides, checkOverrideKeys } from './overrides';
 import { Problem, throwIfProblems } from './problems';
 import { asProps, checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
 import { duplicatePublications, Publication } from './uniqueness';
+import { isFlatDistribution } from './validation';
 
-const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'aptly_config', 'components', 'subrepos']);
-const SUBREPO_KEYS = new Set(['distribution', 'packages']);
+const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'world', 'aptly_config', 'components', 'subrepos']);
+const SUBREPO_KEYS = new Set(['distribution', 'publish_distribution', 'packages']);
 const PACKAGE_KEYS = new Set(['name', 'version']);
 
 /**
  * Loads the seed's multi-document YAML: each document one upstream, each `subrepos[]` entry one
- * source (prefix = document `name`, source name = the subrepo's distribution).
+ * source (prefix = document `name`, source name = the subrepo's distribution). A flat repository
+ * (`distribution: ./`, no `components`) is named and published by its `publish_distribution`
+ * (or the document's `codename`). A document's `world` applies to all its subrepos.
  */
 export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): MirrorSource[] {
   let text: string;
@@ -76,15 +79,22 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
     const keyUrl = str(root, 'key_url', true);
     const codename = str(root, 'codename', false);
     const label = str(root, 'label', false);
+    const world = str(root, 'world', false);
 
+    // Omitted or empty only for flat repositories: the source checks say so for the others.
     const componentsNode = root.get('components', true) as Node | undefined;
     const components: string[] = [];
-    if (!isSeq(componentsNode) || componentsNode.items.length === 0) {
-      problems.push(at(componentsNode ?? root, '"components" must be a non-empty list, e.g. [main]'));
-    } else {
-      for (const c of componentsNode.items) {
-        if (isScalar(c) && typeof c.value === 'string') components.push(c.value);
-        else problems.push(at(c as Node, 'each component must be a string'));
+    let componentsRead = true;
+    if (componentsNode !== undefined && !(isScalar(componentsNode) && componentsNode.value === null)) {
+      if (!isSeq(componentsNode)) {
+        problems.push(at(componentsNode, '"components" must be a list, e.g. [main] (empty or omitted for a flat repository)'));
+        componentsRead = false;
+      } else {
+        for (const c of componentsNode.items) {
+          if (isScalar(c) && typeof c.value === 'string') components.push(c.value);
+          else problems.push(at(c as Node, 'each component must be a string'));
+        }
+        componentsRead = components.length === componentsNode.items.length;
       }
     }
 
@@ -121,6 +131,15 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
       }
       unknownKeys(sub, SUBREPO_KEYS, ' in subrepo');
       const distribution = str(sub, 'distribution', true);
+      const publishDistribution = str(sub, 'publish_distribution', false);
+      const flat = distribution !== undefined && isFlatDistribution(distribution);
+      // The source is named after what it publishes: the distribution, or a flat repository's name.
+      const nameKey = !flat ? 'distribution' : publishDistribution !== undefined || codename === undefined ? 'publish_distribution' : 'codename';
+      const sourceName = !flat ? distribution : publishDistribution ?? codename;
+      if (flat && sourceName === undefined) {
+        problems.push(at(sub.get('distribution', true) as Node,
+          `flat repository "${distribution}" has no distribution name to be published under: add publish_distribution (e.g. publish_distribution: stable)`));
+      }
       const packagesNode = sub.get('packages', true) as Node | undefined;
       const packages: { query: string; node: Node }[] = [];
       if (!isSeq(packagesNode) || packagesNode.items.length === 0) {
@@ -143,43 +162,53 @@ export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): M
           if (pkg !== undefined) packages.push({ query: version === undefined ? pkg : `${pkg} (= ${version})`, node: p });
         }
       }
-      const complete = name !== undefined && url !== undefined && keyUrl !== undefined && distribution !== undefined
-        && components.length > 0 && packages.length > 0;
-      const id = `${name ?? '?'}/${distribution ?? '?'}`;
-      if (name !== undefined && distribution !== undefined) {
+      const complete = name !== undefined && url !== undefined && keyUrl !== undefined && sourceName !== undefined
+        && componentsRead && packages.length > 0;
+      const id = `${name ?? '?'}/${sourceName ?? '?'}`;
+      if (name !== undefined && sourceName !== undefined) {
         ids.push(id);
         const node = sub.get('distribution', true) as Node;
-        publications.push({ id, prefix: name, distribution, at: at(node, '') });
+        publications.push({ id, prefix: name, distribution: sourceName, at: at(node, '') });
       }
-      if (codename !== undefined && distribution !== undefined && codename !== distribution) {
-        problems.push(at(root.get('codename', true) as Node, `codename "${codename}" differs from distribution "${distribution}": aptly 1.5 always publishes Codename = distribution; remove codename`));
+      if (codename !== undefined && sourceName !== undefined && codename !== sourceName) {
+        const published = flat ? `publish_distribution "${sourceName}"` : `distribution "${sourceName}"`;
+        problems.push(at(root.get('codename', true) as Node, `codename "${codename}" differs from ${published}: aptly 1.5 always publishes Codename = distribution; remove codename`));
       }
       // Missing parts are already reported; the rest is still checked, so one run shows everything.
       const fields = applyOverrides({
         prefix: name,
-        name: distribution,
+        name: sourceName,
         url,
         keyUrl,
         distribution,
         components,
+        publishDistribution: flat ? sourceName : publishDistribution,
         packages: packages.map(p => p.query),
         keyFingerprints: [],
         architectures: [],
         aptlyConfig,
         label,
-      } as SourceFields, options.overrides?.[id]);
+        world,
+      } as SourceFields, options, id);
       const nodeFor = (p: FieldProblem): Node => {
-        const key = ({ prefix: 'name', url: 'url', keyUrl: 'key_url', label: 'label', aptlyConfig: 'aptly_config', components: 'components' } as Record<string, string>)[p.field];
+        const key = ({ prefix: 'name', url: 'url', keyUrl: 'key_url', label: 'label', world: 'world', aptlyConfig: 'aptly_config', components: 'components' } as Record<string, string>)[p.field];
         if (p.field === 'packages') return packages[p.index ?? 0].node;
-        if (p.field === 'name' || p.field === 'distribution') return sub.get('distribution', true) as Node;
+        if (p.field === 'distribution') return sub.get('distribution', true) as Node;
+        if (p.field === 'publishDistribution' || (p.field === 'name' && flat)) {
+          return (nameKey === 'codename' ? root.get('codename', true) : sub.get('publish_distribution', true)) as Node;
+        }
+        if (p.field === 'name') return sub.get('distribution', true) as Node;
         return (key ? root.get(key, true) as Node : undefined) ?? root;
       };
-      const found = complete ? checkSourceFields(fields) : checkPartialSourceFields(fields);
-      // The source name is the distribution: a problem with both is reported once, as the distribution's.
-      const distributionProblem = found.some(f => f.field === 'distribution');
+      // Empty components are no loader problem here (a flat repository has none): the checks say,
+      // unless the list could not be read.
+      const found = complete ? checkSourceFields(fields) : checkPartialSourceFields(fields, componentsRead ? ['packages'] : ['components', 'packages']);
+      // The source is named after its (published) distribution: a problem with both is reported once, as the distribution's.
+      const nameField = flat ? 'publishDistribution' : 'distribution';
+      const distributionProblem = found.some(f => f.field === nameField);
       for (const p of found.filter(f => f.field !== 'name' || !distributionProblem)) {
         const overridden = (options.overrides?.[id] as Record<string, unknown> | undefined)?.[p.field] !== undefined;
-        const message = p.field === 'name' ? `distribution "${distribution}" names the source too: ${p.message}` : p.message;
+        const message = p.field === 'name' ? `${nameKey} "${sourceName}" names the source too: ${p.message}` : p.message;
         problems.push(at(nodeFor(p), overridden ? `overrides["${id}"].${p.field}: ${message}` : message));
       }
       if (complete && found.length === 0) sources.push(new MirrorSource(asProps(fields), `${file} (${id})`));

@@ -57,6 +57,29 @@ describe('MirrorSource.fromDirectory', () => {
     expect(s.label).toBe('Mirror');
   });
 
+  test('loads a flat repository ("url key_url ./"), published under the source name', () => {
+    const dir = writeTree({
+      ...good(),
+      'vendor/stable/source.txt': 'http://vendor.mirror.example/deb/ http://vendor.mirror.example/key.asc ./\n',
+      'vendor/stable/packages.txt': 'tool\n',
+      'vendor/sub/source.txt': 'http://vendor.mirror.example/deb/ http://vendor.mirror.example/key.asc amd64/\n',
+      'vendor/sub/packages.txt': 'tool\n',
+    });
+    const [, stable, sub] = MirrorSource.fromDirectory(dir);
+    expect([stable.distribution, stable.components, stable.publishDistribution, stable.world]).toEqual(['./', [], 'stable', undefined]);
+    expect(stable.sourceTxt).toBe('http://vendor.mirror.example/deb/ http://vendor.mirror.example/key.asc ./\n');
+    expect([sub.distribution, sub.publishDistribution]).toEqual(['amd64/', 'sub']);
+  });
+
+  test('worlds and broad queries come from the load options', () => {
+    const dir = writeTree(good({ 'debian/bookworm/packages.txt': '!python3\n' }));
+    expect(() => MirrorSource.fromDirectory(dir)).toThrow(/is a negation/);
+    const [s] = MirrorSource.fromDirectory(dir, { allowBroadQueries: true, overrides: { 'debian/bookworm': { world: 'debian12' } } });
+    expect([s.allowBroadQueries, s.world]).toEqual([true, 'debian12']);
+    const [t] = MirrorSource.fromDirectory(dir, { overrides: { 'debian/bookworm': { allowBroadQueries: true } } });
+    expect(t.packages).toEqual(['!python3']);
+  });
+
   test('follows symlinked prefix and source directories', () => {
     const real = writeTree(good());
     const dir = writeTree({});
@@ -125,13 +148,18 @@ describe('MirrorSource.fromDirectory', () => {
     ['missing packages.txt', { 'debian/bookworm/source.txt': SOURCE }, /debian\/bookworm\/packages\.txt: missing packages\.txt/],
     ['empty source.txt', good({ 'debian/bookworm/source.txt': '\n# nothing\n' }), /source\.txt:1: empty source\.txt/],
     ['only a url', good({ 'debian/bookworm/source.txt': 'http://a.example/d\n' }), /source\.txt:1: missing key_url, dist, component/],
-    ['no component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm\n' }), /source\.txt:1: missing component/],
+    ['no component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm\n' }), /source\.txt:1: missing component: expected "url key_url dist component \[component\.\.\.\]", or "url key_url \.\/" for a flat repository/],
     ['a second line', good({ 'debian/bookworm/source.txt': `${SOURCE}\n${SOURCE}` }), /source\.txt:3: second non-empty line/],
     ['bad url', good({ 'debian/bookworm/source.txt': 'debian.mirror.example http://a.example/k bookworm main\n' }), /source\.txt:1:1: url "debian\.mirror\.example" is not a valid URL/],
     ['credentials in url', good({ 'debian/bookworm/source.txt': 'http://u:p@a.example/d http://a.example/k bookworm main\n' }), /source\.txt:1:1: .*contains credentials/],
     ['bad key url', good({ 'debian/bookworm/source.txt': 'http://a.example/d file:///etc/key bookworm main\n' }), /source\.txt:1:20: key url "file:\/\/\/etc\/key" must use http or https/],
     ['dist with slash', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k buster/updates main\n' }), /source\.txt:1:39: distribution "buster\/updates" contains '\/'/],
-    ['flat repository', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k ./ main\n' }), /flat repository/],
+    ['flat repository with a component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k ./ main\n' }), /source\.txt:1:42: a flat repository \("\.\/"\) has no components: remove "main"/],
+    ['flat repository above its URL', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k ../ \n' }), /source\.txt:1:39: flat repository directory "\.\.\/" must be/],
+    ['security components as its Release lists them', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm-security updates/main\n' }), /source\.txt:1:57: component "updates\/main" names a path of the archive: write "main"/],
+    ['broad query', good({ 'debian/bookworm/packages.txt': 'nginx\n  Name (% *)\n' }), /packages\.txt:2:11: query "Name \(% \*\)" matches every value of 'Name'.*OR-ed together/],
+    ['negation alone', good({ 'debian/bookworm/packages.txt': 'Priority (required)\n!python3\n' }), /packages\.txt:2:1: query "!python3" is a negation.*'Priority \(required\), !python3'.*allowBroadQueries/],
+    ['bad world override', good(), /overrides\["debian\/bookworm"\]\.world: world "Bookworm" must be/],
     ['dist with shell chars', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm;rm main\n' }), /distribution "bookworm;rm" must start with a letter or digit and contain only/],
     ['bad component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm Main\n' }), /source\.txt:1:48: component "Main" must start with a lowercase letter or digit/],
     ['duplicate component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm main main\n' }), /component "main" is listed twice/],
@@ -160,7 +188,8 @@ describe('MirrorSource.fromDirectory', () => {
     const dir = writeTree(files);
     const options: SourceLoadOptions = _name === 'override for unknown source'
       ? { overrides: { 'debian/bullseye': {} } }
-      : _name === 'bad override fingerprint' ? { overrides: { 'debian/bookworm': { keyFingerprints: ['ABCD1234'] } } } : {};
+      : _name === 'bad override fingerprint' ? { overrides: { 'debian/bookworm': { keyFingerprints: ['ABCD1234'] } } }
+        : _name === 'bad world override' ? { overrides: { 'debian/bookworm': { world: 'Bookworm' } } } : {};
     const msg = errorOf(() => MirrorSource.fromDirectory(dir, options));
     expect(msg).toMatch(expected);
     // every problem line names a file below the directory

@@ -1,4 +1,4 @@
-import { AptlyConfig, MirrorSource, MirrorSourceProps } from '../../src';
+import { AptlyConfig, MirrorSource, MirrorSourceProps, PackageQuery } from '../../src';
 import { errorOf, writeTree } from '../support/tree';
 
 const BASE: MirrorSourceProps = {
@@ -100,5 +100,118 @@ describe('AptlyConfig', () => {
     const dir = writeTree({ 'aptly.conf': '{\n  "a": 1,\n  "b": tru\n}\n' });
     expect(errorOf(() => AptlyConfig.fromFile(`${dir}/aptly.conf`))).toMatch(/aptly\.conf:3: aptly config is not valid JSON: unexpected "tru"/);
     expect(errorOf(() => AptlyConfig.fromFile('/nonexistent/aptly.conf'))).toMatch(/\/nonexistent\/aptly\.conf: cannot read aptly config: ENOENT/);
+  });
+});
+
+describe('flat repositories', () => {
+  const FLAT: MirrorSourceProps = { ...BASE, prefix: 'vendor', name: 'tools', url: 'http://vendor.mirror.example/deb/', distribution: './', components: [], packages: ['tool'] };
+
+  test('GIVEN "./" and no components THEN source.txt has three words and the source is published under its name with main', () => {
+    const source = new MirrorSource(FLAT);
+    expect(source.sourceTxt).toBe('http://vendor.mirror.example/deb/ https://debian.mirror.example/key.asc ./\n');
+    expect(source.flat).toBe(true);
+    expect(source.publishDistribution).toBe('tools');
+    expect(source.publishComponents).toEqual(['main']);
+    expect(source.world).toBeUndefined();
+    expect(new MirrorSource({ ...FLAT, distribution: 'stable/amd64/', publishDistribution: 'stable' }).publishDistribution).toBe('stable');
+  });
+
+  test('a non-flat source is published under its distribution with its components', () => {
+    const source = new MirrorSource(BASE);
+    expect([source.flat, source.publishDistribution, source.publishComponents]).toEqual([false, 'bookworm', ['main', 'contrib']]);
+  });
+
+  test.each([
+    [{ components: ['main'] }, /components: a flat repository \("\.\/"\) has no components: remove "main" \(it is published with the component "main"\)/],
+    [{ distribution: '../up/' }, /distribution: flat repository directory "\.\.\/up\/" must be "\.\/" or a relative directory/],
+    [{ distribution: '/srv/' }, /flat repository directory "\/srv\/" must be/],
+    [{ distribution: 'a/../b/' }, /flat repository directory "a\/\.\.\/b\/" must be/],
+    [{ publishDistribution: 'stable updates' }, /publishDistribution: publish distribution "stable updates" must start with a letter or digit/],
+  ])('rejects %j', (override, expected) => {
+    expect(errorOf(() => new MirrorSource({ ...FLAT, ...override }))).toMatch(expected);
+  });
+
+  test('a non-flat source needs components and cannot be published under another name', () => {
+    expect(errorOf(() => new MirrorSource({ ...BASE, components: [] }))).toMatch(/components: no components: list at least one, e\.g\. "main" \(only a flat repository, distribution "\.\/", has none\)/);
+    expect(errorOf(() => new MirrorSource({ ...BASE, publishDistribution: 'stable' }))).toMatch(
+      /publishDistribution: publish distribution "stable" differs from distribution "bookworm": only a flat repository \(distribution ending in '\/'\) is published under a name of its own; remove it/);
+    expect(new MirrorSource({ ...BASE, publishDistribution: 'bookworm' }).publishDistribution).toBe('bookworm');
+  });
+
+  test('checkUnique compares published distributions', () => {
+    const flat = new MirrorSource({ ...FLAT, prefix: 'debian', name: 'bookworm' });
+    expect(errorOf(() => MirrorSource.checkUnique([new MirrorSource(BASE), flat]))).toMatch(/source debian\/bookworm is defined twice/);
+    const other = new MirrorSource({ ...FLAT, prefix: 'debian', name: 'vendor' });
+    expect(() => MirrorSource.checkUnique([new MirrorSource(BASE), other])).not.toThrow();
+  });
+});
+
+describe('security archive and components', () => {
+  test('bookworm-security main is taken as written', () => {
+    const source = new MirrorSource({ ...BASE, distribution: 'bookworm-security', components: ['main'] });
+    expect(source.sourceTxt).toContain(' bookworm-security main\n');
+    expect(source.world).toBe('bookworm');
+  });
+
+  test('updates/main, as the security Release lists it, gets advice to write main', () => {
+    expect(errorOf(() => new MirrorSource({ ...BASE, distribution: 'bookworm-security', components: ['updates/main'] }))).toMatch(
+      /components\[0\]: component "updates\/main" names a path of the archive: write "main" \(e\.g\. "bookworm-security main", as apt clients write it\)/);
+  });
+
+  test('bookworm/updates as a distribution gets advice', () => {
+    expect(errorOf(() => new MirrorSource({ ...BASE, distribution: 'bookworm/updates' }))).toMatch(
+      /distribution "bookworm\/updates" contains '\/', which aptly cannot publish: write the suite "bookworm" and put "updates" into the components/);
+  });
+});
+
+describe('worlds and architectures of a source', () => {
+  test('the world is derived from the distribution unless given', () => {
+    expect(new MirrorSource({ ...BASE, distribution: 'Bookworm-Updates' }).world).toBe('bookworm');
+    expect(new MirrorSource({ ...BASE, world: 'trixie' }).world).toBe('trixie');
+    expect(errorOf(() => new MirrorSource({ ...BASE, world: 'Bookworm' }))).toMatch(/world: world "Bookworm" must be at most 63 lowercase letters, digits, '\.', '\+' and '-'/);
+  });
+
+  test('spreading a source derives again what was derived, and keeps what was given', () => {
+    const derived = new MirrorSource(BASE);
+    expect(new MirrorSource({ ...derived, distribution: 'jammy-updates' } as MirrorSourceProps).world).toBe('jammy');
+    const given = new MirrorSource({ ...BASE, world: 'custom' });
+    expect(new MirrorSource({ ...given, distribution: 'jammy' } as MirrorSourceProps).world).toBe('custom');
+    const flat = new MirrorSource({ ...BASE, distribution: './', components: [], publishDistribution: 'stable' });
+    expect(new MirrorSource({ ...flat, name: 'other' } as MirrorSourceProps).publishDistribution).toBe('stable');
+  });
+
+  test.each([
+    [['all'], /architectures\[0\]: "all" is not a client architecture: arch:all packages are mirrored with every architecture/],
+    [['amd64', 'source'], /architectures\[1\]: "source" is not a client architecture: set downloadSourcePackages/],
+  ])('architectures %j are refused', (architectures, expected) => {
+    expect(errorOf(() => new MirrorSource({ ...BASE, architectures }))).toMatch(expected);
+  });
+
+  test('an aptly config listing "all" is refused', () => {
+    expect(errorOf(() => AptlyConfig.fromJson({ architectures: ['amd64', 'all'] }))).toMatch(/"all" is not a client architecture/);
+    expect(errorOf(() => AptlyConfig.fromProps({ architectures: ['all'] }))).toMatch(/"all" is not a client architecture/);
+  });
+});
+
+describe('broad queries', () => {
+  test.each([
+    ['!python3', 1],
+    ['!(a1 | b1)', 1],
+    ['Name (% *)', 9],
+    ['$Architecture (% *)', 18],
+    ['Section (~ .*)', 12],
+    ['nginx | !python3', 1],
+  ])('%s is refused with its column and advice', (query, column) => {
+    const msg = errorOf(() => new MirrorSource({ ...BASE, packages: ['nginx', query] }));
+    expect(msg).toContain(`packages[1]: query "${query}" `);
+    expect(msg).toContain('the queries of a source are OR-ed together, so this one alone would mirror (nearly) the whole archive');
+    expect(msg).toContain("combine conditions in one query with ',' (e.g. 'Priority (required), !python3')");
+    expect(msg).toContain('or set allowBroadQueries on the source');
+    expect(PackageQuery.parse(query).broad?.column).toBe(column);
+  });
+
+  test('a negation combined with a selection is fine, and allowBroadQueries accepts the rest', () => {
+    expect(new MirrorSource({ ...BASE, packages: ['Priority (required), !python3'] }).packages).toEqual(['Priority (required), !python3']);
+    expect(new MirrorSource({ ...BASE, packages: ['!python3'], allowBroadQueries: true }).allowBroadQueries).toBe(true);
   });
 });

@@ -259,3 +259,35 @@ describe('canonical queries agree with the parser', () => {
     expect(terms.filter(q => CANONICAL_QUERY.test(q)).length).toBeGreaterThan(100);
   });
 });
+
+describe('broad queries (alone they match nearly the whole archive)', () => {
+  test.each([
+    ['!python3', 'is a negation, which alone matches every other package'],
+    ['!(python3 | perl)', 'is a negation'],
+    ['!python3, !perl', 'is a negation'],
+    ['(!python3)', 'is a negation'],
+    ['nginx | !python3', 'is a negation'],
+    ['Name (% *)', "matches every value of 'Name' (the pattern '*' matches anything)"],
+    ['Name (% ?*)', "matches every value of 'Name'"],
+    ['$Architecture (% *)', "matches every value of '$Architecture'"],
+    ['Section (~ .*)', "matches every value of 'Section' (the regular expression '.*' matches anything)"],
+    ['Name (~ .+)', "matches every value of 'Name'"],
+    ['Name (~ ^)', "matches every value of 'Name'"],
+    ['Name', "tests whether packages have 'Name', which every package has"],
+    ['$Version', "tests whether packages have '$Version'"],
+  ])('%s is broad', (query, reason) => {
+    expect(PackageQuery.parse(query).broad?.message).toContain(reason);
+  });
+
+  test.each([
+    'nginx', 'nginx (% 1.*)', 'Priority (required), !python3', '!!python3', '!Name (% *)', 'Name (% lib*)',
+    'Section (~ ^net)', 'Name (~ [a-z])', 'Priority', '$Architecture (amd64)', 'nginx, !nginx (= 1.0)',
+  ])('%s is not broad', (query) => {
+    expect(PackageQuery.parse(query).broad).toBeUndefined();
+  });
+
+  test('the column points at the pattern, or at the start of the query', () => {
+    expect(PackageQuery.parse('  !python3').broad?.column).toBe(3);
+    expect(PackageQuery.parse('Name (% *)').broad?.column).toBe(9);
+  });
+});

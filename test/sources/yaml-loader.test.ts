@@ -94,7 +94,15 @@ describe('MirrorSource.fromYamlFile', () => {
     ['missing url', GOOD.replace('url: http://repo.mirror.example/\n', ''), /missing "url"/],
     ['missing key_url', GOOD.replace('key_url: http://repo.mirror.example/pubkey.txt\n', ''), /missing "key_url"/],
     ['url not a string', GOOD.replace('url: http://repo.mirror.example/', 'url: [a, b]'), /sources\.yaml:3:6: "url" must be a string/],
-    ['no components', GOOD.replace('components:\n  - main\n', 'components: []\n'), /"components" must be a non-empty list/],
+    ['no components', GOOD.replace('components:\n  - main\n', 'components: []\n'), /sources\.yaml:5:13: no components: list at least one, e\.g\. "main" \(only a flat repository/],
+    ['no components and no key_url', GOOD.replace('components:\n  - main\n', '').replace('key_url: http://repo.mirror.example/pubkey.txt\n', ''),
+      /^2 problems in [^\n]*\n.*:2:1: missing "key_url"\n.*:2:1: no components: list at least one/s],
+    ['components not a list', GOOD.replace('components:\n  - main\n', 'components: main\n'), /sources\.yaml:5:13: "components" must be a list/],
+    ['flat repository without a name', GOOD.replace('distribution: bookworm', 'distribution: ./').replace('components:\n  - main\n', ''), /sources\.yaml:11:19: flat repository "\.\/" has no distribution name to be published under: add publish_distribution/],
+    ['flat repository with components', GOOD.replace('distribution: bookworm', 'distribution: ./\n    publish_distribution: tools'), /a flat repository \("\.\/"\) has no components: remove "main"/],
+    ['publish_distribution of a suite', GOOD.replace('distribution: bookworm', 'distribution: bookworm\n    publish_distribution: stable'), /sources\.yaml:14:27: publish distribution "stable" differs from distribution "bookworm"/],
+    ['bad world', GOOD.replace('label: Docker CE', 'world: Jammy'), /sources\.yaml:21:8: world "Jammy" must be/],
+    ['broad query', GOOD.replace('      - name: curl', '      - name: "!python3"'), /sources\.yaml:15:9: query "!python3" is a negation.*OR-ed together/],
     ['component not a string', GOOD.replace('  - main', '  - {a: b}'), /each component must be a string/],
     ['no subrepos', GOOD.replace(/subrepos:\n  - distribution: squeeze[\s\S]*?\.\.\.\n/, 'subrepos: []\n...\n'), /"subrepos" must be a non-empty list/],
     ['subrepo not a mapping', GOOD.replace('  - distribution: bookworm\n    packages:\n      - name: curl\n', '  - bookworm\n'), /each subrepo must be a mapping/],
@@ -128,6 +136,46 @@ describe('MirrorSource.fromYamlFile', () => {
     expect(msg).toMatch(/sources\.yaml:21:8: label must be one non-empty line/);
     expect(msg).not.toContain('overrides[');
     expect(errorOf(() => load(GOOD, { overrides: { 'docker/jammy': { label: '' } } }))).toMatch(/overrides\["docker\/jammy"\]\.label: label must be/);
+  });
+
+  test('a flat repository: distribution ./, no components, named by publish_distribution or codename', () => {
+    const text = `---
+name: kubernetes
+url: https://pkgs.k8s.mirror.example/core/stable/v1.30/deb/
+key_url: https://pkgs.k8s.mirror.example/core/stable/v1.30/deb/Release.key
+world: jammy
+subrepos:
+  - distribution: ./
+    publish_distribution: v1.30
+    packages:
+      - name: kubectl
+...
+---
+name: obs
+url: https://download.mirror.example/repositories/tools/Debian_12/
+key_url: https://download.mirror.example/repositories/tools/Debian_12/Release.key
+codename: tools
+components: []
+subrepos:
+  - distribution: ./
+    packages:
+      - name: tool
+`;
+    const [k8s, obs] = load(text);
+    expect([k8s.id, k8s.distribution, k8s.components, k8s.publishDistribution, k8s.world]).toEqual(['kubernetes/v1.30', './', [], 'v1.30', 'jammy']);
+    expect(k8s.sourceTxt).toBe('https://pkgs.k8s.mirror.example/core/stable/v1.30/deb/ https://pkgs.k8s.mirror.example/core/stable/v1.30/deb/Release.key ./\n');
+    expect([obs.id, obs.publishDistribution, obs.world]).toEqual(['obs/tools', 'tools', undefined]);
+  });
+
+  test('a document\'s world applies to all its subrepos', () => {
+    const sources = load(GOOD.replace('components:\n  - main\n', 'world: debian\ncomponents:\n  - main\n'));
+    expect(sources.map(s => s.world)).toEqual(['debian', 'debian', 'jammy']);
+  });
+
+  test('broad queries are allowed by the load options', () => {
+    const text = GOOD.replace('      - name: curl', '      - name: curl\n      - name: "!python3"');
+    expect(load(text, { allowBroadQueries: true })[1].packages).toEqual(['curl', '!python3']);
+    expect(load(text, { overrides: { 'aptly-example/bookworm': { allowBroadQueries: true } } })[1].allowBroadQueries).toBe(true);
   });
 
   test('an unquoted numeric version keeps its text', () => {

@@ -1,5 +1,6 @@
 // Entry point of query analysis: a regex fast path for the common forms, else the parser.
 import { PackageQueryProblem } from '../package-query';
+import { broadness } from './broad';
 import { canonicalPackageName, CANONICAL_QUERY } from './canonical';
 import { checkArchitecture } from './checks';
 import { Parser } from './parser';
@@ -10,6 +11,8 @@ export interface Analysis {
   readonly text?: string;
   readonly packageName?: string;
   readonly problem?: PackageQueryProblem;
+  /** Set when the (valid) query alone matches nearly every package: why, and where. */
+  readonly broad?: PackageQueryProblem;
 }
 
 // `name (op version) {arch}` written without the space after the operator still skips the
@@ -55,7 +58,12 @@ export function analyseSlowly(input: string): Analysis {
       throw new Problem(start + newline + 1, 'a query is a single line: put each query in its own list entry');
     }
     const tree = new Parser(tokenize(input, start, end)).parse();
-    return { text: format(tree), packageName: packageNameOf(tree) };
+    const broad = broadness(tree);
+    return {
+      text: format(tree),
+      packageName: packageNameOf(tree),
+      broad: broad && { column: broad.column ?? start + 1, message: broad.reason },
+    };
   } catch (error) {
     if (error instanceof Problem) {
       return { problem: { column: error.column, message: error.message } };

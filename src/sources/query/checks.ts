@@ -213,9 +213,9 @@ export function checkGlob(glob: string, column: (offset: number) => number): voi
 /**
  * aptly compiles '~' values with Go's regexp (RE2): no lookaround, no
  * backreferences, no unknown escapes. The rest is checked by compiling a
- * JavaScript translation, which agrees with RE2 on common syntax.
+ * JavaScript translation, which agrees with RE2 on common syntax. Returns that translation.
  */
-export function checkRegexp(regexp: string, column: (offset: number) => number): void {
+export function checkRegexp(regexp: string, column: (offset: number) => number): string {
   let js = '';
   let inClass = false;
   for (let i = 0; i < regexp.length; i++) {
@@ -288,4 +288,5 @@ export function checkRegexp(regexp: string, column: (offset: number) => number):
     const reason = (error as Error).message.split(': ').pop()!.toLowerCase();
     throw new Problem(column(0), `invalid regular expression: ${reason}`);
   }
+  return js;
 }

@@ -10,7 +10,9 @@ import { MirrorServer } from './serving/mirror-server';
 import { ServingOptions } from './serving/serving-options';
 import { ReleaseSigning } from './signing/release-signing';
 import { AptlyConfig } from './sources/aptly-config';
+import { checkMirrorArchitectures, DEFAULT_ARCHITECTURES } from './sources/architectures';
 import { MirrorSource } from './sources/mirror-source';
+import { resolveSources } from './sources/resolution';
 import { SourceConfigMaps } from './sources/source-config-maps';
 import { checkBaseName, INSECURE_ANNOTATION, INSECURE_WARNING, standardLabels } from './util/names';
 
@@ -43,6 +45,15 @@ export interface MiniMirrorProps {
    * @default AptlyConfig.fromProps()
    */
   readonly defaultAptlyConfig?: AptlyConfig;
+  /**
+   * Architectures of the mirror's clients, mirrored for every source that does not say
+   * otherwise. Per source, the first that applies: the source's own `architectures`; the
+   * `architectures` of its aptly config (its own `aptly.conf`, else `defaultAptlyConfig`) when
+   * the config has that key, where an empty list means every architecture the upstream Release
+   * lists; else this list. Never `all`: arch:all packages are mirrored with every architecture.
+   * @default ['amd64']
+   */
+  readonly architectures?: string[];
   /**
    * How the build Job runs.
    * @default - see `BuildOptions`
@@ -87,7 +98,11 @@ export interface MiniMirrorProps {
 export class MiniMirror extends Construct {
   /** Base name of the objects. */
   public readonly name: string;
-  /** The sources, validated. */
+  /**
+   * The sources, validated, each with its world and architectures resolved (copies of the
+   * given sources: `world` is set for every source, and `architectures` lists what is mirrored,
+   * empty meaning every architecture upstream lists).
+   */
   public readonly sources: MirrorSource[];
   /** The source ConfigMaps. */
   public readonly sourceConfigMaps: SourceConfigMaps;
@@ -119,17 +134,21 @@ export class MiniMirror extends Construct {
     this.name = checkBaseName(props.name ?? id);
     if (!props.sources || props.sources.length === 0) throw new Error('no sources: pass at least one MirrorSource (e.g. MirrorSource.fromDirectory("./sources"))');
     MirrorSource.checkUnique(props.sources);
-    this.sources = props.sources;
+    const architectures = props.architectures ?? [...DEFAULT_ARCHITECTURES];
+    const problems = checkMirrorArchitectures(architectures);
+    if (problems.length) throw new Error(`invalid architectures ${JSON.stringify(architectures)}: ${problems.join('; ')}`);
+    this.sources = resolveSources(props.sources, { architectures, defaultAptlyConfig: props.defaultAptlyConfig });
+    const sources = this.sources;
 
     this.sourceConfigMaps = new SourceConfigMaps(this, 'sources', {
-      sources: props.sources,
+      sources,
       namePrefix: this.name,
       labels: standardLabels(this.name, 'build'),
     });
     this.buildJob = new BuildJob(this, 'build', {
       ...props.buildOptions,
       name: this.name,
-      sources: props.sources,
+      sources,
       sourceConfigMaps: this.sourceConfigMaps,
       signing: props.signing,
       image: props.image,
@@ -144,7 +163,7 @@ export class MiniMirror extends Construct {
     // Every object of an unsigned mirror carries the warning, so it shows up in reviews and audits.
     const annotations = props.signing.signed ? undefined : { [INSECURE_ANNOTATION]: INSECURE_WARNING };
     const smokeLabels = standardLabels(this.name, 'smoke-test');
-    const first = props.sources[0];
+    const first = sources[0];
     // The new image exists once the build has pushed it: rollouts and the smoke test wait that long.
     const buildWait = Duration.seconds((props.buildOptions?.activeDeadline ?? Duration.hours(6)).toSeconds() + 30 * 60);
     this.server = new MirrorServer(this, 'server', {
@@ -153,7 +172,7 @@ export class MiniMirror extends Construct {
       imageRef: this.imageRef,
       pullSecretName: props.image.pullSecretName,
       // A real index file of the new tree: a pod is ready only once it serves the build.
-      readinessPath: `/${first.prefix}/dists/${first.distribution}/${props.signing.signed ? 'InRelease' : 'Release'}`,
+      readinessPath: `/${first.prefix}/dists/${first.publishDistribution}/${props.signing.signed ? 'InRelease' : 'Release'}`,
       labels: standardLabels(this.name, 'server'),
       annotations,
       smokeTestSelector: (props.smokeTest ?? true) ? selectorOf(smokeLabels) : undefined,
@@ -168,7 +187,7 @@ export class MiniMirror extends Construct {
 
     this.clientConfig = new ClientConfig(this, 'client', {
       name: this.name,
-      sources: props.sources,
+      sources,
       signing: props.signing,
       baseUrl: this.baseUrl,
       keyPath: props.clients?.keyPath,
@@ -182,7 +201,7 @@ export class MiniMirror extends Construct {
         ...props.smokeTestOptions,
         name: this.name,
         contentHash: this.contentHash,
-        sources: props.sources,
+        sources,
         clientConfig: this.clientConfig,
         keyPath: props.signing.signed ? props.clients?.keyPath : undefined,
         clientUrl: this.baseUrl,
@@ -217,13 +236,14 @@ export class MiniMirror extends Construct {
 
   /**
    * The deb822 `.sources` text of the source published as `<prefix>/dists/<distribution>`, as in
-   * the client ConfigMap (options not given default to the mirror's `clients` options).
+   * the client ConfigMap (options not given default to the mirror's `clients` options). For a
+   * flat repository, `distribution` is the name it is published under.
    * @example mirror.sourcesFileFor('debian', 'bookworm')
    */
   public sourcesFileFor(prefix: string, distribution: string, options: AptSourcesOptions = {}): string {
-    const source = this.sources.find(s => s.prefix === prefix && s.distribution === distribution);
+    const source = this.sources.find(s => s.prefix === prefix && s.publishDistribution === distribution);
     if (!source) {
-      const known = this.sources.map(s => `${s.prefix}/${s.distribution}`).join(', ');
+      const known = this.sources.map(s => `${s.prefix}/${s.publishDistribution}`).join(', ');
       throw new Error(`no source publishes ${prefix}/dists/${distribution} (known: ${known})`);
     }
     return sourcesFile([source], this.urlFor(options), this.signing, options.keyPath ?? this.clientKeyPath);

@@ -1,15 +1,38 @@
+import { Duration } from 'cdk8s';
 import { ReleaseSigning } from '../signing/release-signing';
+import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
+import { resolvedSources } from '../sources/resolution';
 import { stableStringify } from '../util/stable-json';
 
-/** Options of the build script that are not in the seed layout (see docs/build-contract.md). */
-export function buildJson(opts: {
-  sources: MirrorSource[];
-  signing: ReleaseSigning;
-  concurrency: number;
-  retries: number;
-  contentHash: string;
-}): string {
+/** Version of build.json that this package writes (docs/build-contract.md). */
+export const BUILD_CONFIG_VERSION = 2;
+
+/** Inputs of build.json. */
+export interface BuildJsonOptions {
+  /** The sources: `MiniMirror.sources` have world and architectures resolved already. */
+  readonly sources: MirrorSource[];
+  readonly signing: ReleaseSigning;
+  readonly concurrency: number;
+  readonly retries: number;
+  readonly contentHash: string;
+  /** @default Duration.minutes(2) */
+  readonly stallTimeout?: Duration;
+  /** For sources not resolved by a MiniMirror: the default aptly config. @default - none */
+  readonly defaultAptlyConfig?: AptlyConfig;
+}
+
+/** The stall timeout in whole seconds, checked (10 s to 1 h). */
+export function stallTimeoutSeconds(timeout: Duration = Duration.minutes(2)): number {
+  const seconds = timeout.toMilliseconds() / 1000;
+  if (!Number.isInteger(seconds) || seconds < 10 || seconds > 3600) {
+    throw new Error(`stallTimeout must be a whole number of seconds from 10 seconds to 1 hour, got ${seconds}s`);
+  }
+  return seconds;
+}
+
+/** Options of the build that are not in the seed layout (see docs/build-contract.md). */
+export function buildJson(opts: BuildJsonOptions): string {
   const signing = opts.signing.signed
     ? {
       mode: 'key',
@@ -18,22 +41,45 @@ export function buildJson(opts: {
       fingerprint: opts.signing.fingerprint,
     }
     : { mode: 'unsigned' };
-  return stableStringify({
-    version: 1,
+  const sources = resolvedSources(opts.sources, { defaultAptlyConfig: opts.defaultAptlyConfig }).map(({ source: s, world, architectures }) => ({
+    prefix: s.prefix,
+    name: s.name,
+    url: s.url,
+    keyUrl: s.keyUrl,
+    distribution: s.distribution,
+    components: s.components,
+    publishDistribution: s.publishDistribution,
+    world,
+    architectures,
+    verify: !s.insecureSkipUpstreamVerification,
+    fingerprints: s.keyFingerprints,
+    dependencyGate: !s.allowMissingDependencies,
+    origin: s.origin ?? null,
+    label: s.label ?? null,
+    suite: s.suite ?? null,
+  }));
+  return compactJson({
+    version: BUILD_CONFIG_VERSION,
     contentHash: opts.contentHash,
     concurrency: opts.concurrency,
     retries: opts.retries,
+    stallTimeoutSeconds: stallTimeoutSeconds(opts.stallTimeout),
     signing,
-    sources: opts.sources.map(s => ({
-      prefix: s.prefix,
-      name: s.name,
-      architectures: s.architectures,
-      verify: !s.insecureSkipUpstreamVerification,
-      fingerprints: s.keyFingerprints,
-      dependencyGate: !s.allowMissingDependencies,
-      origin: s.origin ?? null,
-      label: s.label ?? null,
-      suite: s.suite ?? null,
-    })),
-  }, 2) + '\n';
+    sources,
+  });
+}
+
+/**
+ * Stable JSON with one top-level key per line and one line per list entry: readable in the
+ * ConfigMap, and small enough for thousands of sources (indenting every field would double it).
+ */
+function compactJson(config: Record<string, unknown>): string {
+  const field = (key: string): string => {
+    const value = config[key];
+    const text = Array.isArray(value)
+      ? (value.length ? `[\n${value.map(v => `    ${stableStringify(v)}`).join(',\n')}\n  ]` : '[]')
+      : stableStringify(value);
+    return `  ${JSON.stringify(key)}: ${text}`;
+  };
+  return `{\n${Object.keys(config).sort().map(field).join(',\n')}\n}\n`;
 }

@@ -80,6 +80,12 @@ export interface BuildOptions {
    */
   readonly retries?: number;
   /**
+   * A download that receives no byte for this long is aborted and retried. From 10 seconds to
+   * 1 hour.
+   * @default Duration.minutes(2)
+   */
+  readonly stallTimeout?: Duration;
+  /**
    * Pod retries of the Job (`backoffLimit`).
    * @default 1
    */

@@ -19,8 +19,10 @@ export interface AptlyConfigProps {
    */
   readonly downloadRetries?: number;
   /**
-   * Architectures to mirror.
-   * @default - every architecture the upstream Release file lists
+   * Architectures to mirror for the sources that use this config and list none themselves;
+   * never `all`. An empty list means every architecture the upstream Release file lists
+   * (about 8 times the download of amd64 alone for Debian).
+   * @default - the mirror's `architectures` (`MiniMirrorProps.architectures`)
    */
   readonly architectures?: string[];
   /**
@@ -87,7 +89,8 @@ export class AptlyConfig {
     const json: { [key: string]: any } = {
       downloadConcurrency: props.downloadConcurrency ?? 4,
       downloadRetries: props.downloadRetries ?? 3,
-      architectures: props.architectures ?? [],
+      // Absent unless given: the mirror's architectures apply (an empty list: all of upstream's).
+      ...(props.architectures !== undefined ? { architectures: [...props.architectures] } : {}),
       dependencyFollowSuggests: props.dependencyFollowSuggests ?? false,
       dependencyFollowRecommends: props.dependencyFollowRecommends ?? false,
       dependencyFollowAllVariants: props.dependencyFollowAllVariants ?? false,
@@ -147,7 +150,10 @@ export class AptlyConfig {
     return this.json.gpgDisableVerify === true;
   }
 
-  /** Architectures the config restricts mirroring to (empty: all of upstream's). */
+  /**
+   * Architectures the config restricts mirroring to (empty: the config has none, or lists
+   * none, which means all of upstream's; see `MirrorSourceProps.architectures`).
+   */
   public get architectures(): string[] {
     return Array.isArray(this.json.architectures) ? [...(this.json.architectures as string[])] : [];
   }

@@ -69,7 +69,7 @@ describe('BuildJob', () => {
     expect(pod.initContainers[0].command).toEqual(['bash', '/etc/mini-mirror/build/build-mirror.sh']);
     expect(config.data['build-mirror.sh']).toBe(fs.readFileSync(path.join(__dirname, '..', '..', 'assets', 'build-mirror.sh'), 'utf8'));
     expect(JSON.parse(config.data['build.json'])).toMatchObject({
-      version: 1,
+      version: 2,
       concurrency: 4,
       retries: 3,
       signing: { mode: 'key', privateKeyFile: 'signing-key.asc', passphraseFile: 'passphrase' },

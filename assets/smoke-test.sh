@@ -1,27 +1,29 @@
 #!/usr/bin/env bash
-# smoke-test.sh: checks a served mini-mirror the way an APT client uses it.
+# smoke-test.sh: checks a served mini-mirror the way APT clients use it.
 #
 #   1. waits until the Service serves the expected build (manifest.json's contentHash), because
 #      the Job starts when the manifests are applied, long before the new image is built;
-#   2. `apt-get update` with exactly the client `.sources` files of the client ConfigMap, with
-#      signature checking on and no other key or source than those files (throwaway apt
+#   then for each dependency world (the sources a client of one release uses together, e.g.
+#   bookworm with bookworm-updates and bookworm-security), with a fresh apt state each:
+#   2. `apt-get update` with exactly that world's client `.sources` files of the client ConfigMap,
+#      with signature checking on and no other key or source than those files (throwaway apt
 #      directories; the image's /etc/apt is never read);
-#   3. `apt-get install --simulate` of every requested package, with an empty dpkg status: the
-#      mirror alone must satisfy every dependency, as it must for an air-gapped client.
+#   3. `apt-get install --simulate` of the world's requested packages, with an empty dpkg status:
+#      the mirror alone must satisfy every dependency, as it must for an air-gapped client.
 #
 # Runs as any non-root user with a read-only root filesystem: everything it writes is below
 # $TMPDIR. Inputs (paths overridable by env, for tests):
 #   $MINI_MIRROR_CLIENT_DIR/*.sources     the client ConfigMap (deb822, Signed-By or Trusted)
-#   $MINI_MIRROR_SMOKE_DIR/packages.txt   package names, one per line (data, never code)
+#   $MINI_MIRROR_SMOKE_DIR/worlds.txt     one line per world: `world architecture file.sources...`
+#                                         (architecture `-`: this machine's)
+#   $MINI_MIRROR_SMOKE_DIR/packages.txt   one line per package: `world name` (data, never code)
 #   $MINI_MIRROR_SMOKE_DIR/service-url    base URL of the Service, e.g. http://m-server.ns.svc.cluster.local
 #   $MINI_MIRROR_SMOKE_DIR/client-url     base URL the .sources files use (an Ingress host, or the Service)
 #   $MINI_MIRROR_SMOKE_DIR/content-hash   the build expected in manifest.json (empty: do not wait)
-#   $MINI_MIRROR_SMOKE_DIR/architecture   dpkg architecture to resolve for (empty: this machine's)
 #   MINI_MIRROR_SMOKE_WAIT_SECONDS        how long to wait for the expected build (default 600)
 #   MINI_MIRROR_SMOKE_POLL_SECONDS        pause between polls and retries (default 15)
-#   MINI_MIRROR_SMOKE_ATTEMPTS            apt-get update attempts (default 5)
+#   MINI_MIRROR_SMOKE_ATTEMPTS            apt-get update attempts per world (default 5)
 set -euo pipefail
-shopt -s nullglob
 
 CLIENT_DIR=${MINI_MIRROR_CLIENT_DIR:-/etc/mini-mirror/client}
 SMOKE_DIR=${MINI_MIRROR_SMOKE_DIR:-/etc/mini-mirror/smoke}
@@ -52,64 +54,76 @@ done
 service_url=$(read_setting service-url)
 client_url=$(read_setting client-url)
 expected_hash=$(read_setting content-hash)
-architecture=$(read_setting architecture)
 [[ $service_url =~ ^https?://[^[:space:]]+$ ]] || die "service-url '$service_url' is not an http(s) URL"
-[[ -z $architecture || $architecture =~ ^[a-z0-9-]+$ ]] || die "architecture '$architecture' is not a dpkg architecture"
+
+# Worlds, their architecture and their client files: data, checked before use.
+worlds=()
+declare -A world_arch world_files world_packages
+[[ -f $SMOKE_DIR/worlds.txt ]] || die "missing $SMOKE_DIR/worlds.txt"
+while read -r world arch files || [[ -n ${world:-} ]]; do
+  [[ -z ${world:-} ]] && continue
+  [[ $world =~ ^[a-z0-9][a-z0-9.+-]*$ ]] || die "'$world' in worlds.txt is not a world name"
+  [[ -z ${world_arch[$world]+set} ]] || die "world '$world' is listed twice in worlds.txt"
+  [[ $arch == - || $arch =~ ^[a-z0-9-]+$ ]] || die "architecture '$arch' of world $world is not a dpkg architecture"
+  read -ra list <<<"${files:-}"
+  ((${#list[@]} > 0)) || die "world $world lists no .sources file in worlds.txt"
+  for file in "${list[@]}"; do
+    [[ $file =~ ^[A-Za-z0-9._-]+\.sources$ ]] || die "'$file' in worlds.txt is not a .sources file name"
+    [[ -f $CLIENT_DIR/$file ]] || die "world $world names $file, which is not in $CLIENT_DIR"
+  done
+  worlds+=("$world")
+  world_arch[$world]=$arch
+  world_files[$world]=${list[*]}
+  world_packages[$world]=
+done <"$SMOKE_DIR/worlds.txt"
+((${#worlds[@]} > 0)) || die "no worlds in $SMOKE_DIR/worlds.txt"
 
 # Package names are data: checked against Debian's package name syntax, so none can be taken
 # for an option, and passed to apt-get as separate arguments.
-packages=()
 while IFS= read -r line || [[ -n $line ]]; do
   line=${line%%#*}
-  line=${line//[[:space:]]/}
-  [[ -z $line ]] && continue
-  [[ $line =~ ^[a-z0-9][a-z0-9+.-]+$ ]] || die "'$line' in packages.txt is not a Debian package name"
-  packages+=("$line")
+  read -r world name extra <<<"$line" || true
+  [[ -z ${world:-} ]] && continue
+  [[ -n ${world_arch[$world]+set} ]] || die "'$world' in packages.txt is not a world of worlds.txt"
+  [[ -z ${extra:-} && ${name:-} =~ ^[a-z0-9][a-z0-9+.-]+$ ]] || die "'${name:-}${extra:+ $extra}' in packages.txt is not a Debian package name"
+  world_packages[$world]+=" $name"
 done <"$SMOKE_DIR/packages.txt"
 
-# --- throwaway apt directories: only the client .sources files and the keys they name count
 work=$(mktemp -d "${TMPDIR:-/tmp}/mini-mirror-smoke.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work"/etc/{apt.conf.d,preferences.d,sources.list.d,trusted.gpg.d} \
-  "$work"/state/lists/partial "$work"/cache/archives/partial "$work"/log
-: >"$work/status"
 
-# APT_CONFIG is read before anything else, so Dir::Etc below keeps apt away from the image's
-# /etc/apt (its apt.conf.d, sources and trusted keys) entirely.
-{
-  printf 'Dir::Etc "%s/etc/";\n' "$work"
-  printf 'Dir::State "%s/state/";\n' "$work"
-  printf 'Dir::State::status "%s/status";\n' "$work"
-  printf 'Dir::Cache "%s/cache/";\n' "$work"
-  printf 'Dir::Log "%s/log/";\n' "$work"
-  printf 'Debug::NoLocking "true";\n'
-  printf 'Acquire::Languages "none";\n'
-  printf 'Acquire::Retries "2";\n'
-  printf 'APT::Get::List-Cleanup "false";\n'
-  if [[ -n $architecture ]]; then
-    printf 'APT::Architecture "%s";\n' "$architecture"
-    printf 'APT::Architectures { "%s"; };\n' "$architecture"
-  fi
-  # apt drops privileges to _apt only when it runs as root; a test run as root keeps its user so
-  # the throwaway directories stay accessible.
-  if [[ $(id -u) == 0 ]]; then printf 'APT::Sandbox::User "root";\n'; fi
-} >"$work/apt.conf"
-export APT_CONFIG=$work/apt.conf
-
-sources=("$CLIENT_DIR"/*.sources)
-((${#sources[@]} > 0)) || die "no .sources files in $CLIENT_DIR"
-for file in "${sources[@]}"; do
-  # The client files may point at an Ingress host; the test goes through the Service.
-  while IFS= read -r line || [[ -n $line ]]; do
-    if [[ $client_url != "$service_url" && $line == "URIs: $client_url"* ]]; then
-      line="URIs: $service_url${line#"URIs: $client_url"}"
+# --- throwaway apt directories: only the given .sources files and the keys they name count
+# new_apt_state DIR ARCH: a fresh apt state below DIR, and APT_CONFIG pointing at it.
+new_apt_state() {
+  local dir=$1 arch=$2
+  mkdir -p "$dir"/etc/{apt.conf.d,preferences.d,sources.list.d,trusted.gpg.d} \
+    "$dir"/state/lists/partial "$dir"/cache/archives/partial "$dir"/log
+  : >"$dir/status"
+  # APT_CONFIG is read before anything else, so Dir::Etc below keeps apt away from the image's
+  # /etc/apt (its apt.conf.d, sources and trusted keys) entirely.
+  {
+    printf 'Dir::Etc "%s/etc/";\n' "$dir"
+    printf 'Dir::State "%s/state/";\n' "$dir"
+    printf 'Dir::State::status "%s/status";\n' "$dir"
+    printf 'Dir::Cache "%s/cache/";\n' "$dir"
+    printf 'Dir::Log "%s/log/";\n' "$dir"
+    printf 'Debug::NoLocking "true";\n'
+    printf 'Acquire::Languages "none";\n'
+    printf 'Acquire::Retries "2";\n'
+    printf 'APT::Get::List-Cleanup "false";\n'
+    if [[ $arch != - ]]; then
+      printf 'APT::Architecture "%s";\n' "$arch"
+      printf 'APT::Architectures { "%s"; };\n' "$arch"
     fi
-    printf '%s\n' "$line"
-  done <"$file" >"$work/etc/sources.list.d/${file##*/}"
-  say "using ${file##*/}"
-done
+    # apt drops privileges to _apt only when it runs as root; a test run as root keeps its user so
+    # the throwaway directories stay accessible.
+    if [[ $(id -u) == 0 ]]; then printf 'APT::Sandbox::User "root";\n'; fi
+  } >"$dir/apt.conf"
+  export APT_CONFIG=$dir/apt.conf
+}
 
 # --- 1. wait for the expected build
+new_apt_state "$work/wait" -
 if [[ -n $expected_hash ]]; then
   [[ $expected_hash =~ ^[0-9a-f]{16,64}$ ]] || die "content-hash '$expected_hash' is not a hex hash"
   deadline=$((SECONDS + WAIT_SECONDS))
@@ -138,28 +152,48 @@ fi
 
 # --- 2. apt-get update with signature checking (any failed index or signature is an error)
 update_ok() {
-  local rc=0
-  apt-get -q update --error-on=any >"$work/update.log" 2>&1 || rc=$?
-  cat "$work/update.log"
+  local log=$1 rc=0
+  apt-get -q update --error-on=any >"$log" 2>&1 || rc=$?
+  cat "$log"
   # Warnings count too: a failed fetch or a signature problem of one source is only a W: line.
-  ((rc == 0)) && ! grep -q '^[WE]:' "$work/update.log"
+  ((rc == 0)) && ! grep -q '^[WE]:' "$log"
 }
-attempt=1
-until update_ok; do
-  ((attempt < ATTEMPTS)) || die "apt-get update failed $ATTEMPTS times (see above)"
-  attempt=$((attempt + 1))
-  say "apt-get update failed, retrying in ${POLL_SECONDS}s (attempt $attempt of $ATTEMPTS)"
-  sleep "$POLL_SECONDS"
-done
-say "apt-get update: OK"
 
-# --- 3. every requested package installs (simulated) from the mirror alone
-if ((${#packages[@]} == 0)); then
-  say "no package names to install"
-else
-  say "simulating the installation of ${#packages[@]} packages: ${packages[*]}"
-  apt-get -q install --simulate --no-install-recommends "${packages[@]}" >"$work/install.log" 2>&1 \
-    || { cat "$work/install.log"; die "apt-get install --simulate failed"; }
-  grep '^Inst ' "$work/install.log" || true
-fi
-say "OK: the mirror serves signed indices and every requested package installs"
+index=0
+for world in "${worlds[@]}"; do
+  index=$((index + 1))
+  state=$work/world-$index
+  new_apt_state "$state" "${world_arch[$world]}"
+  read -ra files <<<"${world_files[$world]}"
+  for file in "${files[@]}"; do
+    # The client files may point at an Ingress host; the test goes through the Service.
+    while IFS= read -r line || [[ -n $line ]]; do
+      if [[ $client_url != "$service_url" && $line == "URIs: $client_url"* ]]; then
+        line="URIs: $service_url${line#"URIs: $client_url"}"
+      fi
+      printf '%s\n' "$line"
+    done <"$CLIENT_DIR/$file" >"$state/etc/sources.list.d/$file"
+    say "world $world: using $file"
+  done
+
+  attempt=1
+  until update_ok "$state/update.log"; do
+    ((attempt < ATTEMPTS)) || die "world $world: apt-get update failed $ATTEMPTS times (see above)"
+    attempt=$((attempt + 1))
+    say "world $world: apt-get update failed, retrying in ${POLL_SECONDS}s (attempt $attempt of $ATTEMPTS)"
+    sleep "$POLL_SECONDS"
+  done
+  say "world $world: apt-get update: OK"
+
+  # --- 3. every requested package of the world installs (simulated) from the mirror alone
+  read -ra packages <<<"${world_packages[$world]}"
+  if ((${#packages[@]} == 0)); then
+    say "world $world: no package names to install"
+  else
+    say "world $world: simulating the installation of ${#packages[@]} packages: ${packages[*]}"
+    apt-get -q install --simulate --no-install-recommends "${packages[@]}" >"$state/install.log" 2>&1 \
+      || { cat "$state/install.log"; die "world $world: apt-get install --simulate failed"; }
+    grep '^Inst ' "$state/install.log" || true
+  fi
+done
+say "OK: the mirror serves signed indices and every requested package installs (${#worlds[@]} worlds)"

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { sourcesFileName, sourcesStanza } from './deb822';
 import { ReleaseSigning } from '../signing/release-signing';
 import { MirrorSource } from '../sources/mirror-source';
+import { resolvedSources } from '../sources/resolution';
 import { checkConfigMapSize } from '../util/limits';
 
 /**
@@ -36,8 +37,9 @@ export interface ClientConfigProps {
 
 /**
  * A ConfigMap for APT clients: the mirror's armored public key (`mirror-key.asc`) and one
- * deb822 file per source (`<prefix>-<distribution>.sources`). Mount the `.sources` files into
- * `/etc/apt/sources.list.d/` (with `items`), or copy them into images.
+ * deb822 file per source (`<prefix>-<distribution>.sources`). Mount the `.sources` files of one
+ * world (`sourcesFilesByWorld`) into `/etc/apt/sources.list.d/` (with `items`), or copy them into
+ * images: a client uses the sources of its own release, e.g. bookworm's or jammy's.
  *
  * @example
  * const client = new ClientConfig(chart, 'client', { name: 'mirror', sources, signing, baseUrl: 'http://mirror-server.apt.svc.cluster.local' });
@@ -56,6 +58,12 @@ export class ClientConfig extends Construct {
   public readonly configMapName: string;
   /** Names of the `.sources` files (ConfigMap keys), in source order. */
   public readonly sourcesFileNames: string[];
+  /**
+   * Names of the `.sources` files of each dependency world (see `MirrorSourceProps.world`): the
+   * files a client of that world mounts together.
+   * @example client.sourcesFilesByWorld.bookworm // ['debian-bookworm.sources', 'debian-bookworm-updates.sources']
+   */
+  public readonly sourcesFilesByWorld: { [world: string]: string[] };
   /** The ConfigMap's data. */
   public readonly data: { [key: string]: string };
 
@@ -66,13 +74,16 @@ export class ClientConfig extends Construct {
     if (props.signing.signed) data[ClientConfig.KEY_FILE] = props.signing.publicKey!.trim() + '\n';
     const owners = new Map<string, MirrorSource>();
     this.sourcesFileNames = [];
-    for (const source of props.sources) {
+    this.sourcesFilesByWorld = {};
+    for (const resolved of resolvedSources(props.sources)) {
+      const source = resolved.source;
       const file = sourcesFileName(source);
       const other = owners.get(file);
       if (other) throw new Error(`sources ${other.id} and ${source.id} would both write the client file ${file}: change a prefix or distribution`);
       owners.set(file, source);
-      data[file] = sourcesStanza(source, props.baseUrl, props.signing, props.keyPath);
+      data[file] = sourcesStanza(resolved, props.baseUrl, props.signing, props.keyPath);
       this.sourcesFileNames.push(file);
+      (this.sourcesFilesByWorld[resolved.world] ??= []).push(file);
     }
     checkConfigMapSize(this.configMapName, data, props.keyPath === undefined && props.signing.signed
       ? `the key is embedded in each of its ${this.sourcesFileNames.length} .sources files: set clients.keyPath (e.g. '/etc/apt/keyrings/${props.name}.asc') so they refer to one key file`

@@ -2,8 +2,11 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ClientConfig } from './client-config';
+import { sourcesFileName } from './deb822';
 import { MirrorSource } from '../sources/mirror-source';
 import { requestedPackageName } from '../sources/query/analyse';
+import { ResolvedSource, resolvedSources } from '../sources/resolution';
+import { groupByWorld } from '../sources/worlds';
 import { readAsset } from '../util/assets';
 import { contentHash } from '../util/hash';
 
@@ -38,9 +41,10 @@ export interface SmokeTestOptions {
    */
   readonly nodeSelector?: { [key: string]: string };
   /**
-   * At most this many requested packages are install-simulated. When the sources request more,
-   * they are taken in turn from each source (each one's first, then each one's second, ...) so
-   * every source is covered, while the test's ConfigMap and apt-get command line stay small.
+   * At most this many requested packages are install-simulated (over all worlds). When the
+   * sources request more, they are taken in turn from each source (each one's first, then each
+   * one's second, ...) so every source is covered, while the test's ConfigMap and apt-get
+   * command lines stay small.
    * @default 500
    */
   readonly maxPackages?: number;
@@ -90,12 +94,14 @@ const NOBODY = 65534;
 const APT_BUDGET_SECONDS = 15 * 60;
 
 /**
- * A Job that checks the served mirror like a client: waits for the new build, runs
- * `apt-get update` with the client ConfigMap's `.sources` (signatures checked against the
- * embedded or referenced key only), then `apt-get install --simulate` of the requested packages (up to `maxPackages`)
- * with an empty dpkg status, so the mirror alone must satisfy all dependencies. Packages of
- * sources with `allowMissingDependencies` are not installed. The Job is named with a hash of
- * everything it tests (Jobs are immutable).
+ * A Job that checks the served mirror like a client: waits for the new build, then for each
+ * dependency world in turn, with a fresh apt state, runs `apt-get update` with the client
+ * ConfigMap's `.sources` files of that world (signatures checked against the embedded or
+ * referenced key only) and `apt-get install --simulate` of that world's requested packages (up
+ * to `maxPackages` in all) with an empty dpkg status, so the mirror alone must satisfy all
+ * dependencies, as for a client of that release. Packages of sources with
+ * `allowMissingDependencies` are not installed. The Job is named with a hash of everything it
+ * tests (Jobs are immutable).
  *
  * @example
  * new SmokeTest(chart, 'smoke', { name: 'mirror', contentHash, sources, clientConfig, clientUrl, serviceUrl });
@@ -107,8 +113,10 @@ export class SmokeTest extends Construct {
   public readonly configMap: k8s.KubeConfigMap;
   /** `metadata.name` of the Job (and of its ConfigMap). */
   public readonly jobName: string;
-  /** The package names the test installs. */
+  /** The package names the test installs, in sample order (a name requested in two worlds twice). */
   public readonly packageNames: string[];
+  /** The package names the test installs in each world. */
+  public readonly packagesByWorld: { [world: string]: string[] };
 
   public constructor(scope: Construct, id: string, props: SmokeTestProps) {
     super(scope, id);
@@ -122,14 +130,19 @@ export class SmokeTest extends Construct {
 
     const maxPackages = props.maxPackages ?? 500;
     if (!Number.isInteger(maxPackages) || maxPackages < 1 || maxPackages > 10000) throw new Error(`smoke test maxPackages must be a whole number from 1 to 10000, got ${maxPackages}`);
-    this.packageNames = samplePackages(props.sources.filter(s => !s.allowMissingDependencies), maxPackages);
+    const resolved = resolvedSources(props.sources);
+    const sample = samplePackages(resolved.filter(r => !r.source.allowMissingDependencies), maxPackages);
+    this.packageNames = sample.map(p => p.name);
+    this.packagesByWorld = {};
+    for (const r of resolved) this.packagesByWorld[r.world] ??= [];
+    for (const p of sample) this.packagesByWorld[p.world].push(p.name);
     const data: { [key: string]: string } = {
       'smoke-test.sh': readAsset('smoke-test.sh'),
-      'packages.txt': this.packageNames.map(n => `${n}\n`).join(''),
+      'worlds.txt': worldsTxt(resolved),
+      'packages.txt': sample.map(p => `${p.world} ${p.name}\n`).join(''),
       'service-url': props.serviceUrl + '\n',
       'client-url': props.clientUrl + '\n',
       'content-hash': props.contentHash + '\n',
-      'architecture': smokeArchitecture(props.sources) + '\n',
     };
     const hash = contentHash({
       data, client: props.clientConfig.data, keyPath: props.keyPath, image, waitSeconds, backoffLimit, ttl: ttl.toSeconds(),
@@ -225,34 +238,55 @@ export class SmokeTest extends Construct {
   }
 }
 
+/** A requested package and the world it is installed in. */
+interface Sampled {
+  readonly world: string;
+  readonly name: string;
+}
+
+/**
+ * `worlds.txt`: one line per world, `<world> <architecture> <file.sources>...`. The architecture
+ * to resolve for is the first one a source of the world mirrors, so the result does not depend
+ * on the node the test lands on; `-` (every upstream architecture) means the node's own.
+ */
+function worldsTxt(resolved: ResolvedSource[]): string {
+  return [...groupByWorld(resolved, r => r.world)].map(([world, sources]) => {
+    const arch = sources.find(s => s.architectures)?.architectures?.[0] ?? '-';
+    return [world, arch, ...sources.map(s => sourcesFileName(s.source))].join(' ') + '\n';
+  }).join('');
+}
+
 /**
  * Every requested name when there are at most `max`; else `max` of them, round-robin over the
  * sources (each one's first, then each one's second, ...) so every source is covered. Names are
  * taken from the queries as needed: a mirror of many thousands of packages only looks at a few.
+ * A name counts once per world.
  */
-function samplePackages(sources: MirrorSource[], max: number): string[] {
-  const names = new Set<string>();
+function samplePackages(sources: ResolvedSource[], max: number): Sampled[] {
+  const names = new Map<string, Sampled>();
   for (const source of sources) {
-    for (const name of requestedNames(source)) {
-      if (names.add(name).size > max) return roundRobin(sources, max);
+    for (const name of requestedNames(source.source)) {
+      names.set(`${source.world} ${name}`, { world: source.world, name });
+      if (names.size > max) return roundRobin(sources, max);
     }
   }
-  return [...names];
+  return [...names.values()];
 }
 
-function roundRobin(sources: MirrorSource[], max: number): string[] {
-  const names = new Set<string>();
-  const next = sources.map(requestedNames);
+function roundRobin(sources: ResolvedSource[], max: number): Sampled[] {
+  const names = new Map<string, Sampled>();
+  const next = sources.map(s => ({ world: s.world, names: requestedNames(s.source) }));
   for (let more = true; more && names.size < max;) {
     more = false;
     for (const it of next) {
-      const name = it.next();
+      const name = it.names.next();
       if (name.done) continue;
       more = true;
-      if (names.add(name.value).size === max) break;
+      names.set(`${it.world} ${name.value}`, { world: it.world, name: name.value });
+      if (names.size === max) break;
     }
   }
-  return [...names];
+  return [...names.values()];
 }
 
 /** A source's requested names, read from its packages.txt one query at a time. */
@@ -265,16 +299,4 @@ function* requestedNames(source: MirrorSource): Generator<string> {
     if (name !== undefined) yield name;
     start = end + 1;
   }
-}
-
-/**
- * The architecture to resolve packages for: the first one a source names explicitly, so the
- * result does not depend on the node the test lands on; empty means the node's own.
- */
-function smokeArchitecture(sources: MirrorSource[]): string {
-  for (const source of sources) {
-    const arch = source.architectures.find(a => a !== 'all' && a !== 'source');
-    if (arch) return arch;
-  }
-  return '';
 }

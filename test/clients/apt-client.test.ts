@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { objectOf, synthMirror, SynthOptions } from '../serving/fixtures';
+import { MirrorSource, MirrorSourceProps } from '../../src';
+import { objectOf, synthMirror, SynthOptions, testSources } from '../serving/fixtures';
 import { RunningNginx, startNginx } from '../serving/nginx-process';
 import { PublishedTree, publishedTree } from '../serving/published-tree';
 import { runPod } from '../support/pod-runner';
@@ -18,13 +19,23 @@ interface Served {
 }
 
 /**
+ * The test mirror's sources, the vendor's with both components: each world is checked with its
+ * own sources only, and alt-user (contrib) needs alt-y (main) of the same distribution.
+ */
+function clientTestSources(): MirrorSource[] {
+  const [debian, vendor] = testSources();
+  return [debian, new MirrorSource({ ...vendor, components: ['main', 'contrib'] } as MirrorSourceProps)];
+}
+
+/**
  * GIVEN a synthesized mirror whose signing key is the key that signed the published tree, and
  * nginx serving that tree with the synthesized nginx.conf; manifest.json carries the mirror's
  * content hash, as the build writes it.
  */
 async function serve(opts: SynthOptions & { treeSigned?: boolean; servedHash?: string }): Promise<Served> {
   const tree = await publishedTree({ signed: opts.treeSigned ?? opts.signed ?? true });
-  const { manifests, mirror } = synthMirror({ ...opts, publicKey: opts.publicKey ?? tree.publicKey });
+  const props = { sources: clientTestSources(), ...opts.props };
+  const { manifests, mirror } = synthMirror({ ...opts, publicKey: opts.publicKey ?? tree.publicKey, props });
   const hashed = await publishedTreeHash(tree, opts.servedHash ?? mirror.contentHash);
   const nginx = await startNginx(objectOf(manifests, 'ConfigMap', 'mirror-nginx').data['nginx.conf'], hashed);
   return { tree, nginx, manifests, mirror };
@@ -138,7 +149,13 @@ describe('signed mirror, key embedded in Signed-By (default)', () => {
     for (const pkg of [...REQUESTED, 'chain-b', 'chain-c', 'contrib-helper', 'main-lib', 'alt-y']) {
       expect(r.stdout).toMatch(new RegExp(`^Inst ${pkg} \\(`, 'm'));
     }
-    expect(r.stdout).toMatch(/OK: the mirror serves signed indices/);
+    // One world after the other, each with its own sources and a fresh apt state.
+    const [bookworm, trixie] = r.stdout.split('smoke-test: world trixie: using vendor-trixie.sources');
+    expect(bookworm).toContain('world bookworm: simulating the installation of 2 packages: chain-a contrib-tool');
+    expect(bookworm).not.toMatch(/\/vendor trixie/);
+    expect(trixie).toContain('world trixie: simulating the installation of 2 packages: multi alt-user');
+    expect(trixie).not.toMatch(/\/debian bookworm/);
+    expect(r.stdout).toMatch(/OK: the mirror serves signed indices and every requested package installs \(2 worlds\)/);
   });
 
   test('the synthesized Job runs green in a pod sandbox (uid 65534, read-only root filesystem)', async () => {
@@ -162,7 +179,7 @@ describe('failures are caught', () => {
     const { exitCode, log } = await runSmokeJob(served);
     expect(exitCode).not.toBe(0);
     expect(log).toMatch(/NO_PUBKEY/);
-    expect(log).toMatch(/FAILED: apt-get update failed 2 times/);
+    expect(log).toMatch(/FAILED: world bookworm: apt-get update failed 2 times/);
   });
 
   test('an unsigned tree fails a signed client configuration', async () => {
@@ -182,17 +199,24 @@ describe('failures are caught', () => {
 
   test('a package the mirror does not have fails the install simulation', async () => {
     served = await serve({});
-    const { exitCode, log } = await runSmokeJob(served, { extraPackages: 'ghost-lib\n' });
+    const { exitCode, log } = await runSmokeJob(served, { extraPackages: 'trixie ghost-lib\n' });
     expect(exitCode).not.toBe(0);
     expect(log).toMatch(/E: Package 'ghost-lib' has no installation candidate/);
-    expect(log).toMatch(/FAILED: apt-get install --simulate failed/);
+    expect(log).toMatch(/FAILED: world trixie: apt-get install --simulate failed/);
   });
 
   test('a package name that looks like an option is refused', async () => {
     served = await serve({});
-    const { exitCode, log } = await runSmokeJob(served, { extraPackages: '-oDebug::pkgProblemResolver=1\n' });
+    const { exitCode, log } = await runSmokeJob(served, { extraPackages: 'bookworm -oDebug::pkgProblemResolver=1\n' });
     expect(exitCode).not.toBe(0);
     expect(log).toMatch(/'-oDebug::pkgProblemResolver=1' in packages.txt is not a Debian package name/);
+  });
+
+  test('a package of a world the test does not know is refused', async () => {
+    served = await serve({});
+    const { exitCode, log } = await runSmokeJob(served, { extraPackages: 'jammy curl\n' });
+    expect(exitCode).not.toBe(0);
+    expect(log).toMatch(/'jammy' in packages.txt is not a world of worlds.txt/);
   });
 });
 

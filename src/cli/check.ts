@@ -1,11 +1,13 @@
 import { parseArgs, wantsHelp } from './args';
 import { InputProblems, messageOf, UsageError } from './errors';
+import { withHints } from './hints';
 import { loadSources } from './load-sources';
 import { Output } from './output';
 import { plural } from './plural';
 import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
 import { CHECK_USAGE } from './usage';
 import { MirrorSource } from '../sources/mirror-source';
+import { assignWorlds } from '../sources/worlds';
 
 /** `mini-mirror check <dir|yaml>`: load the sources and list them, or print every problem. */
 export function check(argv: string[], io: Output): number {
@@ -26,11 +28,18 @@ export function check(argv: string[], io: Output): number {
   }
   if (problems.length) throw new InputProblems(problems);
 
+  let worlds: string[];
+  try {
+    worlds = assignWorlds(sources);
+  } catch (e) {
+    throw new InputProblems([withHints(messageOf(e))]);
+  }
   const counts = sources.map(s => s.packages.length);
   const queries = counts.reduce((a, b) => a + b, 0);
   io.out(`ok: ${plural(sources.length, 'source')}, ${plural(queries, 'package query', 'package queries')}`);
   sources.forEach((s, i) => {
-    io.out(`  ${s.prefix}/dists/${s.distribution}  ${s.components.join(',')}  ${plural(counts[i], 'query', 'queries')}  (${s.id})`);
+    const components = s.flat ? `flat ${s.distribution}` : s.components.join(',');
+    io.out(`  ${s.prefix}/dists/${s.publishDistribution}  ${components}  world ${worlds[i]}  ${plural(counts[i], 'query', 'queries')}  (${s.id})`);
   });
   for (const warning of sourceFlagWarnings(options)) io.err(warning);
   return 0;

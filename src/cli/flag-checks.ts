@@ -4,6 +4,7 @@
  * undefined. The constructs check the same values again; these messages name the option.
  */
 
+import { checkArchitecture } from '../sources/validation';
 import { DATA_KEY, DNS_LABEL, IMAGE_REPOSITORY, isSecretName } from '../util/k8s-names';
 
 /** A namespace is a DNS-1123 label; it also ends up in the Service's DNS name. */
@@ -33,4 +34,26 @@ export function checkSecretKey(flag: string, value: string): string | undefined 
 export function checkImageRepository(value: string): string | undefined {
   if (IMAGE_REPOSITORY.test(value)) return undefined;
   return `--image "${value}" is not a valid image repository: give a repository without tag or digest, e.g. registry.example.com/mini-mirror`;
+}
+
+/**
+ * The mirror's architectures from `--architecture` values (repeatable, each may be a comma
+ * list), in order without repeats; undefined when none is given (the default applies).
+ */
+export function architecturesFrom(values: readonly string[], problems: string[]): string[] | undefined {
+  if (values.length === 0) return undefined;
+  const out: string[] = [];
+  for (const value of values) {
+    const names = value.split(',').map(a => a.trim());
+    if (names.some(a => a === '')) {
+      problems.push(`--architecture "${value}" has an empty entry: give architectures such as amd64 or amd64,arm64`);
+      continue;
+    }
+    for (const arch of names) {
+      const problem = checkArchitecture(arch);
+      if (problem) problems.push(`--architecture ${arch}: ${problem}`);
+      else if (!out.includes(arch)) out.push(arch);
+    }
+  }
+  return out;
 }

@@ -1,12 +1,12 @@
 import { ParsedArgs } from './args';
 import { SourceLoadOptions, SourceOverrides } from '../sources/load-options';
-import { checkFingerprint, normalizeFingerprint } from '../sources/validation';
+import { checkFingerprint, checkWorldName, normalizeFingerprint } from '../sources/validation';
 
 /**
  * Per-source settings the seed formats cannot express, as repeatable options; both `check` and
  * `synth` take them, so that `check` validates what `synth` would load.
  */
-export const SOURCE_FLAGS = ['key-fingerprint', 'allow-missing-dependencies', 'insecure-skip-upstream-verification'];
+export const SOURCE_FLAGS = ['key-fingerprint', 'world', 'allow-missing-dependencies', 'allow-broad-queries', 'insecure-skip-upstream-verification'];
 
 // `<prefix>/<name>` (directory) or `<name>/<distribution>` (YAML); the loader reports unknown ids.
 const SOURCE_ID = /^[^/\s=]+\/[^/\s=]+$/;
@@ -18,14 +18,19 @@ export function sourceLoadOptions(args: ParsedArgs, problems: string[]): SourceL
   const idProblem = (flag: string, value: string, form: string) =>
     `--${flag} "${value}" does not name a source: give ${form}, with the source id that "mini-mirror check" lists (<prefix>/<name>; in YAML files <name>/<distribution>)`;
 
-  for (const value of args.lists.get('key-fingerprint') ?? []) {
+  /** `<source id>=<value>`, or undefined with the problem added. */
+  const assignment = (flag: string, value: string, form: string): [string, string] | undefined => {
     const eq = value.indexOf('=');
     const id = value.slice(0, Math.max(eq, 0));
-    const fingerprint = value.slice(eq + 1);
-    if (eq < 0 || !SOURCE_ID.test(id)) {
-      problems.push(idProblem('key-fingerprint', value, '<source id>=<fingerprint>'));
-      continue;
-    }
+    if (eq >= 0 && SOURCE_ID.test(id)) return [id, value.slice(eq + 1)];
+    problems.push(idProblem(flag, value, form));
+    return undefined;
+  };
+
+  for (const value of args.lists.get('key-fingerprint') ?? []) {
+    const parsed = assignment('key-fingerprint', value, '<source id>=<fingerprint>');
+    if (!parsed) continue;
+    const [id, fingerprint] = parsed;
     const normalized = normalizeFingerprint(fingerprint);
     if (!normalized) {
       problems.push(`--key-fingerprint ${value}: ${checkFingerprint(fingerprint)}`);
@@ -34,12 +39,24 @@ export function sourceLoadOptions(args: ParsedArgs, problems: string[]): SourceL
     const pinned = entry(id).keyFingerprints ?? [];
     if (!pinned.includes(normalized)) entry(id).keyFingerprints = [...pinned, normalized];
   }
-  for (const flag of ['allow-missing-dependencies', 'insecure-skip-upstream-verification'] as const) {
+  for (const value of args.lists.get('world') ?? []) {
+    const parsed = assignment('world', value, '<source id>=<world>');
+    if (!parsed) continue;
+    const [id, world] = parsed;
+    const problem = checkWorldName(world);
+    const earlier = overrides[id]?.world;
+    if (problem) problems.push(`--world ${value}: ${problem}`);
+    else if (earlier !== undefined && earlier !== world) problems.push(`--world gives source ${id} two worlds (${earlier}, ${world}): give one`);
+    else entry(id).world = world;
+  }
+  for (const flag of ['allow-missing-dependencies', 'allow-broad-queries', 'insecure-skip-upstream-verification'] as const) {
     for (const id of args.lists.get(flag) ?? []) {
       if (!SOURCE_ID.test(id)) {
         problems.push(idProblem(flag, id, '<source id>'));
       } else if (flag === 'allow-missing-dependencies') {
         entry(id).allowMissingDependencies = true;
+      } else if (flag === 'allow-broad-queries') {
+        entry(id).allowBroadQueries = true;
       } else {
         entry(id).insecureSkipUpstreamVerification = true;
       }

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { ParsedArgs, parseArgs, wantsHelp } from './args';
 import { InputProblems, messageOf, UsageError } from './errors';
-import { checkImageRepository, checkName, checkNamespace, checkSecretKey, checkSecretName } from './flag-checks';
+import { architecturesFrom, checkImageRepository, checkName, checkNamespace, checkSecretKey, checkSecretName } from './flag-checks';
 import { withHints } from './hints';
 import { loadSources } from './load-sources';
 import { Output } from './output';
@@ -27,7 +27,7 @@ export function synth(argv: string[], io: Output): number {
     io.out(SYNTH_USAGE);
     return 0;
   }
-  const args = parseArgs(argv, { valued: VALUED, repeatable: SOURCE_FLAGS, switches: ['insecure-unsigned'] });
+  const args = parseArgs(argv, { valued: VALUED, repeatable: [...SOURCE_FLAGS, 'architecture'], switches: ['insecure-unsigned'] });
   const unsigned = checkCommandLine(args);
   const opt = (name: string) => args.options.get(name) as string | undefined;
 
@@ -45,6 +45,7 @@ export function synth(argv: string[], io: Output): number {
   if (clientKeyPath !== undefined) add(checkKeyPath(clientKeyPath) && `--client-key-path ${checkKeyPath(clientKeyPath)}`);
   const outdir = opt('out') ?? 'dist';
   add(checkOutDir(outdir));
+  const architectures = architecturesFrom(args.lists.get('architecture') ?? [], problems);
   const signing = unsigned ? ReleaseSigning.insecureUnsigned() : signingFrom(args, problems);
   const options = sourceLoadOptions(args, problems);
   let sources: MirrorSource[] = [];
@@ -64,6 +65,7 @@ export function synth(argv: string[], io: Output): number {
       signing: signing!,
       image: { repository: opt('image')!, pushSecretName: opt('push-secret'), pullSecretName: opt('pull-secret') },
       clients: clientKeyPath !== undefined ? { keyPath: clientKeyPath } : undefined,
+      architectures,
     });
   } catch (e) {
     throw new Error(withHints(messageOf(e)));

@@ -12,8 +12,13 @@ const INPUTS = 'a file it names does not exist or cannot be read, its content is
 const SOURCE_OPTIONS = `per source (repeatable; ID is a source id as "mini-mirror check" lists it: <prefix>/<name>,
 or <name>/<distribution> in a YAML file):
   --key-fingerprint ID=FPR    pin the upstream key of source ID to fingerprint FPR
+  --world ID=WORLD            put source ID into dependency world WORLD (default: derived from its
+                              distribution, bookworm-security: bookworm; needed for a flat
+                              repository in a mirror of several worlds)
   --allow-missing-dependencies ID
                               publish source ID even if some dependencies are missing upstream
+  --allow-broad-queries ID    accept queries of source ID that alone match (nearly) the whole
+                              archive, such as "!python3" or "Name (% *)"
   --insecure-skip-upstream-verification ID
                               do not verify upstream signatures of source ID (allows
                               "gpgDisableVerify": true in its aptly.conf; never in production)`;
@@ -59,6 +64,8 @@ options:
   --pull-secret NAME          docker-config Secret the server pods pull the image with
   --client-key-path PATH      client .sources name the key file PATH (e.g. /etc/apt/keyrings/mirror.asc)
                               instead of embedding the key; needed for very many sources
+  --architecture ARCH         client architecture to mirror, repeatable or comma-separated (default
+                              amd64; a source's own or its aptly.conf's architectures win)
   --namespace NS              namespace of every object, a DNS label (default: none, i.e. kubectl's)
   --name NAME                 base name of the objects (default mirror)
   --out DIR                   output directory, created if missing (default dist)

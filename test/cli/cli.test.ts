@@ -6,7 +6,7 @@ import { promisify } from 'util';
 import { Chart, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { run } from './run';
-import { MiniMirror, MirrorSource, ReleaseSigning } from '../../src';
+import { MiniMirror, MiniMirrorProps, MirrorSource, ReleaseSigning } from '../../src';
 import { SourceLoadOptions } from '../../src/sources/load-options';
 import { writeTree } from '../support/tree';
 
@@ -41,12 +41,13 @@ function written(out: string) {
 }
 
 /** What the construct synthesizes for the same inputs, to compare the CLI's output with. */
-function constructYaml(sourcesDir: string, options: SourceLoadOptions = {}, namespace?: string) {
+function constructYaml(sourcesDir: string, options: SourceLoadOptions = {}, namespace?: string, props: Partial<MiniMirrorProps> = {}) {
   const chart = new Chart(Testing.app(), 'mirror', { namespace, disableResourceNameHashes: true });
   new MiniMirror(chart, 'mirror', {
     sources: MirrorSource.fromDirectory(sourcesDir, options),
     signing: ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: fs.readFileSync(PUBLIC_KEY, 'utf8') }),
     image: { repository: 'registry.example.com/mini-mirror' },
+    ...props,
   });
   return Testing.synth(chart);
 }
@@ -99,6 +100,37 @@ describe('mini-mirror check', () => {
     expect(bad.err).toContain('mini-mirror: --allow-missing-dependencies "tools" does not name a source: give <source id>');
     expect(bad.err).toMatch(/overrides name source "vendor\/tool".*use one of vendor\/tools/);
     expect(bad.err).toMatch(/hint: the per-source options .* take a source id that "mini-mirror check" lists/);
+  });
+
+  test('worlds: check lists each source\'s; --world places a flat repository in a mirror of several worlds', () => {
+    const dir = writeTree({
+      'debian/bookworm/source.txt': 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main\n',
+      'debian/bookworm/packages.txt': 'curl\n',
+      'ubuntu/jammy/source.txt': 'http://ubuntu.mirror.example/ubuntu http://ubuntu.mirror.example/key.asc jammy-updates main\n',
+      'ubuntu/jammy/packages.txt': 'curl\n',
+      'vendor/tools/source.txt': 'http://vendor.mirror.example/deb/ http://vendor.mirror.example/key.asc ./\n',
+      'vendor/tools/packages.txt': 'tool\n',
+    });
+    const bad = run('check', dir);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/flat repository vendor\/tools has no distribution to derive a world from, and the mirror has several worlds \(bookworm, jammy\)/);
+    expect(bad.err).toMatch(/hint: to set a source's world from the command line, pass --world <source id>=<world>/);
+    const ok = run('check', dir, '--world', 'vendor/tools=jammy');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^ {2}ubuntu\/dists\/jammy-updates {2}main {2}world jammy {2}1 query/m);
+    expect(ok.out).toMatch(/^ {2}vendor\/dists\/tools {2}flat \.\/ {2}world jammy {2}1 query {2}\(vendor\/tools\)$/m);
+    expect(run('check', dir, '--world', 'vendor/tools=Jammy').err).toContain('mini-mirror: --world vendor/tools=Jammy: world "Jammy" must be at most 63 lowercase letters');
+    expect(run('check', dir, '--world', 'jammy').err).toContain('mini-mirror: --world "jammy" does not name a source: give <source id>=<world>');
+    expect(run('check', dir, '--world', 'vendor/tools=jammy', '--world', 'vendor/tools=bookworm').err).toContain('--world gives source vendor/tools two worlds (jammy, bookworm): give one');
+  });
+
+  test('--allow-broad-queries accepts a query that would mirror the whole archive', () => {
+    const dir = writeTree({ 'x/y/source.txt': 'http://x.mirror.example/ http://x.mirror.example/k stable main\n', 'x/y/packages.txt': 'curl\n!python3\n' });
+    const bad = run('check', dir);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain(`${dir}/x/y/packages.txt:2:1: query "!python3" is a negation`);
+    expect(bad.err).toMatch(/hint: to accept such queries from the command line, pass --allow-broad-queries <source id>/);
+    expect(run('check', dir, '--allow-broad-queries', 'x/y').code).toBe(0);
   });
 
   test('a YAML file', () => {
@@ -242,6 +274,22 @@ describe('mini-mirror synth', () => {
     });
     expect(written(out)).toEqual(expected);
     expect(expected).not.toEqual(constructYaml(EXAMPLE_SOURCES));
+  });
+
+  test('--architecture sets the mirror\'s architectures, repeated or comma-separated', () => {
+    const out = tmpdir();
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', out, '--architecture', 'amd64', '--architecture=arm64,amd64', '--world', 'debian/bookworm=debian12');
+    expect(r).toMatchObject({ code: 0, err: '' });
+    const expected = constructYaml(EXAMPLE_SOURCES, { overrides: { 'debian/bookworm': { world: 'debian12' } } }, undefined, { architectures: ['amd64', 'arm64'] });
+    expect(written(out)).toEqual(expected);
+    const build = expected.find((o: any) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('mirror-build-'));
+    expect(JSON.parse(build.data['build.json']).sources[0]).toMatchObject({ world: 'debian12' });
+    expect(JSON.stringify(build.data['build.json'])).toContain('arm64');
+
+    const bad = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--architecture', 'all', '--architecture', 'amd64,,arm64');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('mini-mirror: --architecture all: "all" is not a client architecture: arch:all packages are mirrored with every architecture');
+    expect(bad.err).toContain('mini-mirror: --architecture "amd64,,arm64" has an empty entry');
   });
 
   test('--insecure-skip-upstream-verification accepts gpgDisableVerify, and warns', () => {

@@ -80,7 +80,10 @@ export class BuildJob extends Construct {
     const runner = readRunner();
     const bakeScript = readAsset('bake-image.sh');
     const dockerfile = `FROM ${builder.baseImage}\nCOPY public/ ${SERVING_ROOT}/\n`;
-    const jsonFor = (hash: string) => buildJson({ sources: props.sources, signing: props.signing, concurrency, retries, contentHash: hash });
+    const jsonFor = (hash: string) => buildJson({
+      sources: props.sources, signing: props.signing, concurrency, retries, contentHash: hash,
+      stallTimeout: props.stallTimeout, defaultAptlyConfig: defaultConfig,
+    });
     this.contentHash = contentHash({
       sources: props.sourceConfigMaps.contentHash,
       defaultConfig: defaultConfig.toJsonString(),

@@ -19,6 +19,10 @@ const MISSING = new Set(['404', '403', '410']);
 export class Fetcher {
   constructor(private readonly settings: FetchSettings, private readonly log: BuildLog) {}
 
+  public get stallSeconds(): number {
+    return this.settings.stallSeconds;
+  }
+
   /** Downloads `url` to `dest`. 'missing' for 404/403/410 (never retried); throws after the last failed attempt. */
   public async download(url: string, dest: string, what: string): Promise<FetchResult> {
     const tmp = `${dest}.part`;
@@ -68,6 +72,10 @@ export class UpstreamCache {
     private readonly fetcher: Fetcher,
     private readonly what: string,
   ) {}
+
+  public get stallSeconds(): number {
+    return this.fetcher.stallSeconds;
+  }
 
   /** The cache file of a path relative to the upstream URL ('dists/x/Release'), or undefined if unsafe. */
   public fileOf(rel: string): string | undefined {

@@ -68,7 +68,8 @@ function packageMatcher(node: Node): Matcher {
   const test = op ? valueTest(op, cond!.value) : undefined;
   return e => {
     if (arch && !matchesArchitecture(e, arch)) return false;
-    if (!test) return e.name === name || e.provides.some(p => p.name === name);
+    // aptly 1.5 keeps Provides entries as written: `virt (= 1)` is not the name `virt`.
+    if (!test) return e.name === name || e.provides.some(p => p.name === name && !p.op);
     return e.name === name && test(e.version);
   };
 }
@@ -97,7 +98,11 @@ function fieldValue(e: IndexEntry, name: string): string | undefined {
       const m = /\(([^)]*)\)/.exec(stanzaField(e, 'Source') ?? '');
       return m ? m[1].trim() : e.version;
     }
-    case 'Provides': return e.provides.map(p => p.name).join(', ');
+    case 'Provides': {
+      // aptly joins the entries as written (versions kept), trimmed, with ', '
+      const provides = stanzaField(e, 'Provides');
+      return provides === undefined ? undefined : provides.split(',').map(p => p.trim()).join(', ');
+    }
     default: return stanzaField(e, name);
   }
 }
@@ -114,11 +119,35 @@ function valueTest(op: string, value: string): (v: string) => boolean {
       return v => re.test(v);
     }
     case '~': {
-      const re = new RegExp(value);
+      const re = goRegExp(value);
       return v => re.test(v);
     }
     default: return () => false;
   }
+}
+
+const POSIX_CLASSES: Record<string, string> = {
+  alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\\x00-\\x7F', blank: '\\t ', cntrl: '\\x00-\\x1F\\x7F', digit: '0-9',
+  graph: '!-~', lower: 'a-z', print: ' -~', punct: '!-\\/:-@[-`{-~', space: '\\t\\n\\v\\f\\r ', upper: 'A-Z',
+  word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
+};
+
+/** A Go (RE2) regular expression as a RegExp: leading flags (but U), `(?P<name>`, `\A`, `\z` and `[[:alpha:]]` classes translated. */
+export function goRegExp(re: string): RegExp {
+  let flags = '';
+  const lead = /^\(\?([imsU]+)\)/.exec(re);
+  if (lead) {
+    flags = [...new Set(lead[1].replace(/U/g, ''))].join('');
+    re = re.slice(lead[0].length);
+  }
+  const js = re.replace(/\\.|\(\?P<|\[:(\^?)([a-z]+):\]/g, (m, neg: string | undefined, cls: string | undefined) => {
+    if (m === '\\A') return '(?<![\\s\\S])';
+    if (m === '\\z') return '$(?![\\s\\S])';
+    if (m === '(?P<') return '(?<';
+    if (cls !== undefined && POSIX_CLASSES[cls] && !neg) return POSIX_CLASSES[cls];
+    return m;
+  });
+  return new RegExp(js, flags);
 }
 
 /** Go's filepath.Match as a RegExp ('*' and '?' do not cross '/'). */

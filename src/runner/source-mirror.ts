@@ -11,6 +11,7 @@ import { BuildError, pool } from './proc';
 import { compileQuery } from './query-match';
 import { closestFirst, fetchRelease, ReleaseInfo } from './release';
 import { importUpstreamKey } from './upstream-key';
+import { closeOver } from './world-closure';
 
 export interface PublishedComponent {
   /** As published and as the user wrote it. */
@@ -96,6 +97,9 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
 
   // Upstream indexes, read once: what every query can match and every dependency can come from.
   const upstream = await loadUpstream(config, index, cache, release, components, mirrorArchitectures, id);
+  // Download what aptly will ask for before it asks, many at a time: aptly then reads from the
+  // loopback cache, and a stalled download is retried here without aptly timing out on it.
+  await prefetch(upstream, queries, mirrorArchitectures, cache, ctx.log, id);
 
   const aptlyConf = path.join(work, 'aptly.conf');
   await writeAptlyConfig(aptlyConf, path.join(dir, 'aptly.conf'), ctx.defaultAptlyConf, path.join(work, 'root'), mirrorArchitectures, config.verify, id);
@@ -130,7 +134,10 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
 
 export async function updateMirror(aptly: Aptly, mirror: string, sigArgs: string[], retries: number, what: string, cache: UpstreamCache, log: BuildLog): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const r = await aptly.run(['mirror', 'update', ...sigArgs, `-max-tries=${retries}`, mirror], '', { allowFail: true });
+    // aptly waits 30 s for response headers; our loopback server answers once its own download
+    // (with retries after stalls) is done, so aptly gets enough tries to wait for that.
+    const tries = retries + Math.ceil((cache.stallSeconds * retries) / 30);
+    const r = await aptly.run(['mirror', 'update', ...sigArgs, `-max-tries=${tries}`, mirror], '', { allowFail: true });
     if (r.code === 0) return;
     const fetchFailure = cache.failures[cache.failures.length - 1];
     const badSignature = /BAD signature|Can't check signature|No public key|signature verification failed/i.test(r.output);
@@ -163,6 +170,36 @@ export async function refreshMirrored(source: SourceMirror): Promise<void> {
     }
   }
   source.mirrored = mirrored;
+}
+
+/** Prefetch parallelism per source: downloads are network-bound; aptly's own default is 4. */
+const PREFETCH_CONCURRENCY = 16;
+
+/** The requested packages and their dependencies inside this source, as aptly's -filter-with-deps takes them. */
+async function prefetch(upstream: readonly IndexEntry[], queries: readonly string[], archs: readonly string[],
+  cache: UpstreamCache, log: BuildLog, id: string): Promise<void> {
+  const byName = new Map<string, IndexEntry[]>();
+  for (const e of upstream) {
+    for (const n of [e.name, ...e.provides.map(p => p.name)]) {
+      const list = byName.get(n);
+      if (list) list.push(e);
+      else byName.set(n, [e]);
+    }
+  }
+  const matched = new Set<IndexEntry>();
+  for (const q of queries) {
+    const compiled = compileQuery(q);
+    for (const e of compiled.name !== undefined ? byName.get(compiled.name) ?? [] : upstream) if (compiled.matches(e)) matched.add(e);
+  }
+  const wanted = new Set(matched);
+  for (const arch of archs.filter(a => a !== 'all').length ? archs.filter(a => a !== 'all') : ['amd64']) {
+    for (const e of closeOver({ have: [...matched], requested: [...matched], universe: upstream, arch }).additions) wanted.add(e);
+  }
+  const files = [...new Set([...wanted].map(e => /^Filename:\s*(\S+)/m.exec(e.stanza)?.[1]).filter((f): f is string => !!f))];
+  const started = Date.now();
+  // Failures are not fatal here: aptly asks again, and its error then names the file.
+  await pool(files, PREFETCH_CONCURRENCY, f => cache.get(f).catch(() => 'missing'));
+  log.say(`${id}: prefetched ${files.length} package files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
 async function readQueries(file: string, id: string): Promise<string[]> {

@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import { runPod } from './pod-runner';
 import { AptlyConfig, MiniMirror, MirrorSource, ReleaseSigning } from '../../src';
 
@@ -87,6 +87,12 @@ export interface BuildSourceSpec {
   readonly origin?: string | null;
   readonly label?: string | null;
   readonly suite?: string | null;
+  /** @default derived from the distribution */
+  readonly world?: string;
+  /** Flat repositories: the distribution they are published under. @default the name */
+  readonly publishDistribution?: string;
+  /** @default false */
+  readonly allowBroadQueries?: boolean;
 }
 
 export type BuildSigningSpec =
@@ -106,6 +112,10 @@ export interface BuildSpec {
   readonly rootDir?: string;
   /** @default 240000 */
   readonly timeoutMs?: number;
+  /** Mirror-wide architectures. @default MiniMirror's default (amd64) */
+  readonly architectures?: readonly string[];
+  /** Stall timeout of downloads. @default MiniMirror's default */
+  readonly stallTimeoutSeconds?: number;
 }
 
 export interface BuildResult extends RunResult {
@@ -142,6 +152,9 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     origin: s.origin ?? undefined,
     label: s.label ?? undefined,
     suite: s.suite ?? undefined,
+    world: s.world,
+    publishDistribution: s.publishDistribution,
+    allowBroadQueries: s.allowBroadQueries,
   }));
   const signing = spec.signing.mode === 'unsigned'
     ? ReleaseSigning.insecureUnsigned()
@@ -155,7 +168,12 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     signing,
     image: { repository: 'registry.example.com/mini-mirror' },
     defaultAptlyConfig: AptlyConfig.fromJson(spec.defaultAptlyConf ?? { architectures: ['amd64', 'arm64'] }, 'default aptly.conf'),
-    buildOptions: { concurrency: spec.concurrency ?? 2, retries: spec.retries ?? 2 },
+    architectures: spec.architectures ? [...spec.architectures] : undefined,
+    buildOptions: {
+      concurrency: spec.concurrency ?? 2,
+      retries: spec.retries ?? 2,
+      stallTimeout: spec.stallTimeoutSeconds === undefined ? undefined : Duration.seconds(spec.stallTimeoutSeconds),
+    },
   });
   return { mirror, manifests: Testing.synth(chart) };
 }

@@ -96,12 +96,16 @@ export function closeOver(opts: {
   const requested = forArch(opts.requested, arch);
   for (const e of requested) visit(e, undefined);
   const requestedSet = new Set(requested);
-  for (const e of haveSet) if (!requestedSet.has(e)) queue.push(e);
+  // Mirrored packages come after all that the requested ones reach (additions included), so that a
+  // chain through a mirrored package still ends at the requested package needing it.
+  const mirrored = [...haveSet];
 
   const additions: IndexEntry[] = [];
   const missing: MissingDependency[] = [];
   const done = new Set<IndexEntry>();
-  for (let next = 0; next < queue.length; next++) {
+  for (let next = 0; ; next++) {
+    if (next === queue.length) mirrored.splice(0).forEach(m => visit(m, undefined));
+    if (next === queue.length) break;
     const e = queue[next];
     if (done.has(e)) continue;
     done.add(e);

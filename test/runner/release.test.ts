@@ -1,0 +1,102 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { closestFirst, parseRelease, releaseBase } from '../../src/runner/release';
+
+const SECURITY_RELEASE = `Origin: Debian
+Label: Debian-Security
+Suite: oldstable-security
+Version: 12
+Codename: bookworm-security
+Date: Wed, 25 Nov 2026 02:22:30 UTC
+Valid-Until: Wed, 02 Dec 2026 02:22:30 UTC
+Acquire-By-Hash: yes
+Architectures: all amd64 arm64 armhf i386 ppc64el
+Components: updates/main updates/contrib updates/non-free-firmware updates/non-free
+Description: Debian 12 - Security Updates
+MD5Sum:
+ d41d8cd98f00b204e9800998ecf8427e        0 contrib/Contents-amd64
+ 0e7f3e2d7e1a6c7d0b6a6cf7b2f0e8aa  2532743 main/binary-amd64/Packages
+ 5f0d2ad4b6e8a1c1a2f7f7b6b0f8c1a2   379936 main/binary-amd64/Packages.xz
+ 7b3e2d7e1a6c7d0b6a6cf7b2f0e8aa12      113 main/binary-amd64/Release
+SHA256:
+ e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855        0 contrib/Contents-amd64
+ 49a9e54c4ffc7bde7834f37042f551ce863c2630382396592602f432cdbf6f1c  2532743 main/binary-amd64/Packages
+ a59b44d3150ec5621306ce98e42bcb14f95451fe82ca7e6b83d1da7454a1ea3d   379936 main/binary-amd64/Packages.xz
+`;
+
+describe('parseRelease', () => {
+  test('GIVEN the security archive\'s Release THEN components, architectures, date and SHA256 sums are read', () => {
+    const r = parseRelease(SECURITY_RELEASE, 'dists/bookworm-security/');
+    expect(r.components).toEqual(['updates/main', 'updates/contrib', 'updates/non-free-firmware', 'updates/non-free']);
+    expect(r.architectures).toEqual(['all', 'amd64', 'arm64', 'armhf', 'i386', 'ppc64el']);
+    expect(r.date).toBe('Wed, 25 Nov 2026 02:22:30 UTC');
+    expect(r.base).toBe('dists/bookworm-security/');
+    expect(r.fields.get('Codename')).toBe('bookworm-security');
+    expect(r.files.get('main/binary-amd64/Packages.xz')).toEqual({ size: 379936, sha256: 'a59b44d3150ec5621306ce98e42bcb14f95451fe82ca7e6b83d1da7454a1ea3d' });
+    expect(r.files.get('contrib/Contents-amd64')).toEqual({ size: 0, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' });
+    // listed with MD5Sum only: a size, no SHA256
+    expect(r.files.get('main/binary-amd64/Release')).toEqual({ size: 113, sha256: undefined });
+    expect(r.files.size).toBe(4);
+  });
+
+  test('CRLF line ends, lower-case field names and a flat repository\'s Release without Components', () => {
+    const flat = 'origin: isv:kubernetes\r\narchitectures: amd64 arm64\r\nSHA256:\r\n 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef 1234 Packages.gz\r\n';
+    const r = parseRelease(flat, '');
+    expect(r.components).toEqual([]);
+    expect(r.architectures).toEqual(['amd64', 'arm64']);
+    expect(r.date).toBeUndefined();
+    expect(r.files.get('Packages.gz')).toEqual({ size: 1234, sha256: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' });
+  });
+
+  const lists = '/var/lib/apt/lists';
+  const inReleases = fs.existsSync(lists) ? fs.readdirSync(lists).filter(f => f.endsWith('_InRelease')) : [];
+  (inReleases.length ? test : test.skip)('GIVEN this machine\'s real InRelease files THEN every listed file has a SHA256 and a size', () => {
+    for (const name of inReleases) {
+      const text = fs.readFileSync(path.join(lists, name), 'utf8');
+      const body = text.replace(/^-----BEGIN PGP SIGNED MESSAGE-----\n(?:.+\n)*\n/, '').replace(/\n-----BEGIN PGP SIGNATURE-----[\s\S]*$/, '\n');
+      const r = parseRelease(body, 'dists/x/');
+      expect(r.components.length).toBeGreaterThan(0);
+      expect(r.architectures.length).toBeGreaterThan(0);
+      expect(r.date).toMatch(/UTC$/);
+      expect(r.files.size).toBeGreaterThan(10);
+      for (const [file, info] of r.files) {
+        expect([file, info.sha256]).toEqual([file, expect.stringMatching(/^[0-9a-f]{64}$/)]);
+        expect(Number.isInteger(info.size)).toBe(true);
+      }
+      // a Packages index of the first component (as listed, or with the 'updates/' prefix dropped) is there
+      const component = r.components[0].replace(/^updates\//, '');
+      const arch = r.architectures.find(a => a !== 'all')!;
+      expect([...r.files.keys()].some(f => f.startsWith(`${component}/binary-${arch}/Packages`))).toBe(true);
+    }
+  });
+});
+
+describe('releaseBase', () => {
+  test.each([
+    ['bookworm', 'dists/bookworm/'],
+    ['bookworm-security', 'dists/bookworm-security/'],
+    ['bookworm/updates', 'dists/bookworm/updates/'],
+    ['./', ''],
+    ['sub/', 'sub/'],
+    ['./sub/', 'sub/'],
+    ['Debian_12/', 'Debian_12/'],
+  ])('%s -> %j', (distribution, base) => {
+    expect(releaseBase(distribution)).toBe(base);
+  });
+});
+
+describe('closestFirst', () => {
+  test('GIVEN a misspelt component THEN the closest offered names come first, ties alphabetically', () => {
+    expect(closestFirst('mian', ['contrib', 'non-free', 'main', 'non-free-firmware'])).toEqual(['main', 'contrib', 'non-free', 'non-free-firmware']);
+    expect(closestFirst('arm64', ['armhf', 'amd64', 'arm64', 'armel'])[0]).toBe('arm64');
+    expect(closestFirst('x86_64', ['i386', 'amd64', 'arm64'])).toEqual(['amd64', 'arm64', 'i386']);
+    expect(closestFirst('ab', ['ba', 'ab', 'b', 'abc'])).toEqual(['ab', 'abc', 'b', 'ba']);
+  });
+
+  test('does not reorder the offered list in place', () => {
+    const offered = ['b', 'a'];
+    closestFirst('a', offered);
+    expect(offered).toEqual(['b', 'a']);
+    expect(closestFirst('a', [])).toEqual([]);
+  });
+});

@@ -11,10 +11,16 @@ export class Aptly {
   ) {}
 
   /** Runs aptly; resolves with its output, or throws a BuildError starting with `failure`. */
-  public async run(args: readonly string[], failure: string, opts: { gnupgHome?: string; allowFail?: boolean } = {}): Promise<{ code: number; output: string }> {
+  public async run(args: readonly string[], failure: string,
+    opts: { gnupgHome?: string; allowFail?: boolean } = {}): Promise<{ code: number; output: string }> {
     const started = Date.now();
     const r = await run('aptly', [`-config=${this.config}`, ...args], {
-      env: { ...process.env, GNUPGHOME: opts.gnupgHome ?? this.gnupgHome, NO_PROXY: addLoopback(process.env.NO_PROXY), no_proxy: addLoopback(process.env.no_proxy) },
+      env: {
+        ...process.env,
+        GNUPGHOME: opts.gnupgHome ?? this.gnupgHome,
+        NO_PROXY: addLoopback(process.env.NO_PROXY),
+        no_proxy: addLoopback(process.env.no_proxy),
+      },
     });
     const output = r.stdout + r.stderr;
     await fs.promises.appendFile(this.logFile, `$ aptly ${args.map(a => a.length > 200 ? `${a.slice(0, 200)}...` : a).join(' ')}  (${Date.now() - started} ms)\n${output}\n`);
@@ -54,7 +60,7 @@ export function filterChunks(queries: readonly string[], maxBytes = 96 * 1024): 
     if (current && Buffer.byteLength(next) > maxBytes) {
       chunks.push(current);
       current = q;
-    } else current = next;
+    } else {current = next;}
   }
   if (current) chunks.push(current);
   return chunks;

@@ -51,8 +51,13 @@ async function build(log: BuildLog): Promise<void> {
   let mirrors: SourceMirror[];
   try {
     const ctx = {
-      sourcesDir: SOURCES_DIR, defaultAptlyConf: path.join(BUILD_DIR, 'aptly.conf'), workDir: workDir!,
-      retries: config.retries, fetcher, log, localUrl: (i: number) => server.urlFor(i),
+      sourcesDir: SOURCES_DIR,
+      defaultAptlyConf: path.join(BUILD_DIR, 'aptly.conf'),
+      workDir: workDir!,
+      retries: config.retries,
+      fetcher,
+      log,
+      localUrl: (i: number) => server.urlFor(i),
     };
     mirrors = await log.time('mirror', () => pool(config.sources, config.concurrency, (s, i) => mirrorSource(s, i, prepared[i].cache, ctx)));
     for (const [world, indexes] of worlds) {

@@ -29,9 +29,15 @@ export async function writeManifest(stage: string, sources: readonly SourceMirro
         if (!fs.existsSync(file)) continue;
         for (const p of parseParagraphs(await fs.promises.readFile(file, 'utf8'))) {
           const entry: ManifestPackage = {
-            prefix: s.config.prefix, distribution: dist, component,
-            name: field(p, 'Package') ?? '', version: field(p, 'Version') ?? '', architecture: field(p, 'Architecture') ?? '',
-            size: Number(field(p, 'Size') ?? 0), sha256: field(p, 'SHA256') ?? '', filename: field(p, 'Filename') ?? '',
+            prefix: s.config.prefix,
+            distribution: dist,
+            component,
+            name: field(p, 'Package') ?? '',
+            version: field(p, 'Version') ?? '',
+            architecture: field(p, 'Architecture') ?? '',
+            size: Number(field(p, 'Size') ?? 0),
+            sha256: field(p, 'SHA256') ?? '',
+            filename: field(p, 'Filename') ?? '',
           };
           const key = [entry.prefix, dist, component, entry.name, entry.version, entry.architecture].join('\t');
           if (!entry.name || seen.has(key)) continue;
@@ -45,8 +51,12 @@ export async function writeManifest(stage: string, sources: readonly SourceMirro
     contentHash,
     builtAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     upstreams: sources.map(s => ({
-      prefix: s.config.prefix, name: s.config.name, url: s.config.url, distribution: s.config.distribution,
-      publishedAs: s.config.publishDistribution, world: s.config.world,
+      prefix: s.config.prefix,
+      name: s.config.name,
+      url: s.config.url,
+      distribution: s.config.distribution,
+      publishedAs: s.config.publishDistribution,
+      world: s.config.world,
       releaseDate: field(s.release.fields, 'Date') ?? null,
     })),
     packages,

@@ -1,11 +1,11 @@
 // Evaluates aptly package queries (the parser in src/sources/query) on upstream entries, with
 // aptly 1.5's semantics (deb/query.go, deb/package.go): a name matches the package or, without a
 // version, a package that Provides it; fields compare as Debian versions.
+import { compareVersions } from './debian-version';
+import { IndexEntry, stanzaField } from './packages-index';
 import { Parser } from '../sources/query/parser';
 import { Node } from '../sources/query/syntax';
 import { tokenize } from '../sources/query/tokens';
-import { compareVersions } from './debian-version';
-import { IndexEntry, stanzaField } from './packages-index';
 
 export type Matcher = (e: IndexEntry) => boolean;
 
@@ -166,15 +166,12 @@ export function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '\\' && i + 1 < glob.length) re += escape(glob[++i]);
-    else if (c === '[') {
+    if (c === '*') {re += '[^/]*';} else if (c === '?') {re += '[^/]';} else if (c === '\\' && i + 1 < glob.length) {re += escape(glob[++i]);} else if (c === '[') {
       const end = glob.indexOf(']', i + 2);
       if (end < 0) return /$^/;
       re += `[${glob.slice(i + 1, end).replace(/^\^/, '^').replace(/\\/g, '\\\\')}]`;
       i = end;
-    } else re += escape(c);
+    } else {re += escape(c);}
   }
   return new RegExp(`^${re}$`);
 }

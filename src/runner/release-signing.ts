@@ -42,8 +42,7 @@ export async function setupSigning(config: SigningConfig, signingDir: string, ho
   let inSec = false;
   for (const line of listed.stdout.split('\n')) {
     const f = line.split(':');
-    if (f[0] === 'sec') inSec = true;
-    else if (f[0] === 'fpr' && inSec) {
+    if (f[0] === 'sec') {inSec = true;} else if (f[0] === 'fpr' && inSec) {
       secret.push(f[9]);
       inSec = false;
     }

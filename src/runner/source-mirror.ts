@@ -84,7 +84,9 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   const queries = await readQueries(path.join(dir, 'packages.txt'), id);
 
   if (config.verify) {
-    await importUpstreamKey({ what: id, keyUrl: config.keyUrl, pins: config.fingerprints, workDir: work, gnupgHome, keyring, fetcher: ctx.fetcher, log: ctx.log });
+    await importUpstreamKey({
+      what: id, keyUrl: config.keyUrl, pins: config.fingerprints, workDir: work, gnupgHome, keyring, fetcher: ctx.fetcher, log: ctx.log,
+    });
   } else {
     ctx.log.warn('**********************************************************************');
     ctx.log.warn(`${id}: upstream signature verification is DISABLED (verify: false).`);
@@ -99,10 +101,13 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   const upstream = await loadUpstream(config, index, cache, release, components, mirrorArchitectures, id);
   // Download what aptly will ask for before it asks, many at a time: aptly then reads from the
   // loopback cache, and a stalled download is retried here without aptly timing out on it.
-  await prefetch(upstream, queries, mirrorArchitectures, cache, ctx.log, id);
-
   const aptlyConf = path.join(work, 'aptly.conf');
-  await writeAptlyConfig(aptlyConf, path.join(dir, 'aptly.conf'), ctx.defaultAptlyConf, path.join(work, 'root'), mirrorArchitectures, config.verify, id);
+  const userConf = await writeAptlyConfig(aptlyConf, path.join(dir, 'aptly.conf'), ctx.defaultAptlyConf, path.join(work, 'root'), mirrorArchitectures, config.verify, id);
+  // A downloadConcurrency the user set (to spare an upstream) limits our downloads too.
+  const concurrency = typeof userConf.downloadConcurrency === 'number' && userConf.downloadConcurrency >= 1
+    ? Math.floor(userConf.downloadConcurrency) : PREFETCH_CONCURRENCY;
+  await prefetch(upstream, queries, mirrorArchitectures, cache, concurrency, ctx.log, id);
+
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
   const sigArgs = config.verify ? ['-ignore-signatures=false', `-keyring=${keyring}`] : ['-ignore-signatures'];
   const chunks = filterChunks(queries);
@@ -122,8 +127,24 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   }
 
   const source: SourceMirror = {
-    index, config, id, work, aptly, cache, release, mirrorArchitectures, components, mirrors, upstream, queries,
-    mirrored: [], requested: [], aptlyUrl: ctx.localUrl(index), sigArgs, retries: ctx.retries, log: ctx.log,
+    index,
+    config,
+    id,
+    work,
+    aptly,
+    cache,
+    release,
+    mirrorArchitectures,
+    components,
+    mirrors,
+    upstream,
+    queries,
+    mirrored: [],
+    requested: [],
+    aptlyUrl: ctx.localUrl(index),
+    sigArgs,
+    retries: ctx.retries,
+    log: ctx.log,
   };
   await refreshMirrored(source);
   await checkQueries(source);
@@ -132,7 +153,8 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   return source;
 }
 
-export async function updateMirror(aptly: Aptly, mirror: string, sigArgs: string[], retries: number, what: string, cache: UpstreamCache, log: BuildLog): Promise<void> {
+export async function updateMirror(aptly: Aptly, mirror: string, sigArgs: string[], retries: number, what: string,
+  cache: UpstreamCache, log: BuildLog): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     // aptly waits 30 s for response headers; our loopback server answers once its own download
     // (with retries after stalls) is done, so aptly gets enough tries to wait for that.
@@ -177,7 +199,7 @@ const PREFETCH_CONCURRENCY = 16;
 
 /** The requested packages and their dependencies inside this source, as aptly's -filter-with-deps takes them. */
 async function prefetch(upstream: readonly IndexEntry[], queries: readonly string[], archs: readonly string[],
-  cache: UpstreamCache, log: BuildLog, id: string): Promise<void> {
+  cache: UpstreamCache, concurrency: number, log: BuildLog, id: string): Promise<void> {
   const byName = new Map<string, IndexEntry[]>();
   for (const e of upstream) {
     for (const n of [e.name, ...e.provides.map(p => p.name)]) {
@@ -198,7 +220,7 @@ async function prefetch(upstream: readonly IndexEntry[], queries: readonly strin
   const files = [...new Set([...wanted].map(e => /^Filename:\s*(\S+)/m.exec(e.stanza)?.[1]).filter((f): f is string => !!f))];
   const started = Date.now();
   // Failures are not fatal here: aptly asks again, and its error then names the file.
-  await pool(files, PREFETCH_CONCURRENCY, f => cache.get(f).catch(() => 'missing'));
+  await pool(files, concurrency, f => cache.get(f).catch(() => 'missing'));
   log.say(`${id}: prefetched ${files.length} package files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
@@ -263,8 +285,9 @@ async function loadUpstream(config: SourceConfig, index: number, cache: Upstream
   return entries;
 }
 
+/** Writes the source's aptly config; returns the user's config it is based on. */
 async function writeAptlyConfig(target: string, sourceConf: string, defaultConf: string, rootDir: string,
-  archs: string[], verify: boolean, id: string): Promise<void> {
+  archs: string[], verify: boolean, id: string): Promise<Record<string, unknown>> {
   const base = fs.existsSync(sourceConf) ? sourceConf : defaultConf;
   let conf: Record<string, unknown> = {};
   if (fs.existsSync(base)) {
@@ -275,12 +298,14 @@ async function writeAptlyConfig(target: string, sourceConf: string, defaultConf:
     }
     if (typeof conf !== 'object' || conf === null || Array.isArray(conf)) throw new BuildError(`${id}: ${base} is not a valid aptly config (JSON object)`);
   }
+  const user = { ...conf };
   conf.rootDir = rootDir;
   conf.gpgProvider = 'gpg';
   conf.architectures = archs;
   conf.downloadConcurrency ??= 8;
   if (verify) conf.gpgDisableVerify = false;
   await fs.promises.writeFile(target, JSON.stringify(conf, null, 2));
+  return user;
 }
 
 /** Every query must match a package; the packages they match are the ones users asked for. */

@@ -17,8 +17,7 @@ export async function keyFingerprints(keyFile: string, gnupgHome: string): Promi
     if (f[0] === 'pub') {
       keys.push([]);
       want = 'pub';
-    } else if (f[0] === 'sub') want = 'sub';
-    else if (f[0] === 'fpr' && want && keys.length) {
+    } else if (f[0] === 'sub') {want = 'sub';} else if (f[0] === 'fpr' && want && keys.length) {
       keys[keys.length - 1].push(f[9]);
       want = '';
     }

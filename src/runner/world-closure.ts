@@ -2,9 +2,9 @@
 // (its pockets plus vendor repositories for it). A dependency is satisfied when any mirrored source
 // of the world provides it; otherwise it is taken (transitively) from whichever upstream of the
 // world has it. What no upstream has is "missing", attributed to the requested package needing it.
+import { compareVersions } from './debian-version';
 import { dependencies, IndexEntry } from './packages-index';
 import { Candidate, Clause, formatClause, satisfies } from './relations';
-import { compareVersions } from './debian-version';
 
 export interface MissingDependency {
   readonly clause: string;
@@ -171,7 +171,8 @@ function chainOf(e: IndexEntry, parent: Map<IndexEntry, IndexEntry | undefined>)
  * One line per missing dependency and chain, architectures merged:
  * `libfoo (>= 2) [amd64, arm64], needed by bar 1.0 <- baz 2.0 (requested from debian/bookworm)`
  */
-export function describeMissing(missing: readonly MissingDependency[], sourceIds: readonly string[], requested: ReadonlySet<IndexEntry>): Array<{ line: string; root: IndexEntry }> {
+export function describeMissing(missing: readonly MissingDependency[], sourceIds: readonly string[],
+  requested: ReadonlySet<IndexEntry>): Array<{ line: string; root: IndexEntry }> {
   const byText = new Map<string, { archs: string[]; root: IndexEntry; tail: string }>();
   for (const m of missing) {
     const root = m.chain[m.chain.length - 1];

@@ -35,8 +35,12 @@ export async function closeWorld(world: string, sources: readonly SourceMirror[]
     }
     await addToMirrors(sources, [...additions], round);
     const bySource = new Map<string, number>();
-    for (const e of additions) bySource.set(sources.find(s => s.index === e.source)!.id, (bySource.get(sources.find(s => s.index === e.source)!.id) ?? 0) + 1);
-    log.step(`world ${world}: added ${additions.size} dependencies from across its components and sources (${[...bySource].map(([id, n]) => `${n} from ${id}`).join(', ')})`);
+    for (const e of additions) {
+      const id = sources.find(s => s.index === e.source)!.id;
+      bySource.set(id, (bySource.get(id) ?? 0) + 1);
+    }
+    const from = [...bySource].map(([id, n]) => `${n} from ${id}`).join(', ');
+    log.step(`world ${world}: added ${additions.size} dependencies from across its components and sources (${from})`);
   }
   gate(world, sources, missing, log);
 }

@@ -10,10 +10,12 @@ import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
+import { MirrorSource } from '../../src';
 import { AptClient } from '../support/apt-client';
+import { FakeWorld, flatArchive } from '../support/fake-world';
 import { uriForSuite } from '../support/host-apt-sources';
 import { startNginx } from '../support/nginx';
-import { removeBuild, runBuild, runCommand } from '../support/run-build';
+import { BuildSourceSpec, removeBuild, runBuild, runCommand } from '../support/run-build';
 import { generateSigningKey } from '../support/signing-key';
 
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
@@ -63,14 +65,18 @@ afterAll(async () => {
   for (const stop of toStop.reverse()) await stop();
 });
 
-test('mirrors bookworm, bookworm-updates and the security archive as one world; apt installs from the mirror alone', async () => {
-  if (skipReason) return;
-  // The archive key as upstream publishes it: a binary keyring with several keys, served on loopback.
+/** The archive key as upstream publishes it: a binary keyring with several keys, served on loopback. */
+async function serveArchiveKeyring(): Promise<string> {
   const keyring = fs.readFileSync(KEYRING);
   const keyServer = http.createServer((_, res) => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(keyring));
   await new Promise<void>(resolve => keyServer.listen(0, '127.0.0.1', resolve));
   toStop.push(() => new Promise(resolve => keyServer.close(() => resolve())));
-  const keyUrl = `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/debian-archive-keyring.gpg`;
+  return `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/debian-archive-keyring.gpg`;
+}
+
+test('mirrors bookworm, bookworm-updates and the security archive as one world; apt installs from the mirror alone', async () => {
+  if (skipReason) return;
+  const keyUrl = await serveArchiveKeyring();
 
   // Packages chosen from today's pockets: each depends on libc6, which only bookworm has.
   const updatesPkg = smallPackageNeedingBase(await fetchText(`${base}/dists/bookworm-updates/main/binary-amd64/Packages.xz`));
@@ -114,4 +120,62 @@ test('mirrors bookworm, bookworm-updates and the security archive as one world; 
   await client.update();
   const plan = await client.simulateInstall(['hello', 'jq', updatesPkg, securityPkg]);
   expect(plan.map(p => p.name)).toEqual(expect.arrayContaining(['hello', 'jq', updatesPkg, securityPkg, 'libc6']));
+}, 900_000);
+
+// The README's example (examples/sources): its Debian sources against the real archive (the
+// placeholder host replaced by this machine's apt URIs), its vendor flat repository against a
+// fake one with the same packages. If a pocket no longer carries a package the example names,
+// this fails: the example (and the README) must then be updated.
+test('the README example builds against the archives it names', async () => {
+  if (skipReason) return;
+  const keyUrl = await serveArchiveKeyring();
+  const vendorWorld = await FakeWorld.start({
+    archives: [flatArchive({
+      path: 'vendor',
+      packages: [
+        { name: 'vendor-agent', version: '1.4-1', architecture: 'amd64', depends: 'libc6 (>= 2.36), libssl3' },
+        { name: 'vendor-cli', version: '2.1-1', depends: 'vendor-agent (>= 1.4), python3-yaml' },
+      ],
+    })],
+  });
+  toStop.push(() => vendorWorld.stop());
+  const real = (url: string) => url
+    .replace('http://debian.mirror.example/debian-security', security!)
+    .replace('http://debian.mirror.example/debian', base!)
+    .replace('https://vendor.mirror.example/apt/', `${vendorWorld.archives.vendor.url}/`);
+  const loaded = MirrorSource.fromDirectory(path.join(__dirname, '..', '..', 'examples', 'sources'));
+  const sources: BuildSourceSpec[] = loaded.map(s => ({
+    prefix: s.prefix,
+    name: s.name,
+    url: real(s.url),
+    keyUrl: s.prefix === 'vendor' ? vendorWorld.keys.archive.url : keyUrl,
+    distribution: s.distribution,
+    components: s.components,
+    packages: s.packages,
+    aptlyConf: s.aptlyConfig?.json,
+  }));
+  expect(sources.map(s => s.url).join(' ')).not.toMatch(/mirror\.example/);
+  const mirrorKey = await generateSigningKey({ userId: 'README Example <mirror@example.com>' });
+  const r = await runBuild({
+    signing: { mode: 'key', privateKey: mirrorKey.privateKey, publicKey: mirrorKey.publicKey, fingerprint: mirrorKey.fingerprint },
+    defaultAptlyConf: {},
+    concurrency: 4,
+    retries: 3,
+    timeoutMs: 900_000,
+    sources,
+  });
+  toStop.push(() => removeBuild(r.rootDir));
+  if (r.exitCode !== 0) throw new Error(`the README example does not build (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
+
+  const nginx = await startNginx(r.publicDir);
+  toStop.push(() => nginx.stop());
+  const signedBy = fs.readFileSync(path.join(r.publicDir, 'mirror-key.asc'), 'utf8');
+  const client = await AptClient.create(loaded.map(s => ({
+    uri: `${nginx.url}/${s.prefix}`, suite: s.publishDistribution, components: s.publishComponents, signedBy,
+  })));
+  toStop.push(() => client.dispose());
+  await client.update();
+  const requested = [...new Set(loaded.flatMap(s => s.requestedPackageNames))];
+  const plan = await client.simulateInstall(requested);
+  expect(plan.map(p => p.name)).toEqual(expect.arrayContaining(requested));
 }, 900_000);

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the end-to-end tests run for real: aptly, gnupg, nginx, apt-get's
-# helpers, bubblewrap (the pod runner), shellcheck, jq/curl (the build script), dpkg-dev
-# (fake upstream .debs) and wrk (bench:serve). Idempotent; needs root or sudo.
+# helpers, bubblewrap (the pod runner), shellcheck, curl/xz/bzip2 (the build), dose-distcheck
+# (the build's resolver check), dpkg-dev and apt-utils (fake upstreams: dpkg-deb, apt-ftparchive),
+# debian-archive-keyring (the real-archive test) and wrk (bench:serve). Idempotent; needs root or sudo.
 set -euo pipefail
 
-packages=(aptly gnupg nginx bubblewrap shellcheck jq curl ca-certificates dpkg-dev xz-utils bzip2 wrk)
+packages=(aptly gnupg nginx bubblewrap shellcheck jq curl ca-certificates dpkg-dev apt-utils xz-utils bzip2
+  dose-distcheck debian-archive-keyring wrk)
 
 missing=()
 for p in "${packages[@]}"; do

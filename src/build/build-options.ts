@@ -53,13 +53,14 @@ export interface ProxyOptions {
  */
 export interface BuildOptions {
   /**
-   * Image of the mirror step. Without aptly, gnupg, curl and jq it installs them with apt-get
+   * Image of the mirror step. Without aptly, gnupg, curl, xz, bzip2, dose-debcheck and Node.js
+   * (Debian packages `aptly gnupg curl xz-utils bzip2 dose-distcheck nodejs`) it installs them with apt-get
    * at start (which needs root and a Debian package source).
    * @default 'docker.io/library/debian:bookworm-slim'
    */
   readonly mirrorImage?: string;
   /**
-   * The mirror image already has aptly, gnupg, curl and jq: run the mirror step as a non-root
+   * The mirror image already has those tools (aptly, gnupg, curl, xz, bzip2, dose-debcheck, Node.js >= 18): run the mirror step as a non-root
    * user with a read-only root filesystem instead of installing them as root.
    * @default false
    */

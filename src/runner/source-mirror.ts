@@ -156,10 +156,11 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
 export async function updateMirror(aptly: Aptly, mirror: string, sigArgs: string[], retries: number, what: string,
   cache: UpstreamCache, log: BuildLog): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    // aptly waits 30 s for response headers; our loopback server answers once its own download
-    // (with retries after stalls) is done, so aptly gets enough tries to wait for that.
-    const tries = retries + Math.ceil((cache.stallSeconds * retries) / 30);
-    const r = await aptly.run(['mirror', 'update', ...sigArgs, `-max-tries=${tries}`, mirror], '', { allowFail: true });
+    // aptly waits 30 s for response headers, and our loopback server answers once its own
+    // download is done: the packages were prefetched, and when one still had to be fetched (and
+    // stalled), the next attempt finds it in the cache. (More aptly tries would not help: aptly
+    // also retries every 404 of the index compressions it probes.)
+    const r = await aptly.run(['mirror', 'update', ...sigArgs, `-max-tries=${retries}`, mirror], '', { allowFail: true });
     if (r.code === 0) return;
     const fetchFailure = cache.failures[cache.failures.length - 1];
     const badSignature = /BAD signature|Can't check signature|No public key|signature verification failed/i.test(r.output);

@@ -56,7 +56,7 @@ describe('mini-mirror check', () => {
   test('a valid directory: exit 0 and a summary', () => {
     const r = run('check', EXAMPLE_SOURCES);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^ok: 3 sources, \d+ package queries/);
+    expect(r.out).toMatch(/^ok: 4 sources, \d+ package queries/);
     expect(r.out).toContain('debian/dists/bookworm-updates');
   });
 
@@ -278,12 +278,12 @@ describe('mini-mirror synth', () => {
 
   test('--architecture sets the mirror\'s architectures, repeated or comma-separated', () => {
     const out = tmpdir();
-    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', out, '--architecture', 'amd64', '--architecture=arm64,amd64', '--world', 'debian/bookworm=debian12');
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', out, '--architecture', 'amd64', '--architecture=arm64,amd64', '--world', 'vendor/tools=bookworm');
     expect(r).toMatchObject({ code: 0, err: '' });
-    const expected = constructYaml(EXAMPLE_SOURCES, { overrides: { 'debian/bookworm': { world: 'debian12' } } }, undefined, { architectures: ['amd64', 'arm64'] });
+    const expected = constructYaml(EXAMPLE_SOURCES, { overrides: { 'vendor/tools': { world: 'bookworm' } } }, undefined, { architectures: ['amd64', 'arm64'] });
     expect(written(out)).toEqual(expected);
     const build = expected.find((o: any) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('mirror-build-'));
-    expect(JSON.parse(build.data['build.json']).sources[0]).toMatchObject({ world: 'debian12' });
+    expect(JSON.parse(build.data['build.json']).sources.find((s: any) => s.name === 'tools')).toMatchObject({ world: 'bookworm', distribution: './' });
     expect(JSON.stringify(build.data['build.json'])).toContain('arm64');
 
     const bad = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--architecture', 'all', '--architecture', 'amd64,,arm64');

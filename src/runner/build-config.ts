@@ -29,6 +29,10 @@ export type SigningConfig =
 export interface BuildConfig {
   readonly version: 2;
   readonly contentHash: string | null;
+  /** What this build is: its inputs plus the refresh epoch (docs/build-contract.md); else the content hash. */
+  readonly buildIdentity: string | null;
+  /** The refresh epoch the user set, if any. */
+  readonly refreshEpoch: string | null;
   readonly concurrency: number;
   readonly retries: number;
   readonly stallTimeoutSeconds: number;
@@ -73,6 +77,8 @@ export function readBuildConfig(file: string): BuildConfig {
   return {
     version: 2,
     contentHash: typeof raw.contentHash === 'string' ? raw.contentHash : null,
+    buildIdentity: typeof raw.buildIdentity === 'string' ? raw.buildIdentity : typeof raw.contentHash === 'string' ? raw.contentHash : null,
+    refreshEpoch: typeof raw.refreshEpoch === 'string' ? raw.refreshEpoch : null,
     concurrency: Math.max(1, Math.floor(Number(raw.concurrency) || 1)),
     retries: Math.max(1, Math.floor(Number(raw.retries) || 3)),
     stallTimeoutSeconds: Math.max(1, Math.floor(Number(raw.stallTimeoutSeconds) || 120)),

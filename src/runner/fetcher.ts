@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BuildLog } from './log';
 import { BuildError, run } from './proc';
+import type { ReleaseInfo } from './release';
 
 export interface FetchSettings {
   /** Attempts per file. */
@@ -16,11 +17,75 @@ export type FetchResult = 'ok' | 'missing';
 
 const MISSING = new Set(['404', '403', '410']);
 
+/** curl's config-file quoting (values in double quotes, backslash escapes). */
+function curlQuote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
 export class Fetcher {
   constructor(private readonly settings: FetchSettings, private readonly log: BuildLog) {}
 
   public get stallSeconds(): number {
     return this.settings.stallSeconds;
+  }
+
+  private commonArgs(url: string): string[] {
+    return [
+      '--silent', '--show-error', '--location', '--globoff',
+      '--proto', '=https,http', '--proto-redir', url.startsWith('https://') ? '=https' : '=https,http',
+      '--connect-timeout', '30',
+      '--speed-limit', '1', '--speed-time', String(this.settings.stallSeconds),
+    ];
+  }
+
+  /**
+   * Downloads many files of one upstream with one curl process (parallel transfers over reused
+   * connections: a process per file costs more CPU than the transfer of a small package).
+   * Resolves per destination with 'ok' or 'missing'; a file that fails every attempt gets an Error.
+   */
+  public async downloadMany(items: ReadonlyArray<{ url: string; dest: string }>, parallel: number,
+    what: string): Promise<Map<string, FetchResult | Error>> {
+    const results = new Map<string, FetchResult | Error>();
+    let todo = [...items];
+    let delay = 1;
+    for (let attempt = 1; todo.length && attempt <= this.settings.retries; attempt++) {
+      for (const dir of new Set(todo.map(i => path.dirname(i.dest)))) await fs.promises.mkdir(dir, { recursive: true });
+      const config = todo.map(i => `url = ${curlQuote(i.url)}\noutput = ${curlQuote(`${i.dest}.part`)}\n`).join('');
+      const r = await run('curl', [...this.commonArgs(todo[0].url), '--parallel', '--parallel-max', String(Math.max(1, parallel)),
+        '--write-out', '%{exitcode}\t%{http_code}\t%{filename_effective}\n', '--config', '-'], { input: config });
+      const outcome = new Map<string, [number, string]>();
+      for (const line of r.stdout.split('\n')) {
+        const [code, status, file] = line.split('\t');
+        if (file) outcome.set(file, [Number(code), status]);
+      }
+      const failed: Array<{ url: string; dest: string; reason: string }> = [];
+      for (const item of todo) {
+        const [code, status] = outcome.get(`${item.dest}.part`) ?? [-1, ''];
+        if (code === 0 && status === '200') {
+          await fs.promises.rename(`${item.dest}.part`, item.dest);
+          results.set(item.dest, 'ok');
+          continue;
+        }
+        await fs.promises.rm(`${item.dest}.part`, { force: true });
+        if (code === 0 && MISSING.has(status)) {
+          results.set(item.dest, 'missing');
+          continue;
+        }
+        const reason = code === 28 ? `stalled: no data for ${this.settings.stallSeconds}s`
+          : code === -1 ? (r.stderr.trim().split('\n').pop() || `curl exit ${r.code}`) : code !== 0 ? `curl error ${code}` : `HTTP ${status}`;
+        failed.push({ ...item, reason });
+      }
+      if (failed.length && attempt < this.settings.retries) {
+        for (const f of failed.slice(0, 5)) this.log.warn(`${what}: ${f.url}: ${f.reason} (attempt ${attempt}/${this.settings.retries}), retrying in ${delay}s`);
+        if (failed.length > 5) this.log.warn(`${what}: ... and ${failed.length - 5} more downloads failed (attempt ${attempt}/${this.settings.retries}), retrying`);
+        await new Promise(res => setTimeout(res, delay * 1000));
+        delay = Math.min(delay * 2, 30);
+      } else {
+        for (const f of failed) results.set(f.dest, new BuildError(`${what}: cannot download ${f.url} after ${this.settings.retries} attempts: ${f.reason}`));
+      }
+      todo = failed;
+    }
+    return results;
   }
 
   /** Downloads `url` to `dest`. 'missing' for 404/403/410 (never retried); throws after the last failed attempt. */
@@ -30,13 +95,7 @@ export class Fetcher {
     let delay = 1;
     let reason = '';
     for (let attempt = 1; attempt <= this.settings.retries; attempt++) {
-      const r = await run('curl', [
-        '--silent', '--show-error', '--location', '--globoff',
-        '--proto', '=https,http', '--proto-redir', url.startsWith('https://') ? '=https' : '=https,http',
-        '--connect-timeout', '30',
-        '--speed-limit', '1', '--speed-time', String(this.settings.stallSeconds),
-        '--output', tmp, '--write-out', '%{http_code}', '--', url,
-      ]);
+      const r = await run('curl', [...this.commonArgs(url), '--output', tmp, '--write-out', '%{http_code}', '--', url]);
       const status = r.stdout.trim();
       if (r.code === 0 && status === '200') {
         await fs.promises.rename(tmp, dest);
@@ -63,6 +122,8 @@ export class Fetcher {
  */
 export class UpstreamCache {
   private readonly pending = new Map<string, Promise<FetchResult>>();
+  /** The upstream's verified Release, once read: index files it does not list are not asked for. */
+  public release?: ReleaseInfo;
   /** Downloads that failed for good: aptly only sees a 502, the build reports these. */
   public readonly failures: string[] = [];
 
@@ -89,21 +150,60 @@ export class UpstreamCache {
     return base + path.posix.normalize(rel).replace(/^\/+/, '');
   }
 
+  /** Downloads many paths (one curl process, `parallel` transfers); later `get`s of them share the result. */
+  public async prefetch(rels: readonly string[], parallel: number): Promise<void> {
+    const items: Array<{ url: string; dest: string; resolve: (r: FetchResult) => void; reject: (e: Error) => void }> = [];
+    for (const rel of rels) {
+      const file = this.fileOf(rel);
+      if (!file || this.pending.has(file)) continue;
+      let resolve!: (r: FetchResult) => void;
+      let reject!: (e: Error) => void;
+      const p = new Promise<FetchResult>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.track(file, p);
+      items.push({ url: this.urlOf(rel), dest: file, resolve, reject });
+    }
+    for (let i = 0; i < items.length; i += 2000) {
+      const batch = items.slice(i, i + 2000);
+      const results = await this.fetcher.downloadMany(batch, parallel, this.what);
+      for (const item of batch) {
+        const r = results.get(item.dest) ?? new BuildError(`${this.what}: no result for ${item.url}`);
+        if (r instanceof Error) item.reject(r);
+        else item.resolve(r);
+      }
+    }
+  }
+
   /** Downloads `rel` unless cached. */
   public get(rel: string): Promise<FetchResult> {
     const file = this.fileOf(rel);
     if (!file) return Promise.resolve('missing');
+    if (this.unlistedIndex(rel)) return Promise.resolve('missing');
     let p = this.pending.get(file);
     if (!p) {
       p = fs.promises.access(file).then(() => 'ok' as FetchResult, () => this.fetcher.download(this.urlOf(rel), file, this.what));
-      this.pending.set(file, p);
-      // A failed download may be asked for again (aptly retries).
-      p.catch((e: Error) => {
-        this.pending.delete(file);
-        this.failures.push(e.message);
-      });
+      this.track(file, p);
     }
     return p;
+  }
+
+  private track(file: string, p: Promise<FetchResult>): void {
+    this.pending.set(file, p);
+    // A failed download may be asked for again (aptly retries).
+    p.catch((e: Error) => {
+      this.pending.delete(file);
+      this.failures.push(e.message);
+    });
+  }
+
+  /** An index (Packages, Sources, ...) of the verified Release's directory that it does not list: aptly probes compressions. */
+  private unlistedIndex(rel: string): boolean {
+    const release = this.release;
+    if (!release || !release.files.size || !rel.startsWith(release.base)) return false;
+    const inner = rel.slice(release.base.length);
+    return /(^|\/)(Packages|Sources|Contents-[^/]*|Translation-[^/]*)(\.[a-z0-9]+)?$/.test(inner) && !release.files.has(inner);
   }
 
   /** Forgets a cached file (e.g. a .deb aptly has taken into its pool). */

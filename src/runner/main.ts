@@ -9,7 +9,7 @@ import { judgeWorld } from './judge';
 import { LocalUpstreamServer } from './local-upstream';
 import { BuildLog, humanBytes } from './log';
 import { writeManifest } from './manifest';
-import { BuildError, killAll, pool, run } from './proc';
+import { BuildError, killAll, pool, run, Semaphore } from './proc';
 import { publishSource } from './publish';
 import { setupSigning, Signer } from './release-signing';
 import { mirrorSource, prepareSource, SourceMirror } from './source-mirror';
@@ -23,7 +23,12 @@ const SIGNING_DIR = env.MINI_MIRROR_SIGNING_DIR ?? '/etc/mini-mirror/signing';
 const WORKSPACE = env.MINI_MIRROR_WORKSPACE ?? '/workspace';
 const PUBLIC = path.join(WORKSPACE, 'public');
 
+/** Sources whose keys, indexes and packages are downloaded at once (aptly work is limited by `concurrency`). */
+const FETCHING_SOURCES = 8;
+
 let workDir: string | undefined;
+let signingHome: string | undefined;
+const GNUPG_DIR = env.MINI_MIRROR_GNUPG_DIR;
 
 async function build(log: BuildLog): Promise<void> {
   const config = readBuildConfig(path.join(BUILD_DIR, 'build.json'));
@@ -43,7 +48,10 @@ async function build(log: BuildLog): Promise<void> {
   const worlds = groupByWorld(config.sources);
   log.say(`mini-mirror: building ${config.sources.length} source(s) in ${worlds.size} world(s) (${[...worlds.keys()].join(', ')}), `
     + `${config.concurrency} at a time, ${config.retries} tries per download, stall timeout ${config.stallTimeoutSeconds}s`);
-  const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, path.join(workDir!, 'gnupg-signing'), log));
+  // The signing GNUPGHOME holds the decrypted key material while the build runs: on a
+  // memory-backed volume when the Job provides one (never on the workspace disk).
+  signingHome = path.join(GNUPG_DIR ?? workDir!, `gnupg-signing-${process.pid}`);
+  const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, signingHome!, log));
 
   const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log);
   const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir!, fetcher));
@@ -58,8 +66,11 @@ async function build(log: BuildLog): Promise<void> {
       fetcher,
       log,
       localUrl: (i: number) => server.urlFor(i),
+      aptlySlots: new Semaphore(config.concurrency),
     };
-    mirrors = await log.time('mirror', () => pool(config.sources, config.concurrency, (s, i) => mirrorSource(s, i, prepared[i].cache, ctx)));
+    // Downloads are network-bound: more sources fetch at once than run aptly (`concurrency`).
+    const fetching = Math.max(config.concurrency, FETCHING_SOURCES);
+    mirrors = await log.time('mirror', () => pool(config.sources, fetching, (s, i) => mirrorSource(s, i, prepared[i].cache, ctx)));
     for (const [world, indexes] of worlds) {
       await log.time('closure', () => closeWorld(world, indexes.map(i => mirrors[i]), log));
     }
@@ -82,7 +93,7 @@ async function build(log: BuildLog): Promise<void> {
   });
 
   if (signer) await exportPublicKey(signer, stage);
-  const packages = await log.time('manifest', () => writeManifest(stage, mirrors, config.contentHash));
+  const packages = await log.time('manifest', () => writeManifest(stage, mirrors, config));
   const bytes = [...new Map(packages.map(p => [`${p.prefix}/${p.filename}`, p.size])).values()].reduce((a, b) => a + b, 0);
   log.step(`manifest: ${packages.length} packages`);
   log.say(`done: ${mirrors.length} source(s), ${packages.length} packages, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
@@ -105,6 +116,11 @@ async function exportPublicKey(signer: Signer, stage: string): Promise<void> {
 
 async function cleanup(): Promise<void> {
   killAll();
+  // The signing key's GNUPGHOME goes on every exit path, also with MINI_MIRROR_KEEP_WORK.
+  if (signingHome) {
+    await run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: signingHome } }).catch(() => undefined);
+    await fs.promises.rm(signingHome, { recursive: true, force: true }).catch(() => undefined);
+  }
   if (!workDir) return;
   if (env.MINI_MIRROR_KEEP_WORK === 'true') {
     process.stderr.write(`keeping the work directory ${workDir} (MINI_MIRROR_KEEP_WORK)\n`);
@@ -117,7 +133,7 @@ async function cleanup(): Promise<void> {
 }
 
 async function gnupgHomes(dir: string): Promise<string[]> {
-  const homes = [path.join(dir, 'gnupg-signing')];
+  const homes: string[] = [];
   for (const d of await fs.promises.readdir(dir).catch(() => [] as string[])) homes.push(path.join(dir, d, 'gnupg'));
   return homes.filter(h => fs.existsSync(h));
 }

@@ -16,7 +16,8 @@ export interface ManifestPackage {
   filename: string;
 }
 
-export async function writeManifest(stage: string, sources: readonly SourceMirror[], contentHash: string | null): Promise<ManifestPackage[]> {
+export async function writeManifest(stage: string, sources: readonly SourceMirror[],
+  identity: { contentHash: string | null; buildIdentity: string | null; refreshEpoch: string | null }): Promise<ManifestPackage[]> {
   const packages: ManifestPackage[] = [];
   const seen = new Set<string>();
   for (const s of sources) {
@@ -48,7 +49,9 @@ export async function writeManifest(stage: string, sources: readonly SourceMirro
     }
   }
   const manifest = {
-    contentHash,
+    contentHash: identity.contentHash,
+    buildIdentity: identity.buildIdentity,
+    refreshEpoch: identity.refreshEpoch,
     builtAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     upstreams: sources.map(s => ({
       prefix: s.config.prefix,

@@ -74,3 +74,21 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
   if (failed !== undefined) throw failed;
   return results;
 }
+
+/** At most `permits` callers inside `run` at once (e.g. aptly's CPU-bound work, while downloads go on). */
+export class Semaphore {
+  private readonly waiting: Array<() => void> = [];
+  constructor(private permits: number) {}
+
+  public async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.permits > 0) this.permits--;
+    else await new Promise<void>(resolve => this.waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.permits++;
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { SourceConfig } from './build-config';
 import { Fetcher, UpstreamCache } from './fetcher';
 import { BuildLog, humanBytes } from './log';
 import { IndexEntry, indexPath, loadIndex, parseIndex } from './packages-index';
-import { BuildError, pool } from './proc';
+import { BuildError, pool, Semaphore } from './proc';
 import { compileQuery } from './query-match';
 import { closestFirst, fetchRelease, ReleaseInfo } from './release';
 import { importUpstreamKey } from './upstream-key';
@@ -57,6 +57,8 @@ export interface SourceContext {
   readonly log: BuildLog;
   /** The loopback URL aptly reads source `index` from. */
   readonly localUrl: (index: number) => string;
+  /** Sources whose aptly work runs at once (`concurrency`); downloads of others go on meanwhile. */
+  readonly aptlySlots: Semaphore;
 }
 
 export function prepareSource(config: SourceConfig, index: number, workDir: string, fetcher: Fetcher): { cache: UpstreamCache; work: string } {
@@ -84,21 +86,22 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   const queries = await readQueries(path.join(dir, 'packages.txt'), id);
 
   if (config.verify) {
-    await importUpstreamKey({
+    await ctx.log.time('keys', () => importUpstreamKey({
       what: id, keyUrl: config.keyUrl, pins: config.fingerprints, workDir: work, gnupgHome, keyring, fetcher: ctx.fetcher, log: ctx.log,
-    });
+    }));
   } else {
     ctx.log.warn('**********************************************************************');
     ctx.log.warn(`${id}: upstream signature verification is DISABLED (verify: false).`);
     ctx.log.warn(`${id}: packages from ${config.url} are mirrored without any authenticity check.`);
     ctx.log.warn('**********************************************************************');
   }
-  const release = await fetchRelease({ cache, distribution: config.distribution, keyring: config.verify ? keyring : undefined, what: id });
+  const release = await ctx.log.time('indexes', () => fetchRelease({ cache, distribution: config.distribution, keyring: config.verify ? keyring : undefined, what: id }));
+  cache.release = release;
   const components = checkComponents(config, release, id);
   const mirrorArchitectures = checkArchitectures(config, release, id);
 
   // Upstream indexes, read once: what every query can match and every dependency can come from.
-  const upstream = await loadUpstream(config, index, cache, release, components, mirrorArchitectures, id);
+  const upstream = await ctx.log.time('indexes', () => loadUpstream(config, index, cache, release, components, mirrorArchitectures, id));
   // Download what aptly will ask for before it asks, many at a time: aptly then reads from the
   // loopback cache, and a stalled download is retried here without aptly timing out on it.
   const aptlyConf = path.join(work, 'aptly.conf');
@@ -106,8 +109,29 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   // A downloadConcurrency the user set (to spare an upstream) limits our downloads too.
   const concurrency = typeof userConf.downloadConcurrency === 'number' && userConf.downloadConcurrency >= 1
     ? Math.floor(userConf.downloadConcurrency) : PREFETCH_CONCURRENCY;
-  await prefetch(upstream, queries, mirrorArchitectures, cache, concurrency, ctx.log, id);
+  await ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, concurrency, ctx.log, id));
+  return ctx.aptlySlots.run(() => ctx.log.time('aptly mirror', () => mirrorWithAptly({
+    config, index, id, work, gnupgHome, keyring, cache, ctx, queries, aptlyConf, release, components, mirrorArchitectures, upstream,
+  })));
+}
 
+async function mirrorWithAptly(o: {
+  config: SourceConfig;
+  index: number;
+  id: string;
+  work: string;
+  gnupgHome: string;
+  keyring: string;
+  cache: UpstreamCache;
+  ctx: SourceContext;
+  queries: string[];
+  aptlyConf: string;
+  release: ReleaseInfo;
+  components: PublishedComponent[];
+  mirrorArchitectures: string[];
+  upstream: IndexEntry[];
+}): Promise<SourceMirror> {
+  const { config, index, id, work, gnupgHome, keyring, cache, ctx, queries, aptlyConf, release, components, mirrorArchitectures, upstream } = o;
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
   const sigArgs = config.verify ? ['-ignore-signatures=false', `-keyring=${keyring}`] : ['-ignore-signatures'];
   const chunks = filterChunks(queries);
@@ -221,7 +245,7 @@ async function prefetch(upstream: readonly IndexEntry[], queries: readonly strin
   const files = [...new Set([...wanted].map(e => /^Filename:\s*(\S+)/m.exec(e.stanza)?.[1]).filter((f): f is string => !!f))];
   const started = Date.now();
   // Failures are not fatal here: aptly asks again, and its error then names the file.
-  await pool(files, concurrency, f => cache.get(f).catch(() => 'missing'));
+  await cache.prefetch(files, concurrency);
   log.say(`${id}: prefetched ${files.length} package files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 

@@ -10,7 +10,7 @@ import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
 import { SourceConfigMaps } from '../sources/source-config-maps';
 import { readAsset, readRunner } from '../util/assets';
-import { contentHash } from '../util/hash';
+import { contentHash, objectHash } from '../util/hash';
 import { IMAGE_REPOSITORY } from '../util/k8s-names';
 import { checkConfigMapSize } from '../util/limits';
 import { INSECURE_ANNOTATION, INSECURE_WARNING } from '../util/names';
@@ -81,8 +81,13 @@ export class BuildJob extends Construct {
     const bakeScript = readAsset('bake-image.sh');
     const dockerfile = `FROM ${builder.baseImage}\nCOPY public/ ${SERVING_ROOT}/\n`;
     const jsonFor = (hash: string) => buildJson({
-      sources: props.sources, signing: props.signing, concurrency, retries, contentHash: hash,
-      stallTimeout: props.stallTimeout, defaultAptlyConfig: defaultConfig,
+      sources: props.sources,
+      signing: props.signing,
+      concurrency,
+      retries,
+      contentHash: hash,
+      stallTimeout: props.stallTimeout,
+      defaultAptlyConfig: defaultConfig,
     });
     this.contentHash = contentHash({
       sources: props.sourceConfigMaps.contentHash,
@@ -97,7 +102,6 @@ export class BuildJob extends Construct {
     const short = this.contentHash.slice(0, 12);
     const tag = props.image.tag ?? this.contentHash.slice(0, 20);
     this.imageRef = `${props.image.repository}:${tag}`;
-    this.jobName = `${props.name}-build-${short}`;
     this.configMapName = `${props.name}-build-${short}`;
     const annotations = props.signing.signed ? undefined : { [INSECURE_ANNOTATION]: INSECURE_WARNING };
     const metadata = (name: string) => ({ name, labels: props.labels, annotations });
@@ -213,28 +217,29 @@ export class BuildJob extends Construct {
         securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] } },
       };
 
-    new k8s.KubeJob(this, 'job', {
-      metadata: metadata(this.jobName),
-      spec: {
-        backoffLimit,
-        activeDeadlineSeconds: activeDeadline.toSeconds(),
-        ttlSecondsAfterFinished: ttl.toSeconds(),
-        template: {
-          metadata: { labels: props.labels, annotations },
-          spec: {
-            restartPolicy: 'Never',
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            nodeSelector: props.nodeSelector,
-            securityContext: { fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-            // The mirror step must finish before the image step starts: an init container.
-            initContainers: [mirrorStep],
-            containers: [imageStep],
-            volumes,
-          },
+    const jobSpec: k8s.JobSpec = {
+      backoffLimit,
+      activeDeadlineSeconds: activeDeadline.toSeconds(),
+      ttlSecondsAfterFinished: ttl.toSeconds(),
+      template: {
+        metadata: { labels: props.labels, annotations },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          nodeSelector: props.nodeSelector,
+          securityContext: { fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          // The mirror step must finish before the image step starts: an init container.
+          initContainers: [mirrorStep],
+          containers: [imageStep],
+          volumes,
         },
       },
-    });
+    };
+    // Jobs are immutable: the name covers the whole Job (its spec, labels and annotations), so
+    // any change to it is a new Job, and unchanged inputs give the same name.
+    this.jobName = `${props.name}-build-${objectHash(metadata(''), k8s.toJson_JobSpec(jobSpec)).slice(0, 12)}`;
+    new k8s.KubeJob(this, 'job', { metadata: metadata(this.jobName), spec: jobSpec });
   }
 }
 

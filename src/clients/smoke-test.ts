@@ -8,7 +8,7 @@ import { requestedPackageName } from '../sources/query/analyse';
 import { ResolvedSource, resolvedSources } from '../sources/resolution';
 import { groupByWorld } from '../sources/worlds';
 import { readAsset } from '../util/assets';
-import { contentHash } from '../util/hash';
+import { objectHash } from '../util/hash';
 
 /**
  * How the smoke-test Job runs.
@@ -111,7 +111,7 @@ export class SmokeTest extends Construct {
   public readonly job: k8s.KubeJob;
   /** The ConfigMap with the script and the package list. */
   public readonly configMap: k8s.KubeConfigMap;
-  /** `metadata.name` of the Job (and of its ConfigMap). */
+  /** `metadata.name` of the Job and of its ConfigMap (a hash of everything in both). */
   public readonly jobName: string;
   /** The package names the test installs, in sample order (a name requested in two worlds twice). */
   public readonly packageNames: string[];
@@ -144,13 +144,7 @@ export class SmokeTest extends Construct {
       'client-url': props.clientUrl + '\n',
       'content-hash': props.contentHash + '\n',
     };
-    const hash = contentHash({
-      data, client: props.clientConfig.data, keyPath: props.keyPath, image, waitSeconds, backoffLimit, ttl: ttl.toSeconds(),
-    });
-    this.jobName = `${props.name}-smoke-${hash.slice(0, 12)}`;
-    const metadata = { name: this.jobName, labels: props.labels, annotations: props.annotations };
-
-    this.configMap = new k8s.KubeConfigMap(this, 'config-map', { metadata, immutable: true, data });
+    const metadataOf = (name: string) => ({ name, labels: props.labels, annotations: props.annotations });
 
     const keyMounts: k8s.VolumeMount[] = [];
     const keyVolumes: k8s.Volume[] = [];
@@ -167,74 +161,81 @@ export class SmokeTest extends Construct {
       });
     }
 
-    this.job = new k8s.KubeJob(this, 'job', {
-      metadata,
-      spec: {
-        backoffLimit,
-        activeDeadlineSeconds: waitSeconds + APT_BUDGET_SECONDS,
-        ttlSecondsAfterFinished: ttl.toSeconds(),
-        template: {
-          metadata: { labels: props.labels, annotations: props.annotations },
-          spec: {
-            restartPolicy: 'Never',
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            nodeSelector: props.nodeSelector,
+    const jobSpec = (configMapName: string): k8s.JobSpec => ({
+      backoffLimit,
+      activeDeadlineSeconds: waitSeconds + APT_BUDGET_SECONDS,
+      ttlSecondsAfterFinished: ttl.toSeconds(),
+      template: {
+        metadata: { labels: props.labels, annotations: props.annotations },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          nodeSelector: props.nodeSelector,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: NOBODY,
+            runAsGroup: NOBODY,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [{
+            name: 'smoke-test',
+            image,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['bash', `${SMOKE_DIR}/smoke-test.sh`],
+            env: [
+              { name: 'MINI_MIRROR_SMOKE_WAIT_SECONDS', value: String(waitSeconds) },
+              { name: 'TMPDIR', value: '/tmp' },
+            ],
+            volumeMounts: [
+              { name: 'client', mountPath: CLIENT_DIR, readOnly: true },
+              { name: 'smoke', mountPath: SMOKE_DIR, readOnly: true },
+              { name: 'tmp', mountPath: '/tmp' },
+              ...keyMounts,
+            ],
+            resources: {
+              requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
+              limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('256Mi') },
+            },
             securityContext: {
               runAsNonRoot: true,
               runAsUser: NOBODY,
               runAsGroup: NOBODY,
+              privileged: false,
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            containers: [{
-              name: 'smoke-test',
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['bash', `${SMOKE_DIR}/smoke-test.sh`],
-              env: [
-                { name: 'MINI_MIRROR_SMOKE_WAIT_SECONDS', value: String(waitSeconds) },
-                { name: 'TMPDIR', value: '/tmp' },
-              ],
-              volumeMounts: [
-                { name: 'client', mountPath: CLIENT_DIR, readOnly: true },
-                { name: 'smoke', mountPath: SMOKE_DIR, readOnly: true },
-                { name: 'tmp', mountPath: '/tmp' },
-                ...keyMounts,
-              ],
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
-                limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('256Mi') },
+            terminationMessagePolicy: 'FallbackToLogsOnError',
+          }],
+          volumes: [
+            // Only the .sources files are tested; the key is inside them or mounted at keyPath.
+            {
+              name: 'client',
+              configMap: {
+                name: props.clientConfig.configMapName,
+                items: props.clientConfig.sourcesFileNames.map(f => ({ key: f, path: f })),
+                defaultMode: 0o444,
               },
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: NOBODY,
-                runAsGroup: NOBODY,
-                privileged: false,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-              terminationMessagePolicy: 'FallbackToLogsOnError',
-            }],
-            volumes: [
-              // Only the .sources files are tested; the key is inside them or mounted at keyPath.
-              {
-                name: 'client',
-                configMap: {
-                  name: props.clientConfig.configMapName,
-                  items: props.clientConfig.sourcesFileNames.map(f => ({ key: f, path: f })),
-                  defaultMode: 0o444,
-                },
-              },
-              { name: 'smoke', configMap: { name: this.jobName, defaultMode: 0o444 } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
-              ...keyVolumes,
-            ],
-          },
+            },
+            { name: 'smoke', configMap: { name: configMapName, defaultMode: 0o444 } },
+            { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+            ...keyVolumes,
+          ],
         },
       },
     });
+    // Jobs and their ConfigMaps are immutable: both are named with a hash of everything in them
+    // (the Job's whole spec, labels and annotations, the ConfigMap's data and the client files).
+    const hash = objectHash(metadataOf(''), {
+      job: k8s.toJson_JobSpec(jobSpec('')),
+      data,
+      client: props.clientConfig.data,
+    });
+    this.jobName = `${props.name}-smoke-${hash.slice(0, 12)}`;
+    this.configMap = new k8s.KubeConfigMap(this, 'config-map', { metadata: metadataOf(this.jobName), immutable: true, data });
+    this.job = new k8s.KubeJob(this, 'job', { metadata: metadataOf(this.jobName), spec: jobSpec(this.jobName) });
   }
 }
 

@@ -16,3 +16,12 @@ export function filesHash(files: ReadonlyArray<{ readonly path: string; readonly
   for (const f of files) hash.update(`${f.path}\0${Buffer.byteLength(f.content)}\0`).update(f.content);
   return hash.digest('hex');
 }
+
+/**
+ * SHA-256 hex of a Kubernetes object's metadata (without its name) and its spec as they are
+ * synthesized: what names an immutable object (a Job) after everything in it.
+ */
+export function objectHash(metadata: { readonly [key: string]: unknown }, spec: unknown): string {
+  const { name: _name, ...rest } = metadata;
+  return contentHash({ metadata: rest, spec });
+}

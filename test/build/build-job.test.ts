@@ -35,9 +35,10 @@ describe('BuildJob', () => {
     expect({ job, configKeys: Object.keys(config.data).sort() }).toMatchSnapshot();
   });
 
-  test('is named with the content hash, which changes with every input', () => {
+  test('the content hash changes with every input and names the image tag', () => {
     const base = synth().mirror;
-    expect(base.buildJob.jobName).toBe(`mirror-build-${base.contentHash.slice(0, 12)}`);
+    expect(base.buildJob.jobName).toMatch(/^mirror-build-[0-9a-f]{12}$/);
+    expect(base.buildJob.configMapName).toBe(`mirror-build-${base.contentHash.slice(0, 12)}`);
     expect(base.imageRef).toBe(`registry.example.com/mini-mirror:${base.contentHash.slice(0, 20)}`);
     const other = new MirrorSource({ ...SOURCE, packages: ['nginx', 'curl'] } as any);
     expect(synth({ sources: [other] }).mirror.contentHash).not.toBe(base.contentHash);
@@ -45,6 +46,45 @@ describe('BuildJob', () => {
     expect(synth({ defaultAptlyConfig: AptlyConfig.fromProps({ architectures: ['arm64'] }) }).mirror.contentHash).not.toBe(base.contentHash);
     expect(synth().mirror.contentHash).toBe(base.contentHash);
     expect(synth({ image: { repository: 'registry.example.com/mini-mirror', tag: 'v1' } }).mirror.imageRef).toBe('registry.example.com/mini-mirror:v1');
+  });
+
+  test('unchanged inputs give byte-identical YAML', () => {
+    const yaml = () => JSON.stringify(synth().objects);
+    expect(yaml()).toBe(yaml());
+  });
+
+  describe('a changed Job spec always changes the Job name (Jobs are immutable)', () => {
+    const base = synth();
+    const image = { repository: 'registry.example.com/mini-mirror', pushSecretName: 'registry-push' };
+    test.each<[string, Partial<MiniMirrorProps>]>([
+      ['image.tag', { image: { ...image, tag: 'v2' } }],
+      ['image.pushSecretName', { image: { ...image, pushSecretName: 'other-push' } }],
+      ['no push Secret', { image: { repository: image.repository } }],
+      ['proxy', { buildOptions: { proxy: { httpsProxy: 'http://proxy.example:3128' } } }],
+      ['noProxy', { buildOptions: { proxy: { noProxy: 'registry.example.com' } } }],
+      ['memory', { buildOptions: { memory: '2Gi' } }],
+      ['cpu', { buildOptions: { cpu: '2' } }],
+      ['nodeSelector', { buildOptions: { nodeSelector: { pool: 'build' } } }],
+      ['backoffLimit', { buildOptions: { backoffLimit: 2 } }],
+      ['activeDeadline', { buildOptions: { activeDeadline: Duration.hours(5) } }],
+      ['ttlAfterFinished', { buildOptions: { ttlAfterFinished: Duration.days(1) } }],
+      ['mirrorImageHasTools', { buildOptions: { mirrorImageHasTools: true } }],
+      ['imageBuilder', { buildOptions: { imageBuilder: ImageBuilder.kaniko() } }],
+      ['name', { name: 'other' }],
+    ])('%s', (_what, props) => {
+      const changed = synth(props);
+      expect(changed.job.spec).not.toEqual(base.job.spec);
+      expect(changed.mirror.buildJob.jobName.replace(/^other-/, 'mirror-')).not.toBe(base.mirror.buildJob.jobName);
+    });
+
+    test('the smoke test Job too', () => {
+      const smokeName = (props: Partial<MiniMirrorProps>) => synth(props).mirror.smokeTest!.jobName;
+      const name = base.mirror.smokeTest!.jobName;
+      expect(smokeName({})).toBe(name);
+      expect(smokeName({ smokeTestOptions: { nodeSelector: { pool: 'test' } } })).not.toBe(name);
+      expect(smokeName({ smokeTestOptions: { image: 'registry.example.com/debian:bookworm' } })).not.toBe(name);
+      expect(smokeName({ smokeTestOptions: { ttlAfterFinished: Duration.days(1) } })).not.toBe(name);
+    });
   });
 
   test('secrets stay secret: mounted read-only as files in the mirror step only, never in env or args', () => {

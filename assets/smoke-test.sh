@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # smoke-test.sh: checks a served mini-mirror the way APT clients use it.
 #
-#   1. waits until the Service serves the expected build (manifest.json's contentHash), because
+#   1. waits until the Service serves the expected build (manifest.json's buildIdentity), because
 #      the Job starts when the manifests are applied, long before the new image is built;
 #   then for each dependency world (the sources a client of one release uses together, e.g.
 #   bookworm with bookworm-updates and bookworm-security), with a fresh apt state each:
@@ -19,7 +19,9 @@
 #   $MINI_MIRROR_SMOKE_DIR/packages.txt   one line per package: `world name` (data, never code)
 #   $MINI_MIRROR_SMOKE_DIR/service-url    base URL of the Service, e.g. http://m-server.ns.svc.cluster.local
 #   $MINI_MIRROR_SMOKE_DIR/client-url     base URL the .sources files use (an Ingress host, or the Service)
-#   $MINI_MIRROR_SMOKE_DIR/content-hash   the build expected in manifest.json (empty: do not wait)
+#   $MINI_MIRROR_SMOKE_DIR/build-identity the build expected in manifest.json (empty: do not wait);
+#                                         a manifest without buildIdentity (older builds) is
+#                                         compared by its contentHash
 #   MINI_MIRROR_SMOKE_WAIT_SECONDS        how long to wait for the expected build (default 600)
 #   MINI_MIRROR_SMOKE_POLL_SECONDS        pause between polls and retries (default 15)
 #   MINI_MIRROR_SMOKE_ATTEMPTS            apt-get update attempts per world (default 5)
@@ -53,7 +55,7 @@ done
 
 service_url=$(read_setting service-url)
 client_url=$(read_setting client-url)
-expected_hash=$(read_setting content-hash)
+expected_hash=$(read_setting build-identity)
 [[ $service_url =~ ^https?://[^[:space:]]+$ ]] || die "service-url '$service_url' is not an http(s) URL"
 
 # Worlds, their architecture and their client files: data, checked before use.
@@ -122,10 +124,23 @@ new_apt_state() {
   export APT_CONFIG=$dir/apt.conf
 }
 
+# served_identity FILE: the build identity a manifest.json records (its contentHash for builds
+# made before build identities existed).
+served_identity() {
+  local key value
+  for key in buildIdentity contentHash; do
+    value=$(grep -o "\"$key\"[[:space:]]*:[[:space:]]*\"[0-9a-f]*\"" "$1" | head -n 1 | grep -o '[0-9a-f]\{16,\}' || true)
+    if [[ -n $value ]]; then
+      printf '%s' "$value"
+      return 0
+    fi
+  done
+}
+
 # --- 1. wait for the expected build
 new_apt_state "$work/wait" -
 if [[ -n $expected_hash ]]; then
-  [[ $expected_hash =~ ^[0-9a-f]{16,64}$ ]] || die "content-hash '$expected_hash' is not a hex hash"
+  [[ $expected_hash =~ ^[0-9a-f]{16,64}$ ]] || die "build-identity '$expected_hash' is not a hex hash"
   deadline=$((SECONDS + WAIT_SECONDS))
   seen=0
   say "waiting up to ${WAIT_SECONDS}s for build ${expected_hash:0:12} at $service_url"
@@ -133,7 +148,7 @@ if [[ -n $expected_hash ]]; then
     served=
     rm -f "$work/manifest.json"
     if /usr/lib/apt/apt-helper download-file "$service_url/manifest.json" "$work/manifest.json" >"$work/fetch.log" 2>&1; then
-      served=$(grep -o '"contentHash"[[:space:]]*:[[:space:]]*"[0-9a-f]*"' "$work/manifest.json" | head -n 1 | grep -o '[0-9a-f]\{16,\}' || true)
+      served=$(served_identity "$work/manifest.json")
     fi
     if [[ $served == "$expected_hash" ]]; then
       seen=$((seen + 1))

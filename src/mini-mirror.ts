@@ -55,6 +55,15 @@ export interface MiniMirrorProps {
    */
   readonly architectures?: string[];
   /**
+   * Refresh epoch: part of the build identity (the build's inputs plus this), which names the
+   * default image tag and is recorded in the served manifest.json. Bump it (e.g. to today's date)
+   * to rebuild from the same inputs and take in upstream updates; revert the bump to roll back
+   * to the previous image, which is still in the registry. 1 to 64 letters, digits, '.', '_' or '-'.
+   * @default - none: the build identity is the content hash of the inputs
+   * @example '2026-11-27'
+   */
+  readonly refreshEpoch?: string;
+  /**
    * How the build Job runs.
    * @default - see `BuildOptions`
    */
@@ -108,8 +117,13 @@ export class MiniMirror extends Construct {
   public readonly sourceConfigMaps: SourceConfigMaps;
   /** The build Job. */
   public readonly buildJob: BuildJob;
-  /** Content hash of every build input (also the default image tag). */
+  /** Content hash of every build input. */
   public readonly contentHash: string;
+  /**
+   * What this build is: its inputs and the refresh epoch (the content hash without one). The
+   * default image tag is its first 20 hex digits; the served manifest.json records it.
+   */
+  public readonly buildIdentity: string;
   /** The serving image reference. */
   public readonly imageRef: string;
   /** The nginx Deployment, its config, Service, Ingress, PodDisruptionBudget and NetworkPolicy. */
@@ -154,8 +168,10 @@ export class MiniMirror extends Construct {
       image: props.image,
       defaultAptlyConfig: props.defaultAptlyConfig,
       labels: standardLabels(this.name, 'build'),
+      refreshEpoch: props.refreshEpoch,
     });
     this.contentHash = this.buildJob.contentHash;
+    this.buildIdentity = this.buildJob.buildIdentity;
     this.imageRef = this.buildJob.imageRef;
     this.signing = props.signing;
     this.defaultKeyPath = `${KEYRINGS_DIR}/${this.name}.asc`;
@@ -200,7 +216,7 @@ export class MiniMirror extends Construct {
         waitTimeout: buildWait,
         ...props.smokeTestOptions,
         name: this.name,
-        contentHash: this.contentHash,
+        buildIdentity: this.buildIdentity,
         sources,
         clientConfig: this.clientConfig,
         keyPath: props.signing.signed ? props.clients?.keyPath : undefined,

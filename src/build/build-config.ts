@@ -16,6 +16,10 @@ export interface BuildJsonOptions {
   readonly concurrency: number;
   readonly retries: number;
   readonly contentHash: string;
+  /** What this build is: its inputs and the refresh epoch. @default - the content hash */
+  readonly buildIdentity?: string;
+  /** The refresh epoch, recorded in the manifest. @default - none (null) */
+  readonly refreshEpoch?: string;
   /** @default Duration.minutes(2) */
   readonly stallTimeout?: Duration;
   /** For sources not resolved by a MiniMirror: the default aptly config. @default - none */
@@ -61,6 +65,8 @@ export function buildJson(opts: BuildJsonOptions): string {
   return compactJson({
     version: BUILD_CONFIG_VERSION,
     contentHash: opts.contentHash,
+    buildIdentity: opts.buildIdentity ?? opts.contentHash,
+    refreshEpoch: opts.refreshEpoch ?? null,
     concurrency: opts.concurrency,
     retries: opts.retries,
     stallTimeoutSeconds: stallTimeoutSeconds(opts.stallTimeout),

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { buildJson } from './build-config';
+import { buildIdentity, checkImageTag, checkRefreshEpoch } from './build-identity';
 import { BuildOptions, MirrorImageOptions } from './build-options';
 import { ImageBuilder } from './image-builder';
 import { BUILD_PATHS, SERVING_ROOT } from './paths';
@@ -39,6 +40,12 @@ export interface BuildJobProps extends BuildOptions {
    * @default - none
    */
   readonly labels?: { [key: string]: string };
+  /**
+   * Refresh epoch: part of the build identity, so a new epoch builds a new image from the
+   * same inputs (e.g. to take in upstream security updates).
+   * @default - none: the build identity is the content hash
+   */
+  readonly refreshEpoch?: string;
 }
 
 /**
@@ -52,6 +59,10 @@ export interface BuildJobProps extends BuildOptions {
 export class BuildJob extends Construct {
   /** SHA-256 (hex) of every build input: sources, configs, scripts, public key, images, options. */
   public readonly contentHash: string;
+  /** What this build is: the content hash and the refresh epoch (the content hash without one). */
+  public readonly buildIdentity: string;
+  /** The refresh epoch, if any. */
+  public readonly refreshEpoch?: string;
   /** `metadata.name` of the Job. */
   public readonly jobName: string;
   /** Name of the ConfigMap with the script, build.json and the default aptly config. */
@@ -69,6 +80,8 @@ export class BuildJob extends Construct {
     const activeDeadline = props.activeDeadline ?? Duration.hours(6);
     const ttl = props.ttlAfterFinished ?? Duration.days(7);
     checkRepository(props.image.repository);
+    if (props.image.tag !== undefined) checkImageTag(props.image.tag);
+    this.refreshEpoch = checkRefreshEpoch(props.refreshEpoch);
     const defaultConfig = props.defaultAptlyConfig ?? AptlyConfig.fromProps();
     for (const source of props.sources) {
       if (!source.aptlyConfig && defaultConfig.disablesVerification && !source.insecureSkipUpstreamVerification) {
@@ -80,12 +93,15 @@ export class BuildJob extends Construct {
     const runner = readRunner();
     const bakeScript = readAsset('bake-image.sh');
     const dockerfile = `FROM ${builder.baseImage}\nCOPY public/ ${SERVING_ROOT}/\n`;
-    const jsonFor = (hash: string) => buildJson({
+    // The content hash covers build.json without the identity fields: the inputs only.
+    const jsonFor = (hash: string, identity?: string, epoch?: string) => buildJson({
       sources: props.sources,
       signing: props.signing,
       concurrency,
       retries,
       contentHash: hash,
+      buildIdentity: identity,
+      refreshEpoch: epoch,
       stallTimeout: props.stallTimeout,
       defaultAptlyConfig: defaultConfig,
     });
@@ -100,14 +116,15 @@ export class BuildJob extends Construct {
       images: [mirrorImage, builder.kind, builder.image, builder.baseImage, props.image.repository],
     });
     const short = this.contentHash.slice(0, 12);
-    const tag = props.image.tag ?? this.contentHash.slice(0, 20);
+    this.buildIdentity = buildIdentity(this.contentHash, this.refreshEpoch);
+    const tag = props.image.tag ?? this.buildIdentity.slice(0, 20);
     this.imageRef = `${props.image.repository}:${tag}`;
     this.configMapName = `${props.name}-build-${short}`;
     const annotations = props.signing.signed ? undefined : { [INSECURE_ANNOTATION]: INSECURE_WARNING };
     const metadata = (name: string) => ({ name, labels: props.labels, annotations });
 
     const configData = {
-      'build.json': jsonFor(this.contentHash),
+      'build.json': jsonFor(this.contentHash, this.buildIdentity, this.refreshEpoch),
       'aptly.conf': defaultConfig.toJsonString(),
       'build-mirror.sh': script,
       'build-runner.js': runner,

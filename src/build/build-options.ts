@@ -11,8 +11,11 @@ export interface MirrorImageOptions {
    */
   readonly repository: string;
   /**
-   * Tag.
-   * @default - the content hash of everything the build uses, so a change builds a new image
+   * Tag. Written once: the image step never pushes different content under an existing tag
+   * (a tag that already holds this build is left as it is; one that holds another build fails
+   * the Job). An OCI tag (`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`), never `latest`.
+   * @default - the first 20 hex digits of the build identity (the build's inputs and
+   * `refreshEpoch`), so a change of either builds a new image
    */
   readonly tag?: string;
   /**

@@ -9,6 +9,7 @@ import { loadSources } from './load-sources';
 import { Output } from './output';
 import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
 import { SYNTH_USAGE } from './usage';
+import { checkRefreshEpoch } from '../build/build-identity';
 import { checkKeyPath } from '../clients/deb822';
 import { MiniMirror } from '../mini-mirror';
 import { inspectPublicKey } from '../signing/public-key';
@@ -16,7 +17,7 @@ import { ReleaseSigning } from '../signing/release-signing';
 import { MirrorSource } from '../sources/mirror-source';
 
 const SIGNING_FLAGS = ['signing-secret', 'public-key', 'passphrase-key', 'private-key-key'];
-const VALUED = ['sources', 'image', 'push-secret', 'pull-secret', 'client-key-path', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
+const VALUED = ['sources', 'image', 'refresh-epoch', 'push-secret', 'pull-secret', 'client-key-path', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
 
 /**
  * `mini-mirror synth`: checks the command line (exit 2), then every option value, the public
@@ -45,6 +46,14 @@ export function synth(argv: string[], io: Output): number {
   if (clientKeyPath !== undefined) add(checkKeyPath(clientKeyPath) && `--client-key-path ${checkKeyPath(clientKeyPath)}`);
   const outdir = opt('out') ?? 'dist';
   add(checkOutDir(outdir));
+  const refreshEpoch = opt('refresh-epoch');
+  if (refreshEpoch !== undefined) {
+    try {
+      checkRefreshEpoch(refreshEpoch);
+    } catch (e) {
+      problems.push(`--refresh-epoch: ${messageOf(e)}`);
+    }
+  }
   const architectures = architecturesFrom(args.lists.get('architecture') ?? [], problems);
   const signing = unsigned ? ReleaseSigning.insecureUnsigned() : signingFrom(args, problems);
   const options = sourceLoadOptions(args, problems);
@@ -66,6 +75,7 @@ export function synth(argv: string[], io: Output): number {
       image: { repository: opt('image')!, pushSecretName: opt('push-secret'), pullSecretName: opt('pull-secret') },
       clients: clientKeyPath !== undefined ? { keyPath: clientKeyPath } : undefined,
       architectures,
+      refreshEpoch,
     });
   } catch (e) {
     throw new Error(withHints(messageOf(e)));
@@ -76,7 +86,8 @@ export function synth(argv: string[], io: Output): number {
     const code = (e as NodeJS.ErrnoException).code;
     throw code ? new Error(`cannot write to --out ${outdir}: ${code}`) : e;
   }
-  io.out(`wrote ${path.join(app.outdir, `${name}.k8s.yaml`)}: build Job ${mirror.buildJob.jobName}, image ${mirror.imageRef}`);
+  io.out(`wrote ${path.join(app.outdir, `${name}.k8s.yaml`)}: build Job ${mirror.buildJob.jobName}, image ${mirror.imageRef}`
+    + (refreshEpoch !== undefined ? `, refresh epoch ${refreshEpoch}` : ''));
   for (const warning of sourceFlagWarnings(options)) io.err(warning);
   if (unsigned) io.err('warning: the mirror is NOT signed; clients will trust it blindly. Never use this in production.');
   return 0;

@@ -58,6 +58,9 @@ required:
   --public-key FILE           armored public key of the signing key
   --image REPO                image repository to push and serve, e.g. registry.example.com/mini-mirror
 options:
+  --refresh-epoch EPOCH       refresh epoch, e.g. a date (2026-11-27): part of the build identity, so
+                              a new epoch rebuilds the same inputs under a new image tag; revert
+                              it to roll back (default: none)
   --passphrase-key KEY        Secret key holding the passphrase (omit for a key without one)
   --private-key-key KEY       Secret key holding the private key (default signing-key.asc)
   --push-secret NAME          docker-config Secret for pushing the image

@@ -56,8 +56,8 @@ export interface SmokeTestOptions {
 export interface SmokeTestProps extends SmokeTestOptions {
   /** Base name of the objects (`<name>-smoke-<hash12>`). */
   readonly name: string;
-  /** Content hash of the build the test expects to be served. */
-  readonly contentHash: string;
+  /** Identity of the build the test expects to be served (`buildIdentity` in its manifest.json). */
+  readonly buildIdentity: string;
   /** The sources (their requested package names are installed). */
   readonly sources: MirrorSource[];
   /** The client ConfigMap whose `.sources` files are tested. */
@@ -104,7 +104,7 @@ const APT_BUDGET_SECONDS = 15 * 60;
  * tests (Jobs are immutable).
  *
  * @example
- * new SmokeTest(chart, 'smoke', { name: 'mirror', contentHash, sources, clientConfig, clientUrl, serviceUrl });
+ * new SmokeTest(chart, 'smoke', { name: 'mirror', buildIdentity, sources, clientConfig, clientUrl, serviceUrl });
  */
 export class SmokeTest extends Construct {
   /** The Job. */
@@ -142,7 +142,7 @@ export class SmokeTest extends Construct {
       'packages.txt': sample.map(p => `${p.world} ${p.name}\n`).join(''),
       'service-url': props.serviceUrl + '\n',
       'client-url': props.clientUrl + '\n',
-      'content-hash': props.contentHash + '\n',
+      'build-identity': props.buildIdentity + '\n',
     };
     const metadataOf = (name: string) => ({ name, labels: props.labels, annotations: props.annotations });
 

@@ -48,6 +48,24 @@ describe('BuildJob', () => {
     expect(synth({ image: { repository: 'registry.example.com/mini-mirror', tag: 'v1' } }).mirror.imageRef).toBe('registry.example.com/mini-mirror:v1');
   });
 
+  test('the build identity is the inputs plus the refresh epoch; it names the default tag and is in build.json', () => {
+    const base = synth();
+    expect(base.mirror.buildIdentity).toBe(base.mirror.contentHash);
+    expect(JSON.parse(base.config.data['build.json'])).toMatchObject({ contentHash: base.mirror.contentHash, buildIdentity: base.mirror.contentHash, refreshEpoch: null });
+    const refreshed = synth({ refreshEpoch: '2026-11-27' });
+    expect(refreshed.mirror.contentHash).toBe(base.mirror.contentHash);
+    expect(refreshed.mirror.buildIdentity).toMatch(/^[0-9a-f]{64}$/);
+    expect(refreshed.mirror.buildIdentity).not.toBe(base.mirror.contentHash);
+    expect(refreshed.mirror.imageRef).toBe(`registry.example.com/mini-mirror:${refreshed.mirror.buildIdentity.slice(0, 20)}`);
+    expect(JSON.parse(refreshed.config.data['build.json'])).toMatchObject({
+      contentHash: base.mirror.contentHash, buildIdentity: refreshed.mirror.buildIdentity, refreshEpoch: '2026-11-27',
+    });
+    expect(refreshed.mirror.buildJob.jobName).not.toBe(base.mirror.buildJob.jobName);
+    expect(refreshed.mirror.smokeTest!.jobName).not.toBe(base.mirror.smokeTest!.jobName);
+    expect(synth({ refreshEpoch: '2026-11-28' }).mirror.buildIdentity).not.toBe(refreshed.mirror.buildIdentity);
+    expect(synth({ refreshEpoch: '2026-11-27' }).mirror.buildIdentity).toBe(refreshed.mirror.buildIdentity);
+  });
+
   test('unchanged inputs give byte-identical YAML', () => {
     const yaml = () => JSON.stringify(synth().objects);
     expect(yaml()).toBe(yaml());
@@ -164,6 +182,14 @@ describe('BuildJob', () => {
     [{ buildOptions: { proxy: { httpProxy: 'http://x.example; rm -rf /' } } }, /proxy value for HTTP_PROXY .* contains whitespace or quotes/],
     [{ image: { repository: 'Registry.Example.com/Mirror' } }, /image repository "Registry\.Example\.com\/Mirror" is not a valid repository/],
     [{ name: 'Mirror_1' }, /name "Mirror_1" must be a DNS label/],
+    [{ image: { repository: 'registry.example.com/m', tag: 'latest' } }, /^image tag "latest" is a moving name, but a mirror image tag is written once: give a tag for this build \(e\.g\. a date\), or leave it out/],
+    [{ image: { repository: 'registry.example.com/m', tag: '' } }, /^image tag "" is not an OCI tag/],
+    [{ image: { repository: 'registry.example.com/m', tag: 'a b' } }, /^image tag "a b" is not an OCI tag/],
+    [{ image: { repository: 'registry.example.com/m', tag: '$(id)' } }, /^image tag "\$\(id\)" is not an OCI tag/],
+    [{ image: { repository: 'registry.example.com/m', tag: '-v1' } }, /is not an OCI tag/],
+    [{ image: { repository: 'registry.example.com/m', tag: 'x'.repeat(129) } }, /is not an OCI tag/],
+    [{ refreshEpoch: '2026 11 27' }, /^refreshEpoch "2026 11 27" must be 1 to 64 letters, digits/],
+    [{ refreshEpoch: '' }, /^refreshEpoch "" must be/],
     [{ sources: [] }, /no sources/],
     [{ sources: [SOURCE, SOURCE] }, /source debian\/bookworm is defined twice: remove one/],
     [{ defaultAptlyConfig: AptlyConfig.fromJson({ gpgDisableVerify: true }, 'seed aptly.conf') }, /default aptly config \(seed aptly\.conf\) sets "gpgDisableVerify": true, which source debian\/bookworm would use/],

@@ -276,6 +276,23 @@ describe('mini-mirror synth', () => {
     expect(expected).not.toEqual(constructYaml(EXAMPLE_SOURCES));
   });
 
+  test('--refresh-epoch sets the refresh epoch: a new build identity and image tag from the same inputs', () => {
+    const out = tmpdir();
+    const options = { overrides: { 'vendor/tools': { world: 'bookworm' } } };
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', out, '--world', 'vendor/tools=bookworm', '--refresh-epoch', '2026-11-27');
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toMatch(/image registry\.example\.com\/mini-mirror:[0-9a-f]{20}, refresh epoch 2026-11-27$/);
+    const expected = constructYaml(EXAMPLE_SOURCES, options, undefined, { refreshEpoch: '2026-11-27' });
+    expect(written(out)).toEqual(expected);
+    expect(expected).not.toEqual(constructYaml(EXAMPLE_SOURCES, options));
+    const build = expected.find((o: any) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('mirror-build-'));
+    expect(JSON.parse(build.data['build.json']).refreshEpoch).toBe('2026-11-27');
+
+    const bad = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--world', 'vendor/tools=bookworm', '--refresh-epoch', 'next week');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^mini-mirror: --refresh-epoch: refreshEpoch "next week" must be 1 to 64 letters/);
+  });
+
   test('--architecture sets the mirror\'s architectures, repeated or comma-separated', () => {
     const out = tmpdir();
     const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', out, '--architecture', 'amd64', '--architecture=arm64,amd64', '--world', 'vendor/tools=bookworm');

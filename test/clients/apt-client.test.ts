@@ -32,19 +32,19 @@ function clientTestSources(): MirrorSource[] {
  * nginx serving that tree with the synthesized nginx.conf; manifest.json carries the mirror's
  * content hash, as the build writes it.
  */
-async function serve(opts: SynthOptions & { treeSigned?: boolean; servedHash?: string }): Promise<Served> {
+async function serve(opts: SynthOptions & { treeSigned?: boolean; servedHash?: string; servedIdentity?: string }): Promise<Served> {
   const tree = await publishedTree({ signed: opts.treeSigned ?? opts.signed ?? true });
   const props = { sources: clientTestSources(), ...opts.props };
   const { manifests, mirror } = synthMirror({ ...opts, publicKey: opts.publicKey ?? tree.publicKey, props });
-  const hashed = await publishedTreeHash(tree, opts.servedHash ?? mirror.contentHash);
+  const hashed = await publishedTreeHash(tree, opts.servedHash ?? mirror.contentHash, opts.servedIdentity ?? opts.servedHash ?? mirror.buildIdentity);
   const nginx = await startNginx(objectOf(manifests, 'ConfigMap', 'mirror-nginx').data['nginx.conf'], hashed);
   return { tree, nginx, manifests, mirror };
 }
 
-async function publishedTreeHash(tree: PublishedTree, hash: string): Promise<string> {
+async function publishedTreeHash(tree: PublishedTree, hash: string, identity: string): Promise<string> {
   const file = path.join(tree.root, 'manifest.json');
   const manifest = JSON.parse(await fs.promises.readFile(file, 'utf8'));
-  await fs.promises.writeFile(file, JSON.stringify({ ...manifest, contentHash: hash }, undefined, 2));
+  await fs.promises.writeFile(file, JSON.stringify({ ...manifest, contentHash: hash, buildIdentity: identity }, undefined, 2));
   await fs.promises.chmod(file, 0o644);
   return tree.root;
 }
@@ -195,6 +195,15 @@ describe('failures are caught', () => {
     expect(exitCode).not.toBe(0);
     expect(log).toMatch(/served build: ffffffffffff, waiting for/);
     expect(log).toMatch(/was not served within 2s/);
+  });
+
+  test('the test waits for the build identity: the same inputs with another refresh epoch are not that build', async () => {
+    served = await serve({ props: { refreshEpoch: '2026-11-27' }, servedIdentity: 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee' });
+    expect(served.mirror.buildIdentity).not.toBe(served.mirror.contentHash);
+    const { exitCode, log } = await runSmokeJob(served, { env: { MINI_MIRROR_SMOKE_WAIT_SECONDS: '2' } });
+    expect(exitCode).not.toBe(0);
+    expect(log).toContain(`waiting up to 2s for build ${served.mirror.buildIdentity.slice(0, 12)}`);
+    expect(log).toMatch(/served build: eeeeeeeeeeee, waiting for/);
   });
 
   test('a package the mirror does not have fails the install simulation', async () => {

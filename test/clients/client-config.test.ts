@@ -242,7 +242,7 @@ describe('smoke-test Job', () => {
   });
 
   test('knows the build to wait for and the URLs', () => {
-    expect(config.data['content-hash']).toBe(`${mirror.contentHash}\n`);
+    expect(config.data['build-identity']).toBe(`${mirror.buildIdentity}\n`);
     expect(config.data['service-url']).toBe('http://mirror-server.apt-mirror.svc.cluster.local\n');
     expect(config.data['client-url']).toBe('http://mirror-server.apt-mirror.svc.cluster.local\n');
   });

@@ -14,7 +14,7 @@ import { readAsset, readRunner } from '../util/assets';
 import { contentHash, objectHash } from '../util/hash';
 import { IMAGE_REPOSITORY } from '../util/k8s-names';
 import { checkConfigMapSize } from '../util/limits';
-import { INSECURE_ANNOTATION, INSECURE_WARNING } from '../util/names';
+import { INSECURE_ANNOTATION, INSECURE_REGISTRY_ANNOTATION, INSECURE_REGISTRY_WARNING, INSECURE_WARNING } from '../util/names';
 
 /**
  * Props for `BuildJob`.
@@ -72,7 +72,10 @@ export class BuildJob extends Construct {
 
   public constructor(scope: Construct, id: string, props: BuildJobProps) {
     super(scope, id);
-    const builder = props.imageBuilder ?? ImageBuilder.crane();
+    const builder = props.imageBuilder ?? ImageBuilder.skopeo();
+    if (props.image.insecureRegistry && builder.kind !== 'skopeo') {
+      throw new Error(`image.insecureRegistry is supported by ImageBuilder.skopeo() only, not ${builder.kind}: use ImageBuilder.skopeo(), or a registry with a trusted TLS certificate`);
+    }
     const mirrorImage = props.mirrorImage ?? 'docker.io/library/debian:bookworm-slim';
     const concurrency = checkWhole('concurrency', props.concurrency ?? 4, 1, 64);
     const retries = checkWhole('retries', props.retries ?? 3, 1, 20);
@@ -91,7 +94,8 @@ export class BuildJob extends Construct {
 
     const script = readAsset('build-mirror.sh');
     const runner = readRunner();
-    const bakeScript = readAsset('bake-image.sh');
+    const bakeScript = readAsset(builder.kind === 'skopeo' ? 'bake-image-oci.sh' : 'bake-image.sh');
+    const skopeoPolicy = readAsset('skopeo-policy.json');
     const dockerfile = `FROM ${builder.baseImage}\nCOPY public/ ${SERVING_ROOT}/\n`;
     // The content hash covers build.json without the identity fields: the inputs only.
     const jsonFor = (hash: string, identity?: string, epoch?: string) => buildJson({
@@ -111,16 +115,20 @@ export class BuildJob extends Construct {
       buildJson: jsonFor(''),
       script,
       runner,
-      bake: builder.kind === 'crane' ? bakeScript : dockerfile,
+      bake: builder.kind === 'kaniko' ? dockerfile : bakeScript,
       publicKey: props.signing.publicKey ?? 'unsigned',
       images: [mirrorImage, builder.kind, builder.image, builder.baseImage, props.image.repository],
+      ...(builder.kind === 'skopeo' ? { skopeoPolicy } : {}),
     });
     const short = this.contentHash.slice(0, 12);
     this.buildIdentity = buildIdentity(this.contentHash, this.refreshEpoch);
     const tag = props.image.tag ?? this.buildIdentity.slice(0, 20);
     this.imageRef = `${props.image.repository}:${tag}`;
     this.configMapName = `${props.name}-build-${short}`;
-    const annotations = props.signing.signed ? undefined : { [INSECURE_ANNOTATION]: INSECURE_WARNING };
+    const annotations = props.signing.signed && !props.image.insecureRegistry ? undefined : {
+      ...(props.signing.signed ? {} : { [INSECURE_ANNOTATION]: INSECURE_WARNING }),
+      ...(props.image.insecureRegistry ? { [INSECURE_REGISTRY_ANNOTATION]: INSECURE_REGISTRY_WARNING } : {}),
+    };
     const metadata = (name: string) => ({ name, labels: props.labels, annotations });
 
     const configData = {
@@ -128,7 +136,9 @@ export class BuildJob extends Construct {
       'aptly.conf': defaultConfig.toJsonString(),
       'build-mirror.sh': script,
       'build-runner.js': runner,
-      ...(builder.kind === 'crane' ? { 'bake-image.sh': bakeScript } : { Dockerfile: dockerfile }),
+      ...(builder.kind === 'crane' ? { 'bake-image.sh': bakeScript } : {}),
+      ...(builder.kind === 'skopeo' ? { 'bake-image-oci.sh': bakeScript, 'skopeo-policy.json': skopeoPolicy } : {}),
+      ...(builder.kind === 'kaniko' ? { Dockerfile: dockerfile } : {}),
     };
     checkConfigMapSize(this.configMapName, configData, `its build.json lists ${props.sources.length} sources: split them over several MiniMirror instances`);
     new k8s.KubeConfigMap(this, 'config', {
@@ -197,42 +207,75 @@ export class BuildJob extends Construct {
         },
     };
 
-    const imageStep: k8s.Container = builder.kind === 'crane'
+    const rootForApt = {
+      // Root only to apt-get install the tools into the stock image (see the mirror step).
+      runAsUser: 0,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: false,
+      capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] },
+    };
+    const imageStep: k8s.Container = builder.kind === 'skopeo'
       ? {
         name: 'image',
         image: builder.image,
         imagePullPolicy: 'IfNotPresent',
-        command: ['sh', `${BUILD_PATHS.build}/bake-image.sh`],
+        command: ['bash', `${BUILD_PATHS.build}/bake-image-oci.sh`],
         env: [
           ...proxyEnv,
           { name: 'MINI_MIRROR_IMAGE', value: this.imageRef },
           { name: 'MINI_MIRROR_BASE_IMAGE', value: builder.baseImage },
+          { name: 'MINI_MIRROR_BUILD_IDENTITY', value: this.buildIdentity },
+          ...(props.image.insecureRegistry ? [{ name: 'MINI_MIRROR_INSECURE_REGISTRY', value: 'true' }] : []),
           { name: 'HOME', value: '/tmp' },
-          ...(props.image.pushSecretName ? [{ name: 'DOCKER_CONFIG', value: BUILD_PATHS.push }] : []),
+          // skopeo keeps big blobs in TMPDIR (default /var/tmp, read-only here)
+          { name: 'TMPDIR', value: '/tmp' },
+          ...(props.image.pushSecretName ? [{ name: 'REGISTRY_AUTH_FILE', value: `${BUILD_PATHS.push}/config.json` }] : []),
         ],
         volumeMounts: [
           { name: 'build', mountPath: BUILD_PATHS.build, readOnly: true },
           { name: 'workspace', mountPath: BUILD_PATHS.workspace },
+          { name: 'tmp', mountPath: '/tmp' },
           ...(props.image.pushSecretName ? [{ name: 'push', mountPath: BUILD_PATHS.push, readOnly: true }] : []),
         ],
         resources: { requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') }, limits: { memory: k8s.Quantity.fromString('1Gi') } },
-        securityContext: nonRoot,
+        securityContext: builder.imageHasTools ? nonRoot : rootForApt,
       }
-      : {
-        name: 'image',
-        image: builder.image,
-        imagePullPolicy: 'IfNotPresent',
-        args: [`--context=dir://${BUILD_PATHS.workspace}`, `--dockerfile=${BUILD_PATHS.build}/Dockerfile`, `--destination=${this.imageRef}`, '--reproducible'],
-        env: proxyEnv,
-        volumeMounts: [
-          { name: 'build', mountPath: BUILD_PATHS.build, readOnly: true },
-          { name: 'workspace', mountPath: BUILD_PATHS.workspace },
-          ...(props.image.pushSecretName ? [{ name: 'push', mountPath: '/kaniko/.docker', readOnly: true }] : []),
-        ],
-        resources: { requests: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('512Mi') }, limits: { memory: k8s.Quantity.fromString('2Gi') } },
-        // Kaniko unpacks the base image over its own root filesystem: it must run as root.
-        securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] } },
-      };
+      : builder.kind === 'crane'
+        ? {
+          name: 'image',
+          image: builder.image,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sh', `${BUILD_PATHS.build}/bake-image.sh`],
+          env: [
+            ...proxyEnv,
+            { name: 'MINI_MIRROR_IMAGE', value: this.imageRef },
+            { name: 'MINI_MIRROR_BASE_IMAGE', value: builder.baseImage },
+            { name: 'HOME', value: '/tmp' },
+            ...(props.image.pushSecretName ? [{ name: 'DOCKER_CONFIG', value: BUILD_PATHS.push }] : []),
+          ],
+          volumeMounts: [
+            { name: 'build', mountPath: BUILD_PATHS.build, readOnly: true },
+            { name: 'workspace', mountPath: BUILD_PATHS.workspace },
+            ...(props.image.pushSecretName ? [{ name: 'push', mountPath: BUILD_PATHS.push, readOnly: true }] : []),
+          ],
+          resources: { requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') }, limits: { memory: k8s.Quantity.fromString('1Gi') } },
+          securityContext: nonRoot,
+        }
+        : {
+          name: 'image',
+          image: builder.image,
+          imagePullPolicy: 'IfNotPresent',
+          args: [`--context=dir://${BUILD_PATHS.workspace}`, `--dockerfile=${BUILD_PATHS.build}/Dockerfile`, `--destination=${this.imageRef}`, '--reproducible'],
+          env: proxyEnv,
+          volumeMounts: [
+            { name: 'build', mountPath: BUILD_PATHS.build, readOnly: true },
+            { name: 'workspace', mountPath: BUILD_PATHS.workspace },
+            ...(props.image.pushSecretName ? [{ name: 'push', mountPath: '/kaniko/.docker', readOnly: true }] : []),
+          ],
+          resources: { requests: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('512Mi') }, limits: { memory: k8s.Quantity.fromString('2Gi') } },
+          // Kaniko unpacks the base image over its own root filesystem: it must run as root.
+          securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] } },
+        };
 
     const jobSpec: k8s.JobSpec = {
       backoffLimit,

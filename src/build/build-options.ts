@@ -28,6 +28,14 @@ export interface MirrorImageOptions {
    * @default - none
    */
   readonly pullSecretName?: string;
+  /**
+   * The image step reaches the registries (the pushed repository's and the base image's) over
+   * plain HTTP or without verifying TLS certificates. Only for a registry on a trusted network
+   * (e.g. a test registry on 127.0.0.1); the Job is annotated with a warning. Only
+   * `ImageBuilder.skopeo()` supports it.
+   * @default false
+   */
+  readonly insecureRegistry?: boolean;
 }
 
 /**
@@ -70,7 +78,7 @@ export interface BuildOptions {
   readonly mirrorImageHasTools?: boolean;
   /**
    * How the serving image is built and pushed.
-   * @default ImageBuilder.crane()
+   * @default ImageBuilder.skopeo()
    */
   readonly imageBuilder?: ImageBuilder;
   /**

@@ -15,6 +15,29 @@ export interface CraneImageBuilderOptions {
 }
 
 /**
+ * Options for `ImageBuilder.skopeo()`.
+ */
+export interface SkopeoImageBuilderOptions {
+  /**
+   * Debian (or Ubuntu) image of the image step. Without `skopeo` and `umoci` it installs them
+   * with apt-get at start, as root.
+   * @default 'docker.io/library/debian:bookworm-slim'
+   */
+  readonly image?: string;
+  /**
+   * The image already has `skopeo` and `umoci` (Debian packages `skopeo umoci`): run the step as
+   * a non-root user with a read-only root filesystem instead of installing them as root.
+   * @default false
+   */
+  readonly imageHasTools?: boolean;
+  /**
+   * Serving base image the mirror tree is added onto; must run nginx as a non-root user.
+   * @default 'docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm'
+   */
+  readonly baseImage?: string;
+}
+
+/**
  * Options for `ImageBuilder.kaniko()`.
  */
 export interface KanikoImageBuilderOptions {
@@ -36,39 +59,57 @@ export const DEFAULT_SERVING_BASE = 'docker.io/nginxinc/nginx-unprivileged:1.27.
  * How the build Job turns the published tree into the serving image.
  *
  * @example
- * ImageBuilder.crane();                                   // default: append a layer, no root
+ * ImageBuilder.skopeo();                                  // default: umoci adds a layer, skopeo pushes once
+ * ImageBuilder.crane();                                   // append a layer with crane, no root
  * ImageBuilder.kaniko({ baseImage: 'registry.example.com/nginx-unprivileged:1.27' });
  */
 export class ImageBuilder {
   /**
-   * Append the tree as one layer onto the base image with `crane append`: no Dockerfile,
-   * no RUN, no root, nothing executed from the base image.
-   * @example ImageBuilder.crane({ baseImage: 'registry.example.com/nginx-unprivileged:1.27.3' })
+   * The default. Copy the base image with `skopeo`, add the tree as one layer with
+   * `umoci insert --rootless` (no Dockerfile, nothing executed from the base), label it with the
+   * build identity and push it with `skopeo`, but only if the tag does not exist yet: a tag that
+   * holds this build is left as it is (the Job succeeds), one that holds another build fails the
+   * Job. Both tools are Debian packages.
+   * @example ImageBuilder.skopeo({ image: 'registry.example.com/oci-tools:bookworm', imageHasTools: true })
    */
-  public static crane(options: CraneImageBuilderOptions = {}): ImageBuilder {
-    return new ImageBuilder('crane', options.image ?? 'gcr.io/go-containerregistry/crane:debug', options.baseImage ?? DEFAULT_SERVING_BASE);
+  public static skopeo(options: SkopeoImageBuilderOptions = {}): ImageBuilder {
+    return new ImageBuilder('skopeo', options.image ?? 'docker.io/library/debian:bookworm-slim', options.baseImage ?? DEFAULT_SERVING_BASE, options.imageHasTools ?? false);
   }
 
   /**
-   * Build with Kaniko from a generated Dockerfile (`FROM base` + `COPY`). Kaniko runs as root.
+   * Append the tree as one layer onto the base image with `crane append`: no Dockerfile,
+   * no RUN, no root, nothing executed from the base image. It overwrites an existing tag: use
+   * `skopeo()` for write-once tags.
+   * @example ImageBuilder.crane({ baseImage: 'registry.example.com/nginx-unprivileged:1.27.3' })
+   */
+  public static crane(options: CraneImageBuilderOptions = {}): ImageBuilder {
+    return new ImageBuilder('crane', options.image ?? 'gcr.io/go-containerregistry/crane:debug', options.baseImage ?? DEFAULT_SERVING_BASE, true);
+  }
+
+  /**
+   * Build with Kaniko from a generated Dockerfile (`FROM base` + `COPY`). Kaniko runs as root
+   * and overwrites an existing tag: use `skopeo()` for write-once tags.
    * @example ImageBuilder.kaniko()
    */
   public static kaniko(options: KanikoImageBuilderOptions = {}): ImageBuilder {
-    return new ImageBuilder('kaniko', options.image ?? 'gcr.io/kaniko-project/executor:v1.23.2', options.baseImage ?? DEFAULT_SERVING_BASE);
+    return new ImageBuilder('kaniko', options.image ?? 'gcr.io/kaniko-project/executor:v1.23.2', options.baseImage ?? DEFAULT_SERVING_BASE, true);
   }
 
-  /** `crane` or `kaniko`. */
+  /** `skopeo`, `crane` or `kaniko`. */
   public readonly kind: string;
+  /** The builder's image has its tools (else the step installs them as root). */
+  public readonly imageHasTools: boolean;
   /** The builder's own image. */
   public readonly image: string;
   /** The serving base image. */
   public readonly baseImage: string;
 
-  private constructor(kind: string, image: string, baseImage: string) {
+  private constructor(kind: string, image: string, baseImage: string, imageHasTools: boolean) {
     for (const ref of [image, baseImage]) {
       if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(ref)) throw new Error(`"${ref}" is not a valid image reference`);
     }
     this.kind = kind;
+    this.imageHasTools = imageHasTools;
     this.image = image;
     this.baseImage = baseImage;
   }

@@ -21,3 +21,7 @@ export function standardLabels(instance: string, component: string): { [key: str
 /** Annotation put on every object of an unsigned mirror. */
 export const INSECURE_ANNOTATION = 'mini-mirror/insecure';
 export const INSECURE_WARNING = 'release files are NOT signed (ReleaseSigning.insecureUnsigned()): clients cannot verify this mirror; never use it in production';
+
+/** Annotation on the build objects when the image step skips TLS verification. */
+export const INSECURE_REGISTRY_ANNOTATION = 'mini-mirror/insecure-registry';
+export const INSECURE_REGISTRY_WARNING = 'the image step reaches the registries over plain HTTP or without TLS verification (image.insecureRegistry): only for a registry on a trusted network';

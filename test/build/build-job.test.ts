@@ -160,6 +160,28 @@ describe('BuildJob', () => {
     expect(pod.initContainers[0].resources.limits.memory).toBe('4Gi');
   });
 
+  test('the default image step: skopeo and umoci, write-once tags, the build identity, push credentials as a file', () => {
+    const { pod, config, mirror } = synth();
+    const step = pod.containers[0];
+    expect(step.command).toEqual(['bash', '/etc/mini-mirror/build/bake-image-oci.sh']);
+    expect(config.data['bake-image-oci.sh']).toBe(fs.readFileSync(path.join(__dirname, '..', '..', 'assets', 'bake-image-oci.sh'), 'utf8'));
+    expect(step.env).toEqual(expect.arrayContaining([
+      { name: 'MINI_MIRROR_IMAGE', value: mirror.imageRef },
+      { name: 'MINI_MIRROR_BUILD_IDENTITY', value: mirror.buildIdentity },
+      { name: 'REGISTRY_AUTH_FILE', value: '/etc/mini-mirror/push/config.json' },
+    ]));
+    expect(step.env.map((e: any) => e.name)).not.toContain('MINI_MIRROR_INSECURE_REGISTRY');
+    const prepared = synth({ buildOptions: { imageBuilder: ImageBuilder.skopeo({ imageHasTools: true, image: 'registry.example.com/oci-tools:1' }) } }).pod.containers[0];
+    expect(prepared.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true });
+    expect(prepared.image).toBe('registry.example.com/oci-tools:1');
+  });
+
+  test('insecureRegistry: plain HTTP for the image step, with a warning annotation', () => {
+    const { job, pod } = synth({ image: { repository: 'registry.example.com/mini-mirror', insecureRegistry: true } });
+    expect(pod.containers[0].env).toContainEqual({ name: 'MINI_MIRROR_INSECURE_REGISTRY', value: 'true' });
+    expect(job.metadata.annotations['mini-mirror/insecure-registry']).toMatch(/plain HTTP/);
+  });
+
   test('a prepared mirror image runs the mirror step as non-root with a read-only root filesystem', () => {
     const { pod } = synth({ buildOptions: { mirrorImage: 'registry.example.com/aptly:1.5', mirrorImageHasTools: true } });
     expect(pod.initContainers[0].securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
@@ -190,6 +212,7 @@ describe('BuildJob', () => {
     [{ image: { repository: 'registry.example.com/m', tag: 'x'.repeat(129) } }, /is not an OCI tag/],
     [{ refreshEpoch: '2026 11 27' }, /^refreshEpoch "2026 11 27" must be 1 to 64 letters, digits/],
     [{ refreshEpoch: '' }, /^refreshEpoch "" must be/],
+    [{ image: { repository: 'registry.example.com/m', insecureRegistry: true }, buildOptions: { imageBuilder: ImageBuilder.crane() } }, /^image\.insecureRegistry is supported by ImageBuilder\.skopeo\(\) only, not crane/],
     [{ sources: [] }, /no sources/],
     [{ sources: [SOURCE, SOURCE] }, /source debian\/bookworm is defined twice: remove one/],
     [{ defaultAptlyConfig: AptlyConfig.fromJson({ gpgDisableVerify: true }, 'seed aptly.conf') }, /default aptly config \(seed aptly\.conf\) sets "gpgDisableVerify": true, which source debian\/bookworm would use/],

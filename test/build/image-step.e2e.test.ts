@@ -1,12 +1,14 @@
 /**
- * The build Job's image step, run from the synthesized Job with the pod runner after a real
- * mirror step. Pushing to a registry cannot happen here (no registry, and `crane` is not packaged
- * for Debian), so a stand-in `crane` on PATH records its arguments and keeps the layer; the test
- * checks what would be pushed: the layer's paths, types and modes, and the image reference.
+ * The crane image step (`ImageBuilder.crane()`), run from the synthesized Job with the pod runner
+ * after a real mirror step. `crane` is not packaged for Debian, so a stand-in `crane` on PATH
+ * records its arguments and keeps the layer; the test checks what would be pushed: the layer's
+ * paths, types and modes, and the image reference. The default image step (skopeo and umoci)
+ * is tested for real against a registry in image-registry.e2e.test.ts.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ImageBuilder } from '../../src';
 import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
 import { runPod } from '../support/pod-runner';
 import { removeBuild, runBuild, runChecked } from '../support/run-build';
@@ -20,8 +22,9 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => upstream.stop());
 
-test('appends the published tree at /srv/mirror, world-readable, and pushes <repository>:<content hash>', async () => {
+test('crane: appends the published tree at /srv/mirror, world-readable, and pushes <repository>:<build identity>', async () => {
   const build = await runBuild({
+    imageBuilder: ImageBuilder.crane(),
     signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, fingerprint: key.fingerprint },
     sources: [{ prefix: 'debian', name: 'bookworm', url: upstream.url, keyUrl: upstream.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['chain-a'] }],
   });
@@ -63,7 +66,7 @@ test('appends the published tree at /srv/mirror, world-readable, and pushes <rep
     const args = fs.readFileSync(path.join(record, 'args'), 'utf8').trim().split('\n');
     expect(args).toEqual([
       'append', '--base', 'docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm',
-      '--new_layer', '/workspace/layer.tar', '--new_tag', `registry.example.com/mini-mirror:${build.contentHash.slice(0, 20)}`,
+      '--new_layer', '/workspace/layer.tar', '--new_tag', `registry.example.com/mini-mirror:${build.buildIdentity.slice(0, 20)}`,
     ]);
 
     const listing = (await runChecked('tar', ['-tvf', path.join(record, 'layer.tar')])).stdout.trim().split('\n');

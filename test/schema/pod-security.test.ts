@@ -28,13 +28,16 @@ const ROOT_STEP = (container: string) => [
 
 describe('which build steps cannot meet restricted, and why', () => {
   const cases: [string, SynthOptions, string[]][] = [
-    // The mirror step installs aptly/gnupg/curl/jq with apt-get into the stock Debian image.
-    ['stock mirror image, crane', {}, ROOT_STEP('mirror')],
+    // The mirror step installs aptly/gnupg/curl/... and the image step skopeo/umoci with apt-get
+    // into the stock Debian image.
+    ['stock images, skopeo (default)', {}, [...ROOT_STEP('mirror'), ...ROOT_STEP('image')]],
+    ['prepared images, skopeo', { props: { buildOptions: { mirrorImageHasTools: true, imageBuilder: ImageBuilder.skopeo({ imageHasTools: true }) } } }, []],
+    ['stock mirror image, crane', { props: { buildOptions: { imageBuilder: ImageBuilder.crane() } } }, ROOT_STEP('mirror')],
     // Kaniko unpacks the base image over its own root filesystem.
     ['stock mirror image, kaniko', { props: { buildOptions: { imageBuilder: ImageBuilder.kaniko() } } }, [...ROOT_STEP('mirror'), ...ROOT_STEP('image')]],
     ['prepared mirror image, kaniko', { props: { buildOptions: { imageBuilder: ImageBuilder.kaniko(), mirrorImageHasTools: true } } }, ROOT_STEP('image')],
-    // The only fully restricted build: tools baked into the mirror image, crane appends a layer.
-    ['prepared mirror image, crane', { props: { buildOptions: { mirrorImageHasTools: true } } }, []],
+    // Fully restricted builds: tools baked into the images, skopeo/umoci or crane add a layer.
+    ['prepared mirror image, crane', { props: { buildOptions: { mirrorImageHasTools: true, imageBuilder: ImageBuilder.crane() } } }, []],
   ];
 
   test.each(cases)('%s', (name, variant, expected) => {

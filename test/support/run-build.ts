@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing } from 'cdk8s';
 import { runPod } from './pod-runner';
-import { AptlyConfig, MiniMirror, MirrorSource, ReleaseSigning } from '../../src';
+import { AptlyConfig, ImageBuilder, MiniMirror, MirrorImageOptions, MirrorSource, ReleaseSigning } from '../../src';
 
 export interface RunResult {
   readonly exitCode: number;
@@ -116,6 +116,12 @@ export interface BuildSpec {
   readonly architectures?: readonly string[];
   /** Stall timeout of downloads. @default MiniMirror's default */
   readonly stallTimeoutSeconds?: number;
+  /** The serving image. @default { repository: 'registry.example.com/mini-mirror' } */
+  readonly image?: MirrorImageOptions;
+  /** How the image step builds it. @default MiniMirror's default */
+  readonly imageBuilder?: ImageBuilder;
+  /** @default none */
+  readonly refreshEpoch?: string;
 }
 
 export interface BuildResult extends RunResult {
@@ -127,8 +133,14 @@ export interface BuildResult extends RunResult {
   readonly publicDir: string;
   /** The content hash the construct computed (and wrote into build.json). */
   readonly contentHash: string;
+  /** The build identity the construct computed (and wrote into build.json). */
+  readonly buildIdentity: string;
+  /** The image reference the image step pushes. */
+  readonly imageRef: string;
   /** Every object the construct synthesized. */
   readonly manifests: any[];
+  /** Wall time of the build pod alone (the Job's run; synth excluded), ms. */
+  readonly podMs: number;
 }
 
 const SECRET_NAME = 'mirror-signing';
@@ -166,13 +178,15 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
   const mirror = new MiniMirror(chart, 'mirror', {
     sources,
     signing,
-    image: { repository: 'registry.example.com/mini-mirror' },
+    image: spec.image ?? { repository: 'registry.example.com/mini-mirror' },
+    refreshEpoch: spec.refreshEpoch,
     defaultAptlyConfig: AptlyConfig.fromJson(spec.defaultAptlyConf ?? { architectures: ['amd64', 'arm64'] }, 'default aptly.conf'),
     architectures: spec.architectures ? [...spec.architectures] : undefined,
     buildOptions: {
       concurrency: spec.concurrency ?? 2,
       retries: spec.retries ?? 2,
       stallTimeout: spec.stallTimeoutSeconds === undefined ? undefined : Duration.seconds(spec.stallTimeoutSeconds),
+      imageBuilder: spec.imageBuilder,
     },
   });
   return { mirror, manifests: Testing.synth(chart) };
@@ -195,6 +209,7 @@ export async function runBuild(spec: BuildSpec): Promise<BuildResult> {
     secret['signing-key.asc'] = spec.signing.privateKey;
     if (spec.signing.passphrase !== undefined) secret.passphrase = spec.signing.passphrase;
   }
+  const podStarted = Date.now();
   const pod = await runPod({
     manifests,
     kind: 'Job',
@@ -204,6 +219,7 @@ export async function runBuild(spec: BuildSpec): Promise<BuildResult> {
     emptyDirs: { workspace },
     timeoutMs: spec.timeoutMs ?? 240_000,
   });
+  const podMs = Date.now() - podStarted;
   const result = pod.results[0];
   pod.cleanup();
   return {
@@ -214,7 +230,10 @@ export async function runBuild(spec: BuildSpec): Promise<BuildResult> {
     workspace,
     publicDir: path.join(workspace, 'public'),
     contentHash: mirror.contentHash,
+    buildIdentity: mirror.buildIdentity,
+    imageRef: mirror.imageRef,
     manifests,
+    podMs,
   };
 }
 

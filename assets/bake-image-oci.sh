@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# bake-image-oci.sh: the build Job's image step with skopeo and umoci (Debian packages), rootless.
+#
+# A tag is written once. Before anything else, and again right before pushing, it asks the
+# registry what the target tag holds:
+#   - nothing: copies the base image into an OCI layout, adds the published tree at /srv/mirror
+#     as one new layer (tar and umoci raw add-layer: no root, nothing executed from the base), labels
+#     the image config with the build identity, and pushes it with skopeo;
+#   - this build (its label holds this build identity): succeeds without pushing, so a re-created
+#     Job (e.g. by a GitOps tool after the Job's TTL) changes nothing;
+#   - another build, or an image without the label: fails, and pushes nothing.
+#
+# Inputs (env): MINI_MIRROR_IMAGE (repository:tag to push), MINI_MIRROR_BASE_IMAGE,
+# MINI_MIRROR_BUILD_IDENTITY, MINI_MIRROR_INSECURE_REGISTRY (true: plain HTTP or unverified TLS
+# to the registries), REGISTRY_AUTH_FILE (docker config.json with credentials; optional),
+# MINI_MIRROR_WORKSPACE (default /workspace), MINI_MIRROR_BUILD_DIR (default /etc/mini-mirror/build).
+set -euo pipefail
+
+workspace=${MINI_MIRROR_WORKSPACE:-/workspace}
+build_dir=${MINI_MIRROR_BUILD_DIR:-/etc/mini-mirror/build}
+tree=$workspace/public
+target=${MINI_MIRROR_IMAGE:?MINI_MIRROR_IMAGE is not set}
+base=${MINI_MIRROR_BASE_IMAGE:?MINI_MIRROR_BASE_IMAGE is not set}
+identity=${MINI_MIRROR_BUILD_IDENTITY:?MINI_MIRROR_BUILD_IDENTITY is not set}
+insecure=${MINI_MIRROR_INSECURE_REGISTRY:-false}
+# The image config label that records which build a tag holds.
+LABEL=mini-mirror.build-identity
+
+say() { printf 'bake-image: %s\n' "$*"; }
+die() {
+  printf 'bake-image: FAILED: %s\n' "$*" >&2
+  exit 1
+}
+
+[[ $identity =~ ^[0-9a-f]{16,64}$ ]] || die "MINI_MIRROR_BUILD_IDENTITY '$identity' is not a hex hash"
+
+ensure_tools() {
+  local missing=() tool
+  for tool in skopeo umoci; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  if ((${#missing[@]} == 0)); then return 0; fi
+  if [[ $(id -u) != 0 ]]; then
+    die "missing tools (${missing[*]}) and not running as root to install them: use an image that has skopeo and umoci (ImageBuilder.skopeo({ imageHasTools: true }))"
+  fi
+  say "installing missing tools: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends --no-upgrade skopeo umoci ca-certificates
+  for tool in "${missing[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is still missing after installing packages"
+  done
+}
+
+skopeo_global=(--policy "$build_dir/skopeo-policy.json")
+inspect_flags=()
+copy_flags=()
+if [[ $insecure == true ]]; then
+  say "WARNING: the registry is reached without TLS verification (image.insecureRegistry)"
+  inspect_flags+=(--tls-verify=false)
+  copy_flags+=(--src-tls-verify=false --dest-tls-verify=false)
+fi
+if [[ -n ${REGISTRY_AUTH_FILE:-} ]]; then
+  [[ -r $REGISTRY_AUTH_FILE ]] || die "REGISTRY_AUTH_FILE $REGISTRY_AUTH_FILE cannot be read (the push Secret's .dockerconfigjson)"
+  inspect_flags+=(--authfile "$REGISTRY_AUTH_FILE")
+  copy_flags+=(--authfile "$REGISTRY_AUTH_FILE")
+fi
+
+# check_tag: exits 0 when the tag holds this build, fails when it holds another, returns when
+# the tag does not exist.
+check_tag() {
+  local out err rc=0
+  err=$(mktemp "${TMPDIR:-/tmp}/inspect.XXXXXX")
+  out=$(skopeo "${skopeo_global[@]}" inspect "${inspect_flags[@]}" --format "{{ index .Labels \"$LABEL\" }}" "docker://$target" 2>"$err") || rc=$?
+  if ((rc != 0)); then
+    if grep -qiE 'manifest unknown|name unknown|not found' "$err"; then
+      rm -f "$err"
+      say "$target does not exist yet"
+      return 0
+    fi
+    cat "$err" >&2
+    rm -f "$err"
+    die "cannot tell what $target holds (see above): check the registry, the push Secret and image.insecureRegistry"
+  fi
+  rm -f "$err"
+  if [[ $out == "$identity" ]]; then
+    say "$target already holds build ${identity:0:12}: nothing to push (a tag is written once)"
+    exit 0
+  fi
+  if [[ -z $out || $out == '<no value>' ]]; then
+    die "$target already exists and holds an image without a build identity: a tag is written once, so it is not overwritten. Give another image.tag, or leave image.tag out to tag with the build identity"
+  fi
+  die "$target already holds build ${out:0:12}, not this build ${identity:0:12}: a tag is written once, so it is not overwritten. Leave image.tag out (the tag then follows the build identity) or give a new one; to rebuild the same inputs, bump refreshEpoch"
+}
+
+ensure_tools
+check_tag
+
+[[ -f $tree/manifest.json ]] || die "$tree/manifest.json is missing: the mirror step did not publish a tree"
+grep -q "\"buildIdentity\": \"$identity\"" "$tree/manifest.json" \
+  || die "$tree/manifest.json is not build ${identity:0:12} (the mirror step and the image step disagree)"
+
+oci=$workspace/oci
+rm -rf "$oci"
+say "copying $base"
+skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet "docker://$base" "oci:$oci:base"
+say "adding $(du -sk "$tree" | cut -f1) KiB at /srv/mirror"
+# One layer with the tree at srv/mirror, owned by root, modes as published. (umoci insert would
+# chmod the tree's parent directories, which a non-root step does not own.)
+layer=$workspace/layer.tar
+tar -C "$tree" --transform 's,^\.,srv/mirror,' --owner=0 --group=0 --numeric-owner --sort=name -cf "$layer" .
+umoci raw add-layer --image "$oci:base" "$layer"
+rm -f "$layer"
+umoci config --image "$oci:base" --tag mirror --config.label "$LABEL=$identity"
+
+# Another Job may have pushed while this one built: ask again right before pushing.
+check_tag
+skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet "oci:$oci:mirror" "docker://$target"
+rm -rf "$oci"
+say "pushed $target (build ${identity:0:12})"

@@ -5,7 +5,7 @@ import { buildJson } from './build-config';
 import { buildIdentity, checkImageTag, checkRefreshEpoch } from './build-identity';
 import { BuildOptions, MirrorImageOptions } from './build-options';
 import { ImageBuilder } from './image-builder';
-import { BUILD_PATHS, SERVING_ROOT } from './paths';
+import { BUILD_PATHS, GNUPG_DIR, SERVING_ROOT } from './paths';
 import { ReleaseSigning } from '../signing/release-signing';
 import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
@@ -151,6 +151,9 @@ export class BuildJob extends Construct {
     for (const [name, value] of [['HTTP_PROXY', props.proxy?.httpProxy], ['HTTPS_PROXY', props.proxy?.httpsProxy], ['NO_PROXY', props.proxy?.noProxy]]) {
       if (value === undefined) continue;
       if (/[\s"'`\\]/.test(value)) throw new Error(`proxy value for ${name} "${value}" contains whitespace or quotes`);
+      if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(value)) {
+        throw new Error(`proxy value for ${name} carries credentials (user:password@), which would be written into the Job's YAML: use a proxy that needs no credentials in the URL (e.g. one that authorizes the build's network)`);
+      }
       proxyEnv.push({ name: name!, value }, { name: name!.toLowerCase(), value });
     }
 
@@ -159,25 +162,29 @@ export class BuildJob extends Construct {
       { name: 'build', configMap: { name: this.configMapName, defaultMode: 0o444 } },
       { name: 'workspace', emptyDir: {} },
       { name: 'tmp', emptyDir: {} },
+      // The signing key's GNUPGHOME: memory-backed, so the key never reaches a disk, even when
+      // the pod is killed before the build removes it.
+      { name: 'gnupg', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
     ];
     const mirrorMounts: k8s.VolumeMount[] = [
       { name: 'sources', mountPath: BUILD_PATHS.sources, readOnly: true },
       { name: 'build', mountPath: BUILD_PATHS.build, readOnly: true },
       { name: 'workspace', mountPath: BUILD_PATHS.workspace },
       { name: 'tmp', mountPath: '/tmp' },
+      { name: 'gnupg', mountPath: GNUPG_DIR },
     ];
     if (props.signing.signed) {
       const items = [{ key: props.signing.privateKeyKey!, path: props.signing.privateKeyKey! }];
       if (props.signing.passphraseKey) items.push({ key: props.signing.passphraseKey, path: props.signing.passphraseKey });
-      // Only the mirror step mounts the signing Secret; 0400 for the user it runs as.
+      // Only the mirror step mounts the signing Secret, mode 0400 (root-owned: readable by a
+      // mirror step that runs as root; a non-root one reads it through fsGroup, below).
       volumes.push({ name: 'signing', secret: { secretName: props.signing.secretName, items, defaultMode: 0o400 } });
       mirrorMounts.push({ name: 'signing', mountPath: BUILD_PATHS.signing, readOnly: true });
     }
     if (props.image.pushSecretName) {
       volumes.push({
         name: 'push',
-        // fsGroup makes the file group-readable by the non-root image step.
-        secret: { secretName: props.image.pushSecretName, items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o440 },
+        secret: { secretName: props.image.pushSecretName, items: [{ key: '.dockerconfigjson', path: 'config.json' }], defaultMode: 0o400 },
       });
     }
 
@@ -188,7 +195,7 @@ export class BuildJob extends Construct {
       image: mirrorImage,
       imagePullPolicy: 'IfNotPresent',
       command: ['bash', `${BUILD_PATHS.build}/build-mirror.sh`],
-      env: [...proxyEnv, { name: 'HOME', value: '/tmp' }],
+      env: [...proxyEnv, { name: 'HOME', value: '/tmp' }, { name: 'MINI_MIRROR_GNUPG_DIR', value: GNUPG_DIR }],
       volumeMounts: mirrorMounts,
       resources: {
         requests: { cpu: k8s.Quantity.fromString(props.cpu ?? '500m'), memory: k8s.Quantity.fromString(props.memory ?? '1Gi') },
@@ -277,6 +284,9 @@ export class BuildJob extends Construct {
           securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] } },
         };
 
+    const imageStepNonRoot = builder.kind === 'kaniko' ? false : builder.imageHasTools;
+    const secretReaderNonRoot = (props.signing.signed && !!props.mirrorImageHasTools)
+      || (!!props.image.pushSecretName && imageStepNonRoot);
     const jobSpec: k8s.JobSpec = {
       backoffLimit,
       activeDeadlineSeconds: activeDeadline.toSeconds(),
@@ -288,7 +298,9 @@ export class BuildJob extends Construct {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           nodeSelector: props.nodeSelector,
-          securityContext: { fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          // Secret files are root-owned and 0400; kubelet makes them 0440 with group fsGroup when
+          // one is set. Only a non-root step that reads a Secret needs that (and gets it).
+          securityContext: { ...(secretReaderNonRoot ? { fsGroup: 65532 } : {}), seccompProfile: { type: 'RuntimeDefault' } },
           // The mirror step must finish before the image step starts: an init container.
           initContainers: [mirrorStep],
           containers: [imageStep],

@@ -9,3 +9,6 @@ export const BUILD_PATHS = {
 
 /** Where the tree lands in the serving image. */
 export const SERVING_ROOT = '/srv/mirror';
+
+/** The memory-backed emptyDir where the mirror step creates the signing GNUPGHOME. */
+export const GNUPG_DIR = '/run/mini-mirror/gnupg';

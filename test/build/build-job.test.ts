@@ -182,6 +182,21 @@ describe('BuildJob', () => {
     expect(job.metadata.annotations['mini-mirror/insecure-registry']).toMatch(/plain HTTP/);
   });
 
+  test('secrets at rest: the signing GNUPGHOME on a memory-backed emptyDir; Secret files 0400, group-readable only for a non-root reader', () => {
+    const { pod } = synth();
+    expect(pod.volumes).toContainEqual({ name: 'gnupg', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } });
+    const [mirrorStep] = pod.initContainers;
+    expect(mirrorStep.volumeMounts).toContainEqual({ name: 'gnupg', mountPath: '/run/mini-mirror/gnupg' });
+    expect(mirrorStep.env).toContainEqual({ name: 'MINI_MIRROR_GNUPG_DIR', value: '/run/mini-mirror/gnupg' });
+    expect(pod.volumes.find((v: any) => v.name === 'push').secret.defaultMode).toBe(0o400);
+    // root steps read root-owned 0400 files: no fsGroup, so kubelet keeps them 0400
+    expect(pod.securityContext.fsGroup).toBeUndefined();
+    // a non-root mirror step reads the signing key through fsGroup (kubelet: 0440, group 65532)
+    expect(synth({ buildOptions: { mirrorImageHasTools: true } }).pod.securityContext.fsGroup).toBe(65532);
+    expect(synth({ buildOptions: { mirrorImageHasTools: true }, signing: ReleaseSigning.insecureUnsigned() }).pod.securityContext.fsGroup).toBeUndefined();
+    expect(synth({ buildOptions: { imageBuilder: ImageBuilder.crane() } }).pod.securityContext.fsGroup).toBe(65532);
+  });
+
   test('a prepared mirror image runs the mirror step as non-root with a read-only root filesystem', () => {
     const { pod } = synth({ buildOptions: { mirrorImage: 'registry.example.com/aptly:1.5', mirrorImageHasTools: true } });
     expect(pod.initContainers[0].securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
@@ -202,6 +217,7 @@ describe('BuildJob', () => {
     [{ buildOptions: { concurrency: 0 } }, /concurrency must be a whole number from 1 to 64, got 0/],
     [{ buildOptions: { retries: 100 } }, /retries must be a whole number from 1 to 20/],
     [{ buildOptions: { proxy: { httpProxy: 'http://x.example; rm -rf /' } } }, /proxy value for HTTP_PROXY .* contains whitespace or quotes/],
+    [{ buildOptions: { proxy: { httpsProxy: 'http://user:secret@proxy.example:3128' } } }, /^proxy value for HTTPS_PROXY carries credentials \(user:password@\), which would be written into the Job's YAML: use a proxy that needs no credentials in the URL/],
     [{ image: { repository: 'Registry.Example.com/Mirror' } }, /image repository "Registry\.Example\.com\/Mirror" is not a valid repository/],
     [{ name: 'Mirror_1' }, /name "Mirror_1" must be a DNS label/],
     [{ image: { repository: 'registry.example.com/m', tag: 'latest' } }, /^image tag "latest" is a moving name, but a mirror image tag is written once: give a tag for this build \(e\.g\. a date\), or leave it out/],

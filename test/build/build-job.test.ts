@@ -193,7 +193,8 @@ describe('BuildJob', () => {
     expect(pod.securityContext.fsGroup).toBeUndefined();
     // a non-root mirror step reads the signing key through fsGroup (kubelet: 0440, group 65532)
     expect(synth({ buildOptions: { mirrorImageHasTools: true } }).pod.securityContext.fsGroup).toBe(65532);
-    expect(synth({ buildOptions: { mirrorImageHasTools: true }, signing: ReleaseSigning.insecureUnsigned() }).pod.securityContext.fsGroup).toBeUndefined();
+    const unsigned = synth({ buildOptions: { mirrorImageHasTools: true }, signing: ReleaseSigning.insecureUnsigned() });
+    expect(unsigned.pod.securityContext.fsGroup).toBeUndefined();
     expect(synth({ buildOptions: { imageBuilder: ImageBuilder.crane() } }).pod.securityContext.fsGroup).toBe(65532);
   });
 

@@ -51,7 +51,7 @@ export class Fetcher {
     for (let attempt = 1; todo.length && attempt <= this.settings.retries; attempt++) {
       for (const dir of new Set(todo.map(i => path.dirname(i.dest)))) await fs.promises.mkdir(dir, { recursive: true });
       const config = todo.map(i => `url = ${curlQuote(i.url)}\noutput = ${curlQuote(`${i.dest}.part`)}\n`).join('');
-      const r = await run('curl', [...this.commonArgs(todo[0].url), '--parallel', '--parallel-max', String(Math.max(1, parallel)),
+      const r = await run('curl', [...this.commonArgs(todo[0].url), '--parallel', '--parallel-immediate', '--parallel-max', String(Math.max(1, parallel)),
         '--write-out', '%{exitcode}\t%{http_code}\t%{filename_effective}\n', '--config', '-'], { input: config });
       const outcome = new Map<string, [number, string]>();
       for (const line of r.stdout.split('\n')) {

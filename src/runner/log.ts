@@ -6,7 +6,9 @@ export class BuildLog {
   private readonly started = Date.now();
 
   public say(message: string): void {
-    process.stdout.write(`${message}\n`);
+    // MINI_MIRROR_TIMESTAMPS=true: each line with the seconds since the start (where did the time go?).
+    const stamp = process.env.MINI_MIRROR_TIMESTAMPS === 'true' ? `+${(this.elapsedMs / 1000).toFixed(2)}s ` : '';
+    process.stdout.write(`${stamp}${message}\n`);
   }
 
   public step(message: string): void {

@@ -9,7 +9,7 @@ import { judgeWorld } from './judge';
 import { LocalUpstreamServer } from './local-upstream';
 import { BuildLog, humanBytes } from './log';
 import { writeManifest } from './manifest';
-import { BuildError, killAll, pool, run, Semaphore } from './proc';
+import { BuildError, killAll, run, Semaphore } from './proc';
 import { publishSource } from './publish';
 import { setupSigning, Signer } from './release-signing';
 import { mirrorSource, prepareSource, SourceMirror } from './source-mirror';
@@ -57,6 +57,9 @@ async function build(log: BuildLog): Promise<void> {
   const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir!, fetcher));
   const server = await LocalUpstreamServer.start(prepared.map(p => p.cache));
   let mirrors: SourceMirror[];
+  const merging = new Semaphore(1);
+  const owner = (rel: string) => config.sources.map((s, i) => ({ id: `${s.prefix}/${s.name}`, i }))
+    .find(o => fs.existsSync(path.join(workDir!, `s${o.i}`, 'root', 'public', rel)))?.id ?? 'an earlier source';
   try {
     const ctx = {
       sourcesDir: SOURCES_DIR,
@@ -69,28 +72,30 @@ async function build(log: BuildLog): Promise<void> {
       aptlySlots: new Semaphore(config.concurrency),
     };
     // Downloads are network-bound: more sources fetch at once than run aptly (`concurrency`).
-    const fetching = Math.max(config.concurrency, FETCHING_SOURCES);
-    mirrors = await log.time('mirror', () => pool(config.sources, fetching, (s, i) => mirrorSource(s, i, prepared[i].cache, ctx)));
-    for (const [world, indexes] of worlds) {
-      await log.time('closure', () => closeWorld(world, indexes.map(i => mirrors[i]), log));
-    }
+    const fetching = new Semaphore(Math.max(config.concurrency, FETCHING_SOURCES));
+    const pending = config.sources.map((s, i) => fetching.run(() => mirrorSource(s, i, prepared[i].cache, ctx)));
+    // Each world goes on (closure, publish, merge, judge) as soon as its own sources are mirrored,
+    // while other worlds still download.
+    const worldsDone = [...worlds].map(async ([world, indexes]) => {
+      const sources = await Promise.all(indexes.map(i => pending[i]));
+      await log.time('closure', () => closeWorld(world, sources, log));
+      const archs = worldArchitectures(sources);
+      await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, signer, log)))));
+      for (const s of sources) {
+        await merging.run(() => log.time('merge', () => mergeTree(path.join(s.work, 'root', 'public'), stage, s.id, owner)));
+      }
+      await log.time('judge', () => judgeWorld(world, sources, stage, workDir!, log));
+    });
+    // The first failure fails the build (the others are stopped by cleanup).
+    [...pending, ...worldsDone].forEach(p => p.catch(() => undefined));
+    await Promise.all([...pending, ...worldsDone]);
+    mirrors = await Promise.all(pending);
   } finally {
     await server.stop();
   }
-
-  await log.time('publish', () => pool(mirrors, config.concurrency, s => publishSource(s, worldArchitectures(worlds.get(s.config.world)!.map(i => mirrors[i])), signer, log)));
-  await log.time('merge', async () => {
-    for (const s of mirrors) {
-      await mergeTree(path.join(s.work, 'root', 'public'), stage, s.id, rel => mirrors.find(o => fs.existsSync(path.join(o.work, 'root', 'public', rel)))?.id ?? 'an earlier source');
-    }
-    const dangling = await danglingLinks(stage);
-    if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
-  });
+  const dangling = await danglingLinks(stage);
+  if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
   log.step(`merged ${mirrors.length} source tree(s)`);
-
-  await log.time('judge', async () => {
-    for (const [world, indexes] of worlds) await judgeWorld(world, indexes.map(i => mirrors[i]), stage, workDir!, log);
-  });
 
   if (signer) await exportPublicKey(signer, stage);
   const packages = await log.time('manifest', () => writeManifest(stage, mirrors, config));

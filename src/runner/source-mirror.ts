@@ -7,9 +7,9 @@ import { SourceConfig } from './build-config';
 import { Fetcher, UpstreamCache } from './fetcher';
 import { BuildLog, humanBytes } from './log';
 import { IndexEntry, indexPath, loadIndex, parseIndex } from './packages-index';
-import { BuildError, pool, Semaphore } from './proc';
+import { BuildError, Semaphore } from './proc';
 import { compileQuery } from './query-match';
-import { closestFirst, fetchRelease, ReleaseInfo } from './release';
+import { closestFirst, fetchRelease, ReleaseInfo, releaseBase } from './release';
 import { importUpstreamKey } from './upstream-key';
 import { closeOver } from './world-closure';
 
@@ -85,6 +85,9 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   const dir = path.join(ctx.sourcesDir, config.prefix, config.name);
   const queries = await readQueries(path.join(dir, 'packages.txt'), id);
 
+  // Without a pin, the Release downloads while the key is checked (with one, nothing is
+  // downloaded before the key matches it).
+  if (!config.fingerprints.length) void cache.get(`${releaseBase(config.distribution)}InRelease`).catch(() => undefined);
   if (config.verify) {
     await ctx.log.time('keys', () => importUpstreamKey({
       what: id, keyUrl: config.keyUrl, pins: config.fingerprints, workDir: work, gnupgHome, keyring, fetcher: ctx.fetcher, log: ctx.log,
@@ -109,9 +112,29 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   // A downloadConcurrency the user set (to spare an upstream) limits our downloads too.
   const concurrency = typeof userConf.downloadConcurrency === 'number' && userConf.downloadConcurrency >= 1
     ? Math.floor(userConf.downloadConcurrency) : PREFETCH_CONCURRENCY;
-  await ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, concurrency, ctx.log, id));
+  const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
+  // The Release was verified above (gpgv, the source's keyring) and aptly reads exactly those
+  // bytes from the loopback cache, then checks every index and package against its checksums.
+  // A second signature check in every aptly run would cost a few gpg processes each.
+  const sigArgs = ['-ignore-signatures'];
+  void keyring;
+  const chunks = filterChunks(queries);
+  const flat = components.length === 0;
+  const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
+  // `mirror create` reads only the (cached) Release: it runs while the packages download.
+  const created = (async () => {
+    for (const { c, j, k, filter } of jobs) {
+      await aptly.run(['mirror', 'create', ...sigArgs, ...(c.force ? ['-force-components'] : []), `-max-tries=${ctx.retries}`,
+        `-filter=${filter}`, '-filter-with-deps', `m${j}c${k}`, ctx.localUrl(index), config.distribution, ...(flat ? [] : [c.name])],
+      `${id} ${c.name}: mirror create failed`);
+    }
+  })();
+  await Promise.all([
+    created,
+    ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, path.join(work, 'root', 'pool'), concurrency, ctx.log, id)),
+  ]);
   return ctx.aptlySlots.run(() => ctx.log.time('aptly mirror', () => mirrorWithAptly({
-    config, index, id, work, gnupgHome, keyring, cache, ctx, queries, aptlyConf, release, components, mirrorArchitectures, upstream,
+    config, index, id, work, aptly, sigArgs, jobs, chunks, cache, ctx, queries, release, components, mirrorArchitectures, upstream,
   })));
 }
 
@@ -120,32 +143,23 @@ async function mirrorWithAptly(o: {
   index: number;
   id: string;
   work: string;
-  gnupgHome: string;
-  keyring: string;
+  aptly: Aptly;
+  sigArgs: string[];
+  jobs: Array<{ c: PublishedComponent; j: number; k: number }>;
+  chunks: string[];
   cache: UpstreamCache;
   ctx: SourceContext;
   queries: string[];
-  aptlyConf: string;
   release: ReleaseInfo;
   components: PublishedComponent[];
   mirrorArchitectures: string[];
   upstream: IndexEntry[];
 }): Promise<SourceMirror> {
-  const { config, index, id, work, gnupgHome, keyring, cache, ctx, queries, aptlyConf, release, components, mirrorArchitectures, upstream } = o;
-  const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
-  const sigArgs = config.verify ? ['-ignore-signatures=false', `-keyring=${keyring}`] : ['-ignore-signatures'];
-  const chunks = filterChunks(queries);
+  const { config, index, id, work, aptly, sigArgs, jobs, chunks, cache, ctx, queries, release, components, mirrorArchitectures, upstream } = o;
   const mirrors = new Map<string, string[]>();
   const flat = components.length === 0;
-  const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
   // One aptly process at a time per rootDir (a second one waits for the database lock).
-  await pool(jobs, 1, async ({ c, j, k, filter }) => {
-    const mirror = `m${j}c${k}`;
-    await aptly.run(['mirror', 'create', ...sigArgs, ...(c.force ? ['-force-components'] : []), `-max-tries=${ctx.retries}`,
-      `-filter=${filter}`, '-filter-with-deps', mirror, ctx.localUrl(index), config.distribution, ...(flat ? [] : [c.name])],
-    `${id} ${c.name}: mirror create failed`);
-    await updateMirror(aptly, mirror, sigArgs, ctx.retries, `${id} ${c.name}`, cache, ctx.log);
-  });
+  for (const { c, j, k } of jobs) await updateMirror(aptly, `m${j}c${k}`, sigArgs, ctx.retries, `${id} ${c.name}`, cache, ctx.log);
   for (const [j, c] of (flat ? [{ name: 'main', force: false }] : components).entries()) {
     mirrors.set(c.name, chunks.map((_, k) => `m${j}c${k}`));
   }
@@ -224,7 +238,7 @@ const PREFETCH_CONCURRENCY = 16;
 
 /** The requested packages and their dependencies inside this source, as aptly's -filter-with-deps takes them. */
 async function prefetch(upstream: readonly IndexEntry[], queries: readonly string[], archs: readonly string[],
-  cache: UpstreamCache, concurrency: number, log: BuildLog, id: string): Promise<void> {
+  cache: UpstreamCache, poolDir: string, concurrency: number, log: BuildLog, id: string): Promise<void> {
   const byName = new Map<string, IndexEntry[]>();
   for (const e of upstream) {
     for (const n of [e.name, ...e.provides.map(p => p.name)]) {
@@ -242,11 +256,33 @@ async function prefetch(upstream: readonly IndexEntry[], queries: readonly strin
   for (const arch of archs.filter(a => a !== 'all').length ? archs.filter(a => a !== 'all') : ['amd64']) {
     for (const e of closeOver({ have: [...matched], requested: [...matched], universe: upstream, arch }).additions) wanted.add(e);
   }
-  const files = [...new Set([...wanted].map(e => /^Filename:\s*(\S+)/m.exec(e.stanza)?.[1]).filter((f): f is string => !!f))];
   const started = Date.now();
-  // Failures are not fatal here: aptly asks again, and its error then names the file.
-  await cache.prefetch(files, concurrency);
-  log.say(`${id}: prefetched ${files.length} package files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  const count = await fetchIntoPool([...wanted], cache, poolDir, concurrency);
+  log.say(`${id}: prefetched ${count} package files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+/**
+ * Downloads package files (one curl process, parallel transfers) and hard-links each into aptly's
+ * package pool where aptly looks for it (`<sha256[0:2]>/<sha256[2:4]>/<sha256[4:32]>_<file>`):
+ * `mirror update` then verifies the checksums itself and downloads nothing. A failed download is
+ * not fatal here: aptly asks for the file again, and its error then names it.
+ */
+export async function fetchIntoPool(entries: readonly IndexEntry[], cache: UpstreamCache, poolDir: string, concurrency: number): Promise<number> {
+  const files = new Map<string, string | undefined>();
+  for (const e of entries) {
+    const filename = /^Filename:\s*(\S+)/m.exec(e.stanza)?.[1];
+    if (filename) files.set(filename, /^SHA256:\s*([0-9a-f]{64})/m.exec(e.stanza)?.[1]);
+  }
+  await cache.prefetch([...files.keys()], concurrency);
+  for (const [rel, sha] of files) {
+    const file = cache.fileOf(rel);
+    if (!sha || !file || await cache.get(rel).catch(() => 'missing') !== 'ok') continue;
+    const target = path.join(poolDir, sha.slice(0, 2), sha.slice(2, 4), `${sha.slice(4, 32)}_${path.posix.basename(rel)}`);
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    await fs.promises.link(file, target).catch(() => fs.promises.copyFile(file, target));
+    await cache.drop(rel);
+  }
+  return files.size;
 }
 
 async function readQueries(file: string, id: string): Promise<string[]> {

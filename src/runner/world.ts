@@ -1,10 +1,11 @@
 // The world phase: close every world's dependencies across its sources (aptly mirrors the
 // additions from whichever upstream has them), then gate on what no upstream of the world has.
+import * as path from 'path';
 import { filterChunks } from './aptly';
 import { BuildLog } from './log';
 import { IndexEntry } from './packages-index';
 import { BuildError } from './proc';
-import { refreshMirrored, SourceMirror, updateMirror } from './source-mirror';
+import { fetchIntoPool, refreshMirrored, SourceMirror, updateMirror } from './source-mirror';
 import { closeOver, describeMissing, MissingDependency } from './world-closure';
 
 const MAX_ROUNDS = 4;
@@ -56,6 +57,8 @@ async function addToMirrors(sources: readonly SourceMirror[], additions: IndexEn
       refs.push(`${e.name}_${e.version}_${e.architecture}`);
       byComponent.set(e.component, refs);
     }
+    // The additions' files go straight into the pool, as the source's first packages did.
+    await fetchIntoPool(mine, source.cache, path.join(source.work, 'root', 'pool'), 16);
     for (const [component, refs] of byComponent) {
       const force = source.components.find(c => c.name === component)?.force ?? false;
       for (const [k, filter] of filterChunks(refs).entries()) {

@@ -1,7 +1,8 @@
 import { check } from './check';
+import { diff } from './diff';
 import { Output } from './output';
 import { synth } from './synth';
-import { CHECK_USAGE, SYNTH_USAGE } from './usage';
+import { CHECK_USAGE, DIFF_USAGE, SYNTH_USAGE } from './usage';
 
 /** A subcommand: its help text (also printed with its usage errors) and what it does. */
 export interface Command {
@@ -12,4 +13,5 @@ export interface Command {
 export const COMMANDS: { readonly [name: string]: Command } = {
   check: { usage: CHECK_USAGE, run: check },
   synth: { usage: SYNTH_USAGE, run: synth },
+  diff: { usage: DIFF_USAGE, run: diff },
 };

@@ -28,6 +28,7 @@ export const USAGE = `usage: mini-mirror <command> [options]
 commands:
   check <sources-dir | sources.yaml>   validate sources; print every problem with file:line
   synth --sources <dir|yaml> ...       write the Kubernetes YAML that MiniMirror synthesizes
+  diff OLD.json NEW.json [--json]      what changed between two builds (their manifest.json)
   help [command]                       show this help, or a command's
 
 options:
@@ -77,3 +78,16 @@ options:
 ${SOURCE_OPTIONS}
 
 ${exitCodes('the --sources or --public-key path does not exist, cannot be read\n     or is invalid, an option value is invalid, or --out is a file')}`;
+
+export const DIFF_USAGE = `usage: mini-mirror diff OLD.json NEW.json [--json]
+
+Compares the manifest.json of two builds (served at the mirror's root, e.g.
+http://<mirror>/manifest.json) and lists the packages added, removed and changed, per dependency
+world, marking versions that came from a security pocket ([security]), with the new build's
+upstream Release dates.
+
+options:
+  --json                      print the comparison as JSON instead of text
+  -h, --help                  show this help
+
+${exitCodes('a manifest file does not exist, cannot be read or is no mini-mirror manifest')}`;

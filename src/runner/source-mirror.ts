@@ -3,22 +3,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Aptly, filterChunks } from './aptly';
+import { writeAptlyConfig } from './aptly-config';
 import { SourceConfig } from './build-config';
 import { Fetcher, UpstreamCache } from './fetcher';
 import { BuildLog, humanBytes } from './log';
 import { IndexEntry, indexPath, loadIndex, parseIndex } from './packages-index';
+import { prefetch, PREFETCH_CONCURRENCY } from './prefetch';
 import { BuildError, Semaphore } from './proc';
-import { compileQuery } from './query-match';
-import { closestFirst, fetchRelease, ReleaseInfo, releaseBase } from './release';
+import { checkQueries, readQueries } from './query-check';
+import { fetchRelease, ReleaseInfo, releaseBase } from './release';
+import { checkArchitectures, checkComponents, PublishedComponent } from './source-checks';
 import { importUpstreamKey } from './upstream-key';
-import { closeOver } from './world-closure';
-
-export interface PublishedComponent {
-  /** As published and as the user wrote it. */
-  readonly name: string;
-  /** aptly must skip its component check (the security archive lists `updates/main` but serves `main`). */
-  readonly force: boolean;
-}
 
 export interface SourceMirror {
   readonly index: number;
@@ -117,7 +112,6 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   // bytes from the loopback cache, then checks every index and package against its checksums.
   // A second signature check in every aptly run would cost a few gpg processes each.
   const sigArgs = ['-ignore-signatures'];
-  void keyring;
   const chunks = filterChunks(queries);
   const flat = components.length === 0;
   const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
@@ -185,7 +179,7 @@ async function mirrorWithAptly(o: {
     log: ctx.log,
   };
   await refreshMirrored(source);
-  await checkQueries(source);
+  await ctx.log.time('query check', () => checkQueries(source));
   const bytes = source.mirrored.reduce((n, e) => n + Number(/^Size:\s*(\d+)/m.exec(e.stanza)?.[1] ?? 0), 0);
   ctx.log.step(`${id}: ${source.mirrored.length} packages, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);
   return source;
@@ -233,100 +227,6 @@ export async function refreshMirrored(source: SourceMirror): Promise<void> {
   source.mirrored = mirrored;
 }
 
-/** Prefetch parallelism per source: downloads are network-bound; aptly's own default is 4. */
-const PREFETCH_CONCURRENCY = 16;
-
-/** The requested packages and their dependencies inside this source, as aptly's -filter-with-deps takes them. */
-async function prefetch(upstream: readonly IndexEntry[], queries: readonly string[], archs: readonly string[],
-  cache: UpstreamCache, poolDir: string, concurrency: number, log: BuildLog, id: string): Promise<void> {
-  const byName = new Map<string, IndexEntry[]>();
-  for (const e of upstream) {
-    for (const n of [e.name, ...e.provides.map(p => p.name)]) {
-      const list = byName.get(n);
-      if (list) list.push(e);
-      else byName.set(n, [e]);
-    }
-  }
-  const matched = new Set<IndexEntry>();
-  for (const q of queries) {
-    const compiled = compileQuery(q);
-    for (const e of compiled.name !== undefined ? byName.get(compiled.name) ?? [] : upstream) if (compiled.matches(e)) matched.add(e);
-  }
-  const wanted = new Set(matched);
-  for (const arch of archs.filter(a => a !== 'all').length ? archs.filter(a => a !== 'all') : ['amd64']) {
-    for (const e of closeOver({ have: [...matched], requested: [...matched], universe: upstream, arch }).additions) wanted.add(e);
-  }
-  const started = Date.now();
-  const count = await fetchIntoPool([...wanted], cache, poolDir, concurrency);
-  log.say(`${id}: prefetched ${count} package files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-}
-
-/**
- * Downloads package files (one curl process, parallel transfers) and hard-links each into aptly's
- * package pool where aptly looks for it (`<sha256[0:2]>/<sha256[2:4]>/<sha256[4:32]>_<file>`):
- * `mirror update` then verifies the checksums itself and downloads nothing. A failed download is
- * not fatal here: aptly asks for the file again, and its error then names it.
- */
-export async function fetchIntoPool(entries: readonly IndexEntry[], cache: UpstreamCache, poolDir: string, concurrency: number): Promise<number> {
-  const files = new Map<string, string | undefined>();
-  for (const e of entries) {
-    const filename = /^Filename:\s*(\S+)/m.exec(e.stanza)?.[1];
-    if (filename) files.set(filename, /^SHA256:\s*([0-9a-f]{64})/m.exec(e.stanza)?.[1]);
-  }
-  await cache.prefetch([...files.keys()], concurrency);
-  for (const [rel, sha] of files) {
-    const file = cache.fileOf(rel);
-    if (!sha || !file || await cache.get(rel).catch(() => 'missing') !== 'ok') continue;
-    const target = path.join(poolDir, sha.slice(0, 2), sha.slice(2, 4), `${sha.slice(4, 32)}_${path.posix.basename(rel)}`);
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    await fs.promises.link(file, target).catch(() => fs.promises.copyFile(file, target));
-    await cache.drop(rel);
-  }
-  return files.size;
-}
-
-async function readQueries(file: string, id: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await fs.promises.readFile(file, 'utf8');
-  } catch {
-    throw new BuildError(`${id}: ${file} is missing`);
-  }
-  const queries = text.split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('#'));
-  if (!queries.length) throw new BuildError(`${id}: packages.txt holds no package query`);
-  return queries;
-}
-
-function checkComponents(config: SourceConfig, release: ReleaseInfo, id: string): PublishedComponent[] {
-  if (!config.components.length) return [];
-  const offered = release.components;
-  return config.components.map(name => {
-    if (!offered.length || offered.includes(name)) return { name, force: false };
-    // Debian's security archive: Release says `updates/main`, files are listed and served as `main/...`.
-    if (offered.some(o => o.endsWith(`/${name}`)) && [...release.files.keys()].some(f => f.startsWith(`${name}/`))) {
-      return { name, force: true };
-    }
-    throw new BuildError(`${id}: component "${name}" is not offered by ${config.url} ${config.distribution}; its Release offers: ${closestFirst(name, offered.map(o => o.replace(/^.*\//, ''))).join(', ')}`);
-  });
-}
-
-function checkArchitectures(config: SourceConfig, release: ReleaseInfo, id: string): string[] {
-  const offered = release.architectures.filter(a => a !== 'source');
-  const real = offered.filter(a => a !== 'all');
-  if (config.architectures === null) {
-    if (real.length) return real;
-    if (offered.includes('all')) return ['all'];
-    throw new BuildError(`${id}: its aptly.conf asks for every architecture upstream lists, but the Release of ${config.url} ${config.distribution} lists none: set architectures`);
-  }
-  if (!offered.length) return config.architectures;
-  const missing = config.architectures.filter(a => !real.includes(a));
-  if (!missing.length) return config.architectures;
-  // An upstream of arch:all packages only: they install on every architecture.
-  if (!real.length && offered.includes('all')) return ['all'];
-  if (missing.length < config.architectures.length) return config.architectures.filter(a => real.includes(a));
-  throw new BuildError(`${id}: architecture ${missing.join(', ')} is not offered by ${config.url} ${config.distribution}; its Release offers: ${closestFirst(missing[0], offered).join(', ')}`);
-}
-
 async function loadUpstream(config: SourceConfig, index: number, cache: UpstreamCache, release: ReleaseInfo,
   components: PublishedComponent[], archs: string[], id: string): Promise<IndexEntry[]> {
   const parts = components.length ? components.flatMap(c => archs.map(a => ({ comp: c.name, path: indexPath(c.name, a) })))
@@ -346,66 +246,3 @@ async function loadUpstream(config: SourceConfig, index: number, cache: Upstream
   return entries;
 }
 
-/** Writes the source's aptly config; returns the user's config it is based on. */
-async function writeAptlyConfig(target: string, sourceConf: string, defaultConf: string, rootDir: string,
-  archs: string[], verify: boolean, id: string): Promise<Record<string, unknown>> {
-  const base = fs.existsSync(sourceConf) ? sourceConf : defaultConf;
-  let conf: Record<string, unknown> = {};
-  if (fs.existsSync(base)) {
-    try {
-      conf = JSON.parse(await fs.promises.readFile(base, 'utf8'));
-    } catch {
-      throw new BuildError(`${id}: ${base} is not a valid aptly config (JSON object)`);
-    }
-    if (typeof conf !== 'object' || conf === null || Array.isArray(conf)) throw new BuildError(`${id}: ${base} is not a valid aptly config (JSON object)`);
-  }
-  const user = { ...conf };
-  conf.rootDir = rootDir;
-  conf.gpgProvider = 'gpg';
-  conf.architectures = archs;
-  conf.downloadConcurrency ??= 8;
-  if (verify) conf.gpgDisableVerify = false;
-  await fs.promises.writeFile(target, JSON.stringify(conf, null, 2));
-  return user;
-}
-
-/** Every query must match a package; the packages they match are the ones users asked for. */
-async function checkQueries(source: SourceMirror): Promise<void> {
-  const byName = new Map<string, IndexEntry[]>();
-  const add = (name: string, e: IndexEntry) => {
-    const list = byName.get(name);
-    if (list) list.push(e);
-    else byName.set(name, [e]);
-  };
-  for (const e of source.mirrored) {
-    add(e.name, e);
-    for (const p of e.provides) add(p.name, e);
-  }
-  const requested = new Set<IndexEntry>();
-  const unmatched: string[] = [];
-  for (const q of source.queries) {
-    const compiled = compileQuery(q);
-    const candidates = compiled.name !== undefined ? byName.get(compiled.name) ?? [] : source.mirrored;
-    let matched = false;
-    for (const e of candidates) {
-      if (compiled.matches(e)) {
-        requested.add(e);
-        matched = true;
-      }
-    }
-    if (!matched) unmatched.push(q);
-  }
-  // What our evaluator did not match, aptly has the last word on (rare: exotic queries).
-  const really: string[] = [];
-  for (const q of unmatched) {
-    let found = false;
-    for (const names of source.mirrors.values()) {
-      for (const m of names) if (!found && await source.aptly.matches(m, q, `${source.id}: query "${q}" cannot be evaluated`)) found = true;
-    }
-    if (!found) really.push(q);
-  }
-  if (really.length) {
-    throw new BuildError(`query "${really[0]}" in ${source.id}/packages.txt matched no package${really.length > 1 ? ` (${really.length} queries matched none: ${really.slice(0, 10).map(q => `"${q}"`).join(', ')}${really.length > 10 ? ', ...' : ''})` : ''}`);
-  }
-  source.requested = [...requested];
-}

@@ -4,8 +4,9 @@ import * as path from 'path';
 import { filterChunks } from './aptly';
 import { BuildLog } from './log';
 import { IndexEntry } from './packages-index';
+import { fetchIntoPool } from './prefetch';
 import { BuildError } from './proc';
-import { fetchIntoPool, refreshMirrored, SourceMirror, updateMirror } from './source-mirror';
+import { refreshMirrored, SourceMirror, updateMirror } from './source-mirror';
 import { closeOver, describeMissing, MissingDependency } from './world-closure';
 
 const MAX_ROUNDS = 4;

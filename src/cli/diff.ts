@@ -1,0 +1,27 @@
+import { parseArgs, wantsHelp } from './args';
+import { UsageError } from './errors';
+import { diffManifests, formatDiff, loadPair } from './manifest-diff';
+import { Output } from './output';
+import { DIFF_USAGE } from './usage';
+
+/** `mini-mirror diff OLD.json NEW.json [--json]`: packages added, removed and changed between two builds. */
+export function diff(argv: string[], io: Output): number {
+  if (wantsHelp(argv)) {
+    io.out(DIFF_USAGE);
+    return 0;
+  }
+  const args = parseArgs(argv, { switches: ['json'] });
+  if (args.positional.length !== 2) throw new UsageError('diff takes exactly two manifest.json files: the old build\'s and the new one\'s');
+  const [oldM, newM] = loadPair(args.positional[0], args.positional[1]);
+  const d = diffManifests(oldM, newM);
+  if (args.options.has('json')) {
+    io.out(JSON.stringify({
+      old: { buildIdentity: oldM.buildIdentity ?? oldM.contentHash ?? null, refreshEpoch: oldM.refreshEpoch ?? null, builtAt: oldM.builtAt ?? null },
+      new: { buildIdentity: newM.buildIdentity ?? newM.contentHash ?? null, refreshEpoch: newM.refreshEpoch ?? null, builtAt: newM.builtAt ?? null },
+      ...d,
+    }, null, 2));
+  } else {
+    for (const line of formatDiff(oldM, newM, d)) io.out(line);
+  }
+  return 0;
+}

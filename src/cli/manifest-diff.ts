@@ -1,0 +1,124 @@
+// What changed between two builds: two manifest.json files compared per dependency world, as
+// clients of that world see the packages (name and architecture, with every version offered).
+import * as fs from 'fs';
+import { InputProblems } from './errors';
+
+interface ManifestPackage {
+  readonly prefix: string;
+  readonly distribution: string;
+  readonly name: string;
+  readonly version: string;
+  readonly architecture: string;
+}
+
+export interface Manifest {
+  readonly buildIdentity?: string | null;
+  readonly contentHash?: string | null;
+  readonly refreshEpoch?: string | null;
+  readonly builtAt?: string;
+  readonly upstreams?: ReadonlyArray<{ prefix: string; publishedAs?: string; distribution: string; world?: string; releaseDate?: string | null }>;
+  readonly packages: readonly ManifestPackage[];
+}
+
+export interface PackageChange {
+  readonly world: string;
+  readonly name: string;
+  readonly architecture: string;
+  readonly oldVersions: string[];
+  readonly newVersions: string[];
+  /** A version this build adds comes from a security pocket (a distribution ending in -security). */
+  readonly security: boolean;
+}
+
+export interface ManifestDiff {
+  readonly added: PackageChange[];
+  readonly removed: PackageChange[];
+  readonly changed: PackageChange[];
+}
+
+/** Reads and checks a manifest.json; problems are collected, not thrown. */
+export function readManifest(file: string, problems: string[]): Manifest | undefined {
+  let data: any;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    problems.push(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not a JSON file (${(e as Error).message})`}: give the manifest.json of a build (served at the mirror's root)`);
+    return undefined;
+  }
+  if (!data || !Array.isArray(data.packages)) {
+    problems.push(`${file}: not a mini-mirror manifest (no "packages" list): give the manifest.json of a build`);
+    return undefined;
+  }
+  return data as Manifest;
+}
+
+function worldOf(m: Manifest): (p: ManifestPackage) => string {
+  const worlds = new Map<string, string>();
+  for (const u of m.upstreams ?? []) worlds.set(`${u.prefix}\t${u.publishedAs ?? u.distribution}`, u.world ?? u.distribution);
+  // Manifests from before worlds existed: one "world" per prefix/distribution.
+  return p => worlds.get(`${p.prefix}\t${p.distribution}`) ?? `${p.prefix}/${p.distribution}`;
+}
+
+function index(m: Manifest): Map<string, { world: string; name: string; architecture: string; versions: Map<string, boolean> }> {
+  const world = worldOf(m);
+  const result = new Map<string, { world: string; name: string; architecture: string; versions: Map<string, boolean> }>();
+  for (const p of m.packages) {
+    const w = world(p);
+    const key = `${w}\t${p.name}\t${p.architecture}`;
+    const entry = result.get(key) ?? { world: w, name: p.name, architecture: p.architecture, versions: new Map<string, boolean>() };
+    // version -> offered by a security pocket
+    entry.versions.set(p.version, (entry.versions.get(p.version) ?? false) || /-security$/.test(p.distribution));
+    result.set(key, entry);
+  }
+  return result;
+}
+
+export function diffManifests(oldM: Manifest, newM: Manifest): ManifestDiff {
+  const before = index(oldM);
+  const after = index(newM);
+  const added: PackageChange[] = [];
+  const removed: PackageChange[] = [];
+  const changed: PackageChange[] = [];
+  const sorted = (m: Map<string, boolean> | undefined) => [...(m?.keys() ?? [])].sort();
+  for (const key of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const o = before.get(key);
+    const n = after.get(key);
+    const base = (o ?? n)!;
+    const oldVersions = sorted(o?.versions);
+    const newVersions = sorted(n?.versions);
+    const security = newVersions.some(v => !oldVersions.includes(v) && n!.versions.get(v));
+    const change = { world: base.world, name: base.name, architecture: base.architecture, oldVersions, newVersions, security };
+    if (!o) added.push(change);
+    else if (!n) removed.push(change);
+    else if (oldVersions.join(' ') !== newVersions.join(' ')) changed.push(change);
+  }
+  return { added, removed, changed };
+}
+
+/** The report as text lines. */
+export function formatDiff(oldM: Manifest, newM: Manifest, d: ManifestDiff): string[] {
+  const id = (m: Manifest) => `${(m.buildIdentity ?? m.contentHash ?? 'unknown build').slice(0, 20)}${m.refreshEpoch ? ` (epoch ${m.refreshEpoch})` : ''}${m.builtAt ? `, built ${m.builtAt}` : ''}`;
+  const lines = [`old: ${id(oldM)}`, `new: ${id(newM)}`];
+  const line = (c: PackageChange, versions: string) => `  ${c.world}  ${c.name} ${c.architecture}  ${versions}${c.security ? '  [security]' : ''}`;
+  const section = (title: string, list: PackageChange[], versions: (c: PackageChange) => string) => {
+    if (!list.length) return;
+    lines.push(`${title} (${list.length}):`);
+    for (const c of list) lines.push(line(c, versions(c)));
+  };
+  section('added', d.added, c => c.newVersions.join(', '));
+  section('removed', d.removed, c => c.oldVersions.join(', '));
+  section('changed', d.changed, c => `${c.oldVersions.join(', ')} -> ${c.newVersions.join(', ')}`);
+  const dates = (newM.upstreams ?? []).filter(u => u.releaseDate).map(u => `  ${u.prefix}/${u.publishedAs ?? u.distribution}: ${u.releaseDate}`);
+  if (dates.length) lines.push('upstream Release dates of the new build:', ...dates);
+  const security = [...d.added, ...d.changed].filter(c => c.security).length;
+  lines.push(`summary: ${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed (${security} from security pockets)`);
+  return lines;
+}
+
+export function loadPair(oldFile: string, newFile: string): [Manifest, Manifest] {
+  const problems: string[] = [];
+  const a = readManifest(oldFile, problems);
+  const b = readManifest(newFile, problems);
+  if (problems.length) throw new InputProblems(problems);
+  return [a!, b!];
+}

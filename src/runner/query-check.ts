@@ -1,0 +1,60 @@
+// The source's packages.txt, and the check that every query matched a package: one pass over
+// what aptly mirrored, with aptly itself asked only about queries our evaluator did not match.
+import * as fs from 'fs';
+import { IndexEntry } from './packages-index';
+import { BuildError } from './proc';
+import { compileQuery } from './query-match';
+import type { SourceMirror } from './source-mirror';
+
+export async function readQueries(file: string, id: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+  } catch {
+    throw new BuildError(`${id}: ${file} is missing`);
+  }
+  const queries = text.split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('#'));
+  if (!queries.length) throw new BuildError(`${id}: packages.txt holds no package query`);
+  return queries;
+}
+
+/** Every query must match a package; the packages they match are the ones users asked for. */
+export async function checkQueries(source: SourceMirror): Promise<void> {
+  const byName = new Map<string, IndexEntry[]>();
+  const add = (name: string, e: IndexEntry) => {
+    const list = byName.get(name);
+    if (list) list.push(e);
+    else byName.set(name, [e]);
+  };
+  for (const e of source.mirrored) {
+    add(e.name, e);
+    for (const p of e.provides) add(p.name, e);
+  }
+  const requested = new Set<IndexEntry>();
+  const unmatched: string[] = [];
+  for (const q of source.queries) {
+    const compiled = compileQuery(q);
+    const candidates = compiled.name !== undefined ? byName.get(compiled.name) ?? [] : source.mirrored;
+    let matched = false;
+    for (const e of candidates) {
+      if (compiled.matches(e)) {
+        requested.add(e);
+        matched = true;
+      }
+    }
+    if (!matched) unmatched.push(q);
+  }
+  // What our evaluator did not match, aptly has the last word on (rare: exotic queries).
+  const really: string[] = [];
+  for (const q of unmatched) {
+    let found = false;
+    for (const names of source.mirrors.values()) {
+      for (const m of names) if (!found && await source.aptly.matches(m, q, `${source.id}: query "${q}" cannot be evaluated`)) found = true;
+    }
+    if (!found) really.push(q);
+  }
+  if (really.length) {
+    throw new BuildError(`query "${really[0]}" in ${source.id}/packages.txt matched no package${really.length > 1 ? ` (${really.length} queries matched none: ${really.slice(0, 10).map(q => `"${q}"`).join(', ')}${really.length > 10 ? ', ...' : ''})` : ''}`);
+  }
+  source.requested = [...requested];
+}

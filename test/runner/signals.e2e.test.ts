@@ -1,0 +1,91 @@
+/**
+ * The build runner stopped by SIGTERM (a deleted Job, an evicted pod) in the middle of a build:
+ * the signing key's GNUPGHOME is gone, nothing was published, the exit code says why.
+ * Runs assets/build-runner.js directly with the synthesized ConfigMaps written to disk.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
+import { synthesizeBuild } from '../support/run-build';
+import { generateSigningKey } from '../support/signing-key';
+
+let upstream: FakeUpstreamHandle;
+let root: string;
+
+beforeAll(async () => {
+  upstream = await FakeUpstream.start({ latencyMs: 3000 });
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-signals-'));
+}, 120_000);
+
+afterAll(async () => {
+  await upstream?.stop();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** The build ConfigMap, the sources ConfigMaps and the Secret as the Job mounts them. */
+function writeMounts(manifests: any[], privateKey: string, passphrase: string): void {
+  for (const cm of manifests.filter(m => m.kind === 'ConfigMap')) {
+    for (const [key, value] of Object.entries<string>(cm.data ?? {})) {
+      if (cm.data['build.json']) {
+        fs.mkdirSync(path.join(root, 'build'), { recursive: true });
+        fs.writeFileSync(path.join(root, 'build', key), value);
+        continue;
+      }
+      const m = /^(.+?)_(.+)_(source\.txt|packages\.txt|aptly\.conf)$/.exec(key);
+      if (!m) continue;
+      fs.mkdirSync(path.join(root, 'sources', m[1], m[2]), { recursive: true });
+      fs.writeFileSync(path.join(root, 'sources', m[1], m[2], m[3]), value);
+    }
+  }
+  fs.mkdirSync(path.join(root, 'signing'), { mode: 0o700 });
+  fs.writeFileSync(path.join(root, 'signing', 'signing-key.asc'), privateKey, { mode: 0o400 });
+  fs.writeFileSync(path.join(root, 'signing', 'passphrase'), passphrase, { mode: 0o400 });
+}
+
+test('SIGTERM during a build removes the signing GNUPGHOME and publishes nothing', async () => {
+  const key = await generateSigningKey({ passphrase: 'pass phrase', userId: 'Signals <mirror@example.com>' });
+  const { manifests } = synthesizeBuild({
+    signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, passphrase: 'pass phrase', fingerprint: key.fingerprint },
+    sources: [{ prefix: 'debian', name: 'bookworm', url: upstream.url, keyUrl: upstream.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['chain-a'] }],
+  });
+  writeMounts(manifests, key.privateKey, 'pass phrase');
+  const gnupgDir = path.join(root, 'memory');
+  fs.mkdirSync(gnupgDir, { mode: 0o700 });
+  const workspace = path.join(root, 'workspace');
+
+  const child = spawn('node', [path.join(root, 'build', 'build-runner.js')], {
+    env: {
+      ...process.env,
+      MINI_MIRROR_SOURCES_DIR: path.join(root, 'sources'),
+      MINI_MIRROR_BUILD_DIR: path.join(root, 'build'),
+      MINI_MIRROR_SIGNING_DIR: path.join(root, 'signing'),
+      MINI_MIRROR_WORKSPACE: workspace,
+      MINI_MIRROR_GNUPG_DIR: gnupgDir,
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => stderr += d.toString());
+  const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
+  // Once the signing key is ready (its GNUPGHOME exists, holding the key), the slow upstream keeps
+  // the build busy downloading: stop it then.
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (/signing: release key [0-9A-F]+ ready/.test(stdout)) resolve();
+    });
+    child.on('close', () => reject(new Error(`the build ended before signing was ready:\n${stdout}\n${stderr}`)));
+  });
+  const homes = fs.readdirSync(gnupgDir);
+  expect(homes).toHaveLength(1);
+  expect(fs.readdirSync(path.join(gnupgDir, homes[0])).some(f => f === 'private-keys-v1.d')).toBe(true);
+  child.kill('SIGTERM');
+  expect(await exited).toBe(143);
+
+  expect(fs.readdirSync(gnupgDir)).toEqual([]);
+  expect(fs.existsSync(path.join(workspace, 'public'))).toBe(false);
+  expect(fs.readdirSync(workspace)).toEqual([]);
+  expect(stderr).toMatch(/BUILD FAILED \(exit 143\): nothing was written to /);
+}, 120_000);

@@ -10,6 +10,11 @@
 #     Job (e.g. by a GitOps tool after the Job's TTL) changes nothing;
 #   - another build, or an image without the label: fails, and pushes nothing.
 #
+# With MINI_MIRROR_CHECK_ONLY=true (the Job's `check` init container, before the mirror step) it
+# only asks: when the tag already holds this build it writes $workspace/.already-published, and
+# the mirror step then builds nothing; when it holds another build it fails before hours of
+# mirroring; when there is no such tag it lets the build go on.
+#
 # Inputs (env): MINI_MIRROR_IMAGE (repository:tag to push), MINI_MIRROR_BASE_IMAGE,
 # MINI_MIRROR_BUILD_IDENTITY, MINI_MIRROR_INSECURE_REGISTRY (true: plain HTTP or unverified TLS
 # to the registries), REGISTRY_AUTH_FILE (docker config.json with credentials; optional),
@@ -23,6 +28,7 @@ target=${MINI_MIRROR_IMAGE:?MINI_MIRROR_IMAGE is not set}
 base=${MINI_MIRROR_BASE_IMAGE:?MINI_MIRROR_BASE_IMAGE is not set}
 identity=${MINI_MIRROR_BUILD_IDENTITY:?MINI_MIRROR_BUILD_IDENTITY is not set}
 insecure=${MINI_MIRROR_INSECURE_REGISTRY:-false}
+check_only=${MINI_MIRROR_CHECK_ONLY:-false}
 # The image config label that records which build a tag holds.
 LABEL=mini-mirror.build-identity
 
@@ -84,7 +90,12 @@ check_tag() {
   fi
   rm -f "$err"
   if [[ $out == "$identity" ]]; then
-    say "$target already holds build ${identity:0:12}: nothing to push (a tag is written once)"
+    if [[ $check_only == true ]]; then
+      printf '%s\n' "$identity" >"$workspace/.already-published"
+      say "$target already holds build ${identity:0:12}: nothing to build or push (a tag is written once)"
+    else
+      say "$target already holds build ${identity:0:12}: nothing to push (a tag is written once)"
+    fi
     exit 0
   fi
   if [[ -z $out || $out == '<no value>' ]]; then
@@ -94,7 +105,9 @@ check_tag() {
 }
 
 ensure_tools
+rm -f "$workspace/.already-published"
 check_tag
+if [[ $check_only == true ]]; then exit 0; fi
 
 [[ -f $tree/manifest.json ]] || die "$tree/manifest.json is missing: the mirror step did not publish a tree"
 grep -q "\"buildIdentity\": \"$identity\"" "$tree/manifest.json" \

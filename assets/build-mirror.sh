@@ -39,6 +39,15 @@ if [[ -n ${HTTP_PROXY:-} && -z ${http_proxy:-} ]]; then export http_proxy=$HTTP_
 if [[ -n ${HTTPS_PROXY:-} && -z ${https_proxy:-} ]]; then export https_proxy=$HTTPS_PROXY; fi
 if [[ -n ${NO_PROXY:-} && -z ${no_proxy:-} ]]; then export no_proxy=$NO_PROXY; fi
 
+# The Job's `check` step found this very build in the registry already (a re-created Job, or a
+# rollback to an earlier build): there is nothing to build.
+WORKSPACE=${MINI_MIRROR_WORKSPACE:-/workspace}
+if [[ -n ${MINI_MIRROR_BUILD_IDENTITY:-} && -f $WORKSPACE/.already-published ]] &&
+  [[ $(<"$WORKSPACE/.already-published") == "$MINI_MIRROR_BUILD_IDENTITY" ]]; then
+  printf 'mini-mirror: build %s is already in the registry: nothing to build\n' "${MINI_MIRROR_BUILD_IDENTITY:0:12}"
+  exit 0
+fi
+
 ensure_tools
 [[ -r $BUILD_DIR/build-runner.js ]] || die "$BUILD_DIR/build-runner.js is missing"
 exec node "$BUILD_DIR/build-runner.js" "$@"

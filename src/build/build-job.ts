@@ -284,6 +284,13 @@ export class BuildJob extends Construct {
           securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] } },
         };
 
+    // skopeo: ask the registry first. When the tag already holds this build (a re-created Job, a
+    // rollback), the mirror step builds nothing and the image step pushes nothing.
+    const checkStep: k8s.Container | undefined = builder.kind === 'skopeo'
+      ? { ...imageStep, name: 'check', env: [...imageStep.env!, { name: 'MINI_MIRROR_CHECK_ONLY', value: 'true' }] }
+      : undefined;
+    if (checkStep) mirrorStep.env!.push({ name: 'MINI_MIRROR_BUILD_IDENTITY', value: this.buildIdentity });
+
     const imageStepNonRoot = builder.kind === 'kaniko' ? false : builder.imageHasTools;
     const secretReaderNonRoot = (props.signing.signed && !!props.mirrorImageHasTools)
       || (!!props.image.pushSecretName && imageStepNonRoot);
@@ -302,7 +309,7 @@ export class BuildJob extends Construct {
           // one is set. Only a non-root step that reads a Secret needs that (and gets it).
           securityContext: { ...(secretReaderNonRoot ? { fsGroup: 65532 } : {}), seccompProfile: { type: 'RuntimeDefault' } },
           // The mirror step must finish before the image step starts: an init container.
-          initContainers: [mirrorStep],
+          initContainers: checkStep ? [checkStep, mirrorStep] : [mirrorStep],
           containers: [imageStep],
           volumes,
         },

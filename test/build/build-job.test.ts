@@ -113,7 +113,7 @@ describe('BuildJob', () => {
       defaultMode: 0o400,
       items: [{ key: 'signing-key.asc', path: 'signing-key.asc' }, { key: 'passphrase', path: 'passphrase' }],
     });
-    const [mirrorStep] = pod.initContainers;
+    const mirrorStep = pod.initContainers.find((c: any) => c.name === 'mirror');
     expect(mirrorStep.volumeMounts).toContainEqual({ name: 'signing', mountPath: '/etc/mini-mirror/signing', readOnly: true });
     expect(pod.containers[0].volumeMounts.map((m: any) => m.name)).not.toContain('signing');
     const text = JSON.stringify(objects);
@@ -122,9 +122,20 @@ describe('BuildJob', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
   });
 
+  test('with skopeo, a check step asks the registry before the mirror step builds; crane has none', () => {
+    const { pod } = synth();
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(['check', 'mirror']);
+    const check = pod.initContainers[0];
+    expect(check.command).toEqual(['bash', '/etc/mini-mirror/build/bake-image-oci.sh']);
+    expect(check.env).toContainEqual({ name: 'MINI_MIRROR_CHECK_ONLY', value: 'true' });
+    expect(pod.initContainers[1].env).toContainEqual({ name: 'MINI_MIRROR_BUILD_IDENTITY', value: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(check.volumeMounts.map((m: any) => m.name)).not.toContain('signing');
+    expect(synth({ buildOptions: { imageBuilder: ImageBuilder.crane() } }).pod.initContainers.map((c: any) => c.name)).toEqual(['mirror']);
+  });
+
   test('the mirror step runs the shipped script from the build ConfigMap', () => {
     const { pod, config } = synth();
-    expect(pod.initContainers[0].command).toEqual(['bash', '/etc/mini-mirror/build/build-mirror.sh']);
+    expect(pod.initContainers.find((c: any) => c.name === 'mirror').command).toEqual(['bash', '/etc/mini-mirror/build/build-mirror.sh']);
     expect(config.data['build-mirror.sh']).toBe(fs.readFileSync(path.join(__dirname, '..', '..', 'assets', 'build-mirror.sh'), 'utf8'));
     expect(JSON.parse(config.data['build.json'])).toMatchObject({
       version: 2,
@@ -149,7 +160,7 @@ describe('BuildJob', () => {
       },
     });
     expect(job.spec).toMatchObject({ activeDeadlineSeconds: 7200, ttlSecondsAfterFinished: 3600, backoffLimit: 3 });
-    expect(pod.initContainers[0].env).toEqual(expect.arrayContaining([
+    expect(pod.initContainers.find((c: any) => c.name === 'mirror').env).toEqual(expect.arrayContaining([
       { name: 'HTTP_PROXY', value: 'http://proxy.example:3128' }, { name: 'http_proxy', value: 'http://proxy.example:3128' },
       { name: 'NO_PROXY', value: 'registry.example.com' }, { name: 'no_proxy', value: 'registry.example.com' },
     ]));
@@ -157,7 +168,7 @@ describe('BuildJob', () => {
     expect(pod.containers[0].args).toContain('--dockerfile=/etc/mini-mirror/build/Dockerfile');
     expect(config.data.Dockerfile).toBe('FROM docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm\nCOPY public/ /srv/mirror/\n');
     expect(JSON.parse(config.data['build.json']).concurrency).toBe(8);
-    expect(pod.initContainers[0].resources.limits.memory).toBe('4Gi');
+    expect(pod.initContainers.find((c: any) => c.name === 'mirror').resources.limits.memory).toBe('4Gi');
   });
 
   test('the default image step: skopeo and umoci, write-once tags, the build identity, push credentials as a file', () => {
@@ -185,7 +196,7 @@ describe('BuildJob', () => {
   test('secrets at rest: the signing GNUPGHOME on a memory-backed emptyDir; Secret files 0400, group-readable only for a non-root reader', () => {
     const { pod } = synth();
     expect(pod.volumes).toContainEqual({ name: 'gnupg', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } });
-    const [mirrorStep] = pod.initContainers;
+    const mirrorStep = pod.initContainers.find((c: any) => c.name === 'mirror');
     expect(mirrorStep.volumeMounts).toContainEqual({ name: 'gnupg', mountPath: '/run/mini-mirror/gnupg' });
     expect(mirrorStep.env).toContainEqual({ name: 'MINI_MIRROR_GNUPG_DIR', value: '/run/mini-mirror/gnupg' });
     expect(pod.volumes.find((v: any) => v.name === 'push').secret.defaultMode).toBe(0o400);
@@ -200,7 +211,7 @@ describe('BuildJob', () => {
 
   test('a prepared mirror image runs the mirror step as non-root with a read-only root filesystem', () => {
     const { pod } = synth({ buildOptions: { mirrorImage: 'registry.example.com/aptly:1.5', mirrorImageHasTools: true } });
-    expect(pod.initContainers[0].securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.initContainers.find((c: any) => c.name === 'mirror').securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
   });
 
   test('a build.json too large for its ConfigMap fails at synth time with advice', () => {

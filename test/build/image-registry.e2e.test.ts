@@ -101,6 +101,49 @@ describeIfTools('the skopeo image step against a real registry', () => {
     expect((await registry.inspect(build.imageRef)).digest).toBe(pushed.digest);
   }, 240_000);
 
+  test('a re-created Job whose build is already in the registry builds nothing: check, then mirror, on a fresh workspace', async () => {
+    const { mirror, manifests } = synthesizeBuild(spec);
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-recreated-'));
+    fs.chmodSync(workspace, 0o777);
+    const requestsBefore = upstream.requests.length;
+    try {
+      const pod = await runPod({
+        manifests,
+        kind: 'Job',
+        name: mirror.buildJob.jobName,
+        containers: ['check', 'mirror'],
+        secrets: { 'mirror-signing': { 'signing-key.asc': key.privateKey } },
+        emptyDirs: { workspace },
+        timeoutMs: 120_000,
+      });
+      pod.cleanup();
+      const [check, mirrorStep] = pod.results;
+      expect([check.exitCode, mirrorStep.exitCode]).toEqual([0, 0]);
+      expect(check.stdout).toContain(`already holds build ${build.buildIdentity.slice(0, 12)}: nothing to build or push`);
+      expect(mirrorStep.stdout).toContain(`build ${build.buildIdentity.slice(0, 12)} is already in the registry: nothing to build`);
+      expect(upstream.requests.length).toBe(requestsBefore);
+      expect(fs.existsSync(path.join(workspace, 'public'))).toBe(false);
+    } finally {
+      fs.rmSync(workspace, { recursive: true, force: true });
+    }
+
+    // another build under that tag: the check fails before any mirroring
+    const tag = build.imageRef.split(':').pop()!;
+    const other = synthesizeBuild({ ...spec, refreshEpoch: '2026-11-29', image: { ...spec.image!, tag } });
+    const refused = await runPod({
+      manifests: other.manifests,
+      kind: 'Job',
+      name: other.mirror.buildJob.jobName,
+      containers: ['check'],
+      secrets: { 'mirror-signing': { 'signing-key.asc': key.privateKey } },
+      emptyDirs: { workspace: build.workspace },
+      timeoutMs: 120_000,
+    });
+    refused.cleanup();
+    expect(refused.results[0].exitCode).toBe(1);
+    expect(refused.results[0].stderr).toContain('a tag is written once');
+  }, 240_000);
+
   test('a tag that holds another build identity is refused, and nothing is pushed', async () => {
     const tag = build.imageRef.split(':').pop()!;
     const before = (await registry.inspect(build.imageRef)).digest;

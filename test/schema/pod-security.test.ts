@@ -30,7 +30,8 @@ describe('which build steps cannot meet restricted, and why', () => {
   const cases: [string, SynthOptions, string[]][] = [
     // The mirror step installs aptly/gnupg/curl/... and the image step skopeo/umoci with apt-get
     // into the stock Debian image.
-    ['stock images, skopeo (default)', {}, [...ROOT_STEP('mirror'), ...ROOT_STEP('image')]],
+    // The check step is the image step's container asking the registry first: root to install skopeo too.
+    ['stock images, skopeo (default)', {}, [...ROOT_STEP('check'), ...ROOT_STEP('mirror'), ...ROOT_STEP('image')]],
     ['prepared images, skopeo', { props: { buildOptions: { mirrorImageHasTools: true, imageBuilder: ImageBuilder.skopeo({ imageHasTools: true }) } } }, []],
     ['stock mirror image, crane', { props: { buildOptions: { imageBuilder: ImageBuilder.crane() } } }, ROOT_STEP('mirror')],
     // Kaniko unpacks the base image over its own root filesystem.

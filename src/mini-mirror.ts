@@ -86,6 +86,14 @@ export interface MiniMirrorProps {
    */
   readonly smokeTest?: boolean;
   /**
+   * Build the mirror in this cluster (a build Job and its ConfigMaps). Set false to serve an
+   * image built elsewhere: `mini-mirror build` on a connected host writes it as an OCI layout
+   * under the tag this app derives from the same inputs (the build identity), and you copy it into
+   * `image.repository` (`skopeo copy`); then nothing in this app needs the internet.
+   * @default true
+   */
+  readonly inClusterBuild?: boolean;
+  /**
    * How the smoke-test Job runs.
    * @default - see `SmokeTestOptions`
    */
@@ -170,6 +178,12 @@ export class MiniMirror extends Construct {
       labels: standardLabels(this.name, 'build'),
       refreshEpoch: props.refreshEpoch,
     });
+    if (props.inClusterBuild === false) {
+      // The identity, tag and image reference come from the same computation as the build's;
+      // only its objects are left out.
+      this.node.tryRemoveChild('build');
+      this.node.tryRemoveChild('sources');
+    }
     this.contentHash = this.buildJob.contentHash;
     this.buildIdentity = this.buildJob.buildIdentity;
     this.imageRef = this.buildJob.imageRef;

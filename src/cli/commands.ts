@@ -1,8 +1,9 @@
+import { build } from './build';
 import { check } from './check';
 import { diff } from './diff';
 import { Output } from './output';
 import { synth } from './synth';
-import { CHECK_USAGE, DIFF_USAGE, SYNTH_USAGE } from './usage';
+import { BUILD_USAGE, CHECK_USAGE, DIFF_USAGE, SYNTH_USAGE } from './usage';
 
 /** A subcommand: its help text (also printed with its usage errors) and what it does. */
 export interface Command {
@@ -14,4 +15,5 @@ export const COMMANDS: { readonly [name: string]: Command } = {
   check: { usage: CHECK_USAGE, run: check },
   synth: { usage: SYNTH_USAGE, run: synth },
   diff: { usage: DIFF_USAGE, run: diff },
+  build: { usage: BUILD_USAGE, run: build },
 };

@@ -28,7 +28,7 @@ export function synth(argv: string[], io: Output): number {
     io.out(SYNTH_USAGE);
     return 0;
   }
-  const args = parseArgs(argv, { valued: VALUED, repeatable: [...SOURCE_FLAGS, 'architecture'], switches: ['insecure-unsigned'] });
+  const args = parseArgs(argv, { valued: VALUED, repeatable: [...SOURCE_FLAGS, 'architecture'], switches: ['insecure-unsigned', 'prebuilt'] });
   const unsigned = checkCommandLine(args);
   const opt = (name: string) => args.options.get(name) as string | undefined;
 
@@ -76,6 +76,7 @@ export function synth(argv: string[], io: Output): number {
       clients: clientKeyPath !== undefined ? { keyPath: clientKeyPath } : undefined,
       architectures,
       refreshEpoch,
+      inClusterBuild: !args.options.has('prebuilt'),
     });
   } catch (e) {
     throw new Error(withHints(messageOf(e)));
@@ -86,7 +87,8 @@ export function synth(argv: string[], io: Output): number {
     const code = (e as NodeJS.ErrnoException).code;
     throw code ? new Error(`cannot write to --out ${outdir}: ${code}`) : e;
   }
-  io.out(`wrote ${path.join(app.outdir, `${name}.k8s.yaml`)}: build Job ${mirror.buildJob.jobName}, image ${mirror.imageRef}`
+  const built = args.options.has('prebuilt') ? 'no build Job (--prebuilt)' : `build Job ${mirror.buildJob.jobName}`;
+  io.out(`wrote ${path.join(app.outdir, `${name}.k8s.yaml`)}: ${built}, image ${mirror.imageRef}`
     + (refreshEpoch !== undefined ? `, refresh epoch ${refreshEpoch}` : ''));
   for (const warning of sourceFlagWarnings(options)) io.err(warning);
   if (unsigned) io.err('warning: the mirror is NOT signed; clients will trust it blindly. Never use this in production.');

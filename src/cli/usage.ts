@@ -28,6 +28,8 @@ export const USAGE = `usage: mini-mirror <command> [options]
 commands:
   check <sources-dir | sources.yaml>   validate sources; print every problem with file:line
   synth --sources <dir|yaml> ...       write the Kubernetes YAML that MiniMirror synthesizes
+  build --sources <dir|yaml> ...       build the mirror on this host: the signed tree and the
+                                       serving image as an OCI layout, for an air-gapped registry
   diff OLD.json NEW.json [--json]      what changed between two builds (their manifest.json)
   help [command]                       show this help, or a command's
 
@@ -59,6 +61,8 @@ required:
   --public-key FILE           armored public key of the signing key
   --image REPO                image repository to push and serve, e.g. registry.example.com/mini-mirror
 options:
+  --prebuilt                  the image was made by "mini-mirror build" and copied into --image:
+                              synthesize no build Job (nothing then needs the internet)
   --refresh-epoch EPOCH       refresh epoch, e.g. a date (2026-11-27): part of the build identity, so
                               a new epoch rebuilds the same inputs under a new image tag; revert
                               it to roll back (default: none)
@@ -91,3 +95,24 @@ options:
   -h, --help                  show this help
 
 ${exitCodes('a manifest file does not exist, cannot be read or is no mini-mirror manifest')}`;
+
+export const BUILD_USAGE = `usage: mini-mirror build --sources <dir|yaml> --public-key FILE --signing-key FILE --image REPO [options]
+
+Runs the build Job's steps on this host (a connected Linux machine or CI runner) from exactly the
+YAML that synth writes with the same options: the mirror step, then the serving image as an OCI
+layout. Copy it into the registry the air-gapped cluster pulls from (skopeo copy), then
+synthesize the serving side with the same options and --prebuilt: the image tag is the build
+identity, so both agree. Needs aptly, gnupg, curl, xz-utils, bzip2, dose-distcheck, skopeo,
+umoci and Node.js on the host; it says which are missing.
+
+build options:
+  --signing-key FILE          the armored private key (what the signing Secret holds)
+  --passphrase-file FILE      its passphrase, when the key has one (with --passphrase-key)
+  --base-image REF            serving base image, a skopeo source (docker://..., oci:DIR:TAG)
+                              (default docker://docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm)
+  --out DIR                   where public/ (the signed tree) and oci/ (the image) go
+                              (default mini-mirror-build)
+every synth option (--sources, --public-key, --image, --architecture, --refresh-epoch,
+--signing-secret, per-source options, ...) as "mini-mirror synth --help" lists them.
+
+${exitCodes(INPUTS + ', a tool is missing, or the build failed')}`;

@@ -49,13 +49,16 @@ export async function fetchIntoPool(entries: readonly IndexEntry[], cache: Upstr
     if (filename) files.set(filename, /^SHA256:\s*([0-9a-f]{64})/m.exec(e.stanza)?.[1]);
   }
   await cache.prefetch([...files.keys()], concurrency);
-  for (const [rel, sha] of files) {
+  // A hard link shares the file's blocks: the cache copy costs no space and goes with the workspace.
+  const dirs = new Map<string, Promise<unknown>>();
+  await Promise.all([...files].map(async ([rel, sha]) => {
     const file = cache.fileOf(rel);
-    if (!sha || !file || await cache.get(rel).catch(() => 'missing') !== 'ok') continue;
+    if (!sha || !file || await cache.get(rel).catch(() => 'missing') !== 'ok') return;
     const target = path.join(poolDir, sha.slice(0, 2), sha.slice(2, 4), `${sha.slice(4, 32)}_${path.posix.basename(rel)}`);
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    const dir = path.dirname(target);
+    if (!dirs.has(dir)) dirs.set(dir, fs.promises.mkdir(dir, { recursive: true }));
+    await dirs.get(dir);
     await fs.promises.link(file, target).catch(() => fs.promises.copyFile(file, target));
-    await cache.drop(rel);
-  }
+  }));
   return files.size;
 }

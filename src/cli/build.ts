@@ -1,0 +1,90 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { parseArgs, wantsHelp } from './args';
+import { InputProblems, UsageError } from './errors';
+import { localBuild, missingTools } from './local-build';
+import { Output } from './output';
+import { synth } from './synth';
+import { BUILD_USAGE } from './usage';
+
+/** Options of `build` itself; every other option is synth's, passed on unchanged. */
+const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out'];
+const DEFAULT_BASE_IMAGE = 'docker://docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm';
+
+/**
+ * `mini-mirror build`: synthesizes exactly what `synth` would (same options, so the same build
+ * identity and image tag), then runs the build Job's steps on this host.
+ */
+export function build(argv: string[], io: Output): number {
+  if (wantsHelp(argv)) {
+    io.out(BUILD_USAGE);
+    return 0;
+  }
+  // Split off build's own options; the rest must be valid synth options (synth checks them).
+  const own: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '').split('=')[0];
+    if (argv[i].startsWith('--') && BUILD_ONLY.includes(name)) {
+      own.push(argv[i]);
+      if (!argv[i].includes('=') && i + 1 < argv.length) own.push(argv[++i]);
+    } else {
+      rest.push(argv[i]);
+    }
+  }
+  const args = parseArgs(own, { valued: BUILD_ONLY });
+  const unsigned = rest.includes('--insecure-unsigned');
+  if (!unsigned && !args.options.has('signing-key')) throw new UsageError('--signing-key is required (the armored private key the signing Secret would hold), or --insecure-unsigned');
+  if (!rest.some(a => a === '--signing-secret' || a.startsWith('--signing-secret=')) && !unsigned) rest.push('--signing-secret', 'mirror-signing');
+
+  const problems: string[] = [];
+  const missing = missingTools();
+  if (missing.length) {
+    problems.push(`missing tools on this host: install them with \`apt-get install -y ${missing.join(' ')}\` (Debian or Ubuntu), or run the build Job in a connected cluster instead`);
+  }
+  const files: Record<string, string | undefined> = { 'signing-key': args.options.get('signing-key') as string, 'passphrase-file': args.options.get('passphrase-file') as string };
+  for (const [flag, file] of Object.entries(files)) {
+    if (file !== undefined && !fs.existsSync(file)) problems.push(`--${flag} ${file} does not exist`);
+  }
+  if (problems.length) throw new InputProblems(problems);
+
+  const yamlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-mirror-build-'));
+  try {
+    const quiet: Output = { out: () => undefined, err: line => io.err(line) };
+    synth([...rest, '--out', yamlDir], quiet);
+    const manifestFile = path.join(yamlDir, fs.readdirSync(yamlDir).find(f => f.endsWith('.k8s.yaml'))!);
+    const signingFiles = unsigned ? {} : signingFilesOf(manifestFile, files['signing-key']!, files['passphrase-file']);
+    const result = localBuild({
+      manifestFile,
+      signingFiles,
+      baseImage: normalizeImageRef((args.options.get('base-image') as string | undefined) ?? DEFAULT_BASE_IMAGE),
+      out: (args.options.get('out') as string | undefined) ?? 'mini-mirror-build',
+    }, io);
+    const tag = result.imageRef.slice(result.imageRef.lastIndexOf(':') + 1);
+    io.out(`built ${result.imageRef} (build ${result.identity.slice(0, 12)}) as ${result.layout}`);
+    io.out('next: copy it into the registry the air-gapped cluster pulls from, then synthesize the serving side with the same options and --prebuilt:');
+    io.out(`  skopeo copy ${result.layout} docker://${result.imageRef}`);
+    io.out(`  mini-mirror synth <the same options> --prebuilt     # serves ${result.imageRef.replace(/:[^:]+$/, '')}:${tag}, no build Job`);
+    return 0;
+  } finally {
+    fs.rmSync(yamlDir, { recursive: true, force: true });
+  }
+}
+
+/** The signing Secret's keys as build.json names them, filled from the given files. */
+function signingFilesOf(manifestFile: string, signingKey: string, passphraseFile: string | undefined): Record<string, string> {
+  const objects = YAML.parseAllDocuments(fs.readFileSync(manifestFile, 'utf8')).map(d => d.toJSON());
+  const buildJson = objects.find(o => o?.kind === 'ConfigMap' && o.data?.['build.json'])?.data['build.json'];
+  const signing = buildJson ? JSON.parse(buildJson).signing ?? {} : {};
+  const privateKeyFile: string = signing.privateKeyFile ?? 'signing-key.asc';
+  const passphraseKey: string | undefined = signing.passphraseFile ?? undefined;
+  if (passphraseKey && !passphraseFile) throw new InputProblems([`the signing key has a passphrase (--passphrase-key ${passphraseKey}): give --passphrase-file`]);
+  return { [privateKeyFile]: signingKey, ...(passphraseKey && passphraseFile ? { [passphraseKey]: passphraseFile } : {}) };
+}
+
+/** A bare `registry/repo:tag` is a registry image; anything with a transport (`oci:`, `docker://`) is kept. */
+function normalizeImageRef(ref: string): string {
+  return /^(docker|oci|oci-archive|docker-archive|dir):/.test(ref) ? ref : `docker://${ref}`;
+}

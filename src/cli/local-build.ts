@@ -1,0 +1,118 @@
+// `mini-mirror build`: the build Job's steps on this host, from the very YAML `synth` writes: the
+// mirror step (build-mirror.sh and the runner, from the build ConfigMap) with the sources laid
+// out as the Job mounts them, then the serving image as an OCI layout to carry into an
+// air-gapped registry (`skopeo copy`).
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { InputProblems } from './errors';
+import { Output } from './output';
+
+/** The Debian packages of the tools the steps run (the Job's images install the same). */
+export const HOST_TOOLS: ReadonlyArray<[string, string]> = [
+  ['aptly', 'aptly'], ['gpg', 'gnupg'], ['gpgv', 'gpgv'], ['curl', 'curl'], ['xz', 'xz-utils'], ['bzip2', 'bzip2'],
+  ['dose-debcheck', 'dose-distcheck'], ['skopeo', 'skopeo'], ['umoci', 'umoci'], ['tar', 'tar'],
+];
+
+export interface LocalBuildOptions {
+  /** The YAML `synth` wrote. */
+  readonly manifestFile: string;
+  /** Files for the signing Secret's keys (absent when unsigned). */
+  readonly signingFiles: { readonly [secretKey: string]: string };
+  /** skopeo source of the base image: `docker://...`, `oci:<dir>:<tag>`, `oci-archive:<file>`. */
+  readonly baseImage: string;
+  /** Output directory: `public/` (the signed tree) and `oci/` (the serving image). */
+  readonly out: string;
+}
+
+export function missingTools(): string[] {
+  return HOST_TOOLS.filter(([cmd]) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd]).status !== 0).map(([, pkg]) => pkg);
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, what: string): void {
+  const r = spawnSync(cmd, args, { env, stdio: 'inherit' });
+  if (r.status !== 0) throw new InputProblems([`${what} failed (exit ${r.status ?? r.signal})`]);
+}
+
+/** The build pod's ConfigMap and Secret volumes, laid out as the kubelet mounts them. */
+function materialize(manifests: any[], job: any, signingFiles: LocalBuildOptions['signingFiles'], root: string): Map<string, string> {
+  const mounts = new Map<string, string>();
+  const configMap = (name: string) => manifests.find(o => o.kind === 'ConfigMap' && o.metadata.name === name);
+  for (const volume of job.spec.template.spec.volumes ?? []) {
+    const dir = path.join(root, volume.name);
+    const write = (rel: string, content: string, mode = 0o444) => {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), content, { mode });
+    };
+    if (volume.configMap) {
+      for (const [key, value] of Object.entries<string>(configMap(volume.configMap.name).data)) write(key, value);
+    } else if (volume.projected) {
+      for (const src of volume.projected.sources) {
+        const data = configMap(src.configMap.name).data;
+        for (const item of src.configMap.items ?? Object.keys(data).map(key => ({ key, path: key }))) write(item.path, data[item.key]);
+      }
+    } else if (volume.secret && volume.name === 'signing') {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      for (const [key, file] of Object.entries(signingFiles)) write(key, fs.readFileSync(file, 'utf8'), 0o400);
+    } else {
+      continue;
+    }
+    mounts.set(volume.name, dir);
+  }
+  return mounts;
+}
+
+/** Runs the build; returns the image reference and build identity of the result. */
+export function localBuild(opts: LocalBuildOptions, io: Output): { imageRef: string; identity: string; layout: string } {
+  const manifests = YAML.parseAllDocuments(fs.readFileSync(opts.manifestFile, 'utf8')).map(d => d.toJSON()).filter(Boolean);
+  const job = manifests.find(o => o.kind === 'Job' && o.metadata?.labels?.['app.kubernetes.io/component'] === 'build');
+  if (!job) throw new InputProblems([`${opts.manifestFile} has no build Job`]);
+  const spec = job.spec.template.spec;
+  const env = (container: any, name: string) => container.env?.find((e: any) => e.name === name)?.value as string | undefined;
+  const imageStep = spec.containers.find((c: any) => c.name === 'image');
+  const imageRef = env(imageStep, 'MINI_MIRROR_IMAGE');
+  const identity = env(imageStep, 'MINI_MIRROR_BUILD_IDENTITY');
+  if (!imageRef || !identity) throw new InputProblems(['the build Job has no skopeo image step: mini-mirror build makes the image with skopeo and umoci']);
+
+  const out = path.resolve(opts.out);
+  const work = path.join(out, '.mounts');
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true, mode: 0o700 });
+  const workspace = path.join(out, 'workspace');
+  fs.mkdirSync(workspace, { recursive: true });
+  try {
+    const mounts = materialize(manifests, job, opts.signingFiles, work);
+    const gnupg = path.join(work, 'gnupg');
+    fs.mkdirSync(gnupg, { mode: 0o700 });
+    io.out(`mini-mirror build: ${imageRef} (build ${identity.slice(0, 12)}) into ${out}`);
+    run('bash', [path.join(mounts.get('build')!, 'build-mirror.sh')], {
+      ...process.env,
+      MINI_MIRROR_SOURCES_DIR: mounts.get('sources'),
+      MINI_MIRROR_BUILD_DIR: mounts.get('build'),
+      MINI_MIRROR_SIGNING_DIR: mounts.get('signing') ?? path.join(work, 'no-signing'),
+      MINI_MIRROR_WORKSPACE: workspace,
+      MINI_MIRROR_GNUPG_DIR: gnupg,
+    }, 'the mirror step');
+
+    const tag = imageRef.slice(imageRef.lastIndexOf(':') + 1);
+    const layout = path.join(out, 'oci');
+    fs.rmSync(layout, { recursive: true, force: true });
+    const policy = path.join(mounts.get('build')!, 'skopeo-policy.json');
+    run('skopeo', ['--policy', policy, 'copy', '--quiet', opts.baseImage, `oci:${layout}:base`], process.env, `copying the base image ${opts.baseImage}`);
+    // The tree as one layer at srv/mirror, root-owned, as the Job's image step adds it.
+    const layer = path.join(out, 'layer.tar');
+    run('tar', ['-C', path.join(workspace, 'public'), '--transform', 's,^\\.,srv/mirror,', '--owner=0', '--group=0', '--numeric-owner', '--sort=name', '-cf', layer, '.'],
+      process.env, 'packing the tree');
+    run('umoci', ['raw', 'add-layer', '--image', `${layout}:base`, layer], process.env, 'adding the layer');
+    fs.rmSync(layer);
+    run('umoci', ['config', '--image', `${layout}:base`, '--tag', tag, '--config.label', `mini-mirror.build-identity=${identity}`], process.env, 'labelling the image');
+    run('umoci', ['rm', '--image', `${layout}:base`], process.env, 'dropping the base tag');
+    fs.rmSync(path.join(out, 'public'), { recursive: true, force: true });
+    fs.renameSync(path.join(workspace, 'public'), path.join(out, 'public'));
+    return { imageRef, identity, layout: `oci:${layout}:${tag}` };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}

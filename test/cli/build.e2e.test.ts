@@ -1,0 +1,92 @@
+/**
+ * The air-gap path: `mini-mirror build` on this host (the CLI as a user runs it, in its own
+ * process) against a local signed upstream writes an OCI image whose layer holds the signed tree;
+ * `mini-mirror synth --prebuilt` with the same options pins that image and has no build Job; the
+ * image's tree, served by nginx with the synthesized config, serves apt clients with Signed-By.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { run } from './run';
+import { startNginx } from '../serving/nginx-process';
+import { AptClient } from '../support/apt-client';
+import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
+import { runChecked, runCommand } from '../support/run-build';
+import { generateSigningKey } from '../support/signing-key';
+
+const ROOT = path.join(__dirname, '..', '..');
+let upstream: FakeUpstreamHandle;
+let dir: string;
+const toStop: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  upstream = await FakeUpstream.start();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-cli-build-'));
+}, 120_000);
+
+afterAll(async () => {
+  for (const stop of toStop.reverse()) await stop();
+  await upstream?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('mini-mirror build writes a signed tree and an OCI image for the air-gapped registry; synth --prebuilt serves it', async () => {
+  // Inputs as a platform repo has them: a seed sources directory, the key pair as files.
+  const sources = path.join(dir, 'sources', 'debian', 'bookworm');
+  fs.mkdirSync(sources, { recursive: true });
+  fs.writeFileSync(path.join(sources, 'source.txt'), `${upstream.url} ${upstream.keyUrl} bookworm main contrib\n`);
+  fs.writeFileSync(path.join(sources, 'packages.txt'), 'chain-a\ncontrib-tool\n');
+  const key = await generateSigningKey({ passphrase: 'a passphrase', userId: 'Air Gap <mirror@example.com>' });
+  fs.writeFileSync(path.join(dir, 'mirror.pub.asc'), key.publicKey);
+  fs.writeFileSync(path.join(dir, 'signing-key.asc'), key.privateKey, { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'passphrase.txt'), 'a passphrase', { mode: 0o600 });
+  // The base image as a local OCI layout (no registry on the internet here).
+  const base = path.join(dir, 'base');
+  await runChecked('umoci', ['init', '--layout', base]);
+  await runChecked('umoci', ['new', '--image', `${base}:1`]);
+
+  const common = ['--sources', path.join(dir, 'sources'), '--public-key', path.join(dir, 'mirror.pub.asc'), '--passphrase-key', 'passphrase',
+    '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--refresh-epoch', '2026-11-27'];
+  const out = path.join(dir, 'out');
+  const cli = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
+    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', ...common, '--signing-key', path.join(dir, 'signing-key.asc'),
+    '--passphrase-file', path.join(dir, 'passphrase.txt'), '--base-image', `oci:${base}:1`, '--out', out], { env: { ...process.env } });
+  if (cli.exitCode !== 0) throw new Error(`mini-mirror build failed (exit ${cli.exitCode}):\n${cli.stdout}\n${cli.stderr}`);
+  const tagLine = /^built (\S+) \(build ([0-9a-f]{12})\) as oci:(\S+):(\S+)$/m.exec(cli.stdout);
+  expect(tagLine).not.toBeNull();
+  const [, imageRef, , layout, tag] = tagLine!;
+  expect(cli.stdout).toContain(`skopeo copy oci:${layout}:${tag} docker://${imageRef}`);
+
+  // The image: labelled with the build identity, its layer holds the signed tree at /srv/mirror.
+  const bundle = path.join(dir, 'bundle');
+  await runChecked('umoci', ['unpack', '--rootless', '--image', `${layout}:${tag}`, bundle]);
+  const tree = path.join(bundle, 'rootfs', 'srv', 'mirror');
+  const manifest = JSON.parse(fs.readFileSync(path.join(tree, 'manifest.json'), 'utf8'));
+  expect(imageRef.endsWith(`:${manifest.buildIdentity.slice(0, 20)}`)).toBe(true);
+  expect(manifest.refreshEpoch).toBe('2026-11-27');
+  const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+  expect(JSON.stringify(config)).toContain(manifest.buildIdentity);
+
+  // The serving side, synthesized with the same options: no build Job, that very image.
+  const yamlDir = path.join(dir, 'yaml');
+  const synth = run('synth', ...common, '--signing-secret', 'mirror-signing', '--prebuilt', '--out', yamlDir);
+  expect(synth).toMatchObject({ code: 0 });
+  expect(synth.out).toContain(`no build Job (--prebuilt), image ${imageRef}`);
+  const objects = YAML.parseAllDocuments(fs.readFileSync(path.join(yamlDir, 'mirror.k8s.yaml'), 'utf8')).map(d => d.toJSON());
+  expect(objects.filter(o => o.kind === 'Job').map(o => o.metadata.labels['app.kubernetes.io/component'])).toEqual(['smoke-test']);
+  const deployment = objects.find(o => o.kind === 'Deployment');
+  expect(deployment.spec.template.spec.containers[0].image).toBe(imageRef);
+
+  // nginx with the synthesized config serves the image's tree; apt verifies it with Signed-By.
+  fs.chmodSync(bundle, 0o755);
+  await runChecked('chmod', ['-R', 'a+rX', path.join(bundle, 'rootfs', 'srv')]);
+  for (let d = path.dirname(bundle); d !== path.dirname(d); d = path.dirname(d)) if (d.startsWith(os.tmpdir())) fs.chmodSync(d, 0o755);
+  const nginxConf = objects.find(o => o.kind === 'ConfigMap' && o.data?.['nginx.conf']).data['nginx.conf'];
+  const nginx = await startNginx(nginxConf, tree);
+  toStop.push(() => nginx.stop());
+  const client = await AptClient.create([{ uri: `${nginx.url}/debian`, suite: 'bookworm', components: ['main', 'contrib'], signedBy: key.publicKey }]);
+  toStop.push(() => client.dispose());
+  await client.update();
+  expect((await client.simulateInstall(['chain-a', 'contrib-tool'])).map(p => p.name)).toEqual(expect.arrayContaining(['chain-a', 'chain-b', 'chain-c', 'contrib-tool']));
+}, 300_000);

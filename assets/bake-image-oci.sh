@@ -17,8 +17,11 @@
 #
 # Inputs (env): MINI_MIRROR_IMAGE (repository:tag to push), MINI_MIRROR_BASE_IMAGE,
 # MINI_MIRROR_BUILD_IDENTITY, MINI_MIRROR_INSECURE_REGISTRY (true: plain HTTP or unverified TLS
-# to the registries), REGISTRY_AUTH_FILE (docker config.json with credentials; optional),
-# MINI_MIRROR_WORKSPACE (default /workspace), MINI_MIRROR_BUILD_DIR (default /etc/mini-mirror/build).
+# to the registries), MINI_MIRROR_REGISTRY_CA_DIR (directory with ca.crt, the registry's CA bundle,
+# trusted in addition to the system CAs; optional), REGISTRY_AUTH_FILE (docker config.json with
+# credentials; optional), MINI_MIRROR_WORKSPACE_LIMIT_MIB (the workspace emptyDir's sizeLimit, for
+# the free-space check; optional), MINI_MIRROR_WORKSPACE (default /workspace), MINI_MIRROR_BUILD_DIR
+# (default /etc/mini-mirror/build).
 set -euo pipefail
 
 workspace=${MINI_MIRROR_WORKSPACE:-/workspace}
@@ -29,6 +32,8 @@ base=${MINI_MIRROR_BASE_IMAGE:?MINI_MIRROR_BASE_IMAGE is not set}
 identity=${MINI_MIRROR_BUILD_IDENTITY:?MINI_MIRROR_BUILD_IDENTITY is not set}
 insecure=${MINI_MIRROR_INSECURE_REGISTRY:-false}
 check_only=${MINI_MIRROR_CHECK_ONLY:-false}
+ca_dir=${MINI_MIRROR_REGISTRY_CA_DIR:-}
+limit_mib=${MINI_MIRROR_WORKSPACE_LIMIT_MIB:-}
 # The image config label that records which build a tag holds.
 LABEL=mini-mirror.build-identity
 
@@ -66,6 +71,12 @@ if [[ $insecure == true ]]; then
   inspect_flags+=(--tls-verify=false)
   copy_flags+=(--src-tls-verify=false --dest-tls-verify=false)
 fi
+if [[ -n $ca_dir ]]; then
+  [[ -r $ca_dir/ca.crt ]] || die "$ca_dir/ca.crt cannot be read (image.registryCa: the ConfigMap or Secret and its key)"
+  # skopeo adds the *.crt of a --cert-dir to the system CAs, for the base image and the target.
+  inspect_flags+=(--cert-dir "$ca_dir")
+  copy_flags+=(--src-cert-dir "$ca_dir" --dest-cert-dir "$ca_dir")
+fi
 if [[ -n ${REGISTRY_AUTH_FILE:-} ]]; then
   [[ -r $REGISTRY_AUTH_FILE ]] || die "REGISTRY_AUTH_FILE $REGISTRY_AUTH_FILE cannot be read (the push Secret's .dockerconfigjson)"
   inspect_flags+=(--authfile "$REGISTRY_AUTH_FILE")
@@ -86,7 +97,7 @@ check_tag() {
     fi
     cat "$err" >&2
     rm -f "$err"
-    die "cannot tell what $target holds (see above): check the registry, the push Secret and image.insecureRegistry"
+    die "cannot tell what $target holds (see above): check the registry, the push Secret, image.registryCa and image.insecureRegistry"
   fi
   rm -f "$err"
   if [[ $out == "$identity" ]]; then
@@ -113,17 +124,36 @@ if [[ $check_only == true ]]; then exit 0; fi
 grep -q "\"buildIdentity\": \"$identity\"" "$tree/manifest.json" \
   || die "$tree/manifest.json is not build ${identity:0:12} (the mirror step and the image step disagree)"
 
+# check_room KIB: fails, before anything is written, when the workspace cannot take KIB more. df
+# sees the filesystem (a PersistentVolumeClaim's, or the node's under an emptyDir); an emptyDir's
+# sizeLimit is enforced by the kubelet by evicting the pod, and df does not see it: that limit
+# (MINI_MIRROR_WORKSPACE_LIMIT_MIB) minus what the workspace holds counts too.
+check_room() {
+  local need_kib=$1 avail_kib used_kib
+  avail_kib=$(df -Pk "$workspace" | awk 'NR == 2 { print $4 }')
+  if [[ -n $limit_mib ]]; then
+    used_kib=$(du -sk "$workspace" | cut -f1)
+    if ((limit_mib * 1024 - used_kib < avail_kib)); then avail_kib=$((limit_mib * 1024 - used_kib)); fi
+    if ((avail_kib < 0)); then avail_kib=0; fi
+  fi
+  if ((avail_kib < need_kib)); then
+    die "the workspace has $((avail_kib / 1024)) MiB free, but the image layer needs about $((need_kib / 1024)) MiB (the tree's size and 64 MiB): raise BuildOptions.mirrorSizeEstimate (the workspace is 2 x the estimate + 1Gi), or give BuildOptions.workspaceVolumeClaim a larger claim"
+  fi
+}
+
 oci=$workspace/oci
 rm -rf "$oci"
+tree_kib=$(du -sk "$tree" | cut -f1)
+# The compressed layer of a tree of packages (already compressed) is about the tree's size.
+check_room $((tree_kib + 65536))
 say "copying $base"
 skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet "docker://$base" "oci:$oci:base"
-say "adding $(du -sk "$tree" | cut -f1) KiB at /srv/mirror"
-# One layer with the tree at srv/mirror, owned by root, modes as published. (umoci insert would
-# chmod the tree's parent directories, which a non-root step does not own.)
-layer=$workspace/layer.tar
-tar -C "$tree" --transform 's,^\.,srv/mirror,' --owner=0 --group=0 --numeric-owner --sort=name -cf "$layer" .
-umoci raw add-layer --image "$oci:base" "$layer"
-rm -f "$layer"
+say "adding $tree_kib KiB at /srv/mirror"
+# One layer with the tree at srv/mirror, owned by root, modes as published, streamed into umoci
+# (no tarball on the workspace: it holds the tree and the compressed layer, not a third copy).
+# (umoci insert would chmod the tree's parent directories, which a non-root step does not own.)
+tar -C "$tree" --transform 's,^\.,srv/mirror,' --owner=0 --group=0 --numeric-owner --sort=name -cf - . \
+  | umoci raw add-layer --image "$oci:base" /dev/stdin
 umoci config --image "$oci:base" --tag mirror --config.label "$LABEL=$identity"
 
 # Another Job may have pushed while this one built: ask again right before pushing.

@@ -7,6 +7,7 @@ export * from './sources/source-config-maps';
 export * from './signing/release-signing';
 export * from './build/build-options';
 export * from './build/image-builder';
+export * from './build/registry-ca';
 export * from './build/build-job';
 export * from './serving/access-log';
 export * from './serving/service-type';

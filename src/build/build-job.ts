@@ -4,8 +4,10 @@ import { Construct } from 'constructs';
 import { buildJson } from './build-config';
 import { buildIdentity, checkImageTag, checkRefreshEpoch } from './build-identity';
 import { BuildOptions, MirrorImageOptions } from './build-options';
-import { ImageBuilder } from './image-builder';
+import { buildWorkspace } from './build-workspace';
+import { DEFAULT_TOOLS_IMAGE, ImageBuilder } from './image-builder';
 import { BUILD_PATHS, GNUPG_DIR, SERVING_ROOT } from './paths';
+import { REGISTRY_CA_FILE } from './registry-ca';
 import { ReleaseSigning } from '../signing/release-signing';
 import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
@@ -72,11 +74,18 @@ export class BuildJob extends Construct {
 
   public constructor(scope: Construct, id: string, props: BuildJobProps) {
     super(scope, id);
-    const builder = props.imageBuilder ?? ImageBuilder.skopeo();
+    const { builder, mirrorImage, mirrorImageHasTools } = resolveImages(props);
     if (props.image.insecureRegistry && builder.kind !== 'skopeo') {
       throw new Error(`image.insecureRegistry is supported by ImageBuilder.skopeo() only, not ${builder.kind}: use ImageBuilder.skopeo(), or a registry with a trusted TLS certificate`);
     }
-    const mirrorImage = props.mirrorImage ?? 'docker.io/library/debian:bookworm-slim';
+    const registryCa = props.image.registryCa;
+    if (registryCa && builder.kind !== 'skopeo') {
+      throw new Error(`image.registryCa is supported by ImageBuilder.skopeo() only, not ${builder.kind}: use ImageBuilder.skopeo()`);
+    }
+    if (registryCa && props.image.insecureRegistry) {
+      throw new Error('image.registryCa and image.insecureRegistry are both set, but an insecure registry is reached without verifying certificates: keep registryCa and drop insecureRegistry');
+    }
+    const workspace = buildWorkspace(props.mirrorSizeEstimate, props.workspaceVolumeClaim);
     const concurrency = checkWhole('concurrency', props.concurrency ?? 4, 1, 64);
     const retries = checkWhole('retries', props.retries ?? 3, 1, 20);
     const backoffLimit = checkWhole('backoffLimit', props.backoffLimit ?? 1, 0, 10);
@@ -160,7 +169,7 @@ export class BuildJob extends Construct {
     const volumes: k8s.Volume[] = [
       { name: 'sources', projected: { sources: props.sourceConfigMaps.volumeProjections(), defaultMode: 0o444 } },
       { name: 'build', configMap: { name: this.configMapName, defaultMode: 0o444 } },
-      { name: 'workspace', emptyDir: {} },
+      workspace.volume,
       { name: 'tmp', emptyDir: {} },
       // The signing key's GNUPGHOME: memory-backed, so the key never reaches a disk, even when
       // the pod is killed before the build removes it.
@@ -181,6 +190,13 @@ export class BuildJob extends Construct {
       volumes.push({ name: 'signing', secret: { secretName: props.signing.secretName, items, defaultMode: 0o400 } });
       mirrorMounts.push({ name: 'signing', mountPath: BUILD_PATHS.signing, readOnly: true });
     }
+    if (registryCa) {
+      // Public certificates: world-readable, so a non-root step reads them without fsGroup.
+      const items = [{ key: registryCa.key, path: REGISTRY_CA_FILE }];
+      volumes.push(registryCa.kind === 'secret'
+        ? { name: 'registry-ca', secret: { secretName: registryCa.name, items, defaultMode: 0o444 } }
+        : { name: 'registry-ca', configMap: { name: registryCa.name, items, defaultMode: 0o444 } });
+    }
     if (props.image.pushSecretName) {
       volumes.push({
         name: 'push',
@@ -189,6 +205,7 @@ export class BuildJob extends Construct {
     }
 
     // Steps that need no root run as this non-root user with nothing writable but their volumes.
+    const storage: { [key: string]: k8s.Quantity } = workspace.ephemeralStorage ? { 'ephemeral-storage': workspace.ephemeralStorage } : {};
     const nonRoot = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
     const mirrorStep: k8s.Container = {
       name: 'mirror',
@@ -198,10 +215,10 @@ export class BuildJob extends Construct {
       env: [...proxyEnv, { name: 'HOME', value: '/tmp' }, { name: 'MINI_MIRROR_GNUPG_DIR', value: GNUPG_DIR }],
       volumeMounts: mirrorMounts,
       resources: {
-        requests: { cpu: k8s.Quantity.fromString(props.cpu ?? '500m'), memory: k8s.Quantity.fromString(props.memory ?? '1Gi') },
+        requests: { cpu: k8s.Quantity.fromString(props.cpu ?? '500m'), memory: k8s.Quantity.fromString(props.memory ?? '1Gi'), ...storage },
         limits: { memory: k8s.Quantity.fromString(props.memory ?? '1Gi') },
       },
-      securityContext: props.mirrorImageHasTools
+      securityContext: mirrorImageHasTools
         ? nonRoot
         : {
           // Root only to apt-get install aptly/gnupg/curl/jq into the stock image; apt drops to
@@ -233,6 +250,8 @@ export class BuildJob extends Construct {
           { name: 'MINI_MIRROR_BASE_IMAGE', value: builder.baseImage },
           { name: 'MINI_MIRROR_BUILD_IDENTITY', value: this.buildIdentity },
           ...(props.image.insecureRegistry ? [{ name: 'MINI_MIRROR_INSECURE_REGISTRY', value: 'true' }] : []),
+          ...(registryCa ? [{ name: 'MINI_MIRROR_REGISTRY_CA_DIR', value: BUILD_PATHS.registryCa }] : []),
+          ...(workspace.limitMib ? [{ name: 'MINI_MIRROR_WORKSPACE_LIMIT_MIB', value: String(workspace.limitMib) }] : []),
           { name: 'HOME', value: '/tmp' },
           // skopeo keeps big blobs in TMPDIR (default /var/tmp, read-only here)
           { name: 'TMPDIR', value: '/tmp' },
@@ -243,8 +262,9 @@ export class BuildJob extends Construct {
           { name: 'workspace', mountPath: BUILD_PATHS.workspace },
           { name: 'tmp', mountPath: '/tmp' },
           ...(props.image.pushSecretName ? [{ name: 'push', mountPath: BUILD_PATHS.push, readOnly: true }] : []),
+          ...(registryCa ? [{ name: 'registry-ca', mountPath: BUILD_PATHS.registryCa, readOnly: true }] : []),
         ],
-        resources: { requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') }, limits: { memory: k8s.Quantity.fromString('1Gi') } },
+        resources: { requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi'), ...storage }, limits: { memory: k8s.Quantity.fromString('1Gi') } },
         securityContext: builder.imageHasTools ? nonRoot : rootForApt,
       }
       : builder.kind === 'crane'
@@ -265,7 +285,7 @@ export class BuildJob extends Construct {
             { name: 'workspace', mountPath: BUILD_PATHS.workspace },
             ...(props.image.pushSecretName ? [{ name: 'push', mountPath: BUILD_PATHS.push, readOnly: true }] : []),
           ],
-          resources: { requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi') }, limits: { memory: k8s.Quantity.fromString('1Gi') } },
+          resources: { requests: { cpu: k8s.Quantity.fromString('250m'), memory: k8s.Quantity.fromString('256Mi'), ...storage }, limits: { memory: k8s.Quantity.fromString('1Gi') } },
           securityContext: nonRoot,
         }
         : {
@@ -279,7 +299,7 @@ export class BuildJob extends Construct {
             { name: 'workspace', mountPath: BUILD_PATHS.workspace },
             ...(props.image.pushSecretName ? [{ name: 'push', mountPath: '/kaniko/.docker', readOnly: true }] : []),
           ],
-          resources: { requests: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('512Mi') }, limits: { memory: k8s.Quantity.fromString('2Gi') } },
+          resources: { requests: { cpu: k8s.Quantity.fromString('500m'), memory: k8s.Quantity.fromString('512Mi'), ...storage }, limits: { memory: k8s.Quantity.fromString('2Gi') } },
           // Kaniko unpacks the base image over its own root filesystem: it must run as root.
           securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] } },
         };
@@ -292,7 +312,7 @@ export class BuildJob extends Construct {
     if (checkStep) mirrorStep.env!.push({ name: 'MINI_MIRROR_BUILD_IDENTITY', value: this.buildIdentity });
 
     const imageStepNonRoot = builder.kind === 'kaniko' ? false : builder.imageHasTools;
-    const secretReaderNonRoot = (props.signing.signed && !!props.mirrorImageHasTools)
+    const secretReaderNonRoot = (props.signing.signed && mirrorImageHasTools)
       || (!!props.image.pushSecretName && imageStepNonRoot);
     const jobSpec: k8s.JobSpec = {
       backoffLimit,
@@ -320,6 +340,27 @@ export class BuildJob extends Construct {
     this.jobName = `${props.name}-build-${objectHash(metadata(''), k8s.toJson_JobSpec(jobSpec)).slice(0, 12)}`;
     new k8s.KubeJob(this, 'job', { metadata: metadata(this.jobName), spec: jobSpec });
   }
+}
+
+/**
+ * The images of the steps: `builderImage` stands for the mirror image and the skopeo image step's
+ * image, both with their tools.
+ */
+function resolveImages(props: BuildOptions): { builder: ImageBuilder; mirrorImage: string; mirrorImageHasTools: boolean } {
+  const builder = props.imageBuilder ?? ImageBuilder.skopeo();
+  const tools = props.builderImage;
+  if (tools === undefined) {
+    return { builder, mirrorImage: props.mirrorImage ?? DEFAULT_TOOLS_IMAGE, mirrorImageHasTools: !!props.mirrorImageHasTools };
+  }
+  if (props.mirrorImage !== undefined || props.mirrorImageHasTools === false) {
+    throw new Error('builderImage and mirrorImage/mirrorImageHasTools are both set, but builderImage is the mirror image (with its tools): give one of them');
+  }
+  if (builder.kind !== 'skopeo') return { builder, mirrorImage: tools, mirrorImageHasTools: true };
+  if (builder.image !== DEFAULT_TOOLS_IMAGE && builder.image !== tools) {
+    throw new Error(`builderImage and ImageBuilder.skopeo({ image: '${builder.image}' }) are both set, but builderImage is the image step's image too: give one of them`);
+  }
+  const skopeo = ImageBuilder.skopeo({ image: tools, imageHasTools: true, baseImage: builder.baseImage });
+  return { builder: skopeo, mirrorImage: tools, mirrorImageHasTools: true };
 }
 
 function checkWhole(what: string, value: number, min: number, max: number): number {

@@ -1,5 +1,6 @@
-import { Duration } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { ImageBuilder } from './image-builder';
+import { RegistryCa } from './registry-ca';
 
 /**
  * The serving image the build Job pushes and the Deployment runs.
@@ -36,6 +37,14 @@ export interface MirrorImageOptions {
    * @default false
    */
   readonly insecureRegistry?: boolean;
+  /**
+   * CA certificate(s) of the registry's TLS certificate, for a registry signed by a private CA:
+   * mounted into the `check` and `image` steps and given to skopeo (`--cert-dir`, in addition to
+   * the system CAs). Only `ImageBuilder.skopeo()` supports it. The serving pods' pull is done by
+   * the nodes' container runtime, which must trust the same CA (README, "The registry").
+   * @default - the image step's system CAs only
+   */
+  readonly registryCa?: RegistryCa;
 }
 
 /**
@@ -76,6 +85,35 @@ export interface BuildOptions {
    * @default false
    */
   readonly mirrorImageHasTools?: boolean;
+  /**
+   * The builder image (`images/builder/Dockerfile`, built once and pushed to your registry): every
+   * tool of the mirror, check and image steps at pinned versions, so a build installs nothing at
+   * run time and every step runs as a non-root user with a read-only root filesystem. Sets
+   * `mirrorImage` (with `mirrorImageHasTools`) and the image of `ImageBuilder.skopeo()` (with
+   * `imageHasTools`) at once: give neither of those with it. With `ImageBuilder.crane()` or
+   * `kaniko()` only the mirror step uses it.
+   * @example 'registry.example.com/mini-mirror-builder:bookworm-1'
+   * @default - the stock Debian image; the tools are installed with apt-get at every build, as root
+   */
+  readonly builderImage?: string;
+  /**
+   * Estimate of the published mirror's size (packages and indexes). The workspace holds the tree
+   * about twice (the tree, then its compressed image layer) plus 1 GiB for aptly's databases and
+   * the base image: the workspace emptyDir's `sizeLimit` and the steps' `ephemeral-storage`
+   * requests are 2 × this + 1Gi, so the scheduler picks a node with that much disk and the build
+   * cannot fill it. The image step fails early, with a message naming this option, when the
+   * workspace has too little room for the layer.
+   * @default Size.gibibytes(10) (a workspace of 21Gi)
+   */
+  readonly mirrorSizeEstimate?: Size;
+  /**
+   * An existing PersistentVolumeClaim to use as the workspace instead of an emptyDir on the
+   * node's disk, for mirrors larger than a node's ephemeral storage. ReadWriteOnce is enough; one
+   * build at a time (a build clears what an earlier one left in it). Size it as 2 × the mirror +
+   * 1Gi; `mirrorSizeEstimate` does not apply.
+   * @default - an emptyDir sized from `mirrorSizeEstimate`
+   */
+  readonly workspaceVolumeClaim?: string;
   /**
    * How the serving image is built and pushed.
    * @default ImageBuilder.skopeo()

@@ -53,6 +53,9 @@ export interface KanikoImageBuilderOptions {
   readonly baseImage?: string;
 }
 
+/** The stock Debian image the mirror and skopeo steps install their tools into (without `builderImage`). */
+export const DEFAULT_TOOLS_IMAGE = 'docker.io/library/debian:bookworm-slim';
+
 export const DEFAULT_SERVING_BASE = 'docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm';
 
 /**
@@ -73,7 +76,7 @@ export class ImageBuilder {
    * @example ImageBuilder.skopeo({ image: 'registry.example.com/oci-tools:bookworm', imageHasTools: true })
    */
   public static skopeo(options: SkopeoImageBuilderOptions = {}): ImageBuilder {
-    return new ImageBuilder('skopeo', options.image ?? 'docker.io/library/debian:bookworm-slim', options.baseImage ?? DEFAULT_SERVING_BASE, options.imageHasTools ?? false);
+    return new ImageBuilder('skopeo', options.image ?? DEFAULT_TOOLS_IMAGE, options.baseImage ?? DEFAULT_SERVING_BASE, options.imageHasTools ?? false);
   }
 
   /**

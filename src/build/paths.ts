@@ -4,6 +4,7 @@ export const BUILD_PATHS = {
   build: '/etc/mini-mirror/build',
   signing: '/etc/mini-mirror/signing',
   push: '/etc/mini-mirror/push',
+  registryCa: '/etc/mini-mirror/registry-ca',
   workspace: '/workspace',
 };
 

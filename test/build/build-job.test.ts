@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, Testing } from 'cdk8s';
-import { AptlyConfig, ImageBuilder, MiniMirror, MiniMirrorProps, MirrorSource, ReleaseSigning } from '../../src';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { AptlyConfig, ImageBuilder, MiniMirror, MiniMirrorProps, MirrorSource, RegistryCa, ReleaseSigning } from '../../src';
 import { errorOf } from '../support/tree';
 
 const PUBLIC_KEY = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'mirror.pub.asc'), 'utf8');
@@ -16,7 +16,8 @@ const SOURCE = new MirrorSource({
 });
 
 function synth(overrides: Partial<MiniMirrorProps> = {}) {
-  const chart = Testing.chart();
+  // client .sources name the Service with the chart's namespace
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'apt-mirror' });
   const mirror = new MiniMirror(chart, 'mirror', {
     sources: [SOURCE],
     signing: ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: PUBLIC_KEY, passphraseKey: 'passphrase' }),
@@ -88,6 +89,10 @@ describe('BuildJob', () => {
       ['ttlAfterFinished', { buildOptions: { ttlAfterFinished: Duration.days(1) } }],
       ['mirrorImageHasTools', { buildOptions: { mirrorImageHasTools: true } }],
       ['imageBuilder', { buildOptions: { imageBuilder: ImageBuilder.kaniko() } }],
+      ['builderImage', { buildOptions: { builderImage: 'registry.example.com/mini-mirror-builder:1' } }],
+      ['mirrorSizeEstimate', { buildOptions: { mirrorSizeEstimate: Size.gibibytes(50) } }],
+      ['workspaceVolumeClaim', { buildOptions: { workspaceVolumeClaim: 'mirror-workspace' } }],
+      ['image.registryCa', { image: { ...image, registryCa: RegistryCa.fromConfigMap('registry-ca') } }],
       ['name', { name: 'other' }],
     ])('%s', (_what, props) => {
       const changed = synth(props);
@@ -193,6 +198,108 @@ describe('BuildJob', () => {
     expect(job.metadata.annotations['mini-mirror/insecure-registry']).toMatch(/plain HTTP/);
   });
 
+  describe('builderImage: one prepared image for every step', () => {
+    const BUILDER = 'registry.example.com/mini-mirror-builder:bookworm-1';
+
+    test('the check, mirror and image steps run it as non-root with a read-only root filesystem', () => {
+      const { pod } = synth({ buildOptions: { builderImage: BUILDER } });
+      const steps = [...pod.initContainers, ...pod.containers];
+      expect(steps.map((c: any) => c.name)).toEqual(['check', 'mirror', 'image']);
+      for (const step of steps) {
+        expect(step.image).toBe(BUILDER);
+        expect(step.securityContext).toEqual({
+          runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+        });
+      }
+      // the non-root mirror step reads the signing key through fsGroup
+      expect(pod.securityContext.fsGroup).toBe(65532);
+      // the serving base image stays as it was
+      expect(pod.containers[0].env).toContainEqual({ name: 'MINI_MIRROR_BASE_IMAGE', value: 'docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm' });
+    });
+
+    test('keeps the skopeo builder\'s base image; with crane only the mirror step uses it', () => {
+      const base = 'registry.example.com/nginx-unprivileged:1';
+      const skopeo = synth({ buildOptions: { builderImage: BUILDER, imageBuilder: ImageBuilder.skopeo({ baseImage: base }) } }).pod;
+      expect(skopeo.containers[0].image).toBe(BUILDER);
+      expect(skopeo.containers[0].env).toContainEqual({ name: 'MINI_MIRROR_BASE_IMAGE', value: base });
+      const crane = synth({ buildOptions: { builderImage: BUILDER, imageBuilder: ImageBuilder.crane() } }).pod;
+      expect(crane.initContainers.map((c: any) => [c.name, c.image])).toEqual([['mirror', BUILDER]]);
+      expect(crane.containers[0].image).toBe('gcr.io/go-containerregistry/crane:debug');
+    });
+
+    test('is the same Job as giving the images and their tools one by one', () => {
+      const one = synth({ buildOptions: { builderImage: BUILDER } }).mirror;
+      const imageBuilder = ImageBuilder.skopeo({ image: BUILDER, imageHasTools: true });
+      const each = synth({ buildOptions: { mirrorImage: BUILDER, mirrorImageHasTools: true, imageBuilder } }).mirror;
+      expect(one.buildJob.jobName).toBe(each.buildJob.jobName);
+      expect(one.contentHash).toBe(each.contentHash);
+    });
+  });
+
+  describe('image.registryCa: a private CA for the registry', () => {
+    test.each([
+      ['a ConfigMap', RegistryCa.fromConfigMap('registry-ca'), { configMap: { name: 'registry-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } }],
+      ['a Secret', RegistryCa.fromSecret('registry-tls', 'tls-ca.pem'), { secret: { secretName: 'registry-tls', items: [{ key: 'tls-ca.pem', path: 'ca.crt' }], defaultMode: 0o444 } }],
+    ])('from %s: mounted as ca.crt into the check and image steps only, and named to bake-image-oci.sh', (_what, registryCa, volume) => {
+      const { pod } = synth({ image: { repository: 'registry.example.com/mini-mirror', registryCa } });
+      expect(pod.volumes).toContainEqual({ name: 'registry-ca', ...volume });
+      for (const step of [pod.initContainers[0], pod.containers[0]]) {
+        expect(step.volumeMounts).toContainEqual({ name: 'registry-ca', mountPath: '/etc/mini-mirror/registry-ca', readOnly: true });
+        expect(step.env).toContainEqual({ name: 'MINI_MIRROR_REGISTRY_CA_DIR', value: '/etc/mini-mirror/registry-ca' });
+      }
+      const mirrorStep = pod.initContainers.find((c: any) => c.name === 'mirror');
+      expect(mirrorStep.volumeMounts.map((m: any) => m.name)).not.toContain('registry-ca');
+      // public certificates: no fsGroup needed for a non-root reader
+      const nonRoot = synth({
+        image: { repository: 'registry.example.com/mini-mirror', registryCa },
+        buildOptions: { builderImage: 'registry.example.com/b:1' },
+        signing: ReleaseSigning.insecureUnsigned(),
+      });
+      expect(nonRoot.pod.securityContext.fsGroup).toBeUndefined();
+    });
+
+    test('bake-image-oci.sh gives the directory to skopeo as --cert-dir', () => {
+      const script = fs.readFileSync(path.join(__dirname, '..', '..', 'assets', 'bake-image-oci.sh'), 'utf8');
+      expect(script).toContain('inspect_flags+=(--cert-dir "$ca_dir")');
+      expect(script).toContain('copy_flags+=(--src-cert-dir "$ca_dir" --dest-cert-dir "$ca_dir")');
+    });
+  });
+
+  describe('the workspace: sized from the mirror size estimate, or a PersistentVolumeClaim', () => {
+    const steps = (pod: any) => [...pod.initContainers, ...pod.containers];
+
+    test.each<[string, Size | undefined, string, number]>([
+      ['the default (10Gi)', undefined, '21Gi', 21504],
+      ['100Gi', Size.gibibytes(100), '201Gi', 205824],
+      ['500Mi', Size.mebibytes(500), '2024Mi', 2024],
+    ])('estimate %s: sizeLimit and each step\'s ephemeral-storage request are 2 x the estimate + 1Gi', (_what, mirrorSizeEstimate, quantity, mib) => {
+      const { pod } = synth({ buildOptions: { mirrorSizeEstimate } });
+      expect(pod.volumes).toContainEqual({ name: 'workspace', emptyDir: { sizeLimit: quantity } });
+      for (const step of steps(pod)) expect(step.resources.requests['ephemeral-storage']).toBe(quantity);
+      expect(pod.containers[0].env).toContainEqual({ name: 'MINI_MIRROR_WORKSPACE_LIMIT_MIB', value: String(mib) });
+    });
+
+    test('kaniko and crane steps request it too', () => {
+      for (const imageBuilder of [ImageBuilder.kaniko(), ImageBuilder.crane()]) {
+        expect(steps(synth({ buildOptions: { imageBuilder } }).pod).map((c: any) => c.resources.requests['ephemeral-storage'])).toEqual(['21Gi', '21Gi']);
+      }
+    });
+
+    test('a PersistentVolumeClaim replaces the emptyDir; no ephemeral-storage request then', () => {
+      const { pod } = synth({ buildOptions: { workspaceVolumeClaim: 'mirror-workspace' } });
+      expect(pod.volumes).toContainEqual({ name: 'workspace', persistentVolumeClaim: { claimName: 'mirror-workspace' } });
+      for (const step of steps(pod)) expect(step.resources.requests['ephemeral-storage']).toBeUndefined();
+      expect(pod.containers[0].env.map((e: any) => e.name)).not.toContain('MINI_MIRROR_WORKSPACE_LIMIT_MIB');
+    });
+
+    test('bake-image-oci.sh checks the room for the layer before writing it, and streams the tar (no tarball on the workspace)', () => {
+      const script = fs.readFileSync(path.join(__dirname, '..', '..', 'assets', 'bake-image-oci.sh'), 'utf8');
+      expect(script.indexOf('check_room $((tree_kib')).toBeGreaterThan(0);
+      expect(script.indexOf('check_room $((tree_kib')).toBeLessThan(script.indexOf('| umoci raw add-layer'));
+      expect(script).toContain('umoci raw add-layer --image "$oci:base" /dev/stdin');
+    });
+  });
+
   test('secrets at rest: the signing GNUPGHOME on a memory-backed emptyDir; Secret files 0400, group-readable only for a non-root reader', () => {
     const { pod } = synth();
     expect(pod.volumes).toContainEqual({ name: 'gnupg', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } });
@@ -241,10 +348,33 @@ describe('BuildJob', () => {
     [{ refreshEpoch: '2026 11 27' }, /^refreshEpoch "2026 11 27" must be 1 to 64 letters, digits/],
     [{ refreshEpoch: '' }, /^refreshEpoch "" must be/],
     [{ image: { repository: 'registry.example.com/m', insecureRegistry: true }, buildOptions: { imageBuilder: ImageBuilder.crane() } }, /^image\.insecureRegistry is supported by ImageBuilder\.skopeo\(\) only, not crane/],
+    [{ buildOptions: { builderImage: 'registry.example.com/b:1', mirrorImage: 'registry.example.com/a:1' } }, /^builderImage and mirrorImage\/mirrorImageHasTools are both set, but builderImage is the mirror image \(with its tools\): give one of them$/],
+    [{ buildOptions: { builderImage: 'registry.example.com/b:1', mirrorImageHasTools: false } }, /^builderImage and mirrorImage\/mirrorImageHasTools are both set/],
+    [{ buildOptions: { builderImage: 'registry.example.com/b:1', imageBuilder: ImageBuilder.skopeo({ image: 'registry.example.com/c:1' }) } }, /^builderImage and ImageBuilder\.skopeo\(\{ image: 'registry\.example\.com\/c:1' \}\) are both set/],
+    [{ buildOptions: { builderImage: 'registry.example.com/b 1' } }, /"registry\.example\.com\/b 1" is not a valid image reference/],
+    [{ image: { repository: 'registry.example.com/m', registryCa: RegistryCa.fromConfigMap('ca') }, buildOptions: { imageBuilder: ImageBuilder.kaniko() } }, /^image\.registryCa is supported by ImageBuilder\.skopeo\(\) only, not kaniko: use ImageBuilder\.skopeo\(\)$/],
+    [{ image: { repository: 'registry.example.com/m', registryCa: RegistryCa.fromConfigMap('ca'), insecureRegistry: true } }, /^image\.registryCa and image\.insecureRegistry are both set/],
+    [{ buildOptions: { mirrorSizeEstimate: Size.kibibytes(0) } }, /^mirrorSizeEstimate must be at least 1 MiB, got 0 MiB/],
+    [{ buildOptions: { mirrorSizeEstimate: Size.gibibytes(5), workspaceVolumeClaim: 'w' } }, /^mirrorSizeEstimate sizes the workspace emptyDir, which workspaceVolumeClaim replaces/],
+    [{ buildOptions: { workspaceVolumeClaim: 'Work_Space' } }, /^workspaceVolumeClaim "Work_Space" is not a valid PersistentVolumeClaim name/],
     [{ sources: [] }, /no sources/],
     [{ sources: [SOURCE, SOURCE] }, /source debian\/bookworm is defined twice: remove one/],
     [{ defaultAptlyConfig: AptlyConfig.fromJson({ gpgDisableVerify: true }, 'seed aptly.conf') }, /default aptly config \(seed aptly\.conf\) sets "gpgDisableVerify": true, which source debian\/bookworm would use/],
   ])('rejects %j', (props, expected) => {
     expect(errorOf(() => synth(props as Partial<MiniMirrorProps>))).toMatch(expected);
+  });
+});
+
+describe('RegistryCa', () => {
+  test('defaults to the key ca.crt', () => {
+    expect(RegistryCa.fromConfigMap('registry-ca')).toMatchObject({ kind: 'configMap', name: 'registry-ca', key: 'ca.crt' });
+    expect(RegistryCa.fromSecret('registry-tls')).toMatchObject({ kind: 'secret', name: 'registry-tls', key: 'ca.crt' });
+  });
+
+  test.each([
+    [() => RegistryCa.fromConfigMap('Registry CA'), /^registry CA configMap name "Registry CA" is not a valid object name/],
+    [() => RegistryCa.fromSecret('tls', 'a/b'), /^registry CA key "a\/b" is not a valid secret key/],
+  ])('rejects bad names: %#', (make, expected) => {
+    expect(errorOf(make)).toMatch(expected);
   });
 });

@@ -3,12 +3,13 @@
  * run from the synthesized Job with the pod runner after a real mirror step, against a real
  * registry (Debian's docker-registry on 127.0.0.1, plain HTTP) with a base image made locally.
  * A tag is written once: the same build identity again leaves the tag untouched, another one is
- * refused.
+ * refused. Then over TLS with a certificate from a private CA made with openssl: refused without
+ * image.registryCa, pushed with it.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ImageBuilder } from '../../src';
+import { ImageBuilder, RegistryCa } from '../../src';
 import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
 import { runPod } from '../support/pod-runner';
 import { pushBaseImage, RegistryHandle, registryToolsMissing, startRegistry } from '../support/registry';
@@ -48,7 +49,7 @@ describeIfTools('the skopeo image step against a real registry', () => {
   });
 
   /** Runs the image step of the Job synthesized from `s` on the build's workspace. */
-  async function imageStep(s: BuildSpec) {
+  async function imageStep(s: BuildSpec, extraEnv?: Record<string, string>) {
     const { mirror, manifests } = synthesizeBuild(s);
     const pod = await runPod({
       manifests,
@@ -59,6 +60,7 @@ describeIfTools('the skopeo image step against a real registry', () => {
       secrets: { 'mirror-signing': { 'signing-key.asc': key.privateKey } },
       emptyDirs: { workspace: build.workspace },
       timeoutMs: 120_000,
+      extraEnv,
     });
     pod.cleanup();
     const r = pod.results[0];
@@ -155,9 +157,89 @@ describeIfTools('the skopeo image step against a real registry', () => {
     expect((await registry.inspect(build.imageRef)).digest).toBe(before);
   }, 120_000);
 
+  test('a workspace too small for the layer fails before anything is written, naming the option to raise', async () => {
+    // The emptyDir's sizeLimit as the Job passes it, made tiny: the tree is already more than 1 MiB below it.
+    const small = await imageStep({ ...spec, image: { ...spec.image!, tag: 'too-small' } }, { MINI_MIRROR_WORKSPACE_LIMIT_MIB: '1' });
+    expect(small.exitCode).toBe(1);
+    expect(small.log).toMatch(/bake-image: FAILED: the workspace has 0 MiB free, but the image layer needs about \d+ MiB .*: raise BuildOptions\.mirrorSizeEstimate/);
+    expect(small.log).not.toContain('copying');
+    expect(fs.existsSync(path.join(build.workspace, 'oci'))).toBe(false);
+    expect((await registry.skopeo('inspect', '--tls-verify=false', `docker://${registry.host}/mini-mirror:too-small`)).exitCode).not.toBe(0);
+  }, 120_000);
+
   test('an image without a build identity under the tag is not overwritten either', async () => {
     const base = await imageStep({ ...spec, image: { repository: `${registry.host}/base`, tag: '1', insecureRegistry: true } });
     expect(base.exitCode).toBe(1);
     expect(base.log).toContain(`${registry.host}/base:1 already exists and holds an image without a build identity`);
   }, 120_000);
+});
+
+describeIfTools('the skopeo image step against a registry whose certificate a private CA signed (image.registryCa)', () => {
+  let upstream: FakeUpstreamHandle;
+  let key: GeneratedKey;
+  let registry: RegistryHandle;
+  let build: BuildResult;
+  let spec: BuildSpec;
+  // The CA bundle under a key of its own: the Job mounts it as ca.crt.
+  const caConfigMap = () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'registry-ca' }, data: { 'bundle.pem': registry.caPem } });
+
+  beforeAll(async () => {
+    [upstream, key, registry] = await Promise.all([FakeUpstream.start(), generateSigningKey(), startRegistry({ tls: true })]);
+    const baseImage = await pushBaseImage(registry);
+    spec = {
+      signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, fingerprint: key.fingerprint },
+      sources: [{ prefix: 'debian', name: 'bookworm', url: upstream.url, keyUrl: upstream.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['chain-a'] }],
+      image: { repository: `${registry.host}/mini-mirror`, registryCa: RegistryCa.fromConfigMap('registry-ca', 'bundle.pem') },
+      imageBuilder: ImageBuilder.skopeo({ baseImage, imageHasTools: true }),
+    };
+    // The mirror step mounts no CA (runBuild knows no ConfigMap of ours); the CA is not part of
+    // the build identity, so this build is the one the steps below check and push.
+    build = await runBuild({ ...spec, image: { repository: spec.image!.repository } });
+    if (build.exitCode !== 0) throw new Error(`mirror step failed: ${build.stdout}\n${build.stderr}`);
+    expect(synthesizeBuild(spec).mirror.buildIdentity).toBe(build.buildIdentity);
+    fs.chmodSync(build.workspace, 0o777);
+  }, 240_000);
+  afterAll(async () => {
+    await Promise.all([upstream?.stop(), registry?.stop(), build && removeBuild(build.rootDir)]);
+  });
+
+  async function steps(s: BuildSpec, containers: string[]) {
+    const { mirror, manifests } = synthesizeBuild(s);
+    const pod = await runPod({
+      manifests: [...manifests, caConfigMap()],
+      kind: 'Job',
+      name: mirror.buildJob.jobName,
+      containers,
+      secrets: { 'mirror-signing': { 'signing-key.asc': key.privateKey } },
+      emptyDirs: { workspace: build.workspace },
+      timeoutMs: 120_000,
+    });
+    pod.cleanup();
+    return pod.results;
+  }
+
+  test('without the CA the check step cannot tell what the tag holds, and says what to check', async () => {
+    const [check] = await steps({ ...spec, image: { repository: spec.image!.repository } }, ['check']);
+    expect(check.exitCode).toBe(1);
+    expect(check.stderr).toMatch(/x509|certificate/);
+    expect(check.stderr).toContain('check the registry, the push Secret, image.registryCa and image.insecureRegistry');
+  }, 120_000);
+
+  test('with the CA the check and image steps verify the certificate, copy the base and push', async () => {
+    const [check, image] = await steps(spec, ['check', 'image']);
+    expect(check.exitCode).toBe(0);
+    expect(check.stdout).toContain('does not exist yet');
+    expect(image.stdout + image.stderr).toContain(`bake-image: pushed ${build.imageRef} (build ${build.buildIdentity.slice(0, 12)})`);
+    expect(image.stdout + image.stderr).not.toContain('WARNING');
+    expect(image.exitCode).toBe(0);
+    expect((await registry.inspect(build.imageRef)).labels['mini-mirror.build-identity']).toBe(build.buildIdentity);
+    // verified for real: the registry's certificate checks out against the CA alone
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-ca-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'ca.crt'), registry.caPem!);
+      expect((await registry.skopeo('inspect', '--cert-dir', dir, `docker://${build.imageRef}`)).exitCode).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

@@ -1,4 +1,5 @@
-import { ImageBuilder } from '../../src';
+import { Size } from 'cdk8s';
+import { ImageBuilder, RegistryCa } from '../../src';
 import { allVariants, objectOf, synthMirror, SynthOptions } from '../serving/fixtures';
 import { checkPodSecurity, formatViolations } from '../support/pss';
 
@@ -39,6 +40,18 @@ describe('which build steps cannot meet restricted, and why', () => {
     ['prepared mirror image, kaniko', { props: { buildOptions: { imageBuilder: ImageBuilder.kaniko(), mirrorImageHasTools: true } } }, ROOT_STEP('image')],
     // Fully restricted builds: tools baked into the images, skopeo/umoci or crane add a layer.
     ['prepared mirror image, crane', { props: { buildOptions: { mirrorImageHasTools: true, imageBuilder: ImageBuilder.crane() } } }, []],
+    // The builder image (images/builder/Dockerfile): every step non-root, read-only root FS.
+    ['builder image, skopeo', { props: { buildOptions: { builderImage: 'registry.example.com/mini-mirror-builder:1' } } }, []],
+    ['builder image, registry CA from a Secret, workspace size', {
+      props: {
+        image: { repository: 'registry.example.com/mini-mirror', registryCa: RegistryCa.fromSecret('registry-tls') },
+        buildOptions: { builderImage: 'registry.example.com/mini-mirror-builder:1', mirrorSizeEstimate: Size.gibibytes(40) },
+      },
+    }, []],
+    // A PersistentVolumeClaim is an allowed volume type under restricted.
+    ['builder image, workspace on a PersistentVolumeClaim', {
+      props: { buildOptions: { builderImage: 'registry.example.com/mini-mirror-builder:1', workspaceVolumeClaim: 'mirror-workspace' } },
+    }, []],
   ];
 
   test.each(cases)('%s', (name, variant, expected) => {

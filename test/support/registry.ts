@@ -1,7 +1,8 @@
 /**
  * Test support: a real OCI registry (Debian's `docker-registry` package) on 127.0.0.1 with a
- * temporary storage directory, and a tiny base image made locally with umoci and pushed with
- * skopeo (the tests have no internet, so no base image can be pulled).
+ * temporary storage directory, over plain HTTP or over TLS with a certificate from a private CA
+ * made with openssl, and a tiny base image made locally with umoci and pushed with skopeo (the
+ * tests have no internet, so no base image can be pulled).
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -15,7 +16,9 @@ const POLICY = '{"default":[{"type":"insecureAcceptAnything"}]}\n';
 export interface RegistryHandle {
   /** `127.0.0.1:<port>` */
   readonly host: string;
-  /** skopeo with this registry's policy and plain HTTP; never throws */
+  /** With `tls`: the PEM certificate of the private CA that signed the registry's certificate. */
+  readonly caPem?: string;
+  /** skopeo with this registry's policy; never throws (give `--tls-verify=false` and the like yourself) */
   skopeo(...args: string[]): ReturnType<typeof runCommand>;
   /** `skopeo inspect` of `ref` (without `docker://`): digest and labels */
   inspect(ref: string): Promise<{ digest: string; labels: Record<string, string> }>;
@@ -27,10 +30,32 @@ export function registryToolsMissing(): string[] {
   return ['/usr/bin/docker-registry', '/usr/bin/skopeo', '/usr/bin/umoci'].filter(p => !fs.existsSync(p));
 }
 
-export async function startRegistry(): Promise<RegistryHandle> {
+/** Options of {@link startRegistry}. */
+export interface RegistryOptions {
+  /** Serve HTTPS with a certificate for 127.0.0.1 signed by a fresh private CA (`caPem`); default plain HTTP. */
+  readonly tls?: boolean;
+}
+
+/**
+ * A private CA and a server certificate for 127.0.0.1 signed by it (openssl, P-256, valid one day),
+ * written to `dir`: ca.crt, server.crt, server.key.
+ */
+async function makeCertificates(dir: string): Promise<void> {
+  const at = (f: string) => path.join(dir, f);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await runChecked('openssl', ['req', '-x509', ...ec, '-keyout', at('ca.key'), '-out', at('ca.crt'), '-days', '1',
+    '-subj', '/CN=mini-mirror test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await runChecked('openssl', ['req', ...ec, '-keyout', at('server.key'), '-out', at('server.csr'), '-subj', '/CN=127.0.0.1']);
+  await fs.promises.writeFile(at('server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
+  await runChecked('openssl', ['x509', '-req', '-in', at('server.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial',
+    '-out', at('server.crt'), '-days', '1', '-extfile', at('server.ext')]);
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<RegistryHandle> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-registry-'));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
+  if (options.tls) await makeCertificates(dir);
   const config = path.join(dir, 'config.yml');
   await fs.promises.writeFile(config, [
     'version: 0.1',
@@ -43,6 +68,7 @@ export async function startRegistry(): Promise<RegistryHandle> {
     '    enabled: false',
     'http:',
     `  addr: ${host}`,
+    ...(options.tls ? ['  tls:', `    certificate: ${path.join(dir, 'server.crt')}`, `    key: ${path.join(dir, 'server.key')}`] : []),
     '',
   ].join('\n'));
   const policy = path.join(dir, 'policy.json');
@@ -52,7 +78,9 @@ export async function startRegistry(): Promise<RegistryHandle> {
   child.stderr?.on('data', (d: Buffer) => (log += d.toString('utf8')));
   const skopeo = (...args: string[]) => runCommand('skopeo', ['--policy', policy, ...args]);
   for (let i = 0; ; i++) {
-    const r = await runCommand('curl', ['-fsS', `http://${host}/v2/`]);
+    const r = await runCommand('curl', options.tls
+      ? ['-fsS', '--cacert', path.join(dir, 'ca.crt'), `https://${host}/v2/`]
+      : ['-fsS', `http://${host}/v2/`]);
     if (r.exitCode === 0) break;
     if (i > 50 || child.exitCode !== null) {
       child.kill('SIGKILL');
@@ -62,6 +90,7 @@ export async function startRegistry(): Promise<RegistryHandle> {
   }
   return {
     host,
+    caPem: options.tls ? await fs.promises.readFile(path.join(dir, 'ca.crt'), 'utf8') : undefined,
     skopeo,
     async inspect(ref: string) {
       const r = await skopeo('inspect', '--tls-verify=false', `docker://${ref}`);

@@ -10,8 +10,11 @@ export interface AptSourcesOptions {
    */
   readonly keyPath?: string;
   /**
-   * Base URL of the mirror (scheme, host, optional port), without the prefix.
-   * @default - the mirror's URL: `https://<ingress host>` with an Ingress with TLS, `http://<ingress host>` without TLS, else the Service's in-cluster name
+   * Base URL of the mirror (scheme, host, optional port), without the prefix: the way clients
+   * really reach it. Needed with a NodePort Service (a node's address and the node port, e.g.
+   * `http://node1.example:30888`) and when the chart sets no namespace, unless an Ingress gives
+   * the URL: synth refuses the Service's in-cluster name there.
+   * @default - the mirror's URL: `https://<ingress host>` with an Ingress with TLS, `http://<ingress host>` without TLS, else the Service's in-cluster name `http://<name>-server.<namespace>.svc.<clusterDomain>[:<servicePort>]`
    */
   readonly baseUrl?: string;
 }

@@ -1,6 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { sourcesFileName, sourcesStanza } from './deb822';
+import { clientUrlProblem } from '../serving/client-reach';
+import { MirrorServer } from '../serving/mirror-server';
 import { ReleaseSigning } from '../signing/release-signing';
 import { MirrorSource } from '../sources/mirror-source';
 import { resolvedSources } from '../sources/resolution';
@@ -18,6 +20,13 @@ export interface ClientConfigProps {
   readonly signing: ReleaseSigning;
   /** Base URL clients reach the mirror at, e.g. `http://mirror-server.apt.svc.cluster.local`. */
   readonly baseUrl: string;
+  /**
+   * The server the clients reach. When `baseUrl` is its in-cluster URL (`serviceUrl()`), that
+   * URL must work for clients: refused for a NodePort Service (clients outside the cluster
+   * cannot resolve it) and for a chart without a namespace (it would name no namespace).
+   * @default - the MirrorServer in the same scope, if there is exactly one (as in MiniMirror)
+   */
+  readonly server?: MirrorServer;
   /**
    * Refer to the key by this path instead of embedding it in `Signed-By`.
    * @default - the key is embedded
@@ -69,6 +78,9 @@ export class ClientConfig extends Construct {
 
   public constructor(scope: Construct, id: string, props: ClientConfigProps) {
     super(scope, id);
+    const server = props.server ?? soleServerIn(scope);
+    const problem = server && clientUrlProblem(server, props.baseUrl);
+    if (problem) throw new Error(problem);
     this.configMapName = `${props.name}-client`;
     const data: { [key: string]: string } = {};
     if (props.signing.signed) data[ClientConfig.KEY_FILE] = props.signing.publicKey!.trim() + '\n';
@@ -98,4 +110,10 @@ export class ClientConfig extends Construct {
       data,
     });
   }
+}
+
+/** The one MirrorServer among the children of `scope`, if there is exactly one. */
+function soleServerIn(scope: Construct): MirrorServer | undefined {
+  const servers = scope.node.children.filter((c): c is MirrorServer => c instanceof MirrorServer);
+  return servers.length === 1 ? servers[0] : undefined;
 }

@@ -8,7 +8,7 @@ import { serverIngress } from './server-ingress';
 import { serverNetworkPolicy } from './server-network-policy';
 import { serverService } from './server-service';
 import { ServingServiceType } from './service-type';
-import { ServingOptions } from './serving-options';
+import { ServingNodePortRange, ServingOptions } from './serving-options';
 
 /**
  * Props for `MirrorServer`.
@@ -54,9 +54,13 @@ export interface MirrorServerProps extends ServingOptions {
 const SELECTOR_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
 const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
+/** The Kubernetes default of kube-apiserver `--service-node-port-range`. */
+const DEFAULT_NODE_PORT_RANGE: ServingNodePortRange = { min: 30000, max: 32767 };
+
 /**
  * Serves the mirror: the hardened nginx config in a ConfigMap, the nginx Deployment on the
- * built image, its Service, an optional Ingress, a PodDisruptionBudget and a NetworkPolicy.
+ * built image, its Service, an optional Ingress, a PodDisruptionBudget (with 2 or more replicas)
+ * and a NetworkPolicy.
  *
  * @example
  * new MirrorServer(chart, 'server', {
@@ -66,6 +70,7 @@ const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
  *   labels: { 'app.kubernetes.io/name': 'mini-mirror', 'app.kubernetes.io/instance': 'mirror', 'app.kubernetes.io/component': 'server' },
  *   serviceType: ServingServiceType.nodePort(30888),
  * });
+ * // clients outside the cluster: http://<a node's address>:30888 (e.g. clients.baseUrl of MiniMirror)
  */
 export class MirrorServer extends Construct {
   /** The rendered nginx configuration. */
@@ -78,16 +83,24 @@ export class MirrorServer extends Construct {
   public readonly service: k8s.KubeService;
   /** The Ingress, when configured. */
   public readonly ingress?: k8s.KubeIngress;
-  /** The PodDisruptionBudget. */
-  public readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
+  /**
+   * The PodDisruptionBudget, with 2 or more replicas (with 1 it could only block node drains or
+   * allow evicting the only pod, so there is none).
+   */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The NetworkPolicy, unless disabled. */
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
   /** `metadata.name` of the Service (and Deployment, PDB, NetworkPolicy, Ingress). */
   public readonly serviceName: string;
   /** Port of the Service. */
   public readonly servicePort: number;
-  /** Namespace the Service lives in (the chart's, else `default`). */
-  public readonly serviceNamespace: string;
+  /** Type of the Service (and the node port chosen, if any). */
+  public readonly serviceType: ServingServiceType;
+  /**
+   * Namespace the Service lives in: the chart's. Undefined when the chart sets none: the
+   * objects then land in whatever namespace they are applied to (`kubectl -n`).
+   */
+  public readonly serviceNamespace?: string;
   /** Labels that select the serving pods. */
   public readonly selector: { [key: string]: string };
   private readonly clusterDomain: string;
@@ -104,7 +117,9 @@ export class MirrorServer extends Construct {
     this.serviceName = `${props.name}-server`;
     // Service names are DNS-1035 labels: a base name starting with a digit cannot name one.
     if (!DNS_1035.test(this.serviceName)) throw new Error(`name "${props.name}" must start with a letter to name a Service: set the name prop`);
-    this.serviceNamespace = Chart.of(this).namespace ?? 'default';
+    this.serviceNamespace = Chart.of(this).namespace;
+    this.serviceType = props.serviceType ?? ServingServiceType.clusterIp();
+    checkNodePort(this.serviceType, props.nodePortRange);
     this.clusterDomain = props.clusterDomain ?? 'cluster.local';
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(this.clusterDomain)) {
       throw new Error(`clusterDomain "${this.clusterDomain}" is not a DNS name (e.g. cluster.local)`);
@@ -152,7 +167,7 @@ export class MirrorServer extends Construct {
       ...common,
       name: this.serviceName,
       selector: this.selector,
-      type: props.serviceType ?? ServingServiceType.clusterIp(),
+      type: this.serviceType,
       port: this.servicePort,
     });
 
@@ -166,7 +181,11 @@ export class MirrorServer extends Construct {
       });
     }
 
-    this.podDisruptionBudget = serverDisruptionBudget(this, 'pdb', { ...common, name: this.serviceName, selector: this.selector });
+    // With one replica a budget either allows evicting the only pod (maxUnavailable: 1) or
+    // blocks every drain of its node forever (minAvailable: 1): none is better than either.
+    if (replicas >= 2) {
+      this.podDisruptionBudget = serverDisruptionBudget(this, 'pdb', { ...common, name: this.serviceName, selector: this.selector });
+    }
 
     if (props.networkPolicy?.enabled ?? true) {
       this.networkPolicy = serverNetworkPolicy(this, 'network-policy', {
@@ -181,11 +200,34 @@ export class MirrorServer extends Construct {
 
   /**
    * The in-cluster base URL of the Service, e.g. `http://mirror-server.apt.svc.cluster.local`
-   * (with `:<port>` unless the port is 80; the cluster domain is `clusterDomain`).
-   * @example server.serviceUrl() // 'http://mirror-server.default.svc.cluster.local'
+   * (with `:<port>` unless the port is 80; the cluster domain is `clusterDomain`). When the
+   * chart sets no namespace it is the Service's bare name, e.g. `http://mirror-server`, which
+   * resolves only in pods of the namespace the objects are applied to (as the smoke test's).
+   * @example server.serviceUrl() // 'http://mirror-server.apt-mirror.svc.cluster.local'
    */
   public serviceUrl(): string {
     const port = this.servicePort === 80 ? '' : `:${this.servicePort}`;
-    return `http://${this.serviceName}.${this.serviceNamespace}.svc.${this.clusterDomain}${port}`;
+    const host = this.serviceNamespace === undefined
+      ? this.serviceName
+      : `${this.serviceName}.${this.serviceNamespace}.svc.${this.clusterDomain}`;
+    return `http://${host}${port}`;
+  }
+}
+
+/** A chosen node port must lie in the cluster's NodePort range. */
+function checkNodePort(type: ServingServiceType, range: ServingNodePortRange | undefined): void {
+  if (range !== undefined) {
+    const { min, max } = range;
+    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65535 || min > max) {
+      throw new Error(`nodePortRange ${min}-${max} is not a port range: give whole numbers with 1 <= min <= max <= 65535, as in kube-apiserver --service-node-port-range`);
+    }
+  }
+  const port = type.chosenNodePort;
+  if (port === undefined) return;
+  const { min, max } = range ?? DEFAULT_NODE_PORT_RANGE;
+  if (port < min || port > max) {
+    throw new Error(range === undefined
+      ? `nodePort ${port} is outside the default NodePort range ${min}-${max}: pick a port in it (e.g. ServingServiceType.nodePort(30888)), or, if your cluster's kube-apiserver --service-node-port-range includes ${port}, set serving.nodePortRange to that range`
+      : `nodePort ${port} is outside serving.nodePortRange ${min}-${max}: pick a port in the range, or correct nodePortRange to the cluster's --service-node-port-range`);
   }
 }

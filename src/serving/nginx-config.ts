@@ -40,8 +40,8 @@ export interface NginxConfigOptions {
 /**
  * The serving nginx's main configuration (`nginx.conf`), rendered from `assets/nginx.conf`.
  * It replaces the base image's main configuration: listens on 8080 as a non-root user, serves
- * `/srv/mirror` read-only (GET and HEAD only, no dotfiles), answers `/healthz`, keeps pid and
- * temp files under `/tmp` and logs JSON to stdout and errors to stderr.
+ * `/srv/mirror` read-only (GET and HEAD only, no dotfiles, no symlinks followed), answers
+ * `/healthz`, keeps pid and temp files under `/tmp` and logs JSON to stdout and errors to stderr.
  *
  * @example
  * const config = new NginxConfig({ autoindex: false, accessLog: AccessLog.combined() });

@@ -4,6 +4,7 @@
  * @example
  * ServingServiceType.clusterIp();       // default: reachable inside the cluster
  * ServingServiceType.nodePort(30888);   // also on every node's port 30888 (the seed's NodePort option)
+ * ServingServiceType.nodePort(8888);    // with serving.nodePortRange for a cluster whose range holds 8888
  * ServingServiceType.loadBalancer();
  */
 export class ServingServiceType {
@@ -16,14 +17,17 @@ export class ServingServiceType {
   }
 
   /**
-   * A NodePort Service, for machines outside the cluster without an Ingress controller.
-   * @param nodePort the port on every node (30000-32767)
+   * A NodePort Service, for machines outside the cluster without an Ingress controller. The
+   * client `.sources` then need `clients.baseUrl` (a node's address and this port): the
+   * Service's in-cluster name does not resolve outside the cluster.
+   * @param nodePort the port on every node; it must lie in the cluster's NodePort range
+   * (`serving.nodePortRange`, 30000-32767 unless your cluster sets another), checked at synth time
    * @default - Kubernetes picks a free node port
    * @example ServingServiceType.nodePort(30888)
    */
   public static nodePort(nodePort?: number): ServingServiceType {
-    if (nodePort !== undefined && (!Number.isInteger(nodePort) || nodePort < 30000 || nodePort > 32767)) {
-      throw new Error(`nodePort must be a whole number from 30000 to 32767 (the default node port range), got ${nodePort}`);
+    if (nodePort !== undefined && (!Number.isInteger(nodePort) || nodePort < 1 || nodePort > 65535)) {
+      throw new Error(`nodePort must be a whole number from 1 to 65535 (and in the cluster's NodePort range), got ${nodePort}`);
     }
     return new ServingServiceType('NodePort', nodePort);
   }

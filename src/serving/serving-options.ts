@@ -79,21 +79,45 @@ export interface ServingNetworkPolicyOptions {
 }
 
 /**
+ * The NodePort range of a cluster (kube-apiserver `--service-node-port-range`).
+ */
+export interface ServingNodePortRange {
+  /** Lowest node port of the range, e.g. 30000. */
+  readonly min: number;
+  /** Highest node port of the range, e.g. 32767. */
+  readonly max: number;
+}
+
+/**
  * How the mirror is served.
  */
 export interface ServingOptions {
   /**
-   * nginx replicas.
+   * nginx replicas. With 2 or more, a PodDisruptionBudget keeps all but one serving during
+   * node drains; with 1 there is no PodDisruptionBudget (it could only block a drain, or allow
+   * evicting the only pod), so a drain briefly stops serving.
    * @default 2
    */
   readonly replicas?: number;
   /**
-   * Service type.
+   * Service type. With `ServingServiceType.nodePort()`, set `clients.baseUrl` to a node's
+   * address and the node port (e.g. `http://node1.example:30888`): the client `.sources` must
+   * not name the Service's in-cluster DNS name, which machines outside the cluster cannot
+   * resolve, and synth refuses a NodePort without it (unless an Ingress gives the URL).
    * @default ServingServiceType.clusterIp()
    */
   readonly serviceType?: ServingServiceType;
   /**
-   * Port of the Service (the seed used 8888); it forwards to nginx's 8080.
+   * The cluster's NodePort range (kube-apiserver `--service-node-port-range`): a node port
+   * chosen with `ServingServiceType.nodePort(port)` must lie in it. Set it for clusters with a
+   * custom range, e.g. `{ min: 8000, max: 9000 }` to serve on node port 8888 like the seed.
+   * @default - { min: 30000, max: 32767 }, the Kubernetes default
+   */
+  readonly nodePortRange?: ServingNodePortRange;
+  /**
+   * Port of the Service; it forwards to nginx's 8080. The seed's Service used 8888: set
+   * `servicePort: 8888` to keep URLs of the seed that name the Service and its port. Not the
+   * node port (see `ServingServiceType.nodePort`).
    * @default 80
    */
   readonly servicePort?: number;

@@ -70,7 +70,8 @@ export function allVariants(): Record<string, SynthOptions> {
       signed: false,
       props: {
         buildOptions: { imageBuilder: ImageBuilder.kaniko() },
-        serving: { serviceType: ServingServiceType.nodePort(30888), servicePort: 8888 },
+        serving: { serviceType: ServingServiceType.nodePort(30888), servicePort: 8888, replicas: 1 },
+        clients: { baseUrl: 'http://node1.example:30888' },
       },
     },
     'signed, kaniko, Ingress with TLS, restricted NetworkPolicy': {

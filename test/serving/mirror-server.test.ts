@@ -100,6 +100,7 @@ describe('GIVEN a signed mirror with default serving options', () => {
     const pdb = objectOf(manifests, 'PodDisruptionBudget', SERVER);
     expect(pdb.apiVersion).toBe('policy/v1');
     expect(pdb.spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: deployment.spec.selector });
+    expect(mirror.server.podDisruptionBudget).toBeDefined();
   });
 
   test('THEN the NetworkPolicy admits TCP 8080 from anywhere and no egress', () => {
@@ -131,19 +132,70 @@ describe('GIVEN an unsigned mirror', () => {
   });
 });
 
+/** The smoke test's settings ConfigMap (service-url, client-url, ...). */
+function smokeSettingsOf(manifests: any[]): { [key: string]: string } {
+  const found = objectsOf(manifests, 'ConfigMap').filter((o) => o.data?.['service-url'] !== undefined);
+  expect(found).toHaveLength(1);
+  return found[0].data;
+}
+
 describe('GIVEN serving options', () => {
-  test('NodePort with a chosen port and the seed\'s Service port', () => {
-    const { manifests, mirror } = synthMirror({ props: { serving: { serviceType: ServingServiceType.nodePort(30888), servicePort: 8888 } } });
+  test('NodePort with a chosen port and the seed\'s Service port: clients use the node address, the smoke test the Service', () => {
+    const { manifests, mirror } = synthMirror({
+      props: { serving: { serviceType: ServingServiceType.nodePort(30888), servicePort: 8888 }, clients: { baseUrl: 'http://node1.example:30888' } },
+    });
     const service = objectOf(manifests, 'Service', SERVER);
     expect(service.spec.type).toBe('NodePort');
     expect(service.spec.ports).toEqual([{ name: 'http', protocol: 'TCP', port: 8888, targetPort: 'http', nodePort: 30888 }]);
-    expect(mirror.baseUrl).toBe('http://mirror-server.apt-mirror.svc.cluster.local:8888');
+    expect(mirror.baseUrl).toBe('http://node1.example:30888');
+    expect(objectOf(manifests, 'ConfigMap', 'mirror-client').data['debian-bookworm.sources']).toContain('URIs: http://node1.example:30888/debian\n');
+    expect(smokeSettingsOf(manifests)).toMatchObject({
+      'service-url': 'http://mirror-server.apt-mirror.svc.cluster.local:8888\n',
+      'client-url': 'http://node1.example:30888\n',
+    });
+  });
+
+  test('NodePort without a client base URL is refused: outside the cluster the Service name does not resolve', () => {
+    expect(errorOf(() => synthMirror({ props: { serving: { serviceType: ServingServiceType.nodePort(30888) } } }))).toBe(
+      'the Service is a NodePort for clients outside the cluster, but the client .sources would use its in-cluster URL http://mirror-server.apt-mirror.svc.cluster.local, which they cannot resolve: '
+      + 'set clients.baseUrl to a node\'s address and the node port (e.g. http://node1.example:30888), or use serving.ingress');
+    expect(errorOf(() => synthMirror({ props: { serving: { serviceType: ServingServiceType.nodePort() } } }))).toContain(
+      '(e.g. http://node1.example:30888, with ServingServiceType.nodePort(30888) so the port is known)');
+  });
+
+  test('NodePort behind an Ingress: clients use the Ingress', () => {
+    const { mirror } = synthMirror({ props: { serving: { serviceType: ServingServiceType.nodePort(30888), ingress: { host: 'apt.example.com' } } } });
+    expect(mirror.baseUrl).toBe('http://apt.example.com');
+  });
+
+  test('a node port outside the default range needs the cluster\'s range (the seed\'s 8888)', () => {
+    const nodePort = ServingServiceType.nodePort(8888);
+    expect(errorOf(() => synthMirror({ props: { serving: { serviceType: nodePort }, clients: { baseUrl: 'http://node1.example:8888' } } }))).toBe(
+      'nodePort 8888 is outside the default NodePort range 30000-32767: pick a port in it (e.g. ServingServiceType.nodePort(30888)), '
+      + 'or, if your cluster\'s kube-apiserver --service-node-port-range includes 8888, set serving.nodePortRange to that range');
+    const { manifests } = synthMirror({
+      props: { serving: { serviceType: nodePort, nodePortRange: { min: 8000, max: 9000 } }, clients: { baseUrl: 'http://node1.example:8888' } },
+    });
+    expect(objectOf(manifests, 'Service', SERVER).spec.ports[0].nodePort).toBe(8888);
+    expect(errorOf(() => synthMirror({
+      props: { serving: { serviceType: ServingServiceType.nodePort(30888), nodePortRange: { min: 8000, max: 9000 } }, clients: { baseUrl: 'http://node1.example:30888' } },
+    }))).toBe('nodePort 30888 is outside serving.nodePortRange 8000-9000: pick a port in the range, or correct nodePortRange to the cluster\'s --service-node-port-range');
   });
 
   test('LoadBalancer, and NodePort with a port Kubernetes picks', () => {
     expect(objectOf(synthMirror({ props: { serving: { serviceType: ServingServiceType.loadBalancer() } } }).manifests, 'Service', SERVER).spec.type).toBe('LoadBalancer');
-    const port = objectOf(synthMirror({ props: { serving: { serviceType: ServingServiceType.nodePort() } } }).manifests, 'Service', SERVER).spec.ports[0];
+    const port = objectOf(synthMirror({
+      props: { serving: { serviceType: ServingServiceType.nodePort() }, clients: { baseUrl: 'http://node1.example:31000' } },
+    }).manifests, 'Service', SERVER).spec.ports[0];
     expect(port.nodePort).toBeUndefined();
+  });
+
+  test('one replica: no PodDisruptionBudget (it could only block drains or allow evicting the only pod)', () => {
+    const { manifests, mirror } = synthMirror({ props: { serving: { replicas: 1 } } });
+    expect(deploymentOf(manifests).spec.replicas).toBe(1);
+    expect(objectsOf(manifests, 'PodDisruptionBudget')).toEqual([]);
+    expect(mirror.server.podDisruptionBudget).toBeUndefined();
+    expect(objectsOf(synthMirror({ props: { serving: { replicas: 2 } } }).manifests, 'PodDisruptionBudget')).toHaveLength(1);
   });
 
   test('Ingress with TLS, class and annotations', () => {
@@ -205,8 +257,26 @@ describe('GIVEN serving options', () => {
     expect(mirror.server.networkPolicy).toBeUndefined();
   });
 
-  test('no namespace on the chart: the Service is in "default"', () => {
-    expect(synthMirror({ namespace: null }).mirror.baseUrl).toBe('http://mirror-server.default.svc.cluster.local');
+  test('no namespace on the chart and no client base URL: refused, the .sources would name no namespace', () => {
+    expect(errorOf(() => synthMirror({ namespace: null }))).toBe(
+      'the chart sets no namespace, so the client .sources would name the Service without one (http://mirror-server resolves only inside the namespace the objects are applied to): '
+      + 'set namespace on the Chart (e.g. new Chart(app, \'mirror\', { namespace: \'apt-mirror\' })), or set clients.baseUrl');
+    expect(errorOf(() => synthMirror({ namespace: null, props: { serving: { servicePort: 8888 }, smokeTest: false } }))).toContain('(http://mirror-server:8888 resolves only');
+  });
+
+  test('no namespace on the chart with a client base URL or an Ingress: the smoke test names the Service relative to its own namespace', () => {
+    for (const props of [{ clients: { baseUrl: 'http://apt.example.com' } }, { serving: { ingress: { host: 'apt.example.com' } } }]) {
+      const { manifests, mirror } = synthMirror({ namespace: null, props });
+      expect(mirror.baseUrl).toBe('http://apt.example.com');
+      expect(mirror.server.serviceNamespace).toBeUndefined();
+      expect(smokeSettingsOf(manifests)['service-url']).toBe('http://mirror-server\n');
+    }
+  });
+
+  test('the namespace of the chart names the Service', () => {
+    const { mirror } = synthMirror({ namespace: 'default' });
+    expect(mirror.server.serviceNamespace).toBe('default');
+    expect(mirror.baseUrl).toBe('http://mirror-server.default.svc.cluster.local');
   });
 
   test('another cluster domain', () => {
@@ -227,8 +297,20 @@ describe('GIVEN invalid serving options THEN synth fails with a message', () => 
     expect(errorOf(() => synthMirror({ props: { serving: serving as any } }))).toContain(message);
   });
 
-  test('a node port outside the range', () => {
-    expect(errorOf(() => ServingServiceType.nodePort(8888))).toBe('nodePort must be a whole number from 30000 to 32767 (the default node port range), got 8888');
+  test('a node port that is no port', () => {
+    expect(errorOf(() => ServingServiceType.nodePort(0))).toBe('nodePort must be a whole number from 1 to 65535 (and in the cluster\'s NodePort range), got 0');
+    expect(errorOf(() => ServingServiceType.nodePort(30888.5))).toContain('got 30888.5');
+    expect(() => ServingServiceType.nodePort(8888)).not.toThrow();
+  });
+
+  test.each([
+    [{ min: 32767, max: 30000 }, '32767-30000'],
+    [{ min: 0, max: 100 }, '0-100'],
+    [{ min: 30000, max: 70000 }, '30000-70000'],
+    [{ min: 30000.5, max: 32767 }, '30000.5-32767'],
+  ])('a node port range that is no range (%j)', (nodePortRange, shown) => {
+    expect(errorOf(() => synthMirror({ props: { serving: { nodePortRange } } }))).toBe(
+      `nodePortRange ${shown} is not a port range: give whole numbers with 1 <= min <= max <= 65535, as in kube-apiserver --service-node-port-range`);
   });
 
   test('a base name that cannot name a Service', () => {

@@ -9,7 +9,7 @@ const [mode, dir] = process.argv.slice(2);
 const publicKey = fs.readFileSync(path.join(__dirname, '..', 'examples', 'mirror.pub.asc'), 'utf8');
 const start = process.hrtime.bigint();
 const app = new App({ outdir: fs.mkdtempSync('/tmp/mm-bench-synth-') });
-const chart = new Chart(app, 'bench', { disableResourceNameHashes: true });
+const chart = new Chart(app, 'bench', { namespace: 'apt-mirror', disableResourceNameHashes: true });
 
 if (mode === 'construct') {
   new MiniMirror(chart, 'mirror', {

@@ -7,6 +7,7 @@ const HINTS: [RegExp, string][] = [
   [/\ballowBroadQueries\b/, 'to accept such queries from the command line, pass --allow-broad-queries <source id>'],
   [/\bset world\b/, 'to set a source\'s world from the command line, pass --world <source id>=<world>'],
   [/\boverrides name source\b/, 'the per-source options (--key-fingerprint, --world, --allow-missing-dependencies, ...) take a source id that "mini-mirror check" lists'],
+  [/set namespace on the Chart/, 'from the command line, pass --namespace <namespace> (the one you apply the YAML to), or --base-url <url clients use>'],
   [/set clients\.keyPath/, 'from the command line, pass --client-key-path /etc/apt/keyrings/<name>.asc'],
   [/split them over several MiniMirror instances/, 'from the command line, split the sources into several directories and synth each with its own --name'],
 ];

@@ -17,7 +17,7 @@ import { ReleaseSigning } from '../signing/release-signing';
 import { MirrorSource } from '../sources/mirror-source';
 
 const SIGNING_FLAGS = ['signing-secret', 'public-key', 'passphrase-key', 'private-key-key'];
-const VALUED = ['sources', 'image', 'refresh-epoch', 'push-secret', 'pull-secret', 'client-key-path', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
+const VALUED = ['sources', 'image', 'refresh-epoch', 'push-secret', 'pull-secret', 'client-key-path', 'base-url', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
 
 /**
  * `mini-mirror synth`: checks the command line (exit 2), then every option value, the public
@@ -73,7 +73,7 @@ export function synth(argv: string[], io: Output): number {
       sources,
       signing: signing!,
       image: { repository: opt('image')!, pushSecretName: opt('push-secret'), pullSecretName: opt('pull-secret') },
-      clients: clientKeyPath !== undefined ? { keyPath: clientKeyPath } : undefined,
+      clients: clientKeyPath !== undefined || opt('base-url') !== undefined ? { keyPath: clientKeyPath, baseUrl: opt('base-url') } : undefined,
       architectures,
       refreshEpoch,
       inClusterBuild: !args.options.has('prebuilt'),

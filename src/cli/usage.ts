@@ -72,6 +72,8 @@ options:
   --pull-secret NAME          docker-config Secret the server pods pull the image with
   --client-key-path PATH      client .sources name the key file PATH (e.g. /etc/apt/keyrings/mirror.asc)
                               instead of embedding the key; needed for very many sources
+  --base-url URL              base URL the client .sources use, e.g. http://node1.example:30888 with a
+                              NodePort, or an external name (default: the Service, in --namespace)
   --architecture ARCH         client architecture to mirror, repeatable or comma-separated (default
                               amd64; a source's own or its aptly.conf's architectures win)
   --namespace NS              namespace of every object, a DNS label (default: none, i.e. kubectl's)

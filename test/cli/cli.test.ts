@@ -30,7 +30,9 @@ const UNVERIFIED = {
   'vendor/tools/aptly.conf': '{ "gpgDisableVerify": true }',
 };
 
-const SIGNED = ['--signing-secret', 'mirror-signing', '--public-key', PUBLIC_KEY, '--image', 'registry.example.com/mini-mirror'];
+const SIGNED_NO_NAMESPACE = ['--signing-secret', 'mirror-signing', '--public-key', PUBLIC_KEY, '--image', 'registry.example.com/mini-mirror'];
+// Client URLs name the Service with its namespace: synth refuses to guess one.
+const SIGNED = [...SIGNED_NO_NAMESPACE, '--namespace', 'apt-mirror'];
 
 function tmpdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'mm-cli-'));
@@ -41,7 +43,7 @@ function written(out: string) {
 }
 
 /** What the construct synthesizes for the same inputs, to compare the CLI's output with. */
-function constructYaml(sourcesDir: string, options: SourceLoadOptions = {}, namespace?: string, props: Partial<MiniMirrorProps> = {}) {
+function constructYaml(sourcesDir: string, options: SourceLoadOptions = {}, namespace: string = 'apt-mirror', props: Partial<MiniMirrorProps> = {}) {
   const chart = new Chart(Testing.app(), 'mirror', { namespace, disableResourceNameHashes: true });
   new MiniMirror(chart, 'mirror', {
     sources: MirrorSource.fromDirectory(sourcesDir, options),
@@ -222,7 +224,7 @@ describe('help and version', () => {
 describe('mini-mirror synth', () => {
   test('writes the same YAML as the construct', () => {
     const out = tmpdir();
-    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--namespace', 'apt', '--out', out);
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED_NO_NAMESPACE, '--namespace', 'apt', '--out', out);
     expect(r).toMatchObject({ code: 0, err: '' });
     expect(written(out)).toEqual(constructYaml(EXAMPLE_SOURCES, {}, 'apt'));
     expect(written(out).length).toBeGreaterThan(2);
@@ -232,7 +234,7 @@ describe('mini-mirror synth', () => {
     const out = tmpdir();
     const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--pull-secret', 'registry-pull', '--client-key-path', '/etc/apt/keyrings/mirror.asc', '--out', out);
     expect(r).toMatchObject({ code: 0, err: '' });
-    const chart = new Chart(Testing.app(), 'mirror', { disableResourceNameHashes: true });
+    const chart = new Chart(Testing.app(), 'mirror', { namespace: 'apt-mirror', disableResourceNameHashes: true });
     new MiniMirror(chart, 'mirror', {
       sources: MirrorSource.fromDirectory(EXAMPLE_SOURCES),
       signing: ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: fs.readFileSync(PUBLIC_KEY, 'utf8') }),
@@ -318,8 +320,20 @@ describe('mini-mirror synth', () => {
     expect(written(out)).toEqual(constructYaml(dir, { overrides: { 'vendor/tools': { insecureSkipUpstreamVerification: true } } }));
   });
 
+  test('client URLs need a namespace or --base-url: without either, synth says which flag to pass', () => {
+    const none = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED_NO_NAMESPACE, '--out', tmpdir());
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/set namespace on the Chart/);
+    expect(none.err).toMatch(/hint: from the command line, pass --namespace <namespace> .*, or --base-url <url clients use>/);
+    const out = tmpdir();
+    const withUrl = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED_NO_NAMESPACE, '--base-url', 'https://apt.platform.example', '--out', out);
+    expect(withUrl).toMatchObject({ code: 0, err: '' });
+    const client = written(out).find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'mirror-client');
+    expect(Object.values<string>(client.data).join('\n')).toContain('URIs: https://apt.platform.example/debian');
+  });
+
   test('unsigned needs the explicit flag and warns', () => {
-    const r = run('synth', '--sources', EXAMPLE_SOURCES, '--insecure-unsigned', '--image', 'registry.example.com/m', '--out', tmpdir());
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, '--insecure-unsigned', '--image', 'registry.example.com/m', '--namespace', 'apt-mirror', '--out', tmpdir());
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/NOT signed/);
   });
@@ -346,7 +360,7 @@ describe('mini-mirror synth', () => {
   });
 
   test('a bad namespace says what a namespace may be, not that a URL is bad', () => {
-    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--namespace', 'Bad NS', '--out', tmpdir());
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED_NO_NAMESPACE, '--namespace', 'Bad NS', '--out', tmpdir());
     expect(r).toEqual({
       code: 1,
       out: '',

@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { runPod } from './pod-runner';
 import { AptlyConfig, ImageBuilder, MiniMirror, MirrorImageOptions, MirrorSource, ReleaseSigning } from '../../src';
 
@@ -147,7 +147,7 @@ const SECRET_NAME = 'mirror-signing';
 
 /** The MiniMirror that a BuildSpec describes, synthesized. */
 export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifests: any[] } {
-  const chart = Testing.chart();
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'apt-mirror' });
   const sources = spec.sources.map((s) => new MirrorSource({
     prefix: s.prefix,
     name: s.name,

@@ -100,12 +100,9 @@ export function localBuild(opts: LocalBuildOptions, io: Output): { imageRef: str
     fs.rmSync(layout, { recursive: true, force: true });
     const policy = path.join(mounts.get('build')!, 'skopeo-policy.json');
     run('skopeo', ['--policy', policy, 'copy', '--quiet', opts.baseImage, `oci:${layout}:base`], process.env, `copying the base image ${opts.baseImage}`);
-    // The tree as one layer at srv/mirror, root-owned, as the Job's image step adds it.
-    const layer = path.join(out, 'layer.tar');
-    run('tar', ['-C', path.join(workspace, 'public'), '--transform', 's,^\\.,srv/mirror,', '--owner=0', '--group=0', '--numeric-owner', '--sort=name', '-cf', layer, '.'],
-      process.env, 'packing the tree');
-    run('umoci', ['raw', 'add-layer', '--image', `${layout}:base`, layer], process.env, 'adding the layer');
-    fs.rmSync(layer);
+    // The tree as one layer at srv/mirror, root-owned, streamed into umoci as the Job's image step does.
+    run('bash', ['-c', 'set -euo pipefail; tar -C "$1" --transform "s,^\\.,srv/mirror," --owner=0 --group=0 --numeric-owner --sort=name -cf - . '
+      + '| umoci raw add-layer --image "$2" /dev/stdin', 'bash', path.join(workspace, 'public'), `${layout}:base`], process.env, 'adding the tree as a layer');
     run('umoci', ['config', '--image', `${layout}:base`, '--tag', tag, '--config.label', `mini-mirror.build-identity=${identity}`], process.env, 'labelling the image');
     run('umoci', ['rm', '--image', `${layout}:base`], process.env, 'dropping the base tag');
     fs.rmSync(path.join(out, 'public'), { recursive: true, force: true });

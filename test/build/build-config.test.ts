@@ -50,6 +50,9 @@ describe('build.json', () => {
     expect(config(sources)).toEqual({
       version: 2,
       contentHash: 'abc',
+      // no refresh epoch given: the build identity is the content hash
+      buildIdentity: 'abc',
+      refreshEpoch: null,
       concurrency: 4,
       retries: 3,
       stallTimeoutSeconds: 120,
@@ -87,7 +90,7 @@ describe('build.json', () => {
 
   test('one line per source, so thousands of sources fit a ConfigMap', () => {
     const text = buildJson({ sources: [new MirrorSource(BASE)], signing: ReleaseSigning.insecureUnsigned(), concurrency: 4, retries: 3, contentHash: 'abc' });
-    expect(text.split('\n')).toHaveLength(12);
+    expect(text.split('\n')).toHaveLength(14);
     expect(text).toMatch(/^ {4}\{"architectures":\["amd64"\],"components":\["main","contrib"\],.*"world":"bookworm"\}$/m);
   });
 

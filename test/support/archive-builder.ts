@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { buildOnce, CACHE_ROOT } from './fixture-cache';
 import { runChecked } from './run-build';
 import { generateSigningKey, GeneratedKey, withGnupgHome } from './signing-key';
 
@@ -180,7 +181,6 @@ export const DEFAULT_RELEASE_DATE = 'Sat, 10 Jun 2023 09:00:00 UTC';
 
 /** Part of the cache key: bump it when the builder changes what it produces. */
 const BUILDER_VERSION = 'archive-builder-v1';
-const CACHE_ROOT = path.join(os.tmpdir(), 'cdk8s-mini-mirror-fixtures');
 const building = new Map<string, Promise<BuiltWorld>>();
 
 /** Builds (or reuses from the cache under os.tmpdir()) the signed archives of `spec`. */
@@ -246,24 +246,10 @@ function validate(spec: WorldSpec): void {
 }
 
 async function loadOrBuild(spec: WorldSpec, dir: string): Promise<BuiltWorld> {
-  const metaFile = path.join(dir, 'world.json');
-  if (fs.existsSync(path.join(dir, 'complete'))) return withPublicDir(dir, JSON.parse(await fs.promises.readFile(metaFile, 'utf8')));
-  await fs.promises.mkdir(CACHE_ROOT, { recursive: true });
-  const tmp = await fs.promises.mkdtemp(`${dir}.tmp-`);
-  try {
+  return buildOnce(dir, async (tmp) => {
     const meta = await build(spec, tmp);
     await fs.promises.writeFile(path.join(tmp, 'world.json'), JSON.stringify(meta, null, 2));
-    await fs.promises.writeFile(path.join(tmp, 'complete'), new Date().toISOString());
-    try {
-      await fs.promises.rename(tmp, dir);
-    } catch (e) {
-      // Another process built it first: use theirs.
-      if (!fs.existsSync(path.join(dir, 'complete'))) throw e;
-    }
-  } finally {
-    await fs.promises.rm(tmp, { recursive: true, force: true });
-  }
-  return withPublicDir(dir, JSON.parse(await fs.promises.readFile(metaFile, 'utf8')));
+  }, async (d) => withPublicDir(d, JSON.parse(await fs.promises.readFile(path.join(d, 'world.json'), 'utf8'))));
 }
 
 function withPublicDir(dir: string, meta: Omit<BuiltWorld, 'publicDir'>): BuiltWorld {

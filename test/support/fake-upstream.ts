@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { StallOptions, startFileServer } from './archive-server';
+import { buildOnce, CACHE_ROOT } from './fixture-cache';
 import { runChecked } from './run-build';
 import { generateSigningKey, withGnupgHome } from './signing-key';
 
@@ -144,7 +145,6 @@ interface Fixture {
 
 /** Part of the cache key: bump it when buildFixture() changes what it produces. */
 const FIXTURE_VERSION = 'fake-upstream-v1';
-const CACHE_ROOT = path.join(os.tmpdir(), 'cdk8s-mini-mirror-fixtures');
 const building = new Map<string, Promise<Fixture>>();
 
 /**
@@ -202,22 +202,7 @@ async function loadFixture(dir: string): Promise<Fixture> {
 }
 
 async function loadOrBuildFixture(archive: FakeArchive, dir: string): Promise<Fixture> {
-  if (fs.existsSync(path.join(dir, 'complete'))) return loadFixture(dir);
-  await fs.promises.mkdir(CACHE_ROOT, { recursive: true });
-  const tmp = await fs.promises.mkdtemp(`${dir}.tmp-`);
-  try {
-    await buildFixture(archive, tmp);
-    await fs.promises.writeFile(path.join(tmp, 'complete'), new Date().toISOString());
-    try {
-      await fs.promises.rename(tmp, dir);
-    } catch (e) {
-      // Another process built it first: use theirs.
-      if (!fs.existsSync(path.join(dir, 'complete'))) throw e;
-    }
-  } finally {
-    await fs.promises.rm(tmp, { recursive: true, force: true });
-  }
-  return loadFixture(dir);
+  return buildOnce(dir, (tmp) => buildFixture(archive, tmp), loadFixture);
 }
 
 async function buildDeb(pkg: FakePackage, outDir: string): Promise<void> {

@@ -1,4 +1,4 @@
-// Debian's resolver judges the staged tree before anything is published: for each world and client
+// Debian's resolver judges the signed tree before anything is published: for each world and client
 // architecture, dose-debcheck must find every requested package installable from the world's
 // published Packages files alone (what a client with an empty dpkg status has).
 import * as fs from 'fs';
@@ -8,14 +8,18 @@ import { BuildError, run } from './proc';
 import { SourceMirror } from './source-mirror';
 import { worldArchitectures } from './world';
 
-export async function judgeWorld(world: string, sources: readonly SourceMirror[], stage: string, workDir: string, log: BuildLog): Promise<void> {
+/**
+ * Judges the Packages files each source published (byte for byte what the merged tree serves;
+ * reading them from the sources' own trees lets the merge run meanwhile).
+ */
+export async function judgeWorld(world: string, sources: readonly SourceMirror[], workDir: string, log: BuildLog): Promise<void> {
   const archs = worldArchitectures(sources);
   let checked = 0;
   for (const arch of archs) {
     const files: string[] = [];
     for (const s of sources) {
       for (const component of s.mirrors.keys()) {
-        const f = path.join(stage, s.config.prefix, 'dists', s.config.publishDistribution, component, `binary-${arch}`, 'Packages');
+        const f = path.join(s.work, 'root', 'public', s.config.prefix, 'dists', s.config.publishDistribution, component, `binary-${arch}`, 'Packages');
         if (fs.existsSync(f)) files.push(f);
       }
     }

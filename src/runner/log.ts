@@ -1,5 +1,8 @@
 // Console output of the build: numbered progress lines, warnings, and a per-phase timing summary.
 
+/** The phases in the order a build goes through them (the timing line keeps this order). */
+const PHASES = ['signing', 'keys', 'indexes', 'download', 'query check', 'aptly mirror', 'closure', 'publish', 'merge', 'judge', 'manifest'];
+
 export class BuildLog {
   private steps = 0;
   private readonly phases = new Map<string, number>();
@@ -36,7 +39,8 @@ export class BuildLog {
 
   /** `timing: keys 0.4s, mirror 3.1s, ... total 5.2s` (parallel phases add up to more than the total). */
   public timingSummary(): string {
-    const parts = [...this.phases].map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)}s`);
+    const rank = (k: string) => (PHASES.indexOf(k) + PHASES.length + 1) % (PHASES.length + 1);
+    const parts = [...this.phases].sort(([a], [b]) => rank(a) - rank(b)).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)}s`);
     return `timing: ${parts.join(', ')}; total ${(this.elapsedMs / 1000).toFixed(1)}s`;
   }
 }

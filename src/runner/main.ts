@@ -81,10 +81,12 @@ async function build(log: BuildLog): Promise<void> {
       await log.time('closure', () => closeWorld(world, sources, log));
       const archs = worldArchitectures(sources);
       await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, signer, log)))));
-      for (const s of sources) {
-        await merging.run(() => log.time('merge', () => mergeTree(path.join(s.work, 'root', 'public'), stage, s.id, owner)));
-      }
-      await log.time('judge', () => judgeWorld(world, sources, stage, workDir!, log));
+      await Promise.all([
+        log.time('judge', () => judgeWorld(world, sources, workDir!, log)),
+        (async () => {
+          for (const s of sources) await merging.run(() => log.time('merge', () => mergeTree(path.join(s.work, 'root', 'public'), stage, s.id, owner)));
+        })(),
+      ]);
     });
     // The first failure fails the build (the others are stopped by cleanup).
     [...pending, ...worldsDone].forEach(p => p.catch(() => undefined));

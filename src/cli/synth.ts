@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { ParsedArgs, parseArgs, wantsHelp } from './args';
+import { DEPLOYMENT_FLAGS, DEPLOYMENT_SWITCHES, deploymentProps } from './deployment-flags';
 import { InputProblems, messageOf, UsageError } from './errors';
 import { architecturesFrom, checkImageRepository, checkName, checkNamespace, checkSecretKey, checkSecretName } from './flag-checks';
 import { withHints } from './hints';
@@ -28,7 +29,11 @@ export function synth(argv: string[], io: Output): number {
     io.out(SYNTH_USAGE);
     return 0;
   }
-  const args = parseArgs(argv, { valued: VALUED, repeatable: [...SOURCE_FLAGS, 'architecture'], switches: ['insecure-unsigned', 'prebuilt'] });
+  const args = parseArgs(argv, {
+    valued: [...VALUED, ...DEPLOYMENT_FLAGS],
+    repeatable: [...SOURCE_FLAGS, 'architecture'],
+    switches: ['insecure-unsigned', 'prebuilt', ...DEPLOYMENT_SWITCHES],
+  });
   const unsigned = checkCommandLine(args);
   const opt = (name: string) => args.options.get(name) as string | undefined;
 
@@ -57,6 +62,7 @@ export function synth(argv: string[], io: Output): number {
   const architectures = architecturesFrom(args.lists.get('architecture') ?? [], problems);
   const signing = unsigned ? ReleaseSigning.insecureUnsigned() : signingFrom(args, problems);
   const options = sourceLoadOptions(args, problems);
+  const deployment = deploymentProps(args, problems);
   let sources: MirrorSource[] = [];
   try {
     sources = loadSources(`--sources ${opt('sources')}`, opt('sources')!, options);
@@ -72,7 +78,16 @@ export function synth(argv: string[], io: Output): number {
     mirror = new MiniMirror(chart, name, {
       sources,
       signing: signing!,
-      image: { repository: opt('image')!, pushSecretName: opt('push-secret'), pullSecretName: opt('pull-secret') },
+      image: {
+        repository: opt('image')!,
+        pushSecretName: opt('push-secret'),
+        pullSecretName: opt('pull-secret'),
+        insecureRegistry: deployment.insecureRegistry,
+        registryCa: deployment.registryCa,
+      },
+      serving: deployment.serving,
+      buildOptions: deployment.buildOptions,
+      smokeTest: deployment.smokeTest,
       clients: clientKeyPath !== undefined || opt('base-url') !== undefined ? { keyPath: clientKeyPath, baseUrl: opt('base-url') } : undefined,
       architectures,
       refreshEpoch,

@@ -74,6 +74,29 @@ options:
                               instead of embedding the key; needed for very many sources
   --base-url URL              base URL the client .sources use, e.g. http://node1.example:30888 with a
                               NodePort, or an external name (default: the Service, in --namespace)
+serving:
+  --replicas N                nginx replicas (default 2; a PodDisruptionBudget only with 2 or more)
+  --service-type TYPE         clusterip (default), nodeport or loadbalancer
+  --node-port N               the NodePort (with --service-type nodeport; in the cluster's range)
+  --service-port N            the Service's port (default 80; the seed used 8888)
+  --ingress-host HOST         serve through an Ingress for HOST (clients then use it)
+  --ingress-class NAME        its ingressClassName
+  --tls-secret NAME           its TLS Secret (clients then use https)
+  --no-smoke-test             synthesize no smoke-test Job
+build:
+  --http-proxy URL, --https-proxy URL, --no-proxy LIST
+                              proxy settings of the build (no credentials in the URL)
+  --mirror-image IMAGE        image of the mirror step (default debian:bookworm-slim)
+  --builder-image IMAGE       the prepared builder image (images/builder) for every build step
+  --concurrency N             sources whose aptly work runs at once (default 4)
+  --retries N                 download attempts (default 3)
+  --stall-timeout DURATION    a download with no byte for this long is retried (default 2m)
+  --build-deadline DURATION   the build Job's activeDeadlineSeconds (default 6h)
+  --mirror-size-estimate SIZE the mirror's size, e.g. 50Gi: sizes the workspace (default 10Gi)
+  --workspace-claim NAME      an existing PersistentVolumeClaim as the workspace
+  --insecure-registry         reach the registry without TLS verification (plain HTTP)
+  --registry-ca-configmap NAME[:KEY], --registry-ca-secret NAME[:KEY]
+                              the registry's CA bundle (key default ca.crt)
   --architecture ARCH         client architecture to mirror, repeatable or comma-separated (default
                               amd64; a source's own or its aptly.conf's architectures win)
   --namespace NS              namespace of every object, a DNS label (default: none, i.e. kubectl's)

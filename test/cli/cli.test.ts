@@ -3,10 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { run } from './run';
-import { MiniMirror, MiniMirrorProps, MirrorSource, ReleaseSigning } from '../../src';
+import { MiniMirror, MiniMirrorProps, MirrorSource, RegistryCa, ReleaseSigning, ServingServiceType } from '../../src';
 import { SourceLoadOptions } from '../../src/sources/load-options';
 import { writeTree } from '../support/tree';
 
@@ -318,6 +318,36 @@ describe('mini-mirror synth', () => {
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/^warning: upstream signatures of vendor\/tools are NOT verified/);
     expect(written(out)).toEqual(constructYaml(dir, { overrides: { 'vendor/tools': { insecureSkipUpstreamVerification: true } } }));
+  });
+
+  test('serving and build flags set the construct props a seed user needs (CLI parity)', () => {
+    const out = tmpdir();
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', out,
+      '--service-type', 'nodeport', '--node-port', '30888', '--service-port', '8888', '--replicas', '3', '--base-url', 'http://node1.example:30888',
+      '--http-proxy', 'http://proxy.example:3128', '--no-proxy', 'registry.example.com', '--concurrency', '2', '--retries', '5',
+      '--stall-timeout', '5m', '--build-deadline', '8h', '--mirror-size-estimate', '50Gi', '--registry-ca-secret', 'registry-ca:ca.pem', '--no-smoke-test');
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(written(out)).toEqual(constructYaml(EXAMPLE_SOURCES, {}, 'apt-mirror', {
+      serving: { serviceType: ServingServiceType.nodePort(30888), servicePort: 8888, replicas: 3 },
+      clients: { baseUrl: 'http://node1.example:30888' },
+      buildOptions: {
+        proxy: { httpProxy: 'http://proxy.example:3128', noProxy: 'registry.example.com' },
+        concurrency: 2,
+        retries: 5,
+        stallTimeout: Duration.minutes(5),
+        activeDeadline: Duration.hours(8),
+        mirrorSizeEstimate: Size.gibibytes(50),
+      },
+      image: { repository: 'registry.example.com/mini-mirror', registryCa: RegistryCa.fromSecret('registry-ca', 'ca.pem') },
+      smokeTest: false,
+    }));
+    const bad = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--service-type', 'nodePort', '--replicas', '0',
+      '--stall-timeout', '5 minutes', '--mirror-size-estimate', '50GB', '--tls-secret', 'tls');
+    expect(bad.code).toBe(1);
+    for (const message of [/--service-type "nodePort" must be clusterip, nodeport or loadbalancer/, /--replicas "0" must be a whole number of at least 1/,
+      /--stall-timeout "5 minutes" is not a duration: write a whole number with s, m, h or d/, /--mirror-size-estimate "50GB" is not a size/, /--tls-secret needs --ingress-host/]) {
+      expect(bad.err).toMatch(message);
+    }
   });
 
   test('client URLs need a namespace or --base-url: without either, synth says which flag to pass', () => {

@@ -1,0 +1,117 @@
+// Command-line flags for the construct options a seed user needs beyond the sources: how the
+// mirror is served (the seed's Service type and port, replicas, Ingress), how the build runs
+// (proxy, images, parallelism, timeouts, workspace, registry trust). Each maps onto the prop of
+// the same meaning; the construct validates the values as it does for TypeScript users.
+import { Duration, Size } from 'cdk8s';
+import { ParsedArgs } from './args';
+import { BuildOptions } from '../build/build-options';
+import { RegistryCa } from '../build/registry-ca';
+import { MiniMirrorProps } from '../mini-mirror';
+import { ServingServiceType } from '../serving/service-type';
+import { ServingOptions } from '../serving/serving-options';
+
+export const DEPLOYMENT_FLAGS = [
+  'replicas', 'service-type', 'node-port', 'service-port', 'ingress-host', 'ingress-class', 'tls-secret',
+  'http-proxy', 'https-proxy', 'no-proxy', 'mirror-image', 'builder-image', 'concurrency', 'retries', 'stall-timeout',
+  'build-deadline', 'mirror-size-estimate', 'workspace-claim', 'registry-ca-configmap', 'registry-ca-secret',
+];
+export const DEPLOYMENT_SWITCHES = ['insecure-registry', 'no-smoke-test'];
+
+export type DeploymentProps = Pick<MiniMirrorProps, 'serving' | 'buildOptions' | 'smokeTest'> & {
+  readonly insecureRegistry?: boolean;
+  readonly registryCa?: RegistryCa;
+};
+
+function wholeNumber(flag: string, value: string, problems: string[], min = 1): number | undefined {
+  if (!/^\d+$/.test(value) || Number(value) < min) {
+    problems.push(`--${flag} "${value}" must be a whole number of at least ${min}`);
+    return undefined;
+  }
+  return Number(value);
+}
+
+/** `90s`, `30m`, `6h`, `1d` as a Duration. */
+function duration(flag: string, value: string, problems: string[]): Duration | undefined {
+  const m = /^(\d+)(s|m|h|d)$/.exec(value);
+  if (!m) {
+    problems.push(`--${flag} "${value}" is not a duration: write a whole number with s, m, h or d, e.g. 2m or 6h`);
+    return undefined;
+  }
+  const n = Number(m[1]);
+  return { s: Duration.seconds, m: Duration.minutes, h: Duration.hours, d: Duration.days }[m[2] as 's' | 'm' | 'h' | 'd'](n);
+}
+
+/** `10Gi`, `500Mi` as a Size. */
+function size(flag: string, value: string, problems: string[]): Size | undefined {
+  const m = /^(\d+)(Mi|Gi|Ti)$/.exec(value);
+  if (!m) {
+    problems.push(`--${flag} "${value}" is not a size: write a whole number with Mi, Gi or Ti, e.g. 50Gi`);
+    return undefined;
+  }
+  const n = Number(m[1]);
+  return { Mi: Size.mebibytes, Gi: Size.gibibytes, Ti: Size.tebibytes }[m[2] as 'Mi' | 'Gi' | 'Ti'](n);
+}
+
+function nameAndKey(value: string): [string, string | undefined] {
+  const colon = value.indexOf(':');
+  return colon < 0 ? [value, undefined] : [value.slice(0, colon), value.slice(colon + 1)];
+}
+
+/** The props the flags set (undefined where no flag is given); problems are added, not thrown. */
+export function deploymentProps(args: ParsedArgs, problems: string[]): DeploymentProps {
+  const opt = (name: string) => args.options.get(name) as string | undefined;
+  const num = (name: string, min = 1) => (opt(name) === undefined ? undefined : wholeNumber(name, opt(name)!, problems, min));
+
+  let serviceType: ServingServiceType | undefined;
+  const type = opt('service-type');
+  if (type !== undefined && !['clusterip', 'nodeport', 'loadbalancer'].includes(type)) {
+    problems.push(`--service-type "${type}" must be clusterip, nodeport or loadbalancer`);
+  } else if (type === 'nodeport' || opt('node-port') !== undefined) {
+    if (type !== undefined && type !== 'nodeport') problems.push(`--node-port needs --service-type nodeport (got ${type})`);
+    else serviceType = ServingServiceType.nodePort(num('node-port'));
+  } else if (type === 'loadbalancer') {
+    serviceType = ServingServiceType.loadBalancer();
+  } else if (type === 'clusterip') {
+    serviceType = ServingServiceType.clusterIp();
+  }
+  const ingressHost = opt('ingress-host');
+  for (const f of ['ingress-class', 'tls-secret']) {
+    if (opt(f) !== undefined && ingressHost === undefined) problems.push(`--${f} needs --ingress-host`);
+  }
+  const serving: ServingOptions = {
+    replicas: num('replicas'),
+    serviceType,
+    servicePort: num('service-port'),
+    ingress: ingressHost === undefined ? undefined : { host: ingressHost, ingressClassName: opt('ingress-class'), tlsSecretName: opt('tls-secret') },
+  };
+
+  const proxy = ['http-proxy', 'https-proxy', 'no-proxy'].some(f => opt(f) !== undefined)
+    ? { httpProxy: opt('http-proxy'), httpsProxy: opt('https-proxy'), noProxy: opt('no-proxy') } : undefined;
+  const buildOptions: BuildOptions = {
+    mirrorImage: opt('mirror-image'),
+    builderImage: opt('builder-image'),
+    concurrency: num('concurrency'),
+    retries: num('retries'),
+    stallTimeout: opt('stall-timeout') === undefined ? undefined : duration('stall-timeout', opt('stall-timeout')!, problems),
+    activeDeadline: opt('build-deadline') === undefined ? undefined : duration('build-deadline', opt('build-deadline')!, problems),
+    mirrorSizeEstimate: opt('mirror-size-estimate') === undefined ? undefined : size('mirror-size-estimate', opt('mirror-size-estimate')!, problems),
+    workspaceVolumeClaim: opt('workspace-claim'),
+    proxy,
+  };
+
+  let registryCa: RegistryCa | undefined;
+  const caConfigMap = opt('registry-ca-configmap');
+  const caSecret = opt('registry-ca-secret');
+  if (caConfigMap !== undefined && caSecret !== undefined) problems.push('give --registry-ca-configmap or --registry-ca-secret, not both');
+  else if (caConfigMap !== undefined) registryCa = RegistryCa.fromConfigMap(...nameAndKey(caConfigMap));
+  else if (caSecret !== undefined) registryCa = RegistryCa.fromSecret(...nameAndKey(caSecret));
+
+  const defined = <T extends object>(o: T): T | undefined => (Object.values(o).some(v => v !== undefined) ? o : undefined);
+  return {
+    serving: defined(serving),
+    buildOptions: defined(buildOptions),
+    smokeTest: args.options.has('no-smoke-test') ? false : undefined,
+    insecureRegistry: args.options.has('insecure-registry') || undefined,
+    registryCa,
+  };
+}

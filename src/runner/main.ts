@@ -58,8 +58,7 @@ async function build(log: BuildLog): Promise<void> {
   const server = await LocalUpstreamServer.start(prepared.map(p => p.cache));
   let mirrors: SourceMirror[];
   const merging = new Semaphore(1);
-  const owner = (rel: string) => config.sources.map((s, i) => ({ id: `${s.prefix}/${s.name}`, i }))
-    .find(o => fs.existsSync(path.join(workDir!, `s${o.i}`, 'root', 'public', rel)))?.id ?? 'an earlier source';
+  const owners = new Map<string, string>();
   try {
     const ctx = {
       sourcesDir: SOURCES_DIR,
@@ -84,7 +83,7 @@ async function build(log: BuildLog): Promise<void> {
       await Promise.all([
         log.time('judge', () => judgeWorld(world, sources, workDir!, log)),
         (async () => {
-          for (const s of sources) await merging.run(() => log.time('merge', () => mergeTree(path.join(s.work, 'root', 'public'), stage, s.id, owner)));
+          for (const s of sources) await merging.run(() => log.time('merge', () => mergeTree(path.join(s.work, 'root', 'public'), stage, s.id, owners)));
         })(),
       ]);
     });

@@ -19,8 +19,11 @@ async function sha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Merges `src` into `stage`; `owner(rel)` names the source that put a conflicting file there first. */
-export async function mergeTree(src: string, stage: string, label: string, owner: (rel: string) => string): Promise<void> {
+/**
+ * Merges `src` into `stage`. `owners` records which source placed each file (merges of several
+ * sources go one at a time, in the order their worlds finish), to name both sides of a conflict.
+ */
+export async function mergeTree(src: string, stage: string, label: string, owners: Map<string, string>): Promise<void> {
   for await (const { rel, dirent } of walk(src)) {
     const from = path.join(src, rel);
     const to = path.join(stage, rel);
@@ -35,12 +38,16 @@ export async function mergeTree(src: string, stage: string, label: string, owner
       const same = target !== undefined
         ? existing.isSymbolicLink() && await fs.promises.readlink(to) === target
         : existing.isFile() && await sha256(from) === await sha256(to);
-      if (!same) throw new BuildError(`conflicting file ${rel} from ${owner(rel)} and ${label}: give one of the sources another prefix`);
+      if (!same) {
+        const both = [owners.get(rel) ?? 'an earlier source', label].sort().join(' and ');
+        throw new BuildError(`conflicting file ${rel} from ${both}: give one of the sources another prefix`);
+      }
       continue;
     }
     await fs.promises.mkdir(path.dirname(to), { recursive: true });
     if (target !== undefined) await fs.promises.symlink(target, to);
     else await fs.promises.link(from, to).catch(() => fs.promises.copyFile(from, to));
+    owners.set(rel, label);
   }
 }
 

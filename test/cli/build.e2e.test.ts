@@ -1,21 +1,34 @@
 /**
  * The air-gap path: `mini-mirror build` on this host (the CLI as a user runs it, in its own
  * process) against a local signed upstream writes an OCI image whose layer holds the signed tree;
- * `mini-mirror synth --prebuilt` with the same options pins that image and has no build Job; the
- * image's tree, served by nginx with the synthesized config, serves apt clients with Signed-By.
+ * `mini-mirror synth --prebuilt` with the same options pins that image and has no build Job; that
+ * image run as the synthesized Deployment's container serves apt clients with Signed-By.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { run } from './run';
-import { startNginx } from '../serving/nginx-process';
 import { AptClient } from '../support/apt-client';
 import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
+import { runPod, RunPodResult } from '../support/pod-runner';
 import { runChecked, runCommand } from '../support/run-build';
 import { generateSigningKey } from '../support/signing-key';
 
 const ROOT = path.join(__dirname, '..', '..');
+/** Polls `url` until it answers 200; fails early if the pod ends first. */
+async function waitFor(url: string, pod: Promise<RunPodResult>): Promise<void> {
+  let ended: RunPodResult | undefined;
+  pod.then(r => ended = r, (e: Error) => ended = { results: [{ stdout: '', stderr: e.stack ?? String(e) }] } as any);
+  for (let i = 0; i < 100; i++) {
+    if (ended) throw new Error(`the server container ended: ${ended.results.map(r => r.stdout + r.stderr).join('\n')}`);
+    const r = await runCommand('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '2', url]);
+    if (r.stdout.trim() === '200') return;
+    await new Promise(res => setTimeout(res, 200));
+  }
+  throw new Error(`${url} did not answer`);
+}
+
 let upstream: FakeUpstreamHandle;
 let dir: string;
 const toStop: Array<() => Promise<void>> = [];
@@ -78,14 +91,29 @@ test('mini-mirror build writes a signed tree and an OCI image for the air-gapped
   const deployment = objects.find(o => o.kind === 'Deployment');
   expect(deployment.spec.template.spec.containers[0].image).toBe(imageRef);
 
-  // nginx with the synthesized config serves the image's tree; apt verifies it with Signed-By.
+  // The synthesized Deployment's container (the pod runner: its nginx config ConfigMap, its user
+  // and read-only root), with the image's tree as the image's own /srv/mirror. apt verifies it
+  // with Signed-By.
   fs.chmodSync(bundle, 0o755);
   await runChecked('chmod', ['-R', 'a+rX', path.join(bundle, 'rootfs', 'srv')]);
   for (let d = path.dirname(bundle); d !== path.dirname(d); d = path.dirname(d)) if (d.startsWith(os.tmpdir())) fs.chmodSync(d, 0o755);
-  const nginxConf = objects.find(o => o.kind === 'ConfigMap' && o.data?.['nginx.conf']).data['nginx.conf'];
-  const nginx = await startNginx(nginxConf, tree);
-  toStop.push(() => nginx.stop());
-  const client = await AptClient.create([{ uri: `${nginx.url}/debian`, suite: 'bookworm', components: ['main', 'contrib'], signedBy: key.publicKey }]);
+  const abort = new AbortController();
+  const pod = runPod({
+    manifests: objects,
+    kind: 'Deployment',
+    name: deployment.metadata.name,
+    signal: abort.signal,
+    timeoutMs: 120_000,
+    images: { [imageRef]: { files: { '/srv/mirror': tree } } },
+  });
+  pod.catch(() => undefined); // its failure is reported by waitFor, or at the end
+  toStop.push(async () => {
+    abort.abort();
+    await pod.then(r => r.cleanup(), () => undefined);
+  });
+  const served = 'http://127.0.0.1:8080';
+  await waitFor(`${served}/healthz`, pod);
+  const client = await AptClient.create([{ uri: `${served}/debian`, suite: 'bookworm', components: ['main', 'contrib'], signedBy: key.publicKey }]);
   toStop.push(() => client.dispose());
   await client.update();
   expect((await client.simulateInstall(['chain-a', 'contrib-tool'])).map(p => p.name)).toEqual(expect.arrayContaining(['chain-a', 'chain-b', 'chain-c', 'contrib-tool']));

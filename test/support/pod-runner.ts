@@ -55,9 +55,10 @@
  * exit — whichever comes first. Set POD_RUNNER_KEEP=1 to keep them for debugging. Host directories
  * passed in `emptyDirs` are never deleted (and are used as they are, so a test may pre-seed them).
  */
-import { spawn } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -78,6 +79,11 @@ export interface ImageConfig {
   readonly workingDir?: string;
   /** USER: a uid or 'uid:gid' (numeric) */
   readonly user?: number | string;
+  /**
+   * Files of the image itself: container path -> host file or directory, mounted read-only, as if
+   * the image had them (e.g. the tree an image layer holds, unpacked with umoci).
+   */
+  readonly files?: Record<string, string>;
 }
 
 /** Where the pod comes from. */
@@ -843,6 +849,8 @@ interface Prepared {
   readonly caps: string[];
   readonly readOnlyRoot: boolean;
   readonly terminationMessagePath: string;
+  /** The image's own files (ImageConfig.files). */
+  readonly imageFiles: Array<{ dest: string; src: string }>;
 }
 
 function imageConfig(opts: RunPodOptions, image: string): ImageConfig {
@@ -948,6 +956,7 @@ function prepareContainer(ctx: PodContext, opts: RunPodOptions, c: any, init: bo
     caps: [...caps],
     readOnlyRoot: sc.readOnlyRootFilesystem === true,
     terminationMessagePath: cleanAbs(c.terminationMessagePath || '/dev/termination-log', `${where} terminationMessagePath`),
+    imageFiles: Object.entries(img.files ?? {}).map(([dest, src]) => ({ dest: cleanAbs(dest, `${where} image file`), src })),
   };
 }
 
@@ -992,6 +1001,9 @@ function sandboxArgs(m: Materialized, p: Prepared, privateDirs: string[], termLo
       file: v.isFile,
       label: `volume "${v.volume.name}" (${v.volume.type})`,
     });
+  }
+  for (const f of p.imageFiles) {
+    canon.push({ dest: hostCanonical(f.dest), src: f.src, ro: true, file: !fs.statSync(f.src).isDirectory(), label: `image file ${f.dest}` });
   }
   canon.push({ dest: p.terminationMessagePath, src: termLog, ro: false, file: true, label: 'terminationMessagePath' });
   canon.sort((a, b) => depth(a.dest) - depth(b.dest));
@@ -1100,6 +1112,19 @@ interface ProcessOutcome {
   aborted: boolean;
 }
 
+/** A FIFO next to `logFile`: the write end's fd for the child, a stream on the read end for us. */
+function fifo(logFile: string, name: string): [number, net.Socket] {
+  const file = `${logFile}.${name}.fifo`;
+  fs.rmSync(file, { force: true });
+  // Any user of the container may reopen it (nginx as uid 101); it is unlinked at once, so only the child's fds reach it.
+  execFileSync('mkfifo', ['-m', '666', file]);
+  // eslint-disable-next-line no-bitwise
+  const readFd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const writeFd = fs.openSync(file, fs.constants.O_WRONLY);
+  fs.rmSync(file);
+  return [writeFd, new net.Socket({ fd: readFd, readable: true, writable: false })];
+}
+
 /**
  * Run bwrap (in its own process group) with `--info-fd 3` prepended, so that an abort can signal
  * the container's main process only, as a runtime signals the container's PID 1.
@@ -1107,11 +1132,17 @@ interface ProcessOutcome {
 function runProcess(bwrapArgs: string[], logFile: string, timeoutMs: number, signal?: AbortSignal): Promise<ProcessOutcome> {
   return new Promise((resolve, reject) => {
     const log = fs.createWriteStream(logFile);
+    // stdout and stderr are FIFOs, as a container runtime gives them: a program can open
+    // /dev/stdout (nginx logs there), which fails with ENXIO on the sockets Node's 'pipe' makes.
+    const [stdoutFd, stdoutStream] = fifo(logFile, 'stdout');
+    const [stderrFd, stderrStream] = fifo(logFile, 'stderr');
     const child = spawn('bwrap', ['--info-fd', '3', ...bwrapArgs], {
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      stdio: ['ignore', stdoutFd, stderrFd, 'pipe'],
       env: { PATH: DEFAULT_PATH },
     });
+    fs.closeSync(stdoutFd);
+    fs.closeSync(stderrFd);
     let info = '';
     let mainPid: number | undefined;
     (child.stdio[3] as NodeJS.ReadableStream | null)?.on('data', (d: Buffer) => {
@@ -1149,8 +1180,8 @@ function runProcess(bwrapArgs: string[], logFile: string, timeoutMs: number, sig
     const forceFinish = () => {
       // the sandbox is gone but something still holds the pipes: give up on them
       timers.push(setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
+        stdoutStream.destroy();
+        stderrStream.destroy();
         finish(137, null);
       }, 5_000));
     };
@@ -1170,10 +1201,10 @@ function runProcess(bwrapArgs: string[], logFile: string, timeoutMs: number, sig
         forceFinish();
       }, ABORT_GRACE_MS));
     };
-    child.stdout!.on('data', (d: Buffer) => {
+    stdoutStream.on('data', (d: Buffer) => {
       out.push(d); log.write(d);
     });
-    child.stderr!.on('data', (d: Buffer) => {
+    stderrStream.on('data', (d: Buffer) => {
       err.push(d); log.write(d);
     });
     child.on('error', e => {
@@ -1183,7 +1214,23 @@ function runProcess(bwrapArgs: string[], logFile: string, timeoutMs: number, sig
       log.end();
       reject(e);
     });
-    child.on('close', finish);
+    // Done when the process has exited and both FIFOs have delivered everything (every writer,
+    // daemons the container started included, has closed them).
+    let exited: [number | null, NodeJS.Signals | null] | undefined;
+    let open = 2;
+    const maybeFinish = () => {
+      if (exited && open === 0) finish(...exited);
+    };
+    for (const stream of [stdoutStream, stderrStream]) {
+      stream.on('close', () => {
+        open--;
+        maybeFinish();
+      });
+    }
+    child.on('exit', (code, sig) => {
+      exited = [code, sig];
+      maybeFinish();
+    });
     timers.push(setTimeout(() => {
       timedOut = true;
       killGroup('SIGKILL');

@@ -12,6 +12,7 @@ import { run } from './run';
 import { AptClient } from '../support/apt-client';
 import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
 import { runPod, RunPodResult } from '../support/pod-runner';
+import { registryToolsMissing, startRegistry } from '../support/registry';
 import { runChecked, runCommand } from '../support/run-build';
 import { generateSigningKey } from '../support/signing-key';
 
@@ -70,6 +71,16 @@ test('mini-mirror build writes a signed tree and an OCI image for the air-gapped
   expect(tagLine).not.toBeNull();
   const [, imageRef, , layout, tag] = tagLine!;
   expect(cli.stdout).toContain(`skopeo copy oci:${layout}:${tag} docker://${imageRef}`);
+
+  // The README's copy step, into a real registry standing in for the air-gapped one.
+  if (!registryToolsMissing().length) {
+    const registry = await startRegistry();
+    toStop.push(() => registry.stop());
+    const target = `${registry.host}/mini-mirror:${tag}`;
+    const copied = await registry.skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:${tag}`, `docker://${target}`);
+    expect(copied.exitCode).toBe(0);
+    expect((await registry.inspect(target)).labels['mini-mirror.build-identity']).toMatch(/^[0-9a-f]{64}$/);
+  }
 
   // The image: labelled with the build identity, its layer holds the signed tree at /srv/mirror.
   const bundle = path.join(dir, 'bundle');

@@ -212,7 +212,13 @@ export class BuildJob extends Construct {
       image: mirrorImage,
       imagePullPolicy: 'IfNotPresent',
       command: ['bash', `${BUILD_PATHS.build}/build-mirror.sh`],
-      env: [...proxyEnv, { name: 'HOME', value: '/tmp' }, { name: 'MINI_MIRROR_GNUPG_DIR', value: GNUPG_DIR }],
+      env: [
+        ...proxyEnv,
+        { name: 'HOME', value: '/tmp' },
+        { name: 'MINI_MIRROR_GNUPG_DIR', value: GNUPG_DIR },
+        // the runner checks for room before downloading (df does not see an emptyDir's sizeLimit)
+        ...(workspace.limitMib ? [{ name: 'MINI_MIRROR_WORKSPACE_LIMIT_MIB', value: String(workspace.limitMib) }] : []),
+      ],
       volumeMounts: mirrorMounts,
       resources: {
         requests: { cpu: k8s.Quantity.fromString(props.cpu ?? '500m'), memory: k8s.Quantity.fromString(props.memory ?? '1Gi'), ...storage },

@@ -124,6 +124,8 @@ export class UpstreamCache {
   private readonly pending = new Map<string, Promise<FetchResult>>();
   /** The upstream's verified Release, once read: index files it does not list are not asked for. */
   public release?: ReleaseInfo;
+  /** Paths that answer "missing" whatever upstream has (see `pin`). */
+  private readonly hidden = new Set<string>();
   /** Downloads that failed for good: aptly only sees a 502, the build reports these. */
   public readonly failures: string[] = [];
 
@@ -180,7 +182,7 @@ export class UpstreamCache {
   public get(rel: string): Promise<FetchResult> {
     const file = this.fileOf(rel);
     if (!file) return Promise.resolve('missing');
-    if (this.unlistedIndex(rel)) return Promise.resolve('missing');
+    if (this.unlistedIndex(rel) || this.hidden.has(file)) return Promise.resolve('missing');
     let p = this.pending.get(file);
     if (!p) {
       p = fs.promises.access(file).then(() => 'ok' as FetchResult, () => this.fetcher.download(this.urlOf(rel), file, this.what));
@@ -204,6 +206,19 @@ export class UpstreamCache {
     if (!release || !release.files.size || !rel.startsWith(release.base)) return false;
     const inner = rel.slice(release.base.length);
     return /(^|\/)(Packages|Sources|Contents-[^/]*|Translation-[^/]*)(\.[a-z0-9]+)?$/.test(inner) && !release.files.has(inner);
+  }
+
+  /**
+   * From now on `rel` holds exactly `content` (aptly reads it), whatever upstream serves there;
+   * `hide` paths answer "missing". Used to hand aptly the Release text that gpgv verified,
+   * instead of an InRelease file that could carry more than its signed part.
+   */
+  public async pin(rel: string, content: string, hide: readonly string[]): Promise<void> {
+    const file = this.fileOf(rel)!;
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.writeFile(file, content);
+    this.pending.set(file, Promise.resolve('ok'));
+    for (const h of hide) this.hidden.add(this.fileOf(h)!);
   }
 
   /** Forgets a cached file (e.g. a .deb aptly has taken into its pool). */

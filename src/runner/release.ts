@@ -43,6 +43,9 @@ export async function fetchRelease(opts: {
     } else {
       text = stripClearsign(await fs.promises.readFile(file, 'utf8'));
     }
+    // aptly (which does not check signatures again) reads only the text gpgv verified, as a
+    // plain Release: nothing an InRelease file carries outside its signed part can reach it.
+    await cache.pin(`${base}Release`, text, [`${base}InRelease`, `${base}Release.gpg`]);
   } else if (await cache.get(`${base}Release`) === 'ok') {
     const file = cache.fileOf(`${base}Release`)!;
     if (opts.keyring) {

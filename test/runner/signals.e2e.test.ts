@@ -1,7 +1,8 @@
 /**
- * The build runner stopped by SIGTERM (a deleted Job, an evicted pod) in the middle of a build:
- * the signing key's GNUPGHOME is gone, nothing was published, the exit code says why.
- * Runs assets/build-runner.js directly with the synthesized ConfigMaps written to disk.
+ * The build runner run directly (assets/build-runner.js with the synthesized ConfigMaps written
+ * to disk): stopped by SIGTERM (a deleted Job, an evicted pod) in the middle of a build, the
+ * signing key's GNUPGHOME is gone and nothing was published; a workspace too small for the
+ * packages fails before they are downloaded.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -88,4 +89,30 @@ test('SIGTERM during a build removes the signing GNUPGHOME and publishes nothing
   expect(fs.existsSync(path.join(workspace, 'public'))).toBe(false);
   expect(fs.readdirSync(workspace)).toEqual([]);
   expect(stderr).toMatch(/BUILD FAILED \(exit 143\): nothing was written to /);
+}, 120_000);
+
+test('a workspace without room for the packages fails before downloading them', async () => {
+  const workspace = path.join(root, 'small-workspace');
+  fs.mkdirSync(workspace);
+  // the emptyDir's sizeLimit is 1 MiB, and something already fills it
+  fs.writeFileSync(path.join(workspace, 'filler'), Buffer.alloc(1024 * 1024));
+  const r = await new Promise<{ code: number | null; stderr: string }>(resolve => {
+    const child = spawn('node', [path.join(root, 'build', 'build-runner.js')], {
+      env: {
+        ...process.env,
+        MINI_MIRROR_SOURCES_DIR: path.join(root, 'sources'),
+        MINI_MIRROR_BUILD_DIR: path.join(root, 'build'),
+        MINI_MIRROR_SIGNING_DIR: path.join(root, 'signing'),
+        MINI_MIRROR_WORKSPACE: workspace,
+        MINI_MIRROR_WORKSPACE_LIMIT_MIB: '1',
+      },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => stderr += d.toString());
+    child.on('close', code => resolve({ code, stderr }));
+  });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/debian\/bookworm: its packages need \d+ MiB and the workspace has 0 MiB left: raise BuildOptions\.mirrorSizeEstimate/);
+  expect(upstream.requests.some(p => p.includes('/pool/'))).toBe(false);
+  expect(fs.readdirSync(workspace)).toEqual(['filler']);
 }, 120_000);

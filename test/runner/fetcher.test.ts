@@ -1,0 +1,39 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Fetcher, UpstreamCache } from '../../src/runner/fetcher';
+import { BuildLog } from '../../src/runner/log';
+import { parseRelease } from '../../src/runner/release';
+
+describe('UpstreamCache', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-cache-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // No request may reach the network here: the URL is a closed port on loopback.
+  const cache = () => new UpstreamCache('http://127.0.0.1:9/debian', dir, new Fetcher({ retries: 1, stallSeconds: 1 }, new BuildLog()), 'test');
+
+  test('GIVEN the verified Release text pinned THEN aptly gets exactly it, and never the InRelease or Release.gpg', async () => {
+    const c = cache();
+    await c.pin('dists/bookworm/Release', 'Origin: Debian\nSuite: stable\n', ['dists/bookworm/InRelease', 'dists/bookworm/Release.gpg']);
+    expect(await c.get('dists/bookworm/Release')).toBe('ok');
+    expect(fs.readFileSync(c.fileOf('dists/bookworm/Release')!, 'utf8')).toBe('Origin: Debian\nSuite: stable\n');
+    expect(await c.get('dists/bookworm/InRelease')).toBe('missing');
+    expect(await c.get('dists/bookworm/Release.gpg')).toBe('missing');
+  });
+
+  test('GIVEN a verified Release THEN index files it does not list are missing without asking upstream (aptly probes compressions)', async () => {
+    const c = cache();
+    c.release = parseRelease('Origin: Debian\nSHA256:\n 0123 10 main/binary-amd64/Packages.gz\n', 'dists/bookworm/');
+    expect(await c.get('dists/bookworm/main/binary-amd64/Packages.bz2')).toBe('missing');
+    expect(await c.get('dists/bookworm/main/binary-amd64/Packages')).toBe('missing');
+  });
+
+  test('paths that leave the upstream are refused', async () => {
+    const c = cache();
+    expect(c.fileOf('../../etc/passwd')).toBeUndefined();
+    expect(await c.get('dists/../../x')).toBe('missing');
+  });
+});

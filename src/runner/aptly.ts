@@ -28,6 +28,19 @@ export class Aptly {
     return { code: r.code, output };
   }
 
+  /**
+   * `mirror create` from the loopback cache. aptly checks no signature itself: the runner has
+   * verified the Release with gpgv, aptly reads exactly that text (UpstreamCache.pin) and checks
+   * every index and package against its checksums; a check in every aptly run would cost a few
+   * gpg processes each.
+   */
+  public async createMirror(m: {
+    name: string; url: string; distribution: string; component?: string; force: boolean; filter: string; withDeps: boolean; retries: number;
+  }, failure: string): Promise<void> {
+    await this.run(['mirror', 'create', '-ignore-signatures', ...(m.force ? ['-force-components'] : []), `-max-tries=${m.retries}`,
+      `-filter=${m.filter}`, ...(m.withDeps ? ['-filter-with-deps'] : []), m.name, m.url, m.distribution, ...(m.component === undefined ? [] : [m.component])], failure);
+  }
+
   /** Every package of a mirror as `name version arch` keys. */
   public async packageKeys(mirror: string, failure: string): Promise<string[]> {
     const r = await this.run(['mirror', 'search', '-format={{.Package}} {{.Version}} {{.Architecture}}', mirror, 'Name (% *)'], failure, { allowFail: true });

@@ -25,10 +25,6 @@ function curlQuote(value: string): string {
 export class Fetcher {
   constructor(private readonly settings: FetchSettings, private readonly log: BuildLog) {}
 
-  public get stallSeconds(): number {
-    return this.settings.stallSeconds;
-  }
-
   private commonArgs(url: string): string[] {
     return [
       '--silent', '--show-error', '--location', '--globoff',
@@ -52,15 +48,15 @@ export class Fetcher {
       for (const dir of new Set(todo.map(i => path.dirname(i.dest)))) await fs.promises.mkdir(dir, { recursive: true });
       const config = todo.map(i => `url = ${curlQuote(i.url)}\noutput = ${curlQuote(`${i.dest}.part`)}\n`).join('');
       const r = await run('curl', [...this.commonArgs(todo[0].url), '--parallel', '--parallel-immediate', '--parallel-max', String(Math.max(1, parallel)),
-        '--write-out', '%{exitcode}\t%{http_code}\t%{filename_effective}\n', '--config', '-'], { input: config });
-      const outcome = new Map<string, [number, string]>();
+        '--write-out', '%{exitcode}\t%{http_code}\t%{filename_effective}\t%{errormsg}\n', '--config', '-'], { input: config });
+      const outcome = new Map<string, [number, string, string]>();
       for (const line of r.stdout.split('\n')) {
-        const [code, status, file] = line.split('\t');
-        if (file) outcome.set(file, [Number(code), status]);
+        const [code, status, file, message] = line.split('\t');
+        if (file) outcome.set(file, [Number(code), status, message ?? '']);
       }
       const failed: Array<{ url: string; dest: string; reason: string }> = [];
       for (const item of todo) {
-        const [code, status] = outcome.get(`${item.dest}.part`) ?? [-1, ''];
+        const [code, status, message] = outcome.get(`${item.dest}.part`) ?? [-1, '', ''];
         if (code === 0 && status === '200') {
           await fs.promises.rename(`${item.dest}.part`, item.dest);
           results.set(item.dest, 'ok');
@@ -72,7 +68,7 @@ export class Fetcher {
           continue;
         }
         const reason = code === 28 ? `stalled: no data for ${this.settings.stallSeconds}s`
-          : code === -1 ? (r.stderr.trim().split('\n').pop() || `curl exit ${r.code}`) : code !== 0 ? `curl error ${code}` : `HTTP ${status}`;
+          : code === -1 ? (r.stderr.trim().split('\n').pop() || `curl exit ${r.code}`) : code !== 0 ? message || `curl error ${code}` : `HTTP ${status}`;
         failed.push({ ...item, reason });
       }
       if (failed.length && attempt < this.settings.retries) {
@@ -90,30 +86,11 @@ export class Fetcher {
 
   /** Downloads `url` to `dest`. 'missing' for 404/403/410 (never retried); throws after the last failed attempt. */
   public async download(url: string, dest: string, what: string): Promise<FetchResult> {
-    const tmp = `${dest}.part`;
-    await fs.promises.mkdir(path.dirname(dest), { recursive: true });
-    let delay = 1;
-    let reason = '';
-    for (let attempt = 1; attempt <= this.settings.retries; attempt++) {
-      const r = await run('curl', [...this.commonArgs(url), '--output', tmp, '--write-out', '%{http_code}', '--', url]);
-      const status = r.stdout.trim();
-      if (r.code === 0 && status === '200') {
-        await fs.promises.rename(tmp, dest);
-        return 'ok';
-      }
-      await fs.promises.rm(tmp, { force: true });
-      if (r.code === 0 && MISSING.has(status)) return 'missing';
-      reason = r.code === 28
-        ? `stalled: no data for ${this.settings.stallSeconds}s`
-        : r.code !== 0 ? r.stderr.trim().replace(/^curl: \(\d+\) /, '') || `curl exit ${r.code}` : `HTTP ${status}`;
-      if (attempt < this.settings.retries) {
-        this.log.warn(`${what}: ${url}: ${reason} (attempt ${attempt}/${this.settings.retries}), retrying in ${delay}s`);
-        await new Promise(res => setTimeout(res, delay * 1000));
-        delay = Math.min(delay * 2, 30);
-      }
-    }
-    throw new BuildError(`${what}: cannot download ${url} after ${this.settings.retries} attempts: ${reason}`);
+    const result = (await this.downloadMany([{ url, dest }], 1, what)).get(dest)!;
+    if (result instanceof Error) throw result;
+    return result;
   }
+
 }
 
 /**
@@ -136,9 +113,6 @@ export class UpstreamCache {
     private readonly what: string,
   ) {}
 
-  public get stallSeconds(): number {
-    return this.fetcher.stallSeconds;
-  }
 
   /** The cache file of a path relative to the upstream URL ('dists/x/Release'), or undefined if unsafe. */
   public fileOf(rel: string): string | undefined {

@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BuildLog } from './log';
+import { fieldOf } from './packages-index';
 import { BuildError, run } from './proc';
 import { SourceMirror } from './source-mirror';
 import { worldArchitectures } from './world';
@@ -25,12 +26,12 @@ export async function judgeWorld(world: string, sources: readonly SourceMirror[]
     }
     // Foreground: the requested packages of gated sources, as published.
     const wanted = new Set(sources.filter(s => s.config.dependencyGate).flatMap(s => s.requested)
-      .filter(e => e.architecture === arch || e.architecture === 'all').map(e => `${e.name} ${e.version} ${e.architecture}`));
+      .filter(e => e.architecture === arch || e.architecture === 'all').map(e => e.key));
     if (!wanted.size) continue;
     const fg: string[] = [];
     for (const f of files) {
       for (const block of (await fs.promises.readFile(f, 'utf8')).split(/\n\s*\n/)) {
-        const get = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(block)?.[1].trim();
+        const get = (k: string) => fieldOf(block, k);
         if (wanted.has(`${get('Package')} ${get('Version')} ${get('Architecture')}`)) fg.push(block.trim());
       }
     }

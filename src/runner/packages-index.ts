@@ -84,7 +84,8 @@ export function parseIndex(text: string, source: number, component: string): Ind
 
 const FIELD_PATTERNS = new Map<string, RegExp>();
 
-function fieldOf(block: string, name: string): string | undefined {
+/** A field of one stanza's text (continuation lines joined), without parsing the whole stanza. */
+export function fieldOf(block: string, name: string): string | undefined {
   let re = FIELD_PATTERNS.get(name);
   if (!re) {
     re = new RegExp(`^${name}:[ \\t]*(.*(?:\\n[ \\t]+.*)*)`, 'm');
@@ -109,4 +110,14 @@ export function dependencies(e: IndexEntry): Clause[] {
 /** Any field of the stanza (continuation lines joined), for query matching. */
 export function stanzaField(e: IndexEntry, name: string): string | undefined {
   return field(parseParagraph(e.stanza), name);
+}
+
+/** The package file's size in bytes, as its stanza says. */
+export function packageSize(e: IndexEntry): number {
+  return Number(fieldOf(e.stanza, 'Size') ?? 0);
+}
+
+/** Total size of the package files of `entries`, bytes. */
+export function totalSize(entries: readonly IndexEntry[]): number {
+  return entries.reduce((n, e) => n + packageSize(e), 0);
 }

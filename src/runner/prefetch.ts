@@ -4,9 +4,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UpstreamCache } from './fetcher';
 import { BuildLog } from './log';
-import { IndexEntry } from './packages-index';
-import { BuildError } from './proc';
+import { fieldOf, IndexEntry, totalSize } from './packages-index';
 import { compileQuery } from './query-match';
+import { WorkspaceRoom } from './workspace-room';
 import { closeOver } from './world-closure';
 
 /** Prefetch parallelism per source: downloads are network-bound; aptly's own default is 4. */
@@ -14,7 +14,7 @@ export const PREFETCH_CONCURRENCY = 16;
 
 /** The requested packages and their dependencies inside this source, as aptly's -filter-with-deps takes them. */
 export async function prefetch(upstream: readonly IndexEntry[], queries: readonly string[], archs: readonly string[],
-  cache: UpstreamCache, poolDir: string, concurrency: number, log: BuildLog, id: string): Promise<void> {
+  cache: UpstreamCache, poolDir: string, concurrency: number, room: WorkspaceRoom, log: BuildLog, id: string): Promise<void> {
   const byName = new Map<string, IndexEntry[]>();
   for (const e of upstream) {
     for (const n of [e.name, ...e.provides.map(p => p.name)]) {
@@ -32,43 +32,10 @@ export async function prefetch(upstream: readonly IndexEntry[], queries: readonl
   for (const arch of archs.filter(a => a !== 'all').length ? archs.filter(a => a !== 'all') : ['amd64']) {
     for (const e of closeOver({ have: [...matched], requested: [...matched], universe: upstream, arch }).additions) wanted.add(e);
   }
-  await checkRoom([...wanted], poolDir, id);
+  await room.take(totalSize([...wanted]), poolDir, id);
   const started = Date.now();
   const count = await fetchIntoPool([...wanted], cache, poolDir, concurrency);
   log.say(`${id}: prefetched ${count} package files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-}
-
-/**
- * Fails before downloading when the workspace cannot hold this source's packages (with room for
- * aptly's publish and the image step, which the image step checks again). Sources that download
- * at the same time each see the room left; the check catches a mirror far too big, early.
- */
-async function checkRoom(entries: readonly IndexEntry[], poolDir: string, id: string): Promise<void> {
-  const bytes = entries.reduce((n, e) => n + Number(/^Size:\s*(\d+)/m.exec(e.stanza)?.[1] ?? 0), 0);
-  await fs.promises.mkdir(poolDir, { recursive: true });
-  const stat = await fs.promises.statfs(poolDir);
-  let free = stat.bavail * stat.bsize;
-  const limitMib = Number(process.env.MINI_MIRROR_WORKSPACE_LIMIT_MIB);
-  const workspace = process.env.MINI_MIRROR_WORKSPACE ?? '/workspace';
-  if (limitMib > 0) free = Math.min(free, limitMib * 1024 * 1024 - await du(workspace));
-  if (bytes > free) {
-    throw new BuildError(`${id}: its packages need ${Math.ceil(bytes / 1048576)} MiB and the workspace has ${Math.max(0, Math.floor(free / 1048576))} MiB left: `
-      + 'raise BuildOptions.mirrorSizeEstimate (the workspace is 2 x the estimate + 1Gi), give BuildOptions.workspaceVolumeClaim a larger claim, or mirror fewer packages');
-  }
-}
-
-/** Bytes below `dir` (st_blocks, as du counts them). */
-async function du(dir: string): Promise<number> {
-  let total = 0;
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await fs.promises.readdir(d, { withFileTypes: true }).catch(() => [])) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else total += ((await fs.promises.lstat(p).catch(() => undefined))?.blocks ?? 0) * 512;
-    }
-  };
-  await walk(dir);
-  return total;
 }
 
 /**
@@ -80,8 +47,9 @@ async function du(dir: string): Promise<number> {
 export async function fetchIntoPool(entries: readonly IndexEntry[], cache: UpstreamCache, poolDir: string, concurrency: number): Promise<number> {
   const files = new Map<string, string | undefined>();
   for (const e of entries) {
-    const filename = /^Filename:\s*(\S+)/m.exec(e.stanza)?.[1];
-    if (filename) files.set(filename, /^SHA256:\s*([0-9a-f]{64})/m.exec(e.stanza)?.[1]);
+    const filename = fieldOf(e.stanza, 'Filename');
+    const sha256 = fieldOf(e.stanza, 'SHA256');
+    if (filename) files.set(filename, sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : undefined);
   }
   await cache.prefetch([...files.keys()], concurrency);
   // A hard link shares the file's blocks: the cache copy costs no space and goes with the workspace.

@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import { field } from './control';
 import { BuildLog, humanBytes } from './log';
+import { totalSize } from './packages-index';
 import { BuildError } from './proc';
 import { Signer } from './release-signing';
 import { SourceMirror } from './source-mirror';
@@ -42,6 +43,6 @@ export async function publishSource(source: SourceMirror, publishArchs: readonly
       : ['-skip-signing']),
   ];
   await aptly.run(['publish', 'snapshot', ...args, ...snapshots, config.prefix], `${id}: publish failed`, { gnupgHome: signer?.gnupgHome });
-  const bytes = source.mirrored.reduce((n, e) => n + Number(/^Size:\s*(\d+)/m.exec(e.stanza)?.[1] ?? 0), 0);
+  const bytes = totalSize(source.mirrored);
   log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${components.join(', ')}): ${source.mirrored.length} packages, ${humanBytes(bytes)}`);
 }

@@ -7,13 +7,14 @@ import { writeAptlyConfig } from './aptly-config';
 import { SourceConfig } from './build-config';
 import { Fetcher, UpstreamCache } from './fetcher';
 import { BuildLog, humanBytes } from './log';
-import { IndexEntry, indexPath, loadIndex, parseIndex } from './packages-index';
+import { IndexEntry, indexPath, loadIndex, parseIndex, totalSize } from './packages-index';
 import { prefetch, PREFETCH_CONCURRENCY } from './prefetch';
 import { BuildError, Semaphore } from './proc';
 import { checkQueries, readQueries } from './query-check';
 import { fetchRelease, ReleaseInfo, releaseBase } from './release';
 import { checkArchitectures, checkComponents, PublishedComponent } from './source-checks';
 import { importUpstreamKey } from './upstream-key';
+import { WorkspaceRoom } from './workspace-room';
 
 export interface SourceMirror {
   readonly index: number;
@@ -37,8 +38,6 @@ export interface SourceMirror {
   readonly queries: string[];
   /** The loopback URL aptly mirrors this source from. */
   readonly aptlyUrl: string;
-  /** aptly's signature arguments for this source. */
-  readonly sigArgs: string[];
   readonly retries: number;
   readonly log: BuildLog;
 }
@@ -54,6 +53,8 @@ export interface SourceContext {
   readonly localUrl: (index: number) => string;
   /** Sources whose aptly work runs at once (`concurrency`); downloads of others go on meanwhile. */
   readonly aptlySlots: Semaphore;
+  /** Room on the workspace, granted to sources before they download. */
+  readonly room: WorkspaceRoom;
 }
 
 export function prepareSource(config: SourceConfig, index: number, workDir: string, fetcher: Fetcher): { cache: UpstreamCache; work: string } {
@@ -108,27 +109,30 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   const concurrency = typeof userConf.downloadConcurrency === 'number' && userConf.downloadConcurrency >= 1
     ? Math.floor(userConf.downloadConcurrency) : PREFETCH_CONCURRENCY;
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
-  // The Release was verified above (gpgv, the source's keyring) and aptly reads exactly those
-  // bytes from the loopback cache, then checks every index and package against its checksums.
-  // A second signature check in every aptly run would cost a few gpg processes each.
-  const sigArgs = ['-ignore-signatures'];
   const chunks = filterChunks(queries);
   const flat = components.length === 0;
   const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
   // `mirror create` reads only the (cached) Release: it runs while the packages download.
   const created = (async () => {
     for (const { c, j, k, filter } of jobs) {
-      await aptly.run(['mirror', 'create', ...sigArgs, ...(c.force ? ['-force-components'] : []), `-max-tries=${ctx.retries}`,
-        `-filter=${filter}`, '-filter-with-deps', `m${j}c${k}`, ctx.localUrl(index), config.distribution, ...(flat ? [] : [c.name])],
-      `${id} ${c.name}: mirror create failed`);
+      await aptly.createMirror({
+        name: `m${j}c${k}`,
+        url: ctx.localUrl(index),
+        distribution: config.distribution,
+        component: flat ? undefined : c.name,
+        force: c.force,
+        filter,
+        withDeps: true,
+        retries: ctx.retries,
+      }, `${id} ${c.name}: mirror create failed`);
     }
   })();
   await Promise.all([
     created,
-    ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, path.join(work, 'root', 'pool'), concurrency, ctx.log, id)),
+    ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, path.join(work, 'root', 'pool'), concurrency, ctx.room, ctx.log, id)),
   ]);
   return ctx.aptlySlots.run(() => ctx.log.time('aptly mirror', () => mirrorWithAptly({
-    config, index, id, work, aptly, sigArgs, jobs, chunks, cache, ctx, queries, release, components, mirrorArchitectures, upstream,
+    config, index, id, work, aptly, jobs, cache, ctx, queries, release, components, mirrorArchitectures, upstream,
   })));
 }
 
@@ -138,9 +142,7 @@ async function mirrorWithAptly(o: {
   id: string;
   work: string;
   aptly: Aptly;
-  sigArgs: string[];
   jobs: Array<{ c: PublishedComponent; j: number; k: number }>;
-  chunks: string[];
   cache: UpstreamCache;
   ctx: SourceContext;
   queries: string[];
@@ -149,13 +151,13 @@ async function mirrorWithAptly(o: {
   mirrorArchitectures: string[];
   upstream: IndexEntry[];
 }): Promise<SourceMirror> {
-  const { config, index, id, work, aptly, sigArgs, jobs, chunks, cache, ctx, queries, release, components, mirrorArchitectures, upstream } = o;
+  const { config, index, id, work, aptly, jobs, cache, ctx, queries, release, components, mirrorArchitectures, upstream } = o;
+  // aptly mirrors by published component, in the order they were created.
   const mirrors = new Map<string, string[]>();
-  const flat = components.length === 0;
   // One aptly process at a time per rootDir (a second one waits for the database lock).
-  for (const { c, j, k } of jobs) await updateMirror(aptly, `m${j}c${k}`, sigArgs, ctx.retries, `${id} ${c.name}`, cache, ctx.log);
-  for (const [j, c] of (flat ? [{ name: 'main', force: false }] : components).entries()) {
-    mirrors.set(c.name, chunks.map((_, k) => `m${j}c${k}`));
+  for (const { c, j, k } of jobs) {
+    await updateMirror(aptly, `m${j}c${k}`, ctx.retries, `${id} ${c.name}`, cache, ctx.log);
+    mirrors.set(c.name, [...mirrors.get(c.name) ?? [], `m${j}c${k}`]);
   }
 
   const source: SourceMirror = {
@@ -174,33 +176,28 @@ async function mirrorWithAptly(o: {
     mirrored: [],
     requested: [],
     aptlyUrl: ctx.localUrl(index),
-    sigArgs,
     retries: ctx.retries,
     log: ctx.log,
   };
   await refreshMirrored(source);
   await ctx.log.time('query check', () => checkQueries(source));
-  const bytes = source.mirrored.reduce((n, e) => n + Number(/^Size:\s*(\d+)/m.exec(e.stanza)?.[1] ?? 0), 0);
+  const bytes = totalSize(source.mirrored);
   ctx.log.step(`${id}: ${source.mirrored.length} packages, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);
   return source;
 }
 
-export async function updateMirror(aptly: Aptly, mirror: string, sigArgs: string[], retries: number, what: string,
+export async function updateMirror(aptly: Aptly, mirror: string, retries: number, what: string,
   cache: UpstreamCache, log: BuildLog): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     // aptly waits 30 s for response headers, and our loopback server answers once its own
     // download is done: the packages were prefetched, and when one still had to be fetched (and
     // stalled), the next attempt finds it in the cache. (More aptly tries would not help: aptly
     // also retries every 404 of the index compressions it probes.)
-    const r = await aptly.run(['mirror', 'update', ...sigArgs, `-max-tries=${retries}`, mirror], '', { allowFail: true });
+    const r = await aptly.run(['mirror', 'update', '-ignore-signatures', `-max-tries=${retries}`, mirror], '', { allowFail: true });
     if (r.code === 0) return;
-    const fetchFailure = cache.failures[cache.failures.length - 1];
-    const badSignature = /BAD signature|Can't check signature|No public key|signature verification failed/i.test(r.output);
-    const reason = fetchFailure ?? (r.output.split('\n').map(l => l.trim()).filter(l => /^ERROR|mismatch|BAD signature|Can't check|No public key/i.test(l)).slice(-3).join(' ')
+    // A download that failed for good says why better than aptly's 502 from the loopback cache.
+    const reason = cache.failures[cache.failures.length - 1] ?? (r.output.split('\n').map(l => l.trim()).filter(l => /^ERROR|mismatch/i.test(l)).slice(-3).join(' ')
       || r.output.trim().split('\n').slice(-2).join(' '));
-    if (badSignature && !fetchFailure) {
-      throw new BuildError(`${what}: upstream Release signature verification failed (is it signed by the key from key_url?): ${reason}`);
-    }
     if (attempt >= retries) throw new BuildError(`${what}: mirror update failed after ${attempt} attempts: ${reason}`);
     log.warn(`${what}: mirror update failed (attempt ${attempt}/${retries}), retrying: ${reason}`);
     cache.failures.length = 0;

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { filterChunks } from './aptly';
 import { BuildLog } from './log';
 import { IndexEntry } from './packages-index';
-import { fetchIntoPool } from './prefetch';
+import { fetchIntoPool, PREFETCH_CONCURRENCY } from './prefetch';
 import { BuildError } from './proc';
 import { refreshMirrored, SourceMirror, updateMirror } from './source-mirror';
 import { closeOver, describeMissing, MissingDependency } from './world-closure';
@@ -59,15 +59,23 @@ async function addToMirrors(sources: readonly SourceMirror[], additions: IndexEn
       byComponent.set(e.component, refs);
     }
     // The additions' files go straight into the pool, as the source's first packages did.
-    await fetchIntoPool(mine, source.cache, path.join(source.work, 'root', 'pool'), 16);
+    await fetchIntoPool(mine, source.cache, path.join(source.work, 'root', 'pool'), PREFETCH_CONCURRENCY);
     for (const [component, refs] of byComponent) {
       const force = source.components.find(c => c.name === component)?.force ?? false;
       for (const [k, filter] of filterChunks(refs).entries()) {
         const mirror = `x${round}k${k}-${component}`;
-        await source.aptly.run(['mirror', 'create', ...source.sigArgs, ...(force ? ['-force-components'] : []),
-          `-max-tries=${source.retries}`, `-filter=${filter}`, mirror, source.aptlyUrl, source.config.distribution, ...(flat ? [] : [component])],
-        `${source.id} ${component}: mirror create failed`);
-        await updateMirror(source.aptly, mirror, source.sigArgs, source.retries, `${source.id} ${component}`, source.cache, source.log);
+        // exactly these packages: the closure chose them, dependencies included
+        await source.aptly.createMirror({
+          name: mirror,
+          url: source.aptlyUrl,
+          distribution: source.config.distribution,
+          component: flat ? undefined : component,
+          force,
+          filter,
+          withDeps: false,
+          retries: source.retries,
+        }, `${source.id} ${component}: mirror create failed`);
+        await updateMirror(source.aptly, mirror, source.retries, `${source.id} ${component}`, source.cache, source.log);
         source.mirrors.get(component)!.push(mirror);
       }
     }

@@ -10,6 +10,9 @@
 #     Job (e.g. by a GitOps tool after the Job's TTL) changes nothing;
 #   - another build, or an image without the label: fails, and pushes nothing.
 #
+# With MINI_MIRROR_OCI_LAYOUT=<dir> (`mini-mirror build` on a host) it asks no registry and writes
+# the image into that OCI layout directory, under the target's tag, instead of pushing it.
+#
 # With MINI_MIRROR_CHECK_ONLY=true (the Job's `check` init container, before the mirror step) it
 # only asks: when the tag already holds this build it writes $workspace/.already-published, and
 # the mirror step then builds nothing; when it holds another build it fails before hours of
@@ -32,6 +35,7 @@ base=${MINI_MIRROR_BASE_IMAGE:?MINI_MIRROR_BASE_IMAGE is not set}
 identity=${MINI_MIRROR_BUILD_IDENTITY:?MINI_MIRROR_BUILD_IDENTITY is not set}
 insecure=${MINI_MIRROR_INSECURE_REGISTRY:-false}
 check_only=${MINI_MIRROR_CHECK_ONLY:-false}
+layout=${MINI_MIRROR_OCI_LAYOUT:-}
 ca_dir=${MINI_MIRROR_REGISTRY_CA_DIR:-}
 limit_mib=${MINI_MIRROR_WORKSPACE_LIMIT_MIB:-}
 # The image config label that records which build a tag holds.
@@ -117,7 +121,7 @@ check_tag() {
 
 ensure_tools
 rm -f "$workspace/.already-published"
-check_tag
+if [[ -z $layout ]]; then check_tag; fi
 if [[ $check_only == true ]]; then exit 0; fi
 
 [[ -f $tree/manifest.json ]] || die "$tree/manifest.json is missing: the mirror step did not publish a tree"
@@ -147,7 +151,12 @@ tree_kib=$(du -sk "$tree" | cut -f1)
 # The compressed layer of a tree of packages (already compressed) is about the tree's size.
 check_room $((tree_kib + 65536))
 say "copying $base"
-skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet "docker://$base" "oci:$oci:base"
+# A registry image, or any skopeo source given with its transport (an oci: layout carried in).
+case $base in
+  docker://* | oci:* | oci-archive:* | docker-archive:* | dir:*) base_ref=$base ;;
+  *) base_ref=docker://$base ;;
+esac
+skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet "$base_ref" "oci:$oci:base"
 say "adding $tree_kib KiB at /srv/mirror"
 # One layer with the tree at srv/mirror, owned by root, modes as published, streamed into umoci
 # (no tarball on the workspace: it holds the tree and the compressed layer, not a third copy).
@@ -155,6 +164,17 @@ say "adding $tree_kib KiB at /srv/mirror"
 tar -C "$tree" --transform 's,^\.,srv/mirror,' --owner=0 --group=0 --numeric-owner --sort=name -cf - . \
   | umoci raw add-layer --image "$oci:base" /dev/stdin
 umoci config --image "$oci:base" --tag mirror --config.label "$LABEL=$identity"
+
+if [[ -n $layout ]]; then
+  tag=${target##*:}
+  umoci tag --image "$oci:mirror" "$tag"
+  umoci rm --image "$oci:mirror"
+  umoci rm --image "$oci:base"
+  rm -rf "$layout"
+  mv "$oci" "$layout"
+  say "wrote $target (build ${identity:0:12}) as oci:$layout:$tag"
+  exit 0
+fi
 
 # Another Job may have pushed while this one built: ask again right before pushing.
 check_tag

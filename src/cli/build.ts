@@ -11,7 +11,6 @@ import { BUILD_USAGE } from './usage';
 
 /** Options of `build` itself; every other option is synth's, passed on unchanged. */
 const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out'];
-const DEFAULT_BASE_IMAGE = 'docker://docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm';
 
 /**
  * `mini-mirror build`: synthesizes exactly what `synth` would (same options, so the same build
@@ -59,7 +58,7 @@ export function build(argv: string[], io: Output): number {
     const result = localBuild({
       manifestFile,
       signingFiles,
-      baseImage: normalizeImageRef((args.options.get('base-image') as string | undefined) ?? DEFAULT_BASE_IMAGE),
+      baseImage: args.options.get('base-image') as string | undefined,
       out: (args.options.get('out') as string | undefined) ?? 'mini-mirror-build',
     }, io);
     const tag = result.imageRef.slice(result.imageRef.lastIndexOf(':') + 1);
@@ -82,9 +81,4 @@ function signingFilesOf(manifestFile: string, signingKey: string, passphraseFile
   const passphraseKey: string | undefined = signing.passphraseFile ?? undefined;
   if (passphraseKey && !passphraseFile) throw new InputProblems([`the signing key has a passphrase (--passphrase-key ${passphraseKey}): give --passphrase-file`]);
   return { [privateKeyFile]: signingKey, ...(passphraseKey && passphraseFile ? { [passphraseKey]: passphraseFile } : {}) };
-}
-
-/** A bare `registry/repo:tag` is a registry image; anything with a transport (`oci:`, `docker://`) is kept. */
-function normalizeImageRef(ref: string): string {
-  return /^(docker|oci|oci-archive|docker-archive|dir):/.test(ref) ? ref : `docker://${ref}`;
 }

@@ -1,7 +1,7 @@
 // `mini-mirror build`: the build Job's steps on this host, from the very YAML `synth` writes: the
 // mirror step (build-mirror.sh and the runner, from the build ConfigMap) with the sources laid
-// out as the Job mounts them, then the serving image as an OCI layout to carry into an
-// air-gapped registry (`skopeo copy`).
+// out as the Job mounts them, then the image step (bake-image-oci.sh) writing the serving image
+// as an OCI layout to carry into an air-gapped registry (`skopeo copy`).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -20,8 +20,11 @@ export interface LocalBuildOptions {
   readonly manifestFile: string;
   /** Files for the signing Secret's keys (absent when unsigned). */
   readonly signingFiles: { readonly [secretKey: string]: string };
-  /** skopeo source of the base image: `docker://...`, `oci:<dir>:<tag>`, `oci-archive:<file>`. */
-  readonly baseImage: string;
+  /**
+   * The base image: a registry image, or a skopeo source with its transport (`oci:<dir>:<tag>`).
+   * @default - the one the Job's image step uses
+   */
+  readonly baseImage?: string;
   /** Output directory: `public/` (the signed tree) and `oci/` (the serving image). */
   readonly out: string;
 }
@@ -95,16 +98,18 @@ export function localBuild(opts: LocalBuildOptions, io: Output): { imageRef: str
       MINI_MIRROR_GNUPG_DIR: gnupg,
     }, 'the mirror step');
 
+    // The Job's image step itself, writing an OCI layout instead of pushing.
     const tag = imageRef.slice(imageRef.lastIndexOf(':') + 1);
     const layout = path.join(out, 'oci');
-    fs.rmSync(layout, { recursive: true, force: true });
-    const policy = path.join(mounts.get('build')!, 'skopeo-policy.json');
-    run('skopeo', ['--policy', policy, 'copy', '--quiet', opts.baseImage, `oci:${layout}:base`], process.env, `copying the base image ${opts.baseImage}`);
-    // The tree as one layer at srv/mirror, root-owned, streamed into umoci as the Job's image step does.
-    run('bash', ['-c', 'set -euo pipefail; tar -C "$1" --transform "s,^\\.,srv/mirror," --owner=0 --group=0 --numeric-owner --sort=name -cf - . '
-      + '| umoci raw add-layer --image "$2" /dev/stdin', 'bash', path.join(workspace, 'public'), `${layout}:base`], process.env, 'adding the tree as a layer');
-    run('umoci', ['config', '--image', `${layout}:base`, '--tag', tag, '--config.label', `mini-mirror.build-identity=${identity}`], process.env, 'labelling the image');
-    run('umoci', ['rm', '--image', `${layout}:base`], process.env, 'dropping the base tag');
+    run('bash', [path.join(mounts.get('build')!, 'bake-image-oci.sh')], {
+      ...process.env,
+      MINI_MIRROR_IMAGE: imageRef,
+      MINI_MIRROR_BASE_IMAGE: opts.baseImage ?? env(imageStep, 'MINI_MIRROR_BASE_IMAGE'),
+      MINI_MIRROR_BUILD_IDENTITY: identity,
+      MINI_MIRROR_WORKSPACE: workspace,
+      MINI_MIRROR_BUILD_DIR: mounts.get('build'),
+      MINI_MIRROR_OCI_LAYOUT: layout,
+    }, 'the image step');
     fs.rmSync(path.join(out, 'public'), { recursive: true, force: true });
     fs.renameSync(path.join(workspace, 'public'), path.join(out, 'public'));
     return { imageRef, identity, layout: `oci:${layout}:${tag}` };

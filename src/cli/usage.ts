@@ -134,7 +134,7 @@ build options:
   --signing-key FILE          the armored private key (what the signing Secret holds)
   --passphrase-file FILE      its passphrase, when the key has one (with --passphrase-key)
   --base-image REF            serving base image, a skopeo source (docker://..., oci:DIR:TAG)
-                              (default docker://docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm)
+                              (default: the build Job's, docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm)
   --out DIR                   where public/ (the signed tree) and oci/ (the image) go
                               (default mini-mirror-build)
 every synth option (--sources, --public-key, --image, --architecture, --refresh-epoch,

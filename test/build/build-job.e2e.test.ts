@@ -6,23 +6,15 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { ManifestPackage } from '../../src/runner/manifest';
 import { AptClient } from '../support/apt-client';
 import { ALT_ARCHIVE, FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
 import { startNginx } from '../support/nginx';
 import { BuildResult, BuildSourceSpec, BuildSpec, removeBuild, runBuild } from '../support/run-build';
 import { GeneratedKey, generateSigningKey, keyFileFingerprints } from '../support/signing-key';
 
-interface ManifestEntry {
-  prefix: string;
-  distribution: string;
-  component: string;
-  name: string;
-  version: string;
-  architecture: string;
-  size: number;
-  sha256: string;
-  filename: string;
-}
+/** A package entry of manifest.json, as the runner writes it. */
+type ManifestEntry = ManifestPackage;
 
 interface Manifest {
   contentHash: string;

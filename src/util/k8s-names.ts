@@ -17,3 +17,12 @@ export const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9
 export function isSecretName(value: string): boolean {
   return typeof value === 'string' && value.length <= 253 && DNS_SUBDOMAIN.test(value);
 }
+
+/** A loose image reference (`name[:tag][@digest]`): rejects whitespace, quotes and flags. */
+const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
+
+/** Throws unless `ref` looks like an image reference; `what` names it in the message. */
+export function checkImageReference(ref: string, what: string = ''): string {
+  if (typeof ref !== 'string' || !IMAGE_REFERENCE.test(ref)) throw new Error(`${what ? what + ' ' : ''}"${ref}" is not a valid image reference`);
+  return ref;
+}

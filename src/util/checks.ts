@@ -13,3 +13,19 @@ export function checkWholeNumber(what: string, value: number, min: number, max: 
   if (problem) throw new Error(problem);
   return value;
 }
+
+/** A Kubernetes resource quantity as users write them: `500m`, `1`, `1.5`, `512Mi`, `2Gi`, `1e3`. */
+const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+)?$/;
+
+/** The problem with `value` as a resource quantity, or undefined when it is one. */
+export function quantityProblem(what: string, value: string, example: string): string | undefined {
+  if (typeof value === 'string' && QUANTITY.test(value)) return undefined;
+  return `${what} "${value}" is not a Kubernetes quantity: write a number with an optional unit, e.g. ${example}`;
+}
+
+/** Throws unless `value` is a resource quantity. */
+export function checkQuantity(what: string, value: string, example: string): string {
+  const problem = quantityProblem(what, value, example);
+  if (problem) throw new Error(problem);
+  return value;
+}

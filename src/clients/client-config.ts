@@ -6,6 +6,7 @@ import { MirrorServer } from '../serving/mirror-server';
 import { ReleaseSigning } from '../signing/release-signing';
 import { MirrorSource } from '../sources/mirror-source';
 import { resolvedSources } from '../sources/resolution';
+import { configMap } from '../util/config-map';
 import { checkConfigMapSize } from '../util/limits';
 
 /**
@@ -101,14 +102,7 @@ export class ClientConfig extends Construct {
       ? `the key is embedded in each of its ${this.sourcesFileNames.length} .sources files: set clients.keyPath (e.g. '/etc/apt/keyrings/${props.name}.asc') so they refer to one key file`
       : `it has one .sources file for each of ${this.sourcesFileNames.length} sources: split the sources over several MiniMirror instances`);
     this.data = data;
-    // A plain ApiObject: KubeConfigMap's toJson copies its data map once per key, which is
-    // quadratic in the number of sources (seconds for a few thousand).
-    this.configMap = new ApiObject(this, 'config-map', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: this.configMapName, labels: props.labels, annotations: props.annotations },
-      data,
-    });
+    this.configMap = configMap(this, 'config-map', { name: this.configMapName, labels: props.labels, annotations: props.annotations, data });
   }
 }
 

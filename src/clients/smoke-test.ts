@@ -1,19 +1,27 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ClientConfig } from './client-config';
-import { sourcesFileName } from './deb822';
+import { smokeTestJobSpec } from './smoke-test-job';
+import { samplePackages, worldsTxt } from './smoke-test-packages';
 import { MirrorSource } from '../sources/mirror-source';
-import { requestedPackageName } from '../sources/query/analyse';
-import { ResolvedSource, resolvedSources } from '../sources/resolution';
-import { groupByWorld } from '../sources/worlds';
+import { resolvedSources } from '../sources/resolution';
 import { readAsset } from '../util/assets';
+import { checkWholeNumber } from '../util/checks';
+import { configMap } from '../util/config-map';
 import { objectHash } from '../util/hash';
+import { checkImageReference } from '../util/k8s-names';
 
 /**
  * How the smoke-test Job runs.
  */
 export interface SmokeTestOptions {
+  /**
+   * Whether to run the smoke-test Job. Read by `MiniMirror`, which makes no `SmokeTest` when it
+   * is false; `SmokeTest` itself always makes its Job.
+   * @default true
+   */
+  readonly enabled?: boolean;
   /**
    * Image with bash and apt (Debian or Ubuntu); it runs as user `nobody` (65534).
    * @default 'docker.io/library/debian:bookworm-slim'
@@ -84,14 +92,7 @@ export interface SmokeTestProps extends SmokeTestOptions {
   readonly annotations?: { [key: string]: string };
 }
 
-/** Directory of the client ConfigMap in the test pod. */
-const CLIENT_DIR = '/etc/mini-mirror/client';
-/** Directory of the smoke-test ConfigMap in the test pod. */
-const SMOKE_DIR = '/etc/mini-mirror/smoke';
-/** `nobody` in Debian and Ubuntu images. */
-const NOBODY = 65534;
-/** Time the test may take after the build is served (apt-get update retries, install simulation). */
-const APT_BUDGET_SECONDS = 15 * 60;
+const DEFAULT_IMAGE = 'docker.io/library/debian:bookworm-slim';
 
 /**
  * A Job that checks the served mirror like a client: waits for the new build, then for each
@@ -110,7 +111,7 @@ export class SmokeTest extends Construct {
   /** The Job. */
   public readonly job: k8s.KubeJob;
   /** The ConfigMap with the script and the package list. */
-  public readonly configMap: k8s.KubeConfigMap;
+  public readonly configMap: ApiObject;
   /** `metadata.name` of the Job and of its ConfigMap (a hash of everything in both). */
   public readonly jobName: string;
   /** The package names the test installs, in sample order (a name requested in two worlds twice). */
@@ -120,16 +121,13 @@ export class SmokeTest extends Construct {
 
   public constructor(scope: Construct, id: string, props: SmokeTestProps) {
     super(scope, id);
-    const image = props.image ?? 'docker.io/library/debian:bookworm-slim';
-    if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(image)) throw new Error(`smoke test image "${image}" is not a valid image reference`);
-    const backoffLimit = props.backoffLimit ?? 2;
-    if (!Number.isInteger(backoffLimit) || backoffLimit < 0 || backoffLimit > 10) throw new Error(`smoke test backoffLimit must be a whole number from 0 to 10, got ${backoffLimit}`);
+    const image = checkImageReference(props.image ?? DEFAULT_IMAGE, 'smoke test image');
+    const backoffLimit = checkWholeNumber('smoke test backoffLimit', props.backoffLimit ?? 2, 0, 10);
     const waitSeconds = (props.waitTimeout ?? Duration.minutes(390)).toSeconds();
     if (waitSeconds < 60) throw new Error(`smoke test waitTimeout must be at least a minute, got ${waitSeconds}s`);
-    const ttl = props.ttlAfterFinished ?? Duration.days(7);
+    const ttlSecondsAfterFinished = (props.ttlAfterFinished ?? Duration.days(7)).toSeconds();
+    const maxPackages = checkWholeNumber('smoke test maxPackages', props.maxPackages ?? 500, 1, 10000);
 
-    const maxPackages = props.maxPackages ?? 500;
-    if (!Number.isInteger(maxPackages) || maxPackages < 1 || maxPackages > 10000) throw new Error(`smoke test maxPackages must be a whole number from 1 to 10000, got ${maxPackages}`);
     const resolved = resolvedSources(props.sources);
     const sample = samplePackages(resolved.filter(r => !r.source.allowMissingDependencies), maxPackages);
     this.packageNames = sample.map(p => p.name);
@@ -144,88 +142,10 @@ export class SmokeTest extends Construct {
       'client-url': props.clientUrl + '\n',
       'build-identity': props.buildIdentity + '\n',
     };
+
     const metadataOf = (name: string) => ({ name, labels: props.labels, annotations: props.annotations });
-
-    const keyMounts: k8s.VolumeMount[] = [];
-    const keyVolumes: k8s.Volume[] = [];
-    if (props.keyPath !== undefined && props.clientConfig.data[ClientConfig.KEY_FILE] !== undefined) {
-      const slash = props.keyPath.lastIndexOf('/');
-      keyMounts.push({ name: 'client-key', mountPath: props.keyPath.slice(0, slash) || '/', readOnly: true });
-      keyVolumes.push({
-        name: 'client-key',
-        configMap: {
-          name: props.clientConfig.configMapName,
-          items: [{ key: ClientConfig.KEY_FILE, path: props.keyPath.slice(slash + 1) }],
-          defaultMode: 0o444,
-        },
-      });
-    }
-
-    const jobSpec = (configMapName: string): k8s.JobSpec => ({
-      backoffLimit,
-      activeDeadlineSeconds: waitSeconds + APT_BUDGET_SECONDS,
-      ttlSecondsAfterFinished: ttl.toSeconds(),
-      template: {
-        metadata: { labels: props.labels, annotations: props.annotations },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          nodeSelector: props.nodeSelector,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: NOBODY,
-            runAsGroup: NOBODY,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          containers: [{
-            name: 'smoke-test',
-            image,
-            imagePullPolicy: 'IfNotPresent',
-            command: ['bash', `${SMOKE_DIR}/smoke-test.sh`],
-            env: [
-              { name: 'MINI_MIRROR_SMOKE_WAIT_SECONDS', value: String(waitSeconds) },
-              { name: 'TMPDIR', value: '/tmp' },
-            ],
-            volumeMounts: [
-              { name: 'client', mountPath: CLIENT_DIR, readOnly: true },
-              { name: 'smoke', mountPath: SMOKE_DIR, readOnly: true },
-              { name: 'tmp', mountPath: '/tmp' },
-              ...keyMounts,
-            ],
-            resources: {
-              requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('64Mi') },
-              limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('256Mi') },
-            },
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: NOBODY,
-              runAsGroup: NOBODY,
-              privileged: false,
-              allowPrivilegeEscalation: false,
-              readOnlyRootFilesystem: true,
-              capabilities: { drop: ['ALL'] },
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            terminationMessagePolicy: 'FallbackToLogsOnError',
-          }],
-          volumes: [
-            // Only the .sources files are tested; the key is inside them or mounted at keyPath.
-            {
-              name: 'client',
-              configMap: {
-                name: props.clientConfig.configMapName,
-                items: props.clientConfig.sourcesFileNames.map(f => ({ key: f, path: f })),
-                defaultMode: 0o444,
-              },
-            },
-            { name: 'smoke', configMap: { name: configMapName, defaultMode: 0o444 } },
-            { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
-            ...keyVolumes,
-          ],
-        },
-      },
-    });
+    const checked = { image, backoffLimit, waitSeconds, ttlSecondsAfterFinished };
+    const jobSpec = (configMapName: string) => smokeTestJobSpec({ ...props, ...checked, configMapName });
     // Jobs and their ConfigMaps are immutable: both are named with a hash of everything in them
     // (the Job's whole spec, labels and annotations, the ConfigMap's data and the client files).
     const hash = objectHash(metadataOf(''), {
@@ -234,70 +154,7 @@ export class SmokeTest extends Construct {
       client: props.clientConfig.data,
     });
     this.jobName = `${props.name}-smoke-${hash.slice(0, 12)}`;
-    this.configMap = new k8s.KubeConfigMap(this, 'config-map', { metadata: metadataOf(this.jobName), immutable: true, data });
+    this.configMap = configMap(this, 'config-map', { ...metadataOf(this.jobName), immutable: true, data });
     this.job = new k8s.KubeJob(this, 'job', { metadata: metadataOf(this.jobName), spec: jobSpec(this.jobName) });
-  }
-}
-
-/** A requested package and the world it is installed in. */
-interface Sampled {
-  readonly world: string;
-  readonly name: string;
-}
-
-/**
- * `worlds.txt`: one line per world, `<world> <architecture> <file.sources>...`. The architecture
- * to resolve for is the first one a source of the world mirrors, so the result does not depend
- * on the node the test lands on; `-` (every upstream architecture) means the node's own.
- */
-function worldsTxt(resolved: ResolvedSource[]): string {
-  return [...groupByWorld(resolved, r => r.world)].map(([world, sources]) => {
-    const arch = sources.find(s => s.architectures)?.architectures?.[0] ?? '-';
-    return [world, arch, ...sources.map(s => sourcesFileName(s.source))].join(' ') + '\n';
-  }).join('');
-}
-
-/**
- * Every requested name when there are at most `max`; else `max` of them, round-robin over the
- * sources (each one's first, then each one's second, ...) so every source is covered. Names are
- * taken from the queries as needed: a mirror of many thousands of packages only looks at a few.
- * A name counts once per world.
- */
-function samplePackages(sources: ResolvedSource[], max: number): Sampled[] {
-  const names = new Map<string, Sampled>();
-  for (const source of sources) {
-    for (const name of requestedNames(source.source)) {
-      names.set(`${source.world} ${name}`, { world: source.world, name });
-      if (names.size > max) return roundRobin(sources, max);
-    }
-  }
-  return [...names.values()];
-}
-
-function roundRobin(sources: ResolvedSource[], max: number): Sampled[] {
-  const names = new Map<string, Sampled>();
-  const next = sources.map(s => ({ world: s.world, names: requestedNames(s.source) }));
-  for (let more = true; more && names.size < max;) {
-    more = false;
-    for (const it of next) {
-      const name = it.names.next();
-      if (name.done) continue;
-      more = true;
-      names.set(`${it.world} ${name.value}`, { world: it.world, name: name.value });
-      if (names.size === max) break;
-    }
-  }
-  return [...names.values()];
-}
-
-/** A source's requested names, read from its packages.txt one query at a time. */
-function* requestedNames(source: MirrorSource): Generator<string> {
-  const text = source.packagesTxt;
-  for (let start = 0; start < text.length;) {
-    const newline = text.indexOf('\n', start);
-    const end = newline < 0 ? text.length : newline;
-    const name = requestedPackageName(text.slice(start, end));
-    if (name !== undefined) yield name;
-    start = end + 1;
   }
 }

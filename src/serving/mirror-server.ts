@@ -1,14 +1,18 @@
-import { Chart, Duration } from 'cdk8s';
+import { ApiObject, Chart, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { NginxConfig } from './nginx-config';
+import { checkNodePort, checkPort } from './ports';
 import { serverDeployment } from './server-deployment';
 import { serverDisruptionBudget } from './server-disruption-budget';
 import { serverIngress } from './server-ingress';
 import { serverNetworkPolicy } from './server-network-policy';
 import { serverService } from './server-service';
 import { ServingServiceType } from './service-type';
-import { ServingNodePortRange, ServingOptions } from './serving-options';
+import { ServingOptions } from './serving-options';
+import { checkWholeNumber } from '../util/checks';
+import { configMap } from '../util/config-map';
+import { DNS_LABEL, DNS_SUBDOMAIN } from '../util/k8s-names';
 
 /**
  * Props for `MirrorServer`.
@@ -52,10 +56,6 @@ export interface MirrorServerProps extends ServingOptions {
 }
 
 const SELECTOR_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
-const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-
-/** The Kubernetes default of kube-apiserver `--service-node-port-range`. */
-const DEFAULT_NODE_PORT_RANGE: ServingNodePortRange = { min: 30000, max: 32767 };
 
 /**
  * Serves the mirror: the hardened nginx config in a ConfigMap, the nginx Deployment on the
@@ -76,7 +76,7 @@ export class MirrorServer extends Construct {
   /** The rendered nginx configuration. */
   public readonly nginxConfig: NginxConfig;
   /** The ConfigMap holding `nginx.conf`. */
-  public readonly configMap: k8s.KubeConfigMap;
+  public readonly configMap: ApiObject;
   /** The nginx Deployment. */
   public readonly deployment: k8s.KubeDeployment;
   /** The Service. */
@@ -107,30 +107,18 @@ export class MirrorServer extends Construct {
 
   public constructor(scope: Construct, id: string, props: MirrorServerProps) {
     super(scope, id);
-    const replicas = props.replicas ?? 2;
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 100) throw new Error(`serving replicas must be a whole number from 1 to 100, got ${replicas}`);
-    this.servicePort = props.servicePort ?? 80;
-    if (!Number.isInteger(this.servicePort) || this.servicePort < 1 || this.servicePort > 65535) {
-      throw new Error(`servicePort must be a whole number from 1 to 65535, got ${this.servicePort}`);
-    }
+    const replicas = checkWholeNumber('serving replicas', props.replicas ?? 2, 1, 100);
+    this.servicePort = checkPort('servicePort', props.servicePort ?? 80);
     if (!props.readinessPath.startsWith('/')) throw new Error(`readinessPath "${props.readinessPath}" must start with /`);
-    this.serviceName = `${props.name}-server`;
-    // Service names are DNS-1035 labels: a base name starting with a digit cannot name one.
-    if (!DNS_1035.test(this.serviceName)) throw new Error(`name "${props.name}" must start with a letter to name a Service: set the name prop`);
+    this.serviceName = serviceNameOf(props.name);
     this.serviceNamespace = Chart.of(this).namespace;
     this.serviceType = props.serviceType ?? ServingServiceType.clusterIp();
-    checkNodePort(this.serviceType, props.nodePortRange);
+    checkNodePort(this.serviceType.chosenNodePort, props.nodePortRange);
     this.clusterDomain = props.clusterDomain ?? 'cluster.local';
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(this.clusterDomain)) {
-      throw new Error(`clusterDomain "${this.clusterDomain}" is not a DNS name (e.g. cluster.local)`);
-    }
-    this.selector = {};
-    for (const key of SELECTOR_KEYS) {
-      const value = props.labels[key];
-      if (value === undefined) throw new Error(`labels must include ${key} (it selects the serving pods)`);
-      this.selector[key] = value;
-    }
-    const common = { labels: props.labels, annotations: props.annotations };
+    if (!DNS_SUBDOMAIN.test(this.clusterDomain)) throw new Error(`clusterDomain "${this.clusterDomain}" is not a DNS name (e.g. cluster.local)`);
+    this.selector = podSelector(props.labels);
+    // Every object is named after the Service and labelled alike.
+    const server = { name: this.serviceName, labels: props.labels, annotations: props.annotations, selector: this.selector };
 
     this.nginxConfig = new NginxConfig({
       autoindex: props.autoindex,
@@ -141,60 +129,27 @@ export class MirrorServer extends Construct {
     const configMapName = `${props.name}-nginx`;
     // A stable name, not a hashed one: old pods of a rollout keep their (identical) mount, and the
     // pod template's config-hash annotation rolls the pods whenever the content changes.
-    this.configMap = new k8s.KubeConfigMap(this, 'nginx-config', {
-      metadata: { name: configMapName, ...common },
+    this.configMap = configMap(this, 'nginx-config', {
+      name: configMapName,
+      labels: props.labels,
+      annotations: props.annotations,
       data: { [NginxConfig.FILE_NAME]: this.nginxConfig.text },
     });
-
     this.deployment = serverDeployment(this, 'deployment', {
-      ...common,
-      name: this.serviceName,
-      selector: this.selector,
-      imageRef: props.imageRef,
-      pullSecretName: props.pullSecretName,
+      ...props, // image, readiness path, resources and scheduling as given
+      ...server,
       replicas,
       configMapName,
       configHash: this.nginxConfig.hash,
-      readinessPath: props.readinessPath,
       progressDeadlineSeconds: props.progressDeadline?.toSeconds() ?? 600,
-      resources: props.resources,
-      nodeSelector: props.nodeSelector,
-      tolerations: props.tolerations,
-      priorityClassName: props.priorityClassName,
     });
-
-    this.service = serverService(this, 'service', {
-      ...common,
-      name: this.serviceName,
-      selector: this.selector,
-      type: this.serviceType,
-      port: this.servicePort,
-    });
-
-    if (props.ingress) {
-      this.ingress = serverIngress(this, 'ingress', {
-        ...common,
-        name: this.serviceName,
-        ingress: props.ingress,
-        serviceName: this.serviceName,
-        servicePort: this.servicePort,
-      });
-    }
-
+    this.service = serverService(this, 'service', { ...server, type: this.serviceType, port: this.servicePort });
+    this.ingress = props.ingress && serverIngress(this, 'ingress', { ...server, ingress: props.ingress, serviceName: this.serviceName, servicePort: this.servicePort });
     // With one replica a budget either allows evicting the only pod (maxUnavailable: 1) or
     // blocks every drain of its node forever (minAvailable: 1): none is better than either.
-    if (replicas >= 2) {
-      this.podDisruptionBudget = serverDisruptionBudget(this, 'pdb', { ...common, name: this.serviceName, selector: this.selector });
-    }
-
+    if (replicas >= 2) this.podDisruptionBudget = serverDisruptionBudget(this, 'pdb', server);
     if (props.networkPolicy?.enabled ?? true) {
-      this.networkPolicy = serverNetworkPolicy(this, 'network-policy', {
-        ...common,
-        name: this.serviceName,
-        selector: this.selector,
-        options: props.networkPolicy ?? {},
-        smokeTestSelector: props.smokeTestSelector,
-      });
+      this.networkPolicy = serverNetworkPolicy(this, 'network-policy', { ...server, options: props.networkPolicy ?? {}, smokeTestSelector: props.smokeTestSelector });
     }
   }
 
@@ -214,20 +169,20 @@ export class MirrorServer extends Construct {
   }
 }
 
-/** A chosen node port must lie in the cluster's NodePort range. */
-function checkNodePort(type: ServingServiceType, range: ServingNodePortRange | undefined): void {
-  if (range !== undefined) {
-    const { min, max } = range;
-    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65535 || min > max) {
-      throw new Error(`nodePortRange ${min}-${max} is not a port range: give whole numbers with 1 <= min <= max <= 65535, as in kube-apiserver --service-node-port-range`);
-    }
+/** `<name>-server`: Service names are DNS-1035 labels, so a base name starting with a digit cannot name one. */
+function serviceNameOf(name: string): string {
+  const serviceName = `${name}-server`;
+  if (!DNS_LABEL.test(serviceName) || !/^[a-z]/.test(serviceName)) throw new Error(`name "${name}" must start with a letter to name a Service: set the name prop`);
+  return serviceName;
+}
+
+/** The labels among `labels` that select the serving pods; all of them must be there. */
+function podSelector(labels: { [key: string]: string }): { [key: string]: string } {
+  const selector: { [key: string]: string } = {};
+  for (const key of SELECTOR_KEYS) {
+    const value = labels[key];
+    if (value === undefined) throw new Error(`labels must include ${key} (it selects the serving pods)`);
+    selector[key] = value;
   }
-  const port = type.chosenNodePort;
-  if (port === undefined) return;
-  const { min, max } = range ?? DEFAULT_NODE_PORT_RANGE;
-  if (port < min || port > max) {
-    throw new Error(range === undefined
-      ? `nodePort ${port} is outside the default NodePort range ${min}-${max}: pick a port in it (e.g. ServingServiceType.nodePort(30888)), or, if your cluster's kube-apiserver --service-node-port-range includes ${port}, set serving.nodePortRange to that range`
-      : `nodePort ${port} is outside serving.nodePortRange ${min}-${max}: pick a port in the range, or correct nodePortRange to the cluster's --service-node-port-range`);
-  }
+  return selector;
 }

@@ -1,6 +1,7 @@
 import { AccessLog } from './access-log';
 import { SERVING_ROOT } from '../build/paths';
 import { readAsset } from '../util/assets';
+import { checkWholeNumber } from '../util/checks';
 import { contentHash } from '../util/hash';
 
 /**
@@ -81,8 +82,8 @@ export class NginxConfig {
   public readonly hash: string;
 
   public constructor(options: NginxConfigOptions = {}) {
-    const workers = checkWhole('workerProcesses', options.workerProcesses ?? 2, 1, 64);
-    const connections = checkWhole('workerConnections', options.workerConnections ?? 1024, 16, 65536);
+    const workers = checkWholeNumber('workerProcesses', options.workerProcesses ?? 2, 1, 64);
+    const connections = checkWholeNumber('workerConnections', options.workerConnections ?? 1024, 16, 65536);
     const values: Record<string, string> = {
       WORKER_PROCESSES: String(workers),
       WORKER_CONNECTIONS: String(connections),
@@ -110,9 +111,4 @@ function renderTemplate(template: string, values: Record<string, string>): strin
     }));
   }
   return lines.join('\n');
-}
-
-function checkWhole(what: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${what} must be a whole number from ${min} to ${max}, got ${value}`);
-  return value;
 }

@@ -1,14 +1,11 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { NginxConfig } from './nginx-config';
+import { ServerObjectProps, serverMetadata } from './server-object';
 import { ServingNetworkPolicyOptions } from './serving-options';
 import { DNS_LABEL } from '../util/k8s-names';
 
-export interface ServerNetworkPolicyProps {
-  readonly name: string;
-  readonly labels: { [key: string]: string };
-  readonly selector: { [key: string]: string };
-  readonly annotations?: { [key: string]: string };
+export interface ServerNetworkPolicyProps extends ServerObjectProps {
   readonly options: ServingNetworkPolicyOptions;
   /** Labels of the smoke-test pods: always allowed when the peers are restricted. */
   readonly smokeTestSelector?: { [key: string]: string };
@@ -34,7 +31,7 @@ export function serverNetworkPolicy(scope: Construct, id: string, props: ServerN
     ]
     : undefined;
   return new k8s.KubeNetworkPolicy(scope, id, {
-    metadata: { name: props.name, labels: props.labels, annotations: props.annotations },
+    metadata: serverMetadata(props),
     spec: {
       podSelector: { matchLabels: props.selector },
       policyTypes: ['Ingress', 'Egress'],

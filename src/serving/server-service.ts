@@ -1,12 +1,9 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ServerObjectProps, serverMetadata } from './server-object';
 import { ServingServiceType } from './service-type';
 
-export interface ServerServiceProps {
-  readonly name: string;
-  readonly labels: { [key: string]: string };
-  readonly selector: { [key: string]: string };
-  readonly annotations?: { [key: string]: string };
+export interface ServerServiceProps extends ServerObjectProps {
   readonly type: ServingServiceType;
   readonly port: number;
 }
@@ -14,7 +11,7 @@ export interface ServerServiceProps {
 /** The Service in front of the nginx pods: `port` -> the pods' named port `http` (8080). */
 export function serverService(scope: Construct, id: string, props: ServerServiceProps): k8s.KubeService {
   return new k8s.KubeService(scope, id, {
-    metadata: { name: props.name, labels: props.labels, annotations: props.annotations },
+    metadata: serverMetadata(props),
     spec: {
       type: props.type.serviceType,
       selector: props.selector,

@@ -1,3 +1,5 @@
+import { MAX_PORT, portProblem } from './ports';
+
 /**
  * How the mirror's Service is exposed.
  *
@@ -26,8 +28,8 @@ export class ServingServiceType {
    * @example ServingServiceType.nodePort(30888)
    */
   public static nodePort(nodePort?: number): ServingServiceType {
-    if (nodePort !== undefined && (!Number.isInteger(nodePort) || nodePort < 1 || nodePort > 65535)) {
-      throw new Error(`nodePort must be a whole number from 1 to 65535 (and in the cluster's NodePort range), got ${nodePort}`);
+    if (nodePort !== undefined && portProblem('nodePort', nodePort)) {
+      throw new Error(`nodePort must be a whole number from 1 to ${MAX_PORT} (and in the cluster's NodePort range), got ${nodePort}`);
     }
     return new ServingServiceType('NodePort', nodePort);
   }

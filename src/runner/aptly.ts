@@ -3,6 +3,18 @@
 import * as fs from 'fs';
 import { BuildError, errorLines, run } from './proc';
 
+/** An aptly mirror of the loopback cache. */
+export interface MirrorSpec {
+  readonly name: string;
+  readonly url: string;
+  readonly distribution: string;
+  readonly component?: string;
+  readonly force: boolean;
+  readonly filter: string;
+  readonly withDeps: boolean;
+  readonly retries: number;
+}
+
 export class Aptly {
   constructor(
     public readonly config: string,
@@ -34,21 +46,48 @@ export class Aptly {
    * every index and package against its checksums; a check in every aptly run would cost a few
    * gpg processes each.
    */
-  public async createMirror(m: {
-    name: string; url: string; distribution: string; component?: string; force: boolean; filter: string; withDeps: boolean; retries: number;
-  }, failure: string): Promise<void> {
-    await this.run(['mirror', 'create', '-ignore-signatures', ...(m.force ? ['-force-components'] : []), `-max-tries=${m.retries}`,
-      `-filter=${m.filter}`, ...(m.withDeps ? ['-filter-with-deps'] : []), m.name, m.url, m.distribution, ...(m.component === undefined ? [] : [m.component])], failure);
+  public async createMirror(m: MirrorSpec, failure: string): Promise<void> {
+    await this.run(createMirrorArgs(m), failure);
+  }
+
+  /**
+   * Runs several aptly commands in one process (`aptly task run`): one start, config read and
+   * database open instead of one per command. aptly stops at the first command that fails and
+   * skips the rest; `completed` says how many succeeded, `outputs` holds each one's output.
+   * Commands whose arguments aptly's task syntax would misread (an argument ending in ',', which
+   * separates commands) run one by one instead, with the same result.
+   */
+  public async task(commands: ReadonlyArray<readonly string[]>, failure: string,
+    opts: { gnupgHome?: string } = {}): Promise<{ completed: number; outputs: string[]; error?: string }> {
+    const misread = commands.some(c => c.slice(0, -1).some(a => a.endsWith(',')) || c[c.length - 1].endsWith(','));
+    if (commands.length === 1 || misread) {
+      const outputs: string[] = [];
+      for (const c of commands) {
+        const r = await this.run(c, failure, { ...opts, allowFail: true });
+        if (r.code !== 0) return { completed: outputs.length, outputs, error: r.output };
+        outputs.push(r.output);
+      }
+      return { completed: outputs.length, outputs };
+    }
+    const args = commands.flatMap((c, i) => i < commands.length - 1 ? [...c.slice(0, -1), `${c[c.length - 1]},`] : c);
+    const r = await this.run(['task', 'run', ...args], failure, { ...opts, allowFail: true });
+    const outputs = taskOutputs(r.output);
+    if (r.code === 0 && outputs.length === commands.length) return { completed: commands.length, outputs };
+    // The last command that ran is the one that failed: its output and aptly's ERROR lines
+    // (without the task's own "at least one command has reported an error").
+    const completed = Math.max(0, (r.output.match(/^\d+\) \[Running\]:/gm) ?? []).length - 1);
+    const errors = r.output.split('\n').filter(l => /^ERROR:/.test(l) && !/at least one command has reported an error/.test(l));
+    return { completed, outputs: outputs.slice(0, completed), error: [outputs[completed] ?? '', ...errors].join('\n') };
   }
 
   /** Every package of a mirror as `name version arch` keys. */
   public async packageKeys(mirror: string, failure: string): Promise<string[]> {
-    const r = await this.run(['mirror', 'search', '-format={{.Package}} {{.Version}} {{.Architecture}}', mirror, 'Name (% *)'], failure, { allowFail: true });
+    const r = await this.run(packageKeysArgs(mirror), failure, { allowFail: true });
     if (r.code !== 0) {
       if (/no results/i.test(r.output)) return [];
       throw new BuildError(`${failure}: ${errorLines(r.output)}`);
     }
-    return r.output.split('\n').map(l => l.trim()).filter(l => l.split(' ').length === 3);
+    return parsePackageKeys(r.output);
   }
 
   /** Whether `query` matches a package of `mirror` (aptly's own evaluation). */
@@ -77,4 +116,33 @@ export function filterChunks(queries: readonly string[], maxBytes = 96 * 1024): 
   }
   if (current) chunks.push(current);
   return chunks;
+}
+
+/** Each command's output from `aptly task run` (between its begin and end markers). */
+export function taskOutputs(output: string): string[] {
+  const outputs: string[] = [];
+  const re = /^Begin command output: -+\n([\s\S]*?)^End command output: -+$/gm;
+  for (let m = re.exec(output); m; m = re.exec(output)) outputs.push(m[1]);
+  return outputs;
+}
+
+/** The command `packageKeys` runs (to run it in a task). */
+export function packageKeysArgs(mirror: string): string[] {
+  return ['mirror', 'search', '-format={{.Package}} {{.Version}} {{.Architecture}}', mirror, 'Name (% *)'];
+}
+
+/** `name version arch` keys from the output of `packageKeysCommand`. */
+export function parsePackageKeys(output: string): string[] {
+  return output.split('\n').map(l => l.trim()).filter(l => l.split(' ').length === 3);
+}
+
+/** The arguments of `mirror create` (see `createMirror`). */
+export function createMirrorArgs(m: MirrorSpec): string[] {
+  return ['mirror', 'create', '-ignore-signatures', ...(m.force ? ['-force-components'] : []), `-max-tries=${m.retries}`,
+    `-filter=${m.filter}`, ...(m.withDeps ? ['-filter-with-deps'] : []), m.name, m.url, m.distribution, ...(m.component === undefined ? [] : [m.component])];
+}
+
+/** The arguments of `mirror update` from the loopback cache (signatures: see `createMirror`). */
+export function updateMirrorArgs(mirror: string, retries: number): string[] {
+  return ['mirror', 'update', '-ignore-signatures', `-max-tries=${retries}`, mirror];
 }

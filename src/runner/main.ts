@@ -14,6 +14,7 @@ import { publishSource } from './publish';
 import { setupSigning, Signer } from './release-signing';
 import { mirrorSource, prepareSource, SourceMirror } from './source-mirror';
 import { danglingLinks, mergeTree } from './tree';
+import { UpstreamKeys } from './upstream-key';
 import { WorkspaceRoom } from './workspace-room';
 import { closeWorld, worldArchitectures } from './world';
 
@@ -71,6 +72,7 @@ async function build(log: BuildLog): Promise<void> {
       localUrl: (i: number) => server.urlFor(i),
       aptlySlots: new Semaphore(config.concurrency),
       room: new WorkspaceRoom(WORKSPACE, Number(env.MINI_MIRROR_WORKSPACE_LIMIT_MIB) || undefined),
+      keys: new UpstreamKeys(workDir!, fetcher),
     };
     // Downloads are network-bound: more sources fetch at once than run aptly (`concurrency`).
     const fetching = new Semaphore(Math.max(config.concurrency, FETCHING_SOURCES));

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import { field } from './control';
 import { BuildLog, humanBytes } from './log';
 import { totalSize } from './packages-index';
-import { BuildError } from './proc';
+import { BuildError, errorLines } from './proc';
 import { Signer } from './release-signing';
 import { SourceMirror } from './source-mirror';
 
@@ -16,15 +16,17 @@ export async function publishSource(source: SourceMirror, publishArchs: readonly
   conf.architectures = [...publishArchs];
   await fs.promises.writeFile(aptly.config, JSON.stringify(conf, null, 2));
 
+  // Snapshots of every mirror (merged per component) and the publish, in one aptly process.
+  const commands: string[][] = [];
   const snapshots: string[] = [];
   const components = [...source.mirrors.keys()];
   for (const component of components) {
     const mirrors = source.mirrors.get(component)!;
-    for (const m of mirrors) await aptly.run(['snapshot', 'create', `s-${m}`, 'from', 'mirror', m], `${id}: snapshot failed`);
+    for (const m of mirrors) commands.push(['snapshot', 'create', `s-${m}`, 'from', 'mirror', m]);
     if (mirrors.length === 1) {
       snapshots.push(`s-${mirrors[0]}`);
     } else {
-      await aptly.run(['snapshot', 'merge', '-no-remove', `p-${component}`, ...mirrors.map(m => `s-${m}`)], `${id}: snapshot merge failed`);
+      commands.push(['snapshot', 'merge', '-no-remove', `p-${component}`, ...mirrors.map(m => `s-${m}`)]);
       snapshots.push(`p-${component}`);
     }
   }
@@ -42,7 +44,12 @@ export async function publishSource(source: SourceMirror, publishArchs: readonly
       ? ['-skip-signing=false', `-gpg-key=${signer.fingerprint}`, ...(signer.passphraseFile ? [`-passphrase-file=${signer.passphraseFile}`] : [])]
       : ['-skip-signing']),
   ];
-  await aptly.run(['publish', 'snapshot', ...args, ...snapshots, config.prefix], `${id}: publish failed`, { gnupgHome: signer?.gnupgHome });
+  commands.push(['publish', 'snapshot', ...args, ...snapshots, config.prefix]);
+  const r = await aptly.task(commands, `${id}: publish failed`, { gnupgHome: signer?.gnupgHome });
+  if (r.error !== undefined) {
+    const what = commands[r.completed][0] === 'publish' ? 'publish' : `snapshot ${commands[r.completed][1]}`;
+    throw new BuildError(`${id}: ${what} failed: ${errorLines(r.error)}`, r.error);
+  }
   const bytes = totalSize(source.mirrored);
   log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${components.join(', ')}): ${source.mirrored.length} packages, ${humanBytes(bytes)}`);
 }

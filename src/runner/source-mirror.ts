@@ -2,7 +2,7 @@
 // requested packages (with aptly's own dependency closure inside each component), query check.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aptly, filterChunks } from './aptly';
+import { Aptly, createMirrorArgs, filterChunks, MirrorSpec, packageKeysArgs, parsePackageKeys, updateMirrorArgs } from './aptly';
 import { writeAptlyConfig } from './aptly-config';
 import { SourceConfig } from './build-config';
 import { Fetcher, UpstreamCache } from './fetcher';
@@ -13,7 +13,7 @@ import { BuildError, Semaphore } from './proc';
 import { checkQueries, readQueries } from './query-check';
 import { fetchRelease, ReleaseInfo, releaseBase } from './release';
 import { checkArchitectures, checkComponents, PublishedComponent } from './source-checks';
-import { importUpstreamKey } from './upstream-key';
+import { importUpstreamKey, UpstreamKeys } from './upstream-key';
 import { WorkspaceRoom } from './workspace-room';
 
 export interface SourceMirror {
@@ -55,6 +55,8 @@ export interface SourceContext {
   readonly aptlySlots: Semaphore;
   /** Room on the workspace, granted to sources before they download. */
   readonly room: WorkspaceRoom;
+  /** Upstream keys by key_url, fetched and imported once. */
+  readonly keys: UpstreamKeys;
 }
 
 export function prepareSource(config: SourceConfig, index: number, workDir: string, fetcher: Fetcher): { cache: UpstreamCache; work: string } {
@@ -77,24 +79,22 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   const id = `${config.prefix}/${config.name}`;
   const work = path.join(ctx.workDir, `s${index}`);
   const gnupgHome = path.join(work, 'gnupg');
-  const keyring = path.join(gnupgHome, 'upstream-keyring.gpg');
   const dir = path.join(ctx.sourcesDir, config.prefix, config.name);
   const queries = await readQueries(path.join(dir, 'packages.txt'), id);
 
   // Without a pin, the Release downloads while the key is checked (with one, nothing is
   // downloaded before the key matches it).
   if (!config.fingerprints.length) void cache.get(`${releaseBase(config.distribution)}InRelease`).catch(() => undefined);
+  let keyring: string | undefined;
   if (config.verify) {
-    await ctx.log.time('keys', () => importUpstreamKey({
-      what: id, keyUrl: config.keyUrl, pins: config.fingerprints, workDir: work, gnupgHome, keyring, fetcher: ctx.fetcher, log: ctx.log,
-    }));
+    keyring = await ctx.log.time('keys', () => importUpstreamKey({ what: id, keyUrl: config.keyUrl, pins: config.fingerprints, keys: ctx.keys, log: ctx.log }));
   } else {
     ctx.log.warn('**********************************************************************');
     ctx.log.warn(`${id}: upstream signature verification is DISABLED (verify: false).`);
     ctx.log.warn(`${id}: packages from ${config.url} are mirrored without any authenticity check.`);
     ctx.log.warn('**********************************************************************');
   }
-  const release = await ctx.log.time('indexes', () => fetchRelease({ cache, distribution: config.distribution, keyring: config.verify ? keyring : undefined, what: id }));
+  const release = await ctx.log.time('indexes', () => fetchRelease({ cache, distribution: config.distribution, keyring, what: id }));
   cache.release = release;
   const components = checkComponents(config, release, id);
   const mirrorArchitectures = checkArchitectures(config, release, id);
@@ -112,28 +112,42 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   const chunks = filterChunks(queries);
   const flat = components.length === 0;
   const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
-  // `mirror create` reads only the (cached) Release: it runs while the packages download.
-  const created = (async () => {
-    for (const { c, j, k, filter } of jobs) {
-      await aptly.createMirror({
-        name: `m${j}c${k}`,
-        url: ctx.localUrl(index),
-        distribution: config.distribution,
-        component: flat ? undefined : c.name,
-        force: c.force,
-        filter,
-        withDeps: true,
-        retries: ctx.retries,
-      }, `${id} ${c.name}: mirror create failed`);
-    }
-  })();
-  await Promise.all([
-    created,
-    ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, path.join(work, 'root', 'pool'), concurrency, ctx.room, ctx.log, id)),
-  ]);
+  await ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, path.join(work, 'root', 'pool'), concurrency, ctx.room, ctx.log, id));
   return ctx.aptlySlots.run(() => ctx.log.time('aptly mirror', () => mirrorWithAptly({
     config, index, id, work, aptly, jobs, cache, ctx, queries, release, components, mirrorArchitectures, upstream,
   })));
+}
+
+/** One aptly step of a source's mirroring, and how to run it alone when the task stopped before it. */
+interface MirrorStep {
+  readonly args: string[];
+  readonly alone: () => Promise<void>;
+  readonly output?: (output: string) => void;
+}
+
+/**
+ * Creates, updates and lists every aptly mirror of a source in one aptly process. When a step
+ * fails there, it and the steps after it run one by one: with the retries of `updateMirror`, an
+ * empty mirror's "no results", and each step's own error message.
+ */
+async function createAndUpdate(aptly: Aptly, mirrors: Array<{ spec: MirrorSpec; what: string }>, cache: UpstreamCache,
+  log: BuildLog, id: string): Promise<Map<string, string[]>> {
+  const keys = new Map<string, string[]>();
+  const steps: MirrorStep[] = [
+    ...mirrors.flatMap(({ spec, what }) => [
+      { args: createMirrorArgs(spec), alone: () => aptly.createMirror(spec, `${what}: mirror create failed`) },
+      { args: updateMirrorArgs(spec.name, spec.retries), alone: () => updateMirror(aptly, spec.name, spec.retries, what, cache, log) },
+    ]),
+    ...mirrors.map(({ spec }) => ({
+      args: packageKeysArgs(spec.name),
+      alone: async () => void keys.set(spec.name, await aptly.packageKeys(spec.name, `${id}: cannot list mirror ${spec.name}`)),
+      output: (output: string) => void keys.set(spec.name, parsePackageKeys(output)),
+    })),
+  ];
+  const r = await aptly.task(steps.map(s => s.args), `${id}: aptly failed`);
+  r.outputs.forEach((output, i) => steps[i].output?.(output));
+  for (const step of steps.slice(r.completed)) await step.alone();
+  return keys;
 }
 
 async function mirrorWithAptly(o: {
@@ -142,7 +156,7 @@ async function mirrorWithAptly(o: {
   id: string;
   work: string;
   aptly: Aptly;
-  jobs: Array<{ c: PublishedComponent; j: number; k: number }>;
+  jobs: Array<{ c: PublishedComponent; j: number; k: number; filter: string }>;
   cache: UpstreamCache;
   ctx: SourceContext;
   queries: string[];
@@ -154,11 +168,21 @@ async function mirrorWithAptly(o: {
   const { config, index, id, work, aptly, jobs, cache, ctx, queries, release, components, mirrorArchitectures, upstream } = o;
   // aptly mirrors by published component, in the order they were created.
   const mirrors = new Map<string, string[]>();
-  // One aptly process at a time per rootDir (a second one waits for the database lock).
-  for (const { c, j, k } of jobs) {
-    await updateMirror(aptly, `m${j}c${k}`, ctx.retries, `${id} ${c.name}`, cache, ctx.log);
-    mirrors.set(c.name, [...mirrors.get(c.name) ?? [], `m${j}c${k}`]);
-  }
+  for (const { c, j, k } of jobs) mirrors.set(c.name, [...mirrors.get(c.name) ?? [], `m${j}c${k}`]);
+  const flat = components.length === 0;
+  const keys = await createAndUpdate(aptly, jobs.map(({ c, j, k, filter }) => ({
+    what: `${id} ${c.name}`,
+    spec: {
+      name: `m${j}c${k}`,
+      url: ctx.localUrl(index),
+      distribution: config.distribution,
+      component: flat ? undefined : c.name,
+      force: c.force,
+      filter,
+      withDeps: true,
+      retries: ctx.retries,
+    },
+  })), cache, ctx.log, id);
 
   const source: SourceMirror = {
     index,
@@ -179,7 +203,7 @@ async function mirrorWithAptly(o: {
     retries: ctx.retries,
     log: ctx.log,
   };
-  await refreshMirrored(source);
+  setMirrored(source, keys);
   await ctx.log.time('query check', () => checkQueries(source));
   const bytes = totalSize(source.mirrored);
   ctx.log.step(`${id}: ${source.mirrored.length} packages, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);
@@ -193,7 +217,7 @@ export async function updateMirror(aptly: Aptly, mirror: string, retries: number
     // download is done: the packages were prefetched, and when one still had to be fetched (and
     // stalled), the next attempt finds it in the cache. (More aptly tries would not help: aptly
     // also retries every 404 of the index compressions it probes.)
-    const r = await aptly.run(['mirror', 'update', '-ignore-signatures', `-max-tries=${retries}`, mirror], '', { allowFail: true });
+    const r = await aptly.run(updateMirrorArgs(mirror, retries), '', { allowFail: true });
     if (r.code === 0) return;
     // A download that failed for good says why better than aptly's 502 from the loopback cache.
     const reason = cache.failures[cache.failures.length - 1] ?? (r.output.split('\n').map(l => l.trim()).filter(l => /^ERROR|mismatch/i.test(l)).slice(-3).join(' ')
@@ -206,18 +230,28 @@ export async function updateMirror(aptly: Aptly, mirror: string, retries: number
 
 /** Re-reads what aptly holds for the source's mirrors. */
 export async function refreshMirrored(source: SourceMirror): Promise<void> {
+  const keys = new Map<string, string[]>();
+  for (const names of source.mirrors.values()) {
+    for (const m of names) keys.set(m, await source.aptly.packageKeys(m, `${source.id}: cannot list mirror ${m}`));
+  }
+  setMirrored(source, keys);
+}
+
+/** Sets what the source mirrored from each mirror's `name version arch` keys. */
+function setMirrored(source: SourceMirror, keysByMirror: Map<string, string[]>): void {
   const byKey = new Map<string, IndexEntry>();
   for (const e of source.upstream) byKey.set(`${e.component}\t${e.key}`, e);
   const seen = new Set<string>();
   const mirrored: IndexEntry[] = [];
-  const all: Array<[string, string]> = [];
-  for (const [component, names] of source.mirrors) for (const m of names) all.push([component, m]);
-  for (const [component, mirror] of all) {
-    for (const key of await source.aptly.packageKeys(mirror, `${source.id}: cannot list mirror ${mirror}`)) {
-      const e = byKey.get(`${component}\t${key}`);
-      if (e && !seen.has(`${component}\t${key}`)) {
-        seen.add(`${component}\t${key}`);
-        mirrored.push(e);
+  for (const [component, names] of source.mirrors) {
+    for (const m of names) {
+      for (const key of keysByMirror.get(m) ?? []) {
+        const k = `${component}\t${key}`;
+        const e = byKey.get(k);
+        if (e && !seen.has(k)) {
+          seen.add(k);
+          mirrored.push(e);
+        }
       }
     }
   }

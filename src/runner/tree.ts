@@ -3,7 +3,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BuildError } from './proc';
+import { BuildError, pool } from './proc';
 
 async function* walk(root: string, rel = ''): AsyncGenerator<{ rel: string; dirent: fs.Dirent }> {
   for (const dirent of await fs.promises.readdir(path.join(root, rel), { withFileTypes: true })) {
@@ -12,6 +12,19 @@ async function* walk(root: string, rel = ''): AsyncGenerator<{ rel: string; dire
     else yield { rel: child, dirent };
   }
 }
+
+/** Every non-directory below `root`, its directories read in parallel. */
+async function listTree(root: string, rel = ''): Promise<Array<{ rel: string; dirent: fs.Dirent }>> {
+  const dirents = await fs.promises.readdir(path.join(root, rel), { withFileTypes: true });
+  const nested = await Promise.all(dirents.map(async dirent => {
+    const child = rel ? `${rel}/${dirent.name}` : dirent.name;
+    return dirent.isDirectory() ? listTree(root, child) : [{ rel: child, dirent }];
+  }));
+  return nested.flat();
+}
+
+/** File operations of a merge in flight at once (each a libuv thread-pool round trip). */
+const MERGE_CONCURRENCY = 32;
 
 async function sha256(file: string): Promise<string> {
   const hash = crypto.createHash('sha256');
@@ -24,31 +37,44 @@ async function sha256(file: string): Promise<string> {
  * sources go one at a time, in the order their worlds finish), to name both sides of a conflict.
  */
 export async function mergeTree(src: string, stage: string, label: string, owners: Map<string, string>): Promise<void> {
-  for await (const { rel, dirent } of walk(src)) {
-    const from = path.join(src, rel);
-    const to = path.join(stage, rel);
-    let target: string | undefined;
-    if (dirent.isSymbolicLink()) {
-      // aptly writes by-hash links as absolute paths into its rootDir: make them relative.
-      target = await fs.promises.readlink(from);
-      if (path.isAbsolute(target)) target = path.relative(path.dirname(from), target);
-    }
-    const existing = await fs.promises.lstat(to).catch(() => undefined);
-    if (existing) {
-      const same = target !== undefined
-        ? existing.isSymbolicLink() && await fs.promises.readlink(to) === target
-        : existing.isFile() && await sha256(from) === await sha256(to);
-      if (!same) {
-        const both = [owners.get(rel) ?? 'an earlier source', label].sort().join(' and ');
-        throw new BuildError(`conflicting file ${rel} from ${both}: give one of the sources another prefix`);
-      }
-      continue;
-    }
-    await fs.promises.mkdir(path.dirname(to), { recursive: true });
-    if (target !== undefined) await fs.promises.symlink(target, to);
-    else await fs.promises.link(from, to).catch(() => fs.promises.copyFile(from, to));
-    owners.set(rel, label);
+  const entries = await listTree(src);
+  // Each directory made once (not once per file), then the files many at a time: a merge is
+  // thousands of small file operations, which one after another leave the thread pool idle.
+  const dirs = new Set(entries.map(e => path.posix.dirname(e.rel)).filter(d => d !== '.'));
+  await Promise.all([...dirs].map(d => fs.promises.mkdir(path.join(stage, d), { recursive: true })));
+  await pool(entries, MERGE_CONCURRENCY, e => mergeEntry(src, stage, e.rel, e.dirent, label, owners));
+}
+
+async function mergeEntry(src: string, stage: string, rel: string, dirent: fs.Dirent, label: string, owners: Map<string, string>): Promise<void> {
+  const from = path.join(src, rel);
+  const to = path.join(stage, rel);
+  let target: string | undefined;
+  if (dirent.isSymbolicLink()) {
+    // aptly writes by-hash links as absolute paths into its rootDir: make them relative.
+    target = await fs.promises.readlink(from);
+    if (path.isAbsolute(target)) target = path.relative(path.dirname(from), target);
   }
+  const existing = await fs.promises.lstat(to).catch(() => undefined);
+  if (existing) {
+    const same = target !== undefined
+      ? existing.isSymbolicLink() && await fs.promises.readlink(to) === target
+      : existing.isFile() && await sameContent(from, to, existing.size);
+    if (!same) {
+      const both = [owners.get(rel) ?? 'an earlier source', label].sort().join(' and ');
+      throw new BuildError(`conflicting file ${rel} from ${both}: give one of the sources another prefix`);
+    }
+    return;
+  }
+  if (target !== undefined) await fs.promises.symlink(target, to);
+  else await fs.promises.link(from, to).catch(() => fs.promises.copyFile(from, to));
+  owners.set(rel, label);
+}
+
+/** Whether two files hold the same bytes (the same inode, or same size and hash). */
+async function sameContent(a: string, b: string, bSize: number): Promise<boolean> {
+  const [aStat, bStat] = await Promise.all([fs.promises.stat(a), fs.promises.stat(b)]);
+  if (aStat.ino === bStat.ino && aStat.dev === bStat.dev) return true;
+  return aStat.size === bSize && await sha256(a) === await sha256(b);
 }
 
 /** Dangling symlinks of the staged tree (a by-hash link whose file went missing). */

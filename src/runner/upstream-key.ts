@@ -1,18 +1,16 @@
 // The upstream's key: fetched from key_url (armored or binary, one or several keys), checked
 // against the fingerprint pin, imported into the source's own keyring (never a shared one).
 import * as fs from 'fs';
+import * as path from 'path';
 import { Fetcher } from './fetcher';
 import { BuildLog } from './log';
 import { BuildError, run } from './proc';
 
-/** Primary keys of a key file, each with its subkey fingerprints. */
-export async function keyFingerprints(keyFile: string, gnupgHome: string): Promise<string[][]> {
-  const r = await run('gpg', ['--batch', '--with-colons', '--import-options', 'show-only', '--import', keyFile], {
-    env: { ...process.env, GNUPGHOME: gnupgHome },
-  });
+/** Primary keys in gpg's colon listing, each with its subkey fingerprints. */
+export function parseKeyListing(colons: string): string[][] {
   const keys: string[][] = [];
   let want = '';
-  for (const line of r.stdout.split('\n')) {
+  for (const line of colons.split('\n')) {
     const f = line.split(':');
     if (f[0] === 'pub') {
       keys.push([]);
@@ -25,30 +23,71 @@ export async function keyFingerprints(keyFile: string, gnupgHome: string): Promi
   return keys.filter(k => k.length);
 }
 
+/** A key_url's keys, imported into a keyring of their own. */
+export interface UpstreamKey {
+  /** The keyring gpgv verifies with (only after the source's pin check passed). */
+  readonly keyring: string;
+  /** Primary keys, each with its subkey fingerprints. */
+  readonly keys: string[][];
+}
+
+/**
+ * Upstream keys by key_url: each fetched and imported once (one gpg process) however many sources
+ * name it, as the pockets of one archive do. Every source still checks its own pin against the
+ * fingerprints, and a keyring holds only what its key_url served.
+ */
+export class UpstreamKeys {
+  private readonly byUrl = new Map<string, Promise<UpstreamKey>>();
+
+  constructor(private readonly dir: string, private readonly fetcher: Fetcher) {}
+
+  public load(keyUrl: string, what: string): Promise<UpstreamKey> {
+    let key = this.byUrl.get(keyUrl);
+    if (!key) {
+      // `<workDir>/key<n>/gnupg`: cleanup stops any agent there like in the sources' homes.
+      key = this.fetchAndImport(keyUrl, what, path.join(this.dir, `key${this.byUrl.size}`));
+      this.byUrl.set(keyUrl, key);
+    }
+    return key;
+  }
+
+  private async fetchAndImport(keyUrl: string, what: string, dir: string): Promise<UpstreamKey> {
+    const gnupgHome = path.join(dir, 'gnupg');
+    await fs.promises.mkdir(gnupgHome, { recursive: true, mode: 0o700 });
+    const keyFile = path.join(dir, 'upstream-key');
+    if (await this.fetcher.download(keyUrl, keyFile, `${what}: key_url`) !== 'ok') {
+      throw new BuildError(`${what}: cannot fetch the upstream key: ${keyUrl} answered 404 (not found)`);
+    }
+    const keyring = path.join(dir, 'keyring.gpg');
+    await fs.promises.writeFile(keyring, '');
+    // Imports and lists in one run; nothing verifies with this keyring before a pin check passed.
+    const r = await run('gpg', ['--batch', '--with-colons', '--no-default-keyring', '--keyring', keyring, '--import-options', 'import-show', '--import', keyFile], {
+      env: { ...process.env, GNUPGHOME: gnupgHome },
+    });
+    const keys = parseKeyListing(r.stdout);
+    if (!keys.length) {
+      const head = (await fs.promises.readFile(keyFile)).subarray(0, 200).toString('utf8');
+      const looksLikeHtml = /<(!doctype|html|head|body)/i.test(head);
+      throw new BuildError(`${what}: ${keyUrl} holds no OpenPGP public key${looksLikeHtml ? ' (it served a web page: check the URL, e.g. a raw file rather than a page about it)' : ''}; give key_url the armored (.asc) or binary (.gpg) key file`);
+    }
+    if (r.code !== 0) throw new BuildError(`${what}: cannot import the upstream key from ${keyUrl}: ${r.stderr.trim()}`);
+    return { keyring, keys };
+  }
+}
+
+/** The source's upstream key, checked against its pin; returns the keyring to verify with. */
 export async function importUpstreamKey(opts: {
   what: string;
   keyUrl: string;
   pins: readonly string[];
-  workDir: string;
-  gnupgHome: string;
-  keyring: string;
-  fetcher: Fetcher;
+  keys: UpstreamKeys;
   log: BuildLog;
-}): Promise<void> {
+}): Promise<string> {
   const { what, keyUrl, pins, log } = opts;
   if (!keyUrl.startsWith('https://') && !pins.length) {
     log.warn(`${what}: key_url ${keyUrl} is not https and no fingerprint is pinned`);
   }
-  const keyFile = `${opts.workDir}/upstream-key`;
-  if (await opts.fetcher.download(keyUrl, keyFile, `${what}: key_url`) !== 'ok') {
-    throw new BuildError(`${what}: cannot fetch the upstream key: ${keyUrl} answered 404 (not found)`);
-  }
-  const keys = await keyFingerprints(keyFile, opts.gnupgHome);
-  if (!keys.length) {
-    const head = (await fs.promises.readFile(keyFile)).subarray(0, 200).toString('utf8');
-    const looksLikeHtml = /<(!doctype|html|head|body)/i.test(head);
-    throw new BuildError(`${what}: ${keyUrl} holds no OpenPGP public key${looksLikeHtml ? ' (it served a web page: check the URL, e.g. a raw file rather than a page about it)' : ''}; give key_url the armored (.asc) or binary (.gpg) key file`);
-  }
+  const { keyring, keys } = await opts.keys.load(keyUrl, what);
   const primaries = keys.map(k => k[0]);
   if (pins.length) {
     const all = new Set(keys.flat());
@@ -60,10 +99,6 @@ export async function importUpstreamKey(opts: {
         + (unpinned.length ? ` (present but not pinned: ${unpinned.join(' ')})` : ''));
     }
   }
-  await fs.promises.writeFile(opts.keyring, '');
-  const r = await run('gpg', ['--batch', '--quiet', '--no-default-keyring', '--keyring', opts.keyring, '--import', keyFile], {
-    env: { ...process.env, GNUPGHOME: opts.gnupgHome },
-  });
-  if (r.code !== 0) throw new BuildError(`${what}: cannot import the upstream key from ${keyUrl}: ${r.stderr.trim()}`);
   log.step(`${what}: upstream key ${primaries.join(' ')} (${pins.length ? 'pinned' : 'not pinned'})`);
+  return keyring;
 }

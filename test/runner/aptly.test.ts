@@ -1,4 +1,7 @@
-import { filterChunks } from '../../src/runner/aptly';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Aptly, filterChunks } from '../../src/runner/aptly';
 
 describe('filterChunks', () => {
   const queries = Array.from({ length: 5000 }, (_, i) => `package-${i}_1.${i % 97}-${i % 13}+deb12u${i % 7}_${i % 2 ? 'amd64' : 'all'}`);
@@ -34,5 +37,55 @@ describe('filterChunks', () => {
     const long = 'x'.repeat(50);
     expect(filterChunks(['a', long, 'b'], 20)).toEqual(['a', long, 'b']);
     expect(filterChunks(['a', 'b', 'c'], 5)).toEqual(['a | b', 'c']);
+  });
+});
+
+describe('Aptly.task (real aptly)', () => {
+  let dir: string;
+  let aptly: Aptly;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-aptly-task-'));
+    fs.writeFileSync(path.join(dir, 'aptly.conf'), JSON.stringify({ rootDir: path.join(dir, 'root') }));
+    aptly = new Aptly(path.join(dir, 'aptly.conf'), path.join(dir, 'gnupg'), path.join(dir, 'log'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('GIVEN commands that all work WHEN run as one task THEN each one\'s output comes back separately, from one aptly process', async () => {
+    const r = await aptly.task([
+      ['repo', 'create', '-comment=first repo', 'a'],
+      ['repo', 'create', 'b'],
+      ['repo', 'show', 'a'],
+      ['repo', 'list', '-raw'],
+    ], 'failed');
+    expect(r.error).toBeUndefined();
+    expect(r.completed).toBe(4);
+    expect(r.outputs).toHaveLength(4);
+    expect(r.outputs[2]).toMatch(/Name: a\nComment: first repo/);
+    expect(r.outputs[3].trim().split('\n')).toEqual(['a', 'b']);
+    expect(fs.readFileSync(path.join(dir, 'log'), 'utf8').match(/^\$ aptly /gm)).toHaveLength(1);
+  });
+
+  test('GIVEN a failing command in the middle WHEN run THEN the ones before it completed, the rest did not run, and the error is that command\'s', async () => {
+    const r = await aptly.task([
+      ['repo', 'create', 'a'],
+      ['repo', 'create', 'a'],
+      ['repo', 'create', 'never'],
+    ], 'failed');
+    expect(r.completed).toBe(1);
+    expect(r.outputs).toHaveLength(1);
+    expect(r.error).toMatch(/local repo with name a already exists/);
+    expect(r.error).not.toMatch(/at least one command/);
+    const list = await aptly.run(['repo', 'list', '-raw'], 'list failed');
+    expect(list.output.trim()).toBe('a');
+  });
+
+  test('GIVEN an argument ending in a comma (aptly\'s task separator) WHEN run THEN the commands run one by one and the argument arrives whole', async () => {
+    const r = await aptly.task([
+      ['repo', 'create', '-comment=ends with a comma,', 'a'],
+      ['repo', 'show', 'a'],
+    ], 'failed');
+    expect(r.completed).toBe(2);
+    expect(r.outputs[1]).toMatch(/Comment: ends with a comma,\n/);
+    expect(fs.readFileSync(path.join(dir, 'log'), 'utf8').match(/^\$ aptly /gm)).toHaveLength(2);
   });
 });

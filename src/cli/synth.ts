@@ -94,7 +94,7 @@ export function synth(argv: string[], io: Output): number {
       inClusterBuild: !args.options.has('prebuilt'),
     });
   } catch (e) {
-    throw new Error(withHints(messageOf(e)));
+    throw new Error(withHints(e));
   }
   try {
     app.synth();

@@ -31,9 +31,11 @@ export class CheckedSource implements MirrorSourceProps {
   public readonly allowBroadQueries?: boolean;
   /** the normalized queries */
   public readonly packageList: PackageList;
+  /** whether a mirror has decided world and architectures (see `with`) */
+  public readonly decided: boolean;
 
   /** Only for fields `checkSourceFields` found valid, with the queries it normalized. */
-  public constructor(fields: Omit<SourceFields, 'packages'>, packageList: PackageList) {
+  public constructor(fields: Omit<SourceFields, 'packages'>, packageList: PackageList, decided: boolean = false) {
     this.prefix = fields.prefix;
     this.name = fields.name;
     this.url = fields.url;
@@ -52,6 +54,7 @@ export class CheckedSource implements MirrorSourceProps {
     this.allowMissingDependencies = fields.allowMissingDependencies;
     this.allowBroadQueries = fields.allowBroadQueries;
     this.packageList = packageList;
+    this.decided = decided;
   }
 
   /** The queries, one per entry. */
@@ -59,8 +62,12 @@ export class CheckedSource implements MirrorSourceProps {
     return this.packageList.queries();
   }
 
-  /** The same source with what a mirror decided for it (decided values are valid already). */
+  /**
+   * The same source with what a mirror decided for it (decided values are valid already): its
+   * world and architectures are final, and an empty architecture list means every
+   * architecture upstream lists.
+   */
   public with(decisions: SourceDecisions): CheckedSource {
-    return new CheckedSource({ ...this, ...decisions }, this.packageList);
+    return new CheckedSource({ ...this, ...decisions }, this.packageList, true);
   }
 }

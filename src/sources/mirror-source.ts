@@ -302,6 +302,15 @@ export class MirrorSource {
   }
 
   /**
+   * Whether a `MiniMirror` resolved this source (`_resolved`): its world and architectures are
+   * final, and there an empty architecture list means every architecture upstream lists.
+   * @internal
+   */
+  public get _isResolved(): boolean {
+    return this.checked.decided;
+  }
+
+  /**
    * Names of the packages requested by name (`nginx`, `libc6 (>= 2.36) {amd64}`; not field
    * queries or combinations), for `apt-get install --simulate` in the smoke test.
    * @example new MirrorSource({ ...props, packages: ['nginx', 'Priority (required)'] }).requestedPackageNames // ['nginx']

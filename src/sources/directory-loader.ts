@@ -3,7 +3,7 @@ import * as path from 'path';
 import { AptlyConfig } from './aptly-config';
 import { lineOf, parseAptlyConfigText } from './aptly-config-text';
 import { SourceLoadOptions } from './load-options';
-import { loadSources, Reading, ReadSource, SourceReader } from './load-pipeline';
+import { loadSources, Reading, ReadSource } from './load-pipeline';
 import { MirrorSource } from './mirror-source';
 import { PackageList } from './package-list';
 import { Problem, throwIfProblems } from './problems';
@@ -16,40 +16,35 @@ const SOURCE_FILES = new Set(['source.txt', 'packages.txt', 'aptly.conf']);
 
 /** Loads `<dir>/<prefix>/<name>/{source.txt,packages.txt[,aptly.conf]}`, reporting every problem. */
 export function loadSourceDirectory(dir: string, options: SourceLoadOptions = {}): MirrorSource[] {
-  return loadSources(new DirectoryReader(dir), options);
+  return loadSources({
+    what: `sources directory ${dir}`,
+    where: dir,
+    noSources: 'no sources found: expected <prefix>/<name>/source.txt and packages.txt below it',
+    read: reading => readDirectory(dir, reading),
+  }, options);
 }
 
 /** Reads the seed's directory layout, one source directory at a time. */
-class DirectoryReader implements SourceReader {
-  public readonly what: string;
-  public readonly noSources = 'no sources found: expected <prefix>/<name>/source.txt and packages.txt below it';
-
-  public constructor(public readonly where: string) {
-    this.what = `sources directory ${where}`;
+function* readDirectory(dir: string, reading: Reading): Iterable<ReadSource> {
+  if (!isDir(dir)) {
+    throwIfProblems(`sources directory ${dir}`, [{ file: dir, message: 'not a directory: give the path of the seed sources directory (<dir>/<prefix>/<name>/source.txt)' }]);
   }
-
-  public *read(reading: Reading): Iterable<ReadSource> {
-    const dir = this.where;
-    if (!isDir(dir)) {
-      throwIfProblems(this.what, [{ file: dir, message: 'not a directory: give the path of the seed sources directory (<dir>/<prefix>/<name>/source.txt)' }]);
+  for (const { name: prefix, isDirectory } of visible(dir)) {
+    const prefixDir = path.join(dir, prefix);
+    if (!isDirectory) {
+      reading.problems.push({ file: prefixDir, message: 'stray file: the sources directory holds only <prefix>/<name>/ directories' });
+      continue;
     }
-    for (const { name: prefix, isDirectory } of visible(dir)) {
-      const prefixDir = path.join(dir, prefix);
-      if (!isDirectory) {
-        reading.problems.push({ file: prefixDir, message: 'stray file: the sources directory holds only <prefix>/<name>/ directories' });
+    const names = visible(prefixDir);
+    if (names.length === 0) reading.problems.push({ file: prefixDir, message: 'empty prefix directory: add a <name>/ directory with source.txt and packages.txt, or remove it' });
+    for (const { name, isDirectory: isSourceDir } of names) {
+      const sourceDir = path.join(prefixDir, name);
+      if (!isSourceDir) {
+        reading.problems.push({ file: sourceDir, message: 'stray file: a prefix directory holds only <name>/ source directories' });
         continue;
       }
-      const names = visible(prefixDir);
-      if (names.length === 0) reading.problems.push({ file: prefixDir, message: 'empty prefix directory: add a <name>/ directory with source.txt and packages.txt, or remove it' });
-      for (const { name, isDirectory: isSourceDir } of names) {
-        const sourceDir = path.join(prefixDir, name);
-        if (!isSourceDir) {
-          reading.problems.push({ file: sourceDir, message: 'stray file: a prefix directory holds only <name>/ source directories' });
-          continue;
-        }
-        reading.ids.push(`${prefix}/${name}`);
-        yield readSourceDirectory(sourceDir, prefix, name, reading);
-      }
+      reading.ids.push(`${prefix}/${name}`);
+      yield readSourceDirectory(sourceDir, prefix, name, reading);
     }
   }
 }

@@ -3,7 +3,7 @@ import { Document, isMap, isScalar, isSeq, LineCounter, Node, parseAllDocuments,
 import { AptlyConfig } from './aptly-config';
 import { parseAptlyConfigText } from './aptly-config-text';
 import { SourceLoadOptions } from './load-options';
-import { loadSources, Reading, ReadSource, SourceReader } from './load-pipeline';
+import { loadSources, Reading, ReadSource } from './load-pipeline';
 import { MirrorSource } from './mirror-source';
 import { Problem, throwIfProblems } from './problems';
 import { FieldProblem } from './source-checks';
@@ -20,37 +20,32 @@ const PACKAGE_KEYS = new Set(['name', 'version']);
  * (or the document's `codename`). A document's `world` applies to all its subrepos.
  */
 export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): MirrorSource[] {
-  return loadSources(new YamlReader(file), options);
+  return loadSources({
+    what: file,
+    where: file,
+    noSources: 'no sources found: expected YAML documents with name, url, key_url, components and subrepos',
+    read: reading => readYaml(file, reading),
+  }, options);
 }
 
 /** Reads a sources YAML file, one subrepo at a time. */
-class YamlReader implements SourceReader {
-  public readonly what: string;
-  public readonly noSources = 'no sources found: expected YAML documents with name, url, key_url, components and subrepos';
-
-  public constructor(public readonly where: string) {
-    this.what = where;
+function* readYaml(file: string, reading: Reading): Iterable<ReadSource> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throwIfProblems(file, [{ file, message: `cannot read sources file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+    return;
   }
-
-  public *read(reading: Reading): Iterable<ReadSource> {
-    const file = this.where;
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      throwIfProblems(file, [{ file, message: `cannot read sources file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
-      return;
-    }
-    const lineCounter = new LineCounter();
-    const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
-    const yaml = new YamlInput(file, lineCounter, reading.problems);
-    for (const doc of Array.isArray(docs) ? docs : [docs]) {
-      const root = yaml.documentRoot(doc);
-      const upstream = root && readUpstream(root, yaml);
-      for (const sub of upstream ? subrepos(root!, yaml) : []) {
-        if (isMap(sub)) yield readSubrepo(sub, upstream!, yaml, reading);
-        else yaml.report(sub as Node, 'each subrepo must be a mapping with distribution and packages');
-      }
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const yaml = new YamlInput(file, lineCounter, reading.problems);
+  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    const root = yaml.documentRoot(doc);
+    const upstream = root && readUpstream(root, yaml);
+    for (const sub of upstream ? subrepos(root!, yaml) : []) {
+      if (isMap(sub)) yield readSubrepo(sub, upstream!, yaml, reading);
+      else yaml.report(sub as Node, 'each subrepo must be a mapping with distribution and packages');
     }
   }
 }

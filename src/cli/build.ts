@@ -21,33 +21,13 @@ export function build(argv: string[], io: Output): number {
     io.out(BUILD_USAGE);
     return 0;
   }
-  // Split off build's own options; the rest must be valid synth options (synth checks them).
-  const own: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '').split('=')[0];
-    if (argv[i].startsWith('--') && BUILD_ONLY.includes(name)) {
-      own.push(argv[i]);
-      if (!argv[i].includes('=') && i + 1 < argv.length) own.push(argv[++i]);
-    } else {
-      rest.push(argv[i]);
-    }
-  }
+  const { own, rest } = splitOwnOptions(argv);
   const args = parseArgs(own, { valued: BUILD_ONLY });
   const unsigned = rest.includes('--insecure-unsigned');
   if (!unsigned && !args.options.has('signing-key')) throw new UsageError('--signing-key is required (the armored private key the signing Secret would hold), or --insecure-unsigned');
   if (!rest.some(a => a === '--signing-secret' || a.startsWith('--signing-secret=')) && !unsigned) rest.push('--signing-secret', 'mirror-signing');
-
-  const problems: string[] = [];
-  const missing = missingTools();
-  if (missing.length) {
-    problems.push(`missing tools on this host: install them with \`apt-get install -y ${missing.join(' ')}\` (Debian or Ubuntu), or run the build Job in a connected cluster instead`);
-  }
   const files: Record<string, string | undefined> = { 'signing-key': args.options.get('signing-key') as string, 'passphrase-file': args.options.get('passphrase-file') as string };
-  for (const [flag, file] of Object.entries(files)) {
-    if (file !== undefined && !fs.existsSync(file)) problems.push(`--${flag} ${file} does not exist`);
-  }
-  if (problems.length) throw new InputProblems(problems);
+  checkHost(files);
 
   const yamlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-mirror-build-'));
   try {
@@ -70,6 +50,35 @@ export function build(argv: string[], io: Output): number {
   } finally {
     fs.rmSync(yamlDir, { recursive: true, force: true });
   }
+}
+
+/** Build's own options (with their values), and the rest: synth's, which synth checks. */
+function splitOwnOptions(argv: string[]): { own: string[]; rest: string[] } {
+  const own: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '').split('=')[0];
+    if (argv[i].startsWith('--') && BUILD_ONLY.includes(name)) {
+      own.push(argv[i]);
+      if (!argv[i].includes('=') && i + 1 < argv.length) own.push(argv[++i]);
+    } else {
+      rest.push(argv[i]);
+    }
+  }
+  return { own, rest };
+}
+
+/** The host's tools and the given files, every problem at once. */
+function checkHost(files: Record<string, string | undefined>): void {
+  const problems: string[] = [];
+  const missing = missingTools();
+  if (missing.length) {
+    problems.push(`missing tools on this host: install them with \`apt-get install -y ${missing.join(' ')}\` (Debian or Ubuntu), or run the build Job in a connected cluster instead`);
+  }
+  for (const [flag, file] of Object.entries(files)) {
+    if (file !== undefined && !fs.existsSync(file)) problems.push(`--${flag} ${file} does not exist`);
+  }
+  if (problems.length) throw new InputProblems(problems);
 }
 
 /** The signing Secret's keys as build.json names them, filled from the given files. */

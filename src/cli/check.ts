@@ -32,7 +32,7 @@ export function check(argv: string[], io: Output): number {
   try {
     worlds = assignWorlds(sources);
   } catch (e) {
-    throw new InputProblems([withHints(messageOf(e))]);
+    throw new InputProblems([withHints(e)]);
   }
   const counts = sources.map(s => s.packages.length);
   const queries = counts.reduce((a, b) => a + b, 0);

@@ -59,53 +59,10 @@ function nameAndKey(value: string): [string, string | undefined] {
 
 /** The props the flags set (undefined where no flag is given); problems are added, not thrown. */
 export function deploymentProps(args: ParsedArgs, problems: string[]): DeploymentProps {
-  const opt = (name: string) => args.options.get(name) as string | undefined;
-  const num = (name: string, min = 1) => (opt(name) === undefined ? undefined : wholeNumber(name, opt(name)!, problems, min));
-
-  let serviceType: ServingServiceType | undefined;
-  const type = opt('service-type');
-  if (type !== undefined && !['clusterip', 'nodeport', 'loadbalancer'].includes(type)) {
-    problems.push(`--service-type "${type}" must be clusterip, nodeport or loadbalancer`);
-  } else if (type === 'nodeport' || opt('node-port') !== undefined) {
-    if (type !== undefined && type !== 'nodeport') problems.push(`--node-port needs --service-type nodeport (got ${type})`);
-    else serviceType = ServingServiceType.nodePort(num('node-port'));
-  } else if (type === 'loadbalancer') {
-    serviceType = ServingServiceType.loadBalancer();
-  } else if (type === 'clusterip') {
-    serviceType = ServingServiceType.clusterIp();
-  }
-  const ingressHost = opt('ingress-host');
-  for (const f of ['ingress-class', 'tls-secret']) {
-    if (opt(f) !== undefined && ingressHost === undefined) problems.push(`--${f} needs --ingress-host`);
-  }
-  const serving: ServingOptions = {
-    replicas: num('replicas'),
-    serviceType,
-    servicePort: num('service-port'),
-    ingress: ingressHost === undefined ? undefined : { host: ingressHost, ingressClassName: opt('ingress-class'), tlsSecretName: opt('tls-secret') },
-  };
-
-  const proxy = ['http-proxy', 'https-proxy', 'no-proxy'].some(f => opt(f) !== undefined)
-    ? { httpProxy: opt('http-proxy'), httpsProxy: opt('https-proxy'), noProxy: opt('no-proxy') } : undefined;
-  const buildOptions: BuildOptions = {
-    mirrorImage: opt('mirror-image'),
-    builderImage: opt('builder-image'),
-    concurrency: num('concurrency'),
-    retries: num('retries'),
-    stallTimeout: opt('stall-timeout') === undefined ? undefined : duration('stall-timeout', opt('stall-timeout')!, problems),
-    activeDeadline: opt('build-deadline') === undefined ? undefined : duration('build-deadline', opt('build-deadline')!, problems),
-    mirrorSizeEstimate: opt('mirror-size-estimate') === undefined ? undefined : size('mirror-size-estimate', opt('mirror-size-estimate')!, problems),
-    workspaceVolumeClaim: opt('workspace-claim'),
-    proxy,
-  };
-
-  let registryCa: RegistryCa | undefined;
-  const caConfigMap = opt('registry-ca-configmap');
-  const caSecret = opt('registry-ca-secret');
-  if (caConfigMap !== undefined && caSecret !== undefined) problems.push('give --registry-ca-configmap or --registry-ca-secret, not both');
-  else if (caConfigMap !== undefined) registryCa = RegistryCa.fromConfigMap(...nameAndKey(caConfigMap));
-  else if (caSecret !== undefined) registryCa = RegistryCa.fromSecret(...nameAndKey(caSecret));
-
+  const flags = new FlagValues(args, problems);
+  const serving = servingFrom(flags);
+  const buildOptions = buildOptionsFrom(flags);
+  const registryCa = registryCaFrom(flags);
   const defined = <T extends object>(o: T): T | undefined => (Object.values(o).some(v => v !== undefined) ? o : undefined);
   return {
     serving: defined(serving),
@@ -114,4 +71,80 @@ export function deploymentProps(args: ParsedArgs, problems: string[]): Deploymen
     insecureRegistry: args.options.has('insecure-registry') || undefined,
     registryCa,
   };
+}
+
+/** The flags' values, parsed; a bad value adds its problem and reads as undefined. */
+class FlagValues {
+  public constructor(private readonly args: ParsedArgs, public readonly problems: string[]) {}
+
+  public opt(name: string): string | undefined {
+    return this.args.options.get(name) as string | undefined;
+  }
+
+  public num(name: string, min = 1): number | undefined {
+    const value = this.opt(name);
+    return value === undefined ? undefined : wholeNumber(name, value, this.problems, min);
+  }
+
+  public duration(name: string): Duration | undefined {
+    const value = this.opt(name);
+    return value === undefined ? undefined : duration(name, value, this.problems);
+  }
+
+  public size(name: string): Size | undefined {
+    const value = this.opt(name);
+    return value === undefined ? undefined : size(name, value, this.problems);
+  }
+}
+
+function servingFrom(flags: FlagValues): ServingOptions {
+  const { problems } = flags;
+  let serviceType: ServingServiceType | undefined;
+  const type = flags.opt('service-type');
+  if (type !== undefined && !['clusterip', 'nodeport', 'loadbalancer'].includes(type)) {
+    problems.push(`--service-type "${type}" must be clusterip, nodeport or loadbalancer`);
+  } else if (type === 'nodeport' || flags.opt('node-port') !== undefined) {
+    if (type !== undefined && type !== 'nodeport') problems.push(`--node-port needs --service-type nodeport (got ${type})`);
+    else serviceType = ServingServiceType.nodePort(flags.num('node-port'));
+  } else if (type === 'loadbalancer') {
+    serviceType = ServingServiceType.loadBalancer();
+  } else if (type === 'clusterip') {
+    serviceType = ServingServiceType.clusterIp();
+  }
+  const ingressHost = flags.opt('ingress-host');
+  for (const f of ['ingress-class', 'tls-secret']) {
+    if (flags.opt(f) !== undefined && ingressHost === undefined) problems.push(`--${f} needs --ingress-host`);
+  }
+  return {
+    replicas: flags.num('replicas'),
+    serviceType,
+    servicePort: flags.num('service-port'),
+    ingress: ingressHost === undefined ? undefined : { host: ingressHost, ingressClassName: flags.opt('ingress-class'), tlsSecretName: flags.opt('tls-secret') },
+  };
+}
+
+function buildOptionsFrom(flags: FlagValues): BuildOptions {
+  const opt = (name: string) => flags.opt(name);
+  const proxy = ['http-proxy', 'https-proxy', 'no-proxy'].some(f => opt(f) !== undefined)
+    ? { httpProxy: opt('http-proxy'), httpsProxy: opt('https-proxy'), noProxy: opt('no-proxy') } : undefined;
+  return {
+    mirrorImage: opt('mirror-image'),
+    builderImage: opt('builder-image'),
+    concurrency: flags.num('concurrency'),
+    retries: flags.num('retries'),
+    stallTimeout: flags.duration('stall-timeout'),
+    activeDeadline: flags.duration('build-deadline'),
+    mirrorSizeEstimate: flags.size('mirror-size-estimate'),
+    workspaceVolumeClaim: opt('workspace-claim'),
+    proxy,
+  };
+}
+
+function registryCaFrom(flags: FlagValues): RegistryCa | undefined {
+  const caConfigMap = flags.opt('registry-ca-configmap');
+  const caSecret = flags.opt('registry-ca-secret');
+  if (caConfigMap !== undefined && caSecret !== undefined) flags.problems.push('give --registry-ca-configmap or --registry-ca-secret, not both');
+  else if (caConfigMap !== undefined) return RegistryCa.fromConfigMap(...nameAndKey(caConfigMap));
+  else if (caSecret !== undefined) return RegistryCa.fromSecret(...nameAndKey(caSecret));
+  return undefined;
 }

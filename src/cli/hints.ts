@@ -1,18 +1,42 @@
 // Advice in loader and construct errors names construct props; these say how to do the same
-// from the command line.
-const HINTS: [RegExp, string][] = [
-  [/\binsecureSkipUpstreamVerification\b/, 'to opt a source out from the command line, pass --insecure-skip-upstream-verification <source id>'],
-  [/\ballowMissingDependencies\b/, 'to publish a source with missing dependencies from the command line, pass --allow-missing-dependencies <source id>'],
-  [/\bkeyFingerprints\b/, 'to pin an upstream key from the command line, pass --key-fingerprint <source id>=<fingerprint>'],
-  [/\ballowBroadQueries\b/, 'to accept such queries from the command line, pass --allow-broad-queries <source id>'],
-  [/\bset world\b/, 'to set a source\'s world from the command line, pass --world <source id>=<world>'],
-  [/\boverrides name source\b/, 'the per-source options (--key-fingerprint, --world, --allow-missing-dependencies, ...) take a source id that "mini-mirror check" lists'],
-  [/set namespace on the Chart/, 'from the command line, pass --namespace <namespace> (the one you apply the YAML to), or --base-url <url clients use>'],
-  [/set clients\.keyPath/, 'from the command line, pass --client-key-path /etc/apt/keyrings/<name>.asc'],
-  [/split them over several MiniMirror instances/, 'from the command line, split the sources into several directories and synth each with its own --name'],
+// from the command line. The error says which advice it gives (`HintedError.hints`).
+import { messageOf } from './errors';
+import { hintsOf, ProblemHint } from '../util/hinted-error';
+
+/** The command-line form of each kind of advice, in the order hints are printed. */
+const HINTS: { readonly [K in ProblemHint]: string } = {
+  insecureSkipUpstreamVerification: 'to opt a source out from the command line, pass --insecure-skip-upstream-verification <source id>',
+  allowMissingDependencies: 'to publish a source with missing dependencies from the command line, pass --allow-missing-dependencies <source id>',
+  keyFingerprints: 'to pin an upstream key from the command line, pass --key-fingerprint <source id>=<fingerprint>',
+  allowBroadQueries: 'to accept such queries from the command line, pass --allow-broad-queries <source id>',
+  world: 'to set a source\'s world from the command line, pass --world <source id>=<world>',
+  overrides: 'the per-source options (--key-fingerprint, --world, --allow-missing-dependencies, ...) take a source id that "mini-mirror check" lists',
+  namespace: 'from the command line, pass --namespace <namespace> (the one you apply the YAML to), or --base-url <url clients use>',
+  clientKeyPath: 'from the command line, pass --client-key-path /etc/apt/keyrings/<name>.asc',
+  splitInstances: 'from the command line, split the sources into several directories and synth each with its own --name',
+};
+
+/**
+ * FALLBACK for construct errors raised outside src/sources that do not say their advice yet
+ * (plain `Error`s): recognized by their wording. Each goes once its throw site uses
+ * `hintedError` (src/util/hinted-error.ts).
+ */
+const UNMARKED: readonly [RegExp, ProblemHint][] = [
+  [/set insecureSkipUpstreamVerification on that source/, 'insecureSkipUpstreamVerification'],
+  [/set namespace on the Chart/, 'namespace'],
+  [/set clients\.keyPath/, 'clientKeyPath'],
+  [/split them over several MiniMirror instances/, 'splitInstances'],
 ];
 
-/** The message with a `hint:` line for each piece of advice that has a command-line form. */
-export function withHints(message: string): string {
-  return message + HINTS.filter(([re]) => re.test(message)).map(([, hint]) => `\n  hint: ${hint}`).join('');
+/** The kinds of advice `error` gives: the ones it carries, and those of the unmarked wordings above. */
+export function adviceOf(error: unknown): ProblemHint[] {
+  const message = messageOf(error);
+  return [...hintsOf(error), ...UNMARKED.filter(([re]) => re.test(message)).map(([, hint]) => hint)];
+}
+
+/** The error's message with a `hint:` line for each piece of advice that has a command-line form. */
+export function withHints(error: unknown): string {
+  const advice = new Set(adviceOf(error));
+  const hints = (Object.keys(HINTS) as ProblemHint[]).filter(h => advice.has(h));
+  return messageOf(error) + hints.map(h => `\n  hint: ${HINTS[h]}`).join('');
 }

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import { messageOf } from './errors';
 import { withHints } from './hints';
 import { SourceLoadOptions } from '../sources/load-options';
 import { MirrorSource } from '../sources/mirror-source';
@@ -13,6 +12,6 @@ export function loadSources(label: string, target: string, options: SourceLoadOp
   try {
     return fs.statSync(target).isDirectory() ? MirrorSource.fromDirectory(target, options) : MirrorSource.fromYamlFile(target, options);
   } catch (e) {
-    throw new Error(withHints(messageOf(e)));
+    throw new Error(withHints(e));
   }
 }

@@ -71,13 +71,7 @@ export function localBuild(opts: LocalBuildOptions, io: Output): { imageRef: str
   const manifests = YAML.parseAllDocuments(fs.readFileSync(opts.manifestFile, 'utf8')).map(d => d.toJSON()).filter(Boolean);
   const job = manifests.find(o => o.kind === 'Job' && o.metadata?.labels?.['app.kubernetes.io/component'] === 'build');
   if (!job) throw new InputProblems([`${opts.manifestFile} has no build Job`]);
-  const spec = job.spec.template.spec;
-  const env = (container: any, name: string) => container.env?.find((e: any) => e.name === name)?.value as string | undefined;
-  const imageStep = spec.containers.find((c: any) => c.name === 'image');
-  const imageRef = env(imageStep, 'MINI_MIRROR_IMAGE');
-  const identity = env(imageStep, 'MINI_MIRROR_BUILD_IDENTITY');
-  if (!imageRef || !identity) throw new InputProblems(['the build Job has no skopeo image step: mini-mirror build makes the image with skopeo and umoci']);
-
+  const step = imageStepOf(job);
   const out = path.resolve(opts.out);
   const work = path.join(out, '.mounts');
   fs.rmSync(work, { recursive: true, force: true });
@@ -88,7 +82,7 @@ export function localBuild(opts: LocalBuildOptions, io: Output): { imageRef: str
     const mounts = materialize(manifests, job, opts.signingFiles, work);
     const gnupg = path.join(work, 'gnupg');
     fs.mkdirSync(gnupg, { mode: 0o700 });
-    io.out(`mini-mirror build: ${imageRef} (build ${identity.slice(0, 12)}) into ${out}`);
+    io.out(`mini-mirror build: ${step.imageRef} (build ${step.identity.slice(0, 12)}) into ${out}`);
     run('bash', [path.join(mounts.get('build')!, 'build-mirror.sh')], {
       ...process.env,
       MINI_MIRROR_SOURCES_DIR: mounts.get('sources'),
@@ -97,24 +91,45 @@ export function localBuild(opts: LocalBuildOptions, io: Output): { imageRef: str
       MINI_MIRROR_WORKSPACE: workspace,
       MINI_MIRROR_GNUPG_DIR: gnupg,
     }, 'the mirror step');
-
-    // The Job's image step itself, writing an OCI layout instead of pushing.
-    const tag = imageRef.slice(imageRef.lastIndexOf(':') + 1);
-    const layout = path.join(out, 'oci');
-    run('bash', [path.join(mounts.get('build')!, 'bake-image-oci.sh')], {
-      ...process.env,
-      MINI_MIRROR_IMAGE: imageRef,
-      MINI_MIRROR_BASE_IMAGE: opts.baseImage ?? env(imageStep, 'MINI_MIRROR_BASE_IMAGE'),
-      MINI_MIRROR_BUILD_IDENTITY: identity,
-      MINI_MIRROR_WORKSPACE: workspace,
-      MINI_MIRROR_BUILD_DIR: mounts.get('build'),
-      MINI_MIRROR_OCI_LAYOUT: layout,
-    }, 'the image step');
+    const layout = runImageStep(step, opts.baseImage, { out, workspace, buildDir: mounts.get('build')! });
     fs.rmSync(path.join(out, 'public'), { recursive: true, force: true });
     fs.renameSync(path.join(workspace, 'public'), path.join(out, 'public'));
-    return { imageRef, identity, layout: `oci:${layout}:${tag}` };
+    return { imageRef: step.imageRef, identity: step.identity, layout };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     fs.rmSync(workspace, { recursive: true, force: true });
   }
+}
+
+/** What the Job's image step makes: the image, its build identity and base image. */
+interface ImageStep {
+  readonly imageRef: string;
+  readonly identity: string;
+  readonly baseImage?: string;
+}
+
+function imageStepOf(job: any): ImageStep {
+  const spec = job.spec.template.spec;
+  const env = (container: any, name: string) => container.env?.find((e: any) => e.name === name)?.value as string | undefined;
+  const imageStep = spec.containers.find((c: any) => c.name === 'image');
+  const imageRef = env(imageStep, 'MINI_MIRROR_IMAGE');
+  const identity = env(imageStep, 'MINI_MIRROR_BUILD_IDENTITY');
+  if (!imageRef || !identity) throw new InputProblems(['the build Job has no skopeo image step: mini-mirror build makes the image with skopeo and umoci']);
+  return { imageRef, identity, baseImage: env(imageStep, 'MINI_MIRROR_BASE_IMAGE') };
+}
+
+/** The Job's image step itself, writing an OCI layout instead of pushing; returns the layout reference. */
+function runImageStep(step: ImageStep, baseImage: string | undefined, dirs: { out: string; workspace: string; buildDir: string }): string {
+  const tag = step.imageRef.slice(step.imageRef.lastIndexOf(':') + 1);
+  const layout = path.join(dirs.out, 'oci');
+  run('bash', [path.join(dirs.buildDir, 'bake-image-oci.sh')], {
+    ...process.env,
+    MINI_MIRROR_IMAGE: step.imageRef,
+    MINI_MIRROR_BASE_IMAGE: baseImage ?? step.baseImage,
+    MINI_MIRROR_BUILD_IDENTITY: step.identity,
+    MINI_MIRROR_WORKSPACE: dirs.workspace,
+    MINI_MIRROR_BUILD_DIR: dirs.buildDir,
+    MINI_MIRROR_OCI_LAYOUT: layout,
+  }, 'the image step');
+  return `oci:${layout}:${tag}`;
 }

@@ -11,24 +11,15 @@ export const SOURCE_FLAGS = ['key-fingerprint', 'world', 'allow-missing-dependen
 // `<prefix>/<name>` (directory) or `<name>/<distribution>` (YAML); the loader reports unknown ids.
 const SOURCE_ID = /^[^/\s=]+\/[^/\s=]+$/;
 
+/** The overrides being collected, per source id. */
+type Overrides = { [id: string]: { -readonly [K in keyof SourceOverrides]: SourceOverrides[K] } };
+
 /** Collects the per-source options into `SourceLoadOptions.overrides`; bad values go to `problems`. */
 export function sourceLoadOptions(args: ParsedArgs, problems: string[]): SourceLoadOptions {
-  const overrides: { [id: string]: { -readonly [K in keyof SourceOverrides]: SourceOverrides[K] } } = {};
+  const overrides: Overrides = {};
   const entry = (id: string) => overrides[id] ??= {};
-  const idProblem = (flag: string, value: string, form: string) =>
-    `--${flag} "${value}" does not name a source: give ${form}, with the source id that "mini-mirror check" lists (<prefix>/<name>; in YAML files <name>/<distribution>)`;
-
-  /** `<source id>=<value>`, or undefined with the problem added. */
-  const assignment = (flag: string, value: string, form: string): [string, string] | undefined => {
-    const eq = value.indexOf('=');
-    const id = value.slice(0, Math.max(eq, 0));
-    if (eq >= 0 && SOURCE_ID.test(id)) return [id, value.slice(eq + 1)];
-    problems.push(idProblem(flag, value, form));
-    return undefined;
-  };
-
   for (const value of args.lists.get('key-fingerprint') ?? []) {
-    const parsed = assignment('key-fingerprint', value, '<source id>=<fingerprint>');
+    const parsed = assignment('key-fingerprint', value, '<source id>=<fingerprint>', problems);
     if (!parsed) continue;
     const [id, fingerprint] = parsed;
     const normalized = normalizeFingerprint(fingerprint);
@@ -40,7 +31,7 @@ export function sourceLoadOptions(args: ParsedArgs, problems: string[]): SourceL
     if (!pinned.includes(normalized)) entry(id).keyFingerprints = [...pinned, normalized];
   }
   for (const value of args.lists.get('world') ?? []) {
-    const parsed = assignment('world', value, '<source id>=<world>');
+    const parsed = assignment('world', value, '<source id>=<world>', problems);
     if (!parsed) continue;
     const [id, world] = parsed;
     const problem = checkWorldName(world);
@@ -49,20 +40,33 @@ export function sourceLoadOptions(args: ParsedArgs, problems: string[]): SourceL
     else if (earlier !== undefined && earlier !== world) problems.push(`--world gives source ${id} two worlds (${earlier}, ${world}): give one`);
     else entry(id).world = world;
   }
-  for (const flag of ['allow-missing-dependencies', 'allow-broad-queries', 'insecure-skip-upstream-verification'] as const) {
+  for (const [flag, setting] of SWITCHES) {
     for (const id of args.lists.get(flag) ?? []) {
-      if (!SOURCE_ID.test(id)) {
-        problems.push(idProblem(flag, id, '<source id>'));
-      } else if (flag === 'allow-missing-dependencies') {
-        entry(id).allowMissingDependencies = true;
-      } else if (flag === 'allow-broad-queries') {
-        entry(id).allowBroadQueries = true;
-      } else {
-        entry(id).insecureSkipUpstreamVerification = true;
-      }
+      if (SOURCE_ID.test(id)) entry(id)[setting] = true;
+      else problems.push(idProblem(flag, id, '<source id>'));
     }
   }
   return Object.keys(overrides).length ? { overrides } : {};
+}
+
+/** The per-source switches and the setting each turns on. */
+const SWITCHES: readonly [string, 'allowMissingDependencies' | 'allowBroadQueries' | 'insecureSkipUpstreamVerification'][] = [
+  ['allow-missing-dependencies', 'allowMissingDependencies'],
+  ['allow-broad-queries', 'allowBroadQueries'],
+  ['insecure-skip-upstream-verification', 'insecureSkipUpstreamVerification'],
+];
+
+function idProblem(flag: string, value: string, form: string): string {
+  return `--${flag} "${value}" does not name a source: give ${form}, with the source id that "mini-mirror check" lists (<prefix>/<name>; in YAML files <name>/<distribution>)`;
+}
+
+/** `<source id>=<value>`, or undefined with the problem added. */
+function assignment(flag: string, value: string, form: string, problems: string[]): [string, string] | undefined {
+  const eq = value.indexOf('=');
+  const id = value.slice(0, Math.max(eq, 0));
+  if (eq >= 0 && SOURCE_ID.test(id)) return [id, value.slice(eq + 1)];
+  problems.push(idProblem(flag, value, form));
+  return undefined;
 }
 
 /** Warnings for the insecure per-source options, printed whenever they are used. */

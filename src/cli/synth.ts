@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { ParsedArgs, parseArgs, wantsHelp } from './args';
-import { DEPLOYMENT_FLAGS, DEPLOYMENT_SWITCHES, deploymentProps } from './deployment-flags';
+import { DEPLOYMENT_FLAGS, DEPLOYMENT_SWITCHES, DeploymentProps, deploymentProps } from './deployment-flags';
 import { InputProblems, messageOf, UsageError } from './errors';
 import { architecturesFrom, checkImageRepository, checkName, checkNamespace, checkSecretKey, checkSecretName } from './flag-checks';
 import { withHints } from './hints';
@@ -15,6 +15,7 @@ import { checkKeyPath } from '../clients/deb822';
 import { MiniMirror } from '../mini-mirror';
 import { inspectPublicKey } from '../signing/public-key';
 import { ReleaseSigning } from '../signing/release-signing';
+import { SourceLoadOptions } from '../sources/load-options';
 import { MirrorSource } from '../sources/mirror-source';
 
 const SIGNING_FLAGS = ['signing-secret', 'public-key', 'passphrase-key', 'private-key-key'];
@@ -35,30 +36,41 @@ export function synth(argv: string[], io: Output): number {
     switches: ['insecure-unsigned', 'prebuilt', ...DEPLOYMENT_SWITCHES],
   });
   const unsigned = checkCommandLine(args);
-  const opt = (name: string) => args.options.get(name) as string | undefined;
+  const inputs = synthInputs(args, unsigned);
+  const app = new App({ outdir: path.resolve(inputs.outdir) });
+  const chart = new Chart(app, inputs.name, { namespace: inputs.namespace, disableResourceNameHashes: true });
+  const mirror = miniMirror(chart, args, inputs);
+  try {
+    app.synth();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw code ? new Error(`cannot write to --out ${inputs.outdir}: ${code}`) : e;
+  }
+  const built = args.options.has('prebuilt') ? 'no build Job (--prebuilt)' : `build Job ${mirror.buildJob.jobName}`;
+  io.out(`wrote ${path.join(app.outdir, `${inputs.name}.k8s.yaml`)}: ${built}, image ${mirror.imageRef}`
+    + (inputs.refreshEpoch !== undefined ? `, refresh epoch ${inputs.refreshEpoch}` : ''));
+  for (const warning of sourceFlagWarnings(inputs.options)) io.err(warning);
+  if (unsigned) io.err('warning: the mirror is NOT signed; clients will trust it blindly. Never use this in production.');
+  return 0;
+}
 
+/** Everything the options say, checked: every problem of the run in one `InputProblems`. */
+interface SynthInputs {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly outdir: string;
+  readonly refreshEpoch?: string;
+  readonly architectures?: string[];
+  readonly signing: ReleaseSigning;
+  readonly options: SourceLoadOptions;
+  readonly deployment: DeploymentProps;
+  readonly sources: MirrorSource[];
+}
+
+function synthInputs(args: ParsedArgs, unsigned: boolean): SynthInputs {
   const problems: string[] = [];
-  const add = (message: string | undefined) => message && problems.push(message);
-  const name = opt('name') ?? 'mirror';
-  const namespace = opt('namespace');
-  add(checkName(name));
-  if (namespace !== undefined) add(checkNamespace(namespace));
-  add(checkImageRepository(opt('image')!));
-  for (const flag of ['push-secret', 'pull-secret']) {
-    if (opt(flag) !== undefined) add(checkSecretName(flag, opt(flag)!));
-  }
-  const clientKeyPath = opt('client-key-path');
-  if (clientKeyPath !== undefined) add(checkKeyPath(clientKeyPath) && `--client-key-path ${checkKeyPath(clientKeyPath)}`);
-  const outdir = opt('out') ?? 'dist';
-  add(checkOutDir(outdir));
-  const refreshEpoch = opt('refresh-epoch');
-  if (refreshEpoch !== undefined) {
-    try {
-      checkRefreshEpoch(refreshEpoch);
-    } catch (e) {
-      problems.push(`--refresh-epoch: ${messageOf(e)}`);
-    }
-  }
+  const opt = (name: string) => args.options.get(name) as string | undefined;
+  checkOptionValues(args, problems);
   const architectures = architecturesFrom(args.lists.get('architecture') ?? [], problems);
   const signing = unsigned ? ReleaseSigning.insecureUnsigned() : signingFrom(args, problems);
   const options = sourceLoadOptions(args, problems);
@@ -70,14 +82,51 @@ export function synth(argv: string[], io: Output): number {
     problems.push(messageOf(e));
   }
   if (problems.length) throw new InputProblems(problems);
+  return {
+    name: opt('name') ?? 'mirror',
+    namespace: opt('namespace'),
+    outdir: opt('out') ?? 'dist',
+    refreshEpoch: opt('refresh-epoch'),
+    architectures,
+    signing: signing!,
+    options,
+    deployment,
+    sources,
+  };
+}
 
-  const app = new App({ outdir: path.resolve(outdir) });
-  const chart = new Chart(app, name, { namespace, disableResourceNameHashes: true });
-  let mirror: MiniMirror;
+/** The values of the plain options (names, image, Secrets, paths, epoch); problems are added. */
+function checkOptionValues(args: ParsedArgs, problems: string[]): void {
+  const opt = (name: string) => args.options.get(name) as string | undefined;
+  const add = (message: string | undefined) => message && problems.push(message);
+  add(checkName(opt('name') ?? 'mirror'));
+  if (opt('namespace') !== undefined) add(checkNamespace(opt('namespace')!));
+  add(checkImageRepository(opt('image')!));
+  for (const flag of ['push-secret', 'pull-secret']) {
+    if (opt(flag) !== undefined) add(checkSecretName(flag, opt(flag)!));
+  }
+  const clientKeyPath = opt('client-key-path');
+  if (clientKeyPath !== undefined) add(checkKeyPath(clientKeyPath) && `--client-key-path ${checkKeyPath(clientKeyPath)}`);
+  add(checkOutDir(opt('out') ?? 'dist'));
+  const refreshEpoch = opt('refresh-epoch');
+  if (refreshEpoch !== undefined) {
+    try {
+      checkRefreshEpoch(refreshEpoch);
+    } catch (e) {
+      problems.push(`--refresh-epoch: ${messageOf(e)}`);
+    }
+  }
+}
+
+/** The construct, with the CLI's hints on its errors. */
+function miniMirror(chart: Chart, args: ParsedArgs, inputs: SynthInputs): MiniMirror {
+  const opt = (name: string) => args.options.get(name) as string | undefined;
+  const { deployment } = inputs;
+  const clientKeyPath = opt('client-key-path');
   try {
-    mirror = new MiniMirror(chart, name, {
-      sources,
-      signing: signing!,
+    return new MiniMirror(chart, inputs.name, {
+      sources: inputs.sources,
+      signing: inputs.signing,
       image: {
         repository: opt('image')!,
         pushSecretName: opt('push-secret'),
@@ -89,25 +138,13 @@ export function synth(argv: string[], io: Output): number {
       buildOptions: deployment.buildOptions,
       smokeTest: deployment.smokeTest,
       clients: clientKeyPath !== undefined || opt('base-url') !== undefined ? { keyPath: clientKeyPath, baseUrl: opt('base-url') } : undefined,
-      architectures,
-      refreshEpoch,
+      architectures: inputs.architectures,
+      refreshEpoch: inputs.refreshEpoch,
       inClusterBuild: !args.options.has('prebuilt'),
     });
   } catch (e) {
-    throw new Error(withHints(messageOf(e)));
+    throw new Error(withHints(e));
   }
-  try {
-    app.synth();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw code ? new Error(`cannot write to --out ${outdir}: ${code}`) : e;
-  }
-  const built = args.options.has('prebuilt') ? 'no build Job (--prebuilt)' : `build Job ${mirror.buildJob.jobName}`;
-  io.out(`wrote ${path.join(app.outdir, `${name}.k8s.yaml`)}: ${built}, image ${mirror.imageRef}`
-    + (refreshEpoch !== undefined ? `, refresh epoch ${refreshEpoch}` : ''));
-  for (const warning of sourceFlagWarnings(options)) io.err(warning);
-  if (unsigned) io.err('warning: the mirror is NOT signed; clients will trust it blindly. Never use this in production.');
-  return 0;
 }
 
 /** Usage errors: arguments, conflicts and missing required options. Returns whether unsigned. */

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { parseAptlyConfigText } from './aptly-config-text';
 import { checkArchitecture } from './validation';
+import { wholeNumberProblem } from '../util/checks';
 import { stableStringify } from '../util/stable-json';
 
 /**
@@ -77,9 +78,8 @@ export class AptlyConfig {
   public static fromProps(props: AptlyConfigProps = {}): AptlyConfig {
     const problems: string[] = [];
     for (const [key, value] of Object.entries({ downloadConcurrency: props.downloadConcurrency, downloadRetries: props.downloadRetries })) {
-      if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 64)) {
-        problems.push(`${key} must be a whole number from 1 to 64, got ${value}`);
-      }
+      const problem = value === undefined ? undefined : wholeNumberProblem(key, value, 1, 64);
+      if (problem) problems.push(problem);
     }
     for (const arch of props.architectures ?? []) {
       const problem = checkArchitecture(arch);

@@ -1,10 +1,11 @@
 import { AptlyConfig } from './aptly-config';
+import { CheckedSource } from './checked-source';
 import { loadSourceDirectory } from './directory-loader';
 import { SourceLoadOptions } from './load-options';
-import { PackageList } from './package-list';
-import { throwIfProblems } from './problems';
+import { ProblemsError, throwIfProblems } from './problems';
 import { requestedPackageName } from './query/analyse';
-import { asProps, checkedQueries, checkSourceFields, markChecked, SourceFields } from './source-checks';
+import { formatSourceTxt } from './seed-text';
+import { checkSourceFields } from './source-checks';
 import { duplicatePublications } from './uniqueness';
 import { isFlatDistribution } from './validation';
 import { deriveWorld } from './worlds';
@@ -175,6 +176,15 @@ export class MirrorSource {
     }))));
   }
 
+  /**
+   * A source from props that passed the checks already (loaders check them first, to point
+   * each problem at its file and line), without checking them again.
+   * @internal
+   */
+  public static _fromChecked(checked: CheckedSource, definedAt?: string): MirrorSource {
+    return new MirrorSource(checked, definedAt);
+  }
+
   /** URL path segment the source is served under. */
   public readonly prefix: string;
   /** Name of the source. */
@@ -189,26 +199,17 @@ export class MirrorSource {
   public readonly distribution: string;
   /** Components mirrored (empty for a flat repository). */
   public readonly components: string[];
-  /** Whether the source is a flat repository (distribution ending in `/`, no components). */
-  public readonly flat!: boolean;
   /**
    * Distribution the source is published under: `distribution`, or for a flat repository
    * `publishDistribution` (default: the source's name).
    */
   public readonly publishDistribution!: string;
   /**
-   * Components the source is published with: `components`, or `['main']` for a flat repository.
-   */
-  public readonly publishComponents!: string[];
-  /**
    * The dependency world: `world` as given, else derived from the distribution. Undefined for a
    * flat repository without `world`, which joins the world of the mirror's other sources: the
    * sources of a `MiniMirror` (`MiniMirror.sources`) always have theirs resolved.
    */
   public readonly world?: string;
-  // (flat, publishDistribution, publishComponents and a derived world are computed from the
-  // other fields: not enumerable, so `new MirrorSource({ ...source, distribution: 'x' })`
-  // derives them again; a world or publish distribution given explicitly is kept.)
   /**
    * Architectures to mirror. Empty: decided by the aptly config, else the mirror's default (see
    * `MirrorSourceProps.architectures`); `MiniMirror.sources` have them resolved, and there empty
@@ -235,59 +236,59 @@ export class MirrorSource {
    */
   public readonly definedAt?: string;
   /**
-   * Normalized aptly package queries, one per entry.
+   * Normalized aptly package queries, one per entry (a frozen list).
    * @example MirrorSource.fromDirectory('./sources')[0].packages // ['nginx', 'libstdc++6 (>= 12)']
    */
-  public readonly packages!: string[];
+  public readonly packages: string[];
   private packageNames?: string[];
-  private readonly packageList: PackageList;
+  private readonly checked: CheckedSource;
 
   /**
    * @param props the source
    * @param definedAt where the props came from, for error messages
    */
   public constructor(props: MirrorSourceProps, definedAt?: string) {
-    const fields: SourceFields = {
-      ...props,
-      keyFingerprints: props.keyFingerprints ?? [],
-      architectures: props.architectures ?? [],
-    };
-    // A loader has usually checked these very fields already (to report file:line).
-    let checked = checkedQueries(props as SourceFields);
-    if (!checked) {
-      const problems = checkSourceFields(fields).map(p => ({
-        message: `${p.field}${p.index === undefined ? '' : `[${p.index}]`}: ${p.message}`,
-      }));
-      const id = `${props.prefix}/${props.name}`;
-      throwIfProblems(definedAt ? `source ${id} (${definedAt})` : `source ${id}`, problems);
-      checked = checkedQueries(fields)!;
-    }
-
-    this.prefix = props.prefix;
-    this.name = props.name;
-    this.url = props.url;
-    this.keyUrl = props.keyUrl;
-    this.keyFingerprints = fields.keyFingerprints.map(f => f.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase());
-    this.distribution = props.distribution;
-    this.components = [...props.components];
-    const flat = isFlatDistribution(props.distribution);
-    define(this, 'flat', flat, false);
-    define(this, 'publishDistribution', flat ? props.publishDistribution ?? props.name : props.distribution, props.publishDistribution !== undefined);
-    define(this, 'publishComponents', flat ? ['main'] : [...props.components], false);
-    define(this, 'world', props.world ?? (flat ? undefined : deriveWorld(props.distribution)), props.world !== undefined);
-    this.packageList = checked;
-    // Split only when read (a loaded packages.txt is kept as its text), but an own enumerable
-    // property like the others, so `new MirrorSource({ ...source, prefix: 'x' })` keeps the queries.
-    Object.defineProperty(this, 'packages', { enumerable: true, get: () => [...this.packageList.queries()] });
-    this.architectures = [...fields.architectures];
-    this.aptlyConfig = props.aptlyConfig;
-    this.origin = props.origin;
-    this.label = props.label;
-    this.suite = props.suite;
-    this.insecureSkipUpstreamVerification = props.insecureSkipUpstreamVerification ?? false;
-    this.allowMissingDependencies = props.allowMissingDependencies ?? false;
-    this.allowBroadQueries = props.allowBroadQueries ?? false;
+    const checked = props instanceof CheckedSource ? props : checkProps(props, definedAt);
+    this.prefix = checked.prefix;
+    this.name = checked.name;
+    this.url = checked.url;
+    this.keyUrl = checked.keyUrl;
+    this.keyFingerprints = checked.keyFingerprints.map(f => f.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase());
+    this.distribution = checked.distribution;
+    this.components = [...checked.components];
+    // Derived unless given: a derived value is no own enumerable property, so spreading the
+    // source (`new MirrorSource({ ...source, distribution: 'x' })`) derives it again, while a
+    // given one is copied and kept. Only a property definition can make a value readable but
+    // not spread; the other derived attributes (flat, publishComponents) are getters.
+    const flat = isFlatDistribution(checked.distribution);
+    defineDerived(this, 'publishDistribution', checked.publishDistribution, flat ? checked.name : checked.distribution);
+    defineDerived(this, 'world', checked.world, flat ? undefined : deriveWorld(checked.distribution));
+    // Frozen: changing the list would not change packagesTxt, which is what gets mirrored.
+    const packages = [...checked.packageList.queries()];
+    Object.freeze(packages);
+    this.packages = packages;
+    this.architectures = [...checked.architectures];
+    this.aptlyConfig = checked.aptlyConfig;
+    this.origin = checked.origin;
+    this.label = checked.label;
+    this.suite = checked.suite;
+    this.insecureSkipUpstreamVerification = checked.insecureSkipUpstreamVerification ?? false;
+    this.allowMissingDependencies = checked.allowMissingDependencies ?? false;
+    this.allowBroadQueries = checked.allowBroadQueries ?? false;
     this.definedAt = definedAt;
+    this.checked = checked;
+  }
+
+  /** Whether the source is a flat repository (distribution ending in `/`, no components). */
+  public get flat(): boolean {
+    return isFlatDistribution(this.distribution);
+  }
+
+  /**
+   * Components the source is published with: `components`, or `['main']` for a flat repository.
+   */
+  public get publishComponents(): string[] {
+    return this.flat ? ['main'] : [...this.components];
   }
 
   /**
@@ -296,32 +297,17 @@ export class MirrorSource {
    * @internal
    */
   public _resolved(world: string, architectures: string[]): MirrorSource {
-    const fields: SourceFields = { ...this.fields(), world, architectures, packages: this.packageList };
-    markChecked(fields, this.packageList);
-    return new MirrorSource(asProps(fields), this.definedAt);
+    const publishDistribution = this.flat ? this.publishDistribution : undefined;
+    return MirrorSource._fromChecked(this.checked.with({ world, architectures, publishDistribution }), this.definedAt);
   }
 
-  private fields(): SourceFields {
-    return {
-      prefix: this.prefix,
-      name: this.name,
-      url: this.url,
-      keyUrl: this.keyUrl,
-      keyFingerprints: this.keyFingerprints,
-      distribution: this.distribution,
-      components: this.components,
-      publishDistribution: this.flat ? this.publishDistribution : undefined,
-      world: this.world,
-      packages: this.packageList,
-      architectures: this.architectures,
-      aptlyConfig: this.aptlyConfig,
-      origin: this.origin,
-      label: this.label,
-      suite: this.suite,
-      insecureSkipUpstreamVerification: this.insecureSkipUpstreamVerification,
-      allowMissingDependencies: this.allowMissingDependencies,
-      allowBroadQueries: this.allowBroadQueries,
-    };
+  /**
+   * Whether a `MiniMirror` resolved this source (`_resolved`): its world and architectures are
+   * final, and there an empty architecture list means every architecture upstream lists.
+   * @internal
+   */
+  public get _isResolved(): boolean {
+    return this.checked.decided;
   }
 
   /**
@@ -342,17 +328,34 @@ export class MirrorSource {
 
   /** The seed's `source.txt` line: `url key_url dist component...` (`url key_url ./` when flat). */
   public get sourceTxt(): string {
-    return [this.url, this.keyUrl, this.distribution, ...this.components].join(' ') + '\n';
+    return formatSourceTxt(this);
   }
 
   /** The seed's `packages.txt`: one normalized query per line. */
   public get packagesTxt(): string {
-    return this.packageList.text();
+    return this.checked.packageList.text();
   }
-
 }
 
-/** A read-only own property; `enumerable` decides whether spreading the source copies it. */
-function define(target: MirrorSource, key: keyof MirrorSource, value: unknown, enumerable: boolean): void {
-  Object.defineProperty(target, key, { value, enumerable, writable: false, configurable: false });
+/** Checks typed props, throwing one error with every problem (each named by its field path). */
+function checkProps(props: MirrorSourceProps, definedAt: string | undefined): CheckedSource {
+  const { problems, checked } = checkSourceFields({
+    ...props,
+    keyFingerprints: props.keyFingerprints ?? [],
+    architectures: props.architectures ?? [],
+  });
+  if (checked) return checked;
+  const id = `${props.prefix}/${props.name}`;
+  throw new ProblemsError(definedAt ? `source ${id} (${definedAt})` : `source ${id}`, problems.map(p => ({
+    message: `${p.field}${p.index === undefined ? '' : `[${p.index}]`}: ${p.message}`,
+    hint: p.hint,
+  })));
+}
+
+/**
+ * `source[key]`: `given` as an own enumerable property (spreading copies it), else `derived`
+ * as one that is not enumerable (spreading leaves it out).
+ */
+function defineDerived(source: MirrorSource, key: 'world' | 'publishDistribution', given: string | undefined, derived: string | undefined): void {
+  Object.defineProperty(source, key, { value: given ?? derived, enumerable: given !== undefined, writable: false, configurable: false });
 }

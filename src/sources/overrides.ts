@@ -3,7 +3,7 @@ import { Problem } from './problems';
 import { SourceFields } from './source-checks';
 
 /** The loaded fields with the user's load options and per-source overrides applied. */
-export function applyOverrides(fields: SourceFields, options: SourceLoadOptions, id: string): SourceFields {
+export function applyOverrides(fields: Partial<SourceFields>, options: SourceLoadOptions, id: string): Partial<SourceFields> {
   if (options.allowBroadQueries) fields = { ...fields, allowBroadQueries: true };
   const overrides: SourceOverrides | undefined = options.overrides?.[id];
   if (!overrides) return fields;
@@ -26,5 +26,5 @@ export function checkOverrideKeys(options: SourceLoadOptions, ids: string[], fil
   const known = new Set(ids);
   return Object.keys(options.overrides ?? {})
     .filter(id => !known.has(id))
-    .map(id => ({ file, message: `overrides name source "${id}", which is not defined here: use one of ${ids.join(', ') || '(none)'}` }));
+    .map((id): Problem => ({ file, message: `overrides name source "${id}", which is not defined here: use one of ${ids.join(', ') || '(none)'}`, hint: 'overrides' }));
 }

@@ -20,20 +20,12 @@ export interface ResolvedSource {
   readonly architectures: string[] | null;
 }
 
-// Copies made by resolveSources: their world and architectures are final, and there an empty
-// architecture list means every architecture upstream lists.
-const RESOLVED = new WeakSet<MirrorSource>();
-
 /**
  * Copies of the sources with world and architectures resolved, as `MiniMirror.sources`. The
  * constructs given these copies (build config, client config, smoke test) read them as they are.
  */
 export function resolveSources(sources: readonly MirrorSource[], options: ResolutionOptions = {}): MirrorSource[] {
-  return resolvedSources(sources, options).map(r => {
-    const copy = r.source._resolved(r.world, r.architectures ?? []);
-    RESOLVED.add(copy);
-    return copy;
-  });
+  return resolvedSources(sources, options).map(r => r.source._resolved(r.world, r.architectures ?? []));
 }
 
 /** World and architectures of each source: as resolved by a MiniMirror, else with the defaults. */
@@ -43,7 +35,7 @@ export function resolvedSources(sources: readonly MirrorSource[], options: Resol
   return sources.map((source, i) => ({
     source,
     world: worlds[i],
-    architectures: RESOLVED.has(source)
+    architectures: source._isResolved
       ? (source.architectures.length > 0 ? [...source.architectures] : null)
       : resolveArchitectures(source, options.defaultAptlyConfig, mirror),
   }));

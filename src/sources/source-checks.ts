@@ -1,4 +1,5 @@
-import { MirrorSourceProps } from './mirror-source';
+import { CheckedSource } from './checked-source';
+import type { MirrorSourceProps } from './mirror-source';
 import { PackageList } from './package-list';
 import { PackageQuery } from './package-query';
 import { broadQueryMessage } from './query/broad';
@@ -7,6 +8,7 @@ import {
   checkArchitecture, checkComponent, checkDistribution, checkFingerprint, checkPathSegment,
   checkPublishDistribution, checkReleaseField, checkUrl, checkWorldName, isFlatDistribution,
 } from './validation';
+import { ProblemHint } from '../util/hinted-error';
 
 /** The fields of a source as the checks see them: the props, with the lists defaulted. */
 export interface SourceFields extends Omit<MirrorSourceProps, 'packages' | 'keyFingerprints' | 'architectures'> {
@@ -23,23 +25,40 @@ export interface FieldProblem {
   readonly index?: number;
   readonly column?: number;
   readonly message: string;
+  /** the kind of advice the message gives */
+  readonly hint?: ProblemHint;
+}
+
+/** The outcome of `checkSourceFields`: the problems, or (when there are none) the checked source. */
+export interface SourceCheck {
+  readonly problems: FieldProblem[];
+  /** present exactly when `problems` is empty */
+  readonly checked?: CheckedSource;
 }
 
 /**
- * Every problem with a source's fields (empty when valid). When valid, the normalized queries
- * are remembered for `checkedQueries`, so a loader that checks and then constructs does not
- * analyse thousands of queries twice.
+ * Every problem with a source's fields; when there is none, the source as `CheckedSource`,
+ * with its queries normalized, so a loader that checks and then constructs does not analyse
+ * thousands of queries twice.
  */
-export function checkSourceFields(s: SourceFields): FieldProblem[] {
-  const out: FieldProblem[] = [];
-  const add: Add = (field, message, index, column) => {
-    if (message) out.push({ field, message, index, column });
+export function checkSourceFields(s: SourceFields): SourceCheck {
+  const problems: FieldProblem[] = [];
+  const add: Add = (field, message, index, column, hint) => {
+    if (message) problems.push({ field, message, index, column, hint });
   };
+  checkLocation(s, add);
+  const packages = s.packages instanceof PackageList ? s.packages : checkQueries(s.packages, add, s.allowBroadQueries ?? false);
+  checkSettings(s, add);
+  return problems.length ? { problems } : { problems, checked: new CheckedSource(s, packages) };
+}
+
+/** Where the source is and what it is called: names, URLs, distribution, components. */
+function checkLocation(s: SourceFields, add: Add): void {
   add('prefix', checkPathSegment('prefix', s.prefix));
   add('name', checkPathSegment('name', s.name));
   add('url', checkUrl('url', s.url));
   add('keyUrl', checkUrl('key url', s.keyUrl));
-  s.keyFingerprints.forEach((f, i) => add('keyFingerprints', checkFingerprint(f), i));
+  s.keyFingerprints.forEach((f, i) => add('keyFingerprints', checkFingerprint(f), i, undefined, 'keyFingerprints'));
   add('distribution', checkDistribution(s.distribution));
   checkComponents(s, add);
   if (s.world !== undefined) add('world', checkWorldName(s.world));
@@ -48,9 +67,10 @@ export function checkSourceFields(s: SourceFields): FieldProblem[] {
     add('publishDistribution', `publish distribution "${s.publishDistribution}" differs from distribution "${s.distribution}": `
       + 'only a flat repository (distribution ending in \'/\') is published under a name of its own; remove it');
   }
+}
 
-  const packages = s.packages instanceof PackageList ? s.packages : checkQueries(s.packages, add, s.allowBroadQueries ?? false);
-
+/** Architectures, Release overrides and the aptly config. */
+function checkSettings(s: SourceFields, add: Add): void {
   s.architectures.forEach((a, i) => add('architectures', checkArchitecture(a), i));
   if (s.origin !== undefined) add('origin', checkReleaseField('origin', s.origin));
   if (s.label !== undefined) add('label', checkReleaseField('label', s.label));
@@ -58,13 +78,11 @@ export function checkSourceFields(s: SourceFields): FieldProblem[] {
 
   if (s.aptlyConfig?.disablesVerification && !s.insecureSkipUpstreamVerification) {
     add('aptlyConfig', `the aptly config (${s.aptlyConfig.origin}) sets "gpgDisableVerify": true, which would mirror unverified packages: `
-      + 'remove it, or opt out explicitly with insecureSkipUpstreamVerification');
+      + 'remove it, or opt out explicitly with insecureSkipUpstreamVerification', undefined, undefined, 'insecureSkipUpstreamVerification');
   }
-  if (out.length === 0) VALID.set(s, packages);
-  return out;
 }
 
-type Add = (field: FieldProblem['field'], message: string | undefined, index?: number, column?: number) => void;
+type Add = (field: FieldProblem['field'], message: string | undefined, index?: number, column?: number, hint?: ProblemHint) => void;
 
 /** A flat repository has no components; any other source needs at least one. */
 function checkComponents(s: SourceFields, add: Add): void {
@@ -108,7 +126,7 @@ function checkQueries(list: string[], add: Add, allowBroad: boolean): PackageLis
     }
     const parsed = PackageQuery.tryParse(q);
     if (parsed) {
-      if (parsed.broad && !allowBroad) add('packages', broadQueryMessage(q, parsed.broad.message), i, parsed.broad.column);
+      if (parsed.broad && !allowBroad) add('packages', broadQueryMessage(q, parsed.broad.message), i, parsed.broad.column, 'allowBroadQueries');
       queries.push(parsed.query);
       return;
     }
@@ -116,19 +134,6 @@ function checkQueries(list: string[], add: Add, allowBroad: boolean): PackageLis
     add('packages', `invalid package query "${q}": ${problem.message}`, i, problem.column);
   });
   return PackageList.fromQueries(queries);
-}
-
-// Fields objects that passed the checks, with their normalized queries.
-const VALID = new WeakMap<SourceFields, PackageList>();
-
-/** Records fields known to be valid (a copy of a checked source), with their queries. */
-export function markChecked(s: SourceFields, packages: PackageList): void {
-  VALID.set(s, packages);
-}
-
-/** The normalized queries of a fields object that `checkSourceFields` found valid. */
-export function checkedQueries(s: SourceFields): PackageList | undefined {
-  return VALID.get(s);
 }
 
 /** Stand-ins for fields a loader could not read, so that the fields it did read get checked. */
@@ -156,13 +161,5 @@ export function checkPartialSourceFields(partial: Partial<SourceFields>, reporte
     if (value !== undefined && !reported) known[key] = value;
   }
   const fields = { ...PLACEHOLDERS, ...known } as SourceFields;
-  return checkSourceFields(fields).filter(p => p.field in known || !(p.field in PLACEHOLDERS));
-}
-
-/**
- * Loaded fields as `MirrorSource` props: their packages may be a `PackageList`, which the
- * constructor takes from `checkedQueries` (or checks again, like any props).
- */
-export function asProps(s: SourceFields): MirrorSourceProps {
-  return s as unknown as MirrorSourceProps;
+  return checkSourceFields(fields).problems.filter(p => p.field in known || !(p.field in PLACEHOLDERS));
 }

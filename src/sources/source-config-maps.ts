@@ -1,7 +1,8 @@
-import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { MirrorSource } from './mirror-source';
+import { checkWholeNumber } from '../util/checks';
+import { configMap } from '../util/config-map';
 import { contentHash, filesHash } from '../util/hash';
 import { CONFIG_MAP_SAFE_BYTES, dataEntryBytes } from '../util/limits';
 
@@ -48,63 +49,17 @@ export class SourceConfigMaps extends Construct {
 
   public constructor(scope: Construct, id: string, props: SourceConfigMapsProps) {
     super(scope, id);
-    const limit = props.maxBytesPerConfigMap ?? DEFAULT_MAX_BYTES;
-    if (!Number.isInteger(limit) || limit < 1024 || limit > CONFIG_MAP_SAFE_BYTES) {
-      throw new Error(`maxBytesPerConfigMap must be a whole number from 1024 to ${CONFIG_MAP_SAFE_BYTES}, got ${limit}`);
-    }
-
-    // One group of files per source; a source is never split across ConfigMaps.
-    const keyOwner = new Map<string, string>();
-    const groups = props.sources.map(source => {
-      const files: { key: string; path: string; content: string }[] = [
-        { file: 'source.txt', content: source.sourceTxt },
-        { file: 'packages.txt', content: source.packagesTxt },
-        ...(source.aptlyConfig ? [{ file: 'aptly.conf', content: source.aptlyConfig.toJsonString() }] : []),
-      ].map(f => ({ key: `${source.prefix}_${source.name}_${f.file}`, path: `${source.id}/${f.file}`, content: f.content }));
-      for (const f of files) {
-        const owner = keyOwner.get(f.key);
-        if (owner && owner !== source.id) {
-          throw new Error(`sources ${owner} and ${source.id} map to the same ConfigMap key ${f.key}: rename one of them`);
-        }
-        keyOwner.set(f.key, source.id);
-      }
-      const bytes = files.reduce((n, f) => n + dataEntryBytes(f.key, f.content), 0);
-      if (bytes > CONFIG_MAP_SAFE_BYTES) {
-        throw new Error(`source ${source.id} needs ${Math.ceil(bytes / 1024)} KiB of ConfigMap data, over the ${CONFIG_MAP_SAFE_BYTES / 1024} KiB a ConfigMap can safely hold: split its packages into several sources`);
-      }
-      return { files, bytes };
-    });
-
-    const batches: (typeof groups)[] = [];
-    let current: typeof groups = [];
-    let size = 0;
-    for (const group of groups) {
-      if (current.length && size + group.bytes > limit) {
-        batches.push(current);
-        current = [];
-        size = 0;
-      }
-      current.push(group);
-      size += group.bytes;
-    }
-    if (current.length) batches.push(current);
-
+    const limit = checkWholeNumber('maxBytesPerConfigMap', props.maxBytesPerConfigMap ?? DEFAULT_MAX_BYTES, 1024, CONFIG_MAP_SAFE_BYTES);
     const hashes: string[] = [];
-    this.configMapNames = batches.map((batch, i) => {
+    this.configMapNames = batches(sourceFiles(props.sources), limit).map((batch, i) => {
       const files = batch.flatMap(g => g.files);
       const data: Record<string, string> = {};
       for (const f of files) data[f.key] = f.content;
       const hash = filesHash(files);
       hashes.push(hash);
       const name = `${props.namePrefix}-sources-${i}-${hash.slice(0, 10)}`;
-      new ApiObject(this, `sources-${i}`, {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name, labels: props.labels },
-        data,
-        // Content-addressed name: the object never changes, so let the API server enforce it.
-        immutable: true,
-      } as any);
+      // Content-addressed name: the object never changes, so let the API server enforce it.
+      configMap(this, `sources-${i}`, { name, labels: props.labels, data, immutable: true });
       this.projections.push({ configMap: { name, items: files.map(f => ({ key: f.key, path: f.path })) } });
       return name;
     });
@@ -118,4 +73,59 @@ export class SourceConfigMaps extends Construct {
   public volumeProjections(): k8s.VolumeProjection[] {
     return this.projections.map(p => ({ configMap: { ...p.configMap!, items: [...(p.configMap!.items ?? [])] } }));
   }
+}
+
+/** One file of the seed layout: its ConfigMap key, its path below the mount, its text. */
+interface SourceFile {
+  readonly key: string;
+  readonly path: string;
+  readonly content: string;
+}
+
+/** The files of one source, which always go into the same ConfigMap. */
+interface FileGroup {
+  readonly files: SourceFile[];
+  readonly bytes: number;
+}
+
+/** Each source's files, as one group; refuses key clashes and sources no ConfigMap can hold. */
+function sourceFiles(sources: readonly MirrorSource[]): FileGroup[] {
+  const keyOwner = new Map<string, string>();
+  return sources.map(source => {
+    const files: SourceFile[] = [
+      { file: 'source.txt', content: source.sourceTxt },
+      { file: 'packages.txt', content: source.packagesTxt },
+      ...(source.aptlyConfig ? [{ file: 'aptly.conf', content: source.aptlyConfig.toJsonString() }] : []),
+    ].map(f => ({ key: `${source.prefix}_${source.name}_${f.file}`, path: `${source.id}/${f.file}`, content: f.content }));
+    for (const f of files) {
+      const owner = keyOwner.get(f.key);
+      if (owner && owner !== source.id) {
+        throw new Error(`sources ${owner} and ${source.id} map to the same ConfigMap key ${f.key}: rename one of them`);
+      }
+      keyOwner.set(f.key, source.id);
+    }
+    const bytes = files.reduce((n, f) => n + dataEntryBytes(f.key, f.content), 0);
+    if (bytes > CONFIG_MAP_SAFE_BYTES) {
+      throw new Error(`source ${source.id} needs ${Math.ceil(bytes / 1024)} KiB of ConfigMap data, over the ${CONFIG_MAP_SAFE_BYTES / 1024} KiB a ConfigMap can safely hold: split its packages into several sources`);
+    }
+    return { files, bytes };
+  });
+}
+
+/** The groups in order, a new batch whenever the next group would take one over `limit` bytes. */
+function batches(groups: readonly FileGroup[], limit: number): FileGroup[][] {
+  const out: FileGroup[][] = [];
+  let current: FileGroup[] = [];
+  let size = 0;
+  for (const group of groups) {
+    if (current.length && size + group.bytes > limit) {
+      out.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(group);
+    size += group.bytes;
+  }
+  if (current.length) out.push(current);
+  return out;
 }

@@ -2,6 +2,7 @@
 // (bookworm), so its pockets (bookworm-updates, bookworm-security) and the vendor repositories
 // built for it resolve and are checked together.
 import type { MirrorSource } from './mirror-source';
+import { hintedError } from '../util/hinted-error';
 
 /** Pocket suffixes removed to find a distribution's release, longest first. */
 const POCKETS = ['-backports-sloppy', '-proposed-updates', '-backports', '-security', '-proposed', '-updates'];
@@ -25,8 +26,8 @@ export function assignWorlds(sources: readonly MirrorSource[]): string[] {
   const homeless = sources.filter(s => s.world === undefined);
   if (homeless.length > 0 && named.length > 1) {
     const ids = homeless.map(s => s.id).join(', ');
-    throw new Error(`flat repository ${ids} has no distribution to derive a world from, and the mirror has several worlds (${named.join(', ')}): `
-      + `set world on ${homeless.length === 1 ? 'it' : 'each'} to the world whose clients use it (e.g. world: '${named[0]}')`);
+    throw hintedError(`flat repository ${ids} has no distribution to derive a world from, and the mirror has several worlds (${named.join(', ')}): `
+      + `set world on ${homeless.length === 1 ? 'it' : 'each'} to the world whose clients use it (e.g. world: '${named[0]}')`, 'world');
   }
   const shared = named[0] ?? DEFAULT_WORLD;
   return sources.map(s => s.world ?? shared);

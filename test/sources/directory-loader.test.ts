@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { MirrorSource, SourceLoadOptions } from '../../src';
-import { meaningfulLines } from '../../src/sources/directory-loader';
 import { countCanonicalLines } from '../../src/sources/query/canonical';
+import { meaningfulLines } from '../../src/sources/seed-text';
 import { errorOf, writeTree } from '../support/tree';
 
 const SOURCE = 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main contrib\n';
@@ -237,8 +237,8 @@ describe('countCanonicalLines', () => {
     expect(loaded.requestedPackageNames).toEqual(['nginx', 'libc6']);
     // a loaded source spreads into new props like a typed one
     expect(new MirrorSource({ ...loaded, prefix: 'other' }).packagesTxt).toBe(text);
-    // packages is a copy: changing it changes nothing
-    loaded.packages.push('curl');
+    // packages is read-only: it cannot be changed
+    expect(() => loaded.packages.push('curl')).toThrow(TypeError);
     expect(loaded.packages).toHaveLength(4);
   });
 });

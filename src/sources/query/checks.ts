@@ -220,67 +220,22 @@ export function checkRegexp(regexp: string, column: (offset: number) => number):
   let inClass = false;
   for (let i = 0; i < regexp.length; i++) {
     const char = regexp[i];
+    let step: Translated;
     if (char === '\\') {
-      const next = regexp[i + 1];
-      if (next === undefined) {
-        throw new Problem(column(i), 'invalid regular expression: trailing backslash');
-      }
-      if (/[1-9]/.test(next)) {
-        throw new Problem(column(i), `aptly (go regexp) does not support backreferences like '\\${next}'`);
-      }
-      if (/[A-Za-z]/.test(next) && !REGEXP_LETTER_ESCAPES.includes(next)) {
-        throw new Problem(column(i), `invalid escape '\\${next}' in regular expression`);
-      }
-      if (next === 'Q') {
-        const end = regexp.indexOf('\\E', i + 2);
-        const literal = regexp.slice(i + 2, end < 0 ? undefined : end);
-        js += literal.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-        i = end < 0 ? regexp.length : end + 1;
-        continue;
-      }
-      js += next === 'z' ? '$' : next === 'A' ? '^' : next === 'C' ? '.' : char + next;
-      i++;
+      step = translateEscape(regexp, i, column);
     } else if (inClass) {
-      if (char === ']') {
-        inClass = false;
-      } else if (char === '[' && regexp[i + 1] === ':') {
-        const end = regexp.indexOf(':]', i + 2);
-        if (end > 0) {
-          js += 'a';
-          i = end + 1;
-          continue;
-        }
-      }
-      js += char;
+      inClass = char !== ']';
+      step = translateInClass(regexp, i);
     } else if (char === '[') {
       inClass = true;
-      js += char;
-      if (regexp[i + 1] === '^') {
-        js += '^';
-        i++;
-      }
-      if (regexp[i + 1] === ']') {
-        js += '\\]';
-        i++;
-      }
+      step = translateClassStart(regexp, i);
     } else if (char === '(' && regexp[i + 1] === '?') {
-      const rest = regexp.slice(i);
-      if (/^\(\?<?[=!]/.test(rest)) {
-        throw new Problem(column(i), 'aptly (go regexp) does not support lookahead or lookbehind');
-      }
-      const flags = /^\(\?[imsU-]*([:)])/.exec(rest);
-      if (flags) {
-        js += flags[1] === ':' ? '(?:' : '';
-        i += flags[0].length - 1;
-      } else if (rest.startsWith('(?P<')) {
-        js += '(?<';
-        i += 3;
-      } else {
-        js += char;
-      }
+      step = translateGroup(regexp, i, column);
     } else {
-      js += char;
+      step = { js: char, last: i };
     }
+    js += step.js;
+    i = step.last;
   }
   try {
     new RegExp(js);
@@ -289,4 +244,65 @@ export function checkRegexp(regexp: string, column: (offset: number) => number):
     throw new Problem(column(0), `invalid regular expression: ${reason}`);
   }
   return js;
+}
+
+/** The JavaScript for a piece of an RE2 expression, and the offset of its last character. */
+interface Translated {
+  readonly js: string;
+  readonly last: number;
+}
+
+/** A backslash escape at `i`. */
+function translateEscape(regexp: string, i: number, column: (offset: number) => number): Translated {
+  const next = regexp[i + 1];
+  if (next === undefined) {
+    throw new Problem(column(i), 'invalid regular expression: trailing backslash');
+  }
+  if (/[1-9]/.test(next)) {
+    throw new Problem(column(i), `aptly (go regexp) does not support backreferences like '\\${next}'`);
+  }
+  if (/[A-Za-z]/.test(next) && !REGEXP_LETTER_ESCAPES.includes(next)) {
+    throw new Problem(column(i), `invalid escape '\\${next}' in regular expression`);
+  }
+  if (next === 'Q') {
+    const end = regexp.indexOf('\\E', i + 2);
+    const literal = regexp.slice(i + 2, end < 0 ? undefined : end);
+    return { js: literal.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'), last: end < 0 ? regexp.length : end + 1 };
+  }
+  return { js: next === 'z' ? '$' : next === 'A' ? '^' : next === 'C' ? '.' : '\\' + next, last: i + 1 };
+}
+
+/** A character inside a bracket expression; a class such as `[:alpha:]` stands for one letter. */
+function translateInClass(regexp: string, i: number): Translated {
+  if (regexp[i] === '[' && regexp[i + 1] === ':') {
+    const end = regexp.indexOf(':]', i + 2);
+    if (end > 0) return { js: 'a', last: end + 1 };
+  }
+  return { js: regexp[i], last: i };
+}
+
+/** The opening of a bracket expression: `[`, `[^`, and a leading `]` that is literal. */
+function translateClassStart(regexp: string, i: number): Translated {
+  let js = '[';
+  if (regexp[i + 1] === '^') {
+    js += '^';
+    i++;
+  }
+  if (regexp[i + 1] === ']') {
+    js += '\\]';
+    i++;
+  }
+  return { js, last: i };
+}
+
+/** A group with `(?`: flags and non-capturing groups, named groups; no lookaround. */
+function translateGroup(regexp: string, i: number, column: (offset: number) => number): Translated {
+  const rest = regexp.slice(i);
+  if (/^\(\?<?[=!]/.test(rest)) {
+    throw new Problem(column(i), 'aptly (go regexp) does not support lookahead or lookbehind');
+  }
+  const flags = /^\(\?[imsU-]*([:)])/.exec(rest);
+  if (flags) return { js: flags[1] === ':' ? '(?:' : '', last: i + flags[0].length - 1 };
+  if (rest.startsWith('(?P<')) return { js: '(?<', last: i + 3 };
+  return { js: '(', last: i };
 }

@@ -52,89 +52,102 @@ export function closeOver(opts: {
   universe: readonly IndexEntry[];
   arch: string;
 }): Closure {
-  const { arch } = opts;
-  const have = new NameIndex();
-  const haveSet = new Set<IndexEntry>();
-  for (const e of forArch(opts.have, arch)) {
-    have.add(e);
-    haveSet.add(e);
+  return new ClosureWalk(opts.have, opts.universe, opts.arch).run(forArch(opts.requested, opts.arch));
+}
+
+/** One closure: what is had so far, the world's candidates, and the breadth-first walk. */
+class ClosureWalk {
+  private readonly have = new NameIndex();
+  private readonly haveSet = new Set<IndexEntry>();
+  private readonly universe = new NameIndex();
+  /** The newest version of each `name arch` in the world. */
+  private readonly newest = new Map<string, IndexEntry>();
+  /** Every version of each `name arch` in the world. */
+  private readonly versions = new Map<string, IndexEntry[]>();
+  private readonly parent = new Map<IndexEntry, IndexEntry | undefined>();
+  private readonly queue: IndexEntry[] = [];
+  private readonly additions: IndexEntry[] = [];
+  private readonly missing: MissingDependency[] = [];
+
+  constructor(have: readonly IndexEntry[], universe: readonly IndexEntry[], private readonly arch: string) {
+    for (const e of forArch(have, arch)) {
+      this.have.add(e);
+      this.haveSet.add(e);
+    }
+    // apt installs the newest version of a package that its sources offer: that is the one whose
+    // dependencies must hold (an older copy pulled by one pocket is never a client's candidate).
+    for (const e of forArch(universe, arch)) {
+      this.universe.add(e);
+      const k = `${e.name} ${e.architecture}`;
+      const cur = this.newest.get(k);
+      if (!cur || compareVersions(e.version, cur.version) > 0) this.newest.set(k, e);
+      const list = this.versions.get(k) ?? [];
+      list.push(e);
+      this.versions.set(k, list);
+    }
   }
-  const universe = new NameIndex();
-  // apt installs the newest version of a package that its sources offer: that is the one whose
-  // dependencies must hold (an older copy pulled by one pocket is never a client's candidate).
-  const newest = new Map<string, IndexEntry>();
-  const newestElsewhere = new Map<string, IndexEntry[]>();
-  for (const e of forArch(opts.universe, arch)) {
-    universe.add(e);
-    const k = `${e.name} ${e.architecture}`;
-    const cur = newest.get(k);
-    if (!cur || compareVersions(e.version, cur.version) > 0) newest.set(k, e);
-    const list = newestElsewhere.get(k) ?? [];
-    list.push(e);
-    newestElsewhere.set(k, list);
+
+  public run(requested: IndexEntry[]): Closure {
+    for (const e of requested) this.visit(e, undefined);
+    const requestedSet = new Set(requested);
+    // Mirrored packages come after all that the requested ones reach (additions included), so that a
+    // chain through a mirrored package still ends at the requested package needing it.
+    const mirrored = [...this.haveSet];
+    const done = new Set<IndexEntry>();
+    for (let next = 0; ; next++) {
+      if (next === this.queue.length) mirrored.splice(0).forEach(m => this.visit(m, undefined));
+      if (next === this.queue.length) break;
+      const e = this.queue[next];
+      if (done.has(e)) continue;
+      done.add(e);
+      if (!this.parent.has(e)) this.parent.set(e, undefined);
+      const top = this.upgradeOf(e, requestedSet.has(e));
+      if (top && !this.haveSet.has(top)) this.add(top, this.parent.get(e));
+      for (const clause of dependencies(e)) this.satisfy(e, clause);
+    }
+    return { additions: this.additions, missing: this.missing };
   }
+
+  /** Satisfies one dependency of `e` from what is had, else from the world, else records it missing. */
+  private satisfy(e: IndexEntry, clause: Clause): void {
+    const present = firstSatisfying(this.have, clause, this.arch);
+    if (present) {
+      this.visit(present, e);
+      return;
+    }
+    const pick = bestCandidate(this.universe, clause, this.arch, e);
+    if (pick) {
+      this.add(pick, e);
+      return;
+    }
+    this.missing.push({ clause: formatClause(clause), architecture: this.arch, entry: e, chain: chainOf(e, this.parent) });
+  }
+
+  private add(e: IndexEntry, from: IndexEntry | undefined): void {
+    this.have.add(e);
+    this.haveSet.add(e);
+    this.additions.push(e);
+    this.visit(e, from);
+  }
+
+  private visit(e: IndexEntry, from: IndexEntry | undefined): void {
+    if (this.parent.has(e)) return;
+    this.parent.set(e, from);
+    this.queue.push(e);
+  }
+
   /**
    * The version a client installs instead of `e`: for a dependency, the world's newest; for a
    * requested package, the newest that another source of the world has (a security or updates
    * pocket), while the query's choice among its own source's versions stands (`multi (<< 2)`).
    */
-  const upgradeOf = (e: IndexEntry, requested: boolean): IndexEntry | undefined => {
+  private upgradeOf(e: IndexEntry, requested: boolean): IndexEntry | undefined {
     const k = `${e.name} ${e.architecture}`;
-    const candidates = requested ? (newestElsewhere.get(k) ?? []).filter(o => o.source !== e.source) : [newest.get(k)!].filter(Boolean);
+    const candidates = requested ? (this.versions.get(k) ?? []).filter(o => o.source !== e.source) : [this.newest.get(k)!].filter(Boolean);
     let best: IndexEntry | undefined;
     for (const o of candidates) if (compareVersions(o.version, (best ?? e).version) > 0) best = o;
     return best;
-  };
-
-  const parent = new Map<IndexEntry, IndexEntry | undefined>();
-  const queue: IndexEntry[] = [];
-  const visit = (e: IndexEntry, from: IndexEntry | undefined) => {
-    if (parent.has(e)) return;
-    parent.set(e, from);
-    queue.push(e);
-  };
-  const requested = forArch(opts.requested, arch);
-  for (const e of requested) visit(e, undefined);
-  const requestedSet = new Set(requested);
-  // Mirrored packages come after all that the requested ones reach (additions included), so that a
-  // chain through a mirrored package still ends at the requested package needing it.
-  const mirrored = [...haveSet];
-
-  const additions: IndexEntry[] = [];
-  const missing: MissingDependency[] = [];
-  const done = new Set<IndexEntry>();
-  for (let next = 0; ; next++) {
-    if (next === queue.length) mirrored.splice(0).forEach(m => visit(m, undefined));
-    if (next === queue.length) break;
-    const e = queue[next];
-    if (done.has(e)) continue;
-    done.add(e);
-    if (!parent.has(e)) parent.set(e, undefined);
-    const top = upgradeOf(e, requestedSet.has(e));
-    if (top && !haveSet.has(top)) {
-      have.add(top);
-      haveSet.add(top);
-      additions.push(top);
-      visit(top, parent.get(e));
-    }
-    for (const clause of dependencies(e)) {
-      const present = firstSatisfying(have, clause, arch);
-      if (present) {
-        visit(present, e);
-        continue;
-      }
-      const pick = bestCandidate(universe, clause, arch, e);
-      if (pick) {
-        have.add(pick);
-        haveSet.add(pick);
-        additions.push(pick);
-        visit(pick, e);
-        continue;
-      }
-      missing.push({ clause: formatClause(clause), architecture: arch, entry: e, chain: chainOf(e, parent) });
-    }
   }
-  return { additions, missing };
 }
 
 function firstSatisfying(index: NameIndex, clause: Clause, arch: string): IndexEntry | undefined {

@@ -1,4 +1,5 @@
 export * from './mini-mirror';
+export * from './mini-mirror-options';
 export * from './sources/mirror-source';
 export * from './sources/load-options';
 export * from './sources/package-query';

@@ -7,6 +7,7 @@ import { ClientConfig } from './clients/client-config';
 import { checkBaseUrl, KEYRINGS_DIR, sourcesFile } from './clients/deb822';
 import { SmokeTest, SmokeTestOptions } from './clients/smoke-test';
 import { buildOptionsOf, smokeTestOptionsOf } from './mini-mirror-aliases';
+import { MiniMirrorSmokeTestOptions } from './mini-mirror-options';
 import { MirrorServer } from './serving/mirror-server';
 import { ServingOptions } from './serving/serving-options';
 import { ReleaseSigning } from './signing/release-signing';
@@ -88,10 +89,10 @@ export interface MiniMirrorProps {
    */
   readonly clients?: AptSourcesOptions;
   /**
-   * Run a smoke-test Job that checks the served mirror with apt-get.
-   * @default true
+   * The smoke-test Job that checks the served mirror with apt-get; `{ enabled: false }` leaves it out.
+   * @default - a smoke test, see `MiniMirrorSmokeTestOptions`
    */
-  readonly smokeTest?: boolean;
+  readonly smokeTest?: MiniMirrorSmokeTestOptions;
   /**
    * Build the mirror in this cluster (a build Job and its ConfigMaps). Set false to serve an
    * image built elsewhere: `mini-mirror build` on a connected host writes it as an OCI layout
@@ -101,7 +102,8 @@ export interface MiniMirrorProps {
    */
   readonly inClusterBuild?: boolean;
   /**
-   * How the smoke-test Job runs.
+   * The old name of `smokeTest`; give one of them.
+   * @deprecated use `smokeTest`
    * @default - see `SmokeTestOptions`
    */
   readonly smokeTestOptions?: SmokeTestOptions;

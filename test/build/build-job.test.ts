@@ -104,9 +104,9 @@ describe('BuildJob', () => {
       const smokeName = (props: Partial<MiniMirrorProps>) => synth(props).mirror.smokeTest!.jobName;
       const name = base.mirror.smokeTest!.jobName;
       expect(smokeName({})).toBe(name);
-      expect(smokeName({ smokeTestOptions: { nodeSelector: { pool: 'test' } } })).not.toBe(name);
-      expect(smokeName({ smokeTestOptions: { image: 'registry.example.com/debian:bookworm' } })).not.toBe(name);
-      expect(smokeName({ smokeTestOptions: { ttlAfterFinished: Duration.days(1) } })).not.toBe(name);
+      expect(smokeName({ smokeTest: { nodeSelector: { pool: 'test' } } })).not.toBe(name);
+      expect(smokeName({ smokeTest: { image: 'registry.example.com/debian:bookworm' } })).not.toBe(name);
+      expect(smokeName({ smokeTest: { ttlAfterFinished: Duration.days(1) } })).not.toBe(name);
     });
   });
 
@@ -330,12 +330,25 @@ describe('BuildJob', () => {
 
   test('a build.json too large for its ConfigMap fails at synth time with advice', () => {
     const sources = Array.from({ length: 4000 }, (_, i) => new MirrorSource({ ...SOURCE, packages: SOURCE.packages, prefix: `p${i}` } as any));
-    const error = errorOf(() => synth({ sources, clients: { keyPath: '/etc/apt/keyrings/mirror.asc' }, smokeTest: false }));
+    const error = errorOf(() => synth({ sources, clients: { keyPath: '/etc/apt/keyrings/mirror.asc' }, smokeTest: { enabled: false } }));
     expect(error).toMatch(/^the ConfigMap mirror-build-[0-9a-f]{12} would hold \d+ KiB, over the 900 KiB a ConfigMap can safely hold: its build\.json lists 4000 sources: split them over several MiniMirror instances$/);
   });
 
-  test('the deprecated prop buildOptions is build', () => {
-    expect(synth({ buildOptions: { concurrency: 2, memory: '2Gi' } }).objects).toEqual(synth({ build: { concurrency: 2, memory: '2Gi' } }).objects);
+  describe('the deprecated props buildOptions and smokeTestOptions, and a boolean smokeTest, still work', () => {
+    test('buildOptions is build', () => {
+      expect(synth({ buildOptions: { concurrency: 2, memory: '2Gi' } }).objects).toEqual(synth({ build: { concurrency: 2, memory: '2Gi' } }).objects);
+    });
+
+    test('smokeTestOptions is smokeTest; smokeTest: false (from JavaScript) disables it like enabled: false', () => {
+      expect(synth({ smokeTestOptions: { maxPackages: 3 } }).objects).toEqual(synth({ smokeTest: { maxPackages: 3 } }).objects);
+      const old = synth({ smokeTest: true as any, smokeTestOptions: { maxPackages: 3 } });
+      expect(old.objects).toEqual(synth({ smokeTest: { maxPackages: 3 } }).objects);
+      const off = synth({ smokeTest: false as any });
+      expect(off.mirror.smokeTest).toBeUndefined();
+      expect(off.objects).toEqual(synth({ smokeTest: { enabled: false } }).objects);
+      expect(off.objects.map(o => o.metadata.labels?.['app.kubernetes.io/component'])).not.toContain('smoke-test');
+      expect(synth({ smokeTest: { enabled: true } }).objects).toEqual(synth().objects);
+    });
   });
 
   test('an unsigned mirror is annotated on every object', () => {
@@ -350,6 +363,7 @@ describe('BuildJob', () => {
     [{ build: { cpu: 'two' } }, /^cpu "two" is not a Kubernetes quantity: write a number with an optional unit, e\.g\. 500m$/],
     [{ build: { memory: '1 Gi' } }, /^memory "1 Gi" is not a Kubernetes quantity: write a number with an optional unit, e\.g\. 1Gi$/],
     [{ build: { concurrency: 2 }, buildOptions: { concurrency: 2 } }, /^build and buildOptions are both set, but buildOptions is the deprecated name of build: give build only$/],
+    [{ smokeTest: { maxPackages: 2 }, smokeTestOptions: { maxPackages: 2 } }, /^smokeTest and smokeTestOptions are both set, but smokeTestOptions is the deprecated name of smokeTest: give smokeTest only$/],
     [{ build: { proxy: { httpProxy: 'http://x.example; rm -rf /' } } }, /proxy value for HTTP_PROXY .* contains whitespace or quotes/],
     [{ build: { proxy: { httpsProxy: 'http://user:secret@proxy.example:3128' } } }, /^proxy value for HTTPS_PROXY carries credentials \(user:password@\), which would be written into the Job's YAML: use a proxy that needs no credentials in the URL/],
     [{ image: { repository: 'Registry.Example.com/Mirror' } }, /image repository "Registry\.Example\.com\/Mirror" is not a valid repository/],

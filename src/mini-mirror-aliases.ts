@@ -6,12 +6,12 @@ import { MiniMirrorSmokeTestOptions } from './mini-mirror-options';
 // The deprecated MiniMirror props (`buildOptions`, `smokeTestOptions`, a boolean `smokeTest`)
 // folded into the current ones. Goes away with the aliases.
 
-/** The build options, from `build` or its deprecated alias `buildOptions`. */
+/** The build options, from `buildJob` or its deprecated alias `buildOptions`. */
 export function buildOptionsOf(props: MiniMirrorProps): BuildOptions {
-  if (props.build !== undefined && props.buildOptions !== undefined) {
-    throw new Error('build and buildOptions are both set, but buildOptions is the deprecated name of build: give build only');
+  if (props.buildJob !== undefined && props.buildOptions !== undefined) {
+    throw new Error('buildJob and buildOptions are both set, but buildOptions is the deprecated name of buildJob: give buildJob only');
   }
-  return props.build ?? props.buildOptions ?? {};
+  return props.buildJob ?? props.buildOptions ?? {};
 }
 
 /**

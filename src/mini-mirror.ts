@@ -65,14 +65,15 @@ export interface MiniMirrorProps {
    * @example '2026-11-27'
    */
   readonly refreshEpoch?: string;
+  // Named after the Job it configures, like smokeTest (`build` is reserved by jsii: JSII5016).
   /**
    * How the build Job runs.
    * @default - see `BuildOptions`
    */
-  readonly build?: BuildOptions;
+  readonly buildJob?: BuildOptions;
   /**
-   * The old name of `build`; give one of them.
-   * @deprecated use `build`
+   * The old name of `buildJob`; give one of them.
+   * @deprecated use `buildJob`
    * @default - see `BuildOptions`
    */
   readonly buildOptions?: BuildOptions;

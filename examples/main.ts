@@ -25,7 +25,8 @@ new MiniMirror(chart, 'mirror', {
   serving: {
     ingress: { host: 'apt.platform.example', ingressClassName: 'nginx', tlsSecretName: 'apt-mirror-tls' },
   },
-  // smokeTest defaults to true: a Job runs apt-get update and install --simulate against the Service.
+  // The smoke test is on by default (smokeTest: { enabled: false } leaves it out): a Job runs
+  // apt-get update and install --simulate against the Service.
 });
 
 app.synth();

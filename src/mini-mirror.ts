@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BuildJob } from './build/build-job';
-import { BuildOptions, MirrorImageOptions } from './build/build-options';
+import { BuildOptions, DEFAULT_BUILD_DEADLINE, MirrorImageOptions } from './build/build-options';
 import { AptSourcesOptions } from './clients/apt-sources';
 import { ClientConfig } from './clients/client-config';
 import { checkBaseUrl, KEYRINGS_DIR, sourcesFile } from './clients/deb822';
@@ -14,7 +14,7 @@ import { checkMirrorArchitectures, DEFAULT_ARCHITECTURES } from './sources/archi
 import { MirrorSource } from './sources/mirror-source';
 import { resolveSources } from './sources/resolution';
 import { SourceConfigMaps } from './sources/source-config-maps';
-import { checkBaseName, INSECURE_ANNOTATION, INSECURE_WARNING, standardLabels } from './util/names';
+import { checkBaseName, standardLabels } from './util/names';
 
 /**
  * Props for `MiniMirror`.
@@ -63,11 +63,12 @@ export interface MiniMirrorProps {
    * @example '2026-11-27'
    */
   readonly refreshEpoch?: string;
+  // Named after the Job it configures, like smokeTest (`build` is reserved by jsii: JSII5016).
   /**
    * How the build Job runs.
    * @default - see `BuildOptions`
    */
-  readonly buildOptions?: BuildOptions;
+  readonly buildJob?: BuildOptions;
   /**
    * How the mirror is served (nginx Deployment, Service, Ingress, PodDisruptionBudget,
    * NetworkPolicy).
@@ -81,10 +82,10 @@ export interface MiniMirrorProps {
    */
   readonly clients?: AptSourcesOptions;
   /**
-   * Run a smoke-test Job that checks the served mirror with apt-get.
-   * @default true
+   * The smoke-test Job that checks the served mirror with apt-get; `{ enabled: false }` leaves it out.
+   * @default - a smoke test, see `SmokeTestOptions`
    */
-  readonly smokeTest?: boolean;
+  readonly smokeTest?: SmokeTestOptions;
   /**
    * Build the mirror in this cluster (a build Job and its ConfigMaps). Set false to serve an
    * image built elsewhere: `mini-mirror build` on a connected host writes it as an OCI layout
@@ -93,11 +94,6 @@ export interface MiniMirrorProps {
    * @default true
    */
   readonly inClusterBuild?: boolean;
-  /**
-   * How the smoke-test Job runs.
-   * @default - see `SmokeTestOptions`
-   */
-  readonly smokeTestOptions?: SmokeTestOptions;
 }
 
 /**
@@ -154,23 +150,21 @@ export class MiniMirror extends Construct {
   public constructor(scope: Construct, id: string, props: MiniMirrorProps) {
     super(scope, id);
     this.name = checkBaseName(props.name ?? id);
-    if (!props.sources || props.sources.length === 0) throw new Error('no sources: pass at least one MirrorSource (e.g. MirrorSource.fromDirectory("./sources"))');
-    MirrorSource.checkUnique(props.sources);
-    const architectures = props.architectures ?? [...DEFAULT_ARCHITECTURES];
-    const problems = checkMirrorArchitectures(architectures);
-    if (problems.length) throw new Error(`invalid architectures ${JSON.stringify(architectures)}: ${problems.join('; ')}`);
-    this.sources = resolveSources(props.sources, { architectures, defaultAptlyConfig: props.defaultAptlyConfig });
-    const sources = this.sources;
-
+    const build = props.buildJob ?? {};
+    // `enabled` is MiniMirror's to read: SmokeTest always makes its Job.
+    const { enabled: smokeTestEnabled, ...smokeTestOptions } = props.smokeTest ?? {};
+    const smokeTest = smokeTestEnabled === false ? undefined : smokeTestOptions;
+    this.sources = checkedSources(props);
+    this.signing = props.signing;
     this.sourceConfigMaps = new SourceConfigMaps(this, 'sources', {
-      sources,
+      sources: this.sources,
       namePrefix: this.name,
       labels: standardLabels(this.name, 'build'),
     });
     this.buildJob = new BuildJob(this, 'build', {
-      ...props.buildOptions,
+      ...build,
       name: this.name,
-      sources,
+      sources: this.sources,
       sourceConfigMaps: this.sourceConfigMaps,
       signing: props.signing,
       image: props.image,
@@ -187,69 +181,26 @@ export class MiniMirror extends Construct {
     this.contentHash = this.buildJob.contentHash;
     this.buildIdentity = this.buildJob.buildIdentity;
     this.imageRef = this.buildJob.imageRef;
-    this.signing = props.signing;
     this.defaultKeyPath = `${KEYRINGS_DIR}/${this.name}.asc`;
 
-    // Every object of an unsigned mirror carries the warning, so it shows up in reviews and audits.
-    const annotations = props.signing.signed ? undefined : { [INSECURE_ANNOTATION]: INSECURE_WARNING };
-    const smokeLabels = standardLabels(this.name, 'smoke-test');
-    const first = sources[0];
     // The new image exists once the build has pushed it: rollouts and the smoke test wait that long.
-    const buildWait = Duration.seconds((props.buildOptions?.activeDeadline ?? Duration.hours(6)).toSeconds() + 30 * 60);
-    this.server = new MirrorServer(this, 'server', {
-      ...props.serving,
-      name: this.name,
-      imageRef: this.imageRef,
-      pullSecretName: props.image.pullSecretName,
-      // A real index file of the new tree: a pod is ready only once it serves the build.
-      readinessPath: `/${first.prefix}/dists/${first.publishDistribution}/${props.signing.signed ? 'InRelease' : 'Release'}`,
-      labels: standardLabels(this.name, 'server'),
-      annotations,
-      smokeTestSelector: (props.smokeTest ?? true) ? selectorOf(smokeLabels) : undefined,
-      progressDeadline: buildWait,
-    });
-
-    const ingress = props.serving?.ingress;
+    const buildWait = Duration.seconds((build.activeDeadline ?? DEFAULT_BUILD_DEADLINE).toSeconds() + 30 * 60);
+    this.server = this.newServer(props, buildWait, smokeTest !== undefined);
     this.clientKeyPath = props.clients?.keyPath;
     this.baseUrl = props.clients?.baseUrl !== undefined
       ? checkBaseUrl(props.clients.baseUrl)
-      : ingress ? `${ingress.tlsSecretName ? 'https' : 'http'}://${ingress.host}` : this.server.serviceUrl();
-
+      : props.serving?.ingress ? `${props.serving.ingress.tlsSecretName ? 'https' : 'http'}://${props.serving.ingress.host}` : this.server.serviceUrl();
     this.clientConfig = new ClientConfig(this, 'client', {
       name: this.name,
-      sources,
+      sources: this.sources,
       signing: props.signing,
       baseUrl: this.baseUrl,
       keyPath: props.clients?.keyPath,
       labels: standardLabels(this.name, 'client'),
-      annotations,
+      annotations: this.annotations(),
     });
-
-    if (props.smokeTest ?? true) {
-      this.smokeTest = new SmokeTest(this, 'smoke-test', {
-        waitTimeout: buildWait,
-        ...props.smokeTestOptions,
-        name: this.name,
-        buildIdentity: this.buildIdentity,
-        sources,
-        clientConfig: this.clientConfig,
-        keyPath: props.signing.signed ? props.clients?.keyPath : undefined,
-        clientUrl: this.baseUrl,
-        serviceUrl: this.server.serviceUrl(),
-        labels: smokeLabels,
-        annotations,
-      });
-    }
-
-    // Objects made by constructs that take no annotations (e.g. the source ConfigMaps) get the
-    // warning too: every object of an unsigned mirror carries it.
-    if (annotations) {
-      for (const child of this.node.findAll()) {
-        if (child instanceof ApiObject) {
-          child.metadata.addAnnotation(INSECURE_ANNOTATION, INSECURE_WARNING);
-        }
-      }
-    }
+    if (smokeTest) this.smokeTest = this.newSmokeTest({ waitTimeout: buildWait, ...smokeTest });
+    this.annotateAll();
   }
 
   /**
@@ -279,9 +230,70 @@ export class MiniMirror extends Construct {
     return sourcesFile([source], this.urlFor(options), this.signing, options.keyPath ?? this.clientKeyPath);
   }
 
+  /** The nginx Deployment, its Service and the rest, serving the image once the build pushed it. */
+  private newServer(props: MiniMirrorProps, progressDeadline: Duration, smokeTest: boolean): MirrorServer {
+    const first = this.sources[0];
+    return new MirrorServer(this, 'server', {
+      ...props.serving,
+      name: this.name,
+      imageRef: this.imageRef,
+      pullSecretName: props.image.pullSecretName,
+      // A real index file of the new tree: a pod is ready only once it serves the build.
+      readinessPath: `/${first.prefix}/dists/${first.publishDistribution}/${props.signing.signed ? 'InRelease' : 'Release'}`,
+      labels: standardLabels(this.name, 'server'),
+      annotations: this.annotations(),
+      smokeTestSelector: smokeTest ? selectorOf(standardLabels(this.name, 'smoke-test')) : undefined,
+      progressDeadline,
+    });
+  }
+
+  /** The Job that checks the served mirror with apt-get, through the client ConfigMap. */
+  private newSmokeTest(options: SmokeTestOptions): SmokeTest {
+    return new SmokeTest(this, 'smoke-test', {
+      ...options,
+      name: this.name,
+      buildIdentity: this.buildIdentity,
+      sources: this.sources,
+      clientConfig: this.clientConfig,
+      keyPath: this.signing.signed ? this.clientKeyPath : undefined,
+      clientUrl: this.baseUrl,
+      serviceUrl: this.server.serviceUrl(),
+      labels: standardLabels(this.name, 'smoke-test'),
+      annotations: this.annotations(),
+    });
+  }
+
+  /** Annotations of every object: an unsigned mirror's carry the warning, so it shows up in reviews and audits. */
+  private annotations(): { [key: string]: string } | undefined {
+    const annotations = this.signing._annotations();
+    return Object.keys(annotations).length ? annotations : undefined;
+  }
+
+  /**
+   * Objects made by constructs that take no annotations (e.g. the source ConfigMaps) get them
+   * too: every object of an unsigned mirror carries the warning.
+   */
+  private annotateAll(): void {
+    for (const [key, value] of Object.entries(this.annotations() ?? {})) {
+      for (const child of this.node.findAll()) {
+        if (child instanceof ApiObject) child.metadata.addAnnotation(key, value);
+      }
+    }
+  }
+
   private urlFor(options: AptSourcesOptions): string {
     return options.baseUrl !== undefined ? checkBaseUrl(options.baseUrl) : this.baseUrl;
   }
+}
+
+/** The sources, checked, each with its world and architectures resolved. */
+function checkedSources(props: MiniMirrorProps): MirrorSource[] {
+  if (!props.sources || props.sources.length === 0) throw new Error('no sources: pass at least one MirrorSource (e.g. MirrorSource.fromDirectory("./sources"))');
+  MirrorSource.checkUnique(props.sources);
+  const architectures = props.architectures ?? [...DEFAULT_ARCHITECTURES];
+  const problems = checkMirrorArchitectures(architectures);
+  if (problems.length) throw new Error(`invalid architectures ${JSON.stringify(architectures)}: ${problems.join('; ')}`);
+  return resolveSources(props.sources, { architectures, defaultAptlyConfig: props.defaultAptlyConfig });
 }
 
 /** The labels that select a component's pods (managed-by is not needed to tell them apart). */

@@ -3,6 +3,7 @@ import { ReleaseSigning } from '../signing/release-signing';
 import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
 import { resolvedSources } from '../sources/resolution';
+import { wholeNumberProblem } from '../util/checks';
 import { stableStringify } from '../util/stable-json';
 
 /** Version of build.json that this package writes (docs/build-contract.md). */
@@ -29,7 +30,7 @@ export interface BuildJsonOptions {
 /** The stall timeout in whole seconds, checked (10 s to 1 h). */
 export function stallTimeoutSeconds(timeout: Duration = Duration.minutes(2)): number {
   const seconds = timeout.toMilliseconds() / 1000;
-  if (!Number.isInteger(seconds) || seconds < 10 || seconds > 3600) {
+  if (wholeNumberProblem('stallTimeout', seconds, 10, 3600)) {
     throw new Error(`stallTimeout must be a whole number of seconds from 10 seconds to 1 hour, got ${seconds}s`);
   }
   return seconds;
@@ -37,14 +38,7 @@ export function stallTimeoutSeconds(timeout: Duration = Duration.minutes(2)): nu
 
 /** Options of the build that are not in the seed layout (see docs/build-contract.md). */
 export function buildJson(opts: BuildJsonOptions): string {
-  const signing = opts.signing.signed
-    ? {
-      mode: 'key',
-      privateKeyFile: opts.signing.privateKeyKey,
-      passphraseFile: opts.signing.passphraseKey ?? null,
-      fingerprint: opts.signing.fingerprint,
-    }
-    : { mode: 'unsigned' };
+  const signing = opts.signing._buildJson();
   const sources = resolvedSources(opts.sources, { defaultAptlyConfig: opts.defaultAptlyConfig }).map(({ source: s, world, architectures }) => ({
     prefix: s.prefix,
     name: s.name,

@@ -68,6 +68,9 @@ export interface ProxyOptions {
   readonly noProxy?: string;
 }
 
+/** How long a build Job may run (`activeDeadline`'s default); the rollout and the smoke test wait for it. */
+export const DEFAULT_BUILD_DEADLINE = Duration.hours(6);
+
 /**
  * How the build Job runs.
  */
@@ -156,12 +159,13 @@ export interface BuildOptions {
    */
   readonly proxy?: ProxyOptions;
   /**
-   * Memory request of the mirror step (aptly holds package indices in memory).
+   * Memory request (and limit) of the mirror step (aptly holds package indices in memory). A
+   * Kubernetes quantity.
    * @default '1Gi'
    */
   readonly memory?: string;
   /**
-   * CPU request of the mirror step.
+   * CPU request of the mirror step. A Kubernetes quantity.
    * @default '500m'
    */
   readonly cpu?: string;

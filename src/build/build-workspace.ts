@@ -1,5 +1,6 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
+import { isSecretName } from '../util/k8s-names';
 
 /** The default estimate of the published mirror's size. */
 export const DEFAULT_MIRROR_SIZE_ESTIMATE = Size.gibibytes(10);
@@ -26,7 +27,8 @@ export function buildWorkspace(estimate: Size | undefined, claimName: string | u
     if (estimate !== undefined) {
       throw new Error('mirrorSizeEstimate sizes the workspace emptyDir, which workspaceVolumeClaim replaces: size the claim (2 × the mirror + 1Gi) and leave mirrorSizeEstimate out');
     }
-    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(claimName)) {
+    // PersistentVolumeClaim names follow the same DNS-subdomain rule as Secret names
+    if (!isSecretName(claimName)) {
       throw new Error(`workspaceVolumeClaim "${claimName}" is not a valid PersistentVolumeClaim name: use lowercase letters, digits, '-' and '.'`);
     }
     return { volume: { name: 'workspace', persistentVolumeClaim: { claimName } } };

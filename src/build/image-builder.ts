@@ -1,3 +1,10 @@
+import { MirrorImageOptions } from './build-options';
+import { ImageBuilderFiles, ImageStepBinding, ImageStepContext } from './build-steps';
+import { craneSteps, kanikoSteps, skopeoSteps } from './image-steps';
+import { SERVING_ROOT } from './paths';
+import { readAsset } from '../util/assets';
+import { checkImageReference } from '../util/k8s-names';
+
 /**
  * Options for `ImageBuilder.crane()`.
  */
@@ -56,6 +63,7 @@ export interface KanikoImageBuilderOptions {
 /** The stock Debian image the mirror and skopeo steps install their tools into (without `builderImage`). */
 export const DEFAULT_TOOLS_IMAGE = 'docker.io/library/debian:bookworm-slim';
 
+/** The serving base image of every builder (nginx as a non-root user). */
 export const DEFAULT_SERVING_BASE = 'docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm';
 
 /**
@@ -66,7 +74,7 @@ export const DEFAULT_SERVING_BASE = 'docker.io/nginxinc/nginx-unprivileged:1.27.
  * ImageBuilder.crane();                                   // append a layer with crane, no root
  * ImageBuilder.kaniko({ baseImage: 'registry.example.com/nginx-unprivileged:1.27' });
  */
-export class ImageBuilder {
+export abstract class ImageBuilder {
   /**
    * The default. Copy the base image with `skopeo`, add the tree as one layer with
    * `umoci insert --rootless` (no Dockerfile, nothing executed from the base), label it with the
@@ -76,7 +84,7 @@ export class ImageBuilder {
    * @example ImageBuilder.skopeo({ image: 'registry.example.com/oci-tools:bookworm', imageHasTools: true })
    */
   public static skopeo(options: SkopeoImageBuilderOptions = {}): ImageBuilder {
-    return new ImageBuilder('skopeo', options.image ?? DEFAULT_TOOLS_IMAGE, options.baseImage ?? DEFAULT_SERVING_BASE, options.imageHasTools ?? false);
+    return new SkopeoImageBuilder(options.image ?? DEFAULT_TOOLS_IMAGE, options.baseImage ?? DEFAULT_SERVING_BASE, options.imageHasTools ?? false);
   }
 
   /**
@@ -86,7 +94,7 @@ export class ImageBuilder {
    * @example ImageBuilder.crane({ baseImage: 'registry.example.com/nginx-unprivileged:1.27.3' })
    */
   public static crane(options: CraneImageBuilderOptions = {}): ImageBuilder {
-    return new ImageBuilder('crane', options.image ?? 'gcr.io/go-containerregistry/crane:debug', options.baseImage ?? DEFAULT_SERVING_BASE, true);
+    return new CraneImageBuilder(options.image ?? 'gcr.io/go-containerregistry/crane:debug', options.baseImage ?? DEFAULT_SERVING_BASE);
   }
 
   /**
@@ -95,7 +103,7 @@ export class ImageBuilder {
    * @example ImageBuilder.kaniko()
    */
   public static kaniko(options: KanikoImageBuilderOptions = {}): ImageBuilder {
-    return new ImageBuilder('kaniko', options.image ?? 'gcr.io/kaniko-project/executor:v1.23.2', options.baseImage ?? DEFAULT_SERVING_BASE, true);
+    return new KanikoImageBuilder(options.image ?? 'gcr.io/kaniko-project/executor:v1.23.2', options.baseImage ?? DEFAULT_SERVING_BASE);
   }
 
   /** `skopeo`, `crane` or `kaniko`. */
@@ -107,13 +115,112 @@ export class ImageBuilder {
   /** The serving base image. */
   public readonly baseImage: string;
 
-  private constructor(kind: string, image: string, baseImage: string, imageHasTools: boolean) {
-    for (const ref of [image, baseImage]) {
-      if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(ref)) throw new Error(`"${ref}" is not a valid image reference`);
-    }
+  protected constructor(kind: string, image: string, baseImage: string, imageHasTools: boolean) {
+    checkImageReference(image);
+    checkImageReference(baseImage);
     this.kind = kind;
     this.imageHasTools = imageHasTools;
     this.image = image;
     this.baseImage = baseImage;
+  }
+
+  /**
+   * Refuses image options this builder cannot honour. Only skopeo reaches an insecure registry
+   * or one signed by a private CA.
+   * @internal
+   */
+  public _checkImage(image: MirrorImageOptions): void {
+    if (image.insecureRegistry) {
+      throw new Error(`image.insecureRegistry is supported by ImageBuilder.skopeo() only, not ${this.kind}: use ImageBuilder.skopeo(), or a registry with a trusted TLS certificate`);
+    }
+    if (image.registryCa) {
+      throw new Error(`image.registryCa is supported by ImageBuilder.skopeo() only, not ${this.kind}: use ImageBuilder.skopeo()`);
+    }
+  }
+
+  /**
+   * This builder with `builderImage` (the prepared image with every tool), which only skopeo
+   * uses for its own step.
+   * @internal
+   */
+  public _withBuilderImage(_builderImage: string): ImageBuilder {
+    return this;
+  }
+
+  /** Entries of the build ConfigMap, of the content hash, and the images the hash covers. @internal */
+  public abstract _files(): ImageBuilderFiles;
+
+  /** The image step (and the check step before the mirror step, if any). @internal */
+  public abstract _bind(context: ImageStepContext): ImageStepBinding;
+}
+
+/** The names the content hash covers: which builder, with which images. */
+function hashedImages(builder: ImageBuilder): string[] {
+  return [builder.kind, builder.image, builder.baseImage];
+}
+
+/** skopeo + umoci: write-once tags, checked before the build. */
+class SkopeoImageBuilder extends ImageBuilder {
+  public constructor(image: string, baseImage: string, imageHasTools: boolean) {
+    super('skopeo', image, baseImage, imageHasTools);
+  }
+
+  public _checkImage(image: MirrorImageOptions): void {
+    if (image.registryCa && image.insecureRegistry) {
+      throw new Error('image.registryCa and image.insecureRegistry are both set, but an insecure registry is reached without verifying certificates: keep registryCa and drop insecureRegistry');
+    }
+  }
+
+  public _withBuilderImage(builderImage: string): ImageBuilder {
+    if (this.image !== DEFAULT_TOOLS_IMAGE && this.image !== builderImage) {
+      throw new Error(`builderImage and ImageBuilder.skopeo({ image: '${this.image}' }) are both set, but builderImage is the image step's image too: give one of them`);
+    }
+    return new SkopeoImageBuilder(builderImage, this.baseImage, true);
+  }
+
+  public _files(): ImageBuilderFiles {
+    const bake = readAsset('bake-image-oci.sh');
+    const skopeoPolicy = readAsset('skopeo-policy.json');
+    return {
+      files: { 'bake-image-oci.sh': bake, 'skopeo-policy.json': skopeoPolicy },
+      hashed: { bake, skopeoPolicy },
+      images: hashedImages(this),
+    };
+  }
+
+  public _bind(context: ImageStepContext): ImageStepBinding {
+    return skopeoSteps(this, context);
+  }
+}
+
+/** `crane append`: no root. */
+class CraneImageBuilder extends ImageBuilder {
+  public constructor(image: string, baseImage: string) {
+    super('crane', image, baseImage, true);
+  }
+
+  public _files(): ImageBuilderFiles {
+    const bake = readAsset('bake-image.sh');
+    return { files: { 'bake-image.sh': bake }, hashed: { bake }, images: hashedImages(this) };
+  }
+
+  public _bind(context: ImageStepContext): ImageStepBinding {
+    return craneSteps(this, context);
+  }
+}
+
+/** Kaniko from a generated Dockerfile, as root. */
+class KanikoImageBuilder extends ImageBuilder {
+  public constructor(image: string, baseImage: string) {
+    super('kaniko', image, baseImage, true);
+  }
+
+  public _files(): ImageBuilderFiles {
+    const dockerfile = `FROM ${this.baseImage}\nCOPY public/ ${SERVING_ROOT}/\n`;
+    return { files: { Dockerfile: dockerfile }, hashed: { bake: dockerfile }, images: hashedImages(this) };
+  }
+
+  public _bind(context: ImageStepContext): ImageStepBinding {
+    return kanikoSteps(this, context);
   }
 }

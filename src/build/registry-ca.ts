@@ -1,3 +1,6 @@
+import { k8s } from 'cdk8s-plus-27';
+import { DATA_KEY, isSecretName } from '../util/k8s-names';
+
 /** The default key, also the file name the steps see (skopeo's `--cert-dir` reads `*.crt` as CA certificates). */
 export const REGISTRY_CA_FILE = 'ca.crt';
 
@@ -14,14 +17,14 @@ export const REGISTRY_CA_FILE = 'ca.crt';
  * RegistryCa.fromConfigMap('registry-ca');                  // key ca.crt
  * RegistryCa.fromSecret('registry-tls', 'ca.crt');
  */
-export class RegistryCa {
+export abstract class RegistryCa {
   /**
    * The PEM bundle is the key `key` of the ConfigMap `name` (in the chart's namespace).
    * @param name the ConfigMap's name
    * @param key the key holding the PEM bundle; default `ca.crt`
    */
   public static fromConfigMap(name: string, key?: string): RegistryCa {
-    return new RegistryCa('configMap', name, key ?? REGISTRY_CA_FILE);
+    return new ConfigMapRegistryCa(name, key ?? REGISTRY_CA_FILE);
   }
 
   /**
@@ -30,7 +33,7 @@ export class RegistryCa {
    * @param key the key holding the PEM bundle; default `ca.crt`
    */
   public static fromSecret(name: string, key?: string): RegistryCa {
-    return new RegistryCa('secret', name, key ?? REGISTRY_CA_FILE);
+    return new SecretRegistryCa(name, key ?? REGISTRY_CA_FILE);
   }
 
   /** `configMap` or `secret`. */
@@ -40,15 +43,48 @@ export class RegistryCa {
   /** Key of the PEM bundle in it. */
   public readonly key: string;
 
-  private constructor(kind: string, name: string, key: string) {
-    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name ?? '')) {
+  protected constructor(kind: string, name: string, key: string) {
+    // ConfigMap and Secret names follow the same rule
+    if (!isSecretName(name)) {
       throw new Error(`registry CA ${kind} name "${name}" is not a valid object name: use lowercase letters, digits, '-' and '.'`);
     }
-    if (!/^[-._a-zA-Z0-9]{1,253}$/.test(key ?? '')) {
+    if (typeof key !== 'string' || !DATA_KEY.test(key)) {
       throw new Error(`registry CA key "${key}" is not a valid ${kind} key: use letters, digits, '-', '_' and '.'`);
     }
     this.kind = kind;
     this.name = name;
     this.key = key;
+  }
+
+  /**
+   * The pod volume `name` with the bundle as `ca.crt`. Public certificates: world-readable, so a
+   * non-root step reads them without fsGroup.
+   * @internal
+   */
+  public abstract _volume(name: string): k8s.Volume;
+}
+
+/** The bundle as the file the steps read. */
+function caItems(ca: RegistryCa): k8s.KeyToPath[] {
+  return [{ key: ca.key, path: REGISTRY_CA_FILE }];
+}
+
+class ConfigMapRegistryCa extends RegistryCa {
+  public constructor(name: string, key: string) {
+    super('configMap', name, key);
+  }
+
+  public _volume(name: string): k8s.Volume {
+    return { name, configMap: { name: this.name, items: caItems(this), defaultMode: 0o444 } };
+  }
+}
+
+class SecretRegistryCa extends RegistryCa {
+  public constructor(name: string, key: string) {
+    super('secret', name, key);
+  }
+
+  public _volume(name: string): k8s.Volume {
+    return { name, secret: { secretName: this.name, items: caItems(this), defaultMode: 0o444 } };
   }
 }

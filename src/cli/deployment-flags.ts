@@ -17,7 +17,7 @@ export const DEPLOYMENT_FLAGS = [
 ];
 export const DEPLOYMENT_SWITCHES = ['insecure-registry', 'no-smoke-test'];
 
-export type DeploymentProps = Pick<MiniMirrorProps, 'serving' | 'buildOptions' | 'smokeTest'> & {
+export type DeploymentProps = Pick<MiniMirrorProps, 'serving' | 'buildJob' | 'smokeTest'> & {
   readonly insecureRegistry?: boolean;
   readonly registryCa?: RegistryCa;
 };
@@ -66,8 +66,8 @@ export function deploymentProps(args: ParsedArgs, problems: string[]): Deploymen
   const defined = <T extends object>(o: T): T | undefined => (Object.values(o).some(v => v !== undefined) ? o : undefined);
   return {
     serving: defined(serving),
-    buildOptions: defined(buildOptions),
-    smokeTest: args.options.has('no-smoke-test') ? false : undefined,
+    buildJob: defined(buildOptions),
+    smokeTest: args.options.has('no-smoke-test') ? { enabled: false } : undefined,
     insecureRegistry: args.options.has('insecure-registry') || undefined,
     registryCa,
   };

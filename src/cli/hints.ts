@@ -16,22 +16,9 @@ const HINTS: { readonly [K in ProblemHint]: string } = {
   splitInstances: 'from the command line, split the sources into several directories and synth each with its own --name',
 };
 
-/**
- * FALLBACK for construct errors raised outside src/sources that do not say their advice yet
- * (plain `Error`s): recognized by their wording. Each goes once its throw site uses
- * `hintedError` (src/util/hinted-error.ts).
- */
-const UNMARKED: readonly [RegExp, ProblemHint][] = [
-  [/set insecureSkipUpstreamVerification on that source/, 'insecureSkipUpstreamVerification'],
-  [/set namespace on the Chart/, 'namespace'],
-  [/set clients\.keyPath/, 'clientKeyPath'],
-  [/split them over several MiniMirror instances/, 'splitInstances'],
-];
-
-/** The kinds of advice `error` gives: the ones it carries, and those of the unmarked wordings above. */
-export function adviceOf(error: unknown): ProblemHint[] {
-  const message = messageOf(error);
-  return [...hintsOf(error), ...UNMARKED.filter(([re]) => re.test(message)).map(([, hint]) => hint)];
+/** The kinds of advice `error` gives. */
+export function adviceOf(error: unknown): readonly ProblemHint[] {
+  return hintsOf(error);
 }
 
 /** The error's message with a `hint:` line for each piece of advice that has a command-line form. */

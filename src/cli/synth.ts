@@ -135,7 +135,7 @@ function miniMirror(chart: Chart, args: ParsedArgs, inputs: SynthInputs): MiniMi
         registryCa: deployment.registryCa,
       },
       serving: deployment.serving,
-      buildOptions: deployment.buildOptions,
+      buildJob: deployment.buildJob,
       smokeTest: deployment.smokeTest,
       clients: clientKeyPath !== undefined || opt('base-url') !== undefined ? { keyPath: clientKeyPath, baseUrl: opt('base-url') } : undefined,
       architectures: inputs.architectures,

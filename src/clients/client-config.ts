@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { sourcesFileName, sourcesStanza } from './deb822';
-import { clientUrlProblem } from '../serving/client-reach';
+import { clientUrlError } from '../serving/client-reach';
 import { MirrorServer } from '../serving/mirror-server';
 import { ReleaseSigning } from '../signing/release-signing';
 import { MirrorSource } from '../sources/mirror-source';
@@ -80,8 +80,8 @@ export class ClientConfig extends Construct {
   public constructor(scope: Construct, id: string, props: ClientConfigProps) {
     super(scope, id);
     const server = props.server ?? soleServerIn(scope);
-    const problem = server && clientUrlProblem(server, props.baseUrl);
-    if (problem) throw new Error(problem);
+    const unreachable = server && clientUrlError(server, props.baseUrl);
+    if (unreachable) throw unreachable;
     this.configMapName = `${props.name}-client`;
     const data: { [key: string]: string } = {};
     if (props.signing.signed) data[ClientConfig.KEY_FILE] = props.signing.publicKey!.trim() + '\n';
@@ -98,9 +98,11 @@ export class ClientConfig extends Construct {
       this.sourcesFileNames.push(file);
       (this.sourcesFilesByWorld[resolved.world] ??= []).push(file);
     }
-    checkConfigMapSize(this.configMapName, data, props.keyPath === undefined && props.signing.signed
+    const keyInEveryFile = props.keyPath === undefined && props.signing.signed;
+    checkConfigMapSize(this.configMapName, data, keyInEveryFile
       ? `the key is embedded in each of its ${this.sourcesFileNames.length} .sources files: set clients.keyPath (e.g. '/etc/apt/keyrings/${props.name}.asc') so they refer to one key file`
-      : `it has one .sources file for each of ${this.sourcesFileNames.length} sources: split the sources over several MiniMirror instances`);
+      : `it has one .sources file for each of ${this.sourcesFileNames.length} sources: split the sources over several MiniMirror instances`,
+    keyInEveryFile ? 'clientKeyPath' : 'splitInstances');
     this.data = data;
     this.configMap = configMap(this, 'config-map', { name: this.configMapName, labels: props.labels, annotations: props.annotations, data });
   }

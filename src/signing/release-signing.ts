@@ -1,6 +1,9 @@
+import { k8s } from 'cdk8s-plus-27';
 import type * as pgp from 'openpgp' with { 'resolution-mode': 'import' };
 import { inspectPublicKey } from './public-key';
+import { BUILD_PATHS } from '../build/paths';
 import { DATA_KEY, isSecretName } from '../util/k8s-names';
+import { INSECURE_ANNOTATION, INSECURE_WARNING } from '../util/names';
 
 /**
  * openpgp, loaded only by `checkKeyPair`: synth itself never needs it in-process. openpgp 6 is
@@ -48,7 +51,7 @@ export interface ReleaseSigningSecretOptions {
  *   passphraseKey: 'passphrase',
  * });
  */
-export class ReleaseSigning {
+export abstract class ReleaseSigning {
   /**
    * Sign with a key from a Kubernetes Secret. The public key is checked now (parses, can sign,
    * not expired or revoked, RSA >= 3072 or Ed25519).
@@ -64,7 +67,7 @@ export class ReleaseSigning {
     }
     if (options.passphraseKey === privateKeyKey) throw new Error('signing passphraseKey and privateKeyKey must differ');
     const info = inspectPublicKey(options.publicKey);
-    return new ReleaseSigning(true, options.secretName, options.publicKey, info.fingerprint, privateKeyKey, options.passphraseKey);
+    return new SecretReleaseSigning(options.secretName, options.publicKey, info.fingerprint, privateKeyKey, options.passphraseKey);
   }
 
   /**
@@ -73,7 +76,7 @@ export class ReleaseSigning {
    * @example ReleaseSigning.insecureUnsigned()
    */
   public static insecureUnsigned(): ReleaseSigning {
-    return new ReleaseSigning(false);
+    return new UnsignedReleaseSigning();
   }
 
   /**
@@ -113,26 +116,82 @@ export class ReleaseSigning {
   }
 
   /** Whether Release files are signed. */
-  public readonly signed: boolean;
+  public abstract readonly signed: boolean;
   /** The Secret holding the private key, when signed. */
-  public readonly secretName?: string;
+  public abstract readonly secretName?: string;
   /** The armored public key, when signed. */
-  public readonly publicKey?: string;
+  public abstract readonly publicKey?: string;
   /** Primary key fingerprint (upper-case hex), when signed. */
-  public readonly fingerprint?: string;
+  public abstract readonly fingerprint?: string;
   /** Secret key of the armored private key, when signed. */
-  public readonly privateKeyKey?: string;
+  public abstract readonly privateKeyKey?: string;
   /** Secret key of the passphrase, when the key has one. */
-  public readonly passphraseKey?: string;
+  public abstract readonly passphraseKey?: string;
 
-  private constructor(
-    signed: boolean, secretName?: string, publicKey?: string, fingerprint?: string, privateKeyKey?: string, passphraseKey?: string,
+  protected constructor() {}
+
+  /** The `signing` object of build.json (docs/build-contract.md). @internal */
+  public abstract _buildJson(): { [key: string]: unknown };
+
+  /** The build pod's volumes for it and the mirror step's mounts of them. @internal */
+  public abstract _bindBuild(): { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] };
+
+  /** Annotations every object of the mirror carries (a warning when unsigned). @internal */
+  public abstract _annotations(): { [key: string]: string };
+}
+
+/** Signed with a key from a Secret, mounted into the mirror step only. */
+class SecretReleaseSigning extends ReleaseSigning {
+  public readonly signed = true;
+
+  public constructor(
+    public readonly secretName: string,
+    public readonly publicKey: string,
+    public readonly fingerprint: string,
+    public readonly privateKeyKey: string,
+    public readonly passphraseKey: string | undefined,
   ) {
-    this.signed = signed;
-    this.secretName = secretName;
-    this.publicKey = publicKey;
-    this.fingerprint = fingerprint;
-    this.privateKeyKey = privateKeyKey;
-    this.passphraseKey = passphraseKey;
+    super();
+  }
+
+  public _buildJson(): { [key: string]: unknown } {
+    return { mode: 'key', privateKeyFile: this.privateKeyKey, passphraseFile: this.passphraseKey ?? null, fingerprint: this.fingerprint };
+  }
+
+  public _bindBuild(): { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] } {
+    const items = [{ key: this.privateKeyKey, path: this.privateKeyKey }];
+    if (this.passphraseKey) items.push({ key: this.passphraseKey, path: this.passphraseKey });
+    // Mode 0400 (root-owned: readable by a mirror step that runs as root; a non-root one reads
+    // it through the pod's fsGroup).
+    return {
+      volumes: [{ name: 'signing', secret: { secretName: this.secretName, items, defaultMode: 0o400 } }],
+      mounts: [{ name: 'signing', mountPath: BUILD_PATHS.signing, readOnly: true }],
+    };
+  }
+
+  public _annotations(): { [key: string]: string } {
+    return {};
+  }
+}
+
+/** Not signed: every object carries a warning. */
+class UnsignedReleaseSigning extends ReleaseSigning {
+  public readonly signed = false;
+  public readonly secretName = undefined;
+  public readonly publicKey = undefined;
+  public readonly fingerprint = undefined;
+  public readonly privateKeyKey = undefined;
+  public readonly passphraseKey = undefined;
+
+  public _buildJson(): { [key: string]: unknown } {
+    return { mode: 'unsigned' };
+  }
+
+  public _bindBuild(): { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] } {
+    return { volumes: [], mounts: [] };
+  }
+
+  public _annotations(): { [key: string]: string } {
+    return { [INSECURE_ANNOTATION]: INSECURE_WARNING };
   }
 }

@@ -1,3 +1,5 @@
+import { hintedError, ProblemHint } from './hinted-error';
+
 /**
  * Kubernetes (etcd) rejects objects over 1 MiB when they are applied, long after synth; stay
  * well below so metadata fits and the failure comes at synth time with advice instead.
@@ -17,9 +19,10 @@ export function configMapDataBytes(data: { readonly [key: string]: string }): nu
 }
 
 /** Throws when a ConfigMap's data would not fit, saying how big it is and what to do. */
-export function checkConfigMapSize(name: string, data: { readonly [key: string]: string }, advice: string): void {
+export function checkConfigMapSize(name: string, data: { readonly [key: string]: string }, advice: string, hint?: ProblemHint): void {
   const bytes = configMapDataBytes(data);
   if (bytes > CONFIG_MAP_SAFE_BYTES) {
-    throw new Error(`the ConfigMap ${name} would hold ${Math.ceil(bytes / 1024)} KiB, over the ${CONFIG_MAP_SAFE_BYTES / 1024} KiB a ConfigMap can safely hold: ${advice}`);
+    const message = `the ConfigMap ${name} would hold ${Math.ceil(bytes / 1024)} KiB, over the ${CONFIG_MAP_SAFE_BYTES / 1024} KiB a ConfigMap can safely hold: ${advice}`;
+    throw hint ? hintedError(message, hint) : new Error(message);
   }
 }

@@ -43,7 +43,7 @@ describe('BuildJob', () => {
     expect(base.imageRef).toBe(`registry.example.com/mini-mirror:${base.contentHash.slice(0, 20)}`);
     const other = new MirrorSource({ ...SOURCE, packages: ['nginx', 'curl'] } as any);
     expect(synth({ sources: [other] }).mirror.contentHash).not.toBe(base.contentHash);
-    expect(synth({ buildOptions: { mirrorImage: 'registry.example.com/debian:bookworm' } }).mirror.contentHash).not.toBe(base.contentHash);
+    expect(synth({ buildJob: { mirrorImage: 'registry.example.com/debian:bookworm' } }).mirror.contentHash).not.toBe(base.contentHash);
     expect(synth({ defaultAptlyConfig: AptlyConfig.fromProps({ architectures: ['arm64'] }) }).mirror.contentHash).not.toBe(base.contentHash);
     expect(synth().mirror.contentHash).toBe(base.contentHash);
     expect(synth({ image: { repository: 'registry.example.com/mini-mirror', tag: 'v1' } }).mirror.imageRef).toBe('registry.example.com/mini-mirror:v1');
@@ -79,19 +79,19 @@ describe('BuildJob', () => {
       ['image.tag', { image: { ...image, tag: 'v2' } }],
       ['image.pushSecretName', { image: { ...image, pushSecretName: 'other-push' } }],
       ['no push Secret', { image: { repository: image.repository } }],
-      ['proxy', { buildOptions: { proxy: { httpsProxy: 'http://proxy.example:3128' } } }],
-      ['noProxy', { buildOptions: { proxy: { noProxy: 'registry.example.com' } } }],
-      ['memory', { buildOptions: { memory: '2Gi' } }],
-      ['cpu', { buildOptions: { cpu: '2' } }],
-      ['nodeSelector', { buildOptions: { nodeSelector: { pool: 'build' } } }],
-      ['backoffLimit', { buildOptions: { backoffLimit: 2 } }],
-      ['activeDeadline', { buildOptions: { activeDeadline: Duration.hours(5) } }],
-      ['ttlAfterFinished', { buildOptions: { ttlAfterFinished: Duration.days(1) } }],
-      ['mirrorImageHasTools', { buildOptions: { mirrorImageHasTools: true } }],
-      ['imageBuilder', { buildOptions: { imageBuilder: ImageBuilder.kaniko() } }],
-      ['builderImage', { buildOptions: { builderImage: 'registry.example.com/mini-mirror-builder:1' } }],
-      ['mirrorSizeEstimate', { buildOptions: { mirrorSizeEstimate: Size.gibibytes(50) } }],
-      ['workspaceVolumeClaim', { buildOptions: { workspaceVolumeClaim: 'mirror-workspace' } }],
+      ['proxy', { buildJob: { proxy: { httpsProxy: 'http://proxy.example:3128' } } }],
+      ['noProxy', { buildJob: { proxy: { noProxy: 'registry.example.com' } } }],
+      ['memory', { buildJob: { memory: '2Gi' } }],
+      ['cpu', { buildJob: { cpu: '2' } }],
+      ['nodeSelector', { buildJob: { nodeSelector: { pool: 'build' } } }],
+      ['backoffLimit', { buildJob: { backoffLimit: 2 } }],
+      ['activeDeadline', { buildJob: { activeDeadline: Duration.hours(5) } }],
+      ['ttlAfterFinished', { buildJob: { ttlAfterFinished: Duration.days(1) } }],
+      ['mirrorImageHasTools', { buildJob: { mirrorImageHasTools: true } }],
+      ['imageBuilder', { buildJob: { imageBuilder: ImageBuilder.kaniko() } }],
+      ['builderImage', { buildJob: { builderImage: 'registry.example.com/mini-mirror-builder:1' } }],
+      ['mirrorSizeEstimate', { buildJob: { mirrorSizeEstimate: Size.gibibytes(50) } }],
+      ['workspaceVolumeClaim', { buildJob: { workspaceVolumeClaim: 'mirror-workspace' } }],
       ['image.registryCa', { image: { ...image, registryCa: RegistryCa.fromConfigMap('registry-ca') } }],
       ['name', { name: 'other' }],
     ])('%s', (_what, props) => {
@@ -104,9 +104,9 @@ describe('BuildJob', () => {
       const smokeName = (props: Partial<MiniMirrorProps>) => synth(props).mirror.smokeTest!.jobName;
       const name = base.mirror.smokeTest!.jobName;
       expect(smokeName({})).toBe(name);
-      expect(smokeName({ smokeTestOptions: { nodeSelector: { pool: 'test' } } })).not.toBe(name);
-      expect(smokeName({ smokeTestOptions: { image: 'registry.example.com/debian:bookworm' } })).not.toBe(name);
-      expect(smokeName({ smokeTestOptions: { ttlAfterFinished: Duration.days(1) } })).not.toBe(name);
+      expect(smokeName({ smokeTest: { nodeSelector: { pool: 'test' } } })).not.toBe(name);
+      expect(smokeName({ smokeTest: { image: 'registry.example.com/debian:bookworm' } })).not.toBe(name);
+      expect(smokeName({ smokeTest: { ttlAfterFinished: Duration.days(1) } })).not.toBe(name);
     });
   });
 
@@ -135,7 +135,7 @@ describe('BuildJob', () => {
     expect(check.env).toContainEqual({ name: 'MINI_MIRROR_CHECK_ONLY', value: 'true' });
     expect(pod.initContainers[1].env).toContainEqual({ name: 'MINI_MIRROR_BUILD_IDENTITY', value: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(check.volumeMounts.map((m: any) => m.name)).not.toContain('signing');
-    expect(synth({ buildOptions: { imageBuilder: ImageBuilder.crane() } }).pod.initContainers.map((c: any) => c.name)).toEqual(['mirror']);
+    expect(synth({ buildJob: { imageBuilder: ImageBuilder.crane() } }).pod.initContainers.map((c: any) => c.name)).toEqual(['mirror']);
   });
 
   test('the mirror step runs the shipped script from the build ConfigMap', () => {
@@ -154,7 +154,7 @@ describe('BuildJob', () => {
 
   test('options: proxy, deadlines, retries, kaniko', () => {
     const { job, pod, config } = synth({
-      buildOptions: {
+      buildJob: {
         proxy: { httpProxy: 'http://proxy.example:3128', noProxy: 'registry.example.com' },
         activeDeadline: Duration.hours(2),
         ttlAfterFinished: Duration.hours(1),
@@ -187,7 +187,7 @@ describe('BuildJob', () => {
       { name: 'REGISTRY_AUTH_FILE', value: '/etc/mini-mirror/push/config.json' },
     ]));
     expect(step.env.map((e: any) => e.name)).not.toContain('MINI_MIRROR_INSECURE_REGISTRY');
-    const prepared = synth({ buildOptions: { imageBuilder: ImageBuilder.skopeo({ imageHasTools: true, image: 'registry.example.com/oci-tools:1' }) } }).pod.containers[0];
+    const prepared = synth({ buildJob: { imageBuilder: ImageBuilder.skopeo({ imageHasTools: true, image: 'registry.example.com/oci-tools:1' }) } }).pod.containers[0];
     expect(prepared.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true });
     expect(prepared.image).toBe('registry.example.com/oci-tools:1');
   });
@@ -202,13 +202,20 @@ describe('BuildJob', () => {
     const BUILDER = 'registry.example.com/mini-mirror-builder:bookworm-1';
 
     test('the check, mirror and image steps run it as non-root with a read-only root filesystem', () => {
-      const { pod } = synth({ buildOptions: { builderImage: BUILDER } });
+      const { pod } = synth({ buildJob: { builderImage: BUILDER } });
       const steps = [...pod.initContainers, ...pod.containers];
       expect(steps.map((c: any) => c.name)).toEqual(['check', 'mirror', 'image']);
       for (const step of steps) {
         expect(step.image).toBe(BUILDER);
         expect(step.securityContext).toEqual({
-          runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+          runAsNonRoot: true,
+          runAsUser: 65532,
+          runAsGroup: 65532,
+          privileged: false,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
         });
       }
       // the non-root mirror step reads the signing key through fsGroup
@@ -219,18 +226,18 @@ describe('BuildJob', () => {
 
     test('keeps the skopeo builder\'s base image; with crane only the mirror step uses it', () => {
       const base = 'registry.example.com/nginx-unprivileged:1';
-      const skopeo = synth({ buildOptions: { builderImage: BUILDER, imageBuilder: ImageBuilder.skopeo({ baseImage: base }) } }).pod;
+      const skopeo = synth({ buildJob: { builderImage: BUILDER, imageBuilder: ImageBuilder.skopeo({ baseImage: base }) } }).pod;
       expect(skopeo.containers[0].image).toBe(BUILDER);
       expect(skopeo.containers[0].env).toContainEqual({ name: 'MINI_MIRROR_BASE_IMAGE', value: base });
-      const crane = synth({ buildOptions: { builderImage: BUILDER, imageBuilder: ImageBuilder.crane() } }).pod;
+      const crane = synth({ buildJob: { builderImage: BUILDER, imageBuilder: ImageBuilder.crane() } }).pod;
       expect(crane.initContainers.map((c: any) => [c.name, c.image])).toEqual([['mirror', BUILDER]]);
       expect(crane.containers[0].image).toBe('gcr.io/go-containerregistry/crane:debug');
     });
 
     test('is the same Job as giving the images and their tools one by one', () => {
-      const one = synth({ buildOptions: { builderImage: BUILDER } }).mirror;
+      const one = synth({ buildJob: { builderImage: BUILDER } }).mirror;
       const imageBuilder = ImageBuilder.skopeo({ image: BUILDER, imageHasTools: true });
-      const each = synth({ buildOptions: { mirrorImage: BUILDER, mirrorImageHasTools: true, imageBuilder } }).mirror;
+      const each = synth({ buildJob: { mirrorImage: BUILDER, mirrorImageHasTools: true, imageBuilder } }).mirror;
       expect(one.buildJob.jobName).toBe(each.buildJob.jobName);
       expect(one.contentHash).toBe(each.contentHash);
     });
@@ -252,7 +259,7 @@ describe('BuildJob', () => {
       // public certificates: no fsGroup needed for a non-root reader
       const nonRoot = synth({
         image: { repository: 'registry.example.com/mini-mirror', registryCa },
-        buildOptions: { builderImage: 'registry.example.com/b:1' },
+        buildJob: { builderImage: 'registry.example.com/b:1' },
         signing: ReleaseSigning.insecureUnsigned(),
       });
       expect(nonRoot.pod.securityContext.fsGroup).toBeUndefined();
@@ -273,7 +280,7 @@ describe('BuildJob', () => {
       ['100Gi', Size.gibibytes(100), '201Gi', 205824],
       ['500Mi', Size.mebibytes(500), '2024Mi', 2024],
     ])('estimate %s: sizeLimit and each step\'s ephemeral-storage request are 2 x the estimate + 1Gi', (_what, mirrorSizeEstimate, quantity, mib) => {
-      const { pod } = synth({ buildOptions: { mirrorSizeEstimate } });
+      const { pod } = synth({ buildJob: { mirrorSizeEstimate } });
       expect(pod.volumes).toContainEqual({ name: 'workspace', emptyDir: { sizeLimit: quantity } });
       for (const step of steps(pod)) expect(step.resources.requests['ephemeral-storage']).toBe(quantity);
       expect(pod.containers[0].env).toContainEqual({ name: 'MINI_MIRROR_WORKSPACE_LIMIT_MIB', value: String(mib) });
@@ -281,12 +288,12 @@ describe('BuildJob', () => {
 
     test('kaniko and crane steps request it too', () => {
       for (const imageBuilder of [ImageBuilder.kaniko(), ImageBuilder.crane()]) {
-        expect(steps(synth({ buildOptions: { imageBuilder } }).pod).map((c: any) => c.resources.requests['ephemeral-storage'])).toEqual(['21Gi', '21Gi']);
+        expect(steps(synth({ buildJob: { imageBuilder } }).pod).map((c: any) => c.resources.requests['ephemeral-storage'])).toEqual(['21Gi', '21Gi']);
       }
     });
 
     test('a PersistentVolumeClaim replaces the emptyDir; no ephemeral-storage request then', () => {
-      const { pod } = synth({ buildOptions: { workspaceVolumeClaim: 'mirror-workspace' } });
+      const { pod } = synth({ buildJob: { workspaceVolumeClaim: 'mirror-workspace' } });
       expect(pod.volumes).toContainEqual({ name: 'workspace', persistentVolumeClaim: { claimName: 'mirror-workspace' } });
       for (const step of steps(pod)) expect(step.resources.requests['ephemeral-storage']).toBeUndefined();
       expect(pod.containers[0].env.map((e: any) => e.name)).not.toContain('MINI_MIRROR_WORKSPACE_LIMIT_MIB');
@@ -310,20 +317,20 @@ describe('BuildJob', () => {
     // root steps read root-owned 0400 files: no fsGroup, so kubelet keeps them 0400
     expect(pod.securityContext.fsGroup).toBeUndefined();
     // a non-root mirror step reads the signing key through fsGroup (kubelet: 0440, group 65532)
-    expect(synth({ buildOptions: { mirrorImageHasTools: true } }).pod.securityContext.fsGroup).toBe(65532);
-    const unsigned = synth({ buildOptions: { mirrorImageHasTools: true }, signing: ReleaseSigning.insecureUnsigned() });
+    expect(synth({ buildJob: { mirrorImageHasTools: true } }).pod.securityContext.fsGroup).toBe(65532);
+    const unsigned = synth({ buildJob: { mirrorImageHasTools: true }, signing: ReleaseSigning.insecureUnsigned() });
     expect(unsigned.pod.securityContext.fsGroup).toBeUndefined();
-    expect(synth({ buildOptions: { imageBuilder: ImageBuilder.crane() } }).pod.securityContext.fsGroup).toBe(65532);
+    expect(synth({ buildJob: { imageBuilder: ImageBuilder.crane() } }).pod.securityContext.fsGroup).toBe(65532);
   });
 
   test('a prepared mirror image runs the mirror step as non-root with a read-only root filesystem', () => {
-    const { pod } = synth({ buildOptions: { mirrorImage: 'registry.example.com/aptly:1.5', mirrorImageHasTools: true } });
+    const { pod } = synth({ buildJob: { mirrorImage: 'registry.example.com/aptly:1.5', mirrorImageHasTools: true } });
     expect(pod.initContainers.find((c: any) => c.name === 'mirror').securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
   });
 
   test('a build.json too large for its ConfigMap fails at synth time with advice', () => {
     const sources = Array.from({ length: 4000 }, (_, i) => new MirrorSource({ ...SOURCE, packages: SOURCE.packages, prefix: `p${i}` } as any));
-    const error = errorOf(() => synth({ sources, clients: { keyPath: '/etc/apt/keyrings/mirror.asc' }, smokeTest: false }));
+    const error = errorOf(() => synth({ sources, clients: { keyPath: '/etc/apt/keyrings/mirror.asc' }, smokeTest: { enabled: false } }));
     expect(error).toMatch(/^the ConfigMap mirror-build-[0-9a-f]{12} would hold \d+ KiB, over the 900 KiB a ConfigMap can safely hold: its build\.json lists 4000 sources: split them over several MiniMirror instances$/);
   });
 
@@ -333,10 +340,13 @@ describe('BuildJob', () => {
   });
 
   test.each([
-    [{ buildOptions: { concurrency: 0 } }, /concurrency must be a whole number from 1 to 64, got 0/],
-    [{ buildOptions: { retries: 100 } }, /retries must be a whole number from 1 to 20/],
-    [{ buildOptions: { proxy: { httpProxy: 'http://x.example; rm -rf /' } } }, /proxy value for HTTP_PROXY .* contains whitespace or quotes/],
-    [{ buildOptions: { proxy: { httpsProxy: 'http://user:secret@proxy.example:3128' } } }, /^proxy value for HTTPS_PROXY carries credentials \(user:password@\), which would be written into the Job's YAML: use a proxy that needs no credentials in the URL/],
+    [{ buildJob: { concurrency: 0 } }, /concurrency must be a whole number from 1 to 64, got 0/],
+    [{ buildJob: { retries: 100 } }, /retries must be a whole number from 1 to 20/],
+    [{ buildJob: { backoffLimit: 1.5 } }, /^backoffLimit must be a whole number from 0 to 10, got 1\.5$/],
+    [{ buildJob: { cpu: 'two' } }, /^cpu "two" is not a Kubernetes quantity: write a number with an optional unit, e\.g\. 500m$/],
+    [{ buildJob: { memory: '1 Gi' } }, /^memory "1 Gi" is not a Kubernetes quantity: write a number with an optional unit, e\.g\. 1Gi$/],
+    [{ buildJob: { proxy: { httpProxy: 'http://x.example; rm -rf /' } } }, /proxy value for HTTP_PROXY .* contains whitespace or quotes/],
+    [{ buildJob: { proxy: { httpsProxy: 'http://user:secret@proxy.example:3128' } } }, /^proxy value for HTTPS_PROXY carries credentials \(user:password@\), which would be written into the Job's YAML: use a proxy that needs no credentials in the URL/],
     [{ image: { repository: 'Registry.Example.com/Mirror' } }, /image repository "Registry\.Example\.com\/Mirror" is not a valid repository/],
     [{ name: 'Mirror_1' }, /name "Mirror_1" must be a DNS label/],
     [{ image: { repository: 'registry.example.com/m', tag: 'latest' } }, /^image tag "latest" is a moving name, but a mirror image tag is written once: give a tag for this build \(e\.g\. a date\), or leave it out/],
@@ -347,21 +357,38 @@ describe('BuildJob', () => {
     [{ image: { repository: 'registry.example.com/m', tag: 'x'.repeat(129) } }, /is not an OCI tag/],
     [{ refreshEpoch: '2026 11 27' }, /^refreshEpoch "2026 11 27" must be 1 to 64 letters, digits/],
     [{ refreshEpoch: '' }, /^refreshEpoch "" must be/],
-    [{ image: { repository: 'registry.example.com/m', insecureRegistry: true }, buildOptions: { imageBuilder: ImageBuilder.crane() } }, /^image\.insecureRegistry is supported by ImageBuilder\.skopeo\(\) only, not crane/],
-    [{ buildOptions: { builderImage: 'registry.example.com/b:1', mirrorImage: 'registry.example.com/a:1' } }, /^builderImage and mirrorImage\/mirrorImageHasTools are both set, but builderImage is the mirror image \(with its tools\): give one of them$/],
-    [{ buildOptions: { builderImage: 'registry.example.com/b:1', mirrorImageHasTools: false } }, /^builderImage and mirrorImage\/mirrorImageHasTools are both set/],
-    [{ buildOptions: { builderImage: 'registry.example.com/b:1', imageBuilder: ImageBuilder.skopeo({ image: 'registry.example.com/c:1' }) } }, /^builderImage and ImageBuilder\.skopeo\(\{ image: 'registry\.example\.com\/c:1' \}\) are both set/],
-    [{ buildOptions: { builderImage: 'registry.example.com/b 1' } }, /"registry\.example\.com\/b 1" is not a valid image reference/],
-    [{ image: { repository: 'registry.example.com/m', registryCa: RegistryCa.fromConfigMap('ca') }, buildOptions: { imageBuilder: ImageBuilder.kaniko() } }, /^image\.registryCa is supported by ImageBuilder\.skopeo\(\) only, not kaniko: use ImageBuilder\.skopeo\(\)$/],
+    [{ image: { repository: 'registry.example.com/m', insecureRegistry: true }, buildJob: { imageBuilder: ImageBuilder.crane() } }, /^image\.insecureRegistry is supported by ImageBuilder\.skopeo\(\) only, not crane/],
+    [{ buildJob: { builderImage: 'registry.example.com/b:1', mirrorImage: 'registry.example.com/a:1' } }, /^builderImage and mirrorImage\/mirrorImageHasTools are both set, but builderImage is the mirror image \(with its tools\): give one of them$/],
+    [{ buildJob: { builderImage: 'registry.example.com/b:1', mirrorImageHasTools: false } }, /^builderImage and mirrorImage\/mirrorImageHasTools are both set/],
+    [{ buildJob: { builderImage: 'registry.example.com/b:1', imageBuilder: ImageBuilder.skopeo({ image: 'registry.example.com/c:1' }) } }, /^builderImage and ImageBuilder\.skopeo\(\{ image: 'registry\.example\.com\/c:1' \}\) are both set/],
+    [{ buildJob: { builderImage: 'registry.example.com/b 1' } }, /"registry\.example\.com\/b 1" is not a valid image reference/],
+    [{ image: { repository: 'registry.example.com/m', registryCa: RegistryCa.fromConfigMap('ca') }, buildJob: { imageBuilder: ImageBuilder.kaniko() } }, /^image\.registryCa is supported by ImageBuilder\.skopeo\(\) only, not kaniko: use ImageBuilder\.skopeo\(\)$/],
     [{ image: { repository: 'registry.example.com/m', registryCa: RegistryCa.fromConfigMap('ca'), insecureRegistry: true } }, /^image\.registryCa and image\.insecureRegistry are both set/],
-    [{ buildOptions: { mirrorSizeEstimate: Size.kibibytes(0) } }, /^mirrorSizeEstimate must be at least 1 MiB, got 0 MiB/],
-    [{ buildOptions: { mirrorSizeEstimate: Size.gibibytes(5), workspaceVolumeClaim: 'w' } }, /^mirrorSizeEstimate sizes the workspace emptyDir, which workspaceVolumeClaim replaces/],
-    [{ buildOptions: { workspaceVolumeClaim: 'Work_Space' } }, /^workspaceVolumeClaim "Work_Space" is not a valid PersistentVolumeClaim name/],
+    [{ image: { repository: 'registry.example.com/m', registryCa: RegistryCa.fromConfigMap('ca'), insecureRegistry: true }, buildJob: { imageBuilder: ImageBuilder.kaniko() } }, /^image\.insecureRegistry is supported by ImageBuilder\.skopeo\(\) only, not kaniko/],
+    [{ buildJob: { mirrorSizeEstimate: Size.kibibytes(0) } }, /^mirrorSizeEstimate must be at least 1 MiB, got 0 MiB/],
+    [{ buildJob: { mirrorSizeEstimate: Size.gibibytes(5), workspaceVolumeClaim: 'w' } }, /^mirrorSizeEstimate sizes the workspace emptyDir, which workspaceVolumeClaim replaces/],
+    [{ buildJob: { workspaceVolumeClaim: 'Work_Space' } }, /^workspaceVolumeClaim "Work_Space" is not a valid PersistentVolumeClaim name/],
     [{ sources: [] }, /no sources/],
     [{ sources: [SOURCE, SOURCE] }, /source debian\/bookworm is defined twice: remove one/],
     [{ defaultAptlyConfig: AptlyConfig.fromJson({ gpgDisableVerify: true }, 'seed aptly.conf') }, /default aptly config \(seed aptly\.conf\) sets "gpgDisableVerify": true, which source debian\/bookworm would use/],
   ])('rejects %j', (props, expected) => {
     expect(errorOf(() => synth(props as Partial<MiniMirrorProps>))).toMatch(expected);
+  });
+});
+
+describe('ImageBuilder', () => {
+  test.each([
+    [() => ImageBuilder.crane({ baseImage: 'nginx; id' }), /^"nginx; id" is not a valid image reference$/],
+    [() => ImageBuilder.kaniko({ image: '--flag' }), /^"--flag" is not a valid image reference$/],
+    [() => ImageBuilder.skopeo({ image: 'a b' }), /^"a b" is not a valid image reference$/],
+  ])('rejects bad image references: %#', (make, expected) => {
+    expect(errorOf(make)).toMatch(expected);
+  });
+
+  test('each builder says what it is', () => {
+    expect(ImageBuilder.skopeo()).toMatchObject({ kind: 'skopeo', imageHasTools: false, image: 'docker.io/library/debian:bookworm-slim' });
+    expect(ImageBuilder.crane()).toMatchObject({ kind: 'crane', imageHasTools: true, image: 'gcr.io/go-containerregistry/crane:debug' });
+    expect(ImageBuilder.kaniko()).toMatchObject({ kind: 'kaniko', imageHasTools: true, image: 'gcr.io/kaniko-project/executor:v1.23.2' });
   });
 });
 

@@ -330,7 +330,7 @@ describe('mini-mirror synth', () => {
     expect(written(out)).toEqual(constructYaml(EXAMPLE_SOURCES, {}, 'apt-mirror', {
       serving: { serviceType: ServingServiceType.nodePort(30888), servicePort: 8888, replicas: 3 },
       clients: { baseUrl: 'http://node1.example:30888' },
-      buildOptions: {
+      buildJob: {
         proxy: { httpProxy: 'http://proxy.example:3128', noProxy: 'registry.example.com' },
         concurrency: 2,
         retries: 5,
@@ -339,7 +339,7 @@ describe('mini-mirror synth', () => {
         mirrorSizeEstimate: Size.gibibytes(50),
       },
       image: { repository: 'registry.example.com/mini-mirror', registryCa: RegistryCa.fromSecret('registry-ca', 'ca.pem') },
-      smokeTest: false,
+      smokeTest: { enabled: false },
     }));
     const bad = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--service-type', 'nodePort', '--replicas', '0',
       '--stall-timeout', '5 minutes', '--mirror-size-estimate', '50GB', '--tls-secret', 'tls');

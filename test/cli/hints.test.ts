@@ -1,8 +1,11 @@
-import { MirrorSource, MirrorSourceProps } from '../../src';
+import { Chart, Testing } from 'cdk8s';
+import { AptlyConfig, MiniMirror, MirrorSource, MirrorSourceProps, ReleaseSigning, ServingServiceType } from '../../src';
+import { messageOf } from '../../src/cli/errors';
 import { adviceOf, withHints } from '../../src/cli/hints';
 import { ProblemsError } from '../../src/sources/problems';
 import { assignWorlds } from '../../src/sources/worlds';
 import { HintedError, hintedError, ProblemHint } from '../../src/util/hinted-error';
+import { SNAPSHOT_PUBLIC_KEY } from '../support/test-keys';
 import { writeTree } from '../support/tree';
 
 /** The error `fn` throws. */
@@ -93,13 +96,44 @@ describe('the place that raises a problem marks its advice', () => {
   });
 });
 
-describe('fallback: construct errors raised outside src/sources, recognized by their wording', () => {
-  test.each<[string, ProblemHint]>([
-    ['the default aptly config (x) sets "gpgDisableVerify": true, which source a/b would use: remove it, or set insecureSkipUpstreamVerification on that source', 'insecureSkipUpstreamVerification'],
-    ['the chart sets no namespace, so ...: set namespace on the Chart (e.g. ...), or set clients.baseUrl', 'namespace'],
-    ['the ConfigMap m-client would hold 901 KiB, ...: the key is embedded in each of its 9 .sources files: set clients.keyPath (e.g. ...)', 'clientKeyPath'],
-    ['the ConfigMap m-build would hold 901 KiB, ...: its build.json lists 4000 sources: split them over several MiniMirror instances', 'splitInstances'],
-  ])('%s', (message, hint) => {
-    expect(adviceOf(new Error(message))).toEqual([hint]);
+describe('construct errors outside src/sources carry their advice where they are raised', () => {
+  const SIGNING = ReleaseSigning.insecureUnsigned();
+  const IMAGE = { repository: 'registry.example.com/mini-mirror' };
+  const chart = (namespace?: string) => new Chart(Testing.app(), 'c', { namespace });
+
+  test('a default aptly config that disables verification: insecureSkipUpstreamVerification', () => {
+    const error = thrown(() => new MiniMirror(chart('apt-mirror'), 'm', {
+      sources: [new MirrorSource(BASE)], signing: SIGNING, image: IMAGE,
+      defaultAptlyConfig: AptlyConfig.fromJson({ gpgDisableVerify: true }, 'aptly.conf'),
+    }));
+    expect(messageOf(error)).toMatch(/set insecureSkipUpstreamVerification on that source/);
+    expect(adviceOf(error)).toEqual(['insecureSkipUpstreamVerification']);
+  });
+
+  test('a chart without a namespace: namespace', () => {
+    const error = thrown(() => new MiniMirror(chart(), 'm', { sources: [new MirrorSource(BASE)], signing: SIGNING, image: IMAGE }));
+    expect(messageOf(error)).toMatch(/set namespace on the Chart/);
+    expect(adviceOf(error)).toEqual(['namespace']);
+  });
+
+  test('a NodePort without clients.baseUrl gets no command-line hint (its advice has none)', () => {
+    const error = thrown(() => new MiniMirror(chart('apt-mirror'), 'm', {
+      sources: [new MirrorSource(BASE)], signing: SIGNING, image: IMAGE, serving: { serviceType: ServingServiceType.nodePort(30888) },
+    }));
+    expect(messageOf(error)).toMatch(/set clients\.baseUrl to a node's address/);
+    expect(adviceOf(error)).toEqual([]);
+  });
+
+  test('client .sources too large with the key in each: clientKeyPath; build.json too large: splitInstances', () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => new MirrorSource({ ...BASE, prefix: `p${i}` }));
+    const signed = ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: SNAPSHOT_PUBLIC_KEY });
+    const keyInEach = thrown(() => new MiniMirror(chart('apt-mirror'), 'm', { sources: many(1500), signing: signed, image: IMAGE }));
+    expect(messageOf(keyInEach)).toMatch(/set clients\.keyPath/);
+    expect(adviceOf(keyInEach)).toEqual(['clientKeyPath']);
+    const tooMany = thrown(() => new MiniMirror(chart('apt-mirror'), 'm', {
+      sources: many(4000), signing: SIGNING, image: IMAGE, clients: { keyPath: '/etc/apt/keyrings/m.asc' }, smokeTest: { enabled: false },
+    }));
+    expect(messageOf(tooMany)).toMatch(/split them over several MiniMirror instances/);
+    expect(adviceOf(tooMany)).toEqual(['splitInstances']);
   });
 });

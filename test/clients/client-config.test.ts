@@ -306,12 +306,12 @@ describe('smoke-test Job', () => {
     const other = (props: any) => synthMirror({ props }).mirror.smokeTest!.jobName;
     expect(other({})).toBe(mirror.smokeTest!.jobName);
     expect(other({ serving: { servicePort: 8080 } })).not.toBe(mirror.smokeTest!.jobName);
-    expect(other({ smokeTestOptions: { backoffLimit: 3 } })).not.toBe(mirror.smokeTest!.jobName);
+    expect(other({ smokeTest: { backoffLimit: 3 } })).not.toBe(mirror.smokeTest!.jobName);
   });
 
   test('options', () => {
     const { manifests: m, mirror: mm } = synthMirror({
-      props: { smokeTestOptions: { image: 'registry.example.com/debian:12', waitTimeout: Duration.hours(1), backoffLimit: 0, ttlAfterFinished: Duration.hours(2), nodeSelector: { pool: 'infra' } } },
+      props: { smokeTest: { image: 'registry.example.com/debian:12', waitTimeout: Duration.hours(1), backoffLimit: 0, ttlAfterFinished: Duration.hours(2), nodeSelector: { pool: 'infra' } } },
     });
     const j = objectOf(m, 'Job', mm.smokeTest!.jobName);
     expect(j.spec).toMatchObject({ backoffLimit: 0, ttlSecondsAfterFinished: 7200, activeDeadlineSeconds: 3600 + 900 });
@@ -347,7 +347,7 @@ describe('smoke-test Job', () => {
         sources: [many(a, 3), many(b, 600)],
         signing: ReleaseSigning.insecureUnsigned(),
         image: { repository: 'registry.example.com/m' },
-        smokeTestOptions: { maxPackages },
+        smokeTest: { maxPackages },
       }).smokeTest!.packageNames;
     };
     expect(sample(5)).toEqual(['bookworm-pkg0', 'tools-pkg0', 'bookworm-pkg1', 'tools-pkg1', 'bookworm-pkg2']);
@@ -358,7 +358,7 @@ describe('smoke-test Job', () => {
   });
 
   test('can be turned off', () => {
-    const { manifests: m, mirror: mm } = synthMirror({ props: { smokeTest: false } });
+    const { manifests: m, mirror: mm } = synthMirror({ props: { smokeTest: { enabled: false } } });
     expect(mm.smokeTest).toBeUndefined();
     expect(objectsOf(m, 'Job').map((j) => j.metadata.name)).toEqual([mm.buildJob.jobName]);
     expect(objectOf(m, 'NetworkPolicy', 'mirror-server').spec.ingress[0].from).toBeUndefined();
@@ -370,8 +370,8 @@ describe('smoke-test Job', () => {
     [{ image: 'debian bookworm' }, 'smoke test image "debian bookworm" is not a valid image reference'],
     [{ maxPackages: 0 }, 'smoke test maxPackages must be a whole number from 1 to 10000, got 0'],
     [{ maxPackages: 1.5 }, 'smoke test maxPackages must be a whole number from 1 to 10000, got 1.5'],
-  ])('rejects %j', (smokeTestOptions, message) => {
-    expect(errorOf(() => synthMirror({ props: { smokeTestOptions } }))).toBe(message);
+  ])('rejects %j', (smokeTest, message) => {
+    expect(errorOf(() => synthMirror({ props: { smokeTest } }))).toBe(message);
   });
 });
 

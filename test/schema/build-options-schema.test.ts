@@ -13,13 +13,13 @@ const REPOSITORY = 'registry.example.com/mini-mirror';
 describe.each<[string, Partial<MiniMirrorProps>]>([
   ['builder image, CA from a ConfigMap, default workspace', {
     image: { repository: REPOSITORY, registryCa: RegistryCa.fromConfigMap('registry-ca') },
-    buildOptions: { builderImage: BUILDER },
+    buildJob: { builderImage: BUILDER },
   }],
   ['CA from a Secret key, a 50Gi estimate', {
     image: { repository: REPOSITORY, registryCa: RegistryCa.fromSecret('registry-tls', 'tls-ca.pem') },
-    buildOptions: { mirrorSizeEstimate: Size.gibibytes(50) },
+    buildJob: { mirrorSizeEstimate: Size.gibibytes(50) },
   }],
-  ['workspace on a PersistentVolumeClaim', { buildOptions: { builderImage: BUILDER, workspaceVolumeClaim: 'mirror-workspace' } }],
+  ['workspace on a PersistentVolumeClaim', { buildJob: { builderImage: BUILDER, workspaceVolumeClaim: 'mirror-workspace' } }],
 ])('GIVEN a build Job (%s)', (_name, props) => {
   test('THEN every synthesized object is valid against the Kubernetes schemas', () => {
     const { manifests, mirror } = synthMirror({ props });

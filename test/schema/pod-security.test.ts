@@ -33,24 +33,24 @@ describe('which build steps cannot meet restricted, and why', () => {
     // into the stock Debian image.
     // The check step is the image step's container asking the registry first: root to install skopeo too.
     ['stock images, skopeo (default)', {}, [...ROOT_STEP('check'), ...ROOT_STEP('mirror'), ...ROOT_STEP('image')]],
-    ['prepared images, skopeo', { props: { buildOptions: { mirrorImageHasTools: true, imageBuilder: ImageBuilder.skopeo({ imageHasTools: true }) } } }, []],
-    ['stock mirror image, crane', { props: { buildOptions: { imageBuilder: ImageBuilder.crane() } } }, ROOT_STEP('mirror')],
+    ['prepared images, skopeo', { props: { buildJob: { mirrorImageHasTools: true, imageBuilder: ImageBuilder.skopeo({ imageHasTools: true }) } } }, []],
+    ['stock mirror image, crane', { props: { buildJob: { imageBuilder: ImageBuilder.crane() } } }, ROOT_STEP('mirror')],
     // Kaniko unpacks the base image over its own root filesystem.
-    ['stock mirror image, kaniko', { props: { buildOptions: { imageBuilder: ImageBuilder.kaniko() } } }, [...ROOT_STEP('mirror'), ...ROOT_STEP('image')]],
-    ['prepared mirror image, kaniko', { props: { buildOptions: { imageBuilder: ImageBuilder.kaniko(), mirrorImageHasTools: true } } }, ROOT_STEP('image')],
+    ['stock mirror image, kaniko', { props: { buildJob: { imageBuilder: ImageBuilder.kaniko() } } }, [...ROOT_STEP('mirror'), ...ROOT_STEP('image')]],
+    ['prepared mirror image, kaniko', { props: { buildJob: { imageBuilder: ImageBuilder.kaniko(), mirrorImageHasTools: true } } }, ROOT_STEP('image')],
     // Fully restricted builds: tools baked into the images, skopeo/umoci or crane add a layer.
-    ['prepared mirror image, crane', { props: { buildOptions: { mirrorImageHasTools: true, imageBuilder: ImageBuilder.crane() } } }, []],
+    ['prepared mirror image, crane', { props: { buildJob: { mirrorImageHasTools: true, imageBuilder: ImageBuilder.crane() } } }, []],
     // The builder image (images/builder/Dockerfile): every step non-root, read-only root FS.
-    ['builder image, skopeo', { props: { buildOptions: { builderImage: 'registry.example.com/mini-mirror-builder:1' } } }, []],
+    ['builder image, skopeo', { props: { buildJob: { builderImage: 'registry.example.com/mini-mirror-builder:1' } } }, []],
     ['builder image, registry CA from a Secret, workspace size', {
       props: {
         image: { repository: 'registry.example.com/mini-mirror', registryCa: RegistryCa.fromSecret('registry-tls') },
-        buildOptions: { builderImage: 'registry.example.com/mini-mirror-builder:1', mirrorSizeEstimate: Size.gibibytes(40) },
+        buildJob: { builderImage: 'registry.example.com/mini-mirror-builder:1', mirrorSizeEstimate: Size.gibibytes(40) },
       },
     }, []],
     // A PersistentVolumeClaim is an allowed volume type under restricted.
     ['builder image, workspace on a PersistentVolumeClaim', {
-      props: { buildOptions: { builderImage: 'registry.example.com/mini-mirror-builder:1', workspaceVolumeClaim: 'mirror-workspace' } },
+      props: { buildJob: { builderImage: 'registry.example.com/mini-mirror-builder:1', workspaceVolumeClaim: 'mirror-workspace' } },
     }, []],
   ];
 

@@ -69,14 +69,14 @@ export function allVariants(): Record<string, SynthOptions> {
     'unsigned, kaniko, NodePort': {
       signed: false,
       props: {
-        buildOptions: { imageBuilder: ImageBuilder.kaniko() },
+        buildJob: { imageBuilder: ImageBuilder.kaniko() },
         serving: { serviceType: ServingServiceType.nodePort(30888), servicePort: 8888, replicas: 1 },
         clients: { baseUrl: 'http://node1.example:30888' },
       },
     },
     'signed, kaniko, Ingress with TLS, restricted NetworkPolicy': {
       props: {
-        buildOptions: { imageBuilder: ImageBuilder.kaniko(), mirrorImageHasTools: true },
+        buildJob: { imageBuilder: ImageBuilder.kaniko(), mirrorImageHasTools: true },
         serving: {
           ingress: { host: 'apt.example.com', ingressClassName: 'nginx', tlsSecretName: 'apt-tls', annotations: { 'cert-manager.io/cluster-issuer': 'internal' } },
           networkPolicy: { ingressControllerNamespace: 'ingress-nginx', allowFrom: [{ namespaceSelector: { matchLabels: { team: 'platform' } } }] },
@@ -93,7 +93,7 @@ export function allVariants(): Record<string, SynthOptions> {
       namespace: null,
       props: {
         serving: { serviceType: ServingServiceType.loadBalancer(), ingress: { host: 'apt.internal' }, networkPolicy: { enabled: false } },
-        smokeTest: false,
+        smokeTest: { enabled: false },
       },
     },
   };

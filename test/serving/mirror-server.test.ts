@@ -45,7 +45,7 @@ describe('GIVEN a signed mirror with default serving options', () => {
 
   test('THEN a rollout waits as long as the build may take (the image appears only when it is pushed)', () => {
     expect(deploymentOf(manifests).spec.progressDeadlineSeconds).toBe(6 * 3600 + 1800);
-    const shorter = synthMirror({ props: { buildOptions: { activeDeadline: Duration.hours(1) } } }).manifests;
+    const shorter = synthMirror({ props: { buildJob: { activeDeadline: Duration.hours(1) } } }).manifests;
     expect(deploymentOf(shorter).spec.progressDeadlineSeconds).toBe(3600 + 1800);
   });
 
@@ -261,7 +261,7 @@ describe('GIVEN serving options', () => {
     expect(errorOf(() => synthMirror({ namespace: null }))).toBe(
       'the chart sets no namespace, so the client .sources would name the Service without one (http://mirror-server resolves only inside the namespace the objects are applied to): '
       + 'set namespace on the Chart (e.g. new Chart(app, \'mirror\', { namespace: \'apt-mirror\' })), or set clients.baseUrl');
-    expect(errorOf(() => synthMirror({ namespace: null, props: { serving: { servicePort: 8888 }, smokeTest: false } }))).toContain('(http://mirror-server:8888 resolves only');
+    expect(errorOf(() => synthMirror({ namespace: null, props: { serving: { servicePort: 8888 }, smokeTest: { enabled: false } } }))).toContain('(http://mirror-server:8888 resolves only');
   });
 
   test('no namespace on the chart with a client base URL or an Ingress: the smoke test names the Service relative to its own namespace', () => {

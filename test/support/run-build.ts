@@ -182,7 +182,7 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     refreshEpoch: spec.refreshEpoch,
     defaultAptlyConfig: AptlyConfig.fromJson(spec.defaultAptlyConf ?? { architectures: ['amd64', 'arm64'] }, 'default aptly.conf'),
     architectures: spec.architectures ? [...spec.architectures] : undefined,
-    buildOptions: {
+    buildJob: {
       concurrency: spec.concurrency ?? 2,
       retries: spec.retries ?? 2,
       stallTimeout: spec.stallTimeoutSeconds === undefined ? undefined : Duration.seconds(spec.stallTimeoutSeconds),

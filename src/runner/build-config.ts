@@ -54,26 +54,34 @@ export function readBuildConfig(file: string): BuildConfig {
   }
   const sources: SourceConfig[] = Array.isArray(raw.sources) ? raw.sources : [];
   if (!sources.length) throw new BuildError(`${file} lists no source`);
-  for (const s of sources) {
-    const id = `${s.prefix}/${s.name}`;
-    for (const [what, v] of [['prefix', s.prefix], ['name', s.name], ['world', s.world]] as const) {
-      if (typeof v !== 'string' || !SAFE_SEGMENT.test(v)) throw new BuildError(`${file}: source ${id}: invalid ${what} ${JSON.stringify(v)}`);
-    }
-    for (const [what, v] of [['url', s.url], ['keyUrl', s.keyUrl], ['distribution', s.distribution], ['publishDistribution', s.publishDistribution]] as const) {
-      if (typeof v !== 'string' || v === '' || v.startsWith('-') || /[\s\p{Cc}]/u.test(v)) {
-        throw new BuildError(`${file}: source ${id}: invalid ${what} ${JSON.stringify(v)}`);
-      }
-    }
-    if (!Array.isArray(s.components) || s.components.some(c => typeof c !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(c))) {
-      throw new BuildError(`${file}: source ${id}: invalid components ${JSON.stringify(s.components)}`);
-    }
-    if ((s.components.length === 0) !== s.distribution.endsWith('/')) {
-      throw new BuildError(`${file}: source ${id}: a flat repository (distribution ending in '/') has no components, any other source has some`);
-    }
-    if (s.architectures !== null && (!Array.isArray(s.architectures) || !s.architectures.length || s.architectures.some(a => !/^[a-z0-9-]+$/.test(a) || a === 'all'))) {
-      throw new BuildError(`${file}: source ${id}: invalid architectures ${JSON.stringify(s.architectures)}`);
+  for (const s of sources) checkSource(file, s);
+  return normalized(raw, sources);
+}
+
+/** Refuses a source whose values could be misread by a tool (the construct checked them; this file may not come from it). */
+function checkSource(file: string, s: SourceConfig): void {
+  const id = `${s.prefix}/${s.name}`;
+  for (const [what, v] of [['prefix', s.prefix], ['name', s.name], ['world', s.world]] as const) {
+    if (typeof v !== 'string' || !SAFE_SEGMENT.test(v)) throw new BuildError(`${file}: source ${id}: invalid ${what} ${JSON.stringify(v)}`);
+  }
+  for (const [what, v] of [['url', s.url], ['keyUrl', s.keyUrl], ['distribution', s.distribution], ['publishDistribution', s.publishDistribution]] as const) {
+    if (typeof v !== 'string' || v === '' || v.startsWith('-') || /[\s\p{Cc}]/u.test(v)) {
+      throw new BuildError(`${file}: source ${id}: invalid ${what} ${JSON.stringify(v)}`);
     }
   }
+  if (!Array.isArray(s.components) || s.components.some(c => typeof c !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(c))) {
+    throw new BuildError(`${file}: source ${id}: invalid components ${JSON.stringify(s.components)}`);
+  }
+  if ((s.components.length === 0) !== s.distribution.endsWith('/')) {
+    throw new BuildError(`${file}: source ${id}: a flat repository (distribution ending in '/') has no components, any other source has some`);
+  }
+  if (s.architectures !== null && (!Array.isArray(s.architectures) || !s.architectures.length || s.architectures.some(a => !/^[a-z0-9-]+$/.test(a) || a === 'all'))) {
+    throw new BuildError(`${file}: source ${id}: invalid architectures ${JSON.stringify(s.architectures)}`);
+  }
+}
+
+/** The config with defaults filled in and fingerprints in one form. */
+function normalized(raw: any, sources: SourceConfig[]): BuildConfig {
   return {
     version: 2,
     contentHash: typeof raw.contentHash === 'string' ? raw.contentHash : null,

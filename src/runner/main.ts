@@ -3,7 +3,7 @@
 // published signed, merged, judged by dose-debcheck, and moved to public/ only when all of it worked.
 import * as fs from 'fs';
 import * as path from 'path';
-import { readBuildConfig, SourceConfig } from './build-config';
+import { BuildConfig, readBuildConfig, SourceConfig } from './build-config';
 import { Fetcher } from './fetcher';
 import { judgeWorld } from './judge';
 import { LocalUpstreamServer } from './local-upstream';
@@ -12,7 +12,7 @@ import { writeManifest } from './manifest';
 import { BuildError, killAll, run, Semaphore } from './proc';
 import { publishSource } from './publish';
 import { setupSigning, Signer } from './release-signing';
-import { mirrorSource, prepareSource, SourceMirror } from './source-mirror';
+import { mirrorSource, prepareSource, SourceContext, SourceMirror } from './source-mirror';
 import { danglingLinks, mergeTree } from './tree';
 import { UpstreamKeys } from './upstream-key';
 import { WorkspaceRoom } from './workspace-room';
@@ -34,6 +34,32 @@ const GNUPG_DIR = env.MINI_MIRROR_GNUPG_DIR;
 
 async function build(log: BuildLog): Promise<void> {
   const config = readBuildConfig(path.join(BUILD_DIR, 'build.json'));
+  const stage = await prepareWorkspace();
+  const worlds = groupByWorld(config.sources);
+  log.say(`mini-mirror: building ${config.sources.length} source(s) in ${worlds.size} world(s) (${[...worlds.keys()].join(', ')}), `
+    + `${config.concurrency} at a time, ${config.retries} tries per download, stall timeout ${config.stallTimeoutSeconds}s`);
+  // The signing GNUPGHOME holds the decrypted key material while the build runs: on a
+  // memory-backed volume when the Job provides one (never on the workspace disk).
+  signingHome = path.join(GNUPG_DIR ?? workDir!, `gnupg-signing-${process.pid}`);
+  const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, signingHome!, log));
+
+  const mirrors = await buildWorlds(config, worlds, signer, stage, log);
+  const dangling = await danglingLinks(stage);
+  if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
+  log.step(`merged ${mirrors.length} source tree(s)`);
+
+  if (signer) await exportPublicKey(signer, stage);
+  const packages = await log.time('manifest', () => writeManifest(stage, mirrors, config));
+  const bytes = [...new Map(packages.map(p => [`${p.prefix}/${p.filename}`, p.size])).values()].reduce((a, b) => a + b, 0);
+  log.step(`manifest: ${packages.length} packages`);
+  log.say(`done: ${mirrors.length} source(s), ${packages.length} packages, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
+  log.say(log.timingSummary());
+  await fs.promises.rename(stage, PUBLIC);
+  log.say(`published to ${PUBLIC}`);
+}
+
+/** A fresh work directory in the workspace, without what an earlier attempt left; returns the stage. */
+async function prepareWorkspace(): Promise<string> {
   await fs.promises.mkdir(WORKSPACE, { recursive: true });
   // A public/ from an earlier attempt in this workspace: drop it, so failure leaves none.
   await fs.promises.rm(PUBLIC, { recursive: true, force: true });
@@ -46,23 +72,20 @@ async function build(log: BuildLog): Promise<void> {
   // aptly and gpg write temporary files: keep them in the workspace (the root FS may be read-only).
   await fs.promises.mkdir(path.join(workDir, 'tmp'));
   process.env.TMPDIR = path.join(workDir, 'tmp');
+  return stage;
+}
 
-  const worlds = groupByWorld(config.sources);
-  log.say(`mini-mirror: building ${config.sources.length} source(s) in ${worlds.size} world(s) (${[...worlds.keys()].join(', ')}), `
-    + `${config.concurrency} at a time, ${config.retries} tries per download, stall timeout ${config.stallTimeoutSeconds}s`);
-  // The signing GNUPGHOME holds the decrypted key material while the build runs: on a
-  // memory-backed volume when the Job provides one (never on the workspace disk).
-  signingHome = path.join(GNUPG_DIR ?? workDir!, `gnupg-signing-${process.pid}`);
-  const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, signingHome!, log));
-
+/**
+ * Mirrors every source through the loopback cache; each world goes on (closure, publish, merge
+ * into the stage, judge) as soon as its own sources are mirrored, while other worlds still download.
+ */
+async function buildWorlds(config: BuildConfig, worlds: Map<string, number[]>, signer: Signer | undefined, stage: string,
+  log: BuildLog): Promise<SourceMirror[]> {
   const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log);
   const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir!, fetcher));
   const server = await LocalUpstreamServer.start(prepared.map(p => p.cache));
-  let mirrors: SourceMirror[];
-  const merging = new Semaphore(1);
-  const owners = new Map<string, string>();
   try {
-    const ctx = {
+    const ctx: SourceContext = {
       sourcesDir: SOURCES_DIR,
       defaultAptlyConf: path.join(BUILD_DIR, 'aptly.conf'),
       workDir: workDir!,
@@ -77,39 +100,42 @@ async function build(log: BuildLog): Promise<void> {
     // Downloads are network-bound: more sources fetch at once than run aptly (`concurrency`).
     const fetching = new Semaphore(Math.max(config.concurrency, FETCHING_SOURCES));
     const pending = config.sources.map((s, i) => fetching.run(() => mirrorSource(s, i, prepared[i].cache, ctx)));
-    // Each world goes on (closure, publish, merge, judge) as soon as its own sources are mirrored,
-    // while other worlds still download.
+    const merge = new StageMerge(stage);
     const worldsDone = [...worlds].map(async ([world, indexes]) => {
       const sources = await Promise.all(indexes.map(i => pending[i]));
-      await log.time('closure', () => closeWorld(world, sources, log));
-      const archs = worldArchitectures(sources);
-      await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, signer, log)))));
-      await Promise.all([
-        log.time('judge', () => judgeWorld(world, sources, workDir!, log)),
-        (async () => {
-          for (const s of sources) await merging.run(() => log.time('merge', () => mergeTree(path.join(s.work, 'root', 'public'), stage, s.id, owners)));
-        })(),
-      ]);
+      await finishWorld(world, sources, signer, ctx, merge);
     });
     // The first failure fails the build (the others are stopped by cleanup).
     [...pending, ...worldsDone].forEach(p => p.catch(() => undefined));
     await Promise.all([...pending, ...worldsDone]);
-    mirrors = await Promise.all(pending);
+    return await Promise.all(pending);
   } finally {
     await server.stop();
   }
-  const dangling = await danglingLinks(stage);
-  if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
-  log.step(`merged ${mirrors.length} source tree(s)`);
+}
 
-  if (signer) await exportPublicKey(signer, stage);
-  const packages = await log.time('manifest', () => writeManifest(stage, mirrors, config));
-  const bytes = [...new Map(packages.map(p => [`${p.prefix}/${p.filename}`, p.size])).values()].reduce((a, b) => a + b, 0);
-  log.step(`manifest: ${packages.length} packages`);
-  log.say(`done: ${mirrors.length} source(s), ${packages.length} packages, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
-  log.say(log.timingSummary());
-  await fs.promises.rename(stage, PUBLIC);
-  log.say(`published to ${PUBLIC}`);
+/** Merges sources' published trees into the stage one at a time, remembering who placed each file. */
+class StageMerge {
+  private readonly one = new Semaphore(1);
+  private readonly owners = new Map<string, string>();
+  constructor(private readonly stage: string) {}
+  public add(source: SourceMirror, log: BuildLog): Promise<void> {
+    return this.one.run(() => log.time('merge', () => mergeTree(path.join(source.work, 'root', 'public'), this.stage, source.id, this.owners)));
+  }
+}
+
+/** A mirrored world: closed over its dependencies, published signed, judged while it is merged. */
+async function finishWorld(world: string, sources: SourceMirror[], signer: Signer | undefined, ctx: SourceContext, merge: StageMerge): Promise<void> {
+  const { log } = ctx;
+  await log.time('closure', () => closeWorld(world, sources, log));
+  const archs = worldArchitectures(sources);
+  await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, signer, log)))));
+  await Promise.all([
+    log.time('judge', () => judgeWorld(world, sources, workDir!, log)),
+    (async () => {
+      for (const s of sources) await merge.add(s, log);
+    })(),
+  ]);
 }
 
 function groupByWorld(sources: readonly SourceConfig[]): Map<string, number[]> {

@@ -21,30 +21,12 @@ export async function writeManifest(stage: string, sources: readonly SourceMirro
   const packages: ManifestPackage[] = [];
   const seen = new Set<string>();
   for (const s of sources) {
-    const dist = s.config.publishDistribution;
     for (const component of s.mirrors.keys()) {
-      const dir = path.join(stage, s.config.prefix, 'dists', dist, component);
-      const archDirs = (await fs.promises.readdir(dir).catch(() => [])).filter(d => d.startsWith('binary-')).sort();
-      for (const archDir of archDirs) {
-        const file = path.join(dir, archDir, 'Packages');
-        if (!fs.existsSync(file)) continue;
-        for (const p of parseParagraphs(await fs.promises.readFile(file, 'utf8'))) {
-          const entry: ManifestPackage = {
-            prefix: s.config.prefix,
-            distribution: dist,
-            component,
-            name: field(p, 'Package') ?? '',
-            version: field(p, 'Version') ?? '',
-            architecture: field(p, 'Architecture') ?? '',
-            size: Number(field(p, 'Size') ?? 0),
-            sha256: field(p, 'SHA256') ?? '',
-            filename: field(p, 'Filename') ?? '',
-          };
-          const key = [entry.prefix, dist, component, entry.name, entry.version, entry.architecture].join('\t');
-          if (!entry.name || seen.has(key)) continue;
-          seen.add(key);
-          packages.push(entry);
-        }
+      for (const entry of await publishedPackages(stage, s.config.prefix, s.config.publishDistribution, component)) {
+        const key = [entry.prefix, entry.distribution, component, entry.name, entry.version, entry.architecture].join('\t');
+        if (!entry.name || seen.has(key)) continue;
+        seen.add(key);
+        packages.push(entry);
       }
     }
   }
@@ -66,4 +48,29 @@ export async function writeManifest(stage: string, sources: readonly SourceMirro
   };
   await fs.promises.writeFile(path.join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return packages;
+}
+
+/** The packages of one published component, as its signed Packages indexes list them. */
+async function publishedPackages(stage: string, prefix: string, distribution: string, component: string): Promise<ManifestPackage[]> {
+  const dir = path.join(stage, prefix, 'dists', distribution, component);
+  const archDirs = (await fs.promises.readdir(dir).catch(() => [])).filter(d => d.startsWith('binary-')).sort();
+  const entries: ManifestPackage[] = [];
+  for (const archDir of archDirs) {
+    const file = path.join(dir, archDir, 'Packages');
+    if (!fs.existsSync(file)) continue;
+    for (const p of parseParagraphs(await fs.promises.readFile(file, 'utf8'))) {
+      entries.push({
+        prefix,
+        distribution,
+        component,
+        name: field(p, 'Package') ?? '',
+        version: field(p, 'Version') ?? '',
+        architecture: field(p, 'Architecture') ?? '',
+        size: Number(field(p, 'Size') ?? 0),
+        sha256: field(p, 'SHA256') ?? '',
+        filename: field(p, 'Filename') ?? '',
+      });
+    }
+  }
+  return entries;
 }

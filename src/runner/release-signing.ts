@@ -33,6 +33,21 @@ export async function setupSigning(config: SigningConfig, signingDir: string, ho
   }
   await fs.promises.mkdir(home, { mode: 0o700, recursive: true });
   const env = { ...process.env, GNUPGHOME: home };
+  const secret = await importSecretKeys(keyFile, env);
+  let fingerprint = config.fingerprint;
+  if (!fingerprint) {
+    if (secret.length !== 1) throw new BuildError(`build.json has no signing.fingerprint and ${keyFile} holds several keys`);
+    fingerprint = secret[0];
+  } else if (!secret.includes(fingerprint)) {
+    throw new BuildError(`the signing key in ${keyFile} is not ${fingerprint} (it holds: ${secret.join(' ')})`);
+  }
+  await checkCanSign(fingerprint, passFile, home, env);
+  log.step(`signing: release key ${fingerprint} ready`);
+  return { gnupgHome: home, fingerprint, passphraseFile: passFile };
+}
+
+/** Imports the key file into the signing GNUPGHOME; returns the fingerprints of its secret keys. */
+async function importSecretKeys(keyFile: string, env: NodeJS.ProcessEnv): Promise<string[]> {
   const imported = await run('gpg', ['--batch', '--quiet', '--import', keyFile], { env });
   if (imported.code !== 0) {
     throw new BuildError(`cannot import the signing key from ${keyFile}: ${imported.stderr.trim().split('\n').slice(-2).join(' ')}`);
@@ -48,14 +63,11 @@ export async function setupSigning(config: SigningConfig, signingDir: string, ho
     }
   }
   if (!secret.length) throw new BuildError(`no secret key found in ${keyFile}`);
-  let fingerprint = config.fingerprint;
-  if (!fingerprint) {
-    if (secret.length !== 1) throw new BuildError(`build.json has no signing.fingerprint and ${keyFile} holds several keys`);
-    fingerprint = secret[0];
-  } else if (!secret.includes(fingerprint)) {
-    throw new BuildError(`the signing key in ${keyFile} is not ${fingerprint} (it holds: ${secret.join(' ')})`);
-  }
+  return secret;
+}
 
+/** Signs once, so that a wrong passphrase or an expired key fails now, saying which. */
+async function checkCanSign(fingerprint: string, passFile: string | undefined, home: string, env: NodeJS.ProcessEnv): Promise<void> {
   const passArgs = passFile ? ['--passphrase-file', passFile] : ['--passphrase', ''];
   const signed = await run('gpg', ['--batch', '--no-tty', '--pinentry-mode', 'loopback', ...passArgs,
     '--local-user', fingerprint, '--detach-sign', '--yes', '--output', path.join(home, 'check.sig')], { env, input: 'mini-mirror signing check\n' });
@@ -71,6 +83,4 @@ export async function setupSigning(config: SigningConfig, signingDir: string, ho
     }
     throw new BuildError(`cannot sign with the release signing key ${fingerprint} (passphrase missing or wrong?)`);
   }
-  log.step(`signing: release key ${fingerprint} ready`);
-  return { gnupgHome: home, fingerprint, passphraseFile: passFile };
 }

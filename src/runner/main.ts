@@ -136,6 +136,9 @@ async function finishWorld(world: string, sources: SourceMirror[], signer: Signe
       for (const s of sources) await merge.add(s, log);
     })(),
   ]);
+  // The sources' own trees are merged: remove them now, while other worlds still build, rather
+  // than all at the end (their files are hard links of the staged ones).
+  if (env.MINI_MIRROR_KEEP_WORK !== 'true') await Promise.all(sources.map(s => fs.promises.rm(s.work, { recursive: true, force: true })));
 }
 
 function groupByWorld(sources: readonly SourceConfig[]): Map<string, number[]> {
@@ -168,10 +171,11 @@ async function cleanup(): Promise<void> {
   await fs.promises.rm(workDir, { recursive: true, force: true }).catch(() => undefined);
 }
 
+/** The GNUPGHOMEs below the work directory that have a gpg-agent running (its socket exists). */
 async function gnupgHomes(dir: string): Promise<string[]> {
   const homes: string[] = [];
   for (const d of await fs.promises.readdir(dir).catch(() => [] as string[])) homes.push(path.join(dir, d, 'gnupg'));
-  return homes.filter(h => fs.existsSync(h));
+  return homes.filter(h => fs.existsSync(path.join(h, 'S.gpg-agent')));
 }
 
 async function fail(error: unknown, code: number): Promise<never> {

@@ -82,9 +82,9 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   const dir = path.join(ctx.sourcesDir, config.prefix, config.name);
   const queries = await readQueries(path.join(dir, 'packages.txt'), id);
 
-  // Without a pin, the Release downloads while the key is checked (with one, nothing is
-  // downloaded before the key matches it).
-  if (!config.fingerprints.length) void cache.get(`${releaseBase(config.distribution)}InRelease`).catch(() => undefined);
+  // Without a pin, the Release and the indexes it most likely lists download while the key is
+  // checked (with one, nothing is downloaded before the key matches it).
+  if (!config.fingerprints.length) speculate(config, cache);
   let keyring: string | undefined;
   if (config.verify) {
     keyring = await ctx.log.time('keys', () => importUpstreamKey({ what: id, keyUrl: config.keyUrl, pins: config.fingerprints, keys: ctx.keys, log: ctx.log }));
@@ -116,6 +116,21 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   return ctx.aptlySlots.run(() => ctx.log.time('aptly mirror', () => mirrorWithAptly({
     config, index, id, work, aptly, jobs, cache, ctx, queries, release, components, mirrorArchitectures, upstream,
   })));
+}
+
+/**
+ * Starts downloading what the source will read first: the InRelease, and each component's
+ * `Packages.gz` for the configured architectures (what archives publish and aptly prefers, unless
+ * the Release lists a `.bz2`). Nothing is trusted from them before the Release is verified and its
+ * SHA256 checked; a guess the Release does not list costs one request.
+ */
+function speculate(config: SourceConfig, cache: UpstreamCache): void {
+  const base = releaseBase(config.distribution);
+  void cache.get(`${base}InRelease`).catch(() => undefined);
+  if (config.components.length === 0 || !config.architectures) return;
+  for (const c of config.components) {
+    for (const a of config.architectures) void cache.get(`${base}${indexPath(c, a)}.gz`).catch(() => undefined);
+  }
 }
 
 /** One aptly step of a source's mirroring, and how to run it alone when the task stopped before it. */

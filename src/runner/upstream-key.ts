@@ -61,7 +61,9 @@ export class UpstreamKeys {
     const keyring = path.join(dir, 'keyring.gpg');
     await fs.promises.writeFile(keyring, '');
     // Imports and lists in one run; nothing verifies with this keyring before a pin check passed.
-    const r = await run('gpg', ['--batch', '--with-colons', '--no-default-keyring', '--keyring', keyring, '--import-options', 'import-show', '--import', keyFile], {
+    // No agent: public keys need none, and one would outlive this step until cleanup.
+    const r = await run('gpg', ['--batch', '--no-autostart', '--with-colons', '--no-default-keyring', '--keyring', keyring,
+      '--import-options', 'import-show', '--import', keyFile], {
       env: { ...process.env, GNUPGHOME: gnupgHome },
     });
     const keys = parseKeyListing(r.stdout);

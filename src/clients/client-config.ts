@@ -84,7 +84,8 @@ export class ClientConfig extends Construct {
     if (unreachable) throw unreachable;
     this.configMapName = `${props.name}-client`;
     const data: { [key: string]: string } = {};
-    if (props.signing.signed) data[ClientConfig.KEY_FILE] = props.signing.publicKey!.trim() + '\n';
+    const key = props.signing.publicKey;
+    if (key !== undefined) data[ClientConfig.KEY_FILE] = key.trim() + '\n';
     const owners = new Map<string, MirrorSource>();
     this.sourcesFileNames = [];
     this.sourcesFilesByWorld = {};
@@ -98,7 +99,7 @@ export class ClientConfig extends Construct {
       this.sourcesFileNames.push(file);
       (this.sourcesFilesByWorld[resolved.world] ??= []).push(file);
     }
-    const keyInEveryFile = props.keyPath === undefined && props.signing.signed;
+    const keyInEveryFile = props.keyPath === undefined && key !== undefined;
     checkConfigMapSize(this.configMapName, data, keyInEveryFile
       ? `the key is embedded in each of its ${this.sourcesFileNames.length} .sources files: set clients.keyPath (e.g. '/etc/apt/keyrings/${props.name}.asc') so they refer to one key file`
       : `it has one .sources file for each of ${this.sourcesFileNames.length} sources: split the sources over several MiniMirror instances`,

@@ -48,15 +48,16 @@ export function sourcesStanza(resolved: ResolvedSource, baseUrl: string, signing
   ];
   // Only what the mirror has: apt then never asks for another architecture's indices.
   if (resolved.architectures) lines.push(`Architectures: ${resolved.architectures.join(' ')}`);
-  if (!signing.signed) {
-    // The only way apt accepts an unsigned repository; synthesized objects carry a warning.
+  const key = signing.publicKey;
+  if (key === undefined) {
+    // Unsigned: the only way apt accepts it; synthesized objects carry a warning.
     lines.push('Trusted: yes');
   } else if (keyPath !== undefined) {
     const problem = checkKeyPath(keyPath);
     if (problem) throw new Error(`keyPath ${problem}`);
     lines.push(`Signed-By: ${keyPath}`);
   } else {
-    lines.push('Signed-By:', ...inlineKey(signing.publicKey!));
+    lines.push('Signed-By:', ...inlineKey(key));
   }
   return lines.join('\n') + '\n';
 }

@@ -3,6 +3,36 @@
 import * as fs from 'fs';
 import { BuildError, errorLines, run } from './proc';
 
+/** What `Aptly.task` did: how many commands succeeded, their outputs, the failed one's error. */
+export interface TaskResult {
+  readonly completed: number;
+  readonly outputs: string[];
+  readonly error?: string;
+}
+
+/**
+ * Arguments of one `aptly task run` at most, in bytes: well below the kernel's limit for a
+ * command line with its environment (ARG_MAX, 2 MiB by default), which filters of many queries
+ * (each up to 96 KiB, see filterChunks) would reach in one task.
+ */
+export const TASK_ARG_BYTES = 512 * 1024;
+
+/** Consecutive commands grouped into tasks of at most `maxBytes` of arguments (a larger command alone). */
+export function taskBatches(commands: ReadonlyArray<readonly string[]>, maxBytes = TASK_ARG_BYTES): Array<ReadonlyArray<readonly string[]>> {
+  const batches: Array<Array<readonly string[]>> = [];
+  let bytes = 0;
+  for (const c of commands) {
+    const size = c.reduce((n, a) => n + Buffer.byteLength(a) + 2, 0);
+    if (!batches.length || bytes + size > maxBytes) {
+      batches.push([]);
+      bytes = 0;
+    }
+    batches[batches.length - 1].push(c);
+    bytes += size;
+  }
+  return batches;
+}
+
 /** An aptly mirror of the loopback cache. */
 export interface MirrorSpec {
   readonly name: string;
@@ -58,8 +88,18 @@ export class Aptly {
    * separates commands) run one by one instead, with the same result.
    */
   public async task(commands: ReadonlyArray<readonly string[]>, failure: string,
-    opts: { gnupgHome?: string } = {}): Promise<{ completed: number; outputs: string[]; error?: string }> {
-    const misread = commands.some(c => c.slice(0, -1).some(a => a.endsWith(',')) || c[c.length - 1].endsWith(','));
+    opts: { gnupgHome?: string } = {}): Promise<TaskResult> {
+    const outputs: string[] = [];
+    for (const batch of taskBatches(commands)) {
+      const r = await this.taskBatch(batch, failure, opts);
+      outputs.push(...r.outputs);
+      if (r.error !== undefined) return { completed: outputs.length, outputs, error: r.error };
+    }
+    return { completed: outputs.length, outputs };
+  }
+
+  private async taskBatch(commands: ReadonlyArray<readonly string[]>, failure: string, opts: { gnupgHome?: string }): Promise<TaskResult> {
+    const misread = commands.some(c => c.some(a => a.endsWith(',')));
     if (commands.length === 1 || misread) {
       const outputs: string[] = [];
       for (const c of commands) {

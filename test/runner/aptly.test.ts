@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Aptly, filterChunks } from '../../src/runner/aptly';
+import { Aptly, filterChunks, TASK_ARG_BYTES, taskBatches } from '../../src/runner/aptly';
 
 describe('filterChunks', () => {
   const queries = Array.from({ length: 5000 }, (_, i) => `package-${i}_1.${i % 97}-${i % 13}+deb12u${i % 7}_${i % 2 ? 'amd64' : 'all'}`);
@@ -79,6 +79,17 @@ describe('Aptly.task (real aptly)', () => {
     expect(list.output.trim()).toBe('a');
   });
 
+  test('GIVEN commands whose arguments exceed one task\'s budget (filters of many queries) WHEN run THEN they run in several tasks, all outputs in order', async () => {
+    const comment = (i: number) => `-comment=${String(i).repeat(100 * 1024)}`;
+    const commands = [0, 1, 2, 3, 4, 5].map(i => ['repo', 'create', comment(i), `r${i}`]);
+    expect(taskBatches(commands).length).toBe(2);
+    const r = await aptly.task([...commands, ['repo', 'list', '-raw']], 'failed');
+    expect(r.error).toBeUndefined();
+    expect(r.completed).toBe(7);
+    expect(r.outputs[6].trim().split('\n')).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+    expect(fs.readFileSync(path.join(dir, 'log'), 'utf8').match(/^\$ aptly task run /gm)).toHaveLength(2);
+  });
+
   test('GIVEN an argument ending in a comma (aptly\'s task separator) WHEN run THEN the commands run one by one and the argument arrives whole', async () => {
     const r = await aptly.task([
       ['repo', 'create', '-comment=ends with a comma,', 'a'],
@@ -87,5 +98,24 @@ describe('Aptly.task (real aptly)', () => {
     expect(r.completed).toBe(2);
     expect(r.outputs[1]).toMatch(/Comment: ends with a comma,\n/);
     expect(fs.readFileSync(path.join(dir, 'log'), 'utf8').match(/^\$ aptly /gm)).toHaveLength(2);
+  });
+});
+
+describe('taskBatches', () => {
+  const cmd = (bytes: number) => ['x', 'y'.repeat(bytes)];
+  test('consecutive commands fill a batch up to the byte budget; a command over it goes alone; order is kept', () => {
+    const commands = [cmd(40), cmd(40), cmd(40), cmd(200), cmd(10)];
+    const batches = taskBatches(commands, 100);
+    expect(batches.map(b => b.length)).toEqual([2, 1, 1, 1]);
+    expect(batches.flat()).toEqual(commands);
+    expect(taskBatches([], 100)).toEqual([]);
+  });
+
+  test('the default budget stays well below the kernel\'s 2 MiB for a command line with its environment', () => {
+    expect(TASK_ARG_BYTES).toBeLessThanOrEqual(1024 * 1024);
+    const filters = filterChunks(Array.from({ length: 60000 }, (_, i) => `package-number-${i} (>= 1.${i})`));
+    for (const batch of taskBatches(filters.map(f => ['mirror', 'create', `-filter=${f}`, 'm']))) {
+      expect(batch.flat().reduce((n, a) => n + Buffer.byteLength(a), 0)).toBeLessThanOrEqual(TASK_ARG_BYTES);
+    }
   });
 });

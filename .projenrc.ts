@@ -59,8 +59,10 @@ const bundleRunner = project.addTask('bundle:runner', {
   description: 'Bundle src/runner/ into assets/build-runner.js (the build Job runs it)',
   exec: 'esbuild src/runner/main.ts --bundle --platform=node --target=node18 --format=cjs --legal-comments=none --log-level=warning --outfile=assets/build-runner.js',
 });
-project.preCompileTask.spawn(bundleRunner);
+// In compile itself (not pre-compile): `npm run compile && npm pack` must ship it.
+project.compileTask.prependSpawn(bundleRunner);
 project.testTask.prependSpawn(bundleRunner);
+project.tasks.tryFind('test:update')?.prependSpawn(bundleRunner);
 project.gitignore.exclude('/assets/build-runner.js');
 
 const synthExample = project.addTask('synth:example', {

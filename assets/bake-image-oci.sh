@@ -141,7 +141,7 @@ check_room() {
     if ((avail_kib < 0)); then avail_kib=0; fi
   fi
   if ((avail_kib < need_kib)); then
-    die "the workspace has $((avail_kib / 1024)) MiB free, but the image layer needs about $((need_kib / 1024)) MiB (the tree's size and 64 MiB): raise BuildOptions.mirrorSizeEstimate (the workspace is 2 x the estimate + 1Gi), or give BuildOptions.workspaceVolumeClaim a larger claim"
+    die "the workspace has $((avail_kib / 1024)) MiB free, but the image layer needs about $((need_kib / 1024)) MiB (the tree's size and 64 MiB): raise buildJob.mirrorSizeEstimate (--mirror-size-estimate; the workspace is 2 x the estimate + 1Gi), or give buildJob.workspaceVolumeClaim (--workspace-claim) a larger claim"
   fi
 }
 

@@ -22,7 +22,7 @@ ensure_tools() {
   done
   if ((${#missing[@]} == 0)); then return 0; fi
   if [[ $(id -u) != 0 ]]; then
-    die "missing tools (${missing[*]}) and not running as root to install them: use a mirror image that has them (BuildOptions.mirrorImageHasTools)"
+    die "missing tools (${missing[*]}) and not running as root to install them: use a mirror image that has them (buildJob.builderImage, or buildJob.mirrorImage with mirrorImageHasTools)"
   fi
   printf 'installing missing tools: %s\n' "${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -150,6 +150,7 @@ export class MiniMirror extends Construct {
   public constructor(scope: Construct, id: string, props: MiniMirrorProps) {
     super(scope, id);
     this.name = checkBaseName(props.name ?? id);
+    checkPropNames(props);
     const build = props.buildJob ?? {};
     // `enabled` is MiniMirror's to read: SmokeTest always makes its Job.
     const { enabled: smokeTestEnabled, ...smokeTestOptions } = props.smokeTest ?? {};
@@ -300,4 +301,25 @@ function checkedSources(props: MiniMirrorProps): MirrorSource[] {
 function selectorOf(labels: { [key: string]: string }): { [key: string]: string } {
   const { ['app.kubernetes.io/managed-by']: _managedBy, ...selector } = labels;
   return selector;
+}
+
+/** Props an earlier version took, and what replaced them. */
+const RENAMED_PROPS: { readonly [old: string]: string } = {
+  buildOptions: 'buildJob',
+  build: 'buildJob',
+  smokeTestOptions: 'smokeTest',
+};
+
+/**
+ * What the type checker says in TypeScript, for JavaScript callers and transpile-only builds: an
+ * old prop name would be ignored, and `smokeTest: false` would read as "on".
+ */
+function checkPropNames(props: MiniMirrorProps): void {
+  for (const [old, now] of Object.entries(RENAMED_PROPS)) {
+    if ((props as unknown as Record<string, unknown>)[old] !== undefined) throw new Error(`${old} is not a MiniMirror prop: its options are now given as ${now}`);
+  }
+  const smokeTest: unknown = props.smokeTest;
+  if (smokeTest !== undefined && (typeof smokeTest !== 'object' || smokeTest === null || Array.isArray(smokeTest))) {
+    throw new Error(`smokeTest takes SmokeTestOptions, not ${JSON.stringify(smokeTest)}: give smokeTest: { enabled: false } to leave the smoke test out`);
+  }
 }

@@ -1,9 +1,10 @@
 import { Chart, Testing } from 'cdk8s';
-import { MiniMirror, MirrorSource, ReleaseSigning } from '../src';
+import { MiniMirror, MiniMirrorProps, MirrorSource, ReleaseSigning } from '../src';
 
-function synth(inClusterBuild?: boolean) {
+function synth(inClusterBuild?: boolean, extra: Record<string, unknown> = {}) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'apt-mirror' });
   const mirror = new MiniMirror(chart, 'mirror', {
+    ...extra as Partial<MiniMirrorProps>,
     sources: [new MirrorSource({
       prefix: 'debian',
       name: 'bookworm',
@@ -34,5 +35,23 @@ describe('MiniMirror', () => {
     // everything else is what the in-cluster variant synthesizes
     const rest = (objects: any[]) => objects.filter(o => o.metadata.labels?.['app.kubernetes.io/component'] !== 'build');
     expect(rest(prebuilt.objects)).toEqual(rest(built.objects));
+  });
+
+  // What TypeScript's type check says, for JavaScript callers and transpile-only builds.
+  test.each<[Record<string, unknown>, string]>([
+    [{ buildOptions: { concurrency: 2 } }, 'buildOptions is not a MiniMirror prop: its options are now given as buildJob'],
+    [{ build: { concurrency: 2 } }, 'build is not a MiniMirror prop: its options are now given as buildJob'],
+    [{ smokeTestOptions: { maxPackages: 3 } }, 'smokeTestOptions is not a MiniMirror prop: its options are now given as smokeTest'],
+    [{ smokeTest: false }, 'smokeTest takes SmokeTestOptions, not false: give smokeTest: { enabled: false } to leave the smoke test out'],
+    [{ smokeTest: true }, 'smokeTest takes SmokeTestOptions, not true: give smokeTest: { enabled: false } to leave the smoke test out'],
+  ])('GIVEN the old prop %j THEN synth fails saying what replaced it', (props, message) => {
+    expect(() => synth(undefined, props)).toThrow(message);
+  });
+
+  test('GIVEN smokeTest: { enabled: false } THEN no smoke-test Job; { enabled: true } is the default', () => {
+    const off = synth(undefined, { smokeTest: { enabled: false } });
+    expect(off.mirror.smokeTest).toBeUndefined();
+    expect(off.objects.map(o => o.metadata.labels?.['app.kubernetes.io/component'])).not.toContain('smoke-test');
+    expect(synth(undefined, { smokeTest: { enabled: true } }).objects).toEqual(synth().objects);
   });
 });

@@ -16,8 +16,8 @@ import { readAsset, readRunner } from '../util/assets';
 import { checkQuantity, checkWholeNumber } from '../util/checks';
 import { configMap } from '../util/config-map';
 import { contentHash, objectHash } from '../util/hash';
-import { IMAGE_REPOSITORY } from '../util/k8s-names';
 import { hintedError } from '../util/hinted-error';
+import { IMAGE_REPOSITORY } from '../util/k8s-names';
 import { checkConfigMapSize } from '../util/limits';
 import { INSECURE_REGISTRY_ANNOTATION, INSECURE_REGISTRY_WARNING } from '../util/names';
 

@@ -4,6 +4,7 @@ import { craneSteps, kanikoSteps, skopeoSteps } from './image-steps';
 import { SERVING_ROOT } from './paths';
 import { readAsset } from '../util/assets';
 import { checkImageReference } from '../util/k8s-names';
+import { refuseForeignSubclass } from '../util/variants';
 
 /**
  * Options for `ImageBuilder.crane()`.
@@ -115,7 +116,12 @@ export abstract class ImageBuilder {
   /** The serving base image. */
   public readonly baseImage: string;
 
+  /**
+   * Only for this library's own variants, which the static factories make: BuildJob calls
+   * internal methods a subclass elsewhere could not implement, so other subclasses are refused.
+   */
   protected constructor(kind: string, image: string, baseImage: string, imageHasTools: boolean) {
+    refuseForeignSubclass(new.target, [SkopeoImageBuilder, CraneImageBuilder, KanikoImageBuilder], 'ImageBuilder', 'ImageBuilder.skopeo(), crane() or kaniko()');
     checkImageReference(image);
     checkImageReference(baseImage);
     this.kind = kind;

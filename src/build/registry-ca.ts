@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { DATA_KEY, isSecretName } from '../util/k8s-names';
+import { refuseForeignSubclass } from '../util/variants';
 
 /** The default key, also the file name the steps see (skopeo's `--cert-dir` reads `*.crt` as CA certificates). */
 export const REGISTRY_CA_FILE = 'ca.crt';
@@ -43,7 +44,9 @@ export abstract class RegistryCa {
   /** Key of the PEM bundle in it. */
   public readonly key: string;
 
+  /** Only for this library's own variants (see `ImageBuilder`): made by the static factories. */
   protected constructor(kind: string, name: string, key: string) {
+    refuseForeignSubclass(new.target, [ConfigMapRegistryCa, SecretRegistryCa], 'RegistryCa', 'RegistryCa.fromConfigMap() or fromSecret()');
     // ConfigMap and Secret names follow the same rule
     if (!isSecretName(name)) {
       throw new Error(`registry CA ${kind} name "${name}" is not a valid object name: use lowercase letters, digits, '-' and '.'`);

@@ -91,14 +91,28 @@ export function localBuild(opts: LocalBuildOptions, io: Output): { imageRef: str
       MINI_MIRROR_WORKSPACE: workspace,
       MINI_MIRROR_GNUPG_DIR: gnupg,
     }, 'the mirror step');
-    const layout = runImageStep(step, opts.baseImage, { out, workspace, buildDir: mounts.get('build')! });
-    fs.rmSync(path.join(out, 'public'), { recursive: true, force: true });
-    fs.renameSync(path.join(workspace, 'public'), path.join(out, 'public'));
+    let layout: string;
+    try {
+      layout = runImageStep(step, opts.baseImage, { out, workspace, buildDir: mounts.get('build')! });
+    } catch (e) {
+      // The mirror is built and signed: keep it, and say how to get the base image.
+      keepPublic(workspace, out);
+      const base = opts.baseImage ?? step.baseImage ?? 'the base image';
+      throw new InputProblems([`${(e as Error).message}; the mirror itself is in ${path.join(out, 'public')}. `
+        + `The image step reads ${base}: if this host cannot reach its registry, copy it here (skopeo copy docker://... oci:DIR:TAG) and pass --base-image oci:DIR:TAG`]);
+    }
+    keepPublic(workspace, out);
     return { imageRef: step.imageRef, identity: step.identity, layout };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     fs.rmSync(workspace, { recursive: true, force: true });
   }
+}
+
+/** Moves the built tree to `<out>/public`, replacing an older one. */
+function keepPublic(workspace: string, out: string): void {
+  fs.rmSync(path.join(out, 'public'), { recursive: true, force: true });
+  fs.renameSync(path.join(workspace, 'public'), path.join(out, 'public'));
 }
 
 /** What the Job's image step makes: the image, its build identity and base image. */

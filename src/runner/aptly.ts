@@ -113,9 +113,15 @@ export class Aptly {
     const r = await this.run(['task', 'run', ...args], failure, { ...opts, allowFail: true });
     const outputs = taskOutputs(r.output);
     if (r.code === 0 && outputs.length === commands.length) return { completed: commands.length, outputs };
+    const ran = (r.output.match(/^\d+\) \[Running\]:/gm) ?? []).length;
+    // Anything but a failed command (aptly killed or crashed, a bad config, output we cannot
+    // read) is no reason to run the commands again one by one.
+    if (r.code === 0 || ran === 0 || !/at least one command has reported an error/.test(r.output)) {
+      throw new BuildError(`${failure}: ${r.code === 0 ? 'aptly task output not understood' : errorLines(r.output)}`, r.output);
+    }
     // The last command that ran is the one that failed: its output and aptly's ERROR lines
     // (without the task's own "at least one command has reported an error").
-    const completed = Math.max(0, (r.output.match(/^\d+\) \[Running\]:/gm) ?? []).length - 1);
+    const completed = ran - 1;
     const errors = r.output.split('\n').filter(l => /^ERROR:/.test(l) && !/at least one command has reported an error/.test(l));
     return { completed, outputs: outputs.slice(0, completed), error: [outputs[completed] ?? '', ...errors].join('\n') };
   }

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BuildLog } from './log';
-import { BuildError, run } from './proc';
+import { BuildError, run, stopping } from './proc';
 import type { ReleaseInfo } from './release';
 
 export interface FetchSettings {
@@ -49,6 +49,12 @@ export class Fetcher {
       const config = todo.map(i => `url = ${curlQuote(i.url)}\noutput = ${curlQuote(`${i.dest}.part`)}\n`).join('');
       const r = await run('curl', [...this.commonArgs(todo[0].url), '--parallel', '--parallel-immediate', '--parallel-max', String(Math.max(1, parallel)),
         '--write-out', '%{exitcode}\t%{http_code}\t%{filename_effective}\t%{errormsg}\n', '--config', '-'], { input: config });
+      if (stopping()) {
+        // The build failed elsewhere and stopped curl: no retries, and no warnings that would
+        // read like this download's own trouble.
+        for (const item of todo) results.set(item.dest, new BuildError(`${what}: ${item.url}: not downloaded, the build is stopping`));
+        return results;
+      }
       const outcome = new Map<string, [number, string, string]>();
       for (const line of r.stdout.split('\n')) {
         const [code, status, file, message] = line.split('\t');
@@ -138,7 +144,7 @@ export class UpstreamCache {
         resolve = res;
         reject = rej;
       });
-      this.track(file, p);
+      this.track(file, p, true);
       items.push({ url: this.urlOf(rel), dest: file, resolve, reject });
     }
     for (let i = 0; i < items.length; i += 2000) {
@@ -152,25 +158,33 @@ export class UpstreamCache {
     }
   }
 
+  /**
+   * Starts downloading `rel` ahead of need (a guess): a failure is not recorded in `failures`,
+   * which explain later failures of aptly, and is retried when `rel` is asked for in earnest.
+   */
+  public speculate(rel: string): void {
+    void this.get(rel, false).catch(() => undefined);
+  }
+
   /** Downloads `rel` unless cached. */
-  public get(rel: string): Promise<FetchResult> {
+  public get(rel: string, recordFailure = true): Promise<FetchResult> {
     const file = this.fileOf(rel);
     if (!file) return Promise.resolve('missing');
     if (this.unlistedIndex(rel) || this.hidden.has(file)) return Promise.resolve('missing');
     let p = this.pending.get(file);
     if (!p) {
       p = fs.promises.access(file).then(() => 'ok' as FetchResult, () => this.fetcher.download(this.urlOf(rel), file, this.what));
-      this.track(file, p);
+      this.track(file, p, recordFailure);
     }
     return p;
   }
 
-  private track(file: string, p: Promise<FetchResult>): void {
+  private track(file: string, p: Promise<FetchResult>, recordFailure: boolean): void {
     this.pending.set(file, p);
     // A failed download may be asked for again (aptly retries).
     p.catch((e: Error) => {
       this.pending.delete(file);
-      this.failures.push(e.message);
+      if (recordFailure) this.failures.push(e.message);
     });
   }
 

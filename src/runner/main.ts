@@ -157,7 +157,7 @@ async function cleanup(): Promise<void> {
   killAll();
   // The signing key's GNUPGHOME goes on every exit path, also with MINI_MIRROR_KEEP_WORK.
   if (signingHome) {
-    await run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: signingHome } }).catch(() => undefined);
+    await run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: signingHome }, afterStop: true }).catch(() => undefined);
     await fs.promises.rm(signingHome, { recursive: true, force: true }).catch(() => undefined);
   }
   if (!workDir) return;
@@ -166,7 +166,7 @@ async function cleanup(): Promise<void> {
     return;
   }
   for (const home of await gnupgHomes(workDir)) {
-    await run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } }).catch(() => undefined);
+    await run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home }, afterStop: true }).catch(() => undefined);
   }
   await fs.promises.rm(workDir, { recursive: true, force: true }).catch(() => undefined);
 }

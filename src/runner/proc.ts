@@ -11,17 +11,31 @@ export interface ProcOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly input?: string | Buffer;
   readonly cwd?: string;
+  /** Run even after `killAll` (cleanup's own commands). */
+  readonly afterStop?: boolean;
 }
 
 const live = new Set<ChildProcess>();
+let stopped = false;
 
-/** Stops every running child (a failed build stops the other sources' work at once). */
+/**
+ * Stops every running child (a failed build stops the other sources' work at once), and every
+ * child started later: work still in flight (a retry, a fallback) must not start tools anew
+ * while cleanup removes their directories.
+ */
 export function killAll(): void {
+  stopped = true;
   for (const child of live) child.kill('SIGTERM');
+}
+
+/** Whether `killAll` has run: the build is failing or was stopped. */
+export function stopping(): boolean {
+  return stopped;
 }
 
 /** Runs a command; never throws for a non-zero exit (see `code`). Arguments are never parsed by a shell. */
 export function run(cmd: string, args: readonly string[], options: ProcOptions = {}): Promise<ProcResult> {
+  if (stopped && !options.afterStop) return Promise.resolve({ code: 143, stdout: '', stderr: `${cmd} not started: the build is stopping` });
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     live.add(child);

@@ -126,10 +126,10 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
  */
 function speculate(config: SourceConfig, cache: UpstreamCache): void {
   const base = releaseBase(config.distribution);
-  void cache.get(`${base}InRelease`).catch(() => undefined);
+  cache.speculate(`${base}InRelease`);
   if (config.components.length === 0 || !config.architectures) return;
   for (const c of config.components) {
-    for (const a of config.architectures) void cache.get(`${base}${indexPath(c, a)}.gz`).catch(() => undefined);
+    for (const a of config.architectures) cache.speculate(`${base}${indexPath(c, a)}.gz`);
   }
 }
 

@@ -41,22 +41,23 @@ export class UpstreamKeys {
 
   constructor(private readonly dir: string, private readonly fetcher: Fetcher) {}
 
-  public load(keyUrl: string, what: string): Promise<UpstreamKey> {
+  public load(keyUrl: string): Promise<UpstreamKey> {
     let key = this.byUrl.get(keyUrl);
     if (!key) {
       // `<workDir>/key<n>/gnupg`: cleanup stops any agent there like in the sources' homes.
-      key = this.fetchAndImport(keyUrl, what, path.join(this.dir, `key${this.byUrl.size}`));
+      key = this.fetchAndImport(keyUrl, path.join(this.dir, `key${this.byUrl.size}`));
       this.byUrl.set(keyUrl, key);
     }
     return key;
   }
 
-  private async fetchAndImport(keyUrl: string, what: string, dir: string): Promise<UpstreamKey> {
+  /** Errors name the URL, not a source: every source naming it gets them (see `importUpstreamKey`). */
+  private async fetchAndImport(keyUrl: string, dir: string): Promise<UpstreamKey> {
     const gnupgHome = path.join(dir, 'gnupg');
     await fs.promises.mkdir(gnupgHome, { recursive: true, mode: 0o700 });
     const keyFile = path.join(dir, 'upstream-key');
-    if (await this.fetcher.download(keyUrl, keyFile, `${what}: key_url`) !== 'ok') {
-      throw new BuildError(`${what}: cannot fetch the upstream key: ${keyUrl} answered 404 (not found)`);
+    if (await this.fetcher.download(keyUrl, keyFile, 'key_url') !== 'ok') {
+      throw new BuildError(`cannot fetch the upstream key: ${keyUrl} answered 404 (not found)`);
     }
     const keyring = path.join(dir, 'keyring.gpg');
     await fs.promises.writeFile(keyring, '');
@@ -70,9 +71,9 @@ export class UpstreamKeys {
     if (!keys.length) {
       const head = (await fs.promises.readFile(keyFile)).subarray(0, 200).toString('utf8');
       const looksLikeHtml = /<(!doctype|html|head|body)/i.test(head);
-      throw new BuildError(`${what}: ${keyUrl} holds no OpenPGP public key${looksLikeHtml ? ' (it served a web page: check the URL, e.g. a raw file rather than a page about it)' : ''}; give key_url the armored (.asc) or binary (.gpg) key file`);
+      throw new BuildError(`${keyUrl} holds no OpenPGP public key${looksLikeHtml ? ' (it served a web page: check the URL, e.g. a raw file rather than a page about it)' : ''}; give key_url the armored (.asc) or binary (.gpg) key file`);
     }
-    if (r.code !== 0) throw new BuildError(`${what}: cannot import the upstream key from ${keyUrl}: ${r.stderr.trim()}`);
+    if (r.code !== 0) throw new BuildError(`cannot import the upstream key from ${keyUrl}: ${r.stderr.trim()}`);
     return { keyring, keys };
   }
 }
@@ -89,7 +90,14 @@ export async function importUpstreamKey(opts: {
   if (!keyUrl.startsWith('https://') && !pins.length) {
     log.warn(`${what}: key_url ${keyUrl} is not https and no fingerprint is pinned`);
   }
-  const { keyring, keys } = await opts.keys.load(keyUrl, what);
+  let loaded: UpstreamKey;
+  try {
+    loaded = await opts.keys.load(keyUrl);
+  } catch (e) {
+    // One error object per source: the shared key's failure is each naming source's own.
+    throw e instanceof BuildError ? new BuildError(`${what}: ${e.message}`, e.details) : e;
+  }
+  const { keyring, keys } = loaded;
   const primaries = keys.map(k => k[0]);
   if (pins.length) {
     const all = new Set(keys.flat());

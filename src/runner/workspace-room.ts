@@ -23,7 +23,7 @@ export class WorkspaceRoom {
     }
     if (bytes > free) {
       throw new BuildError(`${id}: its packages need ${Math.ceil(bytes / 1048576)} MiB and the workspace has ${Math.max(0, Math.floor(free / 1048576))} MiB left: `
-        + 'raise BuildOptions.mirrorSizeEstimate (the workspace is 2 x the estimate + 1Gi), give BuildOptions.workspaceVolumeClaim a larger claim, or mirror fewer packages');
+        + 'raise buildJob.mirrorSizeEstimate (--mirror-size-estimate; the workspace is 2 x the estimate + 1Gi), give buildJob.workspaceVolumeClaim (--workspace-claim) a larger claim, or mirror fewer packages');
     }
     this.granted += bytes;
   }

@@ -4,6 +4,7 @@ import { inspectPublicKey } from './public-key';
 import { BUILD_PATHS } from '../build/paths';
 import { DATA_KEY, isSecretName } from '../util/k8s-names';
 import { INSECURE_ANNOTATION, INSECURE_WARNING } from '../util/names';
+import { refuseForeignSubclass } from '../util/variants';
 
 /**
  * openpgp, loaded only by `checkKeyPair`: synth itself never needs it in-process. openpgp 6 is
@@ -128,7 +129,10 @@ export abstract class ReleaseSigning {
   /** Secret key of the passphrase, when the key has one. */
   public abstract readonly passphraseKey?: string;
 
-  protected constructor() {}
+  /** Only for this library's own variants (see `ImageBuilder`): made by the static factories. */
+  protected constructor() {
+    refuseForeignSubclass(new.target, [SecretReleaseSigning, UnsignedReleaseSigning], 'ReleaseSigning', 'ReleaseSigning.fromSecret() or insecureUnsigned()');
+  }
 
   /** The `signing` object of build.json (docs/build-contract.md). @internal */
   public abstract _buildJson(): { [key: string]: unknown };

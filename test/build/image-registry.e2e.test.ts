@@ -161,7 +161,7 @@ describeIfTools('the skopeo image step against a real registry', () => {
     // The emptyDir's sizeLimit as the Job passes it, made tiny: the tree is already more than 1 MiB below it.
     const small = await imageStep({ ...spec, image: { ...spec.image!, tag: 'too-small' } }, { MINI_MIRROR_WORKSPACE_LIMIT_MIB: '1' });
     expect(small.exitCode).toBe(1);
-    expect(small.log).toMatch(/bake-image: FAILED: the workspace has 0 MiB free, but the image layer needs about \d+ MiB .*: raise BuildOptions\.mirrorSizeEstimate/);
+    expect(small.log).toMatch(/bake-image: FAILED: the workspace has 0 MiB free, but the image layer needs about \d+ MiB .*: raise buildJob\.mirrorSizeEstimate/);
     expect(small.log).not.toContain('copying');
     expect(fs.existsSync(path.join(build.workspace, 'oci'))).toBe(false);
     expect((await registry.skopeo('inspect', '--tls-verify=false', `docker://${registry.host}/mini-mirror:too-small`)).exitCode).not.toBe(0);

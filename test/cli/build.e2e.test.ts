@@ -129,3 +129,27 @@ test('mini-mirror build writes a signed tree and an OCI image for the air-gapped
   await client.update();
   expect((await client.simulateInstall(['chain-a', 'contrib-tool'])).map(p => p.name)).toEqual(expect.arrayContaining(['chain-a', 'chain-b', 'chain-c', 'contrib-tool']));
 }, 300_000);
+
+test('GIVEN a base image the host cannot read WHEN mini-mirror build runs THEN it fails non-zero, keeps the signed tree, and says how to supply the base image', async () => {
+  const work = fs.mkdtempSync(path.join(dir, 'nobase-'));
+  const sources = path.join(work, 'sources', 'debian', 'bookworm');
+  fs.mkdirSync(sources, { recursive: true });
+  fs.writeFileSync(path.join(sources, 'source.txt'), `${upstream.url} ${upstream.keyUrl} bookworm main\n`);
+  fs.writeFileSync(path.join(sources, 'packages.txt'), 'chain-a\n');
+  const key = await generateSigningKey({ userId: 'Air Gap <mirror@example.com>' });
+  fs.writeFileSync(path.join(work, 'mirror.pub.asc'), key.publicKey);
+  fs.writeFileSync(path.join(work, 'signing-key.asc'), key.privateKey, { mode: 0o600 });
+  const out = path.join(work, 'out');
+  const missing = `oci:${path.join(work, 'no-such-layout')}:1`;
+  const cli = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
+    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', '--sources', path.join(work, 'sources'), '--public-key', path.join(work, 'mirror.pub.asc'),
+    '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--signing-key', path.join(work, 'signing-key.asc'),
+    '--base-image', missing, '--out', out], { env: { ...process.env } });
+  expect(cli.exitCode).not.toBe(0);
+  expect(cli.stderr).toContain(`the image step failed (exit 1); the mirror itself is in ${path.join(out, 'public')}. The image step reads ${missing}: `
+    + 'if this host cannot reach its registry, copy it here (skopeo copy docker://... oci:DIR:TAG) and pass --base-image oci:DIR:TAG');
+  const manifest = JSON.parse(fs.readFileSync(path.join(out, 'public', 'manifest.json'), 'utf8'));
+  expect(manifest.packages.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['chain-a', 'chain-b', 'chain-c']));
+  expect(fs.existsSync(path.join(out, 'public', 'debian', 'dists', 'bookworm', 'InRelease'))).toBe(true);
+  expect(fs.existsSync(path.join(out, 'oci'))).toBe(false);
+}, 300_000);

@@ -103,7 +103,9 @@ describe('construct errors outside src/sources carry their advice where they are
 
   test('a default aptly config that disables verification: insecureSkipUpstreamVerification', () => {
     const error = thrown(() => new MiniMirror(chart('apt-mirror'), 'm', {
-      sources: [new MirrorSource(BASE)], signing: SIGNING, image: IMAGE,
+      sources: [new MirrorSource(BASE)],
+      signing: SIGNING,
+      image: IMAGE,
       defaultAptlyConfig: AptlyConfig.fromJson({ gpgDisableVerify: true }, 'aptly.conf'),
     }));
     expect(messageOf(error)).toMatch(/set insecureSkipUpstreamVerification on that source/);

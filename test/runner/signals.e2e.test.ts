@@ -112,7 +112,7 @@ test('a workspace without room for the packages fails before downloading them', 
     child.on('close', code => resolve({ code, stderr }));
   });
   expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(/debian\/bookworm: its packages need \d+ MiB and the workspace has 0 MiB left: raise BuildOptions\.mirrorSizeEstimate/);
+  expect(r.stderr).toMatch(/debian\/bookworm: its packages need \d+ MiB and the workspace has 0 MiB left: raise buildJob\.mirrorSizeEstimate/);
   expect(upstream.requests.some(p => p.includes('/pool/'))).toBe(false);
   expect(fs.readdirSync(workspace)).toEqual(['filler']);
 }, 120_000);

@@ -1,0 +1,31 @@
+import { ImageBuilder, RegistryCa, ReleaseSigning } from '../../src';
+
+// The variant bases are abstract with protected constructors (jsii exposes them): a subclass
+// outside the library is refused when constructed, not deep inside synth.
+describe('variant classes refuse subclasses of their own', () => {
+  test('ImageBuilder', () => {
+    class Mine extends (ImageBuilder as any) {
+      constructor() {
+        super('mine', 'registry.example.com/x:1', 'registry.example.com/y:1', true);
+      }
+    }
+    expect(() => new Mine()).toThrow('ImageBuilder cannot be subclassed (the build calls internal methods of its own variants): use ImageBuilder.skopeo(), crane() or kaniko()');
+    expect(ImageBuilder.skopeo().kind).toBe('skopeo');
+  });
+
+  test('RegistryCa', () => {
+    class Mine extends (RegistryCa as any) {
+      constructor() {
+        super('configMap', 'ca', 'ca.crt');
+      }
+    }
+    expect(() => new Mine()).toThrow(/^RegistryCa cannot be subclassed .*: use RegistryCa\.fromConfigMap\(\) or fromSecret\(\)$/);
+    expect(RegistryCa.fromSecret('ca').kind).toBe('secret');
+  });
+
+  test('ReleaseSigning', () => {
+    class Mine extends (ReleaseSigning as any) {}
+    expect(() => new Mine()).toThrow(/^ReleaseSigning cannot be subclassed .*: use ReleaseSigning\.fromSecret\(\) or insecureUnsigned\(\)$/);
+    expect(ReleaseSigning.insecureUnsigned().signed).toBe(false);
+  });
+});

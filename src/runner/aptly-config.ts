@@ -3,9 +3,8 @@
 import * as fs from 'fs';
 import { BuildError } from './proc';
 
-/** Writes the source's aptly config; returns the user's config it is based on. */
-export async function writeAptlyConfig(target: string, sourceConf: string, defaultConf: string, rootDir: string,
-  archs: string[], verify: boolean, id: string): Promise<Record<string, unknown>> {
+/** The user's aptly config of a source: its own aptly.conf, else the default (none: empty). */
+export async function readUserAptlyConfig(sourceConf: string, defaultConf: string, id: string): Promise<Record<string, unknown>> {
   const base = fs.existsSync(sourceConf) ? sourceConf : defaultConf;
   let conf: Record<string, unknown> = {};
   if (fs.existsSync(base)) {
@@ -16,12 +15,17 @@ export async function writeAptlyConfig(target: string, sourceConf: string, defau
     }
     if (typeof conf !== 'object' || conf === null || Array.isArray(conf)) throw new BuildError(`${id}: ${base} is not a valid aptly config (JSON object)`);
   }
-  const user = { ...conf };
+  return conf;
+}
+
+/** Writes the source's aptly config: the user's, with our rootDir, gpg provider and architectures. */
+export async function writeAptlyConfig(target: string, user: Readonly<Record<string, unknown>>, rootDir: string,
+  archs: string[], verify: boolean): Promise<void> {
+  const conf: Record<string, unknown> = { ...user };
   conf.rootDir = rootDir;
   conf.gpgProvider = 'gpg';
   conf.architectures = archs;
   conf.downloadConcurrency ??= 8;
   if (verify) conf.gpgDisableVerify = false;
   await fs.promises.writeFile(target, JSON.stringify(conf, null, 2));
-  return user;
 }

@@ -178,7 +178,18 @@ async function gnupgHomes(dir: string): Promise<string[]> {
   return homes.filter(h => fs.existsSync(path.join(h, 'S.gpg-agent')));
 }
 
-async function fail(error: unknown, code: number): Promise<never> {
+let failing: Promise<never> | undefined;
+
+/**
+ * Reports the failure, cleans up and exits with `code`. The first failure decides: a SIGTERM's
+ * cleanup makes the build's own work fail too, which must not report again or change the code.
+ */
+function fail(error: unknown, code: number): Promise<never> {
+  failing ??= failOnce(error, code);
+  return failing;
+}
+
+async function failOnce(error: unknown, code: number): Promise<never> {
   if (error instanceof BuildError) {
     if (error.source) {
       // The failed source's log (aptly's own words), each line prefixed with the source.

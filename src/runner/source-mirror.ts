@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Aptly, createMirrorArgs, filterChunks, MirrorSpec, packageKeysArgs, parsePackageKeys, updateMirrorArgs } from './aptly';
-import { writeAptlyConfig } from './aptly-config';
+import { readUserAptlyConfig, writeAptlyConfig } from './aptly-config';
 import { SourceConfig } from './build-config';
 import { Fetcher, UpstreamCache } from './fetcher';
 import { BuildLog, humanBytes } from './log';
@@ -82,9 +82,13 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   const dir = path.join(ctx.sourcesDir, config.prefix, config.name);
   const queries = await readQueries(path.join(dir, 'packages.txt'), id);
 
-  // Without a pin, the Release and the indexes it most likely lists download while the key is
-  // checked (with one, nothing is downloaded before the key matches it).
-  if (!config.fingerprints.length) speculate(config, cache);
+  const userConf = await readUserAptlyConfig(path.join(dir, 'aptly.conf'), ctx.defaultAptlyConf, id);
+  // A downloadConcurrency the user set (to spare an upstream) limits our downloads too.
+  const limited = typeof userConf.downloadConcurrency === 'number' && userConf.downloadConcurrency >= 1;
+  const concurrency = limited ? Math.floor(userConf.downloadConcurrency as number) : PREFETCH_CONCURRENCY;
+  // Without a pin, the Release (and, unless downloads are limited, the indexes it most likely
+  // lists) download while the key is checked; with one, nothing before the key matches it.
+  if (!config.fingerprints.length) speculate(config, cache, !limited);
   let keyring: string | undefined;
   if (config.verify) {
     keyring = await ctx.log.time('keys', () => importUpstreamKey({ what: id, keyUrl: config.keyUrl, pins: config.fingerprints, keys: ctx.keys, log: ctx.log }));
@@ -104,10 +108,7 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   // Download what aptly will ask for before it asks, many at a time: aptly then reads from the
   // loopback cache, and a stalled download is retried here without aptly timing out on it.
   const aptlyConf = path.join(work, 'aptly.conf');
-  const userConf = await writeAptlyConfig(aptlyConf, path.join(dir, 'aptly.conf'), ctx.defaultAptlyConf, path.join(work, 'root'), mirrorArchitectures, config.verify, id);
-  // A downloadConcurrency the user set (to spare an upstream) limits our downloads too.
-  const concurrency = typeof userConf.downloadConcurrency === 'number' && userConf.downloadConcurrency >= 1
-    ? Math.floor(userConf.downloadConcurrency) : PREFETCH_CONCURRENCY;
+  await writeAptlyConfig(aptlyConf, userConf, path.join(work, 'root'), mirrorArchitectures, config.verify);
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
   const chunks = filterChunks(queries);
   const flat = components.length === 0;
@@ -124,10 +125,10 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
  * the Release lists a `.bz2`). Nothing is trusted from them before the Release is verified and its
  * SHA256 checked; a guess the Release does not list costs one request.
  */
-function speculate(config: SourceConfig, cache: UpstreamCache): void {
+function speculate(config: SourceConfig, cache: UpstreamCache, indexes: boolean): void {
   const base = releaseBase(config.distribution);
   cache.speculate(`${base}InRelease`);
-  if (config.components.length === 0 || !config.architectures) return;
+  if (!indexes || config.components.length === 0 || !config.architectures) return;
   for (const c of config.components) {
     for (const a of config.architectures) cache.speculate(`${base}${indexPath(c, a)}.gz`);
   }

@@ -94,12 +94,12 @@ async function buildWorlds(config: BuildConfig, worlds: Map<string, number[]>, s
       log,
       localUrl: (i: number) => server.urlFor(i),
       aptlySlots: new Semaphore(config.concurrency),
+      // Downloads are network-bound: more sources fetch at once than run aptly.
+      fetchSlots: new Semaphore(Math.max(config.concurrency, FETCHING_SOURCES)),
       room: new WorkspaceRoom(WORKSPACE, Number(env.MINI_MIRROR_WORKSPACE_LIMIT_MIB) || undefined),
       keys: new UpstreamKeys(workDir!, fetcher),
     };
-    // Downloads are network-bound: more sources fetch at once than run aptly (`concurrency`).
-    const fetching = new Semaphore(Math.max(config.concurrency, FETCHING_SOURCES));
-    const pending = config.sources.map((s, i) => fetching.run(() => mirrorSource(s, i, prepared[i].cache, ctx)));
+    const pending = config.sources.map((s, i) => mirrorSource(s, i, prepared[i].cache, ctx));
     const merge = new StageMerge(stage);
     const worldsDone = [...worlds].map(async ([world, indexes]) => {
       const sources = await Promise.all(indexes.map(i => pending[i]));

@@ -53,6 +53,8 @@ export interface SourceContext {
   readonly localUrl: (index: number) => string;
   /** Sources whose aptly work runs at once (`concurrency`); downloads of others go on meanwhile. */
   readonly aptlySlots: Semaphore;
+  /** Sources whose keys, indexes and packages download at once. */
+  readonly fetchSlots: Semaphore;
   /** Room on the workspace, granted to sources before they download. */
   readonly room: WorkspaceRoom;
   /** Upstream keys by key_url, fetched and imported once. */
@@ -75,7 +77,30 @@ export async function mirrorSource(config: SourceConfig, index: number, cache: U
   }
 }
 
+/**
+ * A source: its downloads while a fetch slot is free (many sources at once), then its aptly work
+ * while an aptly slot is (`concurrency`); the fetch slot goes to the next source meanwhile.
+ */
 async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCache, ctx: SourceContext): Promise<SourceMirror> {
+  const fetched = await ctx.fetchSlots.run(() => fetchSource(config, index, cache, ctx));
+  return ctx.aptlySlots.run(() => ctx.log.time('aptly mirror', () => mirrorWithAptly({ ...fetched, config, index, cache, ctx })));
+}
+
+/** What a source's downloads found: upstream's Release and indexes, and the aptly mirrors to make. */
+interface FetchedSource {
+  readonly id: string;
+  readonly work: string;
+  readonly aptly: Aptly;
+  readonly jobs: Array<{ c: PublishedComponent; j: number; k: number; filter: string }>;
+  readonly queries: string[];
+  readonly release: ReleaseInfo;
+  readonly components: PublishedComponent[];
+  readonly mirrorArchitectures: string[];
+  readonly upstream: IndexEntry[];
+}
+
+/** Key, Release, indexes and packages of a source, verified and in aptly's pool. */
+async function fetchSource(config: SourceConfig, index: number, cache: UpstreamCache, ctx: SourceContext): Promise<FetchedSource> {
   const id = `${config.prefix}/${config.name}`;
   const work = path.join(ctx.workDir, `s${index}`);
   const gnupgHome = path.join(work, 'gnupg');
@@ -114,9 +139,7 @@ async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCac
   const flat = components.length === 0;
   const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
   await ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, path.join(work, 'root', 'pool'), concurrency, ctx.room, ctx.log, id));
-  return ctx.aptlySlots.run(() => ctx.log.time('aptly mirror', () => mirrorWithAptly({
-    config, index, id, work, aptly, jobs, cache, ctx, queries, release, components, mirrorArchitectures, upstream,
-  })));
+  return { id, work, aptly, jobs, queries, release, components, mirrorArchitectures, upstream };
 }
 
 /**
@@ -166,21 +189,9 @@ async function createAndUpdate(aptly: Aptly, mirrors: Array<{ spec: MirrorSpec; 
   return keys;
 }
 
-async function mirrorWithAptly(o: {
-  config: SourceConfig;
-  index: number;
-  id: string;
-  work: string;
-  aptly: Aptly;
-  jobs: Array<{ c: PublishedComponent; j: number; k: number; filter: string }>;
-  cache: UpstreamCache;
-  ctx: SourceContext;
-  queries: string[];
-  release: ReleaseInfo;
-  components: PublishedComponent[];
-  mirrorArchitectures: string[];
-  upstream: IndexEntry[];
-}): Promise<SourceMirror> {
+/** A fetched source's aptly mirrors, made and read back, and its query check. */
+async function mirrorWithAptly(o: FetchedSource & { config: SourceConfig; index: number; cache: UpstreamCache; ctx: SourceContext }):
+Promise<SourceMirror> {
   const { config, index, id, work, aptly, jobs, cache, ctx, queries, release, components, mirrorArchitectures, upstream } = o;
   // aptly mirrors by published component, in the order they were created.
   const mirrors = new Map<string, string[]>();

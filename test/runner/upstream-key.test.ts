@@ -1,0 +1,108 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Fetcher } from '../../src/runner/fetcher';
+import { BuildLog } from '../../src/runner/log';
+import { BuildError } from '../../src/runner/proc';
+import { importUpstreamKey, parseKeyListing, UpstreamKeys } from '../../src/runner/upstream-key';
+import { FileServerHandle, startFileServer } from '../support/archive-server';
+import { runChecked } from '../support/run-build';
+import { GeneratedKey, generateSigningKey } from '../support/signing-key';
+
+// Key handling of the build runner with real gpg and curl against a loopback server: what a
+// source's key_url serves, its pin, and one key shared by several sources.
+let a: GeneratedKey;
+let b: GeneratedKey;
+let server: FileServerHandle;
+let dir: string;
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([generateSigningKey({ userId: 'Key A <a@archive.example>' }), generateSigningKey({ userId: 'Key B <b@archive.example>' })]);
+  server = await startFileServer(undefined, {
+    files: {
+      '/a.asc': a.publicKey,
+      '/both.asc': a.publicKey + b.publicKey,
+      '/page.html': '<!doctype html><html><body>keys are here</body></html>',
+    },
+  });
+}, 60_000);
+afterAll(() => server.stop());
+beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-keys-')); });
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A quiet log that keeps what it was told. */
+function quietLog(): BuildLog & { lines: string[] } {
+  const log = new BuildLog() as BuildLog & { lines: string[] };
+  log.lines = [];
+  log.step = (m: string) => void log.lines.push(`step ${m}`);
+  log.warn = (m: string) => void log.lines.push(`warn ${m}`);
+  log.say = (m: string) => void log.lines.push(m);
+  return log;
+}
+
+function keysFor(log: BuildLog): UpstreamKeys {
+  return new UpstreamKeys(dir, new Fetcher({ retries: 1, stallSeconds: 5 }, log));
+}
+
+async function errorOf(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a failure');
+}
+
+test('GIVEN two sources naming one key_url WHEN both load it THEN it is fetched and imported once, into a keyring holding exactly that key, with no gpg-agent', async () => {
+  const log = quietLog();
+  const keys = keysFor(log);
+  const before = server.requests.length;
+  const [k1, k2] = await Promise.all([
+    importUpstreamKey({ what: 'debian/bookworm', keyUrl: `${server.url}/a.asc`, pins: [], keys, log }),
+    importUpstreamKey({ what: 'debian/bookworm-updates', keyUrl: `${server.url}/a.asc`, pins: [a.fingerprint], keys, log }),
+  ]);
+  expect(k1).toBe(k2);
+  expect(server.requests.slice(before)).toEqual(['/a.asc']);
+  expect(log.lines).toContain(`step debian/bookworm: upstream key ${a.fingerprint} (not pinned)`);
+  expect(log.lines).toContain(`step debian/bookworm-updates: upstream key ${a.fingerprint} (pinned)`);
+  expect(log.lines).toContain(`warn debian/bookworm: key_url ${server.url}/a.asc is not https and no fingerprint is pinned`);
+  // the keyring is what gpgv verifies Releases with
+  const listing = await runChecked('gpg', ['--batch', '--no-default-keyring', '--keyring', k1, '--with-colons', '--list-keys'], { env: { ...process.env, GNUPGHOME: path.join(dir, 'key0', 'gnupg') } });
+  expect(parseKeyListing(listing.stdout).map(k => k[0])).toEqual([a.fingerprint]);
+  // no gpg-agent was started for public keys
+  expect(fs.existsSync(path.join(dir, 'key0', 'gnupg', 'S.gpg-agent'))).toBe(false);
+});
+
+test('GIVEN a pin that does not cover every key served WHEN loaded THEN that source fails, saying which keys differ; another source of the same URL without a pin does not', async () => {
+  const log = quietLog();
+  const keys = keysFor(log);
+  const url = `${server.url}/both.asc`;
+  const e = await errorOf(importUpstreamKey({ what: 'vendor/tools', keyUrl: url, pins: [a.fingerprint], keys, log }));
+  expect(e).toBeInstanceOf(BuildError);
+  expect(e.message).toBe(`vendor/tools: upstream key fingerprints do not match the pin: expected ${a.fingerprint}; ${url} provides ${a.fingerprint} ${b.fingerprint} (present but not pinned: ${b.fingerprint})`);
+  await expect(importUpstreamKey({ what: 'vendor/other', keyUrl: url, pins: [], keys, log })).resolves.toMatch(/keyring\.gpg$/);
+  const absent = await errorOf(importUpstreamKey({ what: 'vendor/third', keyUrl: url, pins: [a.fingerprint, b.fingerprint, 'F'.repeat(40)], keys, log }));
+  expect(absent.message).toContain(`(pinned but absent: ${'F'.repeat(40)})`);
+});
+
+test('GIVEN a key_url that fails WHEN two sources name it THEN each gets its own error, prefixed with its own id', async () => {
+  const log = quietLog();
+  const keys = keysFor(log);
+  const missing = `${server.url}/missing.asc`;
+  const [e1, e2] = await Promise.all([
+    errorOf(importUpstreamKey({ what: 'one/a', keyUrl: missing, pins: [], keys, log })),
+    errorOf(importUpstreamKey({ what: 'two/b', keyUrl: missing, pins: [], keys, log })),
+  ]);
+  expect(e1.message).toBe(`one/a: cannot fetch the upstream key: ${missing} answered 404 (not found)`);
+  expect(e2.message).toBe(`two/b: cannot fetch the upstream key: ${missing} answered 404 (not found)`);
+  expect(e1).not.toBe(e2);
+  const page = await errorOf(importUpstreamKey({ what: 'one/a', keyUrl: `${server.url}/page.html`, pins: [], keys, log }));
+  expect(page.message).toBe(`one/a: ${server.url}/page.html holds no OpenPGP public key (it served a web page: check the URL, e.g. a raw file rather than a page about it); `
+    + 'give key_url the armored (.asc) or binary (.gpg) key file');
+});
+
+test('parseKeyListing: primaries with their subkeys, in order', () => {
+  const colons = ['pub:-:255:22:AAAA:1::::', 'fpr:::::::::P1:', 'uid:-::::::::x:', 'sub:-:255:18:BBBB:1::::', 'fpr:::::::::S1:', 'pub:-:255:22:CCCC:1::::', 'fpr:::::::::P2:'].join('\n');
+  expect(parseKeyListing(colons)).toEqual([['P1', 'S1'], ['P2']]);
+  expect(parseKeyListing('')).toEqual([]);
+});

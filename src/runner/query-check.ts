@@ -1,9 +1,11 @@
 // The source's packages.txt, and the check that every query matched a package: one pass over
 // what aptly mirrored, with aptly itself asked only about queries our evaluator did not match.
 import * as fs from 'fs';
+import { compareVersions } from './debian-version';
 import { IndexEntry } from './packages-index';
 import { BuildError } from './proc';
 import { compileQuery } from './query-match';
+import { nearNames } from './release';
 import type { SourceMirror } from './source-mirror';
 
 export async function readQueries(file: string, id: string): Promise<string[]> {
@@ -54,7 +56,25 @@ export async function checkQueries(source: SourceMirror): Promise<void> {
     if (!found) really.push(q);
   }
   if (really.length) {
-    throw new BuildError(`query "${really[0]}" in ${source.id}/packages.txt matched no package${really.length > 1 ? ` (${really.length} queries matched none: ${really.slice(0, 10).map(q => `"${q}"`).join(', ')}${really.length > 10 ? ', ...' : ''})` : ''}`);
+    throw new BuildError(`query "${really[0]}" in ${source.id}/packages.txt matched no package${upstreamHint(really[0], source)}`
+      + `${really.length > 1 ? ` (${really.length} queries matched none: ${really.slice(0, 10).map(q => `"${q}"`).join(', ')}${really.length > 10 ? ', ...' : ''})` : ''}`);
   }
   source.requested = [...requested];
+}
+
+/**
+ * What upstream has instead, for a query on one package name: the versions of that name (a
+ * version or architecture condition did not hold), else the names closest to it (a typo).
+ */
+function upstreamHint(query: string, source: SourceMirror): string {
+  const name = compileQuery(query).name;
+  if (name === undefined) return '';
+  const same = source.upstream.filter(e => e.name === name);
+  if (same.length) {
+    const newestFirst = [...same].sort((x, y) => compareVersions(y.version, x.version));
+    const versions = [...new Set(newestFirst.map(e => `${e.version} ${e.architecture}`))].slice(0, 5);
+    return `; upstream has ${name} ${versions.join(', ')}`;
+  }
+  const near = nearNames(name, source.upstream.map(e => e.name));
+  return near.length ? `; upstream has no package "${name}", closest: ${near.join(', ')}` : `; upstream has no package "${name}" in ${source.components.map(c => c.name).join(', ') || 'the flat repository'}`;
 }

@@ -298,14 +298,21 @@ describe('the build Job (mirror step run from the synthesized Job)', () => {
       signing: keySigning(),
       sources: [
         source({ prefix: 'good', packages: ['chain-a'] }),
-        source({ packages: ['chain-a', 'no-such-package (>= 1.0)'] }),
+        source({ packages: ['chain-a', 'no-such-package (>= 1.0)', 'chian-b'] }),
       ],
     });
-    expectFailure(r, /query "no-such-package \(>= 1\.0\)" in debian\/bookworm\/packages\.txt matched no package/);
+    expectFailure(r, /query "no-such-package \(>= 1\.0\)" in debian\/bookworm\/packages\.txt matched no package; upstream has no package "no-such-package" in main, contrib \(2 queries matched none: "no-such-package \(>= 1\.0\)", "chian-b"\)/);
     // the failed source is named and its log printed, each line prefixed with the source
     expect(r.stderr).toMatch(/^source debian\/bookworm failed: query "no-such-package/m);
     expect(r.stderr).toMatch(/^debian\/bookworm \| .*successfully updated/m);
     expect(r.stderr).not.toMatch(/^source good\/bookworm failed/m);
+  });
+
+  test('a query that matches no package says what upstream has instead: the versions of that name, or the closest names', async () => {
+    const versions = await build({ signing: keySigning(), sources: [source({ packages: ['multi (>= 9.0)'] })] });
+    expectFailure(versions, /query "multi \(>= 9\.0\)" in debian\/bookworm\/packages\.txt matched no package; upstream has multi 3\.0 all, 2\.0 all, 1\.0 all$/m);
+    const typo = await build({ signing: keySigning(), sources: [source({ packages: ['chian-b'] })] });
+    expectFailure(typo, /query "chian-b" in debian\/bookworm\/packages\.txt matched no package; upstream has no package "chian-b", closest: chain-b$/m);
   });
 
   test('the dependency gate lists dependencies found in no component', async () => {

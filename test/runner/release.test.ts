@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { closestFirst, parseRelease, releaseBase } from '../../src/runner/release';
+import { closestFirst, nearNames, parseRelease, releaseBase } from '../../src/runner/release';
 
 const SECURITY_RELEASE = `Origin: Debian
 Label: Debian-Security
@@ -98,5 +98,21 @@ describe('closestFirst', () => {
     closestFirst('a', offered);
     expect(offered).toEqual(['b', 'a']);
     expect(closestFirst('a', [])).toEqual([]);
+  });
+});
+
+describe('nearNames', () => {
+  test('names within two edits, closest first, at most three; the name itself and far names are not offered', () => {
+    expect(nearNames('jqq', ['jq', 'jq', 'jo', 'libjq1', 'curl', 'jqq'])).toEqual(['jq', 'jo']);
+    expect(nearNames('nginx', ['nginx-core', 'ngircd', 'nginy', 'nginx'])).toEqual(['nginy']);
+    expect(nearNames('abc', ['abd', 'abe', 'abf', 'abg', 'xyz'])).toEqual(['abd', 'abe', 'abf']);
+    expect(nearNames('zzzzzz', ['curl', 'jq'])).toEqual([]);
+  });
+
+  test('an archive\'s worth of names', () => {
+    const names = Array.from({ length: 60000 }, (_, i) => `package-${i}`);
+    const near = nearNames('package-59999x', names);
+    expect(near[0]).toBe('package-59999');
+    expect(near).toHaveLength(3);
   });
 });

@@ -1,4 +1,5 @@
 import { UsageError } from './errors';
+import { nearNames } from '../util/near-names';
 
 /** The options a command accepts. */
 export interface FlagSpec {
@@ -52,7 +53,7 @@ export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
       continue;
     }
     const repeatable = spec.repeatable?.includes(name);
-    if (!repeatable && !spec.valued?.includes(name)) throw new UsageError(`unknown option --${name}`);
+    if (!repeatable && !spec.valued?.includes(name)) throw new UsageError(`unknown option --${name}${didYouMean(name, [...spec.switches ?? [], ...spec.valued ?? [], ...spec.repeatable ?? []], '--')}`);
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
     if (repeatable) {
@@ -63,4 +64,10 @@ export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
     }
   }
   return { positional, options, lists };
+}
+
+/** `: did you mean --x?` when a name is within two edits of one that exists, else nothing. */
+export function didYouMean(name: string, known: readonly string[], prefix = ''): string {
+  const near = nearNames(name, known, 2);
+  return near.length ? `: did you mean ${near.map(n => prefix + n).join(' or ')}?` : '';
 }

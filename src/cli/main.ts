@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { didYouMean } from './args';
 import { COMMANDS } from './commands';
 import { InputProblems, messageOf, UsageError } from './errors';
 import { Output } from './output';
@@ -33,7 +34,7 @@ function topLevel(first: string | undefined, rest: string[], io: Output): number
       return 0;
     case 'help': {
       const topic = rest[0];
-      if (topic !== undefined && !Object.prototype.hasOwnProperty.call(COMMANDS, topic)) throw new UsageError(`unknown command "${topic}"`);
+      if (topic !== undefined && !Object.prototype.hasOwnProperty.call(COMMANDS, topic)) throw new UsageError(`unknown command "${topic}"${didYouMean(topic, Object.keys(COMMANDS))}`);
       io.out(topic === undefined ? USAGE : COMMANDS[topic].usage);
       return 0;
     }
@@ -42,7 +43,7 @@ function topLevel(first: string | undefined, rest: string[], io: Output): number
       io.out(packageVersion());
       return 0;
     default:
-      throw new UsageError(first.startsWith('-') ? `unknown option ${first.split('=')[0]}` : `unknown command "${first}"`);
+      throw new UsageError(first.startsWith('-') ? `unknown option ${first.split('=')[0]}` : `unknown command "${first}"${didYouMean(first, Object.keys(COMMANDS))}`);
   }
 }
 

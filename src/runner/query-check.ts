@@ -5,8 +5,8 @@ import { compareVersions } from './debian-version';
 import { IndexEntry } from './packages-index';
 import { BuildError } from './proc';
 import { compileQuery } from './query-match';
-import { nearNames } from './release';
 import type { SourceMirror } from './source-mirror';
+import { nearNames } from '../util/near-names';
 
 export async function readQueries(file: string, id: string): Promise<string[]> {
   let text: string;

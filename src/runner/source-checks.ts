@@ -2,7 +2,8 @@
 // is downloaded.
 import { SourceConfig } from './build-config';
 import { BuildError } from './proc';
-import { closestFirst, ReleaseInfo } from './release';
+import { ReleaseInfo } from './release';
+import { closestFirst } from '../util/near-names';
 
 export interface PublishedComponent {
   /** As published and as the user wrote it. */

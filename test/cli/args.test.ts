@@ -17,6 +17,8 @@ describe('parseArgs', () => {
     [['--out', '--dry'], '--out needs a value'],
     [['--dry=1'], '--dry takes no value'],
     [['--nope'], 'unknown option --nope'],
+    [['--ot', 'a'], 'unknown option --ot: did you mean --out?'],
+    [['--pins', 'a'], 'unknown option --pins: did you mean --pin?'],
     [['-x'], 'unknown option -x'],
   ])('%j: %s', (argv, expected) => {
     expect(errorOf(() => parseArgs(argv, SPEC))).toBe(expected);

@@ -209,7 +209,9 @@ describe('help and version', () => {
 
   test.each([
     [[], /no command given/],
-    [['frobnicate'], /unknown command "frobnicate"/],
+    [['frobnicate'], /unknown command "frobnicate"\n/],
+    [['chek'], /unknown command "chek": did you mean check\?/],
+    [['help', 'synht'], /unknown command "synht": did you mean synth\?/],
     [['--verbose'], /unknown option --verbose/],
     [['help', 'frobnicate'], /unknown command "frobnicate"/],
     [['--version', 'extra'], /unexpected argument "extra"/],

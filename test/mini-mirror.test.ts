@@ -1,19 +1,12 @@
 import { Chart, Testing } from 'cdk8s';
 import { MiniMirror, MiniMirrorProps, MirrorSource, ReleaseSigning } from '../src';
+import { BOOKWORM } from './support/source-props';
 
 function synth(inClusterBuild?: boolean, extra: Record<string, unknown> = {}) {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'apt-mirror' });
   const mirror = new MiniMirror(chart, 'mirror', {
     ...extra as Partial<MiniMirrorProps>,
-    sources: [new MirrorSource({
-      prefix: 'debian',
-      name: 'bookworm',
-      url: 'http://debian.mirror.example/debian',
-      keyUrl: 'http://debian.mirror.example/key.asc',
-      distribution: 'bookworm',
-      components: ['main'],
-      packages: ['nginx'],
-    })],
+    sources: [new MirrorSource(BOOKWORM)],
     signing: ReleaseSigning.insecureUnsigned(),
     image: { repository: 'registry.example.com/mini-mirror' },
     inClusterBuild,

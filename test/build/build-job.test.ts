@@ -2,18 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { AptlyConfig, ImageBuilder, MiniMirror, MiniMirrorProps, MirrorSource, RegistryCa, ReleaseSigning } from '../../src';
+import { BOOKWORM } from '../support/source-props';
 import { errorOf } from '../support/tree';
 
 const PUBLIC_KEY = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'mirror.pub.asc'), 'utf8');
-const SOURCE = new MirrorSource({
-  prefix: 'debian',
-  name: 'bookworm',
-  url: 'http://debian.mirror.example/debian',
-  keyUrl: 'http://debian.mirror.example/key.asc',
-  distribution: 'bookworm',
-  components: ['main'],
-  packages: ['nginx'],
-});
+const SOURCE = new MirrorSource(BOOKWORM);
 
 function synth(overrides: Partial<MiniMirrorProps> = {}) {
   // client .sources name the Service with the chart's namespace

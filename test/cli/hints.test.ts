@@ -5,6 +5,7 @@ import { adviceOf, withHints } from '../../src/cli/hints';
 import { ProblemsError } from '../../src/sources/problems';
 import { assignWorlds } from '../../src/sources/worlds';
 import { HintedError, hintedError, ProblemHint } from '../../src/util/hinted-error';
+import { BOOKWORM } from '../support/source-props';
 import { SNAPSHOT_PUBLIC_KEY } from '../support/test-keys';
 import { writeTree } from '../support/tree';
 
@@ -23,15 +24,7 @@ const SOURCE = {
   'x/y/packages.txt': 'curl\n',
 };
 
-const BASE: MirrorSourceProps = {
-  prefix: 'debian',
-  name: 'bookworm',
-  url: 'http://debian.mirror.example/debian',
-  keyUrl: 'http://debian.mirror.example/key.asc',
-  distribution: 'bookworm',
-  components: ['main'],
-  packages: ['nginx'],
-};
+const BASE: MirrorSourceProps = BOOKWORM;
 
 describe('each kind of advice has its command-line hint', () => {
   test.each<[ProblemHint, RegExp]>([

@@ -4,6 +4,7 @@ import {
   AptlyConfig, ClientConfig, MiniMirror, MiniMirrorProps, MirrorServer, MirrorSource, MirrorSourceProps, ReleaseSigning, ServingServiceType,
 } from '../../src';
 import { objectOf, objectsOf, synthMirror, testSources, withoutBuildHashes } from '../serving/fixtures';
+import { BOOKWORM } from '../support/source-props';
 import { SNAPSHOT_PUBLIC_KEY } from '../support/test-keys';
 import { errorOf } from '../support/tree';
 
@@ -177,16 +178,7 @@ describe('GIVEN a ClientConfig with the MirrorServer its clients reach', () => {
 });
 
 describe('GIVEN worlds, a flat repository and architectures', () => {
-  const source = (props: Partial<MirrorSourceProps>) => new MirrorSource({
-    prefix: 'debian',
-    name: 'bookworm',
-    url: 'http://debian.mirror.example/debian',
-    keyUrl: 'http://debian.mirror.example/key.asc',
-    distribution: 'bookworm',
-    components: ['main'],
-    packages: ['nginx'],
-    ...props,
-  });
+  const source = (props: Partial<MirrorSourceProps>) => new MirrorSource({ ...BOOKWORM, ...props });
   const mirrorOf = (sources: MirrorSource[], props: Partial<MiniMirrorProps> = {}) => new MiniMirror(new Chart(Testing.app(), 'c', { namespace: 'apt' }), 'm', {
     sources,
     signing: ReleaseSigning.insecureUnsigned(),

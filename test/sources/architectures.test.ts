@@ -1,16 +1,9 @@
 import { AptlyConfig, MirrorSource, MirrorSourceProps } from '../../src';
 import { checkMirrorArchitectures } from '../../src/sources/architectures';
 import { resolvedSources, resolveSources } from '../../src/sources/resolution';
+import { BOOKWORM } from '../support/source-props';
 
-const BASE: MirrorSourceProps = {
-  prefix: 'debian',
-  name: 'bookworm',
-  url: 'http://debian.mirror.example/debian',
-  keyUrl: 'http://debian.mirror.example/key.asc',
-  distribution: 'bookworm',
-  components: ['main'],
-  packages: ['nginx'],
-};
+const BASE: MirrorSourceProps = BOOKWORM;
 const source = (props: Partial<MirrorSourceProps> = {}) => new MirrorSource({ ...BASE, ...props });
 const archs = (s: MirrorSource, options: Parameters<typeof resolvedSources>[1] = {}) => resolvedSources([s], options)[0].architectures;
 

@@ -1,16 +1,9 @@
 import { MirrorSource, MirrorSourceProps } from '../../src';
 import { assignWorlds, deriveWorld } from '../../src/sources/worlds';
+import { BOOKWORM } from '../support/source-props';
 import { errorOf } from '../support/tree';
 
-const BASE: MirrorSourceProps = {
-  prefix: 'debian',
-  name: 'bookworm',
-  url: 'http://debian.mirror.example/debian',
-  keyUrl: 'http://debian.mirror.example/key.asc',
-  distribution: 'bookworm',
-  components: ['main'],
-  packages: ['nginx'],
-};
+const BASE: MirrorSourceProps = BOOKWORM;
 const source = (props: Partial<MirrorSourceProps>) => new MirrorSource({ ...BASE, ...props });
 const flat = (name: string, world?: string) => source({ prefix: 'vendor', name, distribution: './', components: [], world });
 

@@ -106,7 +106,8 @@ function buildSpec(up: GeneratedUpstream, w: FakeWorldHandle, key: GeneratedKey,
       packages: src.queries,
     })),
     signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, fingerprint: key.fingerprint },
-    defaultAptlyConf: {},
+    // MiniMirror's own default aptly config (AptlyConfig.fromProps()), as a user gets it.
+    defaultAptlyConf: 'product',
     architectures: ARCHITECTURES,
     // The product's defaults (BuildOptions), not run-build.ts's test defaults (2 and 2).
     concurrency: 4,

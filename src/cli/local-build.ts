@@ -92,6 +92,8 @@ export function localBuild(opts: LocalBuildOptions, io: Output): { imageRef: str
       MINI_MIRROR_GNUPG_DIR: gnupg,
     }, 'the mirror step');
     let layout: string;
+    // An OCI layout of an earlier build must not stay next to this build's tree if this one fails.
+    fs.rmSync(path.join(out, 'oci'), { recursive: true, force: true });
     try {
       layout = runImageStep(step, opts.baseImage, { out, workspace, buildDir: mounts.get('build')! });
     } catch (e) {

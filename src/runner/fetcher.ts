@@ -111,6 +111,8 @@ export class UpstreamCache {
   private readonly hidden = new Set<string>();
   /** Downloads that failed for good: aptly only sees a 502, the build reports these. */
   public readonly failures: string[] = [];
+  /** Downloads started as guesses (`speculate`): their failures are recorded only if asked for in earnest. */
+  private readonly speculative = new WeakSet<Promise<FetchResult>>();
 
   constructor(
     public readonly upstreamUrl: string,
@@ -175,12 +177,16 @@ export class UpstreamCache {
     if (!p) {
       p = fs.promises.access(file).then(() => 'ok' as FetchResult, () => this.fetcher.download(this.urlOf(rel), file, this.what));
       this.track(file, p, recordFailure);
+    } else if (recordFailure && this.speculative.has(p)) {
+      // Asked for in earnest while the guess is still downloading: its failure counts now.
+      p.catch((e: Error) => this.failures.push(e.message));
     }
     return p;
   }
 
   private track(file: string, p: Promise<FetchResult>, recordFailure: boolean): void {
     this.pending.set(file, p);
+    if (!recordFailure) this.speculative.add(p);
     // A failed download may be asked for again (aptly retries).
     p.catch((e: Error) => {
       this.pending.delete(file);

@@ -75,6 +75,8 @@ function upstreamHint(query: string, source: SourceMirror): string {
     const versions = [...new Set(newestFirst.map(e => `${e.version} ${e.architecture}`))].slice(0, 5);
     return `; upstream has ${name} ${versions.join(', ')}`;
   }
+  const providers = [...new Set(source.upstream.filter(e => e.provides.some(p => p.name === name)).map(e => e.name))];
+  if (providers.length) return `; upstream has no package "${name}", but ${providers.slice(0, 5).join(', ')} provide${providers.length === 1 ? 's' : ''} it`;
   const near = nearNames(name, source.upstream.map(e => e.name));
   return near.length ? `; upstream has no package "${name}", closest: ${near.join(', ')}` : `; upstream has no package "${name}" in ${source.components.map(c => c.name).join(', ') || 'the flat repository'}`;
 }

@@ -9,7 +9,7 @@ import { Fetcher, UpstreamCache } from './fetcher';
 import { BuildLog, humanBytes } from './log';
 import { IndexEntry, indexPath, loadIndex, parseIndex, totalSize } from './packages-index';
 import { prefetch, PREFETCH_CONCURRENCY } from './prefetch';
-import { BuildError, Semaphore } from './proc';
+import { BuildError, Semaphore, stopping } from './proc';
 import { checkQueries, readQueries } from './query-check';
 import { fetchRelease, ReleaseInfo, releaseBase } from './release';
 import { checkArchitectures, checkComponents, PublishedComponent } from './source-checks';
@@ -246,6 +246,8 @@ export async function updateMirror(aptly: Aptly, mirror: string, retries: number
     // also retries every 404 of the index compressions it probes.)
     const r = await aptly.run(updateMirrorArgs(mirror, retries), '', { allowFail: true });
     if (r.code === 0) return;
+    // Stopped by a failure elsewhere: no retry, and no warning that reads like this mirror's trouble.
+    if (stopping()) throw new BuildError(`${what}: mirror update stopped: the build is stopping`);
     // A download that failed for good says why better than aptly's 502 from the loopback cache.
     const reason = cache.failures[cache.failures.length - 1] ?? (r.output.split('\n').map(l => l.trim()).filter(l => /^ERROR|mismatch/i.test(l)).slice(-3).join(' ')
       || r.output.trim().split('\n').slice(-2).join(' '));

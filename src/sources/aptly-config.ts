@@ -10,8 +10,8 @@ import { stableStringify } from '../util/stable-json';
  */
 export interface AptlyConfigProps {
   /**
-   * Parallel downloads per source.
-   * @default 4
+   * Parallel downloads per source, at most: set it to spare an upstream that limits connections.
+   * @default - not limited here: the build downloads 16 packages of a source at a time
    */
   readonly downloadConcurrency?: number;
   /**
@@ -87,7 +87,8 @@ export class AptlyConfig {
     }
     if (problems.length) throw new Error(`invalid aptly config: ${problems.join('; ')}`);
     const json: { [key: string]: any } = {
-      downloadConcurrency: props.downloadConcurrency ?? 4,
+      // Absent unless given: a value here limits the build's own downloads too.
+      ...(props.downloadConcurrency !== undefined ? { downloadConcurrency: props.downloadConcurrency } : {}),
       downloadRetries: props.downloadRetries ?? 3,
       // Absent unless given: the mirror's architectures apply (an empty list: all of upstream's).
       ...(props.architectures !== undefined ? { architectures: [...props.architectures] } : {}),

@@ -5,6 +5,28 @@ import type { SourceFields } from './source-checks';
 /** What a mirror decides for a source: its world and architectures (see `MirrorSource._resolved`). */
 export type SourceDecisions = Pick<SourceFields, 'world' | 'architectures' | 'publishDistribution'>;
 
+/** Every checked field: the compiler holds this list to `SourceFields` (none missing, none extra). */
+const FIELDS = {
+  prefix: true,
+  name: true,
+  url: true,
+  keyUrl: true,
+  keyFingerprints: true,
+  distribution: true,
+  components: true,
+  publishDistribution: true,
+  world: true,
+  architectures: true,
+  aptlyConfig: true,
+  origin: true,
+  label: true,
+  suite: true,
+  insecureSkipUpstreamVerification: true,
+  allowMissingDependencies: true,
+  allowBroadQueries: true,
+} as const satisfies Record<keyof Omit<SourceFields, 'packages'>, true>;
+const FIELD_NAMES = Object.keys(FIELDS) as Array<keyof typeof FIELDS>;
+
 /** The checked fields, as `CheckedSource` holds them (merged into the class below). */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface CheckedSource extends Readonly<Omit<SourceFields, 'packages'>> {}
@@ -13,7 +35,7 @@ export interface CheckedSource extends Readonly<Omit<SourceFields, 'packages'>> 
  * Source props that passed every check, with the queries parsed. Made by `checkSourceFields`
  * (or from another `CheckedSource`); `MirrorSource` takes them as they are, without checking
  * them again. Its fields are the checked ones, copied (declared by the interface of the same
- * name, so the field list is written once, in `MirrorSourceProps`).
+ * name, from `MirrorSourceProps`).
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class CheckedSource implements MirrorSourceProps {
@@ -24,8 +46,9 @@ export class CheckedSource implements MirrorSourceProps {
 
   /** Only for fields `checkSourceFields` found valid, with the queries it normalized. */
   public constructor(fields: Omit<SourceFields, 'packages'>, packageList: PackageList, decided: boolean = false) {
-    const { packages: _ignored, ...checked } = fields as SourceFields;
-    Object.assign(this, checked);
+    // The checked fields only: not whatever else the caller's object carries (a spread source's
+    // internals, stray keys from JavaScript).
+    Object.assign(this, Object.fromEntries(FIELD_NAMES.map(k => [k, fields[k]])));
     this.packageList = packageList;
     this.decided = decided;
   }

@@ -357,6 +357,16 @@ describe('the build Job (mirror step run from the synthesized Job)', () => {
     expect(packageSet(readManifest(r.publicDir), 'debian', 'bookworm')).toEqual(['chain-a 1.0 all', 'chain-b 1.0 all', 'chain-c 1.0 all']);
   });
 
+  test('with MiniMirror\'s own default aptly config, a source\'s downloads are not limited: the indexes come with the Release, packages many at a time', async () => {
+    const slow = await startUpstream({ latencyMs: 50 });
+    const r = await build({ signing: keySigning(), defaultAptlyConf: 'product', sources: [source({ from: slow, packages: ['chain-a', 'multi', 'arch-tool', 'rec-main', 'contrib-tool', 'alt-user', 'decoy-main', 'decoy-contrib'] })] });
+    expectSuccess(r);
+    // the key, the InRelease and both components' Packages.gz side by side, then the packages
+    expect(slow.requests.slice(0, 4).sort()).toEqual(['/debian/dists/bookworm/InRelease', '/debian/dists/bookworm/contrib/binary-amd64/Packages.gz',
+      '/debian/dists/bookworm/main/binary-amd64/Packages.gz', '/key.asc']);
+    expect(slow.maxInFlight).toBeGreaterThan(4);
+  });
+
   test('builds three sources (aptly two at a time, downloads all at once) and merges the trees', async () => {
     const slow = await startUpstream({ latencyMs: 20 });
     const other = await startUpstream({ archive: ALT_ARCHIVE, latencyMs: 20 });

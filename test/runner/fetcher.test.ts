@@ -31,6 +31,18 @@ describe('UpstreamCache', () => {
     expect(await c.get('dists/bookworm/main/binary-amd64/Packages')).toBe('missing');
   });
 
+  test('GIVEN a guess (speculate) that fails THEN it is not among the failures that explain aptly\'s; asked for in earnest, a failure is', async () => {
+    const c = cache();
+    c.speculate('dists/bookworm/main/binary-amd64/Packages.gz');
+    await expect(c.get('dists/bookworm/main/binary-amd64/Packages.gz')).rejects.toThrow(/cannot download http:\/\/127\.0\.0\.1:9\/debian\/dists\/bookworm\/main\/binary-amd64\/Packages\.gz/);
+    await new Promise(res => setImmediate(res));
+    expect(c.failures).toHaveLength(1);
+    const d = cache();
+    d.speculate('dists/bookworm/InRelease');
+    await new Promise(res => setTimeout(res, 1500));
+    expect(d.failures).toEqual([]);
+  });
+
   test('paths that leave the upstream are refused', async () => {
     const c = cache();
     expect(c.fileOf('../../etc/passwd')).toBeUndefined();

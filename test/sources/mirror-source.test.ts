@@ -76,7 +76,10 @@ describe('MirrorSource', () => {
 describe('AptlyConfig', () => {
   test('typed props with safe defaults', () => {
     const config = AptlyConfig.fromProps({ architectures: ['amd64'], dependencyFollowRecommends: true });
-    expect(config.json).toMatchObject({ architectures: ['amd64'], dependencyFollowRecommends: true, gpgDisableVerify: false, downloadConcurrency: 4 });
+    expect(config.json).toMatchObject({ architectures: ['amd64'], dependencyFollowRecommends: true, gpgDisableVerify: false });
+    // not limited unless asked: a downloadConcurrency limits the build's own downloads too
+    expect(config.json).not.toHaveProperty('downloadConcurrency');
+    expect(AptlyConfig.fromProps({ downloadConcurrency: 2 }).json).toMatchObject({ downloadConcurrency: 2 });
     expect(config.disablesVerification).toBe(false);
     expect(config.toJsonString()).toBe(AptlyConfig.fromProps({ dependencyFollowRecommends: true, architectures: ['amd64'] }).toJsonString());
   });
@@ -178,6 +181,17 @@ describe('worlds and architectures of a source', () => {
     expect(new MirrorSource({ ...given, distribution: 'jammy' } as MirrorSourceProps).world).toBe('custom');
     const flat = new MirrorSource({ ...BASE, distribution: './', components: [], publishDistribution: 'stable' });
     expect(new MirrorSource({ ...flat, name: 'other' } as MirrorSourceProps).publishDistribution).toBe('stable');
+  });
+
+  test('a spread source\'s internals and stray keys are not carried into the copy', () => {
+    const first = new MirrorSource(BASE);
+    const copy = new MirrorSource({ ...first, distribution: 'trixie', stray: 'x' } as unknown as MirrorSourceProps);
+    const checked = (copy as unknown as { checked: object }).checked;
+    expect(Object.keys(checked)).not.toEqual(expect.arrayContaining(['checked']));
+    expect(Object.keys(checked)).not.toContain('stray');
+    expect(Object.keys(checked)).not.toContain('packageNames');
+    expect(copy.distribution).toBe('trixie');
+    expect(copy.packages).toEqual(first.packages);
   });
 
   test.each([

@@ -106,8 +106,8 @@ export interface BuildSpec {
   readonly concurrency?: number;
   /** @default 2 */
   readonly retries?: number;
-  /** build/aptly.conf @default { architectures: ['amd64', 'arm64'] } */
-  readonly defaultAptlyConf?: Record<string, unknown>;
+  /** build/aptly.conf; 'product': MiniMirror's own default (AptlyConfig.fromProps()). @default { architectures: ['amd64', 'arm64'] } */
+  readonly defaultAptlyConf?: Record<string, unknown> | 'product';
   /** Reuse this directory (e.g. a second build into the same workspace). @default a new temp dir */
   readonly rootDir?: string;
   /** @default 240000 */
@@ -185,7 +185,8 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     signing,
     image: spec.image ?? { repository: 'registry.example.com/mini-mirror' },
     refreshEpoch: spec.refreshEpoch,
-    defaultAptlyConfig: AptlyConfig.fromJson(spec.defaultAptlyConf ?? { architectures: ['amd64', 'arm64'] }, 'default aptly.conf'),
+    defaultAptlyConfig: spec.defaultAptlyConf === 'product' ? undefined
+      : AptlyConfig.fromJson(spec.defaultAptlyConf ?? { architectures: ['amd64', 'arm64'] }, 'default aptly.conf'),
     architectures: spec.architectures ? [...spec.architectures] : undefined,
     buildJob: {
       concurrency: spec.concurrency ?? 2,

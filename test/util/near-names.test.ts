@@ -17,11 +17,18 @@ describe('closestFirst', () => {
 });
 
 describe('nearNames', () => {
-  test('names within two edits, closest first, at most three; the name itself and far names are not offered', () => {
-    expect(nearNames('jqq', ['jq', 'jq', 'jo', 'libjq1', 'curl', 'jqq'])).toEqual(['jq', 'jo']);
+  test('names within one edit per three characters (at least one), closest first, at most three; the name itself is not offered', () => {
+    expect(nearNames('jqq', ['jq', 'jq', 'jo', 'libjq1', 'curl', 'jqq'])).toEqual(['jq']);
     expect(nearNames('nginx', ['nginx-core', 'ngircd', 'nginy', 'nginx'])).toEqual(['nginy']);
     expect(nearNames('abc', ['abd', 'abe', 'abf', 'abg', 'xyz'])).toEqual(['abd', 'abe', 'abf']);
     expect(nearNames('zzzzzz', ['curl', 'jq'])).toEqual([]);
+    expect(nearNames('port', ['out', 'sort'])).toEqual(['sort']);
+    expect(nearNames('libssl-dve', ['libssl-dev', 'libssl3', 'libss2'])).toEqual(['libssl-dev']);
+  });
+
+  test('a swap of neighbours is one edit', () => {
+    expect(nearNames('synht', ['synth', 'check', 'build'])).toEqual(['synth']);
+    expect(nearNames('mian', ['main', 'contrib'])).toEqual(['main']);
   });
 
   test('an archive\'s worth of names', () => {

@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { SigningConfig } from './build-config';
+import { parseKeyListing, SECRET_KEYS } from './key-listing';
 import { BuildLog } from './log';
 import { BuildError, run } from './proc';
 
@@ -53,15 +54,7 @@ async function importSecretKeys(keyFile: string, env: NodeJS.ProcessEnv): Promis
     throw new BuildError(`cannot import the signing key from ${keyFile}: ${imported.stderr.trim().split('\n').slice(-2).join(' ')}`);
   }
   const listed = await run('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env });
-  const secret: string[] = [];
-  let inSec = false;
-  for (const line of listed.stdout.split('\n')) {
-    const f = line.split(':');
-    if (f[0] === 'sec') {inSec = true;} else if (f[0] === 'fpr' && inSec) {
-      secret.push(f[9]);
-      inSec = false;
-    }
-  }
+  const secret = parseKeyListing(listed.stdout, SECRET_KEYS).map(key => key[0]);
   if (!secret.length) throw new BuildError(`no secret key found in ${keyFile}`);
   return secret;
 }

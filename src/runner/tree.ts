@@ -5,14 +5,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BuildError, pool } from './proc';
 
-async function* walk(root: string, rel = ''): AsyncGenerator<{ rel: string; dirent: fs.Dirent }> {
-  for (const dirent of await fs.promises.readdir(path.join(root, rel), { withFileTypes: true })) {
-    const child = rel ? `${rel}/${dirent.name}` : dirent.name;
-    if (dirent.isDirectory()) yield* walk(root, child);
-    else yield { rel: child, dirent };
-  }
-}
-
 /** Every non-directory below `root`, its directories read in parallel. */
 async function listTree(root: string, rel = ''): Promise<Array<{ rel: string; dirent: fs.Dirent }>> {
   const dirents = await fs.promises.readdir(path.join(root, rel), { withFileTypes: true });
@@ -80,7 +72,7 @@ async function sameContent(a: string, b: string, bSize: number): Promise<boolean
 /** Dangling symlinks of the staged tree (a by-hash link whose file went missing). */
 export async function danglingLinks(stage: string): Promise<string[]> {
   const bad: string[] = [];
-  for await (const { rel, dirent } of walk(stage)) {
+  for (const { rel, dirent } of await listTree(stage)) {
     if (dirent.isSymbolicLink() && !(await fs.promises.stat(path.join(stage, rel)).catch(() => undefined))) bad.push(rel);
   }
   return bad;

@@ -3,25 +3,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Fetcher } from './fetcher';
+import { parseKeyListing } from './key-listing';
 import { BuildLog } from './log';
 import { BuildError, run } from './proc';
-
-/** Primary keys in gpg's colon listing, each with its subkey fingerprints. */
-export function parseKeyListing(colons: string): string[][] {
-  const keys: string[][] = [];
-  let want = '';
-  for (const line of colons.split('\n')) {
-    const f = line.split(':');
-    if (f[0] === 'pub') {
-      keys.push([]);
-      want = 'pub';
-    } else if (f[0] === 'sub') {want = 'sub';} else if (f[0] === 'fpr' && want && keys.length) {
-      keys[keys.length - 1].push(f[9]);
-      want = '';
-    }
-  }
-  return keys.filter(k => k.length);
-}
 
 /** A key_url's keys, imported into a keyring of their own. */
 export interface UpstreamKey {

@@ -2,9 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Fetcher } from '../../src/runner/fetcher';
+import { parseKeyListing, SECRET_KEYS } from '../../src/runner/key-listing';
 import { BuildLog } from '../../src/runner/log';
 import { BuildError } from '../../src/runner/proc';
-import { importUpstreamKey, parseKeyListing, UpstreamKeys } from '../../src/runner/upstream-key';
+import { importUpstreamKey, UpstreamKeys } from '../../src/runner/upstream-key';
 import { FileServerHandle, startFileServer } from '../support/archive-server';
 import { runChecked } from '../support/run-build';
 import { GeneratedKey, generateSigningKey } from '../support/signing-key';
@@ -105,4 +106,8 @@ test('parseKeyListing: primaries with their subkeys, in order', () => {
   const colons = ['pub:-:255:22:AAAA:1::::', 'fpr:::::::::P1:', 'uid:-::::::::x:', 'sub:-:255:18:BBBB:1::::', 'fpr:::::::::S1:', 'pub:-:255:22:CCCC:1::::', 'fpr:::::::::P2:'].join('\n');
   expect(parseKeyListing(colons)).toEqual([['P1', 'S1'], ['P2']]);
   expect(parseKeyListing('')).toEqual([]);
+  // a secret listing: sec/ssb records, the same shape
+  const secret = ['sec:u:255:22:AAAA:1::::', 'fpr:::::::::P1:', 'ssb:u:255:18:BBBB:1::::', 'fpr:::::::::S1:'].join('\n');
+  expect(parseKeyListing(secret, SECRET_KEYS)).toEqual([['P1', 'S1']]);
+  expect(parseKeyListing(secret)).toEqual([]);
 });

@@ -10,16 +10,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runChecked, runCommand } from '../test/support/run-build';
+import { BuildSourceSpec, runChecked, runCommand } from '../test/support/run-build';
 import { GeneratedKey } from '../test/support/signing-key';
 
-export interface SeedSource {
-  readonly prefix: string;
-  readonly name: string;
-  readonly url: string;
-  readonly keyUrl: string;
-  readonly distribution: string;
-  readonly components: readonly string[];
+/** A source as the seed's build takes it: the upstream of a build source, and its queries. */
+export interface SeedSource extends Pick<BuildSourceSpec, 'prefix' | 'name' | 'url' | 'keyUrl' | 'distribution' | 'components'> {
   readonly queries: readonly string[];
 }
 

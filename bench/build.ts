@@ -27,7 +27,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runSeedBuild, SeedResult } from './build-seed';
+import { runSeedBuild, SeedResult, SeedSource } from './build-seed';
 import { generateUpstream, GeneratedSource, GeneratedUpstream, UpstreamOptions } from './build-upstream';
 import { parseIndex, IndexEntry } from '../src/runner/packages-index';
 import { compileQuery } from '../src/runner/query-match';
@@ -96,15 +96,7 @@ function parseTiming(stdout: string): { phases: Map<string, number>; totalMs?: n
 
 function buildSpec(up: GeneratedUpstream, w: FakeWorldHandle, key: GeneratedKey, timeoutMs: number): BuildSpec {
   return {
-    sources: up.sources.map(src => ({
-      prefix: src.prefix,
-      name: src.name,
-      url: w.archives[src.archivePath].url,
-      keyUrl: w.keys[src.key].url,
-      distribution: src.distribution,
-      components: src.components,
-      packages: src.queries,
-    })),
+    sources: seedSources(up, w).map(({ queries, ...upstream }) => ({ ...upstream, packages: queries })),
     signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, fingerprint: key.fingerprint },
     // MiniMirror's own default aptly config (AptlyConfig.fromProps()), as a user gets it.
     defaultAptlyConf: 'product',
@@ -157,7 +149,8 @@ function compare(what: string, published: Map<string, string[]>, sources: readon
   return problems;
 }
 
-function seedSources(up: GeneratedUpstream, w: FakeWorldHandle) {
+/** The generated sources with the fake world's URLs: the seed's input (ours names the queries `packages`). */
+function seedSources(up: GeneratedUpstream, w: FakeWorldHandle): SeedSource[] {
   return up.sources.map(src => ({
     prefix: src.prefix,
     name: src.name,

@@ -29,6 +29,8 @@ export interface SourceMirror {
   readonly components: PublishedComponent[];
   /** aptly mirrors by published component (several when the filter is split, plus the world closure's). */
   readonly mirrors: Map<string, string[]>;
+  /** What aptly holds in each mirror, as `name version arch` keys. */
+  readonly mirrorKeys: Map<string, string[]>;
   /** Every upstream package of the mirrored components and architectures. */
   readonly upstream: IndexEntry[];
   /** What aptly mirrored, as upstream entries. */
@@ -222,6 +224,7 @@ Promise<SourceMirror> {
     mirrorArchitectures,
     components,
     mirrors,
+    mirrorKeys: keys,
     upstream,
     queries,
     mirrored: [],
@@ -230,14 +233,14 @@ Promise<SourceMirror> {
     retries: ctx.retries,
     log: ctx.log,
   };
-  setMirrored(source, keys);
+  setMirrored(source);
   await ctx.log.time('query check', () => checkQueries(source));
   const bytes = totalSize(source.mirrored);
   ctx.log.step(`${id}: ${source.mirrored.length} packages, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);
   return source;
 }
 
-export async function updateMirror(aptly: Aptly, mirror: string, retries: number, what: string,
+async function updateMirror(aptly: Aptly, mirror: string, retries: number, what: string,
   cache: UpstreamCache, log: BuildLog): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     // aptly waits 30 s for response headers, and our loopback server answers once its own
@@ -257,17 +260,21 @@ export async function updateMirror(aptly: Aptly, mirror: string, retries: number
   }
 }
 
-/** Re-reads what aptly holds for the source's mirrors. */
-export async function refreshMirrored(source: SourceMirror): Promise<void> {
-  const keys = new Map<string, string[]>();
-  for (const names of source.mirrors.values()) {
-    for (const m of names) keys.set(m, await source.aptly.packageKeys(m, `${source.id}: cannot list mirror ${m}`));
-  }
-  setMirrored(source, keys);
+/**
+ * Adds aptly mirrors to a mirrored source (the world closure's additions): made, updated and
+ * listed like its first ones, in one aptly process; what the source mirrored is then re-derived.
+ */
+export async function addMirrors(source: SourceMirror,
+  added: ReadonlyArray<{ readonly component: string; readonly spec: MirrorSpec }>): Promise<void> {
+  const keys = await createAndUpdate(source.aptly, added.map(a => ({ spec: a.spec, what: `${source.id} ${a.component}` })), source.cache, source.log, source.id);
+  for (const a of added) source.mirrors.get(a.component)!.push(a.spec.name);
+  for (const [mirror, listed] of keys) source.mirrorKeys.set(mirror, listed);
+  setMirrored(source);
 }
 
 /** Sets what the source mirrored from each mirror's `name version arch` keys. */
-function setMirrored(source: SourceMirror, keysByMirror: Map<string, string[]>): void {
+function setMirrored(source: SourceMirror): void {
+  const keysByMirror = source.mirrorKeys;
   const byKey = new Map<string, IndexEntry>();
   for (const e of source.upstream) byKey.set(`${e.component}\t${e.key}`, e);
   const seen = new Set<string>();

@@ -6,7 +6,7 @@ import { BuildLog } from './log';
 import { IndexEntry } from './packages-index';
 import { fetchIntoPool, PREFETCH_CONCURRENCY } from './prefetch';
 import { BuildError } from './proc';
-import { refreshMirrored, SourceMirror, updateMirror } from './source-mirror';
+import { addMirrors, SourceMirror } from './source-mirror';
 import { closeOver, describeMissing, MissingDependency } from './world-closure';
 
 const MAX_ROUNDS = 4;
@@ -60,26 +60,21 @@ async function addToMirrors(sources: readonly SourceMirror[], additions: IndexEn
     }
     // The additions' files go straight into the pool, as the source's first packages did.
     await fetchIntoPool(mine, source.cache, path.join(source.work, 'root', 'pool'), PREFETCH_CONCURRENCY);
-    for (const [component, refs] of byComponent) {
-      const force = source.components.find(c => c.name === component)?.force ?? false;
-      for (const [k, filter] of filterChunks(refs).entries()) {
-        const mirror = `x${round}k${k}-${component}`;
+    const added = [...byComponent].flatMap(([component, refs]) => filterChunks(refs).map((filter, k) => ({
+      component,
+      spec: {
+        name: `x${round}k${k}-${component}`,
+        url: source.aptlyUrl,
+        distribution: source.config.distribution,
+        component: flat ? undefined : component,
+        force: source.components.find(c => c.name === component)?.force ?? false,
         // exactly these packages: the closure chose them, dependencies included
-        await source.aptly.createMirror({
-          name: mirror,
-          url: source.aptlyUrl,
-          distribution: source.config.distribution,
-          component: flat ? undefined : component,
-          force,
-          filter,
-          withDeps: false,
-          retries: source.retries,
-        }, `${source.id} ${component}: mirror create failed`);
-        await updateMirror(source.aptly, mirror, source.retries, `${source.id} ${component}`, source.cache, source.log);
-        source.mirrors.get(component)!.push(mirror);
-      }
-    }
-    await refreshMirrored(source);
+        filter,
+        withDeps: false,
+        retries: source.retries,
+      },
+    })));
+    await addMirrors(source, added);
   }
 }
 

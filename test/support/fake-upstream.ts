@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { buildDeb, debFileName } from './archive-builder';
 import { StallOptions, startFileServer } from './archive-server';
 import { buildOnce, CACHE_ROOT } from './fixture-cache';
 import { runChecked } from './run-build';
@@ -205,35 +205,6 @@ async function loadOrBuildFixture(archive: FakeArchive, dir: string): Promise<Fi
   return buildOnce(dir, (tmp) => buildFixture(archive, tmp), loadFixture);
 }
 
-async function buildDeb(pkg: FakePackage, outDir: string): Promise<void> {
-  const arch = pkg.architecture ?? 'all';
-  const tree = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-deb-'));
-  try {
-    await fs.promises.mkdir(path.join(tree, 'DEBIAN'));
-    const doc = path.join(tree, 'usr', 'share', 'doc', pkg.name);
-    await fs.promises.mkdir(doc, { recursive: true });
-    await fs.promises.writeFile(path.join(doc, 'README'), `${pkg.name} ${pkg.version} ${arch} ${pkg.flavor ?? ''}\n`);
-    const control = [
-      `Package: ${pkg.name}`,
-      `Version: ${pkg.version}`,
-      `Architecture: ${arch}`,
-      'Maintainer: Fake Upstream <upstream@example.com>',
-      'Section: misc',
-      'Priority: optional',
-      ...(pkg.depends ? [`Depends: ${pkg.depends}`] : []),
-      ...(pkg.recommends ? [`Recommends: ${pkg.recommends}`] : []),
-      `Description: test package ${pkg.name}${pkg.flavor ? ` (${pkg.flavor})` : ''}`,
-    ];
-    await fs.promises.writeFile(path.join(tree, 'DEBIAN', 'control'), control.join('\n') + '\n');
-    await runChecked('dpkg-deb', ['--root-owner-group', '-Zgzip', '-b', tree,
-      path.join(outDir, `${pkg.name}_${pkg.version}_${arch}.deb`)], {
-      env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' },
-    });
-  } finally {
-    await fs.promises.rm(tree, { recursive: true, force: true });
-  }
-}
-
 async function buildFixture(archive: FakeArchive, dir: string): Promise<void> {
   const [upstreamKey, impostorKey] = await Promise.all([
     generateSigningKey({ userId: 'Fake Upstream Archive <archive@upstream.example>' }),
@@ -251,7 +222,7 @@ async function buildFixture(archive: FakeArchive, dir: string): Promise<void> {
   for (const component of components) {
     const debs = path.join(dir, 'debs', component);
     await fs.promises.mkdir(debs, { recursive: true });
-    await Promise.all(archive.components[component].map((p) => buildDeb(p, debs)));
+    await Promise.all(archive.components[component].map((p) => buildDeb(p, path.join(debs, debFileName(p)))));
   }
 
   await withGnupgHome(async (env) => {

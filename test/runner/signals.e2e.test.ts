@@ -4,7 +4,7 @@
  * signing key's GNUPGHOME is gone and nothing was published; a workspace too small for the
  * packages fails before they are downloaded.
  */
-import { spawn } from 'child_process';
+import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -26,6 +26,20 @@ afterAll(async () => {
 });
 
 /** The build ConfigMap, the sources ConfigMaps and the Secret as the Job mounts them. */
+/** The bundled runner as the mirror step runs it, on the mounts `writeMounts` wrote, with `workspace`. */
+function spawnRunner(workspace: string, env: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams {
+  return spawn('node', [path.join(root, 'build', 'build-runner.js')], {
+    env: {
+      ...process.env,
+      MINI_MIRROR_SOURCES_DIR: path.join(root, 'sources'),
+      MINI_MIRROR_BUILD_DIR: path.join(root, 'build'),
+      MINI_MIRROR_SIGNING_DIR: path.join(root, 'signing'),
+      MINI_MIRROR_WORKSPACE: workspace,
+      ...env,
+    },
+  });
+}
+
 function writeMounts(manifests: any[], privateKey: string, passphrase: string): void {
   for (const cm of manifests.filter(m => m.kind === 'ConfigMap')) {
     for (const [key, value] of Object.entries<string>(cm.data ?? {})) {
@@ -56,16 +70,7 @@ test('SIGTERM during a build removes the signing GNUPGHOME and publishes nothing
   fs.mkdirSync(gnupgDir, { mode: 0o700 });
   const workspace = path.join(root, 'workspace');
 
-  const child = spawn('node', [path.join(root, 'build', 'build-runner.js')], {
-    env: {
-      ...process.env,
-      MINI_MIRROR_SOURCES_DIR: path.join(root, 'sources'),
-      MINI_MIRROR_BUILD_DIR: path.join(root, 'build'),
-      MINI_MIRROR_SIGNING_DIR: path.join(root, 'signing'),
-      MINI_MIRROR_WORKSPACE: workspace,
-      MINI_MIRROR_GNUPG_DIR: gnupgDir,
-    },
-  });
+  const child = spawnRunner(workspace, { MINI_MIRROR_GNUPG_DIR: gnupgDir });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => stderr += d.toString());
@@ -97,16 +102,7 @@ test('a workspace without room for the packages fails before downloading them', 
   // the emptyDir's sizeLimit is 1 MiB, and something already fills it
   fs.writeFileSync(path.join(workspace, 'filler'), Buffer.alloc(1024 * 1024));
   const r = await new Promise<{ code: number | null; stderr: string }>(resolve => {
-    const child = spawn('node', [path.join(root, 'build', 'build-runner.js')], {
-      env: {
-        ...process.env,
-        MINI_MIRROR_SOURCES_DIR: path.join(root, 'sources'),
-        MINI_MIRROR_BUILD_DIR: path.join(root, 'build'),
-        MINI_MIRROR_SIGNING_DIR: path.join(root, 'signing'),
-        MINI_MIRROR_WORKSPACE: workspace,
-        MINI_MIRROR_WORKSPACE_LIMIT_MIB: '1',
-      },
-    });
+    const child = spawnRunner(workspace, { MINI_MIRROR_WORKSPACE_LIMIT_MIB: '1' });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => stderr += d.toString());
     child.on('close', code => resolve({ code, stderr }));

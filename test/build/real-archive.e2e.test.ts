@@ -85,7 +85,7 @@ test('mirrors bookworm, bookworm-updates and the security archive as one world; 
 
   const r = await runBuild({
     signing: { mode: 'key', privateKey: mirrorKey.privateKey, publicKey: mirrorKey.publicKey, fingerprint: mirrorKey.fingerprint },
-    defaultAptlyConf: {},
+    defaultAptlyConf: 'product',
     concurrency: 3,
     retries: 3,
     timeoutMs: 900_000,
@@ -158,7 +158,7 @@ test('the README example builds against the archives it names', async () => {
   const mirrorKey = await generateSigningKey({ userId: 'README Example <mirror@example.com>' });
   const r = await runBuild({
     signing: { mode: 'key', privateKey: mirrorKey.privateKey, publicKey: mirrorKey.publicKey, fingerprint: mirrorKey.fingerprint },
-    defaultAptlyConf: {},
+    defaultAptlyConf: 'product',
     concurrency: 4,
     retries: 3,
     timeoutMs: 900_000,

@@ -2,9 +2,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+/** Temp dirs `writeTree` made for this test file: removed after its tests, so runs leave no litter. */
+const written: string[] = [];
+afterAll(() => {
+  for (const dir of written.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** Writes `{ 'a/b.txt': 'text', 'empty-dir/': '' }` below a fresh temp dir and returns the dir. */
 export function writeTree(files: Record<string, string>, prefix = 'mm-tree-'): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  written.push(root);
   for (const [rel, content] of Object.entries(files)) {
     const file = path.join(root, rel);
     if (rel.endsWith('/')) {

@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { parseArgs, wantsHelp } from './args';
 import { InputProblems, UsageError } from './errors';
+import { BuildInterrupted } from './interrupts';
 import { localBuild, missingTools } from './local-build';
 import { Output } from './output';
 import { synth } from './synth';
@@ -16,7 +17,7 @@ const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out'];
  * `mini-mirror build`: synthesizes exactly what `synth` would (same options, so the same build
  * identity and image tag), then runs the build Job's steps on this host.
  */
-export function build(argv: string[], io: Output): number {
+export function build(argv: string[], io: Output): number | Promise<number> {
   if (wantsHelp(argv)) {
     io.out(BUILD_USAGE);
     return 0;
@@ -28,14 +29,20 @@ export function build(argv: string[], io: Output): number {
   if (!rest.some(a => a === '--signing-secret' || a.startsWith('--signing-secret=')) && !unsigned) rest.push('--signing-secret', 'mirror-signing');
   const files: Record<string, string | undefined> = { 'signing-key': args.options.get('signing-key') as string, 'passphrase-file': args.options.get('passphrase-file') as string };
   checkHost(files);
+  return buildOnHost(args, rest, files, io);
+}
 
+/** Synthesizes, then builds; waits for the build's processes. */
+async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[], files: Record<string, string | undefined>,
+  io: Output): Promise<number> {
+  const unsigned = rest.includes('--insecure-unsigned');
   const yamlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-mirror-build-'));
   try {
     const quiet: Output = { out: () => undefined, err: line => io.err(line) };
     synth([...rest, '--out', yamlDir], quiet);
     const manifestFile = path.join(yamlDir, fs.readdirSync(yamlDir).find(f => f.endsWith('.k8s.yaml'))!);
     const signingFiles = unsigned ? {} : signingFilesOf(manifestFile, files['signing-key']!, files['passphrase-file']);
-    const result = localBuild({
+    const result = await localBuild({
       manifestFile,
       signingFiles,
       baseImage: args.options.get('base-image') as string | undefined,
@@ -47,6 +54,10 @@ export function build(argv: string[], io: Output): number {
     io.out(`  skopeo copy ${result.layout} docker://${result.imageRef}`);
     io.out(`  mini-mirror synth <the same options> --prebuilt     # serves ${result.imageRef.replace(/:[^:]+$/, '')}:${tag}, no build Job`);
     return 0;
+  } catch (e) {
+    if (!(e instanceof BuildInterrupted)) throw e;
+    io.err(`mini-mirror: ${e.message}`);
+    return e.exitCode;
   } finally {
     fs.rmSync(yamlDir, { recursive: true, force: true });
   }

@@ -8,7 +8,8 @@ import { BUILD_USAGE, CHECK_USAGE, DIFF_USAGE, SYNTH_USAGE } from './usage';
 /** A subcommand: its help text (also printed with its usage errors) and what it does. */
 export interface Command {
   readonly usage: string;
-  run(argv: string[], io: Output): number;
+  /** A number, or a promise of one for a command that waits for processes (build). */
+  run(argv: string[], io: Output): number | Promise<number>;
 }
 
 export const COMMANDS: { readonly [name: string]: Command } = {

@@ -2,17 +2,23 @@
 // mirror step (build-mirror.sh and the runner, from the build ConfigMap) with the sources laid
 // out as the Job mounts them, then the image step (bake-image-oci.sh) writing the serving image
 // as an OCI layout to carry into an air-gapped registry (`skopeo copy`).
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { BuildGuard } from './build-guard';
 import { InputProblems } from './errors';
+import { BuildInterrupted, Interrupts } from './interrupts';
+import { claimOutDir, clearPrevious } from './out-dir';
 import { Output } from './output';
+import { createSecretDir, describeSecretDir, SecretDir } from './secret-dir';
 
 /** The Debian packages of the tools the steps run (the Job's images install the same). */
 export const HOST_TOOLS: ReadonlyArray<[string, string]> = [
   ['aptly', 'aptly'], ['gpg', 'gnupg'], ['gpgv', 'gpgv'], ['curl', 'curl'], ['xz', 'xz-utils'], ['bzip2', 'bzip2'],
   ['dose-debcheck', 'dose-distcheck'], ['skopeo', 'skopeo'], ['umoci', 'umoci'], ['tar', 'tar'],
+  // the watchdog's lock on --out
+  ['flock', 'util-linux'],
 ];
 
 export interface LocalBuildOptions {
@@ -25,7 +31,10 @@ export interface LocalBuildOptions {
    * @default - the one the Job's image step uses
    */
   readonly baseImage?: string;
-  /** Output directory: `public/` (the signed tree) and `oci/` (the serving image). */
+  /**
+   * Output directory: `public/` (the signed tree) and `oci/` (the serving image). Made by the
+   * build (or an empty one); a directory with other files is refused.
+   */
   readonly out: string;
 }
 
@@ -33,17 +42,44 @@ export function missingTools(): string[] {
   return HOST_TOOLS.filter(([cmd]) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd]).status !== 0).map(([, pkg]) => pkg);
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, what: string): void {
-  const r = spawnSync(cmd, args, { env, stdio: 'inherit' });
-  if (r.status !== 0) throw new InputProblems([`${what} failed (exit ${r.status ?? r.signal})`]);
+/** Runs one step of the Job in a process group of its own, known to the guard and the signal handlers. */
+function runStep(cmd: string, args: string[], env: NodeJS.ProcessEnv, what: string, ctx: StepContext): Promise<void> {
+  ctx.interrupts.check(ctx.out);
+  return new Promise<void>((resolve, reject) => {
+    // Its own group: a signal to the CLI's group reaches the CLI, which stops the step (and the
+    // guard can kill it if the CLI is killed).
+    const child = spawn(cmd, args, { env, stdio: 'inherit', detached: true });
+    child.on('error', e => reject(new InputProblems([`${what} could not start: ${e.message}`])));
+    if (child.pid === undefined) return;
+    ctx.guard.step(child.pid);
+    ctx.interrupts.stepStarted(child.pid);
+    child.on('exit', (code, signal) => {
+      ctx.interrupts.stepEnded();
+      ctx.guard.idle();
+      try {
+        ctx.interrupts.check(ctx.out);
+      } catch (e) {
+        return reject(e);
+      }
+      if (code === 0) resolve();
+      else reject(new InputProblems([`${what} failed (exit ${code ?? signal})`]));
+    });
+  });
 }
 
-/** The build pod's ConfigMap and Secret volumes, laid out as the kubelet mounts them. */
-function materialize(manifests: any[], job: any, signingFiles: LocalBuildOptions['signingFiles'], root: string): Map<string, string> {
+/** What a step needs besides its command: who must know it runs. */
+interface StepContext {
+  readonly out: string;
+  readonly guard: BuildGuard;
+  readonly interrupts: Interrupts;
+}
+
+/** The build pod's ConfigMap and Secret volumes, laid out as the kubelet mounts them (the Secret's in `signingDir`). */
+function materialize(manifests: any[], job: any, signingFiles: LocalBuildOptions['signingFiles'], root: string, signingDir: string): Map<string, string> {
   const mounts = new Map<string, string>();
   const configMap = (name: string) => manifests.find(o => o.kind === 'ConfigMap' && o.metadata.name === name);
   for (const volume of job.spec.template.spec.volumes ?? []) {
-    const dir = path.join(root, volume.name);
+    const dir = volume.secret && volume.name === 'signing' ? signingDir : path.join(root, volume.name);
     const write = (rel: string, content: string, mode = 0o444) => {
       fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
       fs.writeFileSync(path.join(dir, rel), content, { mode });
@@ -56,7 +92,6 @@ function materialize(manifests: any[], job: any, signingFiles: LocalBuildOptions
         for (const item of src.configMap.items ?? Object.keys(data).map(key => ({ key, path: key }))) write(item.path, data[item.key]);
       }
     } else if (volume.secret && volume.name === 'signing') {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       for (const [key, file] of Object.entries(signingFiles)) write(key, fs.readFileSync(file, 'utf8'), 0o400);
     } else {
       continue;
@@ -66,55 +101,75 @@ function materialize(manifests: any[], job: any, signingFiles: LocalBuildOptions
   return mounts;
 }
 
-/** Runs the build; returns the image reference and build identity of the result. */
-export function localBuild(opts: LocalBuildOptions, io: Output): { imageRef: string; identity: string; layout: string } {
+/**
+ * Runs the build; returns the image reference and build identity of the result. The key material
+ * lives in a private directory in memory; a watchdog holds --out's lock and removes the key
+ * material however the CLI ends. A signal ends it with BuildInterrupted, nothing published.
+ */
+export async function localBuild(opts: LocalBuildOptions, io: Output): Promise<{ imageRef: string; identity: string; layout: string }> {
   const manifests = YAML.parseAllDocuments(fs.readFileSync(opts.manifestFile, 'utf8')).map(d => d.toJSON()).filter(Boolean);
   const job = manifests.find(o => o.kind === 'Job' && o.metadata?.labels?.['app.kubernetes.io/component'] === 'build');
   if (!job) throw new InputProblems([`${opts.manifestFile} has no build Job`]);
   const step = imageStepOf(job);
   const out = path.resolve(opts.out);
-  const work = path.join(out, '.mounts');
-  fs.rmSync(work, { recursive: true, force: true });
-  fs.mkdirSync(work, { recursive: true, mode: 0o700 });
-  const workspace = path.join(out, 'workspace');
-  fs.mkdirSync(workspace, { recursive: true });
+  const interrupts = Interrupts.install();
   try {
-    const mounts = materialize(manifests, job, opts.signingFiles, work);
-    const gnupg = path.join(work, 'gnupg');
-    fs.mkdirSync(gnupg, { mode: 0o700 });
-    io.out(`mini-mirror build: ${step.imageRef} (build ${step.identity.slice(0, 12)}) into ${out}`);
-    run('bash', [path.join(mounts.get('build')!, 'build-mirror.sh')], {
-      ...process.env,
-      MINI_MIRROR_SOURCES_DIR: mounts.get('sources'),
-      MINI_MIRROR_BUILD_DIR: mounts.get('build'),
-      MINI_MIRROR_SIGNING_DIR: mounts.get('signing') ?? path.join(work, 'no-signing'),
-      MINI_MIRROR_WORKSPACE: workspace,
-      MINI_MIRROR_GNUPG_DIR: gnupg,
-    }, 'the mirror step');
-    let layout: string;
-    // An OCI layout of an earlier build must not stay next to this build's tree if this one fails.
-    fs.rmSync(path.join(out, 'oci'), { recursive: true, force: true });
+    claimOutDir(out);
+    const secrets = createSecretDir();
+    let guard: BuildGuard;
     try {
-      layout = runImageStep(step, opts.baseImage, { out, workspace, buildDir: mounts.get('build')! });
+      guard = await BuildGuard.start(out, secrets.dir);
     } catch (e) {
-      // The mirror is built and signed: keep it, and say how to get the base image.
-      keepPublic(workspace, out);
-      const base = opts.baseImage ?? step.baseImage ?? 'the base image';
-      throw new InputProblems([`${(e as Error).message}; the mirror itself is in ${path.join(out, 'public')}. `
-        + `The image step reads ${base}: if this host cannot reach its registry, copy it here (skopeo copy docker://... oci:DIR:TAG) and pass --base-image oci:DIR:TAG`]);
+      fs.rmSync(secrets.dir, { recursive: true, force: true });
+      throw e;
     }
-    keepPublic(workspace, out);
-    return { imageRef: step.imageRef, identity: step.identity, layout };
+    const ctx: StepContext = { out, guard, interrupts };
+    try {
+      return await buildSteps(opts, { manifests, job, step, secrets }, ctx, io);
+    } finally {
+      await guard.finish();
+    }
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-    fs.rmSync(workspace, { recursive: true, force: true });
+    interrupts.dispose();
   }
 }
 
-/** Moves the built tree to `<out>/public`, replacing an older one. */
-function keepPublic(workspace: string, out: string): void {
-  fs.rmSync(path.join(out, 'public'), { recursive: true, force: true });
-  fs.renameSync(path.join(workspace, 'public'), path.join(out, 'public'));
+/** The steps, under the lock of --out. */
+async function buildSteps(opts: LocalBuildOptions, parsed: { manifests: any[]; job: any; step: ImageStep; secrets: SecretDir },
+  ctx: StepContext, io: Output): Promise<{ imageRef: string; identity: string; layout: string }> {
+  const { step, secrets } = parsed;
+  const out = ctx.out;
+  ctx.interrupts.check(out);
+  clearPrevious(out, io);
+  const mounts = materialize(parsed.manifests, parsed.job, opts.signingFiles, path.join(out, '.mounts'), secrets.signing);
+  if (Object.keys(opts.signingFiles).length) io.out(describeSecretDir(secrets));
+  io.out(`mini-mirror build: ${step.imageRef} (build ${step.identity.slice(0, 12)}) into ${out}`);
+  // The workspace is --out itself: the runner publishes to <out>/public and says so.
+  await runStep('bash', [path.join(mounts.get('build')!, 'build-mirror.sh')], {
+    ...process.env,
+    MINI_MIRROR_SOURCES_DIR: mounts.get('sources'),
+    MINI_MIRROR_BUILD_DIR: mounts.get('build'),
+    MINI_MIRROR_SIGNING_DIR: mounts.has('signing') ? secrets.signing : path.join(secrets.dir, 'no-signing'),
+    MINI_MIRROR_WORKSPACE: out,
+    MINI_MIRROR_GNUPG_DIR: secrets.gnupg,
+  }, 'the mirror step', ctx);
+  // The key material is not needed any more: the guard removes it at the end either way.
+  fs.rmSync(secrets.signing, { recursive: true, force: true });
+  let layout: string;
+  try {
+    layout = await runImageStep(step, opts.baseImage, { out, buildDir: mounts.get('build')! }, ctx);
+  } catch (e) {
+    if (e instanceof BuildInterrupted) throw e;
+    // The mirror is built and signed: keep it, and say how to get the base image.
+    ctx.guard.keep('public');
+    const base = opts.baseImage ?? step.baseImage ?? 'the base image';
+    throw new InputProblems([`${(e as Error).message}; the mirror itself is in ${path.join(out, 'public')}. `
+      + `The image step reads ${base}: if this host cannot reach its registry, copy it here (skopeo copy docker://... oci:DIR:TAG) and pass --base-image oci:DIR:TAG`]);
+  }
+  ctx.interrupts.check(out);
+  ctx.guard.keep('public');
+  ctx.guard.keep('oci');
+  return { imageRef: step.imageRef, identity: step.identity, layout };
 }
 
 /** What the Job's image step makes: the image, its build identity and base image. */
@@ -134,18 +189,31 @@ function imageStepOf(job: any): ImageStep {
   return { imageRef, identity, baseImage: env(imageStep, 'MINI_MIRROR_BASE_IMAGE') };
 }
 
-/** The Job's image step itself, writing an OCI layout instead of pushing; returns the layout reference. */
-function runImageStep(step: ImageStep, baseImage: string | undefined, dirs: { out: string; workspace: string; buildDir: string }): string {
+/**
+ * The Job's image step itself, writing the OCI layout <out>/oci instead of pushing; returns the
+ * layout reference. Its workspace is a scratch directory (it builds the image in <workspace>/oci)
+ * holding the tree for the time of the step.
+ */
+async function runImageStep(step: ImageStep, baseImage: string | undefined, dirs: { out: string; buildDir: string },
+  ctx: StepContext): Promise<string> {
   const tag = step.imageRef.slice(step.imageRef.lastIndexOf(':') + 1);
   const layout = path.join(dirs.out, 'oci');
-  run('bash', [path.join(dirs.buildDir, 'bake-image-oci.sh')], {
-    ...process.env,
-    MINI_MIRROR_IMAGE: step.imageRef,
-    MINI_MIRROR_BASE_IMAGE: baseImage ?? step.baseImage,
-    MINI_MIRROR_BUILD_IDENTITY: step.identity,
-    MINI_MIRROR_WORKSPACE: dirs.workspace,
-    MINI_MIRROR_BUILD_DIR: dirs.buildDir,
-    MINI_MIRROR_OCI_LAYOUT: layout,
-  }, 'the image step');
+  const workspace = path.join(dirs.out, '.image-step');
+  fs.mkdirSync(workspace);
+  fs.renameSync(path.join(dirs.out, 'public'), path.join(workspace, 'public'));
+  try {
+    await runStep('bash', [path.join(dirs.buildDir, 'bake-image-oci.sh')], {
+      ...process.env,
+      MINI_MIRROR_IMAGE: step.imageRef,
+      MINI_MIRROR_BASE_IMAGE: baseImage ?? step.baseImage,
+      MINI_MIRROR_BUILD_IDENTITY: step.identity,
+      MINI_MIRROR_WORKSPACE: workspace,
+      MINI_MIRROR_BUILD_DIR: dirs.buildDir,
+      MINI_MIRROR_OCI_LAYOUT: layout,
+    }, 'the image step', ctx);
+  } finally {
+    fs.renameSync(path.join(workspace, 'public'), path.join(dirs.out, 'public'));
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
   return `oci:${layout}:${tag}`;
 }

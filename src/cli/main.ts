@@ -6,21 +6,31 @@ import { Output } from './output';
 import { USAGE } from './usage';
 import { packageVersion } from './version';
 
-/** Runs the CLI; returns the exit code. Errors are printed as messages, never as stack traces. */
-export function main(argv: string[], io: Output = { out: l => console.log(l), err: l => console.error(l) }): number {
+/**
+ * Runs the CLI; returns the exit code (a promise of it for a command that waits for processes:
+ * build). Errors are printed as messages, never as stack traces.
+ */
+export function main(argv: string[], io: Output = { out: l => console.log(l), err: l => console.error(l) }): number | Promise<number> {
   const [first, ...rest] = argv;
   const command = Object.prototype.hasOwnProperty.call(COMMANDS, first) ? COMMANDS[first] : undefined;
+  const report = (e: unknown) => reportError(e, command?.usage ?? USAGE, io);
   try {
-    return command ? command.run(rest, io) : topLevel(first, rest, io);
+    const code = command ? command.run(rest, io) : topLevel(first, rest, io);
+    return typeof code === 'number' ? code : code.catch(report);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`mini-mirror: ${e.message}\n\n${command?.usage ?? USAGE}`);
-      return 2;
-    }
-    const problems = e instanceof InputProblems ? e.problems : [messageOf(e)];
-    for (const problem of problems) io.err(`mini-mirror: ${problem}`);
-    return 1;
+    return report(e);
   }
+}
+
+/** Prints what went wrong; returns the exit code. */
+function reportError(e: unknown, usage: string, io: Output): number {
+  if (e instanceof UsageError) {
+    io.err(`mini-mirror: ${e.message}\n\n${usage}`);
+    return 2;
+  }
+  const problems = e instanceof InputProblems ? e.problems : [messageOf(e)];
+  for (const problem of problems) io.err(`mini-mirror: ${problem}`);
+  return 1;
 }
 
 /** Everything that is not a command: help, version, mistakes. */
@@ -48,5 +58,5 @@ function topLevel(first: string | undefined, rest: string[], io: Output): number
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void Promise.resolve(main(process.argv.slice(2))).then(code => process.exitCode = code);
 }

@@ -11,7 +11,7 @@ import { InputProblems } from './errors';
 import { BuildInterrupted, Interrupts } from './interrupts';
 import { claimOutDir, clearPrevious } from './out-dir';
 import { Output } from './output';
-import { createSecretDir, describeSecretDir, SecretDir } from './secret-dir';
+import { createSecretDir, describeSecretDir, destroySecretDir, SecretDir } from './secret-dir';
 
 /** The Debian packages of the tools the steps run (the Job's images install the same). */
 export const HOST_TOOLS: ReadonlyArray<[string, string]> = [
@@ -127,7 +127,11 @@ export async function localBuild(opts: LocalBuildOptions, io: Output): Promise<{
     try {
       return await buildSteps(opts, { manifests, job, step, secrets }, ctx, io);
     } finally {
-      await guard.finish();
+      try {
+        await guard.finish();
+      } finally {
+        destroySecretDir(secrets);
+      }
     }
   } finally {
     interrupts.dispose();

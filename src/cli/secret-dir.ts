@@ -1,6 +1,7 @@
 // Where `mini-mirror build` keeps the signing key, its passphrase and the GNUPGHOME the key is
 // imported into: a fresh private directory in memory, never under --out. The build's watchdog
 // (build-guard.ts) removes it.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -46,6 +47,18 @@ export function describeSecretDir(secrets: SecretDir): string {
   return secrets.inMemory
     ? `mini-mirror build: signing key and its GNUPGHOME in ${secrets.dir} (memory, removed when the build ends)`
     : `mini-mirror build: warning: no memory-backed directory ($XDG_RUNTIME_DIR or /dev/shm as tmpfs): the signing key is on disk in ${secrets.dir} until the build ends`;
+}
+
+/**
+ * The fallback when the watchdog could not clean up: the gpg daemons of the GNUPGHOMEs in the
+ * directory are told to go (before their homes go), then the directory is removed.
+ */
+export function destroySecretDir(secrets: SecretDir): void {
+  if (!fs.existsSync(secrets.dir)) return;
+  for (const home of fs.readdirSync(secrets.gnupg, { withFileTypes: true }).filter(e => e.isDirectory())) {
+    spawnSync('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: path.join(secrets.gnupg, home.name) }, stdio: 'ignore' });
+  }
+  fs.rmSync(secrets.dir, { recursive: true, force: true });
 }
 
 function isMemoryBacked(dir: string): boolean {

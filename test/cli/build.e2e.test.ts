@@ -153,3 +153,40 @@ test('GIVEN a base image the host cannot read WHEN mini-mirror build runs THEN i
   expect(fs.existsSync(path.join(out, 'public', 'debian', 'dists', 'bookworm', 'InRelease'))).toBe(true);
   expect(fs.existsSync(path.join(out, 'oci'))).toBe(false);
 }, 300_000);
+
+test('GIVEN an --out an earlier build made WHEN mini-mirror build runs again THEN it says it replaces public/ and oci/, and the log names the true paths', async () => {
+  const work = fs.mkdtempSync(path.join(dir, 'again-'));
+  const sources = path.join(work, 'sources', 'debian', 'bookworm');
+  fs.mkdirSync(sources, { recursive: true });
+  fs.writeFileSync(path.join(sources, 'source.txt'), `${upstream.url} ${upstream.keyUrl} bookworm main\n`);
+  fs.writeFileSync(path.join(sources, 'packages.txt'), 'chain-a\n');
+  const key = await generateSigningKey({ userId: 'Air Gap <mirror@example.com>' });
+  fs.writeFileSync(path.join(work, 'mirror.pub.asc'), key.publicKey);
+  fs.writeFileSync(path.join(work, 'signing-key.asc'), key.privateKey, { mode: 0o600 });
+  const base = path.join(work, 'base');
+  await runChecked('umoci', ['init', '--layout', base]);
+  await runChecked('umoci', ['new', '--image', `${base}:1`]);
+  const out = path.join(work, 'out');
+  const build = () => runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
+    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', '--sources', path.join(work, 'sources'), '--public-key', path.join(work, 'mirror.pub.asc'),
+    '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--signing-key', path.join(work, 'signing-key.asc'),
+    '--base-image', `oci:${base}:1`, '--out', out], { env: { ...process.env } });
+
+  // The paths the log names are where the results are when the build is done.
+  const expectTruePaths = (r: { stdout: string }) => {
+    expect(r.stdout).toContain(`published to ${path.join(out, 'public')}\n`);
+    expect(r.stdout).toMatch(new RegExp(`^bake-image: wrote \\S+ \\(build [0-9a-f]{12}\\) as oci:${out}/oci:\\S+$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^built \\S+ \\(build [0-9a-f]{12}\\) as oci:${out}/oci:\\S+$`, 'm'));
+    expect(r.stdout).not.toContain('workspace');
+  };
+  const first = await build();
+  if (first.exitCode !== 0) throw new Error(`mini-mirror build failed (exit ${first.exitCode}):\n${first.stdout}\n${first.stderr}`);
+  expect(first.stdout).not.toContain('replacing');
+  expectTruePaths(first);
+  const second = await build();
+  if (second.exitCode !== 0) throw new Error(`mini-mirror build failed (exit ${second.exitCode}):\n${second.stdout}\n${second.stderr}`);
+  expect(second.stdout.split('\n')[0]).toBe(`mini-mirror build: replacing the previous build's public/ and oci/ in ${out}`);
+  expectTruePaths(second);
+  expect(fs.readdirSync(out).sort()).toEqual(['.mini-mirror-lock', '.mini-mirror-out', 'oci', 'public']);
+  expect(fs.existsSync(path.join(out, 'public', 'debian', 'dists', 'bookworm', 'InRelease'))).toBe(true);
+}, 300_000);

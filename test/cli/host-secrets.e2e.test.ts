@@ -64,7 +64,7 @@ async function buildWithKeyReady(out: string, runtime: string): Promise<{ cli: C
   const privateDir = /signing key and its GNUPGHOME in (\S+) \(memory/.exec(cli.stdout())?.[1];
   expect(privateDir).toBeDefined();
   expect(path.dirname(privateDir!)).toBe(runtime);
-  expect(fs.statSync(privateDir!).mode & 0o777).toBe(0o700);
+  expect(fs.statSync(privateDir!).mode.toString(8).slice(-3)).toBe('700');
   // The key is imported in there, a gpg-agent serves that home, and nothing of it is under --out.
   const homes = fs.readdirSync(path.join(privateDir!, 'gnupg'));
   expect(homes).toHaveLength(1);

@@ -13,12 +13,12 @@ export interface CliProcess {
   /** Everything printed so far. */
   readonly stdout: () => string;
   readonly stderr: () => string;
-  /** Resolves when `pattern` appears on stdout; rejects if the CLI exits first. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** The CLI process's own end (not its children's or the watchdog's). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Every process that held its stdout ended (the build's steps, the watchdog). */
   readonly closed: Promise<void>;
+  /** Resolves when `pattern` appears on stdout; rejects if the CLI exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
 /** `mini-mirror <argv>` (ts-node, src/cli/main.ts) as the leader of a new process group. */

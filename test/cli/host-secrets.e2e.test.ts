@@ -111,8 +111,9 @@ test('GIVEN a build signing with a passphrase-protected key WHEN its whole proce
   expect(await cli.exited).toEqual({ code: null, signal: 'SIGKILL' });
   const ms = await eventually(() => !fs.existsSync(privateDir) && lockIsFree(path.join(out, '.mini-mirror-lock')), 10_000, 'the watchdog\'s cleanup');
   expect(ms).toBeLessThan(10_000);
+  // Every process that shared the CLI's output (the build's steps, the watchdog) has ended.
+  await cli.closed;
   expectNothingLeft(out, runtime);
-  // The lock went with the watchdog: the next build into that directory is not refused.
   fs.rmdirSync(runtime);
 }, 180_000);
 

@@ -17,6 +17,8 @@ import { generateSigningKey, GeneratedKey } from '../support/signing-key';
 let upstream: FakeUpstreamHandle;
 let dir: string;
 let key: GeneratedKey;
+/** The test's $XDG_RUNTIME_DIRs, removed at the end even when a test failed. */
+const runtimeDirs: string[] = [];
 
 beforeAll(async () => {
   // Every response waits 3 s: once the key is ready, the build is busy downloading for a while.
@@ -35,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await upstream?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
+  for (const d of runtimeDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 /** The secrets as bytes to look for: the passphrase, and lines from the middle of the armored key. */
@@ -47,6 +50,7 @@ function secretNeedles(): string[] {
 function runtimeDir(): string {
   const d = fs.mkdtempSync(path.join('/dev/shm', 'mm-hs-'));
   fs.chmodSync(d, 0o700);
+  runtimeDirs.push(d);
   return d;
 }
 
@@ -100,7 +104,6 @@ test.each([
   expect(await cli.exited).toEqual({ code, signal: null });
   expect(cli.stderr()).toContain(`mini-mirror: interrupted by ${signal}: the build stopped and nothing was published to ${out}; the signing key material is removed`);
   expectNothingLeft(out, runtime);
-  fs.rmdirSync(runtime);
 }, 180_000);
 
 test('GIVEN a build signing with a passphrase-protected key WHEN its whole process group is SIGKILLed THEN its watchdog removes key, passphrase and agent within seconds and publishes nothing', async () => {
@@ -114,7 +117,6 @@ test('GIVEN a build signing with a passphrase-protected key WHEN its whole proce
   // Every process that shared the CLI's output (the build's steps, the watchdog) has ended.
   await cli.closed;
   expectNothingLeft(out, runtime);
-  fs.rmdirSync(runtime);
 }, 180_000);
 
 test('GIVEN a build running into --out WHEN a second build into the same --out starts THEN it is refused at once, naming the first build\'s pid, and the first goes on', async () => {
@@ -132,7 +134,6 @@ test('GIVEN a build running into --out WHEN a second build into the same --out s
   process.kill(-first.pid, 'SIGTERM');
   expect(await first.exited).toEqual({ code: 143, signal: null });
   expectNothingLeft(out, runtime);
-  fs.rmdirSync(runtime);
 }, 180_000);
 
 test('GIVEN --out holding a user\'s files WHEN mini-mirror build runs THEN it refuses, naming the directory, and deletes nothing', async () => {
@@ -146,5 +147,4 @@ test('GIVEN --out holding a user\'s files WHEN mini-mirror build runs THEN it re
     + 'and a build replaces what it finds there: give a new or empty directory');
   expect(fs.readdirSync(out)).toEqual(['notes.txt']);
   expect(fs.readdirSync(runtime)).toEqual([]);
-  fs.rmdirSync(runtime);
 }, 120_000);

@@ -128,7 +128,7 @@ YAML that synth writes with the same options: the mirror step, then the serving 
 layout. Copy it into the registry the air-gapped cluster pulls from (skopeo copy), then
 synthesize the serving side with the same options and --prebuilt: the image tag is the build
 identity, so both agree. Needs aptly, gnupg, curl, xz-utils, bzip2, dose-distcheck, skopeo,
-umoci and Node.js on the host; it says which are missing.
+umoci, util-linux (flock) and Node.js on the host; it says which are missing.
 
 build options:
   --signing-key FILE          the armored private key (what the signing Secret holds)
@@ -136,7 +136,13 @@ build options:
   --base-image REF            serving base image, a skopeo source (docker://..., oci:DIR:TAG)
                               (default: the build Job's, docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm)
   --out DIR                   where public/ (the signed tree) and oci/ (the image) go
-                              (default mini-mirror-build)
+                              (default mini-mirror-build); a new or empty directory, or one an
+                              earlier build made (its public/ and oci/ are replaced); one build
+                              at a time (a second one is refused)
+The signing key, its passphrase and the GNUPGHOME it is imported into stay in a private directory
+in memory ($XDG_RUNTIME_DIR or /dev/shm), never in --out; a watchdog removes them however the
+build ends, SIGKILL included. SIGINT, SIGTERM and SIGHUP stop the build: nothing is published, the
+exit code is 130, 143 or 129.
 every synth option (--sources, --public-key, --image, --architecture, --refresh-epoch,
 --signing-secret, per-source options, ...) as "mini-mirror synth --help" lists them.
 

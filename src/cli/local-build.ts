@@ -1,7 +1,10 @@
 // `mini-mirror build`: the build Job's steps on this host, from the very YAML `synth` writes: the
 // mirror step (build-mirror.sh and the runner, from the build ConfigMap) with the sources laid
 // out as the Job mounts them, then the image step (bake-image-oci.sh) writing the serving image
-// as an OCI layout to carry into an air-gapped registry (`skopeo copy`).
+// as an OCI layout to carry into an air-gapped registry (`skopeo copy`). The signing key lives in
+// a private directory in memory, never in --out; a watchdog (build-guard.ts) locks --out and
+// removes the key material however the CLI ends. Each step runs in a process group of its own, so
+// the CLI decides how a signal stops it and the watchdog can kill it when the CLI is killed.
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';

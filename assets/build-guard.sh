@@ -53,7 +53,7 @@ kill_gpg_daemons() {
   done < <(find "$dir" -xdev \( -name private-keys-v1.d -o -name pubring.kbx -o -name 'S.gpg-agent' \) -printf '%h\0' 2>/dev/null | sort -zu)
   for pid in /proc/[0-9]*; do
     local args=() next=false
-    mapfile -d '' -t args <"$pid/cmdline" 2>/dev/null || continue
+    mapfile -d '' -t args 2>/dev/null <"$pid/cmdline" || continue
     for arg in "${args[@]}"; do
       if $next && [[ $arg == "$dir"/* ]]; then
         kill -KILL "${pid#/proc/}" 2>/dev/null
@@ -67,7 +67,10 @@ kill_gpg_daemons() {
 }
 
 kill_gpg_daemons "$secret_dir"
-kill_gpg_daemons "$out"
+# The runner's work directories hold the upstream keyrings' GNUPGHOMEs.
+for work in "$out"/.mini-mirror.[!.]*; do
+  kill_gpg_daemons "$work"
+done
 rm -rf -- "$secret_dir" "$out/.mounts" "$out/.image-step" "$out"/.mini-mirror.[!.]*
 $keep_public || rm -rf -- "$out/public"
 $keep_oci || rm -rf -- "$out/oci"

@@ -112,8 +112,8 @@ test('GIVEN a build signing with a passphrase-protected key WHEN its whole proce
   const { cli, privateDir } = await buildWithKeyReady(out, runtime);
   process.kill(-cli.pid, 'SIGKILL');
   expect(await cli.exited).toEqual({ code: null, signal: 'SIGKILL' });
-  const ms = await eventually(() => !fs.existsSync(privateDir) && lockIsFree(path.join(out, '.mini-mirror-lock')), 10_000, 'the watchdog\'s cleanup');
-  expect(ms).toBeLessThan(10_000);
+  // The watchdog's cleanup: the key material gone and the lock free within a few seconds.
+  await eventually(() => !fs.existsSync(privateDir) && lockIsFree(path.join(out, '.mini-mirror-lock')), 5_000, 'the watchdog\'s cleanup');
   // Every process that shared the CLI's output (the build's steps, the watchdog) has ended.
   await cli.closed;
   expectNothingLeft(out, runtime);

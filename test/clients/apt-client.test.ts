@@ -7,6 +7,7 @@ import { RunningNginx, startNginx } from '../serving/nginx-process';
 import { PublishedTree, publishedTree } from '../serving/published-tree';
 import { runPod } from '../support/pod-runner';
 import { runCommand, RunResult } from '../support/run-build';
+import { isClientFile } from '../support/smoke-script';
 
 const SMOKE_SCRIPT = path.join(__dirname, '..', '..', 'assets', 'smoke-test.sh');
 const NOBODY = 65534;
@@ -73,7 +74,7 @@ async function configMapDir(data: Record<string, string>, only?: (key: string) =
 async function runSmokeScript(served: Served, env: Record<string, string> = {}): Promise<RunResult> {
   const client = objectOf(served.manifests, 'ConfigMap', 'mirror-client').data;
   const smoke = objectOf(served.manifests, 'ConfigMap', served.mirror.smokeTest!.jobName).data;
-  const clientDir = await configMapDir(client, (k) => k.endsWith('.sources'));
+  const clientDir = await configMapDir(client, isClientFile);
   const smokeDir = await configMapDir({ ...smoke, 'service-url': `${served.nginx.url}\n` });
   const tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-smoke-tmp-'));
   await fs.promises.chmod(tmp, 0o1777);

@@ -85,7 +85,11 @@ function smokeTestVolumes(props: SmokeTestJobProps): Mounted[] {
       // The .sources files and apt.conf.d fragments are tested; the key is inside them or mounted at keyPath.
       volume: {
         name: 'client',
-        configMap: { name: client.configMapName, items: [...client.sourcesFileNames, ...client.aptConfFileNames].map(f => ({ key: f, path: f })), defaultMode: 0o444 },
+        configMap: {
+          name: client.configMapName,
+          items: [...client.sourcesFileNames, ...client.aptConfFileNames].map(f => ({ key: f, path: f })),
+          defaultMode: 0o444,
+        },
       },
     },
     {

@@ -8,12 +8,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AptClient, parseInstLines, PlannedInstall } from '../support/apt-client';
+import type { WorldSpec } from '../support/archive-builder';
 import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
 import { startNginx } from '../support/nginx';
 import { BuildResult, BuildSourceSpec, BuildSpec, removeBuild, runBuild } from '../support/run-build';
 import { GeneratedKey, generateSigningKey } from '../support/signing-key';
 import { runSmokeScript } from '../support/smoke-script';
-import type { WorldSpec } from '../support/archive-builder';
 
 /**
  * bookworm and bookworm-updates, like the OpenStack-Helm node set in small:
@@ -207,7 +207,6 @@ describe('Recommends: the mirror and its clients agree', () => {
     const client = await configuredClient(r, url);
     const plan = await simulate(client, ['node-tool', 'upd-agent']);
     expect(names(plan)).toEqual(['libbase', 'node-tool', 'upd-agent']);
-    expect((await client.apt('apt-config', ['shell', 'R', 'APT::Install-Recommends/b'])).stdout.trim()).toBe("R='false'");
 
     // Without the fragment, apt's default wants what this mirror does not have.
     const unconfigured = await configuredClient(r, url, false);

@@ -3,8 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { AptlyConfig, ClientConfig, MirrorSource, MirrorSourceProps } from '../../src';
-import { objectOf, synthMirror, testSources } from '../serving/fixtures';
 import { run } from '../cli/run';
+import { objectOf, synthMirror, testSources } from '../serving/fixtures';
 
 const buildJsonOf = (manifests: any[]) => JSON.parse(manifests.find((o) => o.kind === 'ConfigMap' && o.data?.['build.json']).data['build.json']);
 const recommendsBySource = (manifests: any[]) => Object.fromEntries(buildJsonOf(manifests).sources.map((s: any) => [`${s.prefix}/${s.name}`, s.recommends]));
@@ -55,18 +55,20 @@ describe('GIVEN a source whose aptly config sets dependencyFollowRecommends', ()
   const withConfig = (config: AptlyConfig) => [debian, new MirrorSource({ ...vendor, aptlyConfig: config } as MirrorSourceProps)];
 
   test('THEN true follows Recommends for that source even with recommends: false (its clients still do not want them)', () => {
-    const { manifests, mirror } = synthMirror({ props: { recommends: false, sources: withConfig(AptlyConfig.fromProps({ dependencyFollowRecommends: true })) } });
+    const sources = withConfig(AptlyConfig.fromProps({ dependencyFollowRecommends: true }));
+    const { manifests, mirror } = synthMirror({ props: { recommends: false, sources } });
     expect(recommendsBySource(manifests)).toEqual({ 'debian/bookworm': false, 'vendor/tools': true });
     expect(mirror.clientConfig.aptConfFileNames).toEqual([ClientConfig.NO_RECOMMENDS_FILE]);
   });
 
-  test('THEN false (aptly\'s default, in most copied configs) does not turn them off for one source: clients install the Recommends of every package', () => {
+  test('THEN false (aptly\'s default, in most copied configs) does not turn them off for one source: clients install every package\'s Recommends', () => {
     const { manifests } = synthMirror({ props: { sources: withConfig(AptlyConfig.fromJson({ dependencyFollowRecommends: false })) } });
     expect(recommendsBySource(manifests)).toEqual({ 'debian/bookworm': true, 'vendor/tools': true });
   });
 
   test('THEN a default aptly config with true follows them for every source without its own config', () => {
-    const { manifests } = synthMirror({ props: { recommends: false, defaultAptlyConfig: AptlyConfig.fromProps({ dependencyFollowRecommends: true }) } });
+    const defaultAptlyConfig = AptlyConfig.fromProps({ dependencyFollowRecommends: true });
+    const { manifests } = synthMirror({ props: { recommends: false, defaultAptlyConfig } });
     expect(recommendsBySource(manifests)).toEqual({ 'debian/bookworm': true, 'vendor/tools': true });
   });
 });

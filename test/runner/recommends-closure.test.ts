@@ -1,4 +1,9 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { compareVersions } from '../../src/runner/debian-version';
 import { IndexEntry, parseIndex } from '../../src/runner/packages-index';
+import { parseRelations, satisfies } from '../../src/runner/relations';
 import { closeOver, leftOutRelations } from '../../src/runner/world-closure';
 
 /** Packages stanzas of one source, indentation removed. */
@@ -131,5 +136,39 @@ describe('leftOutRelations', () => {
     expect(left.sort()).toEqual(['Recommends block-extra', 'Recommends ghost-rec', 'Suggests doc-viewer']);
     // For arm64 the amd64 packages are no candidates at all: nothing of theirs is left out.
     expect(leftOutRelations(have, 'arm64')).toEqual([]);
+  });
+});
+
+// The real Debian lists of this machine (bookworm and its pockets), if it has them: a node-like
+// set closed with Recommends leaves out only what no pocket has, and gates nothing it did not before.
+const LISTS = '/var/lib/apt/lists';
+const realIndexes = fs.existsSync(LISTS) ? fs.readdirSync(LISTS).filter(f => /_main_binary-amd64_Packages\.lz4$/.test(f)).sort() : [];
+const realTest = realIndexes.length >= 2 && spawnSync('lz4', ['--version']).status === 0 ? test : test.skip;
+
+describe('closeOver with Recommends over the real lists of this machine', () => {
+  realTest('GIVEN a node set THEN Recommends are taken from any pocket, and what is left out exists in none', () => {
+    const universe = realIndexes.flatMap((name, source) => {
+      const text = spawnSync('lz4', ['-dc', path.join(LISTS, name)], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 }).stdout;
+      return parseIndex(text, source, 'main');
+    });
+    const newest = new Map<string, IndexEntry>();
+    for (const e of universe) {
+      const cur = newest.get(e.name);
+      if (!cur || compareVersions(e.version, cur.version) > 0) newest.set(e.name, e);
+    }
+    const requested = ['qemu-system-x86', 'libvirt-daemon-system', 'lvm2', 'openvswitch-switch', 'ceph-common', 'nfs-common', 'open-iscsi',
+      'multipath-tools', 'iptables', 'conntrack', 'ipset', 'curl', 'jq'].map(n => newest.get(n)).filter((e): e is IndexEntry => !!e);
+    expect(requested.length).toBeGreaterThan(8);
+    const without = closeOver({ have: requested, requested, universe, arch: 'amd64' });
+    const withRec = closeOver({ have: requested, requested, universe, arch: 'amd64', followRecommends: always });
+    expect(withRec.missing.map(m => m.clause)).toEqual(without.missing.map(m => m.clause));
+    expect(withRec.additions.length).toBeGreaterThan(without.additions.length + 20);
+    // Whatever a followed Recommends still lacks, no list of the world offers (apt skips it as well).
+    const left = leftOutRelations([...requested, ...withRec.additions], 'amd64').filter(l => l.field === 'Recommends');
+    for (const l of left) {
+      const clause = parseRelations(l.clause)[0];
+      const offered = universe.filter(e => clause.some(r => satisfies(e, r, 'amd64'))).map(e => e.key);
+      expect(`${l.clause}: ${offered.join(', ')}`).toBe(`${l.clause}: `);
+    }
   });
 });

@@ -253,6 +253,21 @@ describe('other client forms', () => {
     expect(exitCode).toBe(0);
   });
 
+  test('recommends: false: the Job mounts the apt.conf.d fragment and installs as its clients do, without Recommends', async () => {
+    served = await serve({ props: { recommends: false } });
+    const { exitCode, log } = await runSmokeJob(served);
+    expect(log).toMatch(/simulating the installation of 2 packages: chain-a contrib-tool \(without Recommends, as its clients are configured\)/);
+    expect(log).toMatch(/OK: the mirror serves signed indices/);
+    expect(exitCode).toBe(0);
+  });
+
+  test('by default the Job installs with Recommends, as apt does', async () => {
+    served = await serve({});
+    const { exitCode, log } = await runSmokeJob(served);
+    expect(log).toMatch(/simulating the installation of 2 packages: chain-a contrib-tool \(with Recommends, as its clients install them\)/);
+    expect(exitCode).toBe(0);
+  });
+
   test('an Ingress host in the client files: the test still goes through the Service', async () => {
     served = await serve({ props: { serving: { ingress: { host: 'apt.example.com', tlsSecretName: 'apt-tls' } } } });
     const sources = objectOf(served.manifests, 'ConfigMap', 'mirror-client').data['debian-bookworm.sources'];

@@ -69,7 +69,8 @@ export interface MiniMirrorProps {
    * package from whichever upstream of the world has them, so a client with apt's defaults finds
    * everything it wants. Set false for a smaller mirror: the client ConfigMap then carries
    * `ClientConfig.NO_RECOMMENDS_FILE` (`APT::Install-Recommends "false";`) for
-   * `/etc/apt/apt.conf.d/`, so clients agree with it. A source's aptly config with
+   * `/etc/apt/apt.conf.d/`, so clients agree with it (for images built with `aptSources()`, write
+   * `clientConfig.data[ClientConfig.NO_RECOMMENDS_FILE]` there too). A source's aptly config with
    * `dependencyFollowRecommends: true` follows Recommends for that source even when this is
    * false; `false` there (aptly's default) does not turn them off for one source, since a
    * client installs the Recommends of every package it installs. Suggests are never followed.

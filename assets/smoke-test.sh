@@ -226,7 +226,7 @@ for world in "${worlds[@]}"; do
     missed=$(sed -n '/^Recommended packages:/,/^[^ ]/{/^ /p}' "$state/install.log" | tr -s ' \n' ' ')
     if [[ $recommends == "value='true'" && -n ${missed// /} ]]; then
       cat "$state/install.log"
-      die "world $world: its clients install Recommends (apt's default), but the mirror cannot give them:${missed% }; mirror them (MiniMirror recommends: true, the default, takes them from any upstream of the world; add the upstream that has them), or set recommends: false so clients do not want them"
+      die "world $world: its clients install Recommends (apt's default), but the mirror cannot give them:${missed% }; add the upstream that has them to this world (with recommends: true, the default, the build takes Recommends from any upstream of the world), or set recommends: false so clients do not want them"
     fi
   fi
 done

@@ -8,12 +8,16 @@
 #   2. `apt-get update` with exactly that world's client `.sources` files of the client ConfigMap,
 #      with signature checking on and no other key or source than those files (throwaway apt
 #      directories; the image's /etc/apt is never read);
-#   3. `apt-get install --simulate` of the world's requested packages, with an empty dpkg status:
-#      the mirror alone must satisfy every dependency, as it must for an air-gapped client.
+#   3. `apt-get install --simulate` of the world's requested packages, with an empty dpkg status
+#      and the client ConfigMap's apt.conf.d fragments: the mirror alone must satisfy every
+#      dependency, as it must for an air-gapped client; when those clients install Recommends
+#      (apt's default, unless a fragment says APT::Install-Recommends "false"), a Recommends that
+#      apt lists as not installable from the mirror fails the test too.
 #
 # Runs as any non-root user with a read-only root filesystem: everything it writes is below
 # $TMPDIR. Inputs (paths overridable by env, for tests):
 #   $MINI_MIRROR_CLIENT_DIR/*.sources     the client ConfigMap (deb822, Signed-By or Trusted)
+#   $MINI_MIRROR_CLIENT_DIR/*.conf        its apt.conf.d fragments, used for every world
 #   $MINI_MIRROR_SMOKE_DIR/worlds.txt     one line per world: `world architecture file.sources...`
 #                                         (architecture `-`: this machine's)
 #   $MINI_MIRROR_SMOKE_DIR/packages.txt   one line per package: `world name` (data, never code)
@@ -199,16 +203,31 @@ for world in "${worlds[@]}"; do
     sleep "$POLL_SECONDS"
   done
   say "world $world: apt-get update: OK"
+  # The client's apt.conf.d fragments (e.g. no Recommends): the test installs as the clients do.
+  for conf in "$CLIENT_DIR"/*.conf; do
+    [[ -f $conf ]] || continue
+    [[ ${conf##*/} =~ ^[A-Za-z0-9_.-]+\.conf$ ]] || die "'${conf##*/}' is not an apt.conf.d file name"
+    cp "$conf" "$state/etc/apt.conf.d/"
+  done
+  recommends=$(apt-config shell value APT::Install-Recommends/b)
 
   # --- 3. every requested package of the world installs (simulated) from the mirror alone
   read -ra packages <<<"${world_packages[$world]}"
   if ((${#packages[@]} == 0)); then
     say "world $world: no package names to install"
   else
-    say "world $world: simulating the installation of ${#packages[@]} packages: ${packages[*]}"
-    apt-get -q install --simulate --no-install-recommends "${packages[@]}" >"$state/install.log" 2>&1 \
+    if [[ $recommends == "value='true'" ]]; then how='with Recommends, as its clients install them'; else how='without Recommends, as its clients are configured'; fi
+    say "world $world: simulating the installation of ${#packages[@]} packages: ${packages[*]} ($how)"
+    apt-get -q install --simulate "${packages[@]}" >"$state/install.log" 2>&1 \
       || { cat "$state/install.log"; die "world $world: apt-get install --simulate failed"; }
     grep '^Inst ' "$state/install.log" || true
+    # apt lists under "Recommended packages:" the Recommends it does not install: with Recommends
+    # on, those are what the mirror cannot give its clients.
+    missed=$(sed -n '/^Recommended packages:/,/^[^ ]/{/^ /p}' "$state/install.log" | tr -s ' \n' ' ')
+    if [[ $recommends == "value='true'" && -n ${missed// /} ]]; then
+      cat "$state/install.log"
+      die "world $world: its clients install Recommends (apt's default), but the mirror cannot give them:${missed% }; add the upstream that has them to this world (with recommends: true, the default, the build takes Recommends from any upstream of the world), or set recommends: false so clients do not want them"
+    fi
   fi
 done
 say "OK: the mirror serves signed indices and every requested package installs (${#worlds[@]} worlds)"

@@ -63,6 +63,20 @@ export interface MiniMirrorProps {
    * @example '2026-11-27'
    */
   readonly refreshEpoch?: string;
+  /**
+   * Whether the mirror follows Recommends, as apt installs them by default: each world's
+   * dependency closure (and aptly's `-filter-with-deps`) takes the Recommends of every mirrored
+   * package from whichever upstream of the world has them, so a client with apt's defaults finds
+   * everything it wants. Set false for a smaller mirror: the client ConfigMap then carries
+   * `ClientConfig.NO_RECOMMENDS_FILE` (`APT::Install-Recommends "false";`) for
+   * `/etc/apt/apt.conf.d/`, so clients agree with it (for images built with `aptSources()`, write
+   * `clientConfig.data[ClientConfig.NO_RECOMMENDS_FILE]` there too). A source's aptly config with
+   * `dependencyFollowRecommends: true` follows Recommends for that source even when this is
+   * false; `false` there (aptly's default) does not turn them off for one source, since a
+   * client installs the Recommends of every package it installs. Suggests are never followed.
+   * @default true
+   */
+  readonly recommends?: boolean;
   // Named after the Job it configures, like smokeTest (`build` is reserved by jsii: JSII5016).
   /**
    * How the build Job runs.
@@ -172,6 +186,7 @@ export class MiniMirror extends Construct {
       defaultAptlyConfig: props.defaultAptlyConfig,
       labels: standardLabels(this.name, 'build'),
       refreshEpoch: props.refreshEpoch,
+      recommends: props.recommends,
     });
     if (props.inClusterBuild === false) {
       // The identity, tag and image reference come from the same computation as the build's;
@@ -197,6 +212,7 @@ export class MiniMirror extends Construct {
       signing: props.signing,
       baseUrl: this.baseUrl,
       keyPath: props.clients?.keyPath,
+      recommends: props.recommends,
       labels: standardLabels(this.name, 'client'),
       annotations: this.annotations(),
     });

@@ -25,6 +25,8 @@ export interface BuildJsonOptions {
   readonly stallTimeout?: Duration;
   /** For sources not resolved by a MiniMirror: the default aptly config. @default - none */
   readonly defaultAptlyConfig?: AptlyConfig;
+  /** Whether the mirror follows Recommends (`MiniMirrorProps.recommends`). @default true */
+  readonly recommends?: boolean;
 }
 
 /** The stall timeout in whole seconds, checked (10 s to 1 h). */
@@ -52,6 +54,8 @@ export function buildJson(opts: BuildJsonOptions): string {
     verify: !s.insecureSkipUpstreamVerification,
     fingerprints: s.keyFingerprints,
     dependencyGate: !s.allowMissingDependencies,
+    // A source's aptly config can add Recommends for its packages, never drop them: see MiniMirrorProps.recommends.
+    recommends: opts.recommends !== false || (s.aptlyConfig ?? opts.defaultAptlyConfig)?.json.dependencyFollowRecommends === true,
     origin: s.origin ?? null,
     label: s.label ?? null,
     suite: s.suite ?? null,

@@ -51,6 +51,11 @@ export interface BuildJobProps extends BuildOptions {
    * @default - none: the build identity is the content hash
    */
   readonly refreshEpoch?: string;
+  /**
+   * Whether the mirror follows Recommends, as apt installs them by default.
+   * @default true
+   */
+  readonly recommends?: boolean;
 }
 
 /**
@@ -91,6 +96,7 @@ export class BuildJob extends Construct {
       refreshEpoch: epoch,
       stallTimeout: props.stallTimeout,
       defaultAptlyConfig: settings.defaultConfig,
+      recommends: props.recommends,
     });
     this.contentHash = contentHash({
       sources: props.sourceConfigMaps.contentHash,

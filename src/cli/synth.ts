@@ -33,7 +33,7 @@ export function synth(argv: string[], io: Output): number {
   const args = parseArgs(argv, {
     valued: [...VALUED, ...DEPLOYMENT_FLAGS],
     repeatable: [...SOURCE_FLAGS, 'architecture'],
-    switches: ['insecure-unsigned', 'prebuilt', ...DEPLOYMENT_SWITCHES],
+    switches: ['insecure-unsigned', 'prebuilt', 'no-recommends', ...DEPLOYMENT_SWITCHES],
   });
   const unsigned = checkCommandLine(args);
   const inputs = synthInputs(args, unsigned);
@@ -139,6 +139,7 @@ function miniMirror(chart: Chart, args: ParsedArgs, inputs: SynthInputs): MiniMi
       smokeTest: deployment.smokeTest,
       clients: clientKeyPath !== undefined || opt('base-url') !== undefined ? { keyPath: clientKeyPath, baseUrl: opt('base-url') } : undefined,
       architectures: inputs.architectures,
+      recommends: args.options.has('no-recommends') ? false : undefined,
       refreshEpoch: inputs.refreshEpoch,
       inClusterBuild: !args.options.has('prebuilt'),
     });

@@ -99,6 +99,8 @@ build:
                               the registry's CA bundle (key default ca.crt)
   --architecture ARCH         client architecture to mirror, repeatable or comma-separated (default
                               amd64; a source's own or its aptly.conf's architectures win)
+  --no-recommends             do not mirror Recommends (apt installs them by default); the client
+                              ConfigMap then tells clients APT::Install-Recommends "false"
   --namespace NS              namespace of every object, a DNS label (default: none, i.e. kubectl's)
   --name NAME                 base name of the objects (default mirror)
   --out DIR                   output directory, created if missing (default dist)

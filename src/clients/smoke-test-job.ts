@@ -82,10 +82,14 @@ function smokeTestVolumes(props: SmokeTestJobProps): Mounted[] {
   const volumes: Mounted[] = [
     {
       mount: { name: 'client', mountPath: CLIENT_DIR, readOnly: true },
-      // Only the .sources files are tested; the key is inside them or mounted at keyPath.
+      // The .sources files and apt.conf.d fragments are tested; the key is inside them or mounted at keyPath.
       volume: {
         name: 'client',
-        configMap: { name: client.configMapName, items: client.sourcesFileNames.map(f => ({ key: f, path: f })), defaultMode: 0o444 },
+        configMap: {
+          name: client.configMapName,
+          items: [...client.sourcesFileNames, ...client.aptConfFileNames].map(f => ({ key: f, path: f })),
+          defaultMode: 0o444,
+        },
       },
     },
     {

@@ -99,8 +99,10 @@ const DEFAULT_IMAGE = 'docker.io/library/debian:bookworm-slim';
  * dependency world in turn, with a fresh apt state, runs `apt-get update` with the client
  * ConfigMap's `.sources` files of that world (signatures checked against the embedded or
  * referenced key only) and `apt-get install --simulate` of that world's requested packages (up
- * to `maxPackages` in all) with an empty dpkg status, so the mirror alone must satisfy all
- * dependencies, as for a client of that release. Packages of sources with
+ * to `maxPackages` in all) with an empty dpkg status and the client ConfigMap's apt.conf.d
+ * fragments, so the mirror alone must satisfy all dependencies, as for a client of that
+ * release; with Recommends installed (apt's default, unless the mirror does not follow them),
+ * a Recommends the mirror lacks fails the test too. Packages of sources with
  * `allowMissingDependencies` are not installed. The Job is named with a hash of everything it
  * tests (Jobs are immutable).
  *

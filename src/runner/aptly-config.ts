@@ -18,10 +18,15 @@ export async function readUserAptlyConfig(sourceConf: string, defaultConf: strin
   return conf;
 }
 
-/** Writes the source's aptly config: the user's, with our rootDir, gpg provider and architectures. */
+/**
+ * Writes the source's aptly config: the user's, with our rootDir, gpg provider and architectures,
+ * and `dependencyFollowRecommends` as build.json says (the mirror's setting, or the user's `true`,
+ * decided at synth time): `-filter-with-deps` then takes what the world closure takes.
+ */
 export async function writeAptlyConfig(target: string, user: Readonly<Record<string, unknown>>, rootDir: string,
-  archs: string[], verify: boolean): Promise<void> {
+  archs: string[], verify: boolean, recommends: boolean = true): Promise<void> {
   const conf: Record<string, unknown> = { ...user };
+  conf.dependencyFollowRecommends = recommends;
   conf.rootDir = rootDir;
   conf.gpgProvider = 'gpg';
   conf.architectures = archs;

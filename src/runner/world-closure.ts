@@ -2,9 +2,12 @@
 // (its pockets plus vendor repositories for it). A dependency is satisfied when any mirrored source
 // of the world provides it; otherwise it is taken (transitively) from whichever upstream of the
 // world has it. What no upstream has is "missing", attributed to the requested package needing it.
+// Recommends are followed like apt installs them by default (where the source follows them): taken
+// from the world when some upstream has them, else left out; a package reached only through a
+// Recommends is "soft": a dependency it lacks makes apt skip it, so it is reported, never gated.
 import { compareVersions } from './debian-version';
-import { dependencies, IndexEntry } from './packages-index';
-import { Candidate, Clause, formatClause, satisfies } from './relations';
+import { dependencies, fieldOf, IndexEntry } from './packages-index';
+import { Candidate, Clause, formatClause, parseRelations, satisfies } from './relations';
 
 export interface MissingDependency {
   readonly clause: string;
@@ -19,6 +22,11 @@ export interface Closure {
   /** Entries to add to the mirror, from any upstream of the world. */
   readonly additions: IndexEntry[];
   readonly missing: MissingDependency[];
+  /**
+   * Dependencies missing for packages reached only through a Recommends: apt skips such a
+   * package, so they are reported, not gated.
+   */
+  readonly skipped: MissingDependency[];
 }
 
 class NameIndex {
@@ -37,6 +45,17 @@ class NameIndex {
   }
 }
 
+const softCache = new WeakMap<IndexEntry, Map<string, Clause[]>>();
+
+/** Recommends or Suggests of a package, parsed once. */
+export function softRelations(e: IndexEntry, field: 'Recommends' | 'Suggests'): Clause[] {
+  let byField = softCache.get(e);
+  if (!byField) softCache.set(e, byField = new Map());
+  let clauses = byField.get(field);
+  if (!clauses) byField.set(field, clauses = parseRelations(fieldOf(e.stanza, field)));
+  return clauses;
+}
+
 function forArch(entries: readonly IndexEntry[], arch: string): IndexEntry[] {
   return entries.filter(e => e.architecture === arch || e.architecture === 'all');
 }
@@ -51,8 +70,10 @@ export function closeOver(opts: {
   requested: readonly IndexEntry[];
   universe: readonly IndexEntry[];
   arch: string;
+  /** Whether a package's Recommends are followed (its source's `recommends`). @default - never */
+  followRecommends?: (e: IndexEntry) => boolean;
 }): Closure {
-  return new ClosureWalk(opts.have, opts.universe, opts.arch).run(forArch(opts.requested, opts.arch));
+  return new ClosureWalk(opts.have, opts.universe, opts.arch, opts.followRecommends ?? (() => false)).run(forArch(opts.requested, opts.arch));
 }
 
 /** One closure: what is had so far, the world's candidates, and the breadth-first walk. */
@@ -65,11 +86,16 @@ class ClosureWalk {
   /** Every version of each `name arch` in the world. */
   private readonly versions = new Map<string, IndexEntry[]>();
   private readonly parent = new Map<IndexEntry, IndexEntry | undefined>();
+  /** Visited entries reached only through a Recommends (so far). */
+  private readonly soft = new Set<IndexEntry>();
   private readonly queue: IndexEntry[] = [];
+  private readonly done = new Set<IndexEntry>();
   private readonly additions: IndexEntry[] = [];
   private readonly missing: MissingDependency[] = [];
+  private readonly skipped: MissingDependency[] = [];
 
-  constructor(have: readonly IndexEntry[], universe: readonly IndexEntry[], private readonly arch: string) {
+  constructor(have: readonly IndexEntry[], universe: readonly IndexEntry[], private readonly arch: string,
+    private readonly followRecommends: (e: IndexEntry) => boolean) {
     for (const e of forArch(have, arch)) {
       this.have.add(e);
       this.haveSet.add(e);
@@ -88,51 +114,73 @@ class ClosureWalk {
   }
 
   public run(requested: IndexEntry[]): Closure {
-    for (const e of requested) this.visit(e, undefined);
+    for (const e of requested) this.visit(e, undefined, false);
     const requestedSet = new Set(requested);
     // Mirrored packages come after all that the requested ones reach (additions included), so that a
     // chain through a mirrored package still ends at the requested package needing it.
+    // A mirrored package already reached through a Recommends stays soft: that is why it is here.
     const mirrored = [...this.haveSet];
-    const done = new Set<IndexEntry>();
     for (let next = 0; ; next++) {
-      if (next === this.queue.length) mirrored.splice(0).forEach(m => this.visit(m, undefined));
+      if (next === this.queue.length) mirrored.splice(0).forEach(m => this.parent.has(m) || this.visit(m, undefined, false));
       if (next === this.queue.length) break;
       const e = this.queue[next];
-      if (done.has(e)) continue;
-      done.add(e);
+      if (this.done.has(e)) continue;
+      this.done.add(e);
       if (!this.parent.has(e)) this.parent.set(e, undefined);
+      const soft = this.soft.has(e);
       const top = this.upgradeOf(e, requestedSet.has(e));
-      if (top && !this.haveSet.has(top)) this.add(top, this.parent.get(e));
-      for (const clause of dependencies(e)) this.satisfy(e, clause);
+      if (top && !this.haveSet.has(top)) this.add(top, this.parent.get(e), soft);
+      for (const clause of dependencies(e)) this.satisfy(e, clause, soft);
+      if (this.followRecommends(e)) for (const clause of softRelations(e, 'Recommends')) this.recommend(e, clause);
     }
-    return { additions: this.additions, missing: this.missing };
+    // A package first reached softly and later through a dependency was walked again, as needed.
+    const skipped = this.skipped.filter(m => this.soft.has(m.entry));
+    return { additions: this.additions, missing: this.missing, skipped };
   }
 
   /** Satisfies one dependency of `e` from what is had, else from the world, else records it missing. */
-  private satisfy(e: IndexEntry, clause: Clause): void {
+  private satisfy(e: IndexEntry, clause: Clause, soft: boolean): void {
     const present = firstSatisfying(this.have, clause, this.arch);
     if (present) {
-      this.visit(present, e);
+      this.visit(present, e, soft);
       return;
     }
     const pick = bestCandidate(this.universe, clause, this.arch, e);
     if (pick) {
-      this.add(pick, e);
+      this.add(pick, e, soft);
       return;
     }
-    this.missing.push({ clause: formatClause(clause), architecture: this.arch, entry: e, chain: chainOf(e, this.parent) });
+    (soft ? this.skipped : this.missing).push({ clause: formatClause(clause), architecture: this.arch, entry: e, chain: chainOf(e, this.parent) });
   }
 
-  private add(e: IndexEntry, from: IndexEntry | undefined): void {
+  /** Takes one Recommends of `e` as apt would install it; what no upstream has is left out (reported later). */
+  private recommend(e: IndexEntry, clause: Clause): void {
+    const present = firstSatisfying(this.have, clause, this.arch);
+    const pick = present ?? bestCandidate(this.universe, clause, this.arch, e);
+    if (!pick) return;
+    if (present) this.visit(present, e, true);
+    else this.add(pick, e, true);
+  }
+
+  private add(e: IndexEntry, from: IndexEntry | undefined, soft: boolean): void {
     this.have.add(e);
     this.haveSet.add(e);
     this.additions.push(e);
-    this.visit(e, from);
+    this.visit(e, from, soft);
   }
 
-  private visit(e: IndexEntry, from: IndexEntry | undefined): void {
-    if (this.parent.has(e)) return;
+  private visit(e: IndexEntry, from: IndexEntry | undefined, soft: boolean): void {
+    if (this.parent.has(e)) {
+      // Reached through a dependency after a Recommends: walked again, its dependencies now hard.
+      if (!soft && this.soft.delete(e)) {
+        this.parent.set(e, from);
+        this.done.delete(e);
+        this.queue.push(e);
+      }
+      return;
+    }
     this.parent.set(e, from);
+    if (soft) this.soft.add(e);
     this.queue.push(e);
   }
 
@@ -197,4 +245,29 @@ export function describeMissing(missing: readonly MissingDependency[], sourceIds
     byText.set(key, entry);
   }
   return [...byText].map(([key, v]) => ({ line: `${key.split('\t')[0]} [${v.archs.join(', ')}]${v.tail}`, root: v.root }));
+}
+
+/** A Recommends or Suggests of a mirrored package that nothing mirrored satisfies. */
+export interface LeftOut {
+  readonly field: 'Recommends' | 'Suggests';
+  readonly clause: string;
+  readonly architecture: string;
+  /** The mirrored package that recommends or suggests it. */
+  readonly by: IndexEntry;
+}
+
+/** The Recommends and Suggests of `have` (for a client of `arch`) that nothing in `have` satisfies. */
+export function leftOutRelations(have: readonly IndexEntry[], arch: string): LeftOut[] {
+  const mine = forArch(have, arch);
+  const index = new NameIndex();
+  mine.forEach(e => index.add(e));
+  const left: LeftOut[] = [];
+  for (const e of mine) {
+    for (const field of ['Recommends', 'Suggests'] as const) {
+      for (const clause of softRelations(e, field)) {
+        if (!firstSatisfying(index, clause, arch)) left.push({ field, clause: formatClause(clause), architecture: arch, by: e });
+      }
+    }
+  }
+  return left;
 }

@@ -7,7 +7,7 @@ import { IndexEntry } from './packages-index';
 import { fetchIntoPool, PREFETCH_CONCURRENCY } from './prefetch';
 import { BuildError } from './proc';
 import { addMirrors, SourceMirror } from './source-mirror';
-import { closeOver, describeMissing, MissingDependency } from './world-closure';
+import { closeOver, describeMissing, leftOutRelations, MissingDependency } from './world-closure';
 
 const MAX_ROUNDS = 4;
 
@@ -20,16 +20,22 @@ export function worldArchitectures(sources: readonly SourceMirror[]): string[] {
 export async function closeWorld(world: string, sources: readonly SourceMirror[], log: BuildLog): Promise<void> {
   const archs = worldArchitectures(sources);
   const universe = sources.flatMap(s => s.upstream);
+  // Recommends are followed for the packages of sources that follow them (build.json `recommends`).
+  const following = new Set(sources.filter(s => s.config.recommends).map(s => s.index));
+  const followRecommends = (e: IndexEntry) => following.has(e.source);
   let missing: MissingDependency[] = [];
+  let skipped: MissingDependency[] = [];
   for (let round = 1; ; round++) {
     const have = sources.flatMap(s => s.mirrored);
     const requested = sources.flatMap(s => s.requested);
     const additions = new Set<IndexEntry>();
     missing = [];
+    skipped = [];
     for (const arch of archs) {
-      const c = closeOver({ have, requested, universe, arch });
+      const c = closeOver({ have, requested, universe, arch, followRecommends });
       c.additions.forEach(e => additions.add(e));
       missing.push(...c.missing);
+      skipped.push(...c.skipped);
     }
     if (!additions.size) break;
     if (round > MAX_ROUNDS) {
@@ -44,7 +50,45 @@ export async function closeWorld(world: string, sources: readonly SourceMirror[]
     const from = [...bySource].map(([id, n]) => `${n} from ${id}`).join(', ');
     log.step(`world ${world}: added ${additions.size} dependencies from across its components and sources (${from})`);
   }
+  reportLeftOut(world, sources, following, skipped, log);
   gate(world, sources, missing, log);
+}
+
+/** How many names a report line shows. */
+const SHOWN = 8;
+
+/**
+ * Says what a client of the world will not get: Recommends that no upstream of the world has (apt
+ * skips them) or that are not followed, recommended packages apt cannot install, and Suggests
+ * (never followed, as apt does by default). None of it fails the build.
+ */
+function reportLeftOut(world: string, sources: readonly SourceMirror[], following: ReadonlySet<number>,
+  skipped: readonly MissingDependency[], log: BuildLog): void {
+  const have = sources.flatMap(s => s.mirrored);
+  const groups = { absent: new Map<string, string>(), unfollowed: new Map<string, string>(), suggests: new Map<string, string>() };
+  for (const arch of worldArchitectures(sources)) {
+    for (const l of leftOutRelations(have, arch)) {
+      const group = l.field === 'Suggests' ? groups.suggests : following.has(l.by.source) ? groups.absent : groups.unfollowed;
+      if (!group.has(l.clause)) group.set(l.clause, `${l.clause} (of ${l.by.name})`);
+    }
+  }
+  const few = (m: Map<string, string>) => [...m.values()].slice(0, SHOWN).join(', ') + (m.size > SHOWN ? `, ... and ${m.size - SHOWN} more` : '');
+  const recommends = groups.absent.size + groups.unfollowed.size;
+  const parts = [
+    groups.unfollowed.size ? `Recommends not followed (recommends: false, so its clients get APT::Install-Recommends "false"): ${few(groups.unfollowed)}` : '',
+    groups.absent.size ? `Recommends in no upstream of the world: ${few(groups.absent)}` : '',
+    groups.suggests.size ? `Suggests (never followed, as apt does by default): ${few(groups.suggests)}` : '',
+  ].filter(Boolean);
+  log.step(`world ${world}: left out ${recommends} Recommends and ${groups.suggests.size} Suggests of the mirrored packages${parts.length ? `; ${parts.join('; ')}` : ''}`);
+  if (groups.absent.size) {
+    log.warn(`world ${world}: ${groups.absent.size} Recommends are in no upstream of the world: apt skips them, so its clients miss them as clients of the upstreams would, and the smoke test reports them; `
+      + 'add the upstream that has them to this world, or set recommends: false');
+  }
+  const unusable = new Map<string, string>();
+  for (const m of skipped) unusable.set(`${m.entry.name} ${m.clause}`, `${m.entry.name} ${m.entry.version} (needs ${m.clause})`);
+  if (unusable.size) {
+    log.warn(`world ${world}: ${unusable.size} recommended packages cannot be installed, a dependency of theirs is in no upstream of the world (apt skips them): ${few(unusable)}`);
+  }
 }
 
 async function addToMirrors(sources: readonly SourceMirror[], additions: IndexEntry[], round: number): Promise<void> {

@@ -32,7 +32,9 @@ export interface AptlyConfigProps {
    */
   readonly dependencyFollowSuggests?: boolean;
   /**
-   * Pull in `Recommends` when resolving dependencies.
+   * Pull in `Recommends` when resolving dependencies. The mirror follows them anyway unless
+   * `MiniMirrorProps.recommends` is false; `true` here then still follows them for the sources
+   * of this config, `false` never turns them off for some sources only (see `MiniMirrorProps.recommends`).
    * @default false
    */
   readonly dependencyFollowRecommends?: boolean;

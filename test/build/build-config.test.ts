@@ -33,6 +33,7 @@ function listed(overrides: Record<string, unknown>): Record<string, unknown> {
     verify: true,
     fingerprints: [],
     dependencyGate: true,
+    recommends: true,
     origin: null,
     label: null,
     suite: null,

@@ -174,7 +174,7 @@ describe('the build Job (mirror step run from the synthesized Job)', () => {
           packages: ['chain-a', 'multi (>= 2.0)', 'arch-tool', 'contrib-tool', 'rec-main', 'alt-user'],
           architectures: ['amd64'],
           fingerprints: [upstream.fingerprint],
-          // the source's own aptly.conf replaces the default one: Recommends are followed here
+          // the source's own aptly.conf replaces the default one (Recommends are followed by default anyway)
           aptlyConf: { architectures: ['amd64', 'arm64'], dependencyFollowRecommends: true },
         }),
         source({
@@ -193,7 +193,7 @@ describe('the build Job (mirror step run from the synthesized Job)', () => {
 
     // progress a person can follow
     expect(first.stdout).toMatch(/^\[\d+\] debian\/bookworm: \d+ packages, [\d.]+ (B|KiB|MiB) \(main, contrib; amd64\)$/m);
-    expect(first.stdout).toMatch(/^\[\d+\] extra\/old-multi: published extra\/dists\/trixie \(main\): 4 packages/m);
+    expect(first.stdout).toMatch(/^\[\d+\] extra\/old-multi: published extra\/dists\/trixie \(main\): 5 packages/m);
     expect(first.stdout).toMatch(/^\[\d+\] world bookworm: dose-debcheck installs all \d+ requested packages \(amd64\)$/m);
     expect(first.stdout).toMatch(/^timing: signing [\d.]+s, keys [\d.]+s, indexes [\d.]+s, download [\d.]+s, query check [\d.]+s, aptly mirror [\d.]+s, closure [\d.]+s, publish [\d.]+s, merge [\d.]+s, judge [\d.]+s, manifest [\d.]+s; total [\d.]+s$/m);
     expect(first.stdout).toMatch(/^done: 2 source\(s\), \d+ packages, /m);
@@ -222,7 +222,7 @@ describe('the build Job (mirror step run from the synthesized Job)', () => {
       'multi 2.0 all', 'multi 3.0 all', 'rec-extra 1.0 all', 'rec-main 1.0 all',
     ]);
     expect(packageSet(manifest, 'extra', 'trixie')).toEqual([
-      'arch-tool 1.0 amd64', 'arch-tool 1.0 arm64', 'multi 1.0 all', 'rec-main 1.0 all',
+      'arch-tool 1.0 amd64', 'arch-tool 1.0 arm64', 'multi 1.0 all', 'rec-extra 1.0 all', 'rec-main 1.0 all',
     ]);
     const comp = (name: string) => manifest.packages.find((p) => p.prefix === 'debian' && p.name === name)?.component;
     expect([comp('main-lib'), comp('contrib-deep'), comp('alt-y')]).toEqual(['main', 'contrib', 'main']);
@@ -260,7 +260,8 @@ describe('the build Job (mirror step run from the synthesized Job)', () => {
     for (const decoy of ['decoy-main', 'decoy-contrib', 'chain-extra', 'arm-only', 'needs-ghost', 'multi=1.0']) {
       await expect(debian.simulateInstall([decoy])).rejects.toThrow(/Unable to locate|not found/);
     }
-    await expect(extra.simulateInstall(['rec-extra'])).rejects.toThrow(/Unable to locate|no installation candidate/);
+    // Recommends are mirrored by default (apt installs them), with or without the source's own aptly.conf.
+    expect(await extra.policy('rec-extra')).toMatch(/Candidate: 1\.0/);
     expect((await extra.simulateInstall(['arch-tool:arm64']))[0]).toEqual({ name: 'arch-tool', version: '1.0', architecture: 'arm64' });
 
     // a rebuild into the same workspace replaces public/ and keeps Origin/Label/Suite

@@ -7,6 +7,7 @@ import { RunningNginx, startNginx } from '../serving/nginx-process';
 import { PublishedTree, publishedTree } from '../serving/published-tree';
 import { runPod } from '../support/pod-runner';
 import { runCommand, RunResult } from '../support/run-build';
+import { isClientFile } from '../support/smoke-script';
 
 const SMOKE_SCRIPT = path.join(__dirname, '..', '..', 'assets', 'smoke-test.sh');
 const NOBODY = 65534;
@@ -73,7 +74,7 @@ async function configMapDir(data: Record<string, string>, only?: (key: string) =
 async function runSmokeScript(served: Served, env: Record<string, string> = {}): Promise<RunResult> {
   const client = objectOf(served.manifests, 'ConfigMap', 'mirror-client').data;
   const smoke = objectOf(served.manifests, 'ConfigMap', served.mirror.smokeTest!.jobName).data;
-  const clientDir = await configMapDir(client, (k) => k.endsWith('.sources'));
+  const clientDir = await configMapDir(client, isClientFile);
   const smokeDir = await configMapDir({ ...smoke, 'service-url': `${served.nginx.url}\n` });
   const tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-smoke-tmp-'));
   await fs.promises.chmod(tmp, 0o1777);
@@ -249,6 +250,21 @@ describe('other client forms', () => {
     expect(sources).toContain('Signed-By: /etc/apt/keyrings/mini-mirror-test.asc\n');
     const { exitCode, log } = await runSmokeJob(served);
     expect(log).toMatch(/OK: the mirror serves signed indices/);
+    expect(exitCode).toBe(0);
+  });
+
+  test('recommends: false: the Job mounts the apt.conf.d fragment and installs as its clients do, without Recommends', async () => {
+    served = await serve({ props: { recommends: false } });
+    const { exitCode, log } = await runSmokeJob(served);
+    expect(log).toMatch(/simulating the installation of 2 packages: chain-a contrib-tool \(without Recommends, as its clients are configured\)/);
+    expect(log).toMatch(/OK: the mirror serves signed indices/);
+    expect(exitCode).toBe(0);
+  });
+
+  test('by default the Job installs with Recommends, as apt does', async () => {
+    served = await serve({});
+    const { exitCode, log } = await runSmokeJob(served);
+    expect(log).toMatch(/simulating the installation of 2 packages: chain-a contrib-tool \(with Recommends, as its clients install them\)/);
     expect(exitCode).toBe(0);
   });
 

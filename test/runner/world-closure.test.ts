@@ -61,7 +61,7 @@ describe('closeOver', () => {
       Architecture: amd64
     `);
     const have = [find(universe, 'app 1 amd64'), find(universe, 'mta-b 1 amd64')];
-    expect(closeOver({ have, requested: have.slice(0, 1), universe, arch: 'amd64' })).toEqual({ additions: [], missing: [] });
+    expect(closeOver({ have, requested: have.slice(0, 1), universe, arch: 'amd64' })).toEqual({ additions: [], missing: [], skipped: [] });
   });
 
   test('GIVEN a versioned dependency WHEN the mirrored version is too old THEN the newest matching version is added', () => {

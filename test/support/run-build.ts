@@ -122,6 +122,8 @@ export interface BuildSpec {
   readonly imageBuilder?: ImageBuilder;
   /** @default none */
   readonly refreshEpoch?: string;
+  /** MiniMirrorProps.recommends. @default MiniMirror's default (true) */
+  readonly recommends?: boolean;
 }
 
 export interface BuildResult extends RunResult {
@@ -185,6 +187,7 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     signing,
     image: spec.image ?? { repository: 'registry.example.com/mini-mirror' },
     refreshEpoch: spec.refreshEpoch,
+    recommends: spec.recommends,
     defaultAptlyConfig: spec.defaultAptlyConf === 'product' ? undefined
       : AptlyConfig.fromJson(spec.defaultAptlyConf ?? { architectures: ['amd64', 'arm64'] }, 'default aptly.conf'),
     architectures: spec.architectures ? [...spec.architectures] : undefined,

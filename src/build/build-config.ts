@@ -25,6 +25,8 @@ export interface BuildJsonOptions {
   readonly stallTimeout?: Duration;
   /** For sources not resolved by a MiniMirror: the default aptly config. @default - none */
   readonly defaultAptlyConfig?: AptlyConfig;
+  /** Where the build reads the previous manifest (URL), or null. @default - none (null) */
+  readonly previousManifest?: string | null;
 }
 
 /** The stall timeout in whole seconds, checked (10 s to 1 h). */
@@ -55,6 +57,7 @@ export function buildJson(opts: BuildJsonOptions): string {
     origin: s.origin ?? null,
     label: s.label ?? null,
     suite: s.suite ?? null,
+    allowDowngrade: s.allowDowngrade,
   }));
   return compactJson({
     version: BUILD_CONFIG_VERSION,
@@ -66,6 +69,7 @@ export function buildJson(opts: BuildJsonOptions): string {
     stallTimeoutSeconds: stallTimeoutSeconds(opts.stallTimeout),
     signing,
     sources,
+    previousManifest: opts.previousManifest ?? null,
   });
 }
 

@@ -8,6 +8,7 @@ import { ImageBuilderFiles, mirrorStep, proxyEnv } from './build-steps';
 import { baseVolumes, buildPodSecurity, pushVolume } from './build-volumes';
 import { BuildWorkspace, buildWorkspace } from './build-workspace';
 import { DEFAULT_TOOLS_IMAGE, ImageBuilder } from './image-builder';
+import { PreviousManifest } from './previous-manifest';
 import { ReleaseSigning } from '../signing/release-signing';
 import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
@@ -51,6 +52,12 @@ export interface BuildJobProps extends BuildOptions {
    * @default - none: the build identity is the content hash
    */
   readonly refreshEpoch?: string;
+  /**
+   * The in-cluster base URL of the server that serves this mirror (`MirrorServer.serviceUrl()`),
+   * where `PreviousManifest.fromServedMirror()` reads the previous manifest.
+   * @default - none: the default `previousManifest` compares with no previous build
+   */
+  readonly servedMirrorUrl?: string;
 }
 
 /**
@@ -91,6 +98,7 @@ export class BuildJob extends Construct {
       refreshEpoch: epoch,
       stallTimeout: props.stallTimeout,
       defaultAptlyConfig: settings.defaultConfig,
+      previousManifest: (props.previousManifest ?? PreviousManifest.fromServedMirror())._resolve(props.servedMirrorUrl),
     });
     this.contentHash = contentHash({
       sources: props.sourceConfigMaps.contentHash,

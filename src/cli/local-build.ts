@@ -27,6 +27,11 @@ export interface LocalBuildOptions {
   readonly baseImage?: string;
   /** Output directory: `public/` (the signed tree) and `oci/` (the serving image). */
   readonly out: string;
+  /**
+   * The previous build's manifest.json (absolute file path or http(s) URL), for the downgrade check.
+   * @default - none: no previous build is compared (the synthesized in-cluster URL is not used here)
+   */
+  readonly previousManifest?: string;
 }
 
 export function missingTools(): string[] {
@@ -90,6 +95,8 @@ export function localBuild(opts: LocalBuildOptions, io: Output): { imageRef: str
       MINI_MIRROR_SIGNING_DIR: mounts.get('signing') ?? path.join(work, 'no-signing'),
       MINI_MIRROR_WORKSPACE: workspace,
       MINI_MIRROR_GNUPG_DIR: gnupg,
+      // Overrides build.json's in-cluster URL, which does not resolve on a host ('' = none).
+      MINI_MIRROR_PREVIOUS_MANIFEST: opts.previousManifest ?? '',
     }, 'the mirror step');
     let layout: string;
     // An OCI layout of an earlier build must not stay next to this build's tree if this one fails.

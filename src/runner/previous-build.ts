@@ -165,8 +165,8 @@ export function checkPackageVersions(previous: PreviousBuild, packages: Previous
     log.step(`no package version went down since the previous build (${previous.where})`);
     return;
   }
-  const shown = refused.slice(0, 20).map(d => `  ${d.source}: ${d.key} ${d.oldVersion} -> ${d.newVersion}`);
-  const more = refused.length > shown.length ? [`  ... and ${refused.length - shown.length} more`] : [];
+  const shown = refused.slice(0, 20).map(d => `${d.source}: ${d.key} ${d.oldVersion} -> ${d.newVersion}`);
+  const more = refused.length > shown.length ? [`... and ${refused.length - shown.length} more`] : [];
   const sourcesHit = [...new Set(refused.map(d => d.source))].join(', ');
   throw new BuildError(`${refused.length} package version(s) went down since the previous build (${previous.where}) in ${sourcesHit}: `
     + `${refused.slice(0, 3).map(d => `${d.key} ${d.oldVersion} -> ${d.newVersion}`).join(', ')}${refused.length > 3 ? ', ...' : ''}: `

@@ -119,7 +119,8 @@ describe('mini-mirror diff: going back in time', () => {
   let before: string;
   beforeAll(() => {
     before = write('before.json', {
-      buildIdentity: 'a'.repeat(64), builtAt: '2026-11-01T00:00:00Z',
+      buildIdentity: 'a'.repeat(64),
+      builtAt: '2026-11-01T00:00:00Z',
       upstreams: [upstream('Sat, 10 Jun 2023 09:00:00 UTC', 'http://user:pw@debian.mirror.example/debian')],
       packages: [pkg('app', '1:1.1-1'), pkg('lib', '2.0'), pkg('tool', '1.0')],
     });
@@ -127,7 +128,8 @@ describe('mini-mirror diff: going back in time', () => {
 
   test('a lower version is marked [DOWNGRADE] in text and JSON, an older Release is listed; --fail-on-downgrade exits 3', () => {
     const after = write('after.json', {
-      buildIdentity: 'b'.repeat(64), builtAt: '2026-11-02T00:00:00Z',
+      buildIdentity: 'b'.repeat(64),
+      builtAt: '2026-11-02T00:00:00Z',
       upstreams: [upstream('Sat, 03 Jun 2023 09:00:00 UTC')],
       packages: [pkg('app', '1.9'), pkg('lib', '2.1'), pkg('tool', '1.0')],
     });

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import { MiniMirror, MirrorSource, PreviousManifest, ReleaseSigning } from '../../src';
 import { run } from '../cli/run';
 import { AptClient } from '../support/apt-client';
 import { DistributionSpec, WorldSpec } from '../support/archive-builder';
@@ -16,7 +17,6 @@ import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
 import { NginxHandle, startNginx } from '../support/nginx';
 import { BuildResult, BuildSourceSpec, BuildSpec, removeBuild, runBuild } from '../support/run-build';
 import { cachedTestKey } from '../support/test-keys';
-import { MiniMirror, MirrorSource, PreviousManifest, ReleaseSigning } from '../../src';
 
 const A_DATE = 'Sat, 10 Jun 2023 09:00:00 UTC';
 const OLDER_DATE = 'Sat, 03 Jun 2023 09:00:00 UTC';

@@ -26,9 +26,22 @@ function recordingLog(): BuildLog & { lines: string[] } {
 }
 
 const SOURCE: SourceConfig = {
-  prefix: 'debian', name: 'bookworm', url: 'http://debian.mirror.example/debian', keyUrl: 'http://debian.mirror.example/key.asc',
-  distribution: 'bookworm', components: ['main'], publishDistribution: 'bookworm', world: 'bookworm', architectures: ['amd64'],
-  verify: true, fingerprints: [], dependencyGate: true, origin: null, label: null, suite: null, allowDowngrade: false,
+  prefix: 'debian',
+  name: 'bookworm',
+  url: 'http://debian.mirror.example/debian',
+  keyUrl: 'http://debian.mirror.example/key.asc',
+  distribution: 'bookworm',
+  components: ['main'],
+  publishDistribution: 'bookworm',
+  world: 'bookworm',
+  architectures: ['amd64'],
+  verify: true,
+  fingerprints: [],
+  dependencyGate: true,
+  origin: null,
+  label: null,
+  suite: null,
+  allowDowngrade: false,
 };
 
 const PREVIOUS: PreviousManifest = {

@@ -11,72 +11,25 @@ import { Chart, Testing } from 'cdk8s';
 import { MiniMirror, MirrorSource, PreviousManifest, ReleaseSigning } from '../../src';
 import { run } from '../cli/run';
 import { AptClient } from '../support/apt-client';
-import { DistributionSpec, WorldSpec } from '../support/archive-builder';
-import { FileServerHandle, startFileServer } from '../support/archive-server';
-import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
 import { NginxHandle, startNginx } from '../support/nginx';
 import { BuildResult, BuildSourceSpec, BuildSpec, removeBuild, runBuild } from '../support/run-build';
+import { BOOKWORM } from '../support/source-props';
+import { A_DATE, OLDER_DATE, startSwitchableUpstream, State, SwitchableUpstream } from '../support/switchable-upstream';
 import { cachedTestKey } from '../support/test-keys';
 
-const A_DATE = 'Sat, 10 Jun 2023 09:00:00 UTC';
-const OLDER_DATE = 'Sat, 03 Jun 2023 09:00:00 UTC';
-const LATER_DATE = 'Sat, 17 Jun 2023 09:00:00 UTC';
-const NEWER_DATE = 'Sat, 24 Jun 2023 09:00:00 UTC';
-
-function bookworm(date: string, app: string, lib: string): DistributionSpec {
-  return {
-    name: 'bookworm',
-    origin: 'Debian',
-    label: 'Debian',
-    suite: 'stable',
-    codename: 'bookworm',
-    date,
-    architectures: ['amd64'],
-    components: {
-      main: [
-        { name: 'app', version: app, architecture: 'amd64', depends: 'libapp' },
-        { name: 'libapp', version: lib, architecture: 'amd64' },
-      ],
-    },
-  };
-}
-
-/** Every state the upstream goes through, one archive each, all signed by the key 'archive'. */
-const STATES: WorldSpec = {
-  archives: [
-    { kind: 'dists', path: 'a', distributions: [bookworm(A_DATE, '1.1', '2.0')] },
-    // a replay of an earlier, genuinely signed Release
-    { kind: 'dists', path: 'older', distributions: [bookworm(OLDER_DATE, '1.0', '2.0')] },
-    // a newer Release that takes a package back
-    { kind: 'dists', path: 'down', distributions: [bookworm(LATER_DATE, '1.0', '2.1')] },
-    // an ordinary update
-    { kind: 'dists', path: 'newer', distributions: [bookworm(NEWER_DATE, '1.2', '2.1')] },
-  ],
-};
-type State = 'a' | 'older' | 'down' | 'newer';
-
-let world: FakeWorldHandle;
-let servedRoot: string;
-let upstream: FileServerHandle;
+let upstream: SwitchableUpstream;
 let previous: NginxHandle;
 let empty: NginxHandle;
 let dir: string;
 let aManifest: string;
 const builds: string[] = [];
 
-/** The upstream URL now serves `state`'s archive (same URL, same key). */
-function serve(state: State): void {
-  const link = path.join(servedRoot, 'debian');
-  fs.rmSync(link, { force: true });
-  fs.symlinkSync(path.join(world.world.publicDir, state), link);
-}
-
 function source(extra: Partial<BuildSourceSpec> = {}): BuildSourceSpec {
   return {
     prefix: 'debian',
     name: 'bookworm',
-    url: `${upstream.url}/debian`,
-    keyUrl: `${upstream.url}/keys/archive.asc`,
+    url: upstream.url,
+    keyUrl: upstream.keyUrl,
     distribution: 'bookworm',
     components: ['main'],
     packages: ['app'],
@@ -85,7 +38,7 @@ function source(extra: Partial<BuildSourceSpec> = {}): BuildSourceSpec {
 }
 
 async function build(state: State, extra: Partial<BuildSpec> & { source?: Partial<BuildSourceSpec> } = {}): Promise<BuildResult> {
-  serve(state);
+  upstream.serve(state);
   const key = await cachedTestKey();
   const r = await runBuild({
     signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, fingerprint: key.fingerprint },
@@ -102,13 +55,8 @@ function manifestOf(r: BuildResult): any {
 }
 
 beforeAll(async () => {
-  world = await FakeWorld.start(STATES);
+  upstream = await startSwitchableUpstream();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-downgrade-'));
-  servedRoot = path.join(dir, 'upstream');
-  fs.mkdirSync(servedRoot);
-  fs.symlinkSync(path.join(world.world.publicDir, 'keys'), path.join(servedRoot, 'keys'));
-  serve('a');
-  upstream = await startFileServer(servedRoot);
 
   // Build A: the first build, with no previous build to compare with.
   const a = await build('a', { previousManifest: PreviousManifest.none() });
@@ -128,7 +76,6 @@ afterAll(async () => {
   await previous?.stop();
   await empty?.stop();
   await upstream?.stop();
-  await world?.stop();
   for (const b of builds) await removeBuild(b);
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -136,7 +83,7 @@ afterAll(async () => {
 describe('the previous build is the memory', () => {
   test('build A recorded what the check needs: the Release Date and every package', () => {
     const m = JSON.parse(fs.readFileSync(aManifest, 'utf8'));
-    expect(m.upstreams).toEqual([expect.objectContaining({ prefix: 'debian', name: 'bookworm', url: `${upstream.url}/debian`, distribution: 'bookworm', releaseDate: A_DATE })]);
+    expect(m.upstreams).toEqual([expect.objectContaining({ prefix: 'debian', name: 'bookworm', url: upstream.url, distribution: 'bookworm', releaseDate: A_DATE })]);
     expect(m.packages.map((p: any) => `${p.component} ${p.name} ${p.version} ${p.architecture}`).sort()).toEqual(['main app 1.1 amd64', 'main libapp 2.0 amd64']);
   });
 
@@ -144,7 +91,7 @@ describe('the previous build is the memory', () => {
     const before = upstream.requests.length;
     const r = await build('older');
     expect(r.exitCode).not.toBe(0);
-    expect(r.stderr).toContain(`debian/bookworm: the upstream Release of ${upstream.url}/debian bookworm is dated ${OLDER_DATE}, older than the one the previous build mirrored (${A_DATE})`);
+    expect(r.stderr).toContain(`debian/bookworm: the upstream Release of ${upstream.url} bookworm is dated ${OLDER_DATE}, older than the one the previous build mirrored (${A_DATE})`);
     expect(r.stderr).toMatch(/a replayed or frozen upstream Release; nothing was published\. set allowDowngrade on the source/);
     expect(r.stderr).toMatch(/BUILD FAILED \(exit 1\): nothing was written to/);
     expect(fs.existsSync(r.publicDir)).toBe(false);
@@ -179,11 +126,11 @@ describe('the previous build is the memory', () => {
   test('an older Release with allowDowngrade builds with a warning naming both dates; diff lists the older Release', async () => {
     const r = await build('older', { source: { allowDowngrade: true } });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain(`WARNING: debian/bookworm: the upstream Release of ${upstream.url}/debian bookworm is dated ${OLDER_DATE}, older than the one the previous build mirrored (${A_DATE}); going on because the source sets allowDowngrade`);
+    expect(r.stdout).toContain(`WARNING: debian/bookworm: the upstream Release of ${upstream.url} bookworm is dated ${OLDER_DATE}, older than the one the previous build mirrored (${A_DATE}); going on because the source sets allowDowngrade`);
     const newFile = path.join(dir, 'older.json');
     fs.copyFileSync(path.join(r.publicDir, 'manifest.json'), newFile);
     const d = JSON.parse(run('diff', aManifest, newFile, '--json').out);
-    expect(d.olderReleases).toEqual([{ source: 'debian/bookworm', url: `${upstream.url}/debian`, distribution: 'bookworm', oldDate: A_DATE, newDate: OLDER_DATE }]);
+    expect(d.olderReleases).toEqual([{ source: 'debian/bookworm', url: upstream.url, distribution: 'bookworm', oldDate: A_DATE, newDate: OLDER_DATE }]);
     expect(d.downgraded.map((c: any) => c.name)).toEqual(['app']);
     expect(run('diff', aManifest, newFile, '--fail-on-downgrade', '--json').code).toBe(3);
   }, 240_000);
@@ -220,7 +167,7 @@ describe('the previous build is the memory', () => {
 describe('in the cluster', () => {
   test('by default the build reads the manifest its own Service serves, and the NetworkPolicy lets the build pod in', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'apt-mirror' });
-    const sources = [new MirrorSource({ ...source(), url: 'http://debian.mirror.example/debian', keyUrl: 'http://debian.mirror.example/key.asc' })];
+    const sources = [new MirrorSource({ ...BOOKWORM, packages: ['app'] })];
     const mirror = new MiniMirror(chart, 'mirror', {
       sources,
       signing: ReleaseSigning.insecureUnsigned(),
@@ -243,7 +190,7 @@ describe('in the cluster', () => {
   test('PreviousManifest.none() writes null and opens nothing; fromUrl refuses credentials', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'apt-mirror' });
     new MiniMirror(chart, 'mirror', {
-      sources: [new MirrorSource({ ...source(), url: 'http://debian.mirror.example/debian', keyUrl: 'http://debian.mirror.example/key.asc' })],
+      sources: [new MirrorSource({ ...BOOKWORM, packages: ['app'] })],
       signing: ReleaseSigning.insecureUnsigned(),
       image: { repository: 'registry.example.com/mini-mirror' },
       buildJob: { previousManifest: PreviousManifest.none() },
@@ -260,13 +207,12 @@ describe('in the cluster', () => {
 
 describe("apt's own view", () => {
   test('a client that keeps its lists ignores the older Release: it still sees what it had', async () => {
-    const key = world.keys.archive;
-    const client = await AptClient.create([{ uri: `${upstream.url}/debian`, suite: 'bookworm', components: ['main'], signedBy: key.armored }]);
+    const client = await AptClient.create([{ uri: upstream.url, suite: 'bookworm', components: ['main'], signedBy: upstream.armoredKey }]);
     try {
-      serve('a');
+      upstream.serve('a');
       await client.update();
       expect(await client.versions('app')).toEqual(['1.1']);
-      serve('older');
+      upstream.serve('older');
       const r = await client.apt('apt-get', ['update']);
       // apt fetches the replayed InRelease, says nothing (exit 0, no warning) and keeps the newer
       // lists it has: the replay does not take the client back, and the user is not told either.
@@ -279,7 +225,7 @@ describe("apt's own view", () => {
       expect(kept).toEqual([expect.stringContaining(`Date: ${A_DATE}`)]);
     } finally {
       await client.dispose();
-      serve('a');
+      upstream.serve('a');
     }
   }, 120_000);
 });

@@ -36,6 +36,7 @@ function listed(overrides: Record<string, unknown>): Record<string, unknown> {
     origin: null,
     label: null,
     suite: null,
+    allowDowngrade: false,
     ...overrides,
   };
 }
@@ -57,6 +58,7 @@ describe('build.json', () => {
       retries: 3,
       stallTimeoutSeconds: 120,
       signing: { mode: 'unsigned' },
+      previousManifest: null,
       sources: [
         listed({ fingerprints: ['0123456789ABCDEF0123456789ABCDEF01234567'] }),
         listed({
@@ -90,8 +92,8 @@ describe('build.json', () => {
 
   test('one line per source, so thousands of sources fit a ConfigMap', () => {
     const text = buildJson({ sources: [new MirrorSource(BASE)], signing: ReleaseSigning.insecureUnsigned(), concurrency: 4, retries: 3, contentHash: 'abc' });
-    expect(text.split('\n')).toHaveLength(14);
-    expect(text).toMatch(/^ {4}\{"architectures":\["amd64"\],"components":\["main","contrib"\],.*"world":"bookworm"\}$/m);
+    expect(text.split('\n')).toHaveLength(15);
+    expect(text).toMatch(/^ {4}\{"allowDowngrade":false,"architectures":\["amd64"\],"components":\["main","contrib"\],.*"world":"bookworm"\}$/m);
   });
 
   test.each([

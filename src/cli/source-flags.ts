@@ -72,7 +72,12 @@ function assignment(flag: string, value: string, form: string, problems: string[
 
 /** Warnings for the insecure per-source options, printed whenever they are used. */
 export function sourceFlagWarnings(options: SourceLoadOptions): string[] {
-  return Object.entries(options.overrides ?? {})
-    .filter(([, o]) => o.insecureSkipUpstreamVerification)
-    .map(([id]) => `warning: upstream signatures of ${id} are NOT verified (--insecure-skip-upstream-verification): anyone between the build and upstream can change its packages`);
+  const overrides = Object.entries(options.overrides ?? {});
+  return [
+    ...overrides.filter(([, o]) => o.insecureSkipUpstreamVerification)
+      .map(([id]) => `warning: upstream signatures of ${id} are NOT verified (--insecure-skip-upstream-verification): anyone between the build and upstream can change its packages`),
+    // Meant for one deliberate roll-back: left on, a replayed or frozen upstream goes unnoticed.
+    ...overrides.filter(([, o]) => o.allowDowngrade)
+      .map(([id]) => `warning: ${id} may go back in time against the previous build (--allow-downgrade): drop the option once the intended roll-back is built`),
+  ];
 }

@@ -90,7 +90,9 @@ describe('allowDowngrade', () => {
       'sources/debian/bookworm/source.txt': 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main\n',
       'sources/debian/bookworm/packages.txt': 'curl\n',
     });
-    expect(run('check', path.join(dir, 'sources'), '--allow-downgrade', 'debian/bookworm').code).toBe(0);
+    const checked = run('check', path.join(dir, 'sources'), '--allow-downgrade', 'debian/bookworm');
+    expect(checked.code).toBe(0);
+    expect(checked.err).toBe('warning: debian/bookworm may go back in time against the previous build (--allow-downgrade): drop the option once the intended roll-back is built');
     const out = path.join(dir, 'yaml');
     const synth = run('synth', '--sources', path.join(dir, 'sources'), '--insecure-unsigned', '--image', 'registry.example.com/mini-mirror',
       '--namespace', 'apt-mirror', '--allow-downgrade', 'debian/bookworm', '--out', out);

@@ -9,6 +9,7 @@ export * from './build/build-options';
 export * from './build/image-builder';
 export * from './build/registry-ca';
 export * from './build/build-job';
+export * from './build/previous-manifest';
 export * from './serving/access-log';
 export * from './serving/service-type';
 export * from './serving/serving-options';

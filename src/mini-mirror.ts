@@ -1,4 +1,4 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BuildJob } from './build/build-job';
 import { BuildOptions, DEFAULT_BUILD_DEADLINE, MirrorImageOptions } from './build/build-options';
@@ -7,6 +7,7 @@ import { ClientConfig } from './clients/client-config';
 import { checkBaseUrl, KEYRINGS_DIR, sourcesFile } from './clients/deb822';
 import { SmokeTest, SmokeTestOptions } from './clients/smoke-test';
 import { MirrorServer } from './serving/mirror-server';
+import { inClusterServiceUrl } from './serving/service-url';
 import { ServingOptions } from './serving/serving-options';
 import { ReleaseSigning } from './signing/release-signing';
 import { AptlyConfig } from './sources/aptly-config';
@@ -187,6 +188,8 @@ export class MiniMirror extends Construct {
       labels: standardLabels(this.name, 'build'),
       refreshEpoch: props.refreshEpoch,
       recommends: props.recommends,
+      // The previous build's manifest, as the mirror's Service serves it (the server is made below).
+      servedMirrorUrl: this.servedMirrorUrl(props),
     });
     if (props.inClusterBuild === false) {
       // The identity, tag and image reference come from the same computation as the build's;
@@ -202,6 +205,7 @@ export class MiniMirror extends Construct {
     // The new image exists once the build has pushed it: rollouts and the smoke test wait that long.
     const buildWait = Duration.seconds((build.activeDeadline ?? DEFAULT_BUILD_DEADLINE).toSeconds() + 30 * 60);
     this.server = this.newServer(props, buildWait, smokeTest !== undefined);
+    if (this.server.serviceUrl() !== this.servedMirrorUrl(props)) throw new Error(`internal error: the build reads the previous manifest from ${this.servedMirrorUrl(props)}, the Service is ${this.server.serviceUrl()}`);
     this.clientKeyPath = props.clients?.keyPath;
     this.baseUrl = props.clients?.baseUrl !== undefined
       ? checkBaseUrl(props.clients.baseUrl)
@@ -260,8 +264,16 @@ export class MiniMirror extends Construct {
       labels: standardLabels(this.name, 'server'),
       annotations: this.annotations(),
       smokeTestSelector: smokeTest ? selectorOf(standardLabels(this.name, 'smoke-test')) : undefined,
+      // The build pod reads the served manifest.json (PreviousManifest.fromServedMirror()).
+      buildSelector: props.inClusterBuild !== false && (props.buildJob?.previousManifest?.kind ?? 'served') === 'served'
+        ? selectorOf(standardLabels(this.name, 'build')) : undefined,
       progressDeadline,
     });
+  }
+
+  /** The in-cluster URL the server's Service will have (`MirrorServer.serviceUrl()`), known before the server is made. */
+  private servedMirrorUrl(props: MiniMirrorProps): string {
+    return inClusterServiceUrl(`${this.name}-server`, Chart.of(this).namespace, props.serving?.servicePort ?? 80, props.serving?.clusterDomain ?? 'cluster.local');
   }
 
   /** The Job that checks the served mirror with apt-get, through the client ConfigMap. */

@@ -27,6 +27,8 @@ export interface BuildJsonOptions {
   readonly defaultAptlyConfig?: AptlyConfig;
   /** Whether the mirror follows Recommends (`MiniMirrorProps.recommends`). @default true */
   readonly recommends?: boolean;
+  /** Where the build reads the previous manifest (URL), or null. @default - none (null) */
+  readonly previousManifest?: string | null;
 }
 
 /** The stall timeout in whole seconds, checked (10 s to 1 h). */
@@ -59,6 +61,7 @@ export function buildJson(opts: BuildJsonOptions): string {
     origin: s.origin ?? null,
     label: s.label ?? null,
     suite: s.suite ?? null,
+    allowDowngrade: s.allowDowngrade,
   }));
   return compactJson({
     version: BUILD_CONFIG_VERSION,
@@ -70,6 +73,7 @@ export function buildJson(opts: BuildJsonOptions): string {
     stallTimeoutSeconds: stallTimeoutSeconds(opts.stallTimeout),
     signing,
     sources,
+    previousManifest: opts.previousManifest ?? null,
   });
 }
 

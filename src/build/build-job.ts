@@ -8,6 +8,7 @@ import { ImageBuilderFiles, mirrorStep, proxyEnv } from './build-steps';
 import { baseVolumes, buildPodSecurity, pushVolume } from './build-volumes';
 import { BuildWorkspace, buildWorkspace } from './build-workspace';
 import { DEFAULT_TOOLS_IMAGE, ImageBuilder } from './image-builder';
+import { PreviousManifest } from './previous-manifest';
 import { ReleaseSigning } from '../signing/release-signing';
 import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
@@ -56,6 +57,12 @@ export interface BuildJobProps extends BuildOptions {
    * @default true
    */
   readonly recommends?: boolean;
+  /**
+   * The in-cluster base URL of the server that serves this mirror (`MirrorServer.serviceUrl()`),
+   * where `PreviousManifest.fromServedMirror()` reads the previous manifest.
+   * @default - none: the default `previousManifest` compares with no previous build
+   */
+  readonly servedMirrorUrl?: string;
 }
 
 /**
@@ -97,6 +104,7 @@ export class BuildJob extends Construct {
       stallTimeout: props.stallTimeout,
       defaultAptlyConfig: settings.defaultConfig,
       recommends: props.recommends,
+      previousManifest: (props.previousManifest ?? PreviousManifest.fromServedMirror())._resolve(props.servedMirrorUrl),
     });
     this.contentHash = contentHash({
       sources: props.sourceConfigMaps.contentHash,

@@ -1,5 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { ImageBuilder } from './image-builder';
+import { PreviousManifest } from './previous-manifest';
 import { RegistryCa } from './registry-ca';
 
 /**
@@ -174,4 +175,11 @@ export interface BuildOptions {
    * @default - none
    */
   readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Where the build reads the previous build's manifest.json, to refuse an upstream that went
+   * back in time (an older Release `Date`, a package version that went down) unless the source
+   * sets `allowDowngrade`.
+   * @default PreviousManifest.fromServedMirror() (the manifest the mirror's own Service serves)
+   */
+  readonly previousManifest?: PreviousManifest;
 }

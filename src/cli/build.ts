@@ -11,7 +11,7 @@ import { synth } from './synth';
 import { BUILD_USAGE } from './usage';
 
 /** Options of `build` itself; every other option is synth's, passed on unchanged. */
-const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out'];
+const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out', 'previous-manifest'];
 
 /**
  * `mini-mirror build`: synthesizes exactly what `synth` would (same options, so the same build
@@ -27,14 +27,21 @@ export function build(argv: string[], io: Output): number | Promise<number> {
   const unsigned = rest.includes('--insecure-unsigned');
   if (!unsigned && !args.options.has('signing-key')) throw new UsageError('--signing-key is required (the armored private key the signing Secret would hold), or --insecure-unsigned');
   if (!rest.some(a => a === '--signing-secret' || a.startsWith('--signing-secret=')) && !unsigned) rest.push('--signing-secret', 'mirror-signing');
-  const files: Record<string, string | undefined> = { 'signing-key': args.options.get('signing-key') as string, 'passphrase-file': args.options.get('passphrase-file') as string };
+  const previous = args.options.get('previous-manifest') as string | undefined;
+  const previousIsUrl = previous !== undefined && /^https?:\/\//i.test(previous);
+  const files: Record<string, string | undefined> = {
+    'signing-key': args.options.get('signing-key') as string,
+    'passphrase-file': args.options.get('passphrase-file') as string,
+    'previous-manifest': previousIsUrl ? undefined : previous,
+  };
   checkHost(files);
-  return buildOnHost(args, rest, files, io);
+  return buildOnHost(args, rest, { files, previous: previousIsUrl ? previous : files['previous-manifest'] && path.resolve(previous!) }, io);
 }
 
 /** Synthesizes, then builds; waits for the build's processes. */
-async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[], files: Record<string, string | undefined>,
-  io: Output): Promise<number> {
+async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[],
+  inputs: { files: Record<string, string | undefined>; previous?: string }, io: Output): Promise<number> {
+  const { files } = inputs;
   const unsigned = rest.includes('--insecure-unsigned');
   const yamlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-mirror-build-'));
   try {
@@ -47,6 +54,7 @@ async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[], f
       signingFiles,
       baseImage: args.options.get('base-image') as string | undefined,
       out: (args.options.get('out') as string | undefined) ?? 'mini-mirror-build',
+      previousManifest: inputs.previous,
     }, io);
     const tag = result.imageRef.slice(result.imageRef.lastIndexOf(':') + 1);
     io.out(`built ${result.imageRef} (build ${result.identity.slice(0, 12)}) as ${result.layout}`);

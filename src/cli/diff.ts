@@ -4,13 +4,16 @@ import { diffManifests, formatDiff, loadPair } from './manifest-diff';
 import { Output } from './output';
 import { DIFF_USAGE } from './usage';
 
-/** `mini-mirror diff OLD.json NEW.json [--json]`: packages added, removed and changed between two builds. */
+/** Exit code of `diff --fail-on-downgrade` when the new build went back in time (see its usage). */
+export const DOWNGRADE_EXIT = 3;
+
+/** `mini-mirror diff OLD.json NEW.json [--json] [--fail-on-downgrade]`: packages added, removed and changed between two builds. */
 export function diff(argv: string[], io: Output): number {
   if (wantsHelp(argv)) {
     io.out(DIFF_USAGE);
     return 0;
   }
-  const args = parseArgs(argv, { switches: ['json'] });
+  const args = parseArgs(argv, { switches: ['json', 'fail-on-downgrade'] });
   if (args.positional.length !== 2) throw new UsageError('diff takes exactly two manifest.json files: the old build\'s and the new one\'s');
   const [oldM, newM] = loadPair(args.positional[0], args.positional[1]);
   const d = diffManifests(oldM, newM);
@@ -22,6 +25,11 @@ export function diff(argv: string[], io: Output): number {
     }, null, 2));
   } else {
     for (const line of formatDiff(oldM, newM, d)) io.out(line);
+  }
+  const wentBack = d.downgraded.length + d.olderReleases.length > 0;
+  if (wentBack && args.options.has('fail-on-downgrade')) {
+    io.err(`the new build went back in time: ${d.downgraded.length} package downgrade(s), ${d.olderReleases.length} older upstream Release(s) (--fail-on-downgrade)`);
+    return DOWNGRADE_EXIT;
   }
   return 0;
 }

@@ -39,6 +39,11 @@ export interface LocalBuildOptions {
    * build (or an empty one); a directory with other files is refused.
    */
   readonly out: string;
+  /**
+   * The previous build's manifest.json (absolute file path or http(s) URL), for the downgrade check.
+   * @default - none: no previous build is compared (the synthesized in-cluster URL is not used here)
+   */
+  readonly previousManifest?: string;
 }
 
 export function missingTools(): string[] {
@@ -159,6 +164,8 @@ async function buildSteps(opts: LocalBuildOptions, parsed: { manifests: any[]; j
     MINI_MIRROR_SIGNING_DIR: mounts.has('signing') ? secrets.signing : path.join(secrets.dir, 'no-signing'),
     MINI_MIRROR_WORKSPACE: out,
     MINI_MIRROR_GNUPG_DIR: secrets.gnupg,
+    // Overrides build.json's in-cluster URL, which does not resolve on a host ('' = none).
+    MINI_MIRROR_PREVIOUS_MANIFEST: opts.previousManifest ?? '',
   }, 'the mirror step', ctx);
   // The key material is not needed any more: the guard removes it at the end either way.
   fs.rmSync(secrets.signing, { recursive: true, force: true });

@@ -2,6 +2,8 @@
 // clients of that world see the packages (name and architecture, with every version offered).
 import * as fs from 'fs';
 import { InputProblems } from './errors';
+import { compareVersions } from '../runner/debian-version';
+import { publicUrl } from '../util/public-url';
 
 interface ManifestPackage {
   readonly prefix: string;
@@ -16,8 +18,18 @@ export interface Manifest {
   readonly contentHash?: string | null;
   readonly refreshEpoch?: string | null;
   readonly builtAt?: string;
-  readonly upstreams?: ReadonlyArray<{ prefix: string; publishedAs?: string; distribution: string; world?: string; releaseDate?: string | null }>;
+  readonly upstreams?: ReadonlyArray<Upstream>;
   readonly packages: readonly ManifestPackage[];
+}
+
+interface Upstream {
+  readonly prefix: string;
+  readonly name?: string;
+  readonly url?: string;
+  readonly publishedAs?: string;
+  readonly distribution: string;
+  readonly world?: string;
+  readonly releaseDate?: string | null;
 }
 
 export interface PackageChange {
@@ -28,12 +40,26 @@ export interface PackageChange {
   readonly newVersions: string[];
   /** A version this build adds comes from a security pocket (a distribution ending in -security). */
   readonly security: boolean;
+  /** The newest version went down: a replayed or frozen upstream unless it was meant. */
+  readonly downgrade: boolean;
+}
+
+/** An upstream (same prefix, name, url and distribution) whose Release is older than in the old build. */
+export interface OlderRelease {
+  readonly source: string;
+  readonly url: string;
+  readonly distribution: string;
+  readonly oldDate: string;
+  readonly newDate: string;
 }
 
 export interface ManifestDiff {
   readonly added: PackageChange[];
   readonly removed: PackageChange[];
   readonly changed: PackageChange[];
+  /** The changed packages whose newest version went down. */
+  readonly downgraded: PackageChange[];
+  readonly olderReleases: OlderRelease[];
 }
 
 /** Reads and checks a manifest.json; problems are collected, not thrown. */
@@ -87,19 +113,39 @@ export function diffManifests(oldM: Manifest, newM: Manifest): ManifestDiff {
     const oldVersions = sorted(o?.versions);
     const newVersions = sorted(n?.versions);
     const security = newVersions.some(v => !oldVersions.includes(v) && n!.versions.get(v));
-    const change = { world: base.world, name: base.name, architecture: base.architecture, oldVersions, newVersions, security };
+    const downgrade = oldVersions.length > 0 && newVersions.length > 0 && compareVersions(newest(newVersions), newest(oldVersions)) < 0;
+    const change = { world: base.world, name: base.name, architecture: base.architecture, oldVersions, newVersions, security, downgrade };
     if (!o) added.push(change);
     else if (!n) removed.push(change);
     else if (oldVersions.join(' ') !== newVersions.join(' ')) changed.push(change);
   }
-  return { added, removed, changed };
+  return { added, removed, changed, downgraded: changed.filter(c => c.downgrade), olderReleases: olderReleases(oldM, newM) };
+}
+
+function newest(versions: string[]): string {
+  return versions.reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));
+}
+
+/** Upstreams whose Release Date went back: the same upstream (prefix, name, url, distribution) in both builds. */
+function olderReleases(oldM: Manifest, newM: Manifest): OlderRelease[] {
+  const key = (u: Upstream) => [u.prefix, u.name ?? '', publicUrl(u.url ?? ''), u.distribution].join('\t');
+  const before = new Map((oldM.upstreams ?? []).map(u => [key(u), u]));
+  const older: OlderRelease[] = [];
+  for (const u of newM.upstreams ?? []) {
+    const o = before.get(key(u));
+    if (!o?.releaseDate || !u.releaseDate) continue;
+    if (Date.parse(u.releaseDate) < Date.parse(o.releaseDate)) {
+      older.push({ source: `${u.prefix}/${u.name ?? u.publishedAs ?? u.distribution}`, url: publicUrl(u.url ?? ''), distribution: u.distribution, oldDate: o.releaseDate, newDate: u.releaseDate });
+    }
+  }
+  return older;
 }
 
 /** The report as text lines. */
 export function formatDiff(oldM: Manifest, newM: Manifest, d: ManifestDiff): string[] {
   const id = (m: Manifest) => `${(m.buildIdentity ?? m.contentHash ?? 'unknown build').slice(0, 20)}${m.refreshEpoch ? ` (epoch ${m.refreshEpoch})` : ''}${m.builtAt ? `, built ${m.builtAt}` : ''}`;
   const lines = [`old: ${id(oldM)}`, `new: ${id(newM)}`];
-  const line = (c: PackageChange, versions: string) => `  ${c.world}  ${c.name} ${c.architecture}  ${versions}${c.security ? '  [security]' : ''}`;
+  const line = (c: PackageChange, versions: string) => `  ${c.world}  ${c.name} ${c.architecture}  ${versions}${c.security ? '  [security]' : ''}${c.downgrade ? '  [DOWNGRADE]' : ''}`;
   const section = (title: string, list: PackageChange[], versions: (c: PackageChange) => string) => {
     if (!list.length) return;
     lines.push(`${title} (${list.length}):`);
@@ -110,8 +156,15 @@ export function formatDiff(oldM: Manifest, newM: Manifest, d: ManifestDiff): str
   section('changed', d.changed, c => `${c.oldVersions.join(', ')} -> ${c.newVersions.join(', ')}`);
   const dates = (newM.upstreams ?? []).filter(u => u.releaseDate).map(u => `  ${u.prefix}/${u.publishedAs ?? u.distribution}: ${u.releaseDate}`);
   if (dates.length) lines.push('upstream Release dates of the new build:', ...dates);
+  if (d.olderReleases.length) {
+    lines.push(`upstream Releases older than in the old build (${d.olderReleases.length}):`,
+      ...d.olderReleases.map(r => `  ${r.source}  ${r.url} ${r.distribution}  ${r.oldDate} -> ${r.newDate}  [DOWNGRADE]`));
+  }
   const security = [...d.added, ...d.changed].filter(c => c.security).length;
   lines.push(`summary: ${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed (${security} from security pockets)`);
+  if (d.downgraded.length || d.olderReleases.length) {
+    lines.push(`DOWNGRADES: ${d.downgraded.length} package(s) went down, ${d.olderReleases.length} upstream Release(s) older than in the old build`);
+  }
   return lines;
 }
 

@@ -6,7 +6,7 @@ import { checkFingerprint, checkWorldName, normalizeFingerprint } from '../sourc
  * Per-source settings the seed formats cannot express, as repeatable options; both `check` and
  * `synth` take them, so that `check` validates what `synth` would load.
  */
-export const SOURCE_FLAGS = ['key-fingerprint', 'world', 'allow-missing-dependencies', 'allow-broad-queries', 'insecure-skip-upstream-verification'];
+export const SOURCE_FLAGS = ['key-fingerprint', 'world', 'allow-missing-dependencies', 'allow-broad-queries', 'insecure-skip-upstream-verification', 'allow-downgrade'];
 
 // `<prefix>/<name>` (directory) or `<name>/<distribution>` (YAML); the loader reports unknown ids.
 const SOURCE_ID = /^[^/\s=]+\/[^/\s=]+$/;
@@ -50,10 +50,11 @@ export function sourceLoadOptions(args: ParsedArgs, problems: string[]): SourceL
 }
 
 /** The per-source switches and the setting each turns on. */
-const SWITCHES: readonly [string, 'allowMissingDependencies' | 'allowBroadQueries' | 'insecureSkipUpstreamVerification'][] = [
+const SWITCHES: readonly [string, 'allowMissingDependencies' | 'allowBroadQueries' | 'insecureSkipUpstreamVerification' | 'allowDowngrade'][] = [
   ['allow-missing-dependencies', 'allowMissingDependencies'],
   ['allow-broad-queries', 'allowBroadQueries'],
   ['insecure-skip-upstream-verification', 'insecureSkipUpstreamVerification'],
+  ['allow-downgrade', 'allowDowngrade'],
 ];
 
 function idProblem(flag: string, value: string, form: string): string {
@@ -71,7 +72,12 @@ function assignment(flag: string, value: string, form: string, problems: string[
 
 /** Warnings for the insecure per-source options, printed whenever they are used. */
 export function sourceFlagWarnings(options: SourceLoadOptions): string[] {
-  return Object.entries(options.overrides ?? {})
-    .filter(([, o]) => o.insecureSkipUpstreamVerification)
-    .map(([id]) => `warning: upstream signatures of ${id} are NOT verified (--insecure-skip-upstream-verification): anyone between the build and upstream can change its packages`);
+  const overrides = Object.entries(options.overrides ?? {});
+  return [
+    ...overrides.filter(([, o]) => o.insecureSkipUpstreamVerification)
+      .map(([id]) => `warning: upstream signatures of ${id} are NOT verified (--insecure-skip-upstream-verification): anyone between the build and upstream can change its packages`),
+    // Meant for one deliberate roll-back: left on, a replayed or frozen upstream goes unnoticed.
+    ...overrides.filter(([, o]) => o.allowDowngrade)
+      .map(([id]) => `warning: ${id} may go back in time against the previous build (--allow-downgrade): drop the option once the intended roll-back is built`),
+  ];
 }

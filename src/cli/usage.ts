@@ -21,7 +21,10 @@ or <name>/<distribution> in a YAML file):
                               archive, such as "!python3" or "Name (% *)"
   --insecure-skip-upstream-verification ID
                               do not verify upstream signatures of source ID (allows
-                              "gpgDisableVerify": true in its aptly.conf; never in production)`;
+                              "gpgDisableVerify": true in its aptly.conf; never in production)
+  --allow-downgrade ID        build source ID even when upstream went back in time against the
+                              previous build (an older Release Date, a lower package version):
+                              a warning instead of a refusal`;
 
 export const USAGE = `usage: mini-mirror <command> [options]
 
@@ -110,18 +113,22 @@ ${SOURCE_OPTIONS}
 
 ${exitCodes('the --sources or --public-key path does not exist, cannot be read\n     or is invalid, an option value is invalid, or --out is a file')}`;
 
-export const DIFF_USAGE = `usage: mini-mirror diff OLD.json NEW.json [--json]
+export const DIFF_USAGE = `usage: mini-mirror diff OLD.json NEW.json [--json] [--fail-on-downgrade]
 
 Compares the manifest.json of two builds (served at the mirror's root, e.g.
 http://<mirror>/manifest.json) and lists the packages added, removed and changed, per dependency
-world, marking versions that came from a security pocket ([security]), with the new build's
-upstream Release dates.
+world, marking versions that came from a security pocket ([security]) and packages whose newest
+version went down ([DOWNGRADE]), with the new build's upstream Release dates; an upstream whose
+Release is older than in the old build is listed as a downgrade too.
 
 options:
   --json                      print the comparison as JSON instead of text
+  --fail-on-downgrade         exit 3 when a package version went down or an upstream Release
+                              is older than in the old build
   -h, --help                  show this help
 
-${exitCodes('a manifest file does not exist, cannot be read or is no mini-mirror manifest')}`;
+${exitCodes('a manifest file does not exist, cannot be read or is no mini-mirror manifest')}
+  3  with --fail-on-downgrade: the new build went back in time (downgrades listed)`;
 
 export const BUILD_USAGE = `usage: mini-mirror build --sources <dir|yaml> --public-key FILE --signing-key FILE --image REPO [options]
 
@@ -141,6 +148,9 @@ build options:
                               (default mini-mirror-build); a new or empty directory, or one an
                               earlier build made (its public/ and oci/ are replaced); one build
                               at a time (a second one is refused)
+  --previous-manifest FILE|URL
+                              the previous build's manifest.json: refuse an upstream that went
+                              back in time against it (default: none, nothing is compared)
 The signing key, its passphrase and the GNUPGHOME it is imported into stay in a private directory
 in memory ($XDG_RUNTIME_DIR or /dev/shm), never in --out; a watchdog removes them however the
 build ends, SIGKILL included. SIGINT, SIGTERM and SIGHUP stop the build: nothing is published, the

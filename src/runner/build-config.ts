@@ -22,6 +22,8 @@ export interface SourceConfig {
   readonly origin: string | null;
   readonly label: string | null;
   readonly suite: string | null;
+  /** Go on (with a warning) when upstream goes back in time against the previous build. */
+  readonly allowDowngrade: boolean;
 }
 
 export type SigningConfig =
@@ -40,6 +42,8 @@ export interface BuildConfig {
   readonly stallTimeoutSeconds: number;
   readonly signing: SigningConfig;
   readonly sources: SourceConfig[];
+  /** Where the previous build's manifest.json is read (URL or file); null: none, no downgrade check. */
+  readonly previousManifest: string | null;
 }
 
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
@@ -92,6 +96,7 @@ function normalized(raw: any, sources: SourceConfig[]): BuildConfig {
     concurrency: Math.max(1, Math.floor(Number(raw.concurrency) || 1)),
     retries: Math.max(1, Math.floor(Number(raw.retries) || 3)),
     stallTimeoutSeconds: Math.max(1, Math.floor(Number(raw.stallTimeoutSeconds) || 120)),
+    previousManifest: typeof raw.previousManifest === 'string' && raw.previousManifest !== '' ? raw.previousManifest : null,
     signing: raw.signing?.mode === 'unsigned' ? { mode: 'unsigned' } : {
       mode: 'key',
       privateKeyFile: raw.signing?.privateKeyFile ?? 'signing-key.asc',
@@ -107,6 +112,7 @@ function normalized(raw: any, sources: SourceConfig[]): BuildConfig {
       origin: s.origin ?? null,
       label: s.label ?? null,
       suite: s.suite ?? null,
+      allowDowngrade: s.allowDowngrade === true,
     })),
   };
 }

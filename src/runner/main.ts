@@ -9,6 +9,7 @@ import { judgeWorld } from './judge';
 import { LocalUpstreamServer } from './local-upstream';
 import { BuildLog, humanBytes } from './log';
 import { writeManifest } from './manifest';
+import { checkPackageVersions, checkReleaseDate, loadPreviousBuild, PreviousBuild, previousManifestSetting } from './previous-build';
 import { BuildError, killAll, run, Semaphore } from './proc';
 import { publishSource } from './publish';
 import { setupSigning, Signer } from './release-signing';
@@ -35,6 +36,7 @@ const GNUPG_DIR = env.MINI_MIRROR_GNUPG_DIR;
 async function build(log: BuildLog): Promise<void> {
   const config = readBuildConfig(path.join(BUILD_DIR, 'build.json'));
   const stage = await prepareWorkspace();
+  const previous = await loadPreviousBuild(previousManifestSetting(config.previousManifest), log);
   const worlds = groupByWorld(config.sources);
   log.say(`mini-mirror: building ${config.sources.length} source(s) in ${worlds.size} world(s) (${[...worlds.keys()].join(', ')}), `
     + `${config.concurrency} at a time, ${config.retries} tries per download, stall timeout ${config.stallTimeoutSeconds}s`);
@@ -43,7 +45,7 @@ async function build(log: BuildLog): Promise<void> {
   signingHome = path.join(GNUPG_DIR ?? workDir!, `gnupg-signing-${process.pid}`);
   const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, signingHome!, log));
 
-  const mirrors = await buildWorlds(config, worlds, signer, stage, log);
+  const mirrors = await buildWorlds(config, worlds, signer, stage, log, previous);
   const dangling = await danglingLinks(stage);
   if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
   log.step(`merged ${mirrors.length} source tree(s)`);
@@ -52,6 +54,8 @@ async function build(log: BuildLog): Promise<void> {
   const packages = await log.time('manifest', () => writeManifest(stage, mirrors, config));
   const bytes = [...new Map(packages.map(p => [`${p.prefix}/${p.filename}`, p.size])).values()].reduce((a, b) => a + b, 0);
   log.step(`manifest: ${packages.length} packages`);
+  // Before public/ exists: a refused build publishes nothing.
+  if (previous) checkPackageVersions(previous, packages, config.sources, log);
   log.say(`done: ${mirrors.length} source(s), ${packages.length} packages, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
   log.say(log.timingSummary());
   await fs.promises.rename(stage, PUBLIC);
@@ -80,7 +84,7 @@ async function prepareWorkspace(): Promise<string> {
  * into the stage, judge) as soon as its own sources are mirrored, while other worlds still download.
  */
 async function buildWorlds(config: BuildConfig, worlds: Map<string, number[]>, signer: Signer | undefined, stage: string,
-  log: BuildLog): Promise<SourceMirror[]> {
+  log: BuildLog, previous?: PreviousBuild): Promise<SourceMirror[]> {
   const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log);
   const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir!, fetcher));
   const server = await LocalUpstreamServer.start(prepared.map(p => p.cache));
@@ -98,6 +102,7 @@ async function buildWorlds(config: BuildConfig, worlds: Map<string, number[]>, s
       fetchSlots: new Semaphore(Math.max(config.concurrency, FETCHING_SOURCES)),
       room: new WorkspaceRoom(WORKSPACE, Number(env.MINI_MIRROR_WORKSPACE_LIMIT_MIB) || undefined),
       keys: new UpstreamKeys(workDir!, fetcher),
+      checkRelease: previous && ((s, release) => checkReleaseDate(previous, s, release, log)),
     };
     const pending = config.sources.map((s, i) => mirrorSource(s, i, prepared[i].cache, ctx));
     const merge = new StageMerge(stage);

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { field, parseParagraphs } from './control';
 import { SourceMirror } from './source-mirror';
+import { publicUrl } from '../util/public-url';
 
 export interface ManifestPackage {
   prefix: string;
@@ -38,7 +39,8 @@ export async function writeManifest(stage: string, sources: readonly SourceMirro
     upstreams: sources.map(s => ({
       prefix: s.config.prefix,
       name: s.config.name,
-      url: s.config.url,
+      // Served to anyone: no credentials or tokens a source URL may carry.
+      url: publicUrl(s.config.url),
       distribution: s.config.distribution,
       publishedAs: s.config.publishDistribution,
       world: s.config.world,

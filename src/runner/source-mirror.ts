@@ -61,6 +61,8 @@ export interface SourceContext {
   readonly room: WorkspaceRoom;
   /** Upstream keys by key_url, fetched and imported once. */
   readonly keys: UpstreamKeys;
+  /** Checks a verified Release before anything else is downloaded (the downgrade check). */
+  readonly checkRelease?: (config: SourceConfig, release: ReleaseInfo) => void;
 }
 
 export function prepareSource(config: SourceConfig, index: number, workDir: string, fetcher: Fetcher): { cache: UpstreamCache; work: string } {
@@ -126,6 +128,7 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
     ctx.log.warn('**********************************************************************');
   }
   const release = await ctx.log.time('indexes', () => fetchRelease({ cache, distribution: config.distribution, keyring, what: id }));
+  ctx.checkRelease?.(config, release);
   cache.release = release;
   const components = checkComponents(config, release, id);
   const mirrorArchitectures = checkArchitectures(config, release, id);

@@ -9,6 +9,7 @@ import { serverIngress } from './server-ingress';
 import { serverNetworkPolicy } from './server-network-policy';
 import { serverService } from './server-service';
 import { ServingServiceType } from './service-type';
+import { inClusterServiceUrl } from './service-url';
 import { ServingOptions } from './serving-options';
 import { checkWholeNumber } from '../util/checks';
 import { configMap } from '../util/config-map';
@@ -47,6 +48,12 @@ export interface MirrorServerProps extends ServingOptions {
    * @default - none
    */
   readonly smokeTestSelector?: { [key: string]: string };
+  /**
+   * Labels of the build pods, allowed through a restricted NetworkPolicy (the build reads the
+   * served manifest.json to refuse downgrades).
+   * @default - none
+   */
+  readonly buildSelector?: { [key: string]: string };
   /**
    * How long a rollout may wait for its pods (`progressDeadlineSeconds`): the new image only
    * exists once the build Job has pushed it, so `kubectl rollout status` must not give up first.
@@ -149,7 +156,7 @@ export class MirrorServer extends Construct {
     // blocks every drain of its node forever (minAvailable: 1): none is better than either.
     if (replicas >= 2) this.podDisruptionBudget = serverDisruptionBudget(this, 'pdb', server);
     if (props.networkPolicy?.enabled ?? true) {
-      this.networkPolicy = serverNetworkPolicy(this, 'network-policy', { ...server, options: props.networkPolicy ?? {}, smokeTestSelector: props.smokeTestSelector });
+      this.networkPolicy = serverNetworkPolicy(this, 'network-policy', { ...server, options: props.networkPolicy ?? {}, smokeTestSelector: props.smokeTestSelector, buildSelector: props.buildSelector });
     }
   }
 
@@ -161,11 +168,7 @@ export class MirrorServer extends Construct {
    * @example server.serviceUrl() // 'http://mirror-server.apt-mirror.svc.cluster.local'
    */
   public serviceUrl(): string {
-    const port = this.servicePort === 80 ? '' : `:${this.servicePort}`;
-    const host = this.serviceNamespace === undefined
-      ? this.serviceName
-      : `${this.serviceName}.${this.serviceNamespace}.svc.${this.clusterDomain}`;
-    return `http://${host}${port}`;
+    return inClusterServiceUrl(this.serviceName, this.serviceNamespace, this.servicePort, this.clusterDomain);
   }
 }
 

@@ -9,6 +9,8 @@ export interface ServerNetworkPolicyProps extends ServerObjectProps {
   readonly options: ServingNetworkPolicyOptions;
   /** Labels of the smoke-test pods: always allowed when the peers are restricted. */
   readonly smokeTestSelector?: { [key: string]: string };
+  /** Labels of the build pods (they read the served manifest.json): always allowed when the peers are restricted. */
+  readonly buildSelector?: { [key: string]: string };
 }
 
 
@@ -28,6 +30,7 @@ export function serverNetworkPolicy(scope: Construct, id: string, props: ServerN
       ...(o.allowFrom ?? []),
       ...(ns ? [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }] : []),
       ...(props.smokeTestSelector ? [{ podSelector: { matchLabels: props.smokeTestSelector } }] : []),
+      ...(props.buildSelector ? [{ podSelector: { matchLabels: props.buildSelector } }] : []),
     ]
     : undefined;
   return new k8s.KubeNetworkPolicy(scope, id, {

@@ -48,6 +48,11 @@ export interface SourceOverrides {
    * @default false
    */
   readonly allowBroadQueries?: boolean;
+  /**
+   * Go on with a warning when upstream went back in time against the previous build (see `MirrorSourceProps`).
+   * @default false
+   */
+  readonly allowDowngrade?: boolean;
 }
 
 /**

@@ -129,6 +129,14 @@ export interface MirrorSourceProps {
    * @default false
    */
   readonly allowBroadQueries?: boolean;
+  /**
+   * Go on, with a warning, when upstream went back in time against the previous build (its
+   * manifest.json, see `BuildOptions.previousManifest`): a Release `Date` older than the one
+   * mirrored last time, or a package version lower than last time. Without it the build refuses
+   * both (a replayed or frozen upstream). Set it to roll an upstream back on purpose.
+   * @default false
+   */
+  readonly allowDowngrade?: boolean;
 }
 
 /**
@@ -230,6 +238,8 @@ export class MirrorSource {
   public readonly allowMissingDependencies: boolean;
   /** Whether queries that match (nearly) the whole archive are accepted. */
   public readonly allowBroadQueries: boolean;
+  /** Whether going back in time against the previous build only warns. */
+  public readonly allowDowngrade: boolean;
   /**
    * Where the source was defined (file or directory), for error messages.
    * @default - typed props
@@ -275,6 +285,7 @@ export class MirrorSource {
     this.insecureSkipUpstreamVerification = checked.insecureSkipUpstreamVerification ?? false;
     this.allowMissingDependencies = checked.allowMissingDependencies ?? false;
     this.allowBroadQueries = checked.allowBroadQueries ?? false;
+    this.allowDowngrade = checked.allowDowngrade ?? false;
     this.definedAt = definedAt;
     this.checked = checked;
   }

@@ -37,6 +37,7 @@ function listed(overrides: Record<string, unknown>): Record<string, unknown> {
     origin: null,
     label: null,
     suite: null,
+    allowDowngrade: false,
     ...overrides,
   };
 }
@@ -58,6 +59,7 @@ describe('build.json', () => {
       retries: 3,
       stallTimeoutSeconds: 120,
       signing: { mode: 'unsigned' },
+      previousManifest: null,
       sources: [
         listed({ fingerprints: ['0123456789ABCDEF0123456789ABCDEF01234567'] }),
         listed({
@@ -91,8 +93,8 @@ describe('build.json', () => {
 
   test('one line per source, so thousands of sources fit a ConfigMap', () => {
     const text = buildJson({ sources: [new MirrorSource(BASE)], signing: ReleaseSigning.insecureUnsigned(), concurrency: 4, retries: 3, contentHash: 'abc' });
-    expect(text.split('\n')).toHaveLength(14);
-    expect(text).toMatch(/^ {4}\{"architectures":\["amd64"\],"components":\["main","contrib"\],.*"world":"bookworm"\}$/m);
+    expect(text.split('\n')).toHaveLength(15);
+    expect(text).toMatch(/^ {4}\{"allowDowngrade":false,"architectures":\["amd64"\],"components":\["main","contrib"\],.*"world":"bookworm"\}$/m);
   });
 
   test.each([

@@ -76,7 +76,9 @@ describe('mini-mirror diff', () => {
     const r = run('diff', oldFile, newFile, '--json');
     expect(r.code).toBe(0);
     const d = JSON.parse(r.out);
-    expect(d.changed).toEqual([{ world: 'bookworm', name: 'libbase1', architecture: 'amd64', oldVersions: ['1.0'], newVersions: ['1.0', '1.0+deb12u1'], security: true }]);
+    expect(d.changed).toEqual([{ world: 'bookworm', name: 'libbase1', architecture: 'amd64', oldVersions: ['1.0'], newVersions: ['1.0', '1.0+deb12u1'], security: true, downgrade: false }]);
+    expect(d.downgraded).toEqual([]);
+    expect(d.olderReleases).toEqual([]);
     expect(d.removed.map((c: any) => c.name)).toEqual(['base-mta']);
     expect(d.added.map((c: any) => c.name)).toContain('sec-tool');
     expect(d.new.buildIdentity).toMatch(/^[0-9a-f]{64}$/);
@@ -95,6 +97,72 @@ describe('mini-mirror diff', () => {
     expect(r.err).toMatch(/not\.json: not a mini-mirror manifest \(no "packages" list\)/);
     expect(run('diff', oldFile).code).toBe(2);
     expect(run('diff', oldFile, newFile, '--yaml').code).toBe(2);
-    expect(run('diff', '--help').out).toMatch(/^usage: mini-mirror diff OLD\.json NEW\.json \[--json\]/);
+    expect(run('diff', '--help').out).toMatch(/^usage: mini-mirror diff OLD\.json NEW\.json \[--json\] \[--fail-on-downgrade\]/);
+    expect(run('diff', '--help').out).toMatch(/^ {2}3 {2}with --fail-on-downgrade: the new build went back in time/m);
+  });
+
+  test('real builds that only went forward: --fail-on-downgrade exits 0', () => {
+    expect(run('diff', oldFile, newFile, '--fail-on-downgrade')).toMatchObject({ code: 0, err: '' });
+  });
+});
+
+describe('mini-mirror diff: going back in time', () => {
+  const upstream = (releaseDate: string, url = 'http://debian.mirror.example/debian') =>
+    ({ prefix: 'debian', name: 'bookworm', url, distribution: 'bookworm', publishedAs: 'bookworm', world: 'bookworm', releaseDate });
+  const pkg = (name: string, version: string, distribution = 'bookworm') =>
+    ({ prefix: 'debian', distribution, component: 'main', name, version, architecture: 'amd64', size: 1, sha256: 'x', filename: `pool/${name}_${version}.deb` });
+  const write = (name: string, manifest: object) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, JSON.stringify(manifest));
+    return file;
+  };
+  let before: string;
+  beforeAll(() => {
+    before = write('before.json', {
+      buildIdentity: 'a'.repeat(64),
+      builtAt: '2026-11-01T00:00:00Z',
+      upstreams: [upstream('Sat, 10 Jun 2023 09:00:00 UTC', 'http://user:pw@debian.mirror.example/debian')],
+      packages: [pkg('app', '1:1.1-1'), pkg('lib', '2.0'), pkg('tool', '1.0')],
+    });
+  });
+
+  test('a lower version is marked [DOWNGRADE] in text and JSON, an older Release is listed; --fail-on-downgrade exits 3', () => {
+    const after = write('after.json', {
+      buildIdentity: 'b'.repeat(64),
+      builtAt: '2026-11-02T00:00:00Z',
+      upstreams: [upstream('Sat, 03 Jun 2023 09:00:00 UTC')],
+      packages: [pkg('app', '1.9'), pkg('lib', '2.1'), pkg('tool', '1.0')],
+    });
+    const text = run('diff', before, after);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^changed \(2\):\n {2}bookworm {2}app amd64 {2}1:1\.1-1 -> 1\.9 {2}\[DOWNGRADE\]\n {2}bookworm {2}lib amd64 {2}2\.0 -> 2\.1$/m);
+    expect(text.out).toMatch(/^upstream Releases older than in the old build \(1\):\n {2}debian\/bookworm {2}http:\/\/debian\.mirror\.example\/debian bookworm {2}Sat, 10 Jun 2023 09:00:00 UTC -> Sat, 03 Jun 2023 09:00:00 UTC {2}\[DOWNGRADE\]$/m);
+    expect(text.out).toMatch(/^DOWNGRADES: 1 package\(s\) went down, 1 upstream Release\(s\) older than in the old build$/m);
+    const json = JSON.parse(run('diff', before, after, '--json').out);
+    expect(json.downgraded).toEqual([{ world: 'bookworm', name: 'app', architecture: 'amd64', oldVersions: ['1:1.1-1'], newVersions: ['1.9'], security: false, downgrade: true }]);
+    expect(json.changed.find((c: any) => c.name === 'lib').downgrade).toBe(false);
+    expect(json.olderReleases).toEqual([{ source: 'debian/bookworm', url: 'http://debian.mirror.example/debian', distribution: 'bookworm', oldDate: 'Sat, 10 Jun 2023 09:00:00 UTC', newDate: 'Sat, 03 Jun 2023 09:00:00 UTC' }]);
+    const failing = run('diff', before, after, '--fail-on-downgrade');
+    expect(failing.code).toBe(3);
+    expect(failing.err).toBe('the new build went back in time: 1 package downgrade(s), 1 older upstream Release(s) (--fail-on-downgrade)');
+    expect(run('diff', before, after, '--json', '--fail-on-downgrade').code).toBe(3);
+  });
+
+  test('an older Release alone is enough for --fail-on-downgrade; a removed package is no downgrade', () => {
+    const after = write('older-only.json', { upstreams: [upstream('Fri, 09 Jun 2023 09:00:00 UTC')], packages: [pkg('app', '1:1.1-1'), pkg('lib', '2.0')] });
+    const r = run('diff', before, after, '--fail-on-downgrade');
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/^removed \(1\):\n {2}bookworm {2}tool amd64 {2}1\.0$/m);
+    expect(r.out).toMatch(/^DOWNGRADES: 0 package\(s\) went down, 1 upstream Release\(s\) older than in the old build$/m);
+  });
+
+  test('a newer Release, higher versions, another upstream URL: no downgrade', () => {
+    const after = write('forward.json', {
+      upstreams: [upstream('Sat, 03 Jun 2023 09:00:00 UTC', 'http://other.mirror.example/debian')],
+      packages: [pkg('app', '1:1.2'), pkg('lib', '2.0'), pkg('tool', '1.0'), pkg('tool', '0.9', 'bookworm-backports')],
+    });
+    const r = run('diff', before, after, '--fail-on-downgrade');
+    expect(r.code).toBe(0);
+    expect(r.out).not.toMatch(/DOWNGRADE/);
   });
 });

@@ -240,7 +240,7 @@ describe('GIVEN serving options', () => {
     expect(a).not.toBe(b);
   });
 
-  test('restricted NetworkPolicy peers keep the ingress controller and the smoke test', () => {
+  test('restricted NetworkPolicy peers keep the ingress controller, the smoke test and the build (it reads the served manifest.json)', () => {
     const { manifests } = synthMirror({
       props: { serving: { networkPolicy: { ingressControllerNamespace: 'ingress-nginx', allowFrom: [{ namespaceSelector: { matchLabels: { team: 'platform' } } }] } } },
     });
@@ -248,6 +248,7 @@ describe('GIVEN serving options', () => {
       { namespaceSelector: { matchLabels: { team: 'platform' } } },
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
       { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mini-mirror', 'app.kubernetes.io/instance': 'mirror', 'app.kubernetes.io/component': 'smoke-test' } } },
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mini-mirror', 'app.kubernetes.io/instance': 'mirror', 'app.kubernetes.io/component': 'build' } } },
     ]);
   });
 

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { runPod } from './pod-runner';
-import { AptlyConfig, ImageBuilder, MiniMirror, MirrorImageOptions, MirrorSource, ReleaseSigning } from '../../src';
+import { AptlyConfig, ImageBuilder, MiniMirror, MirrorImageOptions, MirrorSource, PreviousManifest, ReleaseSigning } from '../../src';
 
 export interface RunResult {
   readonly exitCode: number;
@@ -93,6 +93,8 @@ export interface BuildSourceSpec {
   readonly publishDistribution?: string;
   /** @default false */
   readonly allowBroadQueries?: boolean;
+  /** @default false */
+  readonly allowDowngrade?: boolean;
 }
 
 export type BuildSigningSpec =
@@ -124,6 +126,11 @@ export interface BuildSpec {
   readonly refreshEpoch?: string;
   /** MiniMirrorProps.recommends. @default MiniMirror's default (true) */
   readonly recommends?: boolean;
+  /**
+   * Where the build reads the previous manifest. @default PreviousManifest.none() (the product's
+   * default, the Service's in-cluster URL, does not resolve in the pod runner)
+   */
+  readonly previousManifest?: PreviousManifest;
 }
 
 export interface BuildResult extends RunResult {
@@ -174,6 +181,7 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     world: s.world,
     publishDistribution: s.publishDistribution,
     allowBroadQueries: s.allowBroadQueries,
+    allowDowngrade: s.allowDowngrade,
   }));
   const signing = spec.signing.mode === 'unsigned'
     ? ReleaseSigning.insecureUnsigned()
@@ -196,6 +204,7 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
       retries: spec.retries ?? 2,
       stallTimeout: spec.stallTimeoutSeconds === undefined ? undefined : Duration.seconds(spec.stallTimeoutSeconds),
       imageBuilder: spec.imageBuilder,
+      previousManifest: spec.previousManifest ?? PreviousManifest.none(),
     },
   });
   return { mirror, manifests: Testing.synth(chart) };

@@ -6,7 +6,7 @@ import { checkFingerprint, checkWorldName, normalizeFingerprint } from '../sourc
  * Per-source settings the seed formats cannot express, as repeatable options; both `check` and
  * `synth` take them, so that `check` validates what `synth` would load.
  */
-export const SOURCE_FLAGS = ['key-fingerprint', 'world', 'allow-missing-dependencies', 'allow-broad-queries', 'insecure-skip-upstream-verification'];
+export const SOURCE_FLAGS = ['key-fingerprint', 'world', 'allow-missing-dependencies', 'allow-broad-queries', 'insecure-key-url', 'insecure-skip-upstream-verification'];
 
 // `<prefix>/<name>` (directory) or `<name>/<distribution>` (YAML); the loader reports unknown ids.
 const SOURCE_ID = /^[^/\s=]+\/[^/\s=]+$/;
@@ -50,9 +50,10 @@ export function sourceLoadOptions(args: ParsedArgs, problems: string[]): SourceL
 }
 
 /** The per-source switches and the setting each turns on. */
-const SWITCHES: readonly [string, 'allowMissingDependencies' | 'allowBroadQueries' | 'insecureSkipUpstreamVerification'][] = [
+const SWITCHES: readonly [string, 'allowMissingDependencies' | 'allowBroadQueries' | 'insecureKeyUrl' | 'insecureSkipUpstreamVerification'][] = [
   ['allow-missing-dependencies', 'allowMissingDependencies'],
   ['allow-broad-queries', 'allowBroadQueries'],
+  ['insecure-key-url', 'insecureKeyUrl'],
   ['insecure-skip-upstream-verification', 'insecureSkipUpstreamVerification'],
 ];
 
@@ -71,7 +72,11 @@ function assignment(flag: string, value: string, form: string, problems: string[
 
 /** Warnings for the insecure per-source options, printed whenever they are used. */
 export function sourceFlagWarnings(options: SourceLoadOptions): string[] {
-  return Object.entries(options.overrides ?? {})
-    .filter(([, o]) => o.insecureSkipUpstreamVerification)
-    .map(([id]) => `warning: upstream signatures of ${id} are NOT verified (--insecure-skip-upstream-verification): anyone between the build and upstream can change its packages`);
+  const overrides = Object.entries(options.overrides ?? {});
+  return [
+    ...overrides.filter(([, o]) => o.insecureSkipUpstreamVerification)
+      .map(([id]) => `warning: upstream signatures of ${id} are NOT verified (--insecure-skip-upstream-verification): anyone between the build and upstream can change its packages`),
+    ...overrides.filter(([, o]) => o.insecureKeyUrl && !o.insecureSkipUpstreamVerification)
+      .map(([id]) => `warning: the upstream key of ${id} is NOT authenticated (--insecure-key-url): anyone between the build and its http:// key_url can replace it`),
+  ];
 }

@@ -110,6 +110,13 @@ export interface MirrorSourceProps {
    */
   readonly suite?: string;
   /**
+   * Accept an `http://` `keyUrl` without `keyFingerprints`. Such a key authenticates nothing:
+   * anyone on the path between the build and upstream can serve their own key and sign their
+   * own Release with it. Without this, an unpinned key needs an `https://` URL.
+   * @default false
+   */
+  readonly insecureKeyUrl?: boolean;
+  /**
    * Mirror without checking upstream's Release signatures. Only for upstreams that are not
    * signed at all; required to use an aptly config with `gpgDisableVerify: true`.
    * @default false
@@ -224,6 +231,8 @@ export class MirrorSource {
   public readonly label?: string;
   /** Release `Suite` override. */
   public readonly suite?: string;
+  /** Whether an unpinned `http://` key URL is accepted. */
+  public readonly insecureKeyUrl: boolean;
   /** Whether upstream signature verification is off for this source. */
   public readonly insecureSkipUpstreamVerification: boolean;
   /** Whether missing dependencies only warn. */
@@ -272,6 +281,7 @@ export class MirrorSource {
     this.origin = checked.origin;
     this.label = checked.label;
     this.suite = checked.suite;
+    this.insecureKeyUrl = checked.insecureKeyUrl ?? false;
     this.insecureSkipUpstreamVerification = checked.insecureSkipUpstreamVerification ?? false;
     this.allowMissingDependencies = checked.allowMissingDependencies ?? false;
     this.allowBroadQueries = checked.allowBroadQueries ?? false;

@@ -9,7 +9,7 @@ import { Problem, throwIfProblems } from './problems';
 import { FieldProblem } from './source-checks';
 import { isFlatDistribution } from './validation';
 
-const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'world', 'aptly_config', 'components', 'subrepos']);
+const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'world', 'aptly_config', 'components', 'subrepos', 'insecure_key_url']);
 const SUBREPO_KEYS = new Set(['distribution', 'publish_distribution', 'packages']);
 const PACKAGE_KEYS = new Set(['name', 'version']);
 
@@ -108,6 +108,15 @@ class YamlInput {
     // A plain number keeps its text: `version: 1.10` means 1.10, not 1.1.
     return typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
   }
+
+  /** The boolean at `key`: undefined when absent, or (reported) when it is no true or false. */
+  public bool(map: YAMLMap, key: string): boolean | undefined {
+    const node = map.get(key, true) as Node | undefined;
+    if (node === undefined || (isScalar(node) && node.value === null)) return undefined;
+    if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+    this.report(node, `"${key}" must be true or false`);
+    return undefined;
+  }
 }
 
 /** What a document says about its upstream, for all its subrepos. */
@@ -123,6 +132,8 @@ interface Upstream {
   /** whether `components` could be read (empty or omitted: a flat repository) */
   readonly componentsRead: boolean;
   readonly aptlyConfig?: AptlyConfig;
+  /** `insecure_key_url: true`: an unpinned http:// key_url is accepted */
+  readonly insecureKeyUrl?: boolean;
 }
 
 function readUpstream(root: YAMLMap, yaml: YamlInput): Upstream {
@@ -136,6 +147,7 @@ function readUpstream(root: YAMLMap, yaml: YamlInput): Upstream {
     codename: yaml.str(root, 'codename', false),
     label: yaml.str(root, 'label', false),
     world: yaml.str(root, 'world', false),
+    insecureKeyUrl: yaml.bool(root, 'insecure_key_url'),
   };
   return { ...fields, ...readComponents(root, yaml), aptlyConfig: readAptlyConfig(root, name, yaml) };
 }
@@ -280,6 +292,7 @@ function readSubrepo(sub: YAMLMap, upstream: Upstream, yaml: YamlInput, reading:
       aptlyConfig: upstream.aptlyConfig,
       label: upstream.label,
       world: upstream.world,
+      insecureKeyUrl: upstream.insecureKeyUrl,
     },
     locate: (p, all) => locateInYaml(p, all, { sub, upstream, naming, packages, yaml }),
   };

@@ -19,7 +19,7 @@ export function isSecretName(value: string): boolean {
 }
 
 /** A loose image reference (`name[:tag][@digest]`): rejects whitespace, quotes and flags. */
-const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
+export const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
 
 /** Throws unless `ref` looks like an image reference; `what` names it in the message. */
 export function checkImageReference(ref: string, what: string = ''): string {

@@ -93,6 +93,8 @@ export interface BuildSourceSpec {
   readonly publishDistribution?: string;
   /** @default false */
   readonly allowBroadQueries?: boolean;
+  /** @default true without fingerprints: the fake upstreams serve their keys over http on loopback */
+  readonly insecureKeyUrl?: boolean;
 }
 
 export type BuildSigningSpec =
@@ -172,6 +174,7 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     world: s.world,
     publishDistribution: s.publishDistribution,
     allowBroadQueries: s.allowBroadQueries,
+    insecureKeyUrl: s.insecureKeyUrl ?? !s.fingerprints?.length,
   }));
   const signing = spec.signing.mode === 'unsigned'
     ? ReleaseSigning.insecureUnsigned()

@@ -215,6 +215,9 @@ describe('broad queries', () => {
     ['$Architecture (% *)', 18],
     ['Section (~ .*)', 12],
     ['nginx | !python3', 1],
+    ['Priority (optional)', 11],
+    ['Name (~ [a-z0-9])', 9],
+    ['$Architecture (all)', 16],
   ])('%s is refused with its column and advice', (query, column) => {
     const msg = errorOf(() => new MirrorSource({ ...BASE, packages: ['nginx', query] }));
     expect(msg).toContain(`packages[1]: query "${query}" `);

@@ -32,17 +32,16 @@ export function broadness(node: Node): Broadness | undefined {
 
 /** How the query matches (nearly) every package by its form alone, or undefined. */
 function matchesNearlyAll(node: Node): Broadness | undefined {
-  const broadness = matchesNearlyAll;
   switch (node.kind) {
     case 'group':
-      return broadness(node.operands![0]);
+      return matchesNearlyAll(node.operands![0]);
     case 'not':
       // The negation of a selection is everything else; the negation of everything is nothing.
-      return broadness(node.operands![0]) ? undefined : { reason: 'is a negation, which alone matches every other package' };
+      return matchesNearlyAll(node.operands![0]) ? undefined : { reason: 'is a negation, which alone matches every other package' };
     case 'or':
-      return node.operands!.map(broadness).find(b => b !== undefined);
+      return node.operands!.map(matchesNearlyAll).find(b => b !== undefined);
     case 'and': {
-      const all = node.operands!.map(broadness);
+      const all = node.operands!.map(matchesNearlyAll);
       return all.every(b => b !== undefined) ? all[0] : undefined;
     }
     case 'field':

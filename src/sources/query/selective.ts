@@ -120,8 +120,9 @@ function splitAlternatives(re: string): string[] {
   const out: string[] = [];
   let start = 0;
   for (let i = 0; i < re.length; i++) {
-    if (re[i] === '\\') i++;
-    else if (re[i] === '|') {
+    if (re[i] === '\\') {
+      i++;
+    } else if (re[i] === '|') {
       out.push(re.slice(start, i));
       start = i + 1;
     }

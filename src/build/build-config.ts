@@ -52,6 +52,7 @@ export function buildJson(opts: BuildJsonOptions): string {
     verify: !s.insecureSkipUpstreamVerification,
     fingerprints: s.keyFingerprints,
     dependencyGate: !s.allowMissingDependencies,
+    allowBroadQueries: s.allowBroadQueries,
     origin: s.origin ?? null,
     label: s.label ?? null,
     suite: s.suite ?? null,

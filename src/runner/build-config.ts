@@ -17,6 +17,8 @@ export interface SourceConfig {
   readonly verify: boolean;
   readonly fingerprints: string[];
   readonly dependencyGate: boolean;
+  /** Queries that alone match a large part of upstream are accepted (else the build fails on them). */
+  readonly allowBroadQueries: boolean;
   readonly origin: string | null;
   readonly label: string | null;
   readonly suite: string | null;
@@ -100,6 +102,7 @@ function normalized(raw: any, sources: SourceConfig[]): BuildConfig {
       ...s,
       verify: s.verify !== false,
       dependencyGate: s.dependencyGate !== false,
+      allowBroadQueries: s.allowBroadQueries === true,
       fingerprints: (s.fingerprints ?? []).map(f => f.replace(/\s+/g, '').toUpperCase()),
       origin: s.origin ?? null,
       label: s.label ?? null,

@@ -81,7 +81,7 @@ function fieldUnselective(node: Node): Unselective | undefined {
     node,
     reason: `has no condition on the package name: a test of '${field}' matches thousands of packages in a Debian or Ubuntu archive `
       + `(the field tests that select few everywhere: ${[...SMALL_FIELD_TESTS].flatMap(([f, vs]) => vs.map(v => `'${f} (${v})'`)).join(', ')}; `
-      + "or add a name condition with ',', e.g. 'Priority (optional), Name (% python3-*)')",
+      + "or add a name condition with ',', e.g. 'Section (python), Name (% python3-yaml*)')",
   };
 }
 

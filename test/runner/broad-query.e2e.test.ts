@@ -37,8 +37,15 @@ async function build(source: Partial<BuildSourceSpec>): Promise<BuildResult> {
     signing: { mode: 'key', privateKey: mirrorKey.privateKey, publicKey: mirrorKey.publicKey, fingerprint: mirrorKey.fingerprint },
     defaultAptlyConf: {},
     sources: [{
-      prefix: 'wide', name: 'stable', url: archive.url, keyUrl: archive.keyUrl, fingerprints: [archive.fingerprint],
-      distribution: 'stable', components: ['main'], packages: ['Priority (standard)'], ...source,
+      prefix: 'wide',
+      name: 'stable',
+      url: archive.url,
+      keyUrl: archive.keyUrl,
+      fingerprints: [archive.fingerprint],
+      distribution: 'stable',
+      components: ['main'],
+      packages: ['Priority (standard)'],
+      ...source,
     }],
   });
   buildDirs.push(r.rootDir);

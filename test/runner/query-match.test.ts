@@ -236,7 +236,7 @@ describe('checkQueryBreadth: the build counts what one query matches before it d
 
   const REAL = '/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4';
   (fs.existsSync(REAL) ? test : test.skip)('on the real bookworm main index: Priority (optional) fails, Priority (required) and names pass', () => {
-    const text = spawnSync('/usr/lib/apt/apt-helper', ['cat-file', REAL], { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout;
+    const text = spawnSync('/usr/lib/apt/apt-helper', ['cat-file', REAL], { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 }).stdout;
     const upstream = parseIndex(text, 0, 'main');
     expect(upstream.length).toBeGreaterThan(50_000);
     expect(() => checkQueryBreadth(['Priority (optional)'], upstream, 'debian/bookworm', false)).toThrow(/matches \d{5} of the \d{5} packages upstream \(more than 2000\)/);

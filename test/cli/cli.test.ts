@@ -352,6 +352,27 @@ describe('mini-mirror synth', () => {
     }
   });
 
+  test('empty or malformed image flags are refused, naming the flag', () => {
+    const bad = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--mirror-image', '', '--builder-image', 'registry.example.com/b uilder');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--mirror-image is empty: give an image reference/);
+    expect(bad.err).toMatch(/--builder-image "registry\.example\.com\/b uilder" is not an image reference/);
+    expect(run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--mirror-image=').err).toMatch(/--mirror-image is empty/);
+    expect(run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED_NO_NAMESPACE.slice(0, -2), '--namespace', 'apt-mirror', '--out', tmpdir(), '--image', '').err)
+      .toMatch(/--image "" is not a valid image repository/);
+    expect(run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--mirror-image', 'registry.example.com/tools:1').code).toBe(0);
+  });
+
+  test('proxy flags: credentials and queries refused with the flag named and the secret redacted; an empty value refused', () => {
+    const bad = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--http-proxy', 'build:hunter2@proxy.example:3128',
+      '--https-proxy', 'http://proxy.example:3128/?key=hunter3', '--no-proxy', '');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--http-proxy: proxy value for HTTP_PROXY carries credentials .*\(got \*\*\*@proxy\.example:3128\)/);
+    expect(bad.err).toMatch(/--https-proxy: proxy value for HTTPS_PROXY "http:\/\/proxy\.example:3128\/\?\*\*\*" has a query or fragment/);
+    expect(bad.err).toMatch(/--no-proxy: proxy value for NO_PROXY is empty/);
+    expect(bad.err).not.toMatch(/hunter/);
+  });
+
   test('client URLs need a namespace or --base-url: without either, synth says which flag to pass', () => {
     const none = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED_NO_NAMESPACE, '--out', tmpdir());
     expect(none.code).toBe(1);

@@ -7,6 +7,7 @@
 import { checkArchitecture } from '../sources/validation';
 import { DATA_KEY, DNS_LABEL, IMAGE_REFERENCE, IMAGE_REPOSITORY, isSecretName } from '../util/k8s-names';
 import { proxyValueProblem } from '../util/proxy-url';
+import { redactUrl } from '../util/redact';
 
 /** A namespace is a DNS-1123 label; it also ends up in the Service's DNS name. */
 export function checkNamespace(value: string): string | undefined {
@@ -35,7 +36,9 @@ export function checkSecretKey(flag: string, value: string): string | undefined 
 /** An image flag (`--mirror-image`, `--builder-image`): a non-empty image reference. */
 export function checkImageFlag(flag: string, value: string): string | undefined {
   if (value.trim() === '') return `--${flag} is empty: give an image reference such as registry.example.com/mini-mirror-builder:bookworm-1, or leave the option out for the default`;
-  if (!IMAGE_REFERENCE.test(value)) return `--${flag} "${value}" is not an image reference: give e.g. registry.example.com/mini-mirror-builder:bookworm-1`;
+  // `@` only before a digest: `user:token@registry/...` would put a credential into the YAML
+  const credentials = /@(?!sha256:|sha512:)/.test(value);
+  if (!IMAGE_REFERENCE.test(value) || value.includes('://') || credentials) return `--${flag} "${redactUrl(value)}" is not an image reference: give e.g. registry.example.com/mini-mirror-builder:bookworm-1`;
   return undefined;
 }
 
@@ -47,7 +50,7 @@ export function checkProxyFlag(flag: string, variable: string, value: string): s
 
 export function checkImageRepository(value: string): string | undefined {
   if (IMAGE_REPOSITORY.test(value)) return undefined;
-  return `--image "${value}" is not a valid image repository: give a repository without tag or digest, e.g. registry.example.com/mini-mirror`;
+  return `--image "${redactUrl(value)}" is not a valid image repository: give a repository without tag or digest, e.g. registry.example.com/mini-mirror`;
 }
 
 /**

@@ -67,6 +67,28 @@ describe('repository and key URLs', () => {
   });
 });
 
+describe('the clients\' base URL', () => {
+  test('--base-url with credentials: refused, the secret not printed', () => {
+    const r = run('synth', '--sources', sourcesDir('http://debian.mirror.example/debian', 'https://debian.mirror.example/key.asc'), ...SYNTH,
+      '--out', writeTree({}), '--base-url', `https://apt:${SECRET}@apt.platform.example`);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/baseUrl "https:\/\/\*\*\*@apt\.platform\.example" must be a plain http:\/\/ or https:\/\/ URL without credentials/);
+    expect(r.out + r.err).not.toContain(SECRET);
+  });
+});
+
+describe('image flags', () => {
+  test('--image and --mirror-image with credentials: refused, the secret not printed', () => {
+    const dir = sourcesDir('http://debian.mirror.example/debian', 'https://debian.mirror.example/key.asc');
+    const r = run('synth', '--sources', dir, '--signing-secret', 'mirror-signing', '--public-key', PUBLIC_KEY, '--namespace', 'apt-mirror',
+      '--image', `pusher:${SECRET}@registry.example.com/mini-mirror`, '--mirror-image', `https://pusher:${SECRET}@registry.example.com/tools`, '--out', writeTree({}));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--image "\*\*\*@registry\.example\.com\/mini-mirror" is not a valid image repository/);
+    expect(r.err).toMatch(/--mirror-image "https:\/\/\*\*\*@registry\.example\.com\/tools" is not an image reference/);
+    expect(r.out + r.err).not.toContain(SECRET);
+  });
+});
+
 describe('proxies', () => {
   const PROXIES: Array<[string, string]> = [
     ['user:pass@host:port without a scheme', `build:${SECRET}@proxy.example:3128`],

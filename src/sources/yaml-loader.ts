@@ -8,6 +8,7 @@ import { MirrorSource } from './mirror-source';
 import { Problem, throwIfProblems } from './problems';
 import { FieldProblem } from './source-checks';
 import { isFlatDistribution } from './validation';
+import { nearNames } from '../util/near-names';
 
 const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'world', 'aptly_config', 'components', 'subrepos', 'insecure_key_url']);
 const SUBREPO_KEYS = new Set(['distribution', 'publish_distribution', 'packages']);
@@ -90,7 +91,9 @@ class YamlInput {
   public unknownKeys(map: YAMLMap, allowed: Set<string>, where: string): void {
     for (const pair of map.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!allowed.has(key)) this.report(pair.key as Node, `unknown key "${key}"${where}: expected ${[...allowed].join(', ')}`);
+      if (allowed.has(key)) continue;
+      const near = nearNames(key, allowed, 1);
+      this.report(pair.key as Node, `unknown key "${key}"${where}: ${near.length ? `did you mean "${near[0]}"? ` : ''}expected ${[...allowed].join(', ')}`);
     }
   }
 

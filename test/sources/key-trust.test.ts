@@ -60,6 +60,7 @@ describe('loaders', () => {
     expect(errorOf(() => MirrorSource.fromYamlFile(file))).toContain(`${file}:3:10: key url ${HTTP_KEY} is not https`);
     expect(MirrorSource.fromYamlFile(yamlFile(HTTP_KEY, 'insecure_key_url: true\n'))[0].insecureKeyUrl).toBe(true);
     expect(errorOf(() => MirrorSource.fromYamlFile(yamlFile(HTTP_KEY, 'insecure_key_url: yes please\n')))).toMatch(/:4:19: "insecure_key_url" must be true or false/);
+    expect(errorOf(() => MirrorSource.fromYamlFile(yamlFile(HTTP_KEY, 'insecure_key_urls: true\n')))).toMatch(/:4:1: unknown key "insecure_key_urls": did you mean "insecure_key_url"\?/);
   });
 });
 

@@ -34,7 +34,7 @@ export interface MirrorSourceProps {
   readonly url: string;
   /**
    * URL of the armored or binary OpenPGP key that signs upstream's Release files.
-   * @example 'http://debian.mirror.example/debian-archive-keyring.asc'
+   * @example 'https://debian.mirror.example/debian-archive-keyring.asc'
    */
   readonly keyUrl: string;
   /**
@@ -147,7 +147,7 @@ export interface MirrorSourceProps {
  *   prefix: 'debian',
  *   name: 'bookworm',
  *   url: 'http://debian.mirror.example/debian',
- *   keyUrl: 'http://debian.mirror.example/archive-key.asc',
+ *   keyUrl: 'https://debian.mirror.example/archive-key.asc',
  *   distribution: 'bookworm',
  *   components: ['main'],
  *   packages: ['nginx', 'libstdc++6 (>= 12)'],

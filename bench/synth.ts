@@ -22,7 +22,7 @@ function makeSources(n: number, q: number): string {
   for (let s = 0; s < n; s++) {
     const d = path.join(dir, `prefix${s % 10}`, `source${s}`);
     fs.mkdirSync(d, { recursive: true });
-    fs.writeFileSync(path.join(d, 'source.txt'), `http://debian.mirror.example/debian http://debian.mirror.example/key.asc dist${s} main contrib\n`);
+    fs.writeFileSync(path.join(d, 'source.txt'), `http://debian.mirror.example/debian https://debian.mirror.example/key.asc dist${s} main contrib\n`);
     const packages = Array.from({ length: q }, (_, i) => QUERY_SHAPES[i % QUERY_SHAPES.length](s, i));
     fs.writeFileSync(path.join(d, 'packages.txt'), packages.join('\n') + '\n');
   }

@@ -58,6 +58,7 @@ export function buildJson(opts: BuildJsonOptions): string {
     dependencyGate: !s.allowMissingDependencies,
     // A source's aptly config can add Recommends for its packages, never drop them: see MiniMirrorProps.recommends.
     recommends: opts.recommends !== false || (s.aptlyConfig ?? opts.defaultAptlyConfig)?.json.dependencyFollowRecommends === true,
+    allowBroadQueries: s.allowBroadQueries,
     origin: s.origin ?? null,
     label: s.label ?? null,
     suite: s.suite ?? null,

@@ -4,6 +4,7 @@ import { BUILD_MOUNTS, BUILD_UID, stepResources } from './build-volumes';
 import { BuildWorkspace } from './build-workspace';
 import { BUILD_PATHS, GNUPG_DIR } from './paths';
 import { nonRootContainerSecurity, rootForAptContainerSecurity } from '../util/hardening';
+import { proxyValueProblem } from '../util/proxy-url';
 
 /** What the build Job tells an image builder about the image step it binds. */
 export interface ImageStepContext {
@@ -52,10 +53,8 @@ export function proxyEnv(proxy: ProxyOptions | undefined): k8s.EnvVar[] {
   const env: k8s.EnvVar[] = [];
   for (const [name, value] of [['HTTP_PROXY', proxy?.httpProxy], ['HTTPS_PROXY', proxy?.httpsProxy], ['NO_PROXY', proxy?.noProxy]] as const) {
     if (value === undefined) continue;
-    if (/[\s"'`\\]/.test(value)) throw new Error(`proxy value for ${name} "${value}" contains whitespace or quotes`);
-    if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(value)) {
-      throw new Error(`proxy value for ${name} carries credentials (user:password@), which would be written into the Job's YAML: use a proxy that needs no credentials in the URL (e.g. one that authorizes the build's network)`);
-    }
+    const problem = proxyValueProblem(name, value);
+    if (problem) throw new Error(problem);
     env.push({ name, value }, { name: name.toLowerCase(), value });
   }
   return env;

@@ -7,6 +7,7 @@ import { plural } from './plural';
 import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
 import { CHECK_USAGE } from './usage';
 import { MirrorSource } from '../sources/mirror-source';
+import { sourceConfigMapProblem } from '../sources/source-config-maps';
 import { assignWorlds } from '../sources/worlds';
 
 /** `mini-mirror check <dir|yaml>`: load the sources and list them, or print every problem. */
@@ -25,6 +26,12 @@ export function check(argv: string[], io: Output): number {
     sources = loadSources(args.positional[0], args.positional[0], options);
   } catch (e) {
     problems.push(messageOf(e));
+  }
+  // The limits synth applies to what it ships (a ConfigMap per source at most), so that a
+  // source check passes is one synth accepts.
+  for (const s of sources) {
+    const problem = sourceConfigMapProblem(s);
+    if (problem) problems.push(`${s.definedAt ?? s.id}: ${problem}`);
   }
   if (problems.length) throw new InputProblems(problems);
 

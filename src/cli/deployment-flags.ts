@@ -4,6 +4,7 @@
 // the same meaning; the construct validates the values as it does for TypeScript users.
 import { Duration, Size } from 'cdk8s';
 import { ParsedArgs } from './args';
+import { checkImageFlag, checkProxyFlag } from './flag-checks';
 import { BuildOptions } from '../build/build-options';
 import { RegistryCa } from '../build/registry-ca';
 import { MiniMirrorProps } from '../mini-mirror';
@@ -123,13 +124,22 @@ function servingFrom(flags: FlagValues): ServingOptions {
   };
 }
 
+/** A flag's value when `check` finds nothing wrong with it, else undefined with the problem added. */
+function checked(flags: FlagValues, name: string, check: (value: string) => string | undefined): string | undefined {
+  const value = flags.opt(name);
+  const problem = value === undefined ? undefined : check(value);
+  if (problem) flags.problems.push(problem);
+  return problem ? undefined : value;
+}
+
 function buildOptionsFrom(flags: FlagValues): BuildOptions {
   const opt = (name: string) => flags.opt(name);
+  const proxyFlag = (flag: string, variable: string) => checked(flags, flag, v => checkProxyFlag(flag, variable, v));
   const proxy = ['http-proxy', 'https-proxy', 'no-proxy'].some(f => opt(f) !== undefined)
-    ? { httpProxy: opt('http-proxy'), httpsProxy: opt('https-proxy'), noProxy: opt('no-proxy') } : undefined;
+    ? { httpProxy: proxyFlag('http-proxy', 'HTTP_PROXY'), httpsProxy: proxyFlag('https-proxy', 'HTTPS_PROXY'), noProxy: proxyFlag('no-proxy', 'NO_PROXY') } : undefined;
   return {
-    mirrorImage: opt('mirror-image'),
-    builderImage: opt('builder-image'),
+    mirrorImage: checked(flags, 'mirror-image', v => checkImageFlag('mirror-image', v)),
+    builderImage: checked(flags, 'builder-image', v => checkImageFlag('builder-image', v)),
     concurrency: flags.num('concurrency'),
     retries: flags.num('retries'),
     stallTimeout: flags.duration('stall-timeout'),

@@ -5,7 +5,9 @@
  */
 
 import { checkArchitecture } from '../sources/validation';
-import { DATA_KEY, DNS_LABEL, IMAGE_REPOSITORY, isSecretName } from '../util/k8s-names';
+import { DATA_KEY, DNS_LABEL, IMAGE_REFERENCE, IMAGE_REPOSITORY, isSecretName } from '../util/k8s-names';
+import { proxyValueProblem } from '../util/proxy-url';
+import { redactUrl } from '../util/redact';
 
 /** A namespace is a DNS-1123 label; it also ends up in the Service's DNS name. */
 export function checkNamespace(value: string): string | undefined {
@@ -31,9 +33,24 @@ export function checkSecretKey(flag: string, value: string): string | undefined 
   return `--${flag} "${value}" is not a valid Secret key: use at most 253 letters, digits, '-', '_' and '.' (e.g. passphrase)`;
 }
 
+/** An image flag (`--mirror-image`, `--builder-image`): a non-empty image reference. */
+export function checkImageFlag(flag: string, value: string): string | undefined {
+  if (value.trim() === '') return `--${flag} is empty: give an image reference such as registry.example.com/mini-mirror-builder:bookworm-1, or leave the option out for the default`;
+  // `@` only before a digest: `user:token@registry/...` would put a credential into the YAML
+  const credentials = /@(?!sha256:|sha512:)/.test(value);
+  if (!IMAGE_REFERENCE.test(value) || value.includes('://') || credentials) return `--${flag} "${redactUrl(value)}" is not an image reference: give e.g. registry.example.com/mini-mirror-builder:bookworm-1`;
+  return undefined;
+}
+
+/** A proxy flag: the variable's checks, named by the flag; the value is never echoed with a secret in it. */
+export function checkProxyFlag(flag: string, variable: string, value: string): string | undefined {
+  const problem = proxyValueProblem(variable, value);
+  return problem && `--${flag}: ${problem}`;
+}
+
 export function checkImageRepository(value: string): string | undefined {
   if (IMAGE_REPOSITORY.test(value)) return undefined;
-  return `--image "${value}" is not a valid image repository: give a repository without tag or digest, e.g. registry.example.com/mini-mirror`;
+  return `--image "${redactUrl(value)}" is not a valid image repository: give a repository without tag or digest, e.g. registry.example.com/mini-mirror`;
 }
 
 /**

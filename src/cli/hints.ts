@@ -8,6 +8,7 @@ const HINTS: { readonly [K in ProblemHint]: string } = {
   insecureSkipUpstreamVerification: 'to opt a source out from the command line, pass --insecure-skip-upstream-verification <source id>',
   allowMissingDependencies: 'to publish a source with missing dependencies from the command line, pass --allow-missing-dependencies <source id>',
   keyFingerprints: 'to pin an upstream key from the command line, pass --key-fingerprint <source id>=<fingerprint>',
+  insecureKeyUrl: 'to pin the key from the command line, pass --key-fingerprint <source id>=<fingerprint>; to accept an unauthenticated key, pass --insecure-key-url <source id>',
   allowBroadQueries: 'to accept such queries from the command line, pass --allow-broad-queries <source id>',
   world: 'to set a source\'s world from the command line, pass --world <source id>=<world>',
   overrides: 'the per-source options (--key-fingerprint, --world, --allow-missing-dependencies, ...) take a source id that "mini-mirror check" lists',

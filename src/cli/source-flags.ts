@@ -6,7 +6,7 @@ import { checkFingerprint, checkWorldName, normalizeFingerprint } from '../sourc
  * Per-source settings the seed formats cannot express, as repeatable options; both `check` and
  * `synth` take them, so that `check` validates what `synth` would load.
  */
-export const SOURCE_FLAGS = ['key-fingerprint', 'world', 'allow-missing-dependencies', 'allow-broad-queries', 'insecure-skip-upstream-verification', 'allow-downgrade'];
+export const SOURCE_FLAGS = ['key-fingerprint', 'world', 'allow-missing-dependencies', 'allow-broad-queries', 'insecure-key-url', 'insecure-skip-upstream-verification', 'allow-downgrade'];
 
 // `<prefix>/<name>` (directory) or `<name>/<distribution>` (YAML); the loader reports unknown ids.
 const SOURCE_ID = /^[^/\s=]+\/[^/\s=]+$/;
@@ -50,9 +50,10 @@ export function sourceLoadOptions(args: ParsedArgs, problems: string[]): SourceL
 }
 
 /** The per-source switches and the setting each turns on. */
-const SWITCHES: readonly [string, 'allowMissingDependencies' | 'allowBroadQueries' | 'insecureSkipUpstreamVerification' | 'allowDowngrade'][] = [
+const SWITCHES: readonly [string, 'allowMissingDependencies' | 'allowBroadQueries' | 'insecureKeyUrl' | 'insecureSkipUpstreamVerification' | 'allowDowngrade'][] = [
   ['allow-missing-dependencies', 'allowMissingDependencies'],
   ['allow-broad-queries', 'allowBroadQueries'],
+  ['insecure-key-url', 'insecureKeyUrl'],
   ['insecure-skip-upstream-verification', 'insecureSkipUpstreamVerification'],
   ['allow-downgrade', 'allowDowngrade'],
 ];
@@ -79,5 +80,7 @@ export function sourceFlagWarnings(options: SourceLoadOptions): string[] {
     // Meant for one deliberate roll-back: left on, a replayed or frozen upstream goes unnoticed.
     ...overrides.filter(([, o]) => o.allowDowngrade)
       .map(([id]) => `warning: ${id} may go back in time against the previous build (--allow-downgrade): drop the option once the intended roll-back is built`),
+    ...overrides.filter(([, o]) => o.insecureKeyUrl && !o.insecureSkipUpstreamVerification)
+      .map(([id]) => `warning: the upstream key of ${id} is NOT authenticated (--insecure-key-url): anyone between the build and its http:// key_url can replace it`),
   ];
 }

@@ -19,6 +19,8 @@ or <name>/<distribution> in a YAML file):
                               publish source ID even if some dependencies are missing upstream
   --allow-broad-queries ID    accept queries of source ID that alone match (nearly) the whole
                               archive, such as "!python3" or "Name (% *)"
+  --insecure-key-url ID       accept an http:// key_url of source ID without a pinned fingerprint
+                              (anyone on the path can replace the key; pin it instead)
   --insecure-skip-upstream-verification ID
                               do not verify upstream signatures of source ID (allows
                               "gpgDisableVerify": true in its aptly.conf; never in production)

@@ -1,6 +1,7 @@
 import { ReleaseSigning } from '../signing/release-signing';
 import { MirrorSource } from '../sources/mirror-source';
 import { ResolvedSource, resolvedSources } from '../sources/resolution';
+import { redactUrl } from '../util/redact';
 
 // deb822 `.sources` rendering, shared by the client ConfigMap and MiniMirror.aptSources().
 
@@ -19,10 +20,10 @@ export function checkBaseUrl(baseUrl: string): string {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new Error(`baseUrl "${baseUrl}" is not a URL (e.g. https://apt.example.com)`);
+    throw new Error(`baseUrl "${redactUrl(baseUrl)}" is not a URL (e.g. https://apt.example.com)`);
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash || /[\s"'`\\]/.test(baseUrl)) {
-    throw new Error(`baseUrl "${baseUrl}" must be a plain http:// or https:// URL without credentials, query or fragment`);
+    throw new Error(`baseUrl "${redactUrl(baseUrl)}" must be a plain http:// or https:// URL without credentials, query or fragment`);
   }
   return baseUrl.replace(/\/+$/, '');
 }

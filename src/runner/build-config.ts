@@ -19,6 +19,8 @@ export interface SourceConfig {
   readonly dependencyGate: boolean;
   /** Follow Recommends (aptly's dependencyFollowRecommends and the world closure); absent: true, as apt installs them. */
   readonly recommends: boolean;
+  /** Queries that alone match a large part of upstream are accepted (else the build fails on them). */
+  readonly allowBroadQueries: boolean;
   readonly origin: string | null;
   readonly label: string | null;
   readonly suite: string | null;
@@ -108,6 +110,7 @@ function normalized(raw: any, sources: SourceConfig[]): BuildConfig {
       verify: s.verify !== false,
       dependencyGate: s.dependencyGate !== false,
       recommends: s.recommends !== false,
+      allowBroadQueries: s.allowBroadQueries === true,
       fingerprints: (s.fingerprints ?? []).map(f => f.replace(/\s+/g, '').toUpperCase()),
       origin: s.origin ?? null,
       label: s.label ?? null,

@@ -20,6 +20,56 @@ export async function readQueries(file: string, id: string): Promise<string[]> {
   return queries;
 }
 
+/** A query matching more packages than this is broad, whatever the size of the index. */
+export const BROAD_QUERY_PACKAGES = 2000;
+/** A query matching more than this share of an index (and more than BROAD_QUERY_FLOOR packages) is broad. */
+export const BROAD_QUERY_SHARE = 0.2;
+/** Below this many packages no query is broad: small vendor repositories are small anyway. */
+export const BROAD_QUERY_FLOOR = 200;
+
+/** The most packages (distinct names) one query may match in an index of `total` names. */
+export function broadQueryLimit(total: number): number {
+  return Math.min(BROAD_QUERY_PACKAGES, Math.max(BROAD_QUERY_FLOOR, Math.floor(total * BROAD_QUERY_SHARE)));
+}
+
+/**
+ * The synth-time guard judges queries by their form; this one counts, before anything is
+ * downloaded: a query that alone matches more than `broadQueryLimit` upstream packages (by
+ * distinct name) fails the build naming it and the count, unless the source allows broad queries.
+ */
+export function checkQueryBreadth(queries: readonly string[], upstream: readonly IndexEntry[], id: string, allowBroad: boolean): void {
+  if (allowBroad) return;
+  const byName = new Map<string, IndexEntry[]>();
+  for (const e of upstream) {
+    for (const name of [e.name, ...e.provides.map(p => p.name)]) {
+      const list = byName.get(name);
+      if (list) list.push(e);
+      else byName.set(name, [e]);
+    }
+  }
+  const total = new Set(upstream.map(e => e.name)).size;
+  const limit = broadQueryLimit(total);
+  for (const q of queries) {
+    let compiled;
+    try {
+      compiled = compileQuery(q);
+    } catch {
+      continue; // what our evaluator cannot read, aptly evaluates (and the match check judges)
+    }
+    // A query on one name matches that name and its providers: never more than the limit in practice.
+    if (compiled.name !== undefined && (byName.get(compiled.name)?.length ?? 0) <= limit) continue;
+    const candidates = compiled.name !== undefined ? byName.get(compiled.name)! : upstream;
+    const names = new Set<string>();
+    for (const e of candidates) if (compiled.matches(e)) names.add(e.name);
+    if (names.size > limit) {
+      throw new BuildError(`query "${q}" in ${id}/packages.txt matches ${names.size} of the ${total} packages upstream (more than ${limit}): `
+        + 'alone it would mirror a large part of the archive (the queries of a source are OR-ed together); '
+        + "narrow it, e.g. name the packages, or combine conditions with ',' ('Section (python), Name (% python3-yaml*)'), "
+        + `or set allowBroadQueries on the source (--allow-broad-queries ${id} on the command line) if you mean it`);
+    }
+  }
+}
+
 /** Every query must match a package; the packages they match are the ones users asked for. */
 export async function checkQueries(source: SourceMirror): Promise<void> {
   const byName = new Map<string, IndexEntry[]>();

@@ -10,7 +10,7 @@ import { BuildLog, humanBytes } from './log';
 import { IndexEntry, indexPath, loadIndex, parseIndex, totalSize } from './packages-index';
 import { prefetch, PREFETCH_CONCURRENCY } from './prefetch';
 import { BuildError, Semaphore, stopping } from './proc';
-import { checkQueries, readQueries } from './query-check';
+import { checkQueries, checkQueryBreadth, readQueries } from './query-check';
 import { fetchRelease, ReleaseInfo, releaseBase } from './release';
 import { checkArchitectures, checkComponents, PublishedComponent } from './source-checks';
 import { importUpstreamKey, UpstreamKeys } from './upstream-key';
@@ -135,6 +135,7 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
 
   // Upstream indexes, read once: what every query can match and every dependency can come from.
   const upstream = await ctx.log.time('indexes', () => loadUpstream(config, index, cache, release, components, mirrorArchitectures, id));
+  checkQueryBreadth(queries, upstream, id, config.allowBroadQueries);
   // Download what aptly will ask for before it asks, many at a time: aptly then reads from the
   // loopback cache, and a stalled download is retried here without aptly timing out on it.
   const aptlyConf = path.join(work, 'aptly.conf');

@@ -1,3 +1,4 @@
+import { aptlyKeyProblem } from './aptly-keys';
 import { checkArchitecture } from './validation';
 import { jsonErrorOffset } from '../util/json-error';
 
@@ -5,6 +6,8 @@ export interface ParsedAptlyConfig {
   readonly json?: { [key: string]: any };
   readonly error?: { line: number; message: string };
 }
+
+const SHOWABLE_KEY = /^[A-Za-z_$][A-Za-z0-9_.-]*$/;
 
 /** Parses aptly config text without throwing, so loaders can report file:line for every problem. */
 export function parseAptlyConfigText(text: string): ParsedAptlyConfig {
@@ -21,6 +24,10 @@ export function parseAptlyConfigText(text: string): ParsedAptlyConfig {
     return { error: { line: 1, message: 'aptly config must be a JSON object' } };
   }
   const json = value as { [key: string]: any };
+  for (const key of Object.keys(json)) {
+    const problem = aptlyKeyProblem(key);
+    if (problem) return { error: { line: SHOWABLE_KEY.test(key) ? lineOf(text, `"${key}"`) : 1, message: problem } };
+  }
   const archs = json.architectures;
   if (archs !== undefined) {
     const line = lineOf(text, '"architectures"');

@@ -21,6 +21,7 @@ const FIELDS = {
   origin: true,
   label: true,
   suite: true,
+  insecureKeyUrl: true,
   insecureSkipUpstreamVerification: true,
   allowMissingDependencies: true,
   allowBroadQueries: true,

@@ -10,6 +10,7 @@ import { Problem, throwIfProblems } from './problems';
 import { countCanonicalLines } from './query/canonical';
 import { Lines, meaningfulLines, parseSourceTxt, SourceLine } from './seed-text';
 import { FieldProblem } from './source-checks';
+import { readTreeFile, realDir, TreeRoots } from './tree-files';
 import { isFlatDistribution } from './validation';
 
 const SOURCE_FILES = new Set(['source.txt', 'packages.txt', 'aptly.conf']);
@@ -29,6 +30,7 @@ function* readDirectory(dir: string, reading: Reading): Iterable<ReadSource> {
   if (!isDir(dir)) {
     throwIfProblems(`sources directory ${dir}`, [{ file: dir, message: 'not a directory: give the path of the seed sources directory (<dir>/<prefix>/<name>/source.txt)' }]);
   }
+  const tree = realDir(dir);
   for (const { name: prefix, isDirectory } of visible(dir)) {
     const prefixDir = path.join(dir, prefix);
     if (!isDirectory) {
@@ -44,7 +46,7 @@ function* readDirectory(dir: string, reading: Reading): Iterable<ReadSource> {
         continue;
       }
       reading.ids.push(`${prefix}/${name}`);
-      yield readSourceDirectory(sourceDir, prefix, name, reading);
+      yield readSourceDirectory(sourceDir, prefix, name, reading, { tree, source: realDir(sourceDir) });
     }
   }
 }
@@ -58,7 +60,7 @@ interface SourceFiles {
 }
 
 /** Reads `<prefix>/<name>/`: its three files, each problem with its file and line. */
-function readSourceDirectory(dir: string, prefix: string, name: string, reading: Reading): ReadSource {
+function readSourceDirectory(dir: string, prefix: string, name: string, reading: Reading, roots: TreeRoots): ReadSource {
   const problems = reading.problems;
   const files: SourceFiles = {
     dir, source: path.join(dir, 'source.txt'), packages: path.join(dir, 'packages.txt'), config: path.join(dir, 'aptly.conf'),
@@ -68,10 +70,10 @@ function readSourceDirectory(dir: string, prefix: string, name: string, reading:
     const stray = entry.isDirectory ? 'stray directory' : 'stray file';
     problems.push({ file: path.join(dir, entry.name), message: `${stray}: a source directory holds only source.txt, packages.txt and aptly.conf` });
   }
-  const sourceText = read(files.source, problems);
+  const sourceText = readTreeFile(files.source, roots, problems);
   const line = sourceText === undefined ? { tokens: [], line: 1, complete: false } : parseSourceTxt(sourceText, files.source, problems);
-  const packages = readPackages(files.packages, problems);
-  const config = entries.some(e => e.name === 'aptly.conf') ? readConfig(files.config, problems) : {};
+  const packages = readPackages(files.packages, roots, problems);
+  const config = entries.some(e => e.name === 'aptly.conf') ? readConfig(files.config, roots, problems) : {};
 
   const id = `${prefix}/${name}`;
   const [url, keyUrl, distribution] = line.tokens;
@@ -123,8 +125,8 @@ function locateInDirectory(
 }
 
 /** packages.txt: one query per line; a tidy file of canonical queries is taken as it is. */
-function readPackages(file: string, problems: Problem[]): { list?: PackageList; lines?: Lines; hasQueries: boolean } {
-  const text = read(file, problems);
+function readPackages(file: string, roots: TreeRoots, problems: Problem[]): { list?: PackageList; lines?: Lines; hasQueries: boolean } {
+  const text = readTreeFile(file, roots, problems);
   if (text === undefined) return { hasQueries: false };
   if (countCanonicalLines(text) !== undefined) return { list: PackageList.fromCanonicalText(text), hasQueries: true };
   const lines = meaningfulLines(text);
@@ -133,8 +135,8 @@ function readPackages(file: string, problems: Problem[]): { list?: PackageList; 
 }
 
 /** aptly.conf, when the directory has one. */
-function readConfig(file: string, problems: Problem[]): { aptlyConfig?: AptlyConfig; text?: string } {
-  const text = read(file, problems);
+function readConfig(file: string, roots: TreeRoots, problems: Problem[]): { aptlyConfig?: AptlyConfig; text?: string } {
+  const text = readTreeFile(file, roots, problems);
   if (text === undefined) return {};
   const parsed = parseAptlyConfigText(text);
   if (parsed.error) {
@@ -142,20 +144,6 @@ function readConfig(file: string, problems: Problem[]): { aptlyConfig?: AptlyCon
     return { text };
   }
   return { aptlyConfig: AptlyConfig.fromJson(parsed.json!, file), text };
-}
-
-function read(file: string, problems: Problem[]): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const what = path.basename(file);
-    problems.push({
-      file,
-      message: code === 'ENOENT' ? `missing ${what}: every source directory needs source.txt and packages.txt` : `cannot read ${what}: ${code ?? String(e)}`,
-    });
-    return undefined;
-  }
 }
 
 /** Entries without dotfiles, sorted; from one readdir (a stat only for symlinks). */

@@ -34,6 +34,11 @@ export interface SourceOverrides {
    */
   readonly suite?: string;
   /**
+   * Accept an `http://` key URL without a pinned fingerprint (see `MirrorSourceProps`).
+   * @default false
+   */
+  readonly insecureKeyUrl?: boolean;
+  /**
    * Mirror without checking upstream signatures (see `MirrorSourceProps`).
    * @default false
    */

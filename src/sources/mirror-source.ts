@@ -34,7 +34,7 @@ export interface MirrorSourceProps {
   readonly url: string;
   /**
    * URL of the armored or binary OpenPGP key that signs upstream's Release files.
-   * @example 'http://debian.mirror.example/debian-archive-keyring.asc'
+   * @example 'https://debian.mirror.example/debian-archive-keyring.asc'
    */
   readonly keyUrl: string;
   /**
@@ -110,6 +110,13 @@ export interface MirrorSourceProps {
    */
   readonly suite?: string;
   /**
+   * Accept an `http://` `keyUrl` without `keyFingerprints`. Such a key authenticates nothing:
+   * anyone on the path between the build and upstream can serve their own key and sign their
+   * own Release with it. Without this, an unpinned key needs an `https://` URL.
+   * @default false
+   */
+  readonly insecureKeyUrl?: boolean;
+  /**
    * Mirror without checking upstream's Release signatures. Only for upstreams that are not
    * signed at all; required to use an aptly config with `gpgDisableVerify: true`.
    * @default false
@@ -148,7 +155,7 @@ export interface MirrorSourceProps {
  *   prefix: 'debian',
  *   name: 'bookworm',
  *   url: 'http://debian.mirror.example/debian',
- *   keyUrl: 'http://debian.mirror.example/archive-key.asc',
+ *   keyUrl: 'https://debian.mirror.example/archive-key.asc',
  *   distribution: 'bookworm',
  *   components: ['main'],
  *   packages: ['nginx', 'libstdc++6 (>= 12)'],
@@ -232,6 +239,8 @@ export class MirrorSource {
   public readonly label?: string;
   /** Release `Suite` override. */
   public readonly suite?: string;
+  /** Whether an unpinned `http://` key URL is accepted. */
+  public readonly insecureKeyUrl: boolean;
   /** Whether upstream signature verification is off for this source. */
   public readonly insecureSkipUpstreamVerification: boolean;
   /** Whether missing dependencies only warn. */
@@ -282,6 +291,7 @@ export class MirrorSource {
     this.origin = checked.origin;
     this.label = checked.label;
     this.suite = checked.suite;
+    this.insecureKeyUrl = checked.insecureKeyUrl ?? false;
     this.insecureSkipUpstreamVerification = checked.insecureSkipUpstreamVerification ?? false;
     this.allowMissingDependencies = checked.allowMissingDependencies ?? false;
     this.allowBroadQueries = checked.allowBroadQueries ?? false;

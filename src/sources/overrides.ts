@@ -16,6 +16,7 @@ export function applyOverrides(fields: Partial<SourceFields>, options: SourceLoa
     origin: overrides.origin ?? fields.origin,
     label: overrides.label ?? fields.label,
     suite: overrides.suite ?? fields.suite,
+    insecureKeyUrl: overrides.insecureKeyUrl ?? fields.insecureKeyUrl,
     insecureSkipUpstreamVerification: overrides.insecureSkipUpstreamVerification ?? fields.insecureSkipUpstreamVerification,
     allowMissingDependencies: overrides.allowMissingDependencies ?? fields.allowMissingDependencies,
     allowDowngrade: overrides.allowDowngrade ?? fields.allowDowngrade,

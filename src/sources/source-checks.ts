@@ -1,4 +1,5 @@
 import { CheckedSource } from './checked-source';
+import { keyTrustProblem } from './key-trust';
 import type { MirrorSourceProps } from './mirror-source';
 import { PackageList } from './package-list';
 import { PackageQuery } from './package-query';
@@ -57,7 +58,8 @@ function checkLocation(s: SourceFields, add: Add): void {
   add('prefix', checkPathSegment('prefix', s.prefix));
   add('name', checkPathSegment('name', s.name));
   add('url', checkUrl('url', s.url));
-  add('keyUrl', checkUrl('key url', s.keyUrl));
+  const keyUrlProblem = checkUrl('key url', s.keyUrl);
+  add('keyUrl', keyUrlProblem ?? keyTrustProblem(s), undefined, undefined, keyUrlProblem ? undefined : 'insecureKeyUrl');
   s.keyFingerprints.forEach((f, i) => add('keyFingerprints', checkFingerprint(f), i, undefined, 'keyFingerprints'));
   add('distribution', checkDistribution(s.distribution));
   checkComponents(s, add);
@@ -141,7 +143,7 @@ const PLACEHOLDERS: SourceFields = {
   prefix: 'placeholder',
   name: 'placeholder',
   url: 'http://placeholder.example/',
-  keyUrl: 'http://placeholder.example/key.asc',
+  keyUrl: 'https://placeholder.example/key.asc',
   distribution: 'placeholder',
   components: ['main'],
   packages: ['placeholder'],

@@ -92,11 +92,7 @@ interface FileGroup {
 function sourceFiles(sources: readonly MirrorSource[]): FileGroup[] {
   const keyOwner = new Map<string, string>();
   return sources.map(source => {
-    const files: SourceFile[] = [
-      { file: 'source.txt', content: source.sourceTxt },
-      { file: 'packages.txt', content: source.packagesTxt },
-      ...(source.aptlyConfig ? [{ file: 'aptly.conf', content: source.aptlyConfig.toJsonString() }] : []),
-    ].map(f => ({ key: `${source.prefix}_${source.name}_${f.file}`, path: `${source.id}/${f.file}`, content: f.content }));
+    const files = filesOf(source);
     for (const f of files) {
       const owner = keyOwner.get(f.key);
       if (owner && owner !== source.id) {
@@ -104,12 +100,37 @@ function sourceFiles(sources: readonly MirrorSource[]): FileGroup[] {
       }
       keyOwner.set(f.key, source.id);
     }
-    const bytes = files.reduce((n, f) => n + dataEntryBytes(f.key, f.content), 0);
-    if (bytes > CONFIG_MAP_SAFE_BYTES) {
-      throw new Error(`source ${source.id} needs ${Math.ceil(bytes / 1024)} KiB of ConfigMap data, over the ${CONFIG_MAP_SAFE_BYTES / 1024} KiB a ConfigMap can safely hold: split its packages into several sources`);
-    }
+    const bytes = filesBytes(files);
+    const problem = sizeProblem(source, bytes);
+    if (problem) throw new Error(problem);
     return { files, bytes };
   });
+}
+
+/** The ConfigMap files of a source: source.txt, packages.txt and (when it has one) aptly.conf. */
+function filesOf(source: MirrorSource): SourceFile[] {
+  return [
+    { file: 'source.txt', content: source.sourceTxt },
+    { file: 'packages.txt', content: source.packagesTxt },
+    ...(source.aptlyConfig ? [{ file: 'aptly.conf', content: source.aptlyConfig.toJsonString() }] : []),
+  ].map(f => ({ key: `${source.prefix}_${source.name}_${f.file}`, path: `${source.id}/${f.file}`, content: f.content }));
+}
+
+function filesBytes(files: readonly SourceFile[]): number {
+  return files.reduce((n, f) => n + dataEntryBytes(f.key, f.content), 0);
+}
+
+function sizeProblem(source: MirrorSource, bytes: number): string | undefined {
+  if (bytes <= CONFIG_MAP_SAFE_BYTES) return undefined;
+  return `source ${source.id} needs ${Math.ceil(bytes / 1024)} KiB of ConfigMap data, over the ${CONFIG_MAP_SAFE_BYTES / 1024} KiB a ConfigMap can safely hold: split its packages into several sources`;
+}
+
+/**
+ * Why a source cannot be shipped in a ConfigMap, or undefined: the check `SourceConfigMaps`
+ * makes at synth time, for `mini-mirror check` to make the same.
+ */
+export function sourceConfigMapProblem(source: MirrorSource): string | undefined {
+  return sizeProblem(source, filesBytes(filesOf(source)));
 }
 
 /** The groups in order, a new batch whenever the next group would take one over `limit` bytes. */

@@ -1,3 +1,5 @@
+import { hasUserinfo, redactUrl } from '../util/redact';
+
 /**
  * Validators shared by typed props and both loaders. Each returns an error message
  * (lowercase, says what to do) or undefined when the value is fine.
@@ -34,21 +36,27 @@ export function checkPathSegment(kind: 'prefix' | 'name', value: string): string
 
 export function checkUrl(kind: 'url' | 'key url', value: string): string | undefined {
   if (!value) return `${kind} is empty`;
+  // Never echo a refused URL's userinfo, query or fragment: they are where tokens hide.
+  const shown = redactUrl(value);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `${kind} "${value}" is not a valid URL: give an absolute http:// or https:// URL`;
+    return `${kind} "${shown}" is not a valid URL: give an absolute http:// or https:// URL`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `${kind} "${value}" must use http or https, not ${url.protocol.replace(/:$/, '')}`;
+    return `${kind} "${shown}" must use http or https, not ${url.protocol.replace(/:$/, '')}`;
   }
-  if (url.username || url.password) {
-    return `${kind} "${value}" contains credentials, which would be stored in a ConfigMap: use an upstream or proxy that needs none`;
+  if (url.username || url.password || hasUserinfo(value)) {
+    return `${kind} "${shown}" contains credentials (user:password@ or token@), which would be stored in a ConfigMap and published in manifest.json: `
+      + 'the build cannot pass upstream credentials from a Secret, so mirror an upstream (or use a proxy) that needs none';
   }
-  if (url.hash || /[\s"'`\\]/.test(value)) {
-    return `${kind} "${value}" contains a fragment, whitespace, quotes or backslashes: give a plain URL`;
+  if (url.search || value.includes('?')) {
+    return `${kind} "${shown}" has a query string, which APT repository and key URLs never need and which often carries a token `
+      + '(it would be stored in a ConfigMap and published in manifest.json): remove it';
   }
+  if (url.hash || value.includes('#')) return `${kind} "${shown}" contains a fragment (#...): remove it`;
+  if (/[\s"'`\\]/.test(value)) return `${kind} "${shown}" contains whitespace, quotes or backslashes: give a plain URL`;
   return undefined;
 }
 

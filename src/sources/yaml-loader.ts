@@ -8,8 +8,9 @@ import { MirrorSource } from './mirror-source';
 import { Problem, throwIfProblems } from './problems';
 import { FieldProblem } from './source-checks';
 import { isFlatDistribution } from './validation';
+import { nearNames } from '../util/near-names';
 
-const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'world', 'aptly_config', 'components', 'subrepos', 'allow_downgrade']);
+const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'world', 'aptly_config', 'components', 'subrepos', 'allow_downgrade', 'insecure_key_url']);
 const SUBREPO_KEYS = new Set(['distribution', 'publish_distribution', 'packages', 'allow_downgrade']);
 const PACKAGE_KEYS = new Set(['name', 'version']);
 
@@ -90,7 +91,9 @@ class YamlInput {
   public unknownKeys(map: YAMLMap, allowed: Set<string>, where: string): void {
     for (const pair of map.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!allowed.has(key)) this.report(pair.key as Node, `unknown key "${key}"${where}: expected ${[...allowed].join(', ')}`);
+      if (allowed.has(key)) continue;
+      const near = nearNames(key, allowed, 1);
+      this.report(pair.key as Node, `unknown key "${key}"${where}: ${near.length ? `did you mean "${near[0]}"? ` : ''}expected ${[...allowed].join(', ')}`);
     }
   }
 
@@ -109,7 +112,7 @@ class YamlInput {
     return typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
   }
 
-  /** The boolean at `key`: undefined when there is none (reported when it is not true or false). */
+  /** The boolean at `key`: undefined when absent, or (reported) when it is no true or false. */
   public bool(map: YAMLMap, key: string): boolean | undefined {
     const node = map.get(key, true) as Node | undefined;
     if (node === undefined || (isScalar(node) && node.value === null)) return undefined;
@@ -134,6 +137,8 @@ interface Upstream {
   readonly aptlyConfig?: AptlyConfig;
   /** `allow_downgrade` of the document: every subrepo's default. */
   readonly allowDowngrade?: boolean;
+  /** `insecure_key_url: true`: an unpinned http:// key_url is accepted */
+  readonly insecureKeyUrl?: boolean;
 }
 
 function readUpstream(root: YAMLMap, yaml: YamlInput): Upstream {
@@ -148,6 +153,7 @@ function readUpstream(root: YAMLMap, yaml: YamlInput): Upstream {
     label: yaml.str(root, 'label', false),
     world: yaml.str(root, 'world', false),
     allowDowngrade: yaml.bool(root, 'allow_downgrade'),
+    insecureKeyUrl: yaml.bool(root, 'insecure_key_url'),
   };
   return { ...fields, ...readComponents(root, yaml), aptlyConfig: readAptlyConfig(root, name, yaml) };
 }
@@ -293,6 +299,7 @@ function readSubrepo(sub: YAMLMap, upstream: Upstream, yaml: YamlInput, reading:
       label: upstream.label,
       world: upstream.world,
       allowDowngrade: yaml.bool(sub, 'allow_downgrade') ?? upstream.allowDowngrade,
+      insecureKeyUrl: upstream.insecureKeyUrl,
     },
     locate: (p, all) => locateInYaml(p, all, { sub, upstream, naming, packages, yaml }),
   };

@@ -8,6 +8,7 @@ export type ProblemHint =
   | 'insecureSkipUpstreamVerification'
   | 'allowMissingDependencies'
   | 'keyFingerprints'
+  | 'insecureKeyUrl'
   | 'allowBroadQueries'
   | 'world'
   | 'overrides'

@@ -1,3 +1,5 @@
+import { redactUrl } from './redact';
+
 // Kubernetes and registry name rules, shared by the constructs and the CLI so both accept the
 // same values.
 
@@ -19,10 +21,10 @@ export function isSecretName(value: string): boolean {
 }
 
 /** A loose image reference (`name[:tag][@digest]`): rejects whitespace, quotes and flags. */
-const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
+export const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
 
 /** Throws unless `ref` looks like an image reference; `what` names it in the message. */
 export function checkImageReference(ref: string, what: string = ''): string {
-  if (typeof ref !== 'string' || !IMAGE_REFERENCE.test(ref)) throw new Error(`${what ? what + ' ' : ''}"${ref}" is not a valid image reference`);
+  if (typeof ref !== 'string' || !IMAGE_REFERENCE.test(ref)) throw new Error(`${what ? what + ' ' : ''}"${redactUrl(ref)}" is not a valid image reference`);
   return ref;
 }

@@ -26,3 +26,10 @@ export function checkConfigMapSize(name: string, data: { readonly [key: string]:
     throw hint ? hintedError(message, hint) : new Error(message);
   }
 }
+
+/**
+ * Largest seed file (source.txt, packages.txt, aptly.conf) a loader reads: its normalized form
+ * must fit one ConfigMap (`CONFIG_MAP_SAFE_BYTES`), and comments and blank lines leave room for
+ * some slack, not for a file hundreds of times that size (which is refused without reading it).
+ */
+export const SOURCE_FILE_MAX_BYTES = 4 * CONFIG_MAP_SAFE_BYTES;

@@ -8,7 +8,7 @@ const BASE: MirrorSourceProps = {
   prefix: 'debian',
   name: 'bookworm',
   url: 'http://debian.mirror.example/debian',
-  keyUrl: 'http://debian.mirror.example/archive-key.asc',
+  keyUrl: 'https://debian.mirror.example/archive-key.asc',
   distribution: 'bookworm',
   components: ['main', 'contrib'],
   packages: ['nginx'],
@@ -24,7 +24,7 @@ function listed(overrides: Record<string, unknown>): Record<string, unknown> {
     prefix: 'debian',
     name: 'bookworm',
     url: 'http://debian.mirror.example/debian',
-    keyUrl: 'http://debian.mirror.example/archive-key.asc',
+    keyUrl: 'https://debian.mirror.example/archive-key.asc',
     distribution: 'bookworm',
     components: ['main', 'contrib'],
     publishDistribution: 'bookworm',
@@ -34,6 +34,7 @@ function listed(overrides: Record<string, unknown>): Record<string, unknown> {
     fingerprints: [],
     dependencyGate: true,
     recommends: true,
+    allowBroadQueries: false,
     origin: null,
     label: null,
     suite: null,
@@ -93,8 +94,8 @@ describe('build.json', () => {
 
   test('one line per source, so thousands of sources fit a ConfigMap', () => {
     const text = buildJson({ sources: [new MirrorSource(BASE)], signing: ReleaseSigning.insecureUnsigned(), concurrency: 4, retries: 3, contentHash: 'abc' });
-    expect(text.split('\n')).toHaveLength(15);
-    expect(text).toMatch(/^ {4}\{"allowDowngrade":false,"architectures":\["amd64"\],"components":\["main","contrib"\],.*"world":"bookworm"\}$/m);
+    expect(text.split('\n')).toHaveLength(16);
+    expect(text).toMatch(/^ {4}\{"allowBroadQueries":false,"allowDowngrade":false,"architectures":\["amd64"\],"components":\["main","contrib"\],.*"world":"bookworm"\}$/m);
   });
 
   test.each([

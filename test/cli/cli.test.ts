@@ -16,7 +16,7 @@ const PUBLIC_KEY = path.join(ROOT, 'examples', 'mirror.pub.asc');
 const FPR = '0123456789ABCDEF0123456789ABCDEF01234567';
 
 const BROKEN = {
-  'debian/bookworm/source.txt': 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm\n',
+  'debian/bookworm/source.txt': 'http://debian.mirror.example/debian https://debian.mirror.example/key.asc bookworm\n',
   'debian/bookworm/packages.txt': 'nginx\nlibc6:amd64\n',
   'vendor/tools/source.txt': 'https://vendor.mirror.example/apt https://vendor.mirror.example/gpg stable main\n',
   'vendor/tools/packages.txt': 'vendor-cli(>= 2\n',
@@ -63,7 +63,7 @@ describe('mini-mirror check', () => {
   });
 
   test('counts are pluralized: 1 source, 1 package query, 1 query', () => {
-    const dir = writeTree({ 'x/y/source.txt': 'http://x.mirror.example/ http://x.mirror.example/k stable main\n', 'x/y/packages.txt': 'curl\n' });
+    const dir = writeTree({ 'x/y/source.txt': 'http://x.mirror.example/ https://x.mirror.example/k stable main\n', 'x/y/packages.txt': 'curl\n' });
     const r = run('check', dir);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^ok: 1 source, 1 package query$/m);
@@ -106,11 +106,11 @@ describe('mini-mirror check', () => {
 
   test('worlds: check lists each source\'s; --world places a flat repository in a mirror of several worlds', () => {
     const dir = writeTree({
-      'debian/bookworm/source.txt': 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main\n',
+      'debian/bookworm/source.txt': 'http://debian.mirror.example/debian https://debian.mirror.example/key.asc bookworm main\n',
       'debian/bookworm/packages.txt': 'curl\n',
-      'ubuntu/jammy/source.txt': 'http://ubuntu.mirror.example/ubuntu http://ubuntu.mirror.example/key.asc jammy-updates main\n',
+      'ubuntu/jammy/source.txt': 'http://ubuntu.mirror.example/ubuntu https://ubuntu.mirror.example/key.asc jammy-updates main\n',
       'ubuntu/jammy/packages.txt': 'curl\n',
-      'vendor/tools/source.txt': 'http://vendor.mirror.example/deb/ http://vendor.mirror.example/key.asc ./\n',
+      'vendor/tools/source.txt': 'http://vendor.mirror.example/deb/ https://vendor.mirror.example/key.asc ./\n',
       'vendor/tools/packages.txt': 'tool\n',
     });
     const bad = run('check', dir);
@@ -127,7 +127,7 @@ describe('mini-mirror check', () => {
   });
 
   test('--allow-broad-queries accepts a query that would mirror the whole archive', () => {
-    const dir = writeTree({ 'x/y/source.txt': 'http://x.mirror.example/ http://x.mirror.example/k stable main\n', 'x/y/packages.txt': 'curl\n!python3\n' });
+    const dir = writeTree({ 'x/y/source.txt': 'http://x.mirror.example/ https://x.mirror.example/k stable main\n', 'x/y/packages.txt': 'curl\n!python3\n' });
     const bad = run('check', dir);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain(`${dir}/x/y/packages.txt:2:1: query "!python3" is a negation`);
@@ -136,7 +136,7 @@ describe('mini-mirror check', () => {
   });
 
   test('a YAML file', () => {
-    const dir = writeTree({ 's.yaml': 'name: x\nurl: http://x.mirror.example/\nkey_url: http://x.mirror.example/k\ncomponents: [main]\nsubrepos:\n  - distribution: stable\n    packages:\n      - name: curl\n' });
+    const dir = writeTree({ 's.yaml': 'name: x\nurl: http://x.mirror.example/\nkey_url: https://x.mirror.example/k\ncomponents: [main]\nsubrepos:\n  - distribution: stable\n    packages:\n      - name: curl\n' });
     expect(run('check', `${dir}/s.yaml`)).toMatchObject({ code: 0, out: expect.stringContaining('x/dists/stable') });
     expect(run('check', `${dir}/s.yaml`, '--allow-missing-dependencies', 'x/stable')).toMatchObject({ code: 0 });
   });
@@ -250,7 +250,7 @@ describe('mini-mirror synth', () => {
   test('advice of the construct that needs a flag names the flag', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 1600; i++) {
-      files[`p${i}/bookworm/source.txt`] = 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main\n';
+      files[`p${i}/bookworm/source.txt`] = 'http://debian.mirror.example/debian https://debian.mirror.example/key.asc bookworm main\n';
       files[`p${i}/bookworm/packages.txt`] = 'nginx\n';
     }
     const dir = writeTree(files);
@@ -350,6 +350,27 @@ describe('mini-mirror synth', () => {
       /--stall-timeout "5 minutes" is not a duration: write a whole number with s, m, h or d/, /--mirror-size-estimate "50GB" is not a size/, /--tls-secret needs --ingress-host/]) {
       expect(bad.err).toMatch(message);
     }
+  });
+
+  test('empty or malformed image flags are refused, naming the flag', () => {
+    const bad = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--mirror-image', '', '--builder-image', 'registry.example.com/b uilder');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--mirror-image is empty: give an image reference/);
+    expect(bad.err).toMatch(/--builder-image "registry\.example\.com\/b uilder" is not an image reference/);
+    expect(run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--mirror-image=').err).toMatch(/--mirror-image is empty/);
+    expect(run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED_NO_NAMESPACE.slice(0, -2), '--namespace', 'apt-mirror', '--out', tmpdir(), '--image', '').err)
+      .toMatch(/--image "" is not a valid image repository/);
+    expect(run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--mirror-image', 'registry.example.com/tools:1').code).toBe(0);
+  });
+
+  test('proxy flags: credentials and queries refused with the flag named and the secret redacted; an empty value refused', () => {
+    const bad = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--out', tmpdir(), '--http-proxy', 'build:hunter2@proxy.example:3128',
+      '--https-proxy', 'http://proxy.example:3128/?key=hunter3', '--no-proxy', '');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--http-proxy: proxy value for HTTP_PROXY carries credentials .*\(got \*\*\*@proxy\.example:3128\)/);
+    expect(bad.err).toMatch(/--https-proxy: proxy value for HTTPS_PROXY "http:\/\/proxy\.example:3128\/\?\*\*\*" has a query or fragment/);
+    expect(bad.err).toMatch(/--no-proxy: proxy value for NO_PROXY is empty/);
+    expect(bad.err).not.toMatch(/hunter/);
   });
 
   test('client URLs need a namespace or --base-url: without either, synth says which flag to pass', () => {

@@ -20,7 +20,7 @@ function thrown(fn: () => unknown): unknown {
 }
 
 const SOURCE = {
-  'x/y/source.txt': 'http://x.mirror.example/ http://x.mirror.example/k stable main\n',
+  'x/y/source.txt': 'http://x.mirror.example/ https://x.mirror.example/k stable main\n',
   'x/y/packages.txt': 'curl\n',
 };
 
@@ -31,6 +31,7 @@ describe('each kind of advice has its command-line hint', () => {
     ['insecureSkipUpstreamVerification', /hint: to opt a source out from the command line, pass --insecure-skip-upstream-verification <source id>/],
     ['allowMissingDependencies', /hint: to publish a source with missing dependencies from the command line, pass --allow-missing-dependencies <source id>/],
     ['keyFingerprints', /hint: to pin an upstream key from the command line, pass --key-fingerprint <source id>=<fingerprint>/],
+    ['insecureKeyUrl', /hint: to pin the key from the command line, pass --key-fingerprint <source id>=<fingerprint>; to accept an unauthenticated key, pass --insecure-key-url <source id>/],
     ['allowBroadQueries', /hint: to accept such queries from the command line, pass --allow-broad-queries <source id>/],
     ['world', /hint: to set a source's world from the command line, pass --world <source id>=<world>/],
     ['overrides', /hint: the per-source options \(--key-fingerprint, --world, --allow-missing-dependencies, \.\.\.\) take a source id that "mini-mirror check" lists/],
@@ -84,7 +85,7 @@ describe('the place that raises a problem marks its advice', () => {
   });
 
   test('a message that merely names a prop is no advice', () => {
-    const yaml = writeTree({ 's.yaml': 'name: x\nurl: http://x.mirror.example/\nkey_url: http://x.mirror.example/k\nallowBroadQueries: true\ncomponents: [main]\nsubrepos:\n  - distribution: stable\n    packages:\n      - name: curl\n' });
+    const yaml = writeTree({ 's.yaml': 'name: x\nurl: http://x.mirror.example/\nkey_url: https://x.mirror.example/k\nallowBroadQueries: true\ncomponents: [main]\nsubrepos:\n  - distribution: stable\n    packages:\n      - name: curl\n' });
     expect(adviceOf(thrown(() => MirrorSource.fromYamlFile(`${yaml}/s.yaml`)))).toEqual([]);
   });
 });

@@ -139,7 +139,7 @@ describe('GIVEN other mirrors', () => {
     [{ keyPath: 'etc/apt/keyrings/m.asc' }, 'keyPath "etc/apt/keyrings/m.asc" must be an absolute path'],
     [{ keyPath: '/etc/apt/key rings/m.asc' }, 'keyPath "/etc/apt/key rings/m.asc" must be an absolute path'],
     [{ baseUrl: 'ftp://mirror.example' }, 'baseUrl "ftp://mirror.example" must be a plain http:// or https:// URL'],
-    [{ baseUrl: 'http://user:pw@mirror.example' }, 'baseUrl "http://user:pw@mirror.example" must be a plain http:// or https:// URL'],
+    [{ baseUrl: 'http://user:pw@mirror.example' }, 'baseUrl "http://***@mirror.example" must be a plain http:// or https:// URL'],
     [{ baseUrl: 'not a url' }, 'baseUrl "not a url" is not a URL'],
   ])('invalid clients option %j', (clients, message) => {
     expect(errorOf(() => synthMirror({ props: { clients } }))).toContain(message);
@@ -372,7 +372,7 @@ describe('GIVEN so many sources that the embedded keys would not fit one ConfigM
     prefix: `p${i}`,
     name: 'bookworm',
     url: 'http://deb.upstream.example/debian',
-    keyUrl: 'http://deb.upstream.example/key.asc',
+    keyUrl: 'https://deb.upstream.example/key.asc',
     distribution: 'bookworm',
     components: ['main'],
     packages: ['nginx'],

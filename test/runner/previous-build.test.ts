@@ -42,6 +42,7 @@ const SOURCE: SourceConfig = {
   label: null,
   suite: null,
   recommends: true,
+  allowBroadQueries: false,
   allowDowngrade: false,
 };
 

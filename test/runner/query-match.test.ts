@@ -3,7 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseIndex } from '../../src/runner/packages-index';
+import { BuildError } from '../../src/runner/proc';
+import { broadQueryLimit, checkQueryBreadth } from '../../src/runner/query-check';
 import { compileQuery, globToRegExp, goRegExp } from '../../src/runner/query-match';
+import { PackageQuery } from '../../src/sources/package-query';
 
 /** Control stanzas of a small archive (also built into .debs for the aptly cross-check). */
 const STANZAS = [
@@ -192,5 +195,51 @@ const aptlyAvailable = spawnSync('aptly', ['version']).status === 0 && spawnSync
     ];
     const differences = queries.map(q => ({ q, aptly: aptly(q), ours: ours(q) })).filter(r => r.aptly.join() !== r.ours.join());
     expect(differences).toEqual([]);
+  });
+});
+
+describe('checkQueryBreadth: the build counts what one query matches before it downloads', () => {
+  /** An index of `n` packages: every tenth `Priority: standard`, the rest optional, all in section `misc`. */
+  function index(n: number): ReturnType<typeof parseIndex> {
+    const stanzas = Array.from({ length: n }, (_, i) =>
+      `Package: pkg-${i}\nVersion: 1.0\nArchitecture: ${i % 2 ? 'amd64' : 'all'}\nPriority: ${i % 10 ? 'optional' : 'standard'}\nSection: misc`);
+    return parseIndex(stanzas.join('\n\n') + '\n', 0, 'main');
+  }
+
+  test('the limit: 2,000 packages, 20% of a smaller index, never below 200', () => {
+    expect(broadQueryLimit(63_440)).toBe(2000);
+    expect(broadQueryLimit(5000)).toBe(1000);
+    expect(broadQueryLimit(300)).toBe(200);
+  });
+
+  test('a query that matches more than the limit fails, naming the query and the count; allowBroadQueries accepts it', () => {
+    const upstream = index(5000);
+    const fail = () => checkQueryBreadth(['pkg-1', 'Priority (optional)'], upstream, 'debian/bookworm', false);
+    expect(fail).toThrow(BuildError);
+    expect(fail).toThrow('query "Priority (optional)" in debian/bookworm/packages.txt matches 4500 of the 5000 packages upstream (more than 1000)');
+    expect(fail).toThrow(/set allowBroadQueries on the source \(--allow-broad-queries debian\/bookworm on the command line\)/);
+    expect(() => checkQueryBreadth(['Priority (optional)'], upstream, 'debian/bookworm', true)).not.toThrow();
+  });
+
+  test('a query the synth-time guard lets through (allowlisted field test) is still counted', () => {
+    // `Priority (standard)` is small in Debian: allowed at synth; this index has nothing but standard packages.
+    expect(PackageQuery.parse('Priority (standard)').broad).toBeUndefined();
+    const many = index(1500).map(e => ({ ...e, stanza: e.stanza.replace('Priority: optional', 'Priority: standard') }));
+    expect(() => checkQueryBreadth(['Priority (standard)'], many, 'x/y', false)).toThrow(/matches 1500 of the 1500 packages upstream \(more than 300\)/);
+  });
+
+  test('names, selections and small indexes pass', () => {
+    const upstream = index(5000);
+    expect(() => checkQueryBreadth(['pkg-1', 'pkg-2 (>= 1.0)', 'Priority (standard), Name (% pkg-1*)', 'Section (misc), pkg-3'], upstream, 'x/y', false)).not.toThrow();
+    expect(() => checkQueryBreadth(['Priority (optional)'], index(150), 'x/y', false)).not.toThrow();
+  });
+
+  const REAL = '/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4';
+  (fs.existsSync(REAL) ? test : test.skip)('on the real bookworm main index: Priority (optional) fails, Priority (required) and names pass', () => {
+    const text = spawnSync('/usr/lib/apt/apt-helper', ['cat-file', REAL], { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 }).stdout;
+    const upstream = parseIndex(text, 0, 'main');
+    expect(upstream.length).toBeGreaterThan(50_000);
+    expect(() => checkQueryBreadth(['Priority (optional)'], upstream, 'debian/bookworm', false)).toThrow(/matches \d{5} of the \d{5} packages upstream \(more than 2000\)/);
+    expect(() => checkQueryBreadth(['Priority (required)', 'Essential (yes)', 'nginx', 'libc6 (>= 2.36)', 'Name (% python3-yaml*)'], upstream, 'debian/bookworm', false)).not.toThrow();
   });
 });

@@ -11,7 +11,7 @@ export function testSources(): MirrorSource[] {
       prefix: 'debian',
       name: 'bookworm',
       url: 'http://deb.upstream.example/debian',
-      keyUrl: 'http://deb.upstream.example/archive-key.asc',
+      keyUrl: 'https://deb.upstream.example/archive-key.asc',
       distribution: 'bookworm',
       components: ['main', 'contrib'],
       packages: ['chain-a', 'contrib-tool (>= 1.0)', 'Priority (required)'],

@@ -5,13 +5,13 @@ import { countCanonicalLines } from '../../src/sources/query/canonical';
 import { meaningfulLines } from '../../src/sources/seed-text';
 import { errorOf, writeTree } from '../support/tree';
 
-const SOURCE = 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main contrib\n';
+const SOURCE = 'http://debian.mirror.example/debian https://debian.mirror.example/key.asc bookworm main contrib\n';
 
 const BOOKWORM = {
   prefix: 'debian',
   name: 'bookworm',
   url: 'http://debian.mirror.example/debian',
-  keyUrl: 'http://debian.mirror.example/key.asc',
+  keyUrl: 'https://debian.mirror.example/key.asc',
   distribution: 'bookworm',
   components: ['main', 'contrib'],
 };
@@ -28,7 +28,7 @@ describe('MirrorSource.fromDirectory', () => {
   test('loads the seed layout, keeping whole queries', () => {
     const dir = writeTree({
       ...good(),
-      'debian/bookworm-updates/source.txt': '# comment\n\nhttp://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm-updates main\n',
+      'debian/bookworm-updates/source.txt': '# comment\n\nhttp://debian.mirror.example/debian https://debian.mirror.example/key.asc bookworm-updates main\n',
       'debian/bookworm-updates/packages.txt': '# tzdata first\ntzdata   # trailing comment\n\nlibc6 (>= 2.36)\n',
       'debian/bookworm-updates/aptly.conf': '{ "architectures": ["amd64"], "downloadConcurrency": 2 }',
     });
@@ -36,7 +36,7 @@ describe('MirrorSource.fromDirectory', () => {
     expect(sources.map(s => s.id)).toEqual(['debian/bookworm', 'debian/bookworm-updates']);
     const [a, b] = sources;
     expect(a.url).toBe('http://debian.mirror.example/debian');
-    expect(a.keyUrl).toBe('http://debian.mirror.example/key.asc');
+    expect(a.keyUrl).toBe('https://debian.mirror.example/key.asc');
     expect(a.distribution).toBe('bookworm');
     expect(a.components).toEqual(['main', 'contrib']);
     // the seed kept only the first word; the whole query must survive
@@ -60,14 +60,14 @@ describe('MirrorSource.fromDirectory', () => {
   test('loads a flat repository ("url key_url ./"), published under the source name', () => {
     const dir = writeTree({
       ...good(),
-      'vendor/stable/source.txt': 'http://vendor.mirror.example/deb/ http://vendor.mirror.example/key.asc ./\n',
+      'vendor/stable/source.txt': 'http://vendor.mirror.example/deb/ https://vendor.mirror.example/key.asc ./\n',
       'vendor/stable/packages.txt': 'tool\n',
-      'vendor/sub/source.txt': 'http://vendor.mirror.example/deb/ http://vendor.mirror.example/key.asc amd64/\n',
+      'vendor/sub/source.txt': 'http://vendor.mirror.example/deb/ https://vendor.mirror.example/key.asc amd64/\n',
       'vendor/sub/packages.txt': 'tool\n',
     });
     const [, stable, sub] = MirrorSource.fromDirectory(dir);
     expect([stable.distribution, stable.components, stable.publishDistribution, stable.world]).toEqual(['./', [], 'stable', undefined]);
-    expect(stable.sourceTxt).toBe('http://vendor.mirror.example/deb/ http://vendor.mirror.example/key.asc ./\n');
+    expect(stable.sourceTxt).toBe('http://vendor.mirror.example/deb/ https://vendor.mirror.example/key.asc ./\n');
     expect([sub.distribution, sub.publishDistribution]).toEqual(['amd64/', 'sub']);
   });
 
@@ -96,9 +96,9 @@ describe('MirrorSource.fromDirectory', () => {
 
   test('reports every problem in one run, each with file and line', () => {
     const dir = writeTree({
-      'debian/bookworm/source.txt': 'ftp://x.example/debian http://x.example/key bookworm main\n',
+      'debian/bookworm/source.txt': 'ftp://x.example/debian https://x.example/key bookworm main\n',
       'debian/bookworm/packages.txt': 'nginx\nlib*\nlibc6:amd64\n',
-      'vendor/tools/source.txt': 'http://v.example/apt http://v.example/key\n',
+      'vendor/tools/source.txt': 'http://v.example/apt https://v.example/key\n',
       'vendor/tools/packages.txt': '',
     });
     const msg = errorOf(() => MirrorSource.fromDirectory(dir));
@@ -120,10 +120,10 @@ describe('MirrorSource.fromDirectory', () => {
       'debian/again/source.txt': `# the same distribution\n${SOURCE}`,
       'debian/again/packages.txt': 'curl\nlib*\n',
       // no packages.txt, an aptly.conf that turns verification off, a bad component
-      'vendor/tools/source.txt': 'http://v.example/apt http://v.example/key stable Main\n',
+      'vendor/tools/source.txt': 'http://v.example/apt https://v.example/key stable Main\n',
       'vendor/tools/aptly.conf': '{\n  "gpgDisableVerify": true\n}\n',
       // no component, a bad query
-      'other/x/source.txt': 'http://o.example/apt http://o.example/key stable\n',
+      'other/x/source.txt': 'http://o.example/apt https://o.example/key stable\n',
       'other/x/packages.txt': 'Nginx\n',
     });
     const msg = errorOf(() => MirrorSource.fromDirectory(dir));
@@ -134,13 +134,13 @@ describe('MirrorSource.fromDirectory', () => {
       '<dir>/other/x/source.txt:1',
       '<dir>/other/x/packages.txt:1:1',
       '<dir>/vendor/tools/packages.txt',
-      '<dir>/vendor/tools/source.txt:1:50',
+      '<dir>/vendor/tools/source.txt:1:51',
       '<dir>/vendor/tools/aptly.conf:2',
-      '<dir>/debian/bookworm/source.txt:1:74',
+      '<dir>/debian/bookworm/source.txt:1:75',
     ]);
     expect(msg).toContain('component "Main" must start with a lowercase letter or digit and contain only');
     expect(msg).toContain('"gpgDisableVerify": true');
-    expect(msg).toContain(`source debian/bookworm publishes debian/dists/bookworm, like debian/again (${dir}/debian/again/source.txt:2:74): give one of them another prefix`);
+    expect(msg).toContain(`source debian/bookworm publishes debian/dists/bookworm, like debian/again (${dir}/debian/again/source.txt:2:75): give one of them another prefix`);
   });
 
   const bad: [string, Record<string, string>, RegExp][] = [
@@ -148,21 +148,21 @@ describe('MirrorSource.fromDirectory', () => {
     ['missing packages.txt', { 'debian/bookworm/source.txt': SOURCE }, /debian\/bookworm\/packages\.txt: missing packages\.txt/],
     ['empty source.txt', good({ 'debian/bookworm/source.txt': '\n# nothing\n' }), /source\.txt:1: empty source\.txt/],
     ['only a url', good({ 'debian/bookworm/source.txt': 'http://a.example/d\n' }), /source\.txt:1: missing key_url, dist, component/],
-    ['no component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm\n' }), /source\.txt:1: missing component: expected "url key_url dist component \[component\.\.\.\]", or "url key_url \.\/" for a flat repository/],
+    ['no component', good({ 'debian/bookworm/source.txt': 'http://a.example/d https://a.example/k bookworm\n' }), /source\.txt:1: missing component: expected "url key_url dist component \[component\.\.\.\]", or "url key_url \.\/" for a flat repository/],
     ['a second line', good({ 'debian/bookworm/source.txt': `${SOURCE}\n${SOURCE}` }), /source\.txt:3: second non-empty line/],
-    ['bad url', good({ 'debian/bookworm/source.txt': 'debian.mirror.example http://a.example/k bookworm main\n' }), /source\.txt:1:1: url "debian\.mirror\.example" is not a valid URL/],
-    ['credentials in url', good({ 'debian/bookworm/source.txt': 'http://u:p@a.example/d http://a.example/k bookworm main\n' }), /source\.txt:1:1: .*contains credentials/],
+    ['bad url', good({ 'debian/bookworm/source.txt': 'debian.mirror.example https://a.example/k bookworm main\n' }), /source\.txt:1:1: url "debian\.mirror\.example" is not a valid URL/],
+    ['credentials in url', good({ 'debian/bookworm/source.txt': 'http://u:p@a.example/d https://a.example/k bookworm main\n' }), /source\.txt:1:1: .*contains credentials/],
     ['bad key url', good({ 'debian/bookworm/source.txt': 'http://a.example/d file:///etc/key bookworm main\n' }), /source\.txt:1:20: key url "file:\/\/\/etc\/key" must use http or https/],
-    ['dist with slash', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k buster/updates main\n' }), /source\.txt:1:39: distribution "buster\/updates" contains '\/'/],
-    ['flat repository with a component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k ./ main\n' }), /source\.txt:1:42: a flat repository \("\.\/"\) has no components: remove "main"/],
-    ['flat repository above its URL', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k ../ \n' }), /source\.txt:1:39: flat repository directory "\.\.\/" must be/],
-    ['security components as its Release lists them', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm-security updates/main\n' }), /source\.txt:1:57: component "updates\/main" names a path of the archive: write "main"/],
+    ['dist with slash', good({ 'debian/bookworm/source.txt': 'http://a.example/d https://a.example/k buster/updates main\n' }), /source\.txt:1:40: distribution "buster\/updates" contains '\/'/],
+    ['flat repository with a component', good({ 'debian/bookworm/source.txt': 'http://a.example/d https://a.example/k ./ main\n' }), /source\.txt:1:43: a flat repository \("\.\/"\) has no components: remove "main"/],
+    ['flat repository above its URL', good({ 'debian/bookworm/source.txt': 'http://a.example/d https://a.example/k ../ \n' }), /source\.txt:1:40: flat repository directory "\.\.\/" must be/],
+    ['security components as its Release lists them', good({ 'debian/bookworm/source.txt': 'http://a.example/d https://a.example/k bookworm-security updates/main\n' }), /source\.txt:1:58: component "updates\/main" names a path of the archive: write "main"/],
     ['broad query', good({ 'debian/bookworm/packages.txt': 'nginx\n  Name (% *)\n' }), /packages\.txt:2:11: query "Name \(% \*\)" matches every value of 'Name'.*OR-ed together/],
     ['negation alone', good({ 'debian/bookworm/packages.txt': 'Priority (required)\n!python3\n' }), /packages\.txt:2:1: query "!python3" is a negation.*'Priority \(required\), !python3'.*allowBroadQueries/],
     ['bad world override', good(), /overrides\["debian\/bookworm"\]\.world: world "Bookworm" must be/],
-    ['dist with shell chars', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm;rm main\n' }), /distribution "bookworm;rm" must start with a letter or digit and contain only/],
-    ['bad component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm Main\n' }), /source\.txt:1:48: component "Main" must start with a lowercase letter or digit/],
-    ['duplicate component', good({ 'debian/bookworm/source.txt': 'http://a.example/d http://a.example/k bookworm main main\n' }), /component "main" is listed twice/],
+    ['dist with shell chars', good({ 'debian/bookworm/source.txt': 'http://a.example/d https://a.example/k bookworm;rm main\n' }), /distribution "bookworm;rm" must start with a letter or digit and contain only/],
+    ['bad component', good({ 'debian/bookworm/source.txt': 'http://a.example/d https://a.example/k bookworm Main\n' }), /source\.txt:1:49: component "Main" must start with a lowercase letter or digit/],
+    ['duplicate component', good({ 'debian/bookworm/source.txt': 'http://a.example/d https://a.example/k bookworm main main\n' }), /component "main" is listed twice/],
     ['empty packages.txt', good({ 'debian/bookworm/packages.txt': '# nothing yet\n' }), /packages\.txt:1: no package queries/],
     ['@file query', good({ 'debian/bookworm/packages.txt': 'nginx\n@packages.txt\n' }), /packages\.txt:2:1: invalid package query "@packages\.txt"/],
     ['quoted name', good({ 'debian/bookworm/packages.txt': '"nginx"\n' }), /packages\.txt:1:1: invalid package query ""nginx"": remove the quotes/],

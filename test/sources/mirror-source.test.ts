@@ -93,10 +93,10 @@ describe('AptlyConfig', () => {
   });
 
   test('fromFile keeps the raw config but drops rootDir, which the build owns', () => {
-    const dir = writeTree({ 'aptly.conf': '{"rootDir": "/opt/.aptly", "downloadConcurrency": 20, "S3PublishEndpoints": {"a": {"region": "x"}}}' });
+    const dir = writeTree({ 'aptly.conf': '{"rootDir": "/opt/.aptly", "downloadConcurrency": 20, "ppaCodename": "x"}' });
     const config = AptlyConfig.fromFile(`${dir}/aptly.conf`);
-    expect(config.json).toEqual({ downloadConcurrency: 20, S3PublishEndpoints: { a: { region: 'x' } } });
-    expect(config.toJsonString()).toContain('"region": "x"');
+    expect(config.json).toEqual({ downloadConcurrency: 20, ppaCodename: 'x' });
+    expect(config.toJsonString()).toContain('"ppaCodename": "x"');
   });
 
   test('fromFile names the file and line of a syntax error', () => {
@@ -215,6 +215,9 @@ describe('broad queries', () => {
     ['$Architecture (% *)', 18],
     ['Section (~ .*)', 12],
     ['nginx | !python3', 1],
+    ['Priority (optional)', 11],
+    ['Name (~ [a-z0-9])', 9],
+    ['$Architecture (all)', 16],
   ])('%s is refused with its column and advice', (query, column) => {
     const msg = errorOf(() => new MirrorSource({ ...BASE, packages: ['nginx', query] }));
     expect(msg).toContain(`packages[1]: query "${query}" `);

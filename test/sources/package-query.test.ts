@@ -275,13 +275,38 @@ describe('broad queries (alone they match nearly the whole archive)', () => {
     ['Name (~ ^)', "matches every value of 'Name'"],
     ['Name', "tests whether packages have 'Name', which every package has"],
     ['$Version', "tests whether packages have '$Version'"],
+    // by effect: no condition on the package name, or a name pattern without a literal part
+    ['Priority (optional)', "has no condition on the package name: a test of 'Priority' matches thousands of packages"],
+    ['$Architecture (all)', "has no condition on the package name: a test of '$Architecture'"],
+    ['$Architecture (amd64)', "a test of '$Architecture'"],
+    ['Section (~ ^net)', "a test of 'Section'"],
+    ['Priority (extra)', "a test of 'Priority'"],
+    ['Priority', "tests whether packages have 'Priority', which nearly every package has"],
+    ['Name (~ [a-z0-9])', "matches almost every value of 'Name' (the regular expression '[a-z0-9]' has no literal part of 3 or more characters"],
+    ['Name (~ [a-z])', "matches almost every value of 'Name'"],
+    ['Name (~ .)', "matches every value of 'Name'"],
+    ['Name (~ py)', "matches almost every value of 'Name'"],
+    ["Name (~ 'nginx|.')", "matches every value of 'Name'"],
+    ["Name (~ 'nginx|[a-z]')", "matches almost every value of 'Name'"],
+    ['Name (~ [a-z]?[0-9]+)', "matches almost every value of 'Name'"],
+    ['Name (% ?*)', "matches every value of 'Name'"],
+    ['Name (% l*)', "the pattern 'l*' has no literal part"],
+    ['Name (>= aa)', "the comparison '>= aa'"],
+    ['$Source (% *-*)', "matches almost every value of '$Source'"],
+    ['nginx | Priority (optional)', "a test of 'Priority'"],
+    ['Priority (optional), $Architecture (amd64)', "a test of 'Priority'"],
+    ['Priority (optional), !python3', "a test of 'Priority'"],
+    ['!!Priority (optional)', "a test of 'Priority'"],
   ])('%s is broad', (query, reason) => {
     expect(PackageQuery.parse(query).broad?.message).toContain(reason);
   });
 
   test.each([
     'nginx', 'nginx (% 1.*)', 'Priority (required), !python3', '!!python3', '!Name (% *)', 'Name (% lib*)',
-    'Section (~ ^net)', 'Name (~ [a-z])', 'Priority', '$Architecture (amd64)', 'nginx, !nginx (= 1.0)',
+    'nginx, !nginx (= 1.0)', 'Priority (required)', 'Priority (important)', 'Priority (standard)', 'Essential (yes)',
+    'Build-Essential (yes)', 'Protected (yes)', 'Priority (required) | Essential (yes) | nginx', 'Name (nginx)', 'Name (= nginx)',
+    '$Source (openssl)', 'Provides (mail-transport-agent)', 'Name (~ ^python3-)', "Name (~ 'nginx|apache2')", 'Name (~ ^lib\\.so)',
+    'Name (% nginx-*)', 'Priority (optional), Name (% python3-*)', '$Architecture (all), nginx', 'Section (net), !(Name (~ xx)), curl',
   ])('%s is not broad', (query) => {
     expect(PackageQuery.parse(query).broad).toBeUndefined();
   });

@@ -7,7 +7,7 @@ function source(i: number, packages = ['nginx', 'curl (>= 7.88)']): MirrorSource
     prefix: i % 2 ? 'vendor' : 'debian',
     name: `s${i}`,
     url: 'http://debian.mirror.example/debian',
-    keyUrl: 'http://debian.mirror.example/key.asc',
+    keyUrl: 'https://debian.mirror.example/key.asc',
     distribution: `dist${i}`,
     components: ['main'],
     packages,

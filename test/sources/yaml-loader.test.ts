@@ -4,7 +4,7 @@ import { errorOf, writeTree } from '../support/tree';
 const GOOD = `---
 name: aptly-example
 url: http://repo.mirror.example/
-key_url: http://repo.mirror.example/pubkey.txt
+key_url: https://repo.mirror.example/pubkey.txt
 components:
   - main
 subrepos:
@@ -92,10 +92,10 @@ describe('MirrorSource.fromYamlFile', () => {
     ['unknown key', GOOD.replace('label: Docker CE', 'lable: Docker CE'), /sources\.yaml:21:1: unknown key "lable"/],
     ['missing name', GOOD.replace('name: aptly-example\n', ''), /sources\.yaml:2:1: missing "name"/],
     ['missing url', GOOD.replace('url: http://repo.mirror.example/\n', ''), /missing "url"/],
-    ['missing key_url', GOOD.replace('key_url: http://repo.mirror.example/pubkey.txt\n', ''), /missing "key_url"/],
+    ['missing key_url', GOOD.replace('key_url: https://repo.mirror.example/pubkey.txt\n', ''), /missing "key_url"/],
     ['url not a string', GOOD.replace('url: http://repo.mirror.example/', 'url: [a, b]'), /sources\.yaml:3:6: "url" must be a string/],
     ['no components', GOOD.replace('components:\n  - main\n', 'components: []\n'), /sources\.yaml:5:13: no components: list at least one, e\.g\. "main" \(only a flat repository/],
-    ['no components and no key_url', GOOD.replace('components:\n  - main\n', '').replace('key_url: http://repo.mirror.example/pubkey.txt\n', ''),
+    ['no components and no key_url', GOOD.replace('components:\n  - main\n', '').replace('key_url: https://repo.mirror.example/pubkey.txt\n', ''),
       /^2 problems in [^\n]*\n.*:2:1: missing "key_url"\n.*:2:1: no components: list at least one/s],
     ['components not a list', GOOD.replace('components:\n  - main\n', 'components: main\n'), /sources\.yaml:5:13: "components" must be a list/],
     ['flat repository without a name', GOOD.replace('distribution: bookworm', 'distribution: ./').replace('components:\n  - main\n', ''), /sources\.yaml:11:19: flat repository "\.\/" has no distribution name to be published under: add publish_distribution/],

@@ -95,6 +95,8 @@ export interface BuildSourceSpec {
   readonly allowBroadQueries?: boolean;
   /** @default false */
   readonly allowDowngrade?: boolean;
+  /** @default true without fingerprints: the fake upstreams serve their keys over http on loopback */
+  readonly insecureKeyUrl?: boolean;
 }
 
 export type BuildSigningSpec =
@@ -182,6 +184,7 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     publishDistribution: s.publishDistribution,
     allowBroadQueries: s.allowBroadQueries,
     allowDowngrade: s.allowDowngrade,
+    insecureKeyUrl: s.insecureKeyUrl ?? !s.fingerprints?.length,
   }));
   const signing = spec.signing.mode === 'unsigned'
     ? ReleaseSigning.insecureUnsigned()

@@ -5,7 +5,7 @@ export const BOOKWORM: MirrorSourceProps = {
   prefix: 'debian',
   name: 'bookworm',
   url: 'http://debian.mirror.example/debian',
-  keyUrl: 'http://debian.mirror.example/key.asc',
+  keyUrl: 'https://debian.mirror.example/key.asc',
   distribution: 'bookworm',
   components: ['main'],
   packages: ['nginx'],

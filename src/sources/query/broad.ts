@@ -1,6 +1,7 @@
 // Queries that alone match (nearly) every package of an archive. A source's queries are OR-ed
 // into one aptly filter, so one such line mirrors the whole archive: a mistake unless allowed.
 import { checkRegexp } from './checks';
+import { unselective } from './selective';
 import { Node } from './syntax';
 
 /** Why a query is broad, and the 1-based column to point at (undefined: the whole query). */
@@ -18,18 +19,29 @@ const SAMPLES = [
   'Debian Maintainers <maint@debian.example>', 'text with spaces', '_',
 ];
 
-/** How the query matches nearly everything, or undefined when it selects. */
+/**
+ * How the query matches nearly everything, or undefined when it selects: it matches (nearly)
+ * every package outright, or some alternative of it has no condition that keeps it small.
+ */
 export function broadness(node: Node): Broadness | undefined {
+  const outright = matchesNearlyAll(node);
+  if (outright) return outright;
+  const found = unselective(node, n => matchesNearlyAll(n) !== undefined);
+  return found && { column: found.node.condition?.token.column, reason: found.reason };
+}
+
+/** How the query matches (nearly) every package by its form alone, or undefined. */
+function matchesNearlyAll(node: Node): Broadness | undefined {
   switch (node.kind) {
     case 'group':
-      return broadness(node.operands![0]);
+      return matchesNearlyAll(node.operands![0]);
     case 'not':
       // The negation of a selection is everything else; the negation of everything is nothing.
-      return broadness(node.operands![0]) ? undefined : { reason: 'is a negation, which alone matches every other package' };
+      return matchesNearlyAll(node.operands![0]) ? undefined : { reason: 'is a negation, which alone matches every other package' };
     case 'or':
-      return node.operands!.map(broadness).find(b => b !== undefined);
+      return node.operands!.map(matchesNearlyAll).find(b => b !== undefined);
     case 'and': {
-      const all = node.operands!.map(broadness);
+      const all = node.operands!.map(matchesNearlyAll);
       return all.every(b => b !== undefined) ? all[0] : undefined;
     }
     case 'field':

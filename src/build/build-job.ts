@@ -51,6 +51,11 @@ export interface BuildJobProps extends BuildOptions {
    * @default - none: the build identity is the content hash
    */
   readonly refreshEpoch?: string;
+  /**
+   * Published Releases carry `Valid-Until` this long after their Date.
+   * @default - no Valid-Until
+   */
+  readonly validFor?: Duration;
 }
 
 /**
@@ -90,6 +95,7 @@ export class BuildJob extends Construct {
       buildIdentity: identity,
       refreshEpoch: epoch,
       stallTimeout: props.stallTimeout,
+      validFor: props.validFor,
       defaultAptlyConfig: settings.defaultConfig,
     });
     this.contentHash = contentHash({

@@ -122,6 +122,8 @@ export interface BuildSpec {
   readonly imageBuilder?: ImageBuilder;
   /** @default none */
   readonly refreshEpoch?: string;
+  /** MiniMirrorProps.validFor. @default none */
+  readonly validFor?: Duration;
 }
 
 export interface BuildResult extends RunResult {
@@ -185,6 +187,7 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     signing,
     image: spec.image ?? { repository: 'registry.example.com/mini-mirror' },
     refreshEpoch: spec.refreshEpoch,
+    validFor: spec.validFor,
     defaultAptlyConfig: spec.defaultAptlyConf === 'product' ? undefined
       : AptlyConfig.fromJson(spec.defaultAptlyConf ?? { architectures: ['amd64', 'arm64'] }, 'default aptly.conf'),
     architectures: spec.architectures ? [...spec.architectures] : undefined,

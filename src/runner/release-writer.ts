@@ -65,7 +65,7 @@ export function rewriteRelease(release: string, times: ReleaseTimes): string {
 export async function finishReleases(stage: string, dists: ReadonlyArray<{ prefix: string; distribution: string }>,
   times: ReleaseTimes, signer: Signer | undefined, now = Date.now()): Promise<void> {
   if (times.validForSeconds !== undefined && (times.date + times.validForSeconds) * 1000 <= now) {
-    throw new BuildError(`the published Releases would be expired already: their Date is the newest upstream Release Date or the signing key's time `
+    throw new BuildError('the published Releases would be expired already: their Date is the newest upstream Release Date or the signing key\'s time '
       + `(${releaseDate(times.date)}), so validFor (${times.validForSeconds}s) ends at ${releaseDate(times.date + times.validForSeconds)}: `
       + 'set validFor longer than the age of the upstream Releases, or mirror an upstream that publishes more often');
   }

@@ -5,8 +5,15 @@ import { synthMirror } from '../serving/fixtures';
 import { errorOf, writeTree } from '../support/tree';
 
 const SOURCE = {
-  prefix: 'debian', name: 'bookworm', url: 'http://debian.mirror.example/debian', keyUrl: 'http://debian.mirror.example/key.asc',
-  distribution: 'bookworm', components: ['main'], publishDistribution: 'bookworm', world: 'bookworm', architectures: ['amd64'],
+  prefix: 'debian',
+  name: 'bookworm',
+  url: 'http://debian.mirror.example/debian',
+  keyUrl: 'http://debian.mirror.example/key.asc',
+  distribution: 'bookworm',
+  components: ['main'],
+  publishDistribution: 'bookworm',
+  world: 'bookworm',
+  architectures: ['amd64'],
 };
 
 function read(fields: Record<string, unknown>) {

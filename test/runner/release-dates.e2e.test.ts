@@ -163,3 +163,22 @@ test('with validFor the Release has Valid-Until: apt accepts it, and refuses it 
 async function colonsOf(keyText: string): Promise<string> {
   return withGnupgHome(async env => (await runChecked('gpg', ['--batch', '--with-colons', '--import-options', 'show-only', '--import'], { env, input: keyText })).stdout);
 }
+
+test('a rebuild with other packages from an unchanged upstream keeps the Date, and an apt client that has the first build takes the second', async () => {
+  const first = await build(spec(upstream));
+  const second = await build({ ...spec(upstream), sources: [{ ...spec(upstream).sources[0], packages: ['chain-a', 'multi (= 2.0)'] }] });
+  const dateOf = (r: BuildResult) => /^Date: .*$/m.exec(fs.readFileSync(path.join(r.publicDir, 'debian/dists/bookworm/Release'), 'utf8'))![0];
+  expect(dateOf(second)).toBe(dateOf(first));
+  expect(fs.readFileSync(path.join(second.publicDir, 'debian/dists/bookworm/InRelease'))).not.toEqual(fs.readFileSync(path.join(first.publicDir, 'debian/dists/bookworm/InRelease')));
+
+  // One URL: the first build served, the client updates, then the second build in its place.
+  const served = path.join(first.rootDir, 'served');
+  fs.renameSync(first.publicDir, served);
+  const client = await aptClient(served);
+  await client.update();
+  expect(await client.versions('multi')).toEqual([]);
+  fs.rmSync(served, { recursive: true });
+  fs.renameSync(second.publicDir, served);
+  await client.update();
+  expect(await client.versions('multi')).toEqual(['2.0']);
+}, 300_000);

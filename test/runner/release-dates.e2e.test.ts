@@ -146,7 +146,9 @@ test('with validFor the Release has Valid-Until: apt accepts it, and refuses it 
   fs.writeFileSync(path.join(signingDir, 'key.asc'), key.privateKey);
   fs.writeFileSync(path.join(signingDir, 'pass'), PASSPHRASE);
   const config: SigningConfig = { mode: 'key', privateKeyFile: 'key.asc', passphraseFile: 'pass', fingerprint: key.fingerprint };
-  const signer = (await setupSigning(config, signingDir, home, new BuildLog()))!;
+  const log = new BuildLog();
+  jest.spyOn(log, 'step').mockImplementation(() => undefined);
+  const signer = (await setupSigning(config, signingDir, home, log))!;
   try {
     const past = Math.max(signer.keyTime, Math.floor(Date.now() / 1000) - 3);
     // `now` at the Date: past the runner's own refusal to publish an expired Release.

@@ -12,7 +12,7 @@ import { writeManifest } from './manifest';
 import { BuildError, killAll, run, Semaphore } from './proc';
 import { publishSource } from './publish';
 import { setupSigning, Signer } from './release-signing';
-import { buildEpoch, finishReleases, releaseDate } from './release-writer';
+import { buildEpoch, checkUpstreamDates, finishReleases, releaseDate } from './release-writer';
 import { mirrorSource, prepareSource, SourceContext, SourceMirror } from './source-mirror';
 import { danglingLinks, mergeTree } from './tree';
 import { UpstreamKeys } from './upstream-key';
@@ -51,6 +51,7 @@ async function build(log: BuildLog): Promise<void> {
 
   // One date for the whole build, from its inputs (docs/build-contract.md, "Dates"): every Release
   // and signature, and the manifest's builtAt.
+  checkUpstreamDates(mirrors.map(m => ({ id: m.id, date: m.release.date })));
   const epoch = buildEpoch(mirrors.map(m => m.release.date), signer?.keyTime);
   const dists = mirrors.map(m => ({ prefix: m.config.prefix, distribution: m.config.publishDistribution }));
   await log.time('signing', () => finishReleases(stage, dists, { date: epoch, validForSeconds: config.validForSeconds ?? undefined }, signer));

@@ -16,6 +16,7 @@ import { setupSigning } from '../../src/runner/release-signing';
 import { buildEpoch, finishReleases, releaseDate } from '../../src/runner/release-writer';
 import { AptClient } from '../support/apt-client';
 import { DEFAULT_ARCHIVE, FakeArchive, FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
+import { FakeWorld } from '../support/fake-world';
 import { startNginx } from '../support/nginx';
 import { BuildResult, BuildSpec, removeBuild, runBuild, runChecked, runCommand } from '../support/run-build';
 import { GeneratedKey, generateSigningKey, withGnupgHome } from '../support/signing-key';
@@ -183,4 +184,31 @@ test('a rebuild with other packages from an unchanged upstream keeps the Date, a
   fs.renameSync(second.publicDir, served);
   await client.update();
   expect(await client.versions('multi')).toEqual(['2.0']);
+}, 300_000);
+
+test('an upstream Release dated in the future fails the build naming it, publishing nothing; apt refuses that upstream too', async () => {
+  const date = 'Mon, 1 Jan 2080 00:00:00 UTC';
+  const w = await FakeWorld.start({
+    archives: [{
+      kind: 'dists',
+      path: 'future',
+      distributions: [{ name: 'bookworm', architectures: ['amd64'], date, components: { main: [{ name: 'solo', version: '1.0' }] } }],
+    }],
+  });
+  cleanups.push(() => w.stop());
+  const archive = w.archives.future;
+  const r = await runBuild({
+    ...spec(upstream),
+    sources: [{ prefix: 'future', name: 'bookworm', url: archive.url, keyUrl: archive.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['solo'] }],
+  });
+  cleanups.push(() => removeBuild(r.rootDir));
+  expect(r.exitCode).not.toBe(0);
+  expect(r.stderr).toContain(`ERROR: future/bookworm: the upstream Release is dated ${date}, `);
+  expect(r.stderr).toContain('in the future: apt refuses it ("not valid yet")');
+  expect(fs.existsSync(r.publicDir)).toBe(false);
+
+  const client = await AptClient.create([{ uri: archive.url, suite: 'bookworm', components: ['main'], signedBy: archive.key.armored }]);
+  cleanups.push(() => client.dispose());
+  const refused = await client.apt('apt-get', ['update']);
+  expect(refused.stdout + refused.stderr).toMatch(/not valid yet/);
 }, 300_000);

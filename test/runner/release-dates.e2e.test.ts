@@ -15,6 +15,7 @@ import { parseRelease } from '../../src/runner/release';
 import { setupSigning } from '../../src/runner/release-signing';
 import { buildEpoch, finishReleases, releaseDate } from '../../src/runner/release-writer';
 import { AptClient } from '../support/apt-client';
+import { DEFAULT_RELEASE_DATE } from '../support/archive-builder';
 import { DEFAULT_ARCHIVE, FakeArchive, FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
 import { FakeWorld } from '../support/fake-world';
 import { startNginx } from '../support/nginx';
@@ -211,4 +212,36 @@ test('an upstream Release dated in the future fails the build naming it, publish
   cleanups.push(() => client.dispose());
   const refused = await client.apt('apt-get', ['update']);
   expect(refused.stdout + refused.stderr).toMatch(/not valid yet/);
+}, 300_000);
+
+/** A signing key created in 2020 (gpg with a faked clock), no passphrase, no expiry. */
+async function keyFrom2020(): Promise<{ privateKey: string; publicKey: string; fingerprint: string }> {
+  return withGnupgHome(async env => {
+    await runChecked('gpg', ['--batch', '--faked-system-time', '20200101T000000', '--pinentry-mode', 'loopback', '--passphrase', '',
+      '--quick-gen-key', 'Old Key <old@mirror.example>', 'ed25519', 'sign', '0'], { env });
+    const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec((await runChecked('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env })).stdout)![1];
+    const privateKey = (await runChecked('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', fingerprint], { env })).stdout;
+    const publicKey = (await runChecked('gpg', ['--batch', '--armor', '--export', fingerprint], { env })).stdout;
+    return { privateKey, publicKey, fingerprint };
+  });
+}
+
+test('a validFor shorter than the upstream Releases\' age fails the build before publishing, saying what to do', async () => {
+  const w = await FakeWorld.start({
+    archives: [{ kind: 'dists', path: 'old', distributions: [{ name: 'bookworm', architectures: ['amd64'], components: { main: [{ name: 'solo', version: '1.0' }] } }] }],
+  });
+  cleanups.push(() => w.stop());
+  const archive = w.archives.old;
+  const old = await keyFrom2020();
+  const r = await runBuild({
+    signing: { mode: 'key', ...old },
+    validFor: Duration.days(7),
+    sources: [{ prefix: 'old', name: 'bookworm', url: archive.url, keyUrl: archive.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['solo'] }],
+  });
+  cleanups.push(() => removeBuild(r.rootDir));
+  expect(r.exitCode).not.toBe(0);
+  // The upstream Release is from archive-builder's DEFAULT_RELEASE_DATE, newer than the key.
+  expect(r.stderr).toContain(`ERROR: the published Releases would be expired already: their Date is the newest upstream Release Date or the signing key's time (${releaseDate(Date.parse(DEFAULT_RELEASE_DATE) / 1000)}), `
+    + `so validFor (604800s) ends at ${releaseDate(Date.parse(DEFAULT_RELEASE_DATE) / 1000 + 604800)}: set validFor longer than the age of the upstream Releases`);
+  expect(fs.existsSync(r.publicDir)).toBe(false);
 }, 300_000);

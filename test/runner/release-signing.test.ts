@@ -11,7 +11,7 @@ import { SigningConfig } from '../../src/runner/build-config';
 import { BuildLog } from '../../src/runner/log';
 import { setupSigning, signRelease, Signer } from '../../src/runner/release-signing';
 import { runChecked, runCommand } from '../support/run-build';
-import { GeneratedKey, generateSigningKey } from '../support/signing-key';
+import { GeneratedKey, generateSigningKey, withGnupgHome } from '../support/signing-key';
 
 const RELEASE = 'Origin: Test\nSuite: stable\nCodename: bookworm\nDate: Sat, 7 Oct 2023 09:46:21 UTC\nSHA256:\n 00 0 main/binary-amd64/Packages\n';
 
@@ -85,4 +85,24 @@ test('GIVEN an epoch before the key was created THEN signing fails with gpg\'s r
   const dir = releaseDir('early');
   await expect(signRelease(signer, dir, signer.keyTime - 86400)).rejects.toThrow(
     new RegExp(`cannot write ${dir}/InRelease with the release signing key ${signer.fingerprint}: .*(in the future|Unusable secret key)`));
+}, 60_000);
+
+test('GIVEN a key created in 2020 that expired and was renewed THEN its time is the renewal (no signature predates the key\'s current binding), and gpgv verifies it', async () => {
+  const key = await withGnupgHome(async env => {
+    const pass = ['--pinentry-mode', 'loopback', '--passphrase', ''];
+    await runChecked('gpg', ['--batch', '--faked-system-time', '20200101T000000', ...pass, '--quick-gen-key', 'Renewed <renewed@mirror.example>', 'ed25519', 'sign', '1d'], { env });
+    const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec((await runChecked('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env })).stdout)![1];
+    await runChecked('gpg', ['--batch', ...pass, '--quick-set-expire', fingerprint, '0'], { env });
+    const privateKey = (await runChecked('gpg', ['--batch', ...pass, '--armor', '--export-secret-keys', fingerprint], { env })).stdout;
+    const publicKey = (await runChecked('gpg', ['--batch', '--armor', '--export', fingerprint], { env })).stdout;
+    return { privateKey, publicKey, fingerprint };
+  });
+  const before = Math.floor(Date.now() / 1000) - 5;
+  const signer = await signerFor(key, 'renewed');
+  expect(signer.keyTime).toBeGreaterThanOrEqual(before);
+  const dir = releaseDir('renewed');
+  await signRelease(signer, dir, signer.keyTime);
+  const keyring = path.join(root, 'renewed.gpg');
+  await runChecked('gpg', ['--batch', '--no-default-keyring', '--keyring', keyring, '--import'], { input: key.publicKey, env: { ...process.env, GNUPGHOME: signer.gnupgHome } });
+  await runChecked('gpgv', ['--keyring', keyring, path.join(dir, 'InRelease')]);
 }, 60_000);

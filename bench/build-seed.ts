@@ -41,6 +41,9 @@ export async function runSeedBuild(sources: readonly SeedSource[], key: Generate
     const started = Date.now();
     // The image build: the release signing key imported, the default aptly.conf written.
     await runChecked('gpg', ['--batch', '--import'], { env, input: key.privateKey });
+    // The seed's publish with a protected key: aptly -passphrase-file (-batch: loopback pinentry).
+    const passphraseFile = path.join(root, 'passphrase');
+    if (key.passphrase !== undefined) await fs.promises.writeFile(passphraseFile, key.passphrase, { mode: 0o600 });
     await fs.promises.writeFile(config, JSON.stringify({
       rootDir: path.join(root, 'aptly'),
       architectures,
@@ -63,7 +66,7 @@ export async function runSeedBuild(sources: readonly SeedSource[], key: Generate
         snapshots.push(`${mirror}-snap`);
       }
       await aptly(['publish', 'snapshot', `-distribution=${s.distribution}`, `-component=${s.components.join(',')}`,
-        `-gpg-key=${key.fingerprint}`, '-batch', ...snapshots, s.prefix]);
+        `-gpg-key=${key.fingerprint}`, ...(key.passphrase !== undefined ? [`-passphrase-file=${passphraseFile}`] : []), '-batch', ...snapshots, s.prefix]);
     }
     const ms = Date.now() - started;
     const published = new Map<string, string[]>();

@@ -15,7 +15,7 @@
  *      (test/support/run-build.ts), with the product's defaults (concurrency 4, retries 3); timed
  *      from the container's command start (bash, node, the runner) to its exit. The pod runner's
  *      setup around it (volumes from ConfigMaps, sandbox: a kubelet's work) is printed, not counted.
- * Both use the same sources, queries and signing key. Prints min/median/max wall time of each, the
+ * Both use the same sources, queries and signing key (passphrase-protected, as operators' keys are). Prints min/median/max wall time of each, the
  * median ratio seed/ours, our build's time per phase (its `timing:` line), the requests each made
  * upstream, and whether both published the same packages.
  *
@@ -33,9 +33,9 @@ import { parseIndex, IndexEntry } from '../src/runner/packages-index';
 import { compileQuery } from '../src/runner/query-match';
 import { debFileName } from '../test/support/archive-builder';
 import { FakeWorld, FakeWorldHandle } from '../test/support/fake-world';
+import { cachedPassphraseTestKey } from '../test/support/passphrase-test-key';
 import { removeBuild, runBuild, runCommand, BuildSpec } from '../test/support/run-build';
 import { GeneratedKey } from '../test/support/signing-key';
-import { cachedTestKey } from '../test/support/test-keys';
 
 const ARCHITECTURES = ['amd64'];
 
@@ -97,7 +97,7 @@ function parseTiming(stdout: string): { phases: Map<string, number>; totalMs?: n
 function buildSpec(up: GeneratedUpstream, w: FakeWorldHandle, key: GeneratedKey, timeoutMs: number): BuildSpec {
   return {
     sources: seedSources(up, w).map(({ queries, ...upstream }) => ({ ...upstream, packages: queries })),
-    signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, fingerprint: key.fingerprint },
+    signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, passphrase: key.passphrase, fingerprint: key.fingerprint },
     // MiniMirror's own default aptly config (AptlyConfig.fromProps()), as a user gets it.
     defaultAptlyConf: 'product',
     architectures: ARCHITECTURES,
@@ -326,7 +326,8 @@ async function main(): Promise<void> {
   const aptlyVersion = (await runCommand('aptly', ['version'])).stdout.trim();
   console.log(`bench:build: ${SOURCES} x ${PACKAGES}, ${LATENCY} ms latency, ${RUNS} run(s)${scale ? ', with --scale' : ''}; `
     + `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${aptlyVersion}`);
-  const key = await cachedTestKey();
+  // Signed with a passphrase-protected key, as operators do (the key unlock is part of the cost).
+  const key = await cachedPassphraseTestKey();
   await sideBySide(key);
   if (scale) {
     await scaleCase(key, 1, 5000, false);

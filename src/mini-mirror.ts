@@ -78,6 +78,16 @@ export interface MiniMirrorProps {
    * @default true
    */
   readonly recommends?: boolean;
+  /**
+   * Publish every Release with `Valid-Until` this long after its `Date` (the newest upstream
+   * Release Date, or the signing key's time when later): apt refuses an expired Release ("is
+   * expired"), so a mirror nobody rebuilds in time stops working for every client instead of
+   * silently serving frozen packages. Rebuild (bump `refreshEpoch`) well within it; the build fails
+   * if the Release would be expired already. From 1 hour to 3650 days.
+   * @default - no Valid-Until: clients accept the mirror however old it is
+   * @example Duration.days(14)
+   */
+  readonly validFor?: Duration;
   // Named after the Job it configures, like smokeTest (`build` is reserved by jsii: JSII5016).
   /**
    * How the build Job runs.
@@ -190,6 +200,7 @@ export class MiniMirror extends Construct {
       recommends: props.recommends,
       // The previous build's manifest, as the mirror's Service serves it (the server is made below).
       servedMirrorUrl: this.servedMirrorUrl(props),
+      validFor: props.validFor,
     });
     if (props.inClusterBuild === false) {
       // The identity, tag and image reference come from the same computation as the build's;

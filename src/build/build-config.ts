@@ -23,6 +23,8 @@ export interface BuildJsonOptions {
   readonly refreshEpoch?: string;
   /** @default Duration.minutes(2) */
   readonly stallTimeout?: Duration;
+  /** Valid-Until of the published Releases, after their Date. @default - no Valid-Until */
+  readonly validFor?: Duration;
   /** For sources not resolved by a MiniMirror: the default aptly config. @default - none */
   readonly defaultAptlyConfig?: AptlyConfig;
   /** Whether the mirror follows Recommends (`MiniMirrorProps.recommends`). @default true */
@@ -36,6 +38,15 @@ export function stallTimeoutSeconds(timeout: Duration = Duration.minutes(2)): nu
   const seconds = timeout.toMilliseconds() / 1000;
   if (wholeNumberProblem('stallTimeout', seconds, 10, 3600)) {
     throw new Error(`stallTimeout must be a whole number of seconds from 10 seconds to 1 hour, got ${seconds}s`);
+  }
+  return seconds;
+}
+
+/** validFor in whole seconds, checked (1 hour to 10 years). */
+export function validForSeconds(validFor: Duration): number {
+  const seconds = validFor.toMilliseconds() / 1000;
+  if (wholeNumberProblem('validFor', seconds, 3600, 3650 * 86400)) {
+    throw new Error(`validFor must be a whole number of seconds from 1 hour to 3650 days, got ${seconds}s`);
   }
   return seconds;
 }
@@ -72,6 +83,7 @@ export function buildJson(opts: BuildJsonOptions): string {
     concurrency: opts.concurrency,
     retries: opts.retries,
     stallTimeoutSeconds: stallTimeoutSeconds(opts.stallTimeout),
+    validForSeconds: opts.validFor === undefined ? null : validForSeconds(opts.validFor),
     signing,
     sources,
     previousManifest: opts.previousManifest ?? null,

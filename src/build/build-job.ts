@@ -63,6 +63,11 @@ export interface BuildJobProps extends BuildOptions {
    * @default - none: the default `previousManifest` compares with no previous build
    */
   readonly servedMirrorUrl?: string;
+  /**
+   * Published Releases carry `Valid-Until` this long after their Date.
+   * @default - no Valid-Until
+   */
+  readonly validFor?: Duration;
 }
 
 /**
@@ -102,6 +107,7 @@ export class BuildJob extends Construct {
       buildIdentity: identity,
       refreshEpoch: epoch,
       stallTimeout: props.stallTimeout,
+      validFor: props.validFor,
       defaultAptlyConfig: settings.defaultConfig,
       recommends: props.recommends,
       previousManifest: (props.previousManifest ?? PreviousManifest.fromServedMirror())._resolve(props.servedMirrorUrl),

@@ -32,7 +32,7 @@ function wholeNumber(flag: string, value: string, problems: string[], min = 1): 
 }
 
 /** `90s`, `30m`, `6h`, `1d` as a Duration. */
-function duration(flag: string, value: string, problems: string[]): Duration | undefined {
+export function duration(flag: string, value: string, problems: string[]): Duration | undefined {
   const m = /^(\d+)(s|m|h|d)$/.exec(value);
   if (!m) {
     problems.push(`--${flag} "${value}" is not a duration: write a whole number with s, m, h or d, e.g. 2m or 6h`);

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import { ParsedArgs, parseArgs, wantsHelp } from './args';
-import { DEPLOYMENT_FLAGS, DEPLOYMENT_SWITCHES, DeploymentProps, deploymentProps } from './deployment-flags';
+import { DEPLOYMENT_FLAGS, DEPLOYMENT_SWITCHES, DeploymentProps, deploymentProps, duration } from './deployment-flags';
 import { InputProblems, messageOf, UsageError } from './errors';
 import { architecturesFrom, checkImageRepository, checkName, checkNamespace, checkSecretKey, checkSecretName } from './flag-checks';
 import { withHints } from './hints';
@@ -10,6 +10,7 @@ import { loadSources } from './load-sources';
 import { Output } from './output';
 import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
 import { SYNTH_USAGE } from './usage';
+import { validForSeconds } from '../build/build-config';
 import { checkRefreshEpoch } from '../build/build-identity';
 import { checkKeyPath } from '../clients/deb822';
 import { MiniMirror } from '../mini-mirror';
@@ -19,7 +20,7 @@ import { SourceLoadOptions } from '../sources/load-options';
 import { MirrorSource } from '../sources/mirror-source';
 
 const SIGNING_FLAGS = ['signing-secret', 'public-key', 'passphrase-key', 'private-key-key'];
-const VALUED = ['sources', 'image', 'refresh-epoch', 'push-secret', 'pull-secret', 'client-key-path', 'base-url', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
+const VALUED = ['sources', 'image', 'refresh-epoch', 'valid-for', 'push-secret', 'pull-secret', 'client-key-path', 'base-url', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
 
 /**
  * `mini-mirror synth`: checks the command line (exit 2), then every option value, the public
@@ -60,6 +61,7 @@ interface SynthInputs {
   readonly namespace?: string;
   readonly outdir: string;
   readonly refreshEpoch?: string;
+  readonly validFor?: Duration;
   readonly architectures?: string[];
   readonly signing: ReleaseSigning;
   readonly options: SourceLoadOptions;
@@ -72,6 +74,7 @@ function synthInputs(args: ParsedArgs, unsigned: boolean): SynthInputs {
   const opt = (name: string) => args.options.get(name) as string | undefined;
   checkOptionValues(args, problems);
   const architectures = architecturesFrom(args.lists.get('architecture') ?? [], problems);
+  const validFor = validForFrom(opt('valid-for'), problems);
   const signing = unsigned ? ReleaseSigning.insecureUnsigned() : signingFrom(args, problems);
   const options = sourceLoadOptions(args, problems);
   const deployment = deploymentProps(args, problems);
@@ -87,6 +90,7 @@ function synthInputs(args: ParsedArgs, unsigned: boolean): SynthInputs {
     namespace: opt('namespace'),
     outdir: opt('out') ?? 'dist',
     refreshEpoch: opt('refresh-epoch'),
+    validFor,
     architectures,
     signing: signing!,
     options,
@@ -118,6 +122,19 @@ function checkOptionValues(args: ParsedArgs, problems: string[]): void {
   }
 }
 
+/** `--valid-for 14d` as a Duration, checked as the construct checks it. */
+function validForFrom(value: string | undefined, problems: string[]): Duration | undefined {
+  if (value === undefined) return undefined;
+  const validFor = duration('valid-for', value, problems);
+  if (!validFor) return undefined;
+  try {
+    validForSeconds(validFor);
+  } catch (e) {
+    problems.push(`--valid-for: ${messageOf(e)}`);
+  }
+  return validFor;
+}
+
 /** The construct, with the CLI's hints on its errors. */
 function miniMirror(chart: Chart, args: ParsedArgs, inputs: SynthInputs): MiniMirror {
   const opt = (name: string) => args.options.get(name) as string | undefined;
@@ -141,6 +158,7 @@ function miniMirror(chart: Chart, args: ParsedArgs, inputs: SynthInputs): MiniMi
       architectures: inputs.architectures,
       recommends: args.options.has('no-recommends') ? false : undefined,
       refreshEpoch: inputs.refreshEpoch,
+      validFor: inputs.validFor,
       inClusterBuild: !args.options.has('prebuilt'),
     });
   } catch (e) {

@@ -71,6 +71,9 @@ options:
   --refresh-epoch EPOCH       refresh epoch, e.g. a date (2026-11-27): part of the build identity, so
                               a new epoch rebuilds the same inputs under a new image tag; revert
                               it to roll back (default: none)
+  --valid-for DURATION        publish Releases with Valid-Until this long after their Date, e.g. 14d:
+                              clients refuse the mirror once it is older (1h to 3650d; default: no
+                              Valid-Until, clients accept it however old)
   --passphrase-key KEY        Secret key holding the passphrase (omit for a key without one)
   --private-key-key KEY       Secret key holding the private key (default signing-key.asc)
   --push-secret NAME          docker-config Secret for pushing the image

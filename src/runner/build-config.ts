@@ -42,6 +42,8 @@ export interface BuildConfig {
   readonly concurrency: number;
   readonly retries: number;
   readonly stallTimeoutSeconds: number;
+  /** Published Releases carry `Valid-Until: <Date + this>`; null: no Valid-Until. */
+  readonly validForSeconds: number | null;
   readonly signing: SigningConfig;
   readonly sources: SourceConfig[];
   /** Where the previous build's manifest.json is read (URL or file); null: none, no downgrade check. */
@@ -63,6 +65,10 @@ export function readBuildConfig(file: string): BuildConfig {
   const sources: SourceConfig[] = Array.isArray(raw.sources) ? raw.sources : [];
   if (!sources.length) throw new BuildError(`${file} lists no source`);
   for (const s of sources) checkSource(file, s);
+  const validFor = raw.validForSeconds;
+  if (validFor !== undefined && validFor !== null && !(Number.isSafeInteger(validFor) && validFor > 0)) {
+    throw new BuildError(`${file}: validForSeconds must be a whole number of seconds above 0 or null, got ${JSON.stringify(validFor)}`);
+  }
   return normalized(raw, sources);
 }
 
@@ -99,6 +105,7 @@ function normalized(raw: any, sources: SourceConfig[]): BuildConfig {
     retries: Math.max(1, Math.floor(Number(raw.retries) || 3)),
     stallTimeoutSeconds: Math.max(1, Math.floor(Number(raw.stallTimeoutSeconds) || 120)),
     previousManifest: typeof raw.previousManifest === 'string' && raw.previousManifest !== '' ? raw.previousManifest : null,
+    validForSeconds: typeof raw.validForSeconds === 'number' ? raw.validForSeconds : null,
     signing: raw.signing?.mode === 'unsigned' ? { mode: 'unsigned' } : {
       mode: 'key',
       privateKeyFile: raw.signing?.privateKeyFile ?? 'signing-key.asc',

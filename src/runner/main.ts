@@ -13,6 +13,7 @@ import { checkPackageVersions, checkReleaseDate, loadPreviousBuild, PreviousBuil
 import { BuildError, killAll, run, Semaphore } from './proc';
 import { publishSource } from './publish';
 import { setupSigning, Signer } from './release-signing';
+import { buildEpoch, checkUpstreamDates, finishReleases, releaseDate } from './release-writer';
 import { mirrorSource, prepareSource, SourceContext, SourceMirror } from './source-mirror';
 import { danglingLinks, mergeTree } from './tree';
 import { UpstreamKeys } from './upstream-key';
@@ -45,13 +46,23 @@ async function build(log: BuildLog): Promise<void> {
   signingHome = path.join(GNUPG_DIR ?? workDir!, `gnupg-signing-${process.pid}`);
   const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, signingHome!, log));
 
-  const mirrors = await buildWorlds(config, worlds, signer, stage, log, previous);
+  const mirrors = await buildWorlds(config, worlds, stage, log, previous);
   const dangling = await danglingLinks(stage);
   if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
   log.step(`merged ${mirrors.length} source tree(s)`);
 
+  // One date for the whole build, from its inputs (docs/build-contract.md, "Dates"): every Release
+  // and signature, and the manifest's builtAt.
+  checkUpstreamDates(mirrors.map(m => ({ id: m.id, date: m.release.date })));
+  // The previous build's date is a floor too: a client that holds its lists ignores an older
+  // Release (DESIGN §9), e.g. after the source with the newest upstream Date was removed.
+  const epoch = buildEpoch([...mirrors.map(m => m.release.date), previous?.manifest.builtAt], signer?.keyTime);
+  const dists = mirrors.map(m => ({ prefix: m.config.prefix, distribution: m.config.publishDistribution }));
+  await log.time('signing', () => finishReleases(stage, dists, { date: epoch, validForSeconds: config.validForSeconds ?? undefined }, signer));
+  log.step(`releases: ${dists.length} dated ${releaseDate(epoch)}${config.validForSeconds ? `, valid until ${releaseDate(epoch + config.validForSeconds)}` : ''}${signer ? ', signed' : ''}`);
   if (signer) await exportPublicKey(signer, stage);
-  const packages = await log.time('manifest', () => writeManifest(stage, mirrors, config));
+  const builtAt = new Date(epoch * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const packages = await log.time('manifest', () => writeManifest(stage, mirrors, { ...config, builtAt }));
   const bytes = [...new Map(packages.map(p => [`${p.prefix}/${p.filename}`, p.size])).values()].reduce((a, b) => a + b, 0);
   log.step(`manifest: ${packages.length} packages`);
   // Before public/ exists: a refused build publishes nothing.
@@ -83,8 +94,8 @@ async function prepareWorkspace(): Promise<string> {
  * Mirrors every source through the loopback cache; each world goes on (closure, publish, merge
  * into the stage, judge) as soon as its own sources are mirrored, while other worlds still download.
  */
-async function buildWorlds(config: BuildConfig, worlds: Map<string, number[]>, signer: Signer | undefined, stage: string,
-  log: BuildLog, previous?: PreviousBuild): Promise<SourceMirror[]> {
+async function buildWorlds(config: BuildConfig, worlds: Map<string, number[]>, stage: string, log: BuildLog,
+  previous?: PreviousBuild): Promise<SourceMirror[]> {
   const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log);
   const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir!, fetcher));
   const server = await LocalUpstreamServer.start(prepared.map(p => p.cache));
@@ -108,7 +119,7 @@ async function buildWorlds(config: BuildConfig, worlds: Map<string, number[]>, s
     const merge = new StageMerge(stage);
     const worldsDone = [...worlds].map(async ([world, indexes]) => {
       const sources = await Promise.all(indexes.map(i => pending[i]));
-      await finishWorld(world, sources, signer, ctx, merge);
+      await finishWorld(world, sources, ctx, merge);
     });
     // The first failure fails the build (the others are stopped by cleanup).
     [...pending, ...worldsDone].forEach(p => p.catch(() => undefined));
@@ -129,12 +140,12 @@ class StageMerge {
   }
 }
 
-/** A mirrored world: closed over its dependencies, published signed, judged while it is merged. */
-async function finishWorld(world: string, sources: SourceMirror[], signer: Signer | undefined, ctx: SourceContext, merge: StageMerge): Promise<void> {
+/** A mirrored world: closed over its dependencies, published (signed later, with the whole build), judged while it is merged. */
+async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceContext, merge: StageMerge): Promise<void> {
   const { log } = ctx;
   await log.time('closure', () => closeWorld(world, sources, log));
   const archs = worldArchitectures(sources);
-  await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, signer, log)))));
+  await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, log)))));
   await Promise.all([
     log.time('judge', () => judgeWorld(world, sources, workDir!, log)),
     (async () => {

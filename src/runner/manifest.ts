@@ -18,7 +18,7 @@ export interface ManifestPackage {
 }
 
 export async function writeManifest(stage: string, sources: readonly SourceMirror[],
-  identity: { contentHash: string | null; buildIdentity: string | null; refreshEpoch: string | null }): Promise<ManifestPackage[]> {
+  identity: { contentHash: string | null; buildIdentity: string | null; refreshEpoch: string | null; builtAt: string }): Promise<ManifestPackage[]> {
   const packages: ManifestPackage[] = [];
   const seen = new Set<string>();
   for (const s of sources) {
@@ -35,7 +35,7 @@ export async function writeManifest(stage: string, sources: readonly SourceMirro
     contentHash: identity.contentHash,
     buildIdentity: identity.buildIdentity,
     refreshEpoch: identity.refreshEpoch,
-    builtAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    builtAt: identity.builtAt,
     upstreams: sources.map(s => ({
       prefix: s.config.prefix,
       name: s.config.name,

@@ -17,6 +17,8 @@ import { publicUrl } from '../util/public-url';
 export interface PreviousManifest {
   readonly upstreams: ReadonlyArray<{ prefix: string; name: string; url: string; distribution: string; releaseDate: string | null }>;
   readonly packages: ReadonlyArray<{ prefix: string; distribution: string; component: string; name: string; version: string; architecture: string }>;
+  /** The previous build's date (its Releases' Date), when it recorded one. */
+  readonly builtAt?: string;
 }
 
 /** A previous build that was found: its manifest and where it was read. */
@@ -81,7 +83,11 @@ export function parsePreviousManifest(text: string, where: string): PreviousMani
     || !data.upstreams.every((u: any) => strings(u, ['prefix', 'name', 'url', 'distribution']) && (u.releaseDate === null || u.releaseDate === undefined || typeof u.releaseDate === 'string'))) {
     throw new BuildError(`the previous manifest at ${where} is not a mini-mirror manifest (upstreams and packages with their fields): it must be the manifest.json a build wrote`);
   }
-  return { upstreams: data.upstreams.map((u: any) => ({ ...u, releaseDate: u.releaseDate ?? null })), packages: data.packages };
+  return {
+    upstreams: data.upstreams.map((u: any) => ({ ...u, releaseDate: u.releaseDate ?? null })),
+    packages: data.packages,
+    builtAt: typeof data.builtAt === 'string' ? data.builtAt : undefined,
+  };
 }
 
 const ALLOW = 'set allowDowngrade on the source (YAML allow_downgrade: true; mini-mirror --allow-downgrade <source id>) only if you mean to go back';

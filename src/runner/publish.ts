@@ -1,14 +1,15 @@
-// Publishing one source: a snapshot per aptly mirror, merged per component, published signed
-// under <prefix>/dists/<publishDistribution> with stable Origin/Label/Suite.
+// Publishing one source: a snapshot per aptly mirror, merged per component, published under
+// <prefix>/dists/<publishDistribution> with stable Origin/Label/Suite. Unsigned: the runner sets
+// the Release's Date and Valid-Until and signs every Release of the build once it is all
+// published (release-writer.ts), with one unlock of the key instead of aptly's two per publish.
 import * as fs from 'fs';
 import { field } from './control';
 import { BuildLog, humanBytes } from './log';
 import { totalSize } from './packages-index';
 import { BuildError, errorLines } from './proc';
-import { Signer } from './release-signing';
 import { SourceMirror } from './source-mirror';
 
-export async function publishSource(source: SourceMirror, publishArchs: readonly string[], signer: Signer | undefined, log: BuildLog): Promise<void> {
+export async function publishSource(source: SourceMirror, publishArchs: readonly string[], log: BuildLog): Promise<void> {
   const { aptly, config, id } = source;
   // Mirroring is over: publish for the client architectures (an arch:all-only upstream was
   // mirrored as `all`, and aptly cannot publish that alone).
@@ -39,13 +40,10 @@ export async function publishSource(source: SourceMirror, publishArchs: readonly
   }
   const args = [
     `-distribution=${config.publishDistribution}`, `-component=${components.join(',')}`,
-    `-origin=${origin}`, `-label=${label}`, `-suite=${suite}`, '-acquire-by-hash', '-batch',
-    ...(signer
-      ? ['-skip-signing=false', `-gpg-key=${signer.fingerprint}`, ...(signer.passphraseFile ? [`-passphrase-file=${signer.passphraseFile}`] : [])]
-      : ['-skip-signing']),
+    `-origin=${origin}`, `-label=${label}`, `-suite=${suite}`, '-acquire-by-hash', '-batch', '-skip-signing',
   ];
   commands.push(['publish', 'snapshot', ...args, ...snapshots, config.prefix]);
-  const r = await aptly.task(commands, `${id}: publish failed`, { gnupgHome: signer?.gnupgHome });
+  const r = await aptly.task(commands, `${id}: publish failed`);
   if (r.error !== undefined) {
     const what = commands[r.completed][0] === 'publish' ? 'publish' : `snapshot ${commands[r.completed][1]}`;
     throw new BuildError(`${id}: ${what} failed: ${errorLines(r.error)}`, r.error);

@@ -14,7 +14,7 @@ const BASE: MirrorSourceProps = {
   packages: ['nginx'],
 };
 
-function config(sources: MirrorSource[], extra: { stallTimeout?: Duration; defaultAptlyConfig?: AptlyConfig } = {}): any {
+function config(sources: MirrorSource[], extra: { stallTimeout?: Duration; validFor?: Duration; defaultAptlyConfig?: AptlyConfig } = {}): any {
   return JSON.parse(buildJson({ sources, signing: ReleaseSigning.insecureUnsigned(), concurrency: 4, retries: 3, contentHash: 'abc', ...extra }));
 }
 
@@ -59,6 +59,7 @@ describe('build.json', () => {
       concurrency: 4,
       retries: 3,
       stallTimeoutSeconds: 120,
+      validForSeconds: null,
       signing: { mode: 'unsigned' },
       previousManifest: null,
       sources: [
@@ -94,7 +95,7 @@ describe('build.json', () => {
 
   test('one line per source, so thousands of sources fit a ConfigMap', () => {
     const text = buildJson({ sources: [new MirrorSource(BASE)], signing: ReleaseSigning.insecureUnsigned(), concurrency: 4, retries: 3, contentHash: 'abc' });
-    expect(text.split('\n')).toHaveLength(16);
+    expect(text.split('\n')).toHaveLength(17);
     expect(text).toMatch(/^ {4}\{"allowBroadQueries":false,"allowDowngrade":false,"architectures":\["amd64"\],"components":\["main","contrib"\],.*"world":"bookworm"\}$/m);
   });
 
@@ -111,5 +112,21 @@ describe('build.json', () => {
     [Duration.millis(10500), 'stallTimeout must be a whole number of seconds from 10 seconds to 1 hour, got 10.5s'],
   ])('stallTimeout %s is refused', (stallTimeout, message) => {
     expect(errorOf(() => config([new MirrorSource(BASE)], { stallTimeout }))).toBe(message);
+  });
+
+  test.each([
+    [Duration.hours(1), 3600],
+    [Duration.days(14), 14 * 86400],
+    [Duration.days(3650), 3650 * 86400],
+  ])('validFor %s', (validFor, seconds) => {
+    expect(config([new MirrorSource(BASE)], { validFor }).validForSeconds).toBe(seconds);
+  });
+
+  test.each([
+    [Duration.minutes(59), 'validFor must be a whole number of seconds from 1 hour to 3650 days, got 3540s'],
+    [Duration.days(3651), 'validFor must be a whole number of seconds from 1 hour to 3650 days, got 315446400s'],
+    [Duration.millis(3600500), 'validFor must be a whole number of seconds from 1 hour to 3650 days, got 3600.5s'],
+  ])('validFor %s is refused', (validFor, message) => {
+    expect(errorOf(() => config([new MirrorSource(BASE)], { validFor }))).toBe(message);
   });
 });

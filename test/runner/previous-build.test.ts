@@ -250,7 +250,7 @@ describe('the manifest publishes no secrets', () => {
       fs.writeFileSync(path.join(dir, 'Packages'), 'Package: app\nVersion: 1.1\nArchitecture: amd64\nSize: 10\nSHA256: ab\nFilename: pool/main/a/app/app_1.1_amd64.deb\n');
       const config = { ...SOURCE, url: 'https://user:s3cret@debian.mirror.example/debian?token=s3cret' };
       const mirror = { config, mirrors: new Map([['main', ['m0c0']]]), release: release('Sat, 10 Jun 2023 09:00:00 UTC') } as any;
-      await writeManifest(stage, [mirror], { contentHash: 'h', buildIdentity: 'i', refreshEpoch: null });
+      await writeManifest(stage, [mirror], { contentHash: 'h', buildIdentity: 'i', refreshEpoch: null, builtAt: '2023-06-10T09:00:00Z' });
       const text = fs.readFileSync(path.join(stage, 'manifest.json'), 'utf8');
       expect(text).not.toContain('s3cret');
       const m = JSON.parse(text);

@@ -133,6 +133,8 @@ export interface BuildSpec {
    * default, the Service's in-cluster URL, does not resolve in the pod runner)
    */
   readonly previousManifest?: PreviousManifest;
+  /** MiniMirrorProps.validFor. @default none */
+  readonly validFor?: Duration;
 }
 
 export interface BuildResult extends RunResult {
@@ -199,6 +201,7 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     image: spec.image ?? { repository: 'registry.example.com/mini-mirror' },
     refreshEpoch: spec.refreshEpoch,
     recommends: spec.recommends,
+    validFor: spec.validFor,
     defaultAptlyConfig: spec.defaultAptlyConf === 'product' ? undefined
       : AptlyConfig.fromJson(spec.defaultAptlyConf ?? { architectures: ['amd64', 'arm64'] }, 'default aptly.conf'),
     architectures: spec.architectures ? [...spec.architectures] : undefined,

@@ -55,6 +55,8 @@ export function buildJson(opts: BuildJsonOptions): string {
     origin: s.origin ?? null,
     label: s.label ?? null,
     suite: s.suite ?? null,
+    // Written only when set: build.json (and so every build identity) stays as it was otherwise.
+    ...(s.allowDistributionMismatch ? { allowDistributionMismatch: true } : {}),
   }));
   return compactJson({
     version: BUILD_CONFIG_VERSION,

@@ -19,6 +19,9 @@ or <name>/<distribution> in a YAML file):
                               publish source ID even if some dependencies are missing upstream
   --allow-broad-queries ID    accept queries of source ID that alone match (nearly) the whole
                               archive, such as "!python3" or "Name (% *)"
+  --allow-distribution-mismatch ID
+                              mirror source ID even when its Release's Suite and Codename
+                              both differ from its distribution (a warning, as apt gives)
   --insecure-skip-upstream-verification ID
                               do not verify upstream signatures of source ID (allows
                               "gpgDisableVerify": true in its aptly.conf; never in production)`;

@@ -17,6 +17,8 @@ export interface SourceConfig {
   readonly verify: boolean;
   readonly fingerprints: string[];
   readonly dependencyGate: boolean;
+  /** A Release whose Suite and Codename both differ from `distribution` only warns. */
+  readonly allowDistributionMismatch: boolean;
   readonly origin: string | null;
   readonly label: string | null;
   readonly suite: string | null;
@@ -100,6 +102,7 @@ function normalized(raw: any, sources: SourceConfig[]): BuildConfig {
       ...s,
       verify: s.verify !== false,
       dependencyGate: s.dependencyGate !== false,
+      allowDistributionMismatch: s.allowDistributionMismatch === true,
       fingerprints: (s.fingerprints ?? []).map(f => f.replace(/\s+/g, '').toUpperCase()),
       origin: s.origin ?? null,
       label: s.label ?? null,

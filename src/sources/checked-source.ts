@@ -24,6 +24,7 @@ const FIELDS = {
   insecureSkipUpstreamVerification: true,
   allowMissingDependencies: true,
   allowBroadQueries: true,
+  allowDistributionMismatch: true,
 } as const satisfies Record<keyof Omit<SourceFields, 'packages'>, true>;
 const FIELD_NAMES = Object.keys(FIELDS) as Array<keyof typeof FIELDS>;
 

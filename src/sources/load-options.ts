@@ -48,6 +48,11 @@ export interface SourceOverrides {
    * @default false
    */
   readonly allowBroadQueries?: boolean;
+  /**
+   * Mirror a Release of another distribution with a warning (see `MirrorSourceProps`).
+   * @default false
+   */
+  readonly allowDistributionMismatch?: boolean;
 }
 
 /**

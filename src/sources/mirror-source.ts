@@ -129,6 +129,14 @@ export interface MirrorSourceProps {
    * @default false
    */
   readonly allowBroadQueries?: boolean;
+  /**
+   * Mirror a Release whose `Suite` and `Codename` both differ from `distribution` (apt only warns
+   * "Conflicting distribution"), with a warning. Off, the build refuses it: an old release's
+   * signed Release served in the place of the current one would be republished as current.
+   * Only for repositories that really publish this way.
+   * @default false
+   */
+  readonly allowDistributionMismatch?: boolean;
 }
 
 /**
@@ -230,6 +238,8 @@ export class MirrorSource {
   public readonly allowMissingDependencies: boolean;
   /** Whether queries that match (nearly) the whole archive are accepted. */
   public readonly allowBroadQueries: boolean;
+  /** Whether a Release of another distribution (Suite and Codename) only warns. */
+  public readonly allowDistributionMismatch: boolean;
   /**
    * Where the source was defined (file or directory), for error messages.
    * @default - typed props
@@ -275,6 +285,7 @@ export class MirrorSource {
     this.insecureSkipUpstreamVerification = checked.insecureSkipUpstreamVerification ?? false;
     this.allowMissingDependencies = checked.allowMissingDependencies ?? false;
     this.allowBroadQueries = checked.allowBroadQueries ?? false;
+    this.allowDistributionMismatch = checked.allowDistributionMismatch ?? false;
     this.definedAt = definedAt;
     this.checked = checked;
   }

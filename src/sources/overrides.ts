@@ -18,6 +18,7 @@ export function applyOverrides(fields: Partial<SourceFields>, options: SourceLoa
     suite: overrides.suite ?? fields.suite,
     insecureSkipUpstreamVerification: overrides.insecureSkipUpstreamVerification ?? fields.insecureSkipUpstreamVerification,
     allowMissingDependencies: overrides.allowMissingDependencies ?? fields.allowMissingDependencies,
+    allowDistributionMismatch: overrides.allowDistributionMismatch ?? fields.allowDistributionMismatch,
   };
 }
 

@@ -10,7 +10,7 @@ import { FieldProblem } from './source-checks';
 import { isFlatDistribution } from './validation';
 
 const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'world', 'aptly_config', 'components', 'subrepos']);
-const SUBREPO_KEYS = new Set(['distribution', 'publish_distribution', 'packages']);
+const SUBREPO_KEYS = new Set(['distribution', 'publish_distribution', 'packages', 'allow_distribution_mismatch']);
 const PACKAGE_KEYS = new Set(['name', 'version']);
 
 /**
@@ -280,9 +280,19 @@ function readSubrepo(sub: YAMLMap, upstream: Upstream, yaml: YamlInput, reading:
       aptlyConfig: upstream.aptlyConfig,
       label: upstream.label,
       world: upstream.world,
+      allowDistributionMismatch: readFlag(sub, 'allow_distribution_mismatch', yaml),
     },
     locate: (p, all) => locateInYaml(p, all, { sub, upstream, naming, packages, yaml }),
   };
+}
+
+/** A subrepo's switch such as `allow_distribution_mismatch: true`; anything but a boolean is reported. */
+function readFlag(map: YAMLMap, key: string, yaml: YamlInput): boolean | undefined {
+  const node = map.get(key, true) as Node | undefined;
+  if (node === undefined || (isScalar(node) && node.value === null)) return undefined;
+  if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+  yaml.report(node, `"${key}" must be true or false`);
+  return undefined;
 }
 
 /** What a subrepo's problems are located with. */

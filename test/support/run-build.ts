@@ -93,6 +93,8 @@ export interface BuildSourceSpec {
   readonly publishDistribution?: string;
   /** @default false */
   readonly allowBroadQueries?: boolean;
+  /** MirrorSourceProps.allowDistributionMismatch. @default false */
+  readonly allowDistributionMismatch?: boolean;
 }
 
 export type BuildSigningSpec =
@@ -172,6 +174,7 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     world: s.world,
     publishDistribution: s.publishDistribution,
     allowBroadQueries: s.allowBroadQueries,
+    allowDistributionMismatch: s.allowDistributionMismatch,
   }));
   const signing = spec.signing.mode === 'unsigned'
     ? ReleaseSigning.insecureUnsigned()

@@ -111,7 +111,9 @@ test('a bad signature: the signed text changed afterwards', async () => {
 
 describe('InRelease files with several signatures, as Debian signs them (apt: fatal only with no good or a bad one)', () => {
   test('a good signature next to a bad one is refused', async () => {
-    const u = await upstream({ signers: [upstreamKey], extraSignatures: [{ key: otherKey, forged: true }], servedKey: upstreamKey.publicKey + otherKey.publicKey });
+    const u = await upstream({
+      signers: [upstreamKey], extraSignatures: [{ key: otherKey, forged: true }], servedKey: upstreamKey.publicKey + otherKey.publicKey,
+    });
     refused(await build(u), u, `bad signature by ${otherKey.fingerprint}`);
     await aptRefuses(u, upstreamKey.publicKey + otherKey.publicKey, /signatures were invalid/);
   });
@@ -127,7 +129,9 @@ describe('InRelease files with several signatures, as Debian signs them (apt: fa
   test('a good signature next to one by an expired key is accepted', async () => {
     const old = await expiredKey();
     const u = await upstream({
-      signers: [upstreamKey], extraSignatures: [{ key: old, sign: { signedAt: EXPIRED_KEY_SIGNED_AT } }], servedKey: upstreamKey.publicKey + old.publicKey,
+      signers: [upstreamKey],
+      extraSignatures: [{ key: old, sign: { signedAt: EXPIRED_KEY_SIGNED_AT } }],
+      servedKey: upstreamKey.publicKey + old.publicKey,
     });
     const r = await build(u);
     if (r.exitCode !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);

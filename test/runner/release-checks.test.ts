@@ -1,5 +1,5 @@
-import { checkRelease, distributionMatches } from '../../src/runner/release-checks';
 import { parseRelease } from '../../src/runner/release';
+import { checkRelease, distributionMatches } from '../../src/runner/release-checks';
 
 const NOW = Date.parse('2026-12-06T12:00:00Z');
 const SHA256 = 'SHA256:\n 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef 1234 main/binary-amd64/Packages.gz\n';

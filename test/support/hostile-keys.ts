@@ -135,22 +135,8 @@ function dearmorSignature(signed: string): Buffer {
   return Buffer.from(body.join(''), 'base64');
 }
 
+/** Armor without the optional checksum line (RFC 4880 6.2; gpg and apt read it). */
 function armorSignature(data: Buffer): string {
   const lines = data.toString('base64').match(/.{1,64}/g)!;
-  const crc = crc24(data);
-  const sum = Buffer.from([(crc >> 16) & 0xff, (crc >> 8) & 0xff, crc & 0xff]).toString('base64');
-  return ['-----BEGIN PGP SIGNATURE-----', '', ...lines, `=${sum}`, '-----END PGP SIGNATURE-----'].join('\n');
-}
-
-/** RFC 4880 6.1: the armor checksum. */
-function crc24(data: Buffer): number {
-  let crc = 0xb704ce;
-  for (const byte of data) {
-    crc ^= byte << 16;
-    for (let i = 0; i < 8; i++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= 0x1864cfb;
-    }
-  }
-  return crc & 0xffffff;
+  return ['-----BEGIN PGP SIGNATURE-----', '', ...lines, '-----END PGP SIGNATURE-----'].join('\n');
 }

@@ -116,13 +116,13 @@ export function judgeSignatures(sigs: readonly SignatureStatus[], allowed: Allow
   return { ok: true, primary: good[0].primaryFingerprint!, signing: good[0].signingFingerprint!, ignored: reasons };
 }
 
-/** Why a signature that is not good does not count, in words. */
+/** Why a signature that is not good does not count, in words, with what to do. */
 function describe(s: SignatureStatus, allowed: AllowedKeys): string {
   const fpr = s.primaryFingerprint ?? s.keyId;
   switch (s.kind) {
-    case 'revoked-key': return `signed by a revoked key ${fpr}`;
-    case 'expired-key': return `the key ${fpr} expired${s.keyExpired ? ` on ${isoDate(s.keyExpired)}` : ''}`;
-    case 'expired-signature': return `the signature by ${fpr} expired${s.signatureExpires ? ` on ${isoDate(s.signatureExpires)}` : ''}`;
+    case 'revoked-key': return `signed by a revoked key ${fpr} (the upstream must sign with its new key: check its announcement, then key_url and the pin)`;
+    case 'expired-key': return `the key ${fpr} expired${s.keyExpired ? ` on ${isoDate(s.keyExpired)}` : ''} (key_url may serve an old copy: give it the upstream's renewed key)`;
+    case 'expired-signature': return `the signature by ${fpr} expired${s.signatureExpires ? ` on ${isoDate(s.signatureExpires)}` : ''} (a stale Release: the upstream must sign it again)`;
     case 'error':
       if (s.errorCode !== 9) return `the signature by ${fpr} cannot be checked (gpgv error ${s.errorCode}, e.g. an unsupported algorithm)`;
       return notAllowed(fpr, allowed);

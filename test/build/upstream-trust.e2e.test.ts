@@ -87,6 +87,14 @@ test('a revoked upstream key', async () => {
   await aptRefuses(u, key.publicKey, /signatures were invalid/);
 });
 
+test('a revoked upstream key, in a detached signature (Release and Release.gpg, no InRelease)', async () => {
+  const key = await revokedKey();
+  const u = await upstream({ signers: [key], servedKey: key.publicKey, inRelease: false });
+  refused(await build(u, { fingerprints: [key.fingerprint] }), u, /the signature of http:\S+\/dists\/stable\/Release does not verify with the key from key_url: signed by a revoked key/);
+  expect(u.world.requests).toContain('/hostile/dists/stable/Release.gpg');
+  await aptRefuses(u, key.publicKey, /signatures were invalid/);
+});
+
 test('an expired upstream key', async () => {
   const key = await expiredKey();
   const u = await upstream({ signers: [key], servedKey: key.publicKey, sign: { signedAt: EXPIRED_KEY_SIGNED_AT } });

@@ -85,9 +85,9 @@ describe('judgeSignatures: apt\'s rule (methods/gpgv.cc)', () => {
   });
 
   test.each([
-    ['revoked key', revoked(A), `signed by a revoked key ${A}`],
-    ['expired key', expiredKey(A), `the key ${A} expired on 2020-01-02T00:00:00Z`],
-    ['expired signature', expiredSig(A), `the signature by ${A} expired on 2020-01-03T00:00:00Z`],
+    ['revoked key', revoked(A), `signed by a revoked key ${A} (the upstream must sign with its new key: check its announcement, then key_url and the pin)`],
+    ['expired key', expiredKey(A), `the key ${A} expired on 2020-01-02T00:00:00Z (key_url may serve an old copy: give it the upstream's renewed key)`],
+    ['expired signature', expiredSig(A), `the signature by ${A} expired on 2020-01-03T00:00:00Z (a stale Release: the upstream must sign it again)`],
     ['bad signature', bad(A), `bad signature by ${A}: the file was changed after it was signed, or the signature is forged`],
   ])('alone, a %s is refused with its cause', (_what, block, reason) => {
     expect(judgeSignatures(parseGpgvStatus(status(block)), allow([A]))).toEqual({ ok: false, reasons: [reason] });

@@ -34,6 +34,8 @@ export interface HostileOptions {
   readonly release?: (text: string) => string;
   /** Rewrites the InRelease after it was signed (a bad signature). @default unchanged */
   readonly tamper?: (inRelease: string) => string;
+  /** Serve the InRelease; false: Release and Release.gpg only. @default true */
+  readonly inRelease?: boolean;
   /** More signatures of the InRelease, each made on its own (e.g. a forged one: BADSIG). @default none */
   readonly extraSignatures?: readonly ExtraSignature[];
 }
@@ -56,6 +58,7 @@ export async function startHostileUpstream(options: HostileOptions): Promise<Hos
   const inRelease = (options.tamper ?? (t => t))(signed);
   const dist = '/hostile/dists/stable';
   const world = await FakeWorld.start(WORLD, {
+    hide: options.inRelease === false ? /\/InRelease$/ : undefined,
     files: {
       [`${dist}/Release`]: release,
       [`${dist}/InRelease`]: inRelease,

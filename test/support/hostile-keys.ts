@@ -50,7 +50,12 @@ export async function chimeraKey(victim: GeneratedKey, userId = 'Attacker <attac
     const victimListing = (await runChecked('gpg', ['--batch', '--with-colons', '--with-keygrip', '--list-secret-keys', victim.fingerprint], { env })).stdout;
     const created = victimListing.split('\n').find(l => l.startsWith('sec:'))!.split(':')[5];
     const keygrip = victimListing.split('\n').find(l => l.startsWith('grp:'))!.split(':')[9];
-    await runChecked('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', userId, 'ed25519', 'sign', '0'], { env });
+    // gpg ignores a faked time equal to the clock's (no freeze then: the next second leaks in), so
+    // wait until the victim key's creation second has passed.
+    while (Date.now() / 1000 < Number(created) + 2) await new Promise(r => setTimeout(r, 250));
+    // Created at the victim key's time too: the binding below runs at that time, and gpg refuses a primary from its future.
+    await runChecked('gpg', ['--batch', '--faked-system-time', `${created}!`, '--pinentry-mode', 'loopback', '--passphrase', '',
+      '--quick-gen-key', userId, 'ed25519', 'sign', '0'], { env });
     const all = fingerprintsOf((await runChecked('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env })).stdout);
     const attacker = all.find(f => f !== victim.fingerprint)!;
     // The subkey's fingerprint covers its creation time: bind it with the victim key's own.

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DistsArchiveSpec, WorldSpec } from './archive-builder';
+import { buildWorld, DistsArchiveSpec, WorldSpec } from './archive-builder';
 import { FakeWorld, FakeWorldHandle } from './fake-world';
 import { addSignatures, clearsign, detachSign, ExtraSignature, SignOptions } from './hostile-keys';
 import { GeneratedKey } from './signing-key';
@@ -50,9 +50,8 @@ export interface HostileUpstream {
 }
 
 export async function startHostileUpstream(options: HostileOptions): Promise<HostileUpstream> {
-  const base = await FakeWorld.start(WORLD);
-  const genuine = await fs.promises.readFile(path.join(base.archives.hostile.localDir, 'dists', 'stable', 'Release'), 'utf8');
-  await base.stop();
+  const built = await buildWorld(WORLD);
+  const genuine = await fs.promises.readFile(path.join(built.publicDir, HOSTILE_ARCHIVE.path, 'dists', 'stable', 'Release'), 'utf8');
   const release = (options.release ?? (t => t))(genuine);
   const signed = await addSignatures(await clearsign(release, options.signers, options.sign), release, options.extraSignatures ?? []);
   const inRelease = (options.tamper ?? (t => t))(signed);

@@ -74,6 +74,8 @@ export function buildJson(opts: BuildJsonOptions): string {
     label: s.label ?? null,
     suite: s.suite ?? null,
     allowDowngrade: s.allowDowngrade,
+    // Written only when set: build.json (and so every build identity) stays as it was otherwise.
+    ...(s.allowDistributionMismatch ? { allowDistributionMismatch: true } : {}),
   }));
   return compactJson({
     version: BUILD_CONFIG_VERSION,

@@ -6,7 +6,8 @@ import { checkFingerprint, checkWorldName, normalizeFingerprint } from '../sourc
  * Per-source settings the seed formats cannot express, as repeatable options; both `check` and
  * `synth` take them, so that `check` validates what `synth` would load.
  */
-export const SOURCE_FLAGS = ['key-fingerprint', 'world', 'allow-missing-dependencies', 'allow-broad-queries', 'insecure-key-url', 'insecure-skip-upstream-verification', 'allow-downgrade'];
+export const SOURCE_FLAGS = ['key-fingerprint', 'world', 'allow-missing-dependencies', 'allow-broad-queries', 'insecure-key-url', 'insecure-skip-upstream-verification',
+  'allow-downgrade', 'allow-distribution-mismatch'];
 
 // `<prefix>/<name>` (directory) or `<name>/<distribution>` (YAML); the loader reports unknown ids.
 const SOURCE_ID = /^[^/\s=]+\/[^/\s=]+$/;
@@ -50,12 +51,14 @@ export function sourceLoadOptions(args: ParsedArgs, problems: string[]): SourceL
 }
 
 /** The per-source switches and the setting each turns on. */
-const SWITCHES: readonly [string, 'allowMissingDependencies' | 'allowBroadQueries' | 'insecureKeyUrl' | 'insecureSkipUpstreamVerification' | 'allowDowngrade'][] = [
+const SWITCHES: readonly [string, 'allowMissingDependencies' | 'allowBroadQueries' | 'insecureKeyUrl' | 'insecureSkipUpstreamVerification' | 'allowDowngrade'
+  | 'allowDistributionMismatch'][] = [
   ['allow-missing-dependencies', 'allowMissingDependencies'],
   ['allow-broad-queries', 'allowBroadQueries'],
   ['insecure-key-url', 'insecureKeyUrl'],
   ['insecure-skip-upstream-verification', 'insecureSkipUpstreamVerification'],
   ['allow-downgrade', 'allowDowngrade'],
+  ['allow-distribution-mismatch', 'allowDistributionMismatch'],
 ];
 
 function idProblem(flag: string, value: string, form: string): string {

@@ -21,6 +21,9 @@ or <name>/<distribution> in a YAML file):
                               archive, such as "!python3" or "Name (% *)"
   --insecure-key-url ID       accept an http:// key_url of source ID without a pinned fingerprint
                               (anyone on the path can replace the key; pin it instead)
+  --allow-distribution-mismatch ID
+                              mirror source ID even when its Release's Suite and Codename
+                              both differ from its distribution (a warning, as apt gives)
   --insecure-skip-upstream-verification ID
                               do not verify upstream signatures of source ID (allows
                               "gpgDisableVerify": true in its aptly.conf; never in production)

@@ -21,6 +21,8 @@ export interface SourceConfig {
   readonly recommends: boolean;
   /** Queries that alone match a large part of upstream are accepted (else the build fails on them). */
   readonly allowBroadQueries: boolean;
+  /** A Release whose Suite and Codename both differ from `distribution` only warns. */
+  readonly allowDistributionMismatch: boolean;
   readonly origin: string | null;
   readonly label: string | null;
   readonly suite: string | null;
@@ -118,6 +120,7 @@ function normalized(raw: any, sources: SourceConfig[]): BuildConfig {
       dependencyGate: s.dependencyGate !== false,
       recommends: s.recommends !== false,
       allowBroadQueries: s.allowBroadQueries === true,
+      allowDistributionMismatch: s.allowDistributionMismatch === true,
       fingerprints: (s.fingerprints ?? []).map(f => f.replace(/\s+/g, '').toUpperCase()),
       origin: s.origin ?? null,
       label: s.label ?? null,

@@ -1,9 +1,13 @@
 // The upstream Release file: fetched (InRelease, else Release + Release.gpg), its signature checked
-// with gpgv against the source's keyring, and parsed for what the archive offers.
+// with gpgv against the source's keyring as apt checks it, and parsed for what the archive offers.
 import * as fs from 'fs';
 import { field, parseParagraph } from './control';
 import { UpstreamCache } from './fetcher';
+import { judgeSignatures, parseGpgvStatus } from './gpgv-status';
+import { BuildLog } from './log';
 import { BuildError, run } from './proc';
+import { checkRelease } from './release-checks';
+import { TrustedKeys } from './upstream-key';
 
 export interface ReleaseInfo {
   readonly fields: Map<string, string>;
@@ -25,21 +29,28 @@ export function releaseBase(distribution: string): string {
 export async function fetchRelease(opts: {
   cache: UpstreamCache;
   distribution: string;
-  /** The keyring to verify with; undefined: no verification (the source opted out). */
-  keyring?: string;
+  /** The keys to verify with; undefined: no verification (the source opted out). */
+  keyring?: TrustedKeys;
   what: string;
+  /** Where the verifying key and warnings go. @default none */
+  log?: BuildLog;
+  /** A Release whose Suite and Codename both differ from `distribution` is a warning, not an error. @default false */
+  allowDistributionMismatch?: boolean;
+  /** The build's clock, ms since the epoch. @default Date.now() */
+  nowMs?: number;
 }): Promise<ReleaseInfo> {
   const base = releaseBase(opts.distribution);
   const { cache, what } = opts;
   let text: string;
+  let url: string;
   if (await cache.get(`${base}InRelease`) === 'ok') {
     const file = cache.fileOf(`${base}InRelease`)!;
+    url = cache.urlOf(`${base}InRelease`);
     if (opts.keyring) {
-      const r = await run('gpgv', ['--keyring', opts.keyring, '--output', '-', file]);
-      if (r.code !== 0) {
-        throw new BuildError(`${what}: the signature of ${cache.urlOf(`${base}InRelease`)} does not verify with the key from key_url: ${gpgvReason(r.stderr)}`);
-      }
-      text = r.stdout;
+      const out = `${file}.verified`;
+      await fs.promises.rm(out, { force: true });
+      await verify(opts.keyring, ['--output', out, file], url, what, opts.log);
+      text = await fs.promises.readFile(out, 'utf8');
     } else {
       text = stripClearsign(await fs.promises.readFile(file, 'utf8'));
     }
@@ -48,14 +59,12 @@ export async function fetchRelease(opts: {
     await cache.pin(`${base}Release`, text, [`${base}InRelease`, `${base}Release.gpg`]);
   } else if (await cache.get(`${base}Release`) === 'ok') {
     const file = cache.fileOf(`${base}Release`)!;
+    url = cache.urlOf(`${base}Release`);
     if (opts.keyring) {
       if (await cache.get(`${base}Release.gpg`) !== 'ok') {
         throw new BuildError(`${what}: ${cache.urlOf(base)} has a Release but neither InRelease nor Release.gpg: it is not signed (set insecureSkipUpstreamVerification only if you trust the transport)`);
       }
-      const r = await run('gpgv', ['--keyring', opts.keyring, cache.fileOf(`${base}Release.gpg`)!, file]);
-      if (r.code !== 0) {
-        throw new BuildError(`${what}: the signature of ${cache.urlOf(`${base}Release`)} does not verify with the key from key_url: ${gpgvReason(r.stderr)}`);
-      }
+      await verify(opts.keyring, [cache.fileOf(`${base}Release.gpg`)!, file], url, what, opts.log);
     }
     text = await fs.promises.readFile(file, 'utf8');
   } else {
@@ -64,7 +73,30 @@ export async function fetchRelease(opts: {
       : 'check the url (the directory that holds dists/) and the distribution';
     throw new BuildError(`${what}: no InRelease or Release at ${cache.urlOf(base)}: ${hint}`);
   }
-  return parseRelease(text, base);
+  const release = parseRelease(text, base);
+  const problems = checkRelease(release, {
+    url, distribution: opts.distribution, nowMs: opts.nowMs ?? Date.now(), allowDistributionMismatch: opts.allowDistributionMismatch,
+  });
+  for (const w of problems.warnings) opts.log?.warn(`${what}: ${w}`);
+  if (problems.errors.length) throw new BuildError(`${what}: ${problems.errors.join('; ')}`);
+  return release;
+}
+
+/**
+ * gpgv with the source's keyring, judged from its status lines as apt judges them (the exit code
+ * is 0 for a revoked or expired key, and 2 when one of several signatures has no key here).
+ */
+async function verify(keys: TrustedKeys, args: string[], url: string, what: string, log?: BuildLog): Promise<void> {
+  const r = await run('gpgv', ['--status-fd', '1', '--keyring', keys.keyring, ...args]);
+  const sigs = parseGpgvStatus(r.stdout);
+  const verdict = judgeSignatures(sigs, keys.allowed);
+  if (!verdict.ok) {
+    const reasons = sigs.length ? verdict.reasons : [gpgvReason(r.stderr)];
+    throw new BuildError(`${what}: the signature of ${url} does not verify with the key from key_url: ${reasons.join('; ')}`);
+  }
+  const by = verdict.signing === verdict.primary ? `key ${verdict.primary}` : `key ${verdict.primary} (signing subkey ${verdict.signing})`;
+  log?.say(`${what}: ${url} verified: signed by ${by}`
+    + (verdict.ignored.length ? `; other signatures not counted: ${verdict.ignored.join('; ')}` : ''));
 }
 
 export function parseRelease(text: string, base: string): ReleaseInfo {

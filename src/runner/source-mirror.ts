@@ -13,7 +13,7 @@ import { BuildError, Semaphore, stopping } from './proc';
 import { checkQueries, checkQueryBreadth, readQueries } from './query-check';
 import { fetchRelease, ReleaseInfo, releaseBase } from './release';
 import { checkArchitectures, checkComponents, PublishedComponent } from './source-checks';
-import { importUpstreamKey, UpstreamKeys } from './upstream-key';
+import { importUpstreamKey, TrustedKeys, UpstreamKeys } from './upstream-key';
 import { WorkspaceRoom } from './workspace-room';
 
 export interface SourceMirror {
@@ -118,7 +118,7 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   // Without a pin, the Release (and, unless downloads are limited, the indexes it most likely
   // lists) download while the key is checked; with one, nothing before the key matches it.
   if (!config.fingerprints.length) speculate(config, cache, !limited);
-  let keyring: string | undefined;
+  let keyring: TrustedKeys | undefined;
   if (config.verify) {
     keyring = await ctx.log.time('keys', () => importUpstreamKey({ what: id, keyUrl: config.keyUrl, pins: config.fingerprints, keys: ctx.keys, log: ctx.log }));
   } else {
@@ -127,7 +127,9 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
     ctx.log.warn(`${id}: packages from ${config.url} are mirrored without any authenticity check.`);
     ctx.log.warn('**********************************************************************');
   }
-  const release = await ctx.log.time('indexes', () => fetchRelease({ cache, distribution: config.distribution, keyring, what: id }));
+  const release = await ctx.log.time('indexes', () => fetchRelease({
+    cache, distribution: config.distribution, keyring, what: id, log: ctx.log, allowDistributionMismatch: config.allowDistributionMismatch,
+  }));
   ctx.checkRelease?.(config, release);
   cache.release = release;
   const components = checkComponents(config, release, id);

@@ -1,18 +1,29 @@
-// The upstream's key: fetched from key_url (armored or binary, one or several keys), checked
-// against the fingerprint pin, imported into the source's own keyring (never a shared one).
+// The upstream's key: fetched from key_url (armored or binary, one or several keys), imported
+// into a home of its own, and the keys a source's pin selects exported into the keyring gpgv
+// verifies that source's Releases with (apt's Signed-By: nothing else in it).
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Fetcher } from './fetcher';
+import { AllowedKeys } from './gpgv-status';
 import { parseKeyListing } from './key-listing';
 import { BuildLog } from './log';
 import { BuildError, run } from './proc';
 
 /** A key_url's keys, imported into a keyring of their own. */
 export interface UpstreamKey {
-  /** The keyring gpgv verifies with (only after the source's pin check passed). */
+  /** Every key key_url served: never verify with it, export the allowed primaries (`keyringFor`). */
   readonly keyring: string;
   /** Primary keys, each with its subkey fingerprints. */
   readonly keys: string[][];
+  /** The directory of this key_url's files. */
+  readonly dir: string;
+}
+
+/** What a source verifies its Releases with: a keyring of its allowed primary keys only. */
+export interface TrustedKeys {
+  readonly keyring: string;
+  readonly allowed: AllowedKeys;
 }
 
 /**
@@ -22,6 +33,7 @@ export interface UpstreamKey {
  */
 export class UpstreamKeys {
   private readonly byUrl = new Map<string, Promise<UpstreamKey>>();
+  private readonly keyrings = new Map<string, Promise<string>>();
 
   constructor(private readonly dir: string, private readonly fetcher: Fetcher) {}
 
@@ -58,8 +70,40 @@ export class UpstreamKeys {
       throw new BuildError(`${keyUrl} holds no OpenPGP public key${looksLikeHtml ? ' (it served a web page: check the URL, e.g. a raw file rather than a page about it)' : ''}; give key_url the armored (.asc) or binary (.gpg) key file`);
     }
     if (r.code !== 0) throw new BuildError(`cannot import the upstream key from ${keyUrl}: ${r.stderr.trim()}`);
-    return { keyring, keys };
+    return { keyring, keys, dir };
   }
+
+  /**
+   * A keyring holding exactly `primaries` (each with its subkeys) of a loaded key_url, made once
+   * per set. gpg exports a key whose subkey matches a fingerprint too, so the result is listed
+   * and refused unless it holds exactly those primaries.
+   */
+  public keyringFor(loaded: UpstreamKey, primaries: readonly string[]): Promise<string> {
+    const sorted = [...primaries].sort();
+    const id = `${loaded.dir}\n${sorted.join(' ')}`;
+    let keyring = this.keyrings.get(id);
+    if (!keyring) {
+      const name = crypto.createHash('sha256').update(sorted.join(' ')).digest('hex').slice(0, 16);
+      keyring = exportPrimaries(loaded, sorted, path.join(loaded.dir, `trusted-${name}.gpg`));
+      this.keyrings.set(id, keyring);
+    }
+    return keyring;
+  }
+}
+
+async function exportPrimaries(loaded: UpstreamKey, primaries: readonly string[], out: string): Promise<string> {
+  const env = { ...process.env, GNUPGHOME: path.join(loaded.dir, 'gnupg') };
+  const gpg = ['--batch', '--no-autostart', '--no-default-keyring'];
+  // Not `<fpr>!`: that would drop the subkeys, which is what archives sign with.
+  const r = await run('gpg', [...gpg, '--keyring', loaded.keyring, '--yes', '--output', out, '--export', ...primaries], { env });
+  if (r.code !== 0) throw new BuildError(`cannot export the upstream keys ${primaries.join(' ')}: ${r.stderr.trim()}`);
+  const listing = await run('gpg', [...gpg, '--keyring', out, '--with-colons', '--list-keys'], { env });
+  const got = parseKeyListing(listing.stdout).map(k => k[0]).sort();
+  if (got.join(' ') !== primaries.join(' ')) {
+    const extra = got.filter(f => !primaries.includes(f));
+    throw new BuildError(`the keys ${extra.join(' ')} carry an allowed key as a subkey: the key file mixes keys, refusing it (serve only the archive's own keys at key_url)`);
+  }
+  return out;
 }
 
 /** The source's upstream key, checked against its pin; returns the keyring to verify with. */
@@ -69,7 +113,7 @@ export async function importUpstreamKey(opts: {
   pins: readonly string[];
   keys: UpstreamKeys;
   log: BuildLog;
-}): Promise<string> {
+}): Promise<TrustedKeys> {
   const { what, keyUrl, pins, log } = opts;
   if (!keyUrl.startsWith('https://') && !pins.length) {
     log.warn(`${what}: key_url ${keyUrl} is not https and no fingerprint is pinned`);
@@ -81,18 +125,40 @@ export async function importUpstreamKey(opts: {
     // One error object per source: the shared key's failure is each naming source's own.
     throw e instanceof BuildError ? new BuildError(`${what}: ${e.message}`, e.details) : e;
   }
-  const { keyring, keys } = loaded;
+  const primaries = pins.length ? selectPinned(what, keyUrl, pins, loaded.keys) : loaded.keys.map(k => k[0]);
+  let keyring: string;
+  try {
+    keyring = await opts.keys.keyringFor(loaded, primaries);
+  } catch (e) {
+    throw e instanceof BuildError ? new BuildError(`${what}: ${keyUrl}: ${e.message}`, e.details) : e;
+  }
+  const others = loaded.keys.length - primaries.length;
+  log.step(`${what}: upstream key ${primaries.join(' ')} (${pins.length ? 'pinned' : 'not pinned'})`
+    + (others ? `; ${others} other key(s) in key_url ignored` : ''));
+  return { keyring, allowed: { primaries, served: loaded.keys, pinned: pins.length > 0 } };
+}
+
+/**
+ * The primaries the pins select. A pin names a primary key of the file: a key is trusted for its
+ * primary fingerprint, and a subkey is only as good as whoever bound it (anyone can bind a
+ * published public key as a subkey of their own key).
+ */
+export function selectPinned(what: string, keyUrl: string, pins: readonly string[], keys: readonly (readonly string[])[]): string[] {
   const primaries = keys.map(k => k[0]);
-  if (pins.length) {
-    const all = new Set(keys.flat());
-    const missing = pins.filter(p => !all.has(p));
-    const unpinned = keys.filter(k => !k.some(f => pins.includes(f))).map(k => k[0]);
-    if (missing.length || unpinned.length) {
-      throw new BuildError(`${what}: upstream key fingerprints do not match the pin: expected ${pins.join(' ')}; ${keyUrl} provides ${primaries.join(' ')}`
-        + (missing.length ? ` (pinned but absent: ${missing.join(' ')})` : '')
-        + (unpinned.length ? ` (present but not pinned: ${unpinned.join(' ')})` : ''));
+  for (const pin of pins) {
+    const carriers = keys.filter(k => k.slice(1).includes(pin)).map(k => k[0]);
+    if (!primaries.includes(pin) && carriers.length) {
+      throw new BuildError(`${what}: pinned key ${pin} is only a subkey of ${carriers.join(' ')} here (${keyUrl}): the pin must name a primary key`);
+    }
+    if (carriers.length) {
+      throw new BuildError(`${what}: pinned key ${pin} is also a subkey of ${carriers.join(' ')} in ${keyUrl}: the key file mixes keys, refusing it`);
     }
   }
-  log.step(`${what}: upstream key ${primaries.join(' ')} (${pins.length ? 'pinned' : 'not pinned'})`);
-  return keyring;
+  const missing = pins.filter(p => !primaries.includes(p));
+  if (missing.length) {
+    throw new BuildError(`${what}: upstream key fingerprints do not match the pin: expected ${pins.join(' ')}; ${keyUrl} provides ${primaries.join(' ')}`
+      + ` (pinned but absent: ${missing.join(' ')})`);
+  }
+  return primaries.filter(p => pins.includes(p));
 }
+

@@ -26,6 +26,7 @@ const FIELDS = {
   allowMissingDependencies: true,
   allowBroadQueries: true,
   allowDowngrade: true,
+  allowDistributionMismatch: true,
 } as const satisfies Record<keyof Omit<SourceFields, 'packages'>, true>;
 const FIELD_NAMES = Object.keys(FIELDS) as Array<keyof typeof FIELDS>;
 

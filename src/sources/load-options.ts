@@ -58,6 +58,11 @@ export interface SourceOverrides {
    * @default false
    */
   readonly allowDowngrade?: boolean;
+  /**
+   * Mirror a Release of another distribution with a warning (see `MirrorSourceProps`).
+   * @default false
+   */
+  readonly allowDistributionMismatch?: boolean;
 }
 
 /**

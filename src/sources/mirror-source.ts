@@ -144,6 +144,14 @@ export interface MirrorSourceProps {
    * @default false
    */
   readonly allowDowngrade?: boolean;
+  /**
+   * Mirror a Release whose `Suite` and `Codename` both differ from `distribution` (apt only warns
+   * "Conflicting distribution"), with a warning. Off, the build refuses it: an old release's
+   * signed Release served in the place of the current one would be republished as current.
+   * Only for repositories that really publish this way.
+   * @default false
+   */
+  readonly allowDistributionMismatch?: boolean;
 }
 
 /**
@@ -249,6 +257,8 @@ export class MirrorSource {
   public readonly allowBroadQueries: boolean;
   /** Whether going back in time against the previous build only warns. */
   public readonly allowDowngrade: boolean;
+  /** Whether a Release of another distribution (Suite and Codename) only warns. */
+  public readonly allowDistributionMismatch: boolean;
   /**
    * Where the source was defined (file or directory), for error messages.
    * @default - typed props
@@ -296,6 +306,7 @@ export class MirrorSource {
     this.allowMissingDependencies = checked.allowMissingDependencies ?? false;
     this.allowBroadQueries = checked.allowBroadQueries ?? false;
     this.allowDowngrade = checked.allowDowngrade ?? false;
+    this.allowDistributionMismatch = checked.allowDistributionMismatch ?? false;
     this.definedAt = definedAt;
     this.checked = checked;
   }

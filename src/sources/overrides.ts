@@ -20,6 +20,7 @@ export function applyOverrides(fields: Partial<SourceFields>, options: SourceLoa
     insecureSkipUpstreamVerification: overrides.insecureSkipUpstreamVerification ?? fields.insecureSkipUpstreamVerification,
     allowMissingDependencies: overrides.allowMissingDependencies ?? fields.allowMissingDependencies,
     allowDowngrade: overrides.allowDowngrade ?? fields.allowDowngrade,
+    allowDistributionMismatch: overrides.allowDistributionMismatch ?? fields.allowDistributionMismatch,
   };
 }
 

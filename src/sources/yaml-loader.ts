@@ -11,7 +11,7 @@ import { isFlatDistribution } from './validation';
 import { nearNames } from '../util/near-names';
 
 const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'world', 'aptly_config', 'components', 'subrepos', 'allow_downgrade', 'insecure_key_url']);
-const SUBREPO_KEYS = new Set(['distribution', 'publish_distribution', 'packages', 'allow_downgrade']);
+const SUBREPO_KEYS = new Set(['distribution', 'publish_distribution', 'packages', 'allow_downgrade', 'allow_distribution_mismatch']);
 const PACKAGE_KEYS = new Set(['name', 'version']);
 
 /**
@@ -300,6 +300,7 @@ function readSubrepo(sub: YAMLMap, upstream: Upstream, yaml: YamlInput, reading:
       world: upstream.world,
       allowDowngrade: yaml.bool(sub, 'allow_downgrade') ?? upstream.allowDowngrade,
       insecureKeyUrl: upstream.insecureKeyUrl,
+      allowDistributionMismatch: yaml.bool(sub, 'allow_distribution_mismatch'),
     },
     locate: (p, all) => locateInYaml(p, all, { sub, upstream, naming, packages, yaml }),
   };

@@ -42,6 +42,7 @@ const SOURCE: SourceConfig = {
   label: null,
   suite: null,
   recommends: true,
+  allowDistributionMismatch: false,
   allowBroadQueries: false,
   allowDowngrade: false,
 };

@@ -1,6 +1,11 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { parseRelease, releaseBase } from '../../src/runner/release';
+import { Fetcher, UpstreamCache } from '../../src/runner/fetcher';
+import { BuildLog } from '../../src/runner/log';
+import { fetchRelease, parseRelease, releaseBase } from '../../src/runner/release';
+import { importUpstreamKey, UpstreamKeys } from '../../src/runner/upstream-key';
+import { startFileServer } from '../support/archive-server';
 
 const SECURITY_RELEASE = `Origin: Debian
 Label: Debian-Security
@@ -23,6 +28,9 @@ SHA256:
  49a9e54c4ffc7bde7834f37042f551ce863c2630382396592602f432cdbf6f1c  2532743 main/binary-amd64/Packages
  a59b44d3150ec5621306ce98e42bcb14f95451fe82ca7e6b83d1da7454a1ea3d   379936 main/binary-amd64/Packages.xz
 `;
+
+const lists = '/var/lib/apt/lists';
+const inReleases = fs.existsSync(lists) ? fs.readdirSync(lists).filter(f => f.endsWith('_InRelease')) : [];
 
 describe('parseRelease', () => {
   test('GIVEN the security archive\'s Release THEN components, architectures, date and SHA256 sums are read', () => {
@@ -48,8 +56,6 @@ describe('parseRelease', () => {
     expect(r.files.get('Packages.gz')).toEqual({ size: 1234, sha256: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' });
   });
 
-  const lists = '/var/lib/apt/lists';
-  const inReleases = fs.existsSync(lists) ? fs.readdirSync(lists).filter(f => f.endsWith('_InRelease')) : [];
   (inReleases.length ? test : test.skip)('GIVEN this machine\'s real InRelease files THEN every listed file has a SHA256 and a size', () => {
     for (const name of inReleases) {
       const text = fs.readFileSync(path.join(lists, name), 'utf8');
@@ -82,5 +88,60 @@ describe('releaseBase', () => {
     ['Debian_12/', 'Debian_12/'],
   ])('%s -> %j', (distribution, base) => {
     expect(releaseBase(distribution)).toBe(base);
+  });
+});
+
+// The issue 20 case with real files: Debian's keyring (9 keys) at key_url, only the bookworm
+// archive key pinned, and this machine's real InRelease files (three signatures each).
+describe('fetchRelease with the real Debian keyring and InRelease files', () => {
+  const keyringFile = '/usr/share/keyrings/debian-archive-keyring.gpg';
+  const BOOKWORM_ARCHIVE = 'B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8';
+  const BOOKWORM_SECURITY = '05AB90340C0C5E797F44A8C8254CF3B5AEC0A8F0';
+  const real = (dist: string) => inReleases.find(f => f.endsWith(`_dists_${dist}_InRelease`));
+  const have = fs.existsSync(keyringFile) && real('bookworm') && real('bookworm-security');
+  if (!have) console.log(`skipped: no ${keyringFile} or no bookworm and bookworm-security InRelease in ${lists}`);
+
+  (have ? test : test.skip)('GIVEN one pinned key of the keyring THEN the Release verifies with it, the others are left out, and a passed Valid-Until is refused', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-real-'));
+    const server = await startFileServer(undefined, {
+      files: {
+        '/keys/debian-archive-keyring.gpg': fs.readFileSync(keyringFile),
+        '/debian/dists/bookworm/InRelease': fs.readFileSync(path.join(lists, real('bookworm')!)),
+        '/debian-security/dists/bookworm-security/InRelease': fs.readFileSync(path.join(lists, real('bookworm-security')!)),
+      },
+    });
+    try {
+      const log = new BuildLog() as BuildLog & { lines: string[] };
+      log.lines = [];
+      log.say = (m: string) => void log.lines.push(m);
+      const fetcher = new Fetcher({ retries: 1, stallSeconds: 5 }, log);
+      const keys = new UpstreamKeys(path.join(dir, 'keys'), fetcher);
+      const keyUrl = `${server.url}/keys/debian-archive-keyring.gpg`;
+      const trusted = await importUpstreamKey({ what: 'debian/bookworm', keyUrl, pins: [BOOKWORM_ARCHIVE], keys, log });
+      expect(trusted.allowed.primaries).toEqual([BOOKWORM_ARCHIVE]);
+      expect(trusted.allowed.served.length).toBeGreaterThan(5);
+      expect(log.lines.some(l => new RegExp(`upstream key ${BOOKWORM_ARCHIVE} \\(pinned\\); ${trusted.allowed.served.length - 1} other key\\(s\\) in key_url ignored`).test(l))).toBe(true);
+
+      const cache = new UpstreamCache(`${server.url}/debian`, path.join(dir, 'debian'), fetcher, 'debian/bookworm');
+      const release = await fetchRelease({ cache, distribution: 'bookworm', keyring: trusted, what: 'debian/bookworm', log });
+      expect(release.fields.get('Codename')).toBe('bookworm');
+      expect(log.lines.find(l => l.includes('InRelease verified'))).toMatch(new RegExp(`signed by key ${BOOKWORM_ARCHIVE} \\(signing subkey [0-9A-F]{40}\\); other signatures not counted: (signed by [0-9A-F]{40}( \\(a subkey of [0-9A-F]{40}\\))?, which is not pinned(; |$))+$`));
+
+      // The security archive's Release is valid for a week: refused once that passed.
+      const security = await importUpstreamKey({ what: 'debian/security', keyUrl, pins: [BOOKWORM_SECURITY], keys, log });
+      const securityCache = () => new UpstreamCache(`${server.url}/debian-security`, path.join(dir, `sec-${Math.random()}`), fetcher, 'debian/security');
+      const text = fs.readFileSync(path.join(lists, real('bookworm-security')!), 'utf8');
+      const validUntil = Date.parse(/^Valid-Until: (.*)$/m.exec(text)![1].replace(/UTC$/, 'GMT'));
+      await expect(fetchRelease({ cache: securityCache(), distribution: 'bookworm-security', keyring: security, what: 'debian/security', nowMs: validUntil - 1000 }))
+        .resolves.toMatchObject({ base: 'dists/bookworm-security/' });
+      await expect(fetchRelease({ cache: securityCache(), distribution: 'bookworm-security', keyring: security, what: 'debian/security', nowMs: validUntil + 1000 }))
+        .rejects.toThrow(/^debian\/security: http:\S+\/dists\/bookworm-security\/InRelease expired on .* \(Valid-Until\)/);
+      // pinned to the bookworm archive key, the security Release has no good signature
+      await expect(fetchRelease({ cache: securityCache(), distribution: 'bookworm-security', keyring: trusted, what: 'debian/security', nowMs: validUntil - 1000 }))
+        .rejects.toThrow(new RegExp(`does not verify with the key from key_url: .*signed by [0-9A-F]{40} \\(a subkey of ${BOOKWORM_SECURITY}\\), which is not pinned`));
+    } finally {
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,8 +5,9 @@ import { Fetcher } from '../../src/runner/fetcher';
 import { parseKeyListing, SECRET_KEYS } from '../../src/runner/key-listing';
 import { BuildLog } from '../../src/runner/log';
 import { BuildError } from '../../src/runner/proc';
-import { importUpstreamKey, UpstreamKeys } from '../../src/runner/upstream-key';
+import { importUpstreamKey, selectPinned, UpstreamKeys } from '../../src/runner/upstream-key';
 import { FileServerHandle, startFileServer } from '../support/archive-server';
+import { chimeraKey } from '../support/hostile-keys';
 import { runChecked } from '../support/run-build';
 import { GeneratedKey, generateSigningKey } from '../support/signing-key';
 
@@ -14,13 +15,17 @@ import { GeneratedKey, generateSigningKey } from '../support/signing-key';
 // source's key_url serves, its pin, and one key shared by several sources.
 let a: GeneratedKey;
 let b: GeneratedKey;
+let chimera: GeneratedKey;
 let server: FileServerHandle;
 let dir: string;
 
 beforeAll(async () => {
   [a, b] = await Promise.all([generateSigningKey({ userId: 'Key A <a@archive.example>' }), generateSigningKey({ userId: 'Key B <b@archive.example>' })]);
+  chimera = await chimeraKey(a);
   server = await startFileServer(undefined, {
     files: {
+      '/chimera.asc': chimera.publicKey,
+      '/mixed.asc': a.publicKey + chimera.publicKey,
       '/a.asc': a.publicKey,
       '/both.asc': a.publicKey + b.publicKey,
       '/page.html': '<!doctype html><html><body>keys are here</body></html>',
@@ -30,6 +35,12 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-keys-')); });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** The primary keys a keyring holds. */
+async function primariesIn(keyring: string): Promise<string[]> {
+  const listing = await runChecked('gpg', ['--batch', '--no-default-keyring', '--keyring', keyring, '--with-colons', '--list-keys'], { env: { ...process.env, GNUPGHOME: dir } });
+  return parseKeyListing(listing.stdout).map(k => k[0]);
+}
 
 /** A quiet log that keeps what it was told. */
 function quietLog(): BuildLog & { lines: string[] } {
@@ -62,28 +73,52 @@ test('GIVEN two sources naming one key_url WHEN both load it THEN it is fetched 
     importUpstreamKey({ what: 'debian/bookworm', keyUrl: `${server.url}/a.asc`, pins: [], keys, log }),
     importUpstreamKey({ what: 'debian/bookworm-updates', keyUrl: `${server.url}/a.asc`, pins: [a.fingerprint], keys, log }),
   ]);
-  expect(k1).toBe(k2);
+  expect(k1.keyring).toBe(k2.keyring);
   expect(server.requests.slice(before)).toEqual(['/a.asc']);
   expect(log.lines).toContain(`step debian/bookworm: upstream key ${a.fingerprint} (not pinned)`);
   expect(log.lines).toContain(`step debian/bookworm-updates: upstream key ${a.fingerprint} (pinned)`);
   expect(log.lines).toContain(`warn debian/bookworm: key_url ${server.url}/a.asc is not https and no fingerprint is pinned`);
   // the keyring is what gpgv verifies Releases with
-  const listing = await runChecked('gpg', ['--batch', '--no-default-keyring', '--keyring', k1, '--with-colons', '--list-keys'], { env: { ...process.env, GNUPGHOME: path.join(dir, 'key0', 'gnupg') } });
+  const listing = await runChecked('gpg', ['--batch', '--no-default-keyring', '--keyring', k1.keyring, '--with-colons', '--list-keys'], { env: { ...process.env, GNUPGHOME: path.join(dir, 'key0', 'gnupg') } });
   expect(parseKeyListing(listing.stdout).map(k => k[0])).toEqual([a.fingerprint]);
   // no gpg-agent was started for public keys
   expect(fs.existsSync(path.join(dir, 'key0', 'gnupg', 'S.gpg-agent'))).toBe(false);
 });
 
-test('GIVEN a pin that does not cover every key served WHEN loaded THEN that source fails, saying which keys differ; another source of the same URL without a pin does not', async () => {
+test('GIVEN a key_url with two keys and a pin naming one WHEN loaded THEN the keyring holds only the pinned key; without a pin both; a pin absent from the file fails', async () => {
   const log = quietLog();
   const keys = keysFor(log);
   const url = `${server.url}/both.asc`;
-  const e = await errorOf(importUpstreamKey({ what: 'vendor/tools', keyUrl: url, pins: [a.fingerprint], keys, log }));
-  expect(e).toBeInstanceOf(BuildError);
-  expect(e.message).toBe(`vendor/tools: upstream key fingerprints do not match the pin: expected ${a.fingerprint}; ${url} provides ${a.fingerprint} ${b.fingerprint} (present but not pinned: ${b.fingerprint})`);
-  await expect(importUpstreamKey({ what: 'vendor/other', keyUrl: url, pins: [], keys, log })).resolves.toMatch(/keyring\.gpg$/);
-  const absent = await errorOf(importUpstreamKey({ what: 'vendor/third', keyUrl: url, pins: [a.fingerprint, b.fingerprint, 'F'.repeat(40)], keys, log }));
-  expect(absent.message).toContain(`(pinned but absent: ${'F'.repeat(40)})`);
+  const pinned = await importUpstreamKey({ what: 'vendor/tools', keyUrl: url, pins: [a.fingerprint], keys, log });
+  expect(pinned.allowed).toEqual({ primaries: [a.fingerprint], served: [[a.fingerprint], [b.fingerprint]], pinned: true });
+  expect(await primariesIn(pinned.keyring)).toEqual([a.fingerprint]);
+  expect(log.lines).toContain(`step vendor/tools: upstream key ${a.fingerprint} (pinned); 1 other key(s) in key_url ignored`);
+  const all = await importUpstreamKey({ what: 'vendor/other', keyUrl: url, pins: [], keys, log });
+  expect((await primariesIn(all.keyring)).sort()).toEqual([a.fingerprint, b.fingerprint].sort());
+  expect(all.keyring).not.toBe(pinned.keyring);
+  const absent = await errorOf(importUpstreamKey({ what: 'vendor/third', keyUrl: url, pins: [a.fingerprint, 'F'.repeat(40)], keys, log }));
+  expect(absent).toBeInstanceOf(BuildError);
+  expect(absent.message).toBe(`vendor/third: upstream key fingerprints do not match the pin: expected ${a.fingerprint} ${'F'.repeat(40)}; ${url} provides ${a.fingerprint} ${b.fingerprint} (pinned but absent: ${'F'.repeat(40)})`);
+});
+
+test('GIVEN the attacker\'s key carrying the pinned key as a subkey WHEN loaded THEN the pin is refused, naming the primary; served next to the genuine key THEN the file is refused', async () => {
+  const log = quietLog();
+  const keys = keysFor(log);
+  const chimeraUrl = `${server.url}/chimera.asc`;
+  const e = await errorOf(importUpstreamKey({ what: 'vendor/tools', keyUrl: chimeraUrl, pins: [a.fingerprint], keys, log }));
+  expect(e.message).toBe(`vendor/tools: pinned key ${a.fingerprint} is only a subkey of ${chimera.fingerprint} here (${chimeraUrl}): the pin must name a primary key`);
+  const mixedUrl = `${server.url}/mixed.asc`;
+  const mixed = await errorOf(importUpstreamKey({ what: 'vendor/tools', keyUrl: mixedUrl, pins: [a.fingerprint], keys, log }));
+  expect(mixed.message).toBe(`vendor/tools: pinned key ${a.fingerprint} is also a subkey of ${chimera.fingerprint} in ${mixedUrl}: the key file mixes keys, refusing it`);
+  // unpinned, every primary is trusted anyway: the chimera's own key is, the victim's is not its to vouch for
+  const unpinned = await importUpstreamKey({ what: 'vendor/open', keyUrl: chimeraUrl, pins: [], keys, log });
+  expect(unpinned.allowed.primaries).toEqual([chimera.fingerprint]);
+});
+
+test('selectPinned: pins select primaries in the file\'s order', () => {
+  const file = [['P1', 'S1'], ['P2'], ['P3', 'S3']];
+  expect(selectPinned('x/y', 'U', ['P3', 'P1'], file)).toEqual(['P1', 'P3']);
+  expect(() => selectPinned('x/y', 'U', ['S3'], file)).toThrow('x/y: pinned key S3 is only a subkey of P3 here (U): the pin must name a primary key');
 });
 
 test('GIVEN a key_url that fails WHEN two sources name it THEN each gets its own error, prefixed with its own id', async () => {

@@ -97,6 +97,8 @@ export interface BuildSourceSpec {
   readonly allowDowngrade?: boolean;
   /** @default true without fingerprints: the fake upstreams serve their keys over http on loopback */
   readonly insecureKeyUrl?: boolean;
+  /** MirrorSourceProps.allowDistributionMismatch. @default false */
+  readonly allowDistributionMismatch?: boolean;
 }
 
 export type BuildSigningSpec =
@@ -187,6 +189,7 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     allowBroadQueries: s.allowBroadQueries,
     allowDowngrade: s.allowDowngrade,
     insecureKeyUrl: s.insecureKeyUrl ?? !s.fingerprints?.length,
+    allowDistributionMismatch: s.allowDistributionMismatch,
   }));
   const signing = spec.signing.mode === 'unsigned'
     ? ReleaseSigning.insecureUnsigned()

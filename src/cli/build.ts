@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { parseArgs, wantsHelp } from './args';
 import { InputProblems, UsageError } from './errors';
+import { layoutDigest } from './layout-digest';
 import { localBuild, missingTools } from './local-build';
 import { Output } from './output';
 import { synth } from './synth';
@@ -42,10 +43,14 @@ export function build(argv: string[], io: Output): number {
       out: (args.options.get('out') as string | undefined) ?? 'mini-mirror-build',
     }, io);
     const tag = result.imageRef.slice(result.imageRef.lastIndexOf(':') + 1);
-    io.out(`built ${result.imageRef} (build ${result.identity.slice(0, 12)}) as ${result.layout}`);
-    io.out('next: copy it into the registry the air-gapped cluster pulls from, then synthesize the serving side with the same options and --prebuilt:');
-    io.out(`  skopeo copy ${result.layout} docker://${result.imageRef}`);
-    io.out(`  mini-mirror synth <the same options> --prebuilt     # serves ${result.imageRef.replace(/:[^:]+$/, '')}:${tag}, no build Job`);
+    const repository = result.imageRef.replace(/:[^:]+$/, '');
+    const digest = layoutDigest(result.layout.replace(/^oci:/, '').replace(/:[^:]+$/, ''), tag);
+    io.out(`built ${result.imageRef} (build ${result.identity.slice(0, 12)}) as ${result.layout}${digest ? `, digest ${digest}` : ''}`);
+    io.out('next: copy it into the registry the air-gapped cluster pulls from (skopeo keeps the digest), then synthesize the serving side with the same options and --prebuilt:');
+    io.out(`  skopeo copy --preserve-digests ${result.layout} docker://${result.imageRef}`);
+    io.out(digest
+      ? `  mini-mirror synth <the same options> --prebuilt --image-digest ${digest}     # serves ${repository}@${digest}, no build Job`
+      : `  mini-mirror synth <the same options> --prebuilt     # serves ${repository}:${tag}, no build Job`);
     return 0;
   } finally {
     fs.rmSync(yamlDir, { recursive: true, force: true });

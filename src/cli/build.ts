@@ -45,9 +45,10 @@ export function build(argv: string[], io: Output): number {
     const tag = result.imageRef.slice(result.imageRef.lastIndexOf(':') + 1);
     const repository = result.imageRef.replace(/:[^:]+$/, '');
     const digest = layoutDigest(result.layout.replace(/^oci:/, '').replace(/:[^:]+$/, ''), tag);
-    io.out(`built ${result.imageRef} (build ${result.identity.slice(0, 12)}) as ${result.layout}${digest ? `, digest ${digest}` : ''}`);
+    io.out(`built ${result.imageRef} (build ${result.identity.slice(0, 12)}) as ${result.layout}`);
+    if (digest) io.out(`image: ${repository}@${digest}`);
     io.out('next: copy it into the registry the air-gapped cluster pulls from (skopeo keeps the digest), then synthesize the serving side with the same options and --prebuilt:');
-    io.out(`  skopeo copy --preserve-digests ${result.layout} docker://${result.imageRef}`);
+    io.out(`  skopeo copy ${result.layout} docker://${result.imageRef}`);
     io.out(digest
       ? `  mini-mirror synth <the same options> --prebuilt --image-digest ${digest}     # serves ${repository}@${digest}, no build Job`
       : `  mini-mirror synth <the same options> --prebuilt     # serves ${repository}:${tag}, no build Job`);

@@ -94,7 +94,14 @@ describeIfTools('write-once tags against a registry that allows overwriting them
     pod.cleanup();
     const r = pod.results[0];
     const log = r.stdout + r.stderr;
-    return { exitCode: r.exitCode, log, imageRef: mirror.imageRef, identity: mirror.buildIdentity, image: IMAGE_LINE.exec(r.stdout), pushed: PUSHING_LINE.exec(log)?.[1] };
+    return {
+      exitCode: r.exitCode,
+      log,
+      imageRef: mirror.imageRef,
+      identity: mirror.buildIdentity,
+      image: IMAGE_LINE.exec(r.stdout),
+      pushed: PUSHING_LINE.exec(log)?.[1],
+    };
   }
 
   test('two builds with different trees race for one tag: the registry holds one, the other step fails naming both digests', async () => {

@@ -264,7 +264,7 @@ if [[ -n $layout ]]; then
 fi
 
 # The layers and the manifest first, by digest: no tag changes, and the slow part is done before
-# the last check, so the window between that check and the tag is one small request.
+# the last check, so the window between that check and the tag is a few small requests.
 say "pushing $repository@$digest"
 skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet --preserve-digests "oci:$oci:mirror" "docker://$repository@$digest"
 # Another Job may have pushed while this one built: ask again right before tagging.

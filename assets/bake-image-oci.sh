@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
 # bake-image-oci.sh: the build Job's image step with skopeo and umoci (Debian packages), rootless.
 #
-# A tag is written once. Before anything else, and again right before pushing, it asks the
+# A tag is written once. Before anything else, and again right before tagging, it asks the
 # registry what the target tag holds:
 #   - nothing: copies the base image into an OCI layout, adds the published tree at /srv/mirror
 #     as one new layer (tar and umoci raw add-layer: no root, nothing executed from the base), labels
-#     the image config with the build identity, and pushes it with skopeo;
+#     the image config with the build identity, pushes it by digest (blobs and manifest, no tag),
+#     then puts the tag on it;
 #   - this build (its label holds this build identity): succeeds without pushing, so a re-created
 #     Job (e.g. by a GitOps tool after the Job's TTL) changes nothing;
 #   - another build, or an image without the label: fails, and pushes nothing.
+# A registry has no compare-and-set for tags, so "check, then push" can race with another build,
+# or be fooled by a registry that answers "not found" for a tag it holds. So after tagging it reads
+# the tag back, twice, MINI_MIRROR_TAG_SETTLE_SECONDS apart, and fails naming both digests when
+# the tag holds anything but what this step pushed: of two builds racing for one tag, the one
+# overwritten fails. Only tag immutability in the registry itself prevents the overwrite.
+#
+# The layer and the image config are reproducible: sorted entries, owner 0, fixed modes, and every
+# timestamp (the files' mtimes, the config's created, the history entry) set to one epoch taken
+# from the tree itself (the newest Date of its published Releases) or MINI_MIRROR_SOURCE_DATE_EPOCH,
+# never the clock: the same tree on the same base gives the same digest, so two steps racing with
+# the same tree agree.
 #
 # With MINI_MIRROR_OCI_LAYOUT=<dir> (`mini-mirror build` on a host) it asks no registry and writes
 # the image into that OCI layout directory, under the target's tag, instead of pushing it.
@@ -18,13 +30,17 @@
 # the mirror step then builds nothing; when it holds another build it fails before hours of
 # mirroring; when there is no such tag it lets the build go on.
 #
+# The last line of a successful run is `image: <repository>@sha256:...`, the digest to deploy.
+#
 # Inputs (env): MINI_MIRROR_IMAGE (repository:tag to push), MINI_MIRROR_BASE_IMAGE,
 # MINI_MIRROR_BUILD_IDENTITY, MINI_MIRROR_INSECURE_REGISTRY (true: plain HTTP or unverified TLS
 # to the registries), MINI_MIRROR_REGISTRY_CA_DIR (directory with ca.crt, the registry's CA bundle,
 # trusted in addition to the system CAs; optional), REGISTRY_AUTH_FILE (docker config.json with
 # credentials; optional), MINI_MIRROR_WORKSPACE_LIMIT_MIB (the workspace emptyDir's sizeLimit, for
-# the free-space check; optional), MINI_MIRROR_WORKSPACE (default /workspace), MINI_MIRROR_BUILD_DIR
-# (default /etc/mini-mirror/build).
+# the free-space check; optional), MINI_MIRROR_SOURCE_DATE_EPOCH (seconds; the timestamps of the
+# image; optional), MINI_MIRROR_TAG_SETTLE_SECONDS (how long after tagging the tag is read again;
+# default 10), MINI_MIRROR_WORKSPACE (default /workspace), MINI_MIRROR_BUILD_DIR (default
+# /etc/mini-mirror/build).
 set -euo pipefail
 
 workspace=${MINI_MIRROR_WORKSPACE:-/workspace}
@@ -38,6 +54,7 @@ check_only=${MINI_MIRROR_CHECK_ONLY:-false}
 layout=${MINI_MIRROR_OCI_LAYOUT:-}
 ca_dir=${MINI_MIRROR_REGISTRY_CA_DIR:-}
 limit_mib=${MINI_MIRROR_WORKSPACE_LIMIT_MIB:-}
+settle=${MINI_MIRROR_TAG_SETTLE_SECONDS:-10}
 # The image config label that records which build a tag holds.
 LABEL=mini-mirror.build-identity
 
@@ -48,6 +65,10 @@ die() {
 }
 
 [[ $identity =~ ^[0-9a-f]{16,64}$ ]] || die "MINI_MIRROR_BUILD_IDENTITY '$identity' is not a hex hash"
+[[ ${target##*/} == *:* ]] || die "MINI_MIRROR_IMAGE '$target' has no tag: give repository:tag"
+[[ $settle =~ ^[0-9]{1,4}$ ]] || die "MINI_MIRROR_TAG_SETTLE_SECONDS '$settle' is not a whole number of seconds"
+repository=${target%:*}
+tag=${target##*:}
 
 ensure_tools() {
   local missing=() tool
@@ -87,16 +108,15 @@ if [[ -n ${REGISTRY_AUTH_FILE:-} ]]; then
   copy_flags+=(--authfile "$REGISTRY_AUTH_FILE")
 fi
 
-# check_tag: exits 0 when the tag holds this build, fails when it holds another, returns when
-# the tag does not exist.
-check_tag() {
+# inspect_tag: prints "<digest> <build identity label>" of what the tag holds, or nothing when the
+# registry says there is no such tag; dies when the registry cannot be asked.
+inspect_tag() {
   local out err rc=0
   err=$(mktemp "${TMPDIR:-/tmp}/inspect.XXXXXX")
-  out=$(skopeo "${skopeo_global[@]}" inspect "${inspect_flags[@]}" --format "{{ index .Labels \"$LABEL\" }}" "docker://$target" 2>"$err") || rc=$?
+  out=$(skopeo "${skopeo_global[@]}" inspect "${inspect_flags[@]}" --format "{{.Digest}} {{ index .Labels \"$LABEL\" }}" "docker://$target" 2>"$err") || rc=$?
   if ((rc != 0)); then
     if grep -qiE 'manifest unknown|name unknown|not found' "$err"; then
       rm -f "$err"
-      say "$target does not exist yet"
       return 0
     fi
     cat "$err" >&2
@@ -104,19 +124,79 @@ check_tag() {
     die "cannot tell what $target holds (see above): check the registry, the push Secret, image.registryCa and image.insecureRegistry"
   fi
   rm -f "$err"
-  if [[ $out == "$identity" ]]; then
+  printf '%s\n' "$out"
+}
+
+# tag_listed: whether the repository's tag list (a second, independent answer) names the tag.
+tag_listed() {
+  local tags
+  tags=$(skopeo "${skopeo_global[@]}" list-tags "${inspect_flags[@]}" "docker://$repository" 2>/dev/null) || return 1
+  grep -qF "\"$tag\"" <<<"$tags"
+}
+
+# check_tag [DIGEST]: exits 0 when the tag holds this build, fails when it holds another (naming
+# DIGEST, this step's image, when known), returns when the tag does not exist.
+check_tag() {
+  local own=${1:-} held digest label
+  held=$(inspect_tag)
+  if [[ -z $held ]]; then
+    # A registry (or a proxy in front of it) that hides a tag would have it overwritten.
+    if tag_listed; then
+      die "the registry lists the tag $target but answers 'not found' for its manifest: it does not tell the truth about its tags, so nothing is pushed; check the registry and any proxy in front of it"
+    fi
+    if [[ -n $own ]]; then say "$target still does not exist: tagging $own"; else say "$target does not exist yet"; fi
+    return 0
+  fi
+  digest=${held%% *}
+  label=${held#* }
+  if [[ $label == "$identity" ]]; then
     if [[ $check_only == true ]]; then
       printf '%s\n' "$identity" >"$workspace/.already-published"
       say "$target already holds build ${identity:0:12}: nothing to build or push (a tag is written once)"
     else
       say "$target already holds build ${identity:0:12}: nothing to push (a tag is written once)"
     fi
+    printf 'image: %s@%s\n' "$repository" "$digest"
     exit 0
   fi
-  if [[ -z $out || $out == '<no value>' ]]; then
-    die "$target already exists and holds an image without a build identity: a tag is written once, so it is not overwritten. Give another image.tag, or leave image.tag out to tag with the build identity"
+  if [[ -z $label || $label == '<no value>' ]]; then
+    die "$target already exists and holds $digest, an image without a build identity: a tag is written once, so it is not overwritten. Give another image.tag, or leave image.tag out to tag with the build identity"
   fi
-  die "$target already holds build ${out:0:12}, not this build ${identity:0:12}: a tag is written once, so it is not overwritten. Leave image.tag out (the tag then follows the build identity) or give a new one; to rebuild the same inputs, bump refreshEpoch"
+  die "$target already holds build ${label:0:12} ($digest), not this build ${identity:0:12}${own:+ ($own)}: a tag is written once, so it is not overwritten. Leave image.tag out (the tag then follows the build identity) or give a new one; to rebuild the same inputs, bump refreshEpoch"
+}
+
+# verify_tag DIGEST WHEN: reads the tag back; fails unless it holds DIGEST, the image this step pushed.
+verify_tag() {
+  local want=$1 when=$2 held digest label
+  held=$(inspect_tag)
+  if [[ -z $held ]]; then
+    die "$target answers 'not found' $when this step pushed $want to it: the registry (or a proxy in front of it) does not tell the truth about its tags, so it cannot keep them write-once either; check the registry and any proxy in front of it"
+  fi
+  digest=${held%% *}
+  label=${held#* }
+  if [[ $digest != "$want" ]]; then
+    [[ $label == '<no value>' ]] && label=''
+    die "the tag $target now holds $digest${label:+ (build ${label:0:12})}, not the $want this step pushed (read back $when): another build pushed to the same tag, or the registry allows overwriting tags; turn on tag immutability in the registry (Harbor, ECR, Artifactory and Quay have it) and deploy by digest (image.digest, --image-digest)"
+  fi
+}
+
+# source_epoch: the image's timestamps, from the inputs, never the clock: MINI_MIRROR_SOURCE_DATE_EPOCH,
+# else the newest Date of the published Releases (a function of the tree).
+source_epoch() {
+  if [[ -n ${MINI_MIRROR_SOURCE_DATE_EPOCH:-} ]]; then
+    [[ $MINI_MIRROR_SOURCE_DATE_EPOCH =~ ^[0-9]{1,12}$ ]] || die "MINI_MIRROR_SOURCE_DATE_EPOCH '$MINI_MIRROR_SOURCE_DATE_EPOCH' is not a whole number of seconds"
+    printf '%s\n' "$MINI_MIRROR_SOURCE_DATE_EPOCH"
+    return 0
+  fi
+  local newest=0 file date seconds
+  while IFS= read -r -d '' file; do
+    date=$(sed -n 's/^Date: //p' "$file" | head -n 1)
+    [[ -n $date ]] || continue
+    seconds=$(date -u -d "$date" +%s) || die "cannot read the Date of $file: '$date'"
+    if ((seconds > newest)); then newest=$seconds; fi
+  done < <(find "$tree" -path '*/dists/*' -name Release -type f -print0)
+  ((newest > 0)) || die "no published Release with a Date under $tree: the image's timestamps are taken from it (or from MINI_MIRROR_SOURCE_DATE_EPOCH)"
+  printf '%s\n' "$newest"
 }
 
 ensure_tools
@@ -145,6 +225,7 @@ check_room() {
   fi
 }
 
+epoch=$(source_epoch)
 oci=$workspace/oci
 rm -rf "$oci"
 tree_kib=$(du -sk "$tree" | cut -f1)
@@ -157,27 +238,47 @@ case $base in
   *) base_ref=docker://$base ;;
 esac
 skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet "$base_ref" "oci:$oci:base"
-say "adding $tree_kib KiB at /srv/mirror"
-# One layer with the tree at srv/mirror, owned by root, modes as published, streamed into umoci
-# (no tarball on the workspace: it holds the tree and the compressed layer, not a third copy).
+created=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
+say "adding $tree_kib KiB at /srv/mirror (timestamps $created)"
+# One layer with the tree at srv/mirror, streamed into umoci (no tarball on the workspace: it holds
+# the tree and the compressed layer, not a third copy). Reproducible: sorted entries, owner 0,
+# readable by nginx's user whatever the umask was, one mtime; the history entry and the config's
+# created carry the same time.
 # (umoci insert would chmod the tree's parent directories, which a non-root step does not own.)
-tar -C "$tree" --transform 's,^\.,srv/mirror,' --owner=0 --group=0 --numeric-owner --sort=name -cf - . \
-  | umoci raw add-layer --image "$oci:base" /dev/stdin
-umoci config --image "$oci:base" --tag mirror --config.label "$LABEL=$identity"
+tar -C "$tree" --transform 's,^\.,srv/mirror,' --owner=0 --group=0 --numeric-owner --sort=name \
+  --mode=a+rX,go-w --mtime="@$epoch" -cf - . \
+  | umoci raw add-layer --history.created "$created" --history.created_by 'mini-mirror: the published tree at /srv/mirror' --image "$oci:base" /dev/stdin
+umoci config --image "$oci:base" --tag mirror --config.label "$LABEL=$identity" --created "$created" --no-history
+digest=$(skopeo "${skopeo_global[@]}" inspect --format '{{.Digest}}' "oci:$oci:mirror")
+[[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || die "cannot read the digest of the image just made ('$digest')"
 
 if [[ -n $layout ]]; then
-  tag=${target##*:}
   umoci tag --image "$oci:mirror" "$tag"
   umoci rm --image "$oci:mirror"
   umoci rm --image "$oci:base"
   rm -rf "$layout"
   mv "$oci" "$layout"
   say "wrote $target (build ${identity:0:12}) as oci:$layout:$tag"
+  printf 'image: %s@%s\n' "$repository" "$digest"
   exit 0
 fi
 
-# Another Job may have pushed while this one built: ask again right before pushing.
-check_tag
-skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet "oci:$oci:mirror" "docker://$target"
+# The layers and the manifest first, by digest: no tag changes, and the slow part is done before
+# the last check, so the window between that check and the tag is a few small requests.
+say "pushing $repository@$digest"
+skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet --preserve-digests "oci:$oci:mirror" "docker://$repository@$digest"
+# Another Job may have pushed while this one built: ask again right before tagging.
+check_tag "$digest"
+digestfile=$(mktemp "${TMPDIR:-/tmp}/digest.XXXXXX")
+skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet --preserve-digests --digestfile "$digestfile" "oci:$oci:mirror" "docker://$target"
+pushed=$(<"$digestfile")
+rm -f "$digestfile"
 rm -rf "$oci"
+[[ $pushed == "$digest" ]] || die "skopeo pushed $pushed to $target, not $digest, the image this step made"
+# Read back: a build that raced this one past the check, or a registry that let the tag be
+# overwritten, shows here. The second read catches a racer whose tag landed just after ours.
+verify_tag "$digest" 'right after'
+sleep "$settle"
+verify_tag "$digest" "${settle}s after"
 say "pushed $target (build ${identity:0:12})"
+printf 'image: %s@%s\n' "$repository" "$digest"

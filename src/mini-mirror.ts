@@ -269,6 +269,7 @@ export class MiniMirror extends Construct {
       ...props.serving,
       name: this.name,
       imageRef: this.imageRef,
+      imageDigest: props.image.digest,
       pullSecretName: props.image.pullSecretName,
       // A real index file of the new tree: a pod is ready only once it serves the build.
       readinessPath: `/${first.prefix}/dists/${first.publishDistribution}/${props.signing.signed ? 'InRelease' : 'Release'}`,

@@ -21,6 +21,14 @@ export interface MirrorImageOptions {
    */
   readonly tag?: string;
   /**
+   * Digest of the serving image (`sha256:` and 64 hex digits), from the last line of the image
+   * step or of `mini-mirror build` (`image: <repository>@sha256:...`). The Deployment then runs
+   * `<repository>@<digest>`, so every replica serves the same tree whatever the tag holds; the tag
+   * is kept in the pods' `mini-mirror/image-tag` annotation.
+   * @default - the Deployment runs `<repository>:<tag>` with `imagePullPolicy: Always`
+   */
+  readonly digest?: string;
+  /**
    * Secret of type `kubernetes.io/dockerconfigjson` with push credentials for the image step.
    * @default - push without credentials
    */

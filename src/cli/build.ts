@@ -5,6 +5,7 @@ import * as YAML from 'yaml';
 import { parseArgs, wantsHelp } from './args';
 import { InputProblems, UsageError } from './errors';
 import { BuildInterrupted } from './interrupts';
+import { layoutDigest } from './layout-digest';
 import { localBuild, missingTools } from './local-build';
 import { Output } from './output';
 import { synth } from './synth';
@@ -57,10 +58,15 @@ async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[],
       previousManifest: inputs.previous,
     }, io);
     const tag = result.imageRef.slice(result.imageRef.lastIndexOf(':') + 1);
+    const repository = result.imageRef.replace(/:[^:]+$/, '');
+    const digest = layoutDigest(result.layout.replace(/^oci:/, '').replace(/:[^:]+$/, ''), tag);
     io.out(`built ${result.imageRef} (build ${result.identity.slice(0, 12)}) as ${result.layout}`);
-    io.out('next: copy it into the registry the air-gapped cluster pulls from, then synthesize the serving side with the same options and --prebuilt:');
+    if (digest) io.out(`image: ${repository}@${digest}`);
+    io.out('next: copy it into the registry the air-gapped cluster pulls from (skopeo keeps the digest), then synthesize the serving side with the same options and --prebuilt:');
     io.out(`  skopeo copy ${result.layout} docker://${result.imageRef}`);
-    io.out(`  mini-mirror synth <the same options> --prebuilt     # serves ${result.imageRef.replace(/:[^:]+$/, '')}:${tag}, no build Job`);
+    io.out(digest
+      ? `  mini-mirror synth <the same options> --prebuilt --image-digest ${digest}     # serves ${repository}@${digest}, no build Job`
+      : `  mini-mirror synth <the same options> --prebuilt     # serves ${repository}:${tag}, no build Job`);
     return 0;
   } catch (e) {
     if (!(e instanceof BuildInterrupted)) throw e;

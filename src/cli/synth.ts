@@ -12,6 +12,7 @@ import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-fl
 import { SYNTH_USAGE } from './usage';
 import { validForSeconds } from '../build/build-config';
 import { checkRefreshEpoch } from '../build/build-identity';
+import { checkImageDigest } from '../build/image-digest';
 import { checkKeyPath } from '../clients/deb822';
 import { MiniMirror } from '../mini-mirror';
 import { inspectPublicKey } from '../signing/public-key';
@@ -20,7 +21,7 @@ import { SourceLoadOptions } from '../sources/load-options';
 import { MirrorSource } from '../sources/mirror-source';
 
 const SIGNING_FLAGS = ['signing-secret', 'public-key', 'passphrase-key', 'private-key-key'];
-const VALUED = ['sources', 'image', 'refresh-epoch', 'valid-for', 'push-secret', 'pull-secret', 'client-key-path', 'base-url', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
+const VALUED = ['sources', 'image', 'image-digest', 'refresh-epoch', 'valid-for', 'push-secret', 'pull-secret', 'client-key-path', 'base-url', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
 
 /**
  * `mini-mirror synth`: checks the command line (exit 2), then every option value, the public
@@ -48,7 +49,9 @@ export function synth(argv: string[], io: Output): number {
     throw code ? new Error(`cannot write to --out ${inputs.outdir}: ${code}`) : e;
   }
   const built = args.options.has('prebuilt') ? 'no build Job (--prebuilt)' : `build Job ${mirror.buildJob.jobName}`;
-  io.out(`wrote ${path.join(app.outdir, `${inputs.name}.k8s.yaml`)}: ${built}, image ${mirror.imageRef}`
+  const digest = args.options.get('image-digest') as string | undefined;
+  const served = digest !== undefined ? `${mirror.imageRef} (served as @${digest})` : mirror.imageRef;
+  io.out(`wrote ${path.join(app.outdir, `${inputs.name}.k8s.yaml`)}: ${built}, image ${served}`
     + (inputs.refreshEpoch !== undefined ? `, refresh epoch ${inputs.refreshEpoch}` : ''));
   for (const warning of sourceFlagWarnings(inputs.options)) io.err(warning);
   if (unsigned) io.err('warning: the mirror is NOT signed; clients will trust it blindly. Never use this in production.');
@@ -106,6 +109,13 @@ function checkOptionValues(args: ParsedArgs, problems: string[]): void {
   add(checkName(opt('name') ?? 'mirror'));
   if (opt('namespace') !== undefined) add(checkNamespace(opt('namespace')!));
   add(checkImageRepository(opt('image')!));
+  if (opt('image-digest') !== undefined) {
+    try {
+      checkImageDigest('--image-digest', opt('image-digest')!);
+    } catch (e) {
+      problems.push(messageOf(e));
+    }
+  }
   for (const flag of ['push-secret', 'pull-secret']) {
     if (opt(flag) !== undefined) add(checkSecretName(flag, opt(flag)!));
   }
@@ -146,6 +156,7 @@ function miniMirror(chart: Chart, args: ParsedArgs, inputs: SynthInputs): MiniMi
       signing: inputs.signing,
       image: {
         repository: opt('image')!,
+        digest: opt('image-digest'),
         pushSecretName: opt('push-secret'),
         pullSecretName: opt('pull-secret'),
         insecureRegistry: deployment.insecureRegistry,

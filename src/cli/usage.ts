@@ -71,6 +71,9 @@ required:
 options:
   --prebuilt                  the image was made by "mini-mirror build" and copied into --image:
                               synthesize no build Job (nothing then needs the internet)
+  --image-digest DIGEST       the image's digest (sha256:..., printed by the image step and by
+                              "mini-mirror build"): the server pods run REPO@DIGEST, so every
+                              replica serves the same tree (default: REPO:TAG, pulled Always)
   --refresh-epoch EPOCH       refresh epoch, e.g. a date (2026-11-27): part of the build identity, so
                               a new epoch rebuilds the same inputs under a new image tag; revert
                               it to roll back (default: none)

@@ -24,6 +24,12 @@ export interface MirrorServerProps extends ServingOptions {
   /** The serving image (the tree baked onto nginx-unprivileged). */
   readonly imageRef: string;
   /**
+   * Digest of the serving image (`sha256:` and 64 hex digits): the pods run
+   * `<repository of imageRef>@<digest>`.
+   * @default - the pods run `imageRef` with `imagePullPolicy: Always`
+   */
+  readonly imageDigest?: string;
+  /**
    * Path of a file of the tree that exists only once the tree is complete, for the readiness
    * probe, e.g. `/debian/dists/bookworm/InRelease`.
    */

@@ -14,6 +14,8 @@ export const NGINX_TMP_VOLUME = 'tmp';
 
 export interface NginxContainerProps {
   readonly imageRef: string;
+  /** `Always` for a tag, `IfNotPresent` for a digest (server-deployment.ts decides). */
+  readonly imagePullPolicy: string;
   /** Path of a file that exists only once the tree is complete (readiness). */
   readonly readinessPath: string;
   readonly resources?: ServingResourcesOptions;
@@ -27,8 +29,7 @@ export function nginxContainer(props: NginxContainerProps): k8s.Container {
   return {
     name: 'nginx',
     image: props.imageRef,
-    // The tag is the content hash: the same tag never names other content.
-    imagePullPolicy: 'IfNotPresent',
+    imagePullPolicy: props.imagePullPolicy,
     // Bypasses the image's entrypoint scripts, which would try to rewrite files of the
     // read-only root filesystem; the config replaces the image's main nginx.conf.
     command: ['nginx', '-e', 'stderr', '-c', `${NginxConfig.CONFIG_DIR}/${NginxConfig.FILE_NAME}`, '-g', 'daemon off;'],

@@ -3,13 +3,18 @@ import { Construct } from 'constructs';
 import { NGINX_CONFIG_VOLUME, NGINX_TMP_VOLUME, NGINX_UID, nginxContainer } from './nginx-container';
 import { ServerObjectProps, serverMetadata } from './server-object';
 import { ServingResourcesOptions } from './serving-options';
+import { servingImage } from '../build/image-digest';
 import { podSecurity } from '../util/hardening';
 
 /** Annotation carrying the nginx.conf hash: a config change changes the pod template and rolls the pods. */
 export const NGINX_CONFIG_HASH_ANNOTATION = 'mini-mirror/nginx-config-hash';
+/** Annotation carrying the image's `repository:tag` when the pods run it by digest. */
+export const IMAGE_TAG_ANNOTATION = 'mini-mirror/image-tag';
 
 export interface ServerDeploymentProps extends ServerObjectProps {
   readonly imageRef: string;
+  /** When known, the pods run `<repository>@<digest>`. */
+  readonly imageDigest?: string;
   readonly pullSecretName?: string;
   readonly replicas: number;
   readonly configMapName: string;
@@ -29,6 +34,7 @@ export interface ServerDeploymentProps extends ServerObjectProps {
  * graceful shutdown). The pod meets the Pod Security Standard "restricted".
  */
 export function serverDeployment(scope: Construct, id: string, props: ServerDeploymentProps): k8s.KubeDeployment {
+  const image = servingImage(props.imageRef, props.imageDigest);
   return new k8s.KubeDeployment(scope, id, {
     metadata: serverMetadata(props),
     spec: {
@@ -45,17 +51,19 @@ export function serverDeployment(scope: Construct, id: string, props: ServerDepl
           annotations: {
             ...props.annotations,
             [NGINX_CONFIG_HASH_ANNOTATION]: props.configHash.slice(0, 20),
+            // which tag the digest was taken from, for people reading the pods
+            ...(props.imageDigest !== undefined ? { [IMAGE_TAG_ANNOTATION]: props.imageRef } : {}),
             'kubectl.kubernetes.io/default-container': 'nginx',
           },
         },
-        spec: serverPodSpec(props),
+        spec: serverPodSpec(props, image),
       },
     },
   });
 }
 
 /** The serving pod: nginx alone, no API access, spread over nodes and zones. */
-function serverPodSpec(props: ServerDeploymentProps): k8s.PodSpec {
+function serverPodSpec(props: ServerDeploymentProps, image: { image: string; pullPolicy: string }): k8s.PodSpec {
   return {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
@@ -66,7 +74,7 @@ function serverPodSpec(props: ServerDeploymentProps): k8s.PodSpec {
     tolerations: props.tolerations,
     priorityClassName: props.priorityClassName,
     ...spreadReplicas(props.selector),
-    containers: [nginxContainer(props)],
+    containers: [nginxContainer({ ...props, imageRef: image.image, imagePullPolicy: image.pullPolicy })],
     volumes: [
       { name: NGINX_CONFIG_VOLUME, configMap: { name: props.configMapName, defaultMode: 0o444 } },
       // pid and temp files only; disk-backed, as tmpfs would count against the memory limit.

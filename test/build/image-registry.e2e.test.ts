@@ -60,7 +60,8 @@ describeIfTools('the skopeo image step against a real registry', () => {
       secrets: { 'mirror-signing': { 'signing-key.asc': key.privateKey } },
       emptyDirs: { workspace: build.workspace },
       timeoutMs: 120_000,
-      extraEnv,
+      // the tag is read back twice this far apart; a short wait keeps the test quick
+      extraEnv: { MINI_MIRROR_TAG_SETTLE_SECONDS: '1', ...extraEnv },
     });
     pod.cleanup();
     const r = pod.results[0];
@@ -75,6 +76,9 @@ describeIfTools('the skopeo image step against a real registry', () => {
     expect(build.imageRef).toBe(`${registry.host}/mini-mirror:${build.buildIdentity.slice(0, 20)}`);
     const pushed = await registry.inspect(build.imageRef);
     expect(pushed.labels['mini-mirror.build-identity']).toBe(build.buildIdentity);
+    // the last line names the digest to deploy (image.digest), and it is what the tag holds
+    const repository = build.imageRef.replace(/:[^:]+$/, '');
+    expect(first.log.trim().split('\n').pop()).toBe(`image: ${repository}@${pushed.digest}`);
 
     // The image: the base's layer, then the tree at /srv/mirror, readable by nginx's user.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-pulled-'));
@@ -100,6 +104,7 @@ describeIfTools('the skopeo image step against a real registry', () => {
     expect(again.exitCode).toBe(0);
     expect(again.log).toContain(`already holds build ${build.buildIdentity.slice(0, 12)}: nothing to push`);
     expect(again.log).not.toContain('pushed');
+    expect(again.log).toContain(`image: ${repository}@${pushed.digest}`);
     expect((await registry.inspect(build.imageRef)).digest).toBe(pushed.digest);
   }, 240_000);
 
@@ -153,7 +158,7 @@ describeIfTools('the skopeo image step against a real registry', () => {
     expect(other.identity).not.toBe(build.buildIdentity);
     expect(other.imageRef).toBe(build.imageRef);
     expect(other.exitCode).toBe(1);
-    expect(other.log).toContain(`bake-image: FAILED: ${build.imageRef} already holds build ${build.buildIdentity.slice(0, 12)}, not this build ${other.identity.slice(0, 12)}: a tag is written once`);
+    expect(other.log).toContain(`bake-image: FAILED: ${build.imageRef} already holds build ${build.buildIdentity.slice(0, 12)} (${before}), not this build ${other.identity.slice(0, 12)}: a tag is written once`);
     expect((await registry.inspect(build.imageRef)).digest).toBe(before);
   }, 120_000);
 
@@ -170,7 +175,8 @@ describeIfTools('the skopeo image step against a real registry', () => {
   test('an image without a build identity under the tag is not overwritten either', async () => {
     const base = await imageStep({ ...spec, image: { repository: `${registry.host}/base`, tag: '1', insecureRegistry: true } });
     expect(base.exitCode).toBe(1);
-    expect(base.log).toContain(`${registry.host}/base:1 already exists and holds an image without a build identity`);
+    const baseDigest = (await registry.inspect(`${registry.host}/base:1`)).digest;
+    expect(base.log).toContain(`${registry.host}/base:1 already exists and holds ${baseDigest}, an image without a build identity`);
   }, 120_000);
 });
 

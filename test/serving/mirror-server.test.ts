@@ -24,10 +24,10 @@ describe('GIVEN a signed mirror with default serving options', () => {
     expect(withoutBuildHashes(serving, mirror)).toMatchSnapshot();
   });
 
-  test('THEN nginx runs the built image, pulled only when missing (the tag is the content hash)', () => {
+  test('THEN nginx runs the built image by tag, pulled on every start (a tag can be moved; image.digest pins it)', () => {
     expect(nginx.image).toBe(mirror.imageRef);
     expect(nginx.image).toBe(`registry.example.com/platform/mini-mirror:${mirror.contentHash.slice(0, 20)}`);
-    expect(nginx.imagePullPolicy).toBe('IfNotPresent');
+    expect(nginx.imagePullPolicy).toBe('Always');
     expect(pod.imagePullSecrets).toEqual([{ name: 'registry-pull' }]);
   });
 

@@ -1,10 +1,11 @@
 // Room on the workspace for the packages about to be downloaded. df sees the filesystem; an
 // emptyDir's sizeLimit (MINI_MIRROR_WORKSPACE_LIMIT_MIB) is enforced by the kubelet evicting the
 // pod, which df does not show: against that limit, what the workspace held at start and what the
-// sources have already been granted count.
+// sources have already been granted count. A disk that fills up anyway (aptly's database, a
+// download) is one DiskFullError saying where and what to do, never retried.
 import * as fs from 'fs';
 import * as path from 'path';
-import { BuildError } from './proc';
+import { BuildError, run } from './proc';
 
 export class WorkspaceRoom {
   private atStart?: Promise<number>;
@@ -38,4 +39,49 @@ async function du(dir: string): Promise<number> {
     else total += ((await fs.promises.lstat(p).catch(() => undefined))?.blocks ?? 0) * 512;
   }
   return total;
+}
+
+/** The workspace filled up: fatal at once (a retry cannot help), and said once. */
+export class DiskFullError extends BuildError {}
+
+/** What to do when the workspace is too small (the Job's and the CLI's knobs). */
+const MORE_ROOM = 'raise buildJob.mirrorSizeEstimate (--mirror-size-estimate; the workspace is 2 x the estimate + 1Gi), '
+  + 'give buildJob.workspaceVolumeClaim (--workspace-claim) a larger claim, or, building on a host, give --out a directory on a larger disk';
+
+/** Whether tool output or an error says the disk is full (ENOSPC, and EDQUOT of a quota). */
+export function saysDiskFull(text: string): boolean {
+  return /no space left on device|ENOSPC|disk quota exceeded|EDQUOT/i.test(text);
+}
+
+/** Free bytes of the filesystem holding `dir` (or its nearest existing parent). */
+export async function freeBytes(dir: string): Promise<number> {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const stat = await fs.promises.statfs(d).catch(() => undefined);
+    if (stat) return stat.bavail * stat.bsize;
+    if (path.dirname(d) === d) return Infinity;
+  }
+}
+
+/**
+ * The error for a full disk under `dir`: which directory, which filesystem and its free space
+ * (as df sees it), what failed and what to do.
+ */
+export async function diskFullError(dir: string, what: string): Promise<DiskFullError> {
+  const free = await freeBytes(dir);
+  const df = await run('df', ['-P', '-k', dir], { afterStop: true }).catch(() => undefined);
+  const mount = df?.code === 0 ? df.stdout.trim().split('\n').pop()?.trim().split(/\s+/).pop() : undefined;
+  const where = mount && mount !== dir ? `${dir} (filesystem ${mount})` : dir;
+  const left = Number.isFinite(free) ? `${(free / 1048576).toFixed(1)} MiB` : 'unknown space';
+  return new DiskFullError(`the workspace is full: ${what}: no space left on ${where}, ${left} free: ${MORE_ROOM}`);
+}
+
+/** `e` as a DiskFullError when it is a full disk (ENOSPC from node, or a tool's message); else `e`. */
+export async function asDiskFull(e: unknown, dir: string): Promise<unknown> {
+  if (e instanceof DiskFullError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    const file = (e as NodeJS.ErrnoException).path;
+    return diskFullError(file ? path.dirname(file) : dir, `writing ${file ?? dir} failed`);
+  }
+  return e;
 }

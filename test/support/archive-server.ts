@@ -81,7 +81,7 @@ export async function startFileServer(root: string | undefined, options: FileSer
   const requests: string[] = [];
   const stalled: string[] = [];
   const bytesSent = new Map<string, number>();
-  const count = (p: string, n: number) => bytesSent.set(p, (bytesSent.get(p) ?? 0) + n);
+  const countSent = (p: string, n: number) => bytesSent.set(p, (bytesSent.get(p) ?? 0) + n);
   const state = { inFlight: 0, maxInFlight: 0 };
 
   const server = http.createServer((req, res) => {
@@ -121,7 +121,7 @@ export async function startFileServer(root: string | undefined, options: FileSer
             res.end();
             return;
           }
-          count(urlPath, 1);
+          countSent(urlPath, 1);
           res.write(data.subarray(i, ++i));
         }, 1000 / (drip.bytesPerSecond ?? 2));
         res.on('close', () => clearInterval(timer));
@@ -156,7 +156,7 @@ export async function startFileServer(root: string | undefined, options: FileSer
         while (left > 0 && !res.destroyed) {
           const n = Math.min(left, chunk.length);
           left -= n;
-          count(urlPath, n);
+          countSent(urlPath, n);
           if (!res.write(chunk.subarray(0, n))) return void res.once('drain', pump);
         }
         if (left <= 0) res.end();

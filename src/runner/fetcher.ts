@@ -197,9 +197,13 @@ export class UpstreamCache {
     return base + path.posix.normalize(rel).replace(/^\/+/, '');
   }
 
-  /** Downloads many paths (one curl process, `parallel` transfers); later `get`s of them share the result. */
-  public async prefetch(rels: readonly string[], parallel: number): Promise<void> {
-    const items: Array<DownloadItem & { resolve: (r: FetchResult) => void; reject: (e: Error) => void }> = [];
+  /**
+   * Downloads many paths (one curl process, `parallel` transfers); later `get`s of them share the
+   * result. Resolves with each path's result: a failure is not downloaded again for the asking.
+   */
+  public async prefetch(rels: readonly string[], parallel: number): Promise<Map<string, FetchResult | Error>> {
+    const outcome = new Map<string, FetchResult | Error>();
+    const items: Array<DownloadItem & { rel: string; resolve: (r: FetchResult) => void; reject: (e: Error) => void }> = [];
     for (const rel of rels) {
       const file = this.fileOf(rel);
       if (!file || this.pending.has(file)) continue;
@@ -210,17 +214,19 @@ export class UpstreamCache {
         reject = rej;
       });
       this.track(file, p, true);
-      items.push({ url: this.urlOf(rel), dest: file, limits: this.limitsOf(rel), resolve, reject });
+      items.push({ url: this.urlOf(rel), dest: file, limits: this.limitsOf(rel), rel, resolve, reject });
     }
     for (let i = 0; i < items.length; i += 2000) {
       const batch = items.slice(i, i + 2000);
       const results = await this.fetcher.downloadMany(batch, parallel, this.what);
       for (const item of batch) {
         const r = results.get(item.dest) ?? new BuildError(`${this.what}: no result for ${item.url}`);
+        outcome.set(item.rel, r);
         if (r instanceof Error) item.reject(r);
         else item.resolve(r);
       }
     }
+    return outcome;
   }
 
   /**

@@ -58,16 +58,17 @@ export async function fetchIntoPool(entries: readonly IndexEntry[], cache: Upstr
     const sha256 = fieldOf(e.stanza, 'SHA256');
     if (filename) files.set(filename, sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : undefined);
   }
-  await cache.prefetch([...files.keys()], concurrency);
+  const fetched = await cache.prefetch([...files.keys()], concurrency);
   // A hard link shares the file's blocks: the cache copy costs no space and goes with the workspace.
   const dirs = new Map<string, Promise<unknown>>();
   await Promise.all([...files].map(async ([rel, sha]) => {
     const file = cache.fileOf(rel);
-    // A full disk fails the build now; any other failure is aptly's to retry and report.
-    if (!sha || !file || await cache.get(rel).catch((e: Error) => {
-      if (e instanceof DiskFullError) throw e;
-      return 'missing';
-    }) !== 'ok') return;
+    // This prefetch's own result (a failure is not downloaded again here, only when aptly asks),
+    // or the download already under way. A full disk fails the build now; any other failure is
+    // aptly's to retry and report.
+    const result = fetched.get(rel) ?? await cache.get(rel).catch((e: Error) => e);
+    if (result instanceof DiskFullError) throw result;
+    if (!sha || !file || result !== 'ok') return;
     const target = path.join(poolDir, sha.slice(0, 2), sha.slice(2, 4), `${sha.slice(4, 32)}_${path.posix.basename(rel)}`);
     const dir = path.dirname(target);
     if (!dirs.has(dir)) dirs.set(dir, fs.promises.mkdir(dir, { recursive: true }));

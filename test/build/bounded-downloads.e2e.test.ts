@@ -51,10 +51,7 @@ async function build(w: FakeWorldHandle, extra: Partial<BuildSpec> = {}, pin = f
     defaultAptlyConf: {},
     retries: 1,
     stallTimeoutSeconds: STALL,
-    sources: [{
-      prefix: 'debian', name: 'bookworm', url: a.url, keyUrl: a.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['tool'],
-      fingerprints: pin ? [a.fingerprint] : undefined,
-    }],
+    sources: [{ prefix: 'debian', name: 'bookworm', url: a.url, keyUrl: a.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['tool'], fingerprints: pin ? [a.fingerprint] : undefined }],
     ...extra,
   });
   if (!extra.rootDir) dirs.push(r.rootDir);

@@ -35,7 +35,9 @@ export function explainPanic(output: string, args: readonly string[]): string | 
   if (!first) return undefined;
   // A panic inside a deferred recover repeats itself: "x [recovered]\n\tpanic: x".
   const line = first[1].replace(/\s*\[recovered\]\s*$/, '');
-  const command = args.filter(a => !a.startsWith('-')).slice(0, 2).join(' ');
+  // In `aptly task run`, the command that crashed is the last one it started.
+  const running = [...output.matchAll(/^\d+\) \[Running\]: (.*)$/gm)].pop()?.[1].split(' ');
+  const command = (args[0] === 'task' && running ? running : args).filter(a => !a.startsWith('-')).slice(0, 2).join(' ');
   const known = KNOWN.find(([re]) => re.test(line));
   const todo = known ? known[1]
     : 'this is a bug in aptly that this upstream\'s data triggers: leave the packages this command was working on out of packages.txt, and report it to aptly with the trace';

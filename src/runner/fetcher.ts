@@ -28,6 +28,9 @@ export interface DownloadItem {
 
 const MISSING = new Set(['404', '403', '410']);
 
+/** Why a file can differ from what a verified list says, and what to do. */
+const STALE = ': the upstream is being updated or the download was tampered with; retry later';
+
 /** A body larger than its cap: the same upstream serves the same again, so no retry. */
 class TooLargeError extends BuildError {}
 
@@ -279,10 +282,10 @@ export class UpstreamCache {
     const release = this.release;
     const listed = release && norm.startsWith(release.base) ? release.files.get(norm.slice(release.base.length))?.size : undefined;
     if (listed !== undefined && Number.isSafeInteger(listed) && listed >= 0) {
-      return { maxBytes: listed, size: listed, tooLarge: `${this.urlOf(rel)} is larger than the ${listed} bytes the Release lists for it` };
+      return { maxBytes: listed, size: listed, tooLarge: `${this.urlOf(rel)} is larger than the ${listed} bytes the signed Release lists for it${STALE}` };
     }
     const pkg = this.listedSizes.get(norm);
-    if (pkg !== undefined) return { maxBytes: pkg, size: pkg, tooLarge: `${this.urlOf(rel)} is larger than the ${pkg} bytes the Packages index lists for it` };
+    if (pkg !== undefined) return { maxBytes: pkg, size: pkg, tooLarge: `${this.urlOf(rel)} is larger than the ${pkg} bytes the Packages index lists for it${STALE}` };
     const cap = unlistedLimits(norm);
     return { ...cap, tooLarge: `${this.urlOf(rel)} is larger than ${sizeText(cap.maxBytes)}, more than any ${path.posix.basename(norm)} should be: refusing to read on` };
   }

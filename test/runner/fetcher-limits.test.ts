@@ -96,9 +96,24 @@ describe('byte caps', () => {
       const cache = new UpstreamCache(`${s.url}/debian`, dir, new Fetcher({ retries: 2, stallSeconds: 5 }, quietLog().log), 'debian/bookworm');
       cache.release = parseRelease('Origin: Debian\nSHA256:\n 0123 1000 main/binary-amd64/Packages.gz\n', 'dists/bookworm/');
       await expect(cache.get('dists/bookworm/main/binary-amd64/Packages.gz')).rejects.toThrow(
-        `debian/bookworm: ${s.url}/debian/dists/bookworm/main/binary-amd64/Packages.gz is larger than the 1000 bytes the Release lists for it`);
+        `debian/bookworm: ${s.url}/debian/dists/bookworm/main/binary-amd64/Packages.gz is larger than the 1000 bytes the signed Release lists for it: the upstream is being updated or the download was tampered with; retry later`);
       expect(s.requests).toHaveLength(1);
     }
+  });
+
+  test('caps by kind before anything is verified, the listed size after', () => {
+    const cache = new UpstreamCache('http://127.0.0.1:9/debian', dir, new Fetcher({ retries: 1, stallSeconds: 5 }, quietLog().log), 'test');
+    expect(cache.limitsOf('dists/bookworm/InRelease').maxBytes).toBe(32 * MIB);
+    expect(cache.limitsOf('dists/bookworm/Release').maxBytes).toBe(32 * MIB);
+    expect(cache.limitsOf('dists/bookworm/Release.gpg').maxBytes).toBe(1 * MIB);
+    // A speculative index download, before the Release is verified.
+    expect(cache.limitsOf('dists/bookworm/main/binary-amd64/Packages.gz').maxBytes).toBe(128 * MIB);
+    expect(cache.limitsOf('dists/bookworm/main/binary-amd64/Packages.gz').size).toBeUndefined();
+    cache.release = parseRelease('Origin: Debian\nSHA256:\n 0123 1000 main/binary-amd64/Packages.gz\n 4567 0 main/binary-amd64/Packages\n', 'dists/bookworm/');
+    cache.listSizes([['pool/main/t/tool/tool_1.0_all.deb', 700]]);
+    expect(cache.limitsOf('dists/bookworm/main/binary-amd64/Packages.gz')).toMatchObject({ maxBytes: 1000, size: 1000 });
+    expect(cache.limitsOf('dists/bookworm/main/binary-amd64/Packages')).toMatchObject({ maxBytes: 0, size: 0 });
+    expect(cache.limitsOf('/pool/main/t/tool/tool_1.0_all.deb')).toMatchObject({ maxBytes: 700, size: 700 });
   });
 
   test('GIVEN package sizes from the Packages index THEN a package file larger than listed is refused in a prefetch', async () => {
@@ -106,7 +121,7 @@ describe('byte caps', () => {
     const cache = new UpstreamCache(`${s.url}/debian`, dir, new Fetcher({ retries: 1, stallSeconds: 5 }, quietLog().log), 'debian/bookworm');
     cache.listSizes([['pool/big.deb', 700], ['pool/ok.deb', 700]]);
     await cache.prefetch(['pool/big.deb'], 4);
-    await expect(cache.get('pool/big.deb')).rejects.toThrow(`${s.url}/debian/pool/big.deb is larger than the 700 bytes the Packages index lists for it`);
+    await expect(cache.get('pool/big.deb')).rejects.toThrow(`${s.url}/debian/pool/big.deb is larger than the 700 bytes the Packages index lists for it: the upstream is being updated or the download was tampered with; retry later`);
   });
 });
 

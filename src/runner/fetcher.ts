@@ -146,8 +146,8 @@ export class Fetcher {
     }
     if (code === 28 && /too slow/i.test(message)) {
       // curl knows the rate of the last stallSeconds only; the transfer's whole rate says how slow it was.
-      return { retry: `stalled: less than ${rateText(FLOOR_BYTES_PER_SECOND, 1)} for ${this.settings.stallSeconds}s (stallTimeout): `
-        + `${sizeText(bytes)} in ${seconds.toFixed(1)}s, ${rateText(bytes, seconds)}` };
+      const floor = `less than ${rateText(FLOOR_BYTES_PER_SECOND, 1)} for ${this.settings.stallSeconds}s (stallTimeout)`;
+      return { retry: `stalled: ${floor}: ${sizeText(bytes)} in ${seconds.toFixed(1)}s, ${rateText(bytes, seconds)}` };
     }
     if (code === 28 && /timed out after/i.test(message) && !/connect/i.test(message)) {
       return { retry: `too slow: ${sizeText(bytes)} in ${maxSeconds(limits, this.settings.stallSeconds)}s, the bound for ${sizeText(limits.size ?? limits.maxBytes)} at ${rateText(FLOOR_BYTES_PER_SECOND, 1)}` };

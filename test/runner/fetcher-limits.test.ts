@@ -10,6 +10,8 @@ import * as path from 'path';
 import { KEY_URL_CAP, RELEASE_CAP, maxSeconds } from '../../src/runner/download-limits';
 import { Fetcher, UpstreamCache } from '../../src/runner/fetcher';
 import { BuildLog } from '../../src/runner/log';
+import { fieldOf, IndexEntry } from '../../src/runner/packages-index';
+import { fetchIntoPool } from '../../src/runner/prefetch';
 import { parseRelease } from '../../src/runner/release';
 import { DiskFullError } from '../../src/runner/workspace-room';
 import { FileServerHandle, FileServerOptions, startFileServer } from '../support/archive-server';
@@ -151,4 +153,23 @@ describe('a full disk', () => {
     await expect(fetcher.download(`${s.url}/other.deb`, path.join(mnt, 'other.deb'), 'x', { maxBytes: 10 })).rejects.toBe(err);
     expect(s.requests).toEqual(['/big.deb']);
   });
+
+  test('GIVEN packages that fill the disk during a prefetch THEN it fails with the full disk at once: no download again, no retry', async () => {
+    if (!mnt) return;
+    const s = await server({ huge: { path: /\.deb$/, bytes: 1536 * 1024 } });
+    const { log, warnings } = quietLog();
+    const cache = new UpstreamCache(`${s.url}/debian`, path.join(mnt, 'cache'), new Fetcher({ retries: 3, stallSeconds: 5 }, log), 'debian/bookworm');
+    const entries = ['a', 'b', 'c'].map(n => entry(n, 1536 * 1024));
+    cache.listSizes(entries.map(e => [fieldOf(e.stanza, 'Filename')!, 1536 * 1024] as const));
+    await expect(fetchIntoPool(entries, cache, path.join(mnt, 'pool'), 1)).rejects.toThrow(DiskFullError);
+    expect(s.requests.length).toBeLessThanOrEqual(3);
+    expect(new Set(s.requests).size).toBe(s.requests.length);
+    expect(warnings).toEqual([]);
+  });
 });
+
+/** An index entry of a package file `pool/main/<name>.deb` of `size` bytes. */
+function entry(name: string, size: number): IndexEntry {
+  const stanza = `Package: ${name}\nVersion: 1.0\nArchitecture: all\nFilename: pool/main/${name}.deb\nSize: ${size}\nSHA256: ${'ab'.repeat(32)}`;
+  return { name, version: '1.0', architecture: 'all', provides: [], source: 0, component: 'main', stanza, key: `${name} 1.0 all` };
+}

@@ -73,7 +73,7 @@ export class Aptly {
     // A crash or a full disk is never a result a caller retries or reads: it fails the build here.
     const panic = r.code !== 0 ? explainPanic(output, args) : undefined;
     if (panic) throw new BuildError(`${failure || 'aptly failed'}: ${panic}`, output);
-    if (r.code !== 0 && saysDiskFull(output)) throw await diskFullError(this.rootDir(), `aptly ${args.filter(a => !a.startsWith('-')).slice(0, 2).join(' ')} failed`);
+    if (r.code !== 0 && await saysDiskFull(output, this.rootDir())) throw await diskFullError(this.rootDir(), `aptly ${args.filter(a => !a.startsWith('-')).slice(0, 2).join(' ')} failed`);
     if (r.code !== 0 && !opts.allowFail) throw new BuildError(`${failure}: ${errorLines(output)}`, output);
     return { code: r.code, output };
   }

@@ -48,9 +48,16 @@ export class DiskFullError extends BuildError {}
 const MORE_ROOM = 'raise buildJob.mirrorSizeEstimate (--mirror-size-estimate; the workspace is 2 x the estimate + 1Gi), '
   + 'give buildJob.workspaceVolumeClaim (--workspace-claim) a larger claim, or, building on a host, give --out a directory on a larger disk';
 
-/** Whether tool output or an error says the disk is full (ENOSPC, and EDQUOT of a quota). */
-export function saysDiskFull(text: string): boolean {
-  return /no space left on device|ENOSPC|disk quota exceeded|EDQUOT/i.test(text);
+/** Below this much free space, a tool's "no space left" is the workspace's and not some other disk's. */
+const LOW_SPACE = 16 * 1024 * 1024;
+
+/**
+ * Whether a tool's output says the disk under `dir` is full: it says so (ENOSPC, or EDQUOT of a
+ * quota) and, for ENOSPC, the filesystem is nearly full indeed (the output may quote upstream data).
+ */
+export async function saysDiskFull(text: string, dir: string): Promise<boolean> {
+  if (/disk quota exceeded|\bEDQUOT\b/i.test(text)) return true;
+  return /no space left on device|\bENOSPC\b/i.test(text) && await freeBytes(dir) < LOW_SPACE;
 }
 
 /** Free bytes of the filesystem holding `dir` (or its nearest existing parent). */
@@ -75,13 +82,19 @@ export async function diskFullError(dir: string, what: string): Promise<DiskFull
   return new DiskFullError(`the workspace is full: ${what}: no space left on ${where}, ${left} free: ${MORE_ROOM}`);
 }
 
-/** `e` as a DiskFullError when it is a full disk (ENOSPC from node, or a tool's message); else `e`. */
+/** `e` as a DiskFullError when a full disk caused it (ENOSPC from node, or a tool's message); else `e`. */
 export async function asDiskFull(e: unknown, dir: string): Promise<unknown> {
   if (e instanceof DiskFullError) return e;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     const file = (e as NodeJS.ErrnoException).path;
-    return diskFullError(file ? path.dirname(file) : dir, `writing ${file ?? dir} failed`);
+    return diskFullError(file ? path.dirname(file) : dir, file ? `writing ${file} failed` : 'a write failed');
+  }
+  // A tool's failure (gpg writing a keyring, xz, ...) that the full disk caused.
+  if (e instanceof BuildError && await saysDiskFull(`${e.message}\n${e.details ?? ''}`, dir)) {
+    const full = await diskFullError(dir, e.message);
+    full.source = e.source;
+    return full;
   }
   return e;
 }

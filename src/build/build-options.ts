@@ -145,8 +145,9 @@ export interface BuildOptions {
    */
   readonly retries?: number;
   /**
-   * A download that receives no byte for this long is aborted and retried. From 10 seconds to
-   * 1 hour.
+   * A download slower than 1 KiB/s for this long is stalled: aborted and retried. Every download
+   * is also bounded overall (connect, one stall timeout, then its size at 1 KiB/s). From 10
+   * seconds to 1 hour.
    * @default Duration.minutes(2)
    */
   readonly stallTimeout?: Duration;

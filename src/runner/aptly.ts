@@ -1,7 +1,11 @@
 // aptly for one source: its own rootDir and config (aptly allows one process per rootDir), its
-// output appended to the source's log, its error lines kept for messages.
+// output appended to the source's log, its error lines kept for messages; a panic or a full disk
+// fails the build with an explanation instead of a stack trace or a retry.
 import * as fs from 'fs';
+import * as path from 'path';
+import { explainPanic } from './aptly-panics';
 import { BuildError, errorLines, run } from './proc';
+import { diskFullError, saysDiskFull } from './workspace-room';
 
 /** What `Aptly.task` did: how many commands succeeded, their outputs, the failed one's error. */
 export interface TaskResult {
@@ -66,6 +70,10 @@ export class Aptly {
     });
     const output = r.stdout + r.stderr;
     await fs.promises.appendFile(this.logFile, `$ aptly ${args.map(a => a.length > 200 ? `${a.slice(0, 200)}...` : a).join(' ')}  (${Date.now() - started} ms)\n${output}\n`);
+    // A crash or a full disk is never a result a caller retries or reads: it fails the build here.
+    const panic = r.code !== 0 ? explainPanic(output, args) : undefined;
+    if (panic) throw new BuildError(`${failure || 'aptly failed'}: ${panic}`, output);
+    if (r.code !== 0 && await saysDiskFull(output, this.rootDir())) throw await diskFullError(this.rootDir(), `aptly ${args.filter(a => !a.startsWith('-')).slice(0, 2).join(' ')} failed`);
     if (r.code !== 0 && !opts.allowFail) throw new BuildError(`${failure}: ${errorLines(output)}`, output);
     return { code: r.code, output };
   }
@@ -124,6 +132,17 @@ export class Aptly {
     const completed = ran - 1;
     const errors = r.output.split('\n').filter(l => /^ERROR:/.test(l) && !/at least one command has reported an error/.test(l));
     return { completed, outputs: outputs.slice(0, completed), error: [outputs[completed] ?? '', ...errors].join('\n') };
+  }
+
+  /** The directory aptly writes to (its config's rootDir; the config's directory if unreadable). */
+  private rootDir(): string {
+    try {
+      const root = JSON.parse(fs.readFileSync(this.config, 'utf8')).rootDir;
+      if (typeof root === 'string' && root) return root;
+    } catch {
+      // fall through
+    }
+    return path.dirname(this.config);
   }
 
   /** Every package of a mirror as `name version arch` keys. */

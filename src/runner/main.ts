@@ -17,7 +17,7 @@ import { buildEpoch, checkUpstreamDates, finishReleases, releaseDate } from './r
 import { mirrorSource, prepareSource, SourceContext, SourceMirror } from './source-mirror';
 import { danglingLinks, mergeTree } from './tree';
 import { UpstreamKeys } from './upstream-key';
-import { WorkspaceRoom } from './workspace-room';
+import { asDiskFull, WorkspaceRoom } from './workspace-room';
 import { closeWorld, worldArchitectures } from './world';
 
 const env = process.env;
@@ -233,7 +233,8 @@ export async function main(): Promise<void> {
   try {
     await build(log);
   } catch (e) {
-    await fail(e, 1);
+    // ENOSPC wherever node writes (logs, keyrings, the stage): the full disk's one message.
+    await fail(await asDiskFull(e, WORKSPACE), 1);
   }
   await cleanup();
 }

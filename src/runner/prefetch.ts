@@ -1,12 +1,13 @@
 // Downloading a source's packages before aptly asks for them: many at a time, with stall
-// timeouts, straight into aptly's package pool.
+// timeouts and each file capped at its listed size, straight into aptly's package pool.
 import * as fs from 'fs';
 import * as path from 'path';
+import { checkPoolNames } from './aptly-panics';
 import { UpstreamCache } from './fetcher';
 import { BuildLog } from './log';
-import { fieldOf, IndexEntry, totalSize } from './packages-index';
+import { fieldOf, IndexEntry, packageSize, totalSize } from './packages-index';
 import { compileQuery } from './query-match';
-import { WorkspaceRoom } from './workspace-room';
+import { DiskFullError, WorkspaceRoom } from './workspace-room';
 import { closeOver } from './world-closure';
 
 /** Prefetch parallelism per source: downloads are network-bound; aptly's own default is 4. */
@@ -28,10 +29,16 @@ export async function prefetch(upstream: readonly IndexEntry[], queries: readonl
     const compiled = compileQuery(q);
     for (const e of compiled.name !== undefined ? byName.get(compiled.name) ?? [] : upstream) if (compiled.matches(e)) matched.add(e);
   }
+  // Every package file's listed size bounds its download, whichever step asks for it.
+  cache.listSizes(upstream.flatMap(e => {
+    const filename = fieldOf(e.stanza, 'Filename');
+    return filename ? [[filename, packageSize(e)] as const] : [];
+  }));
   const wanted = new Set(matched);
   for (const arch of archs.filter(a => a !== 'all').length ? archs.filter(a => a !== 'all') : ['amd64']) {
     for (const e of closeOver({ have: [...matched], requested: [...matched], universe: upstream, arch }).additions) wanted.add(e);
   }
+  checkPoolNames([...wanted], id);
   await room.take(totalSize([...wanted]), poolDir, id);
   const started = Date.now();
   const count = await fetchIntoPool([...wanted], cache, poolDir, concurrency);
@@ -51,12 +58,17 @@ export async function fetchIntoPool(entries: readonly IndexEntry[], cache: Upstr
     const sha256 = fieldOf(e.stanza, 'SHA256');
     if (filename) files.set(filename, sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : undefined);
   }
-  await cache.prefetch([...files.keys()], concurrency);
+  const fetched = await cache.prefetch([...files.keys()], concurrency);
   // A hard link shares the file's blocks: the cache copy costs no space and goes with the workspace.
   const dirs = new Map<string, Promise<unknown>>();
   await Promise.all([...files].map(async ([rel, sha]) => {
     const file = cache.fileOf(rel);
-    if (!sha || !file || await cache.get(rel).catch(() => 'missing') !== 'ok') return;
+    // This prefetch's own result (a failure is not downloaded again here, only when aptly asks),
+    // or the download already under way. A full disk fails the build now; any other failure is
+    // aptly's to retry and report.
+    const result = fetched.get(rel) ?? await cache.get(rel).catch((e: Error) => e);
+    if (result instanceof DiskFullError) throw result;
+    if (!sha || !file || result !== 'ok') return;
     const target = path.join(poolDir, sha.slice(0, 2), sha.slice(2, 4), `${sha.slice(4, 32)}_${path.posix.basename(rel)}`);
     const dir = path.dirname(target);
     if (!dirs.has(dir)) dirs.set(dir, fs.promises.mkdir(dir, { recursive: true }));

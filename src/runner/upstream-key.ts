@@ -4,6 +4,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { KEY_URL_CAP, sizeText } from './download-limits';
 import { Fetcher } from './fetcher';
 import { AllowedKeys } from './gpgv-status';
 import { parseKeyListing } from './key-listing';
@@ -52,7 +53,8 @@ export class UpstreamKeys {
     const gnupgHome = path.join(dir, 'gnupg');
     await fs.promises.mkdir(gnupgHome, { recursive: true, mode: 0o700 });
     const keyFile = path.join(dir, 'upstream-key');
-    if (await this.fetcher.download(keyUrl, keyFile, 'key_url') !== 'ok') {
+    const limits = { maxBytes: KEY_URL_CAP, tooLarge: `key_url ${keyUrl} is larger than ${sizeText(KEY_URL_CAP)}: not an OpenPGP key file` };
+    if (await this.fetcher.download(keyUrl, keyFile, 'key_url', limits) !== 'ok') {
       throw new BuildError(`cannot fetch the upstream key: ${keyUrl} answered 404 (not found)`);
     }
     const keyring = path.join(dir, 'keyring.gpg');

@@ -1,10 +1,11 @@
 // Room on the workspace for the packages about to be downloaded. df sees the filesystem; an
 // emptyDir's sizeLimit (MINI_MIRROR_WORKSPACE_LIMIT_MIB) is enforced by the kubelet evicting the
 // pod, which df does not show: against that limit, what the workspace held at start and what the
-// sources have already been granted count.
+// sources have already been granted count. A disk that fills up anyway (aptly's database, a
+// download) is one DiskFullError saying where and what to do, never retried.
 import * as fs from 'fs';
 import * as path from 'path';
-import { BuildError } from './proc';
+import { BuildError, run } from './proc';
 
 export class WorkspaceRoom {
   private atStart?: Promise<number>;
@@ -38,4 +39,62 @@ async function du(dir: string): Promise<number> {
     else total += ((await fs.promises.lstat(p).catch(() => undefined))?.blocks ?? 0) * 512;
   }
   return total;
+}
+
+/** The workspace filled up: fatal at once (a retry cannot help), and said once. */
+export class DiskFullError extends BuildError {}
+
+/** What to do when the workspace is too small (the Job's and the CLI's knobs). */
+const MORE_ROOM = 'raise buildJob.mirrorSizeEstimate (--mirror-size-estimate; the workspace is 2 x the estimate + 1Gi), '
+  + 'give buildJob.workspaceVolumeClaim (--workspace-claim) a larger claim, or, building on a host, give --out a directory on a larger disk';
+
+/** Below this much free space, a tool's "no space left" is the workspace's and not some other disk's. */
+const LOW_SPACE = 16 * 1024 * 1024;
+
+/**
+ * Whether a tool's output says the disk under `dir` is full: it says so (ENOSPC, or EDQUOT of a
+ * quota) and, for ENOSPC, the filesystem is nearly full indeed (the output may quote upstream data).
+ */
+export async function saysDiskFull(text: string, dir: string): Promise<boolean> {
+  if (/disk quota exceeded|\bEDQUOT\b/i.test(text)) return true;
+  return /no space left on device|\bENOSPC\b/i.test(text) && await freeBytes(dir) < LOW_SPACE;
+}
+
+/** Free bytes of the filesystem holding `dir` (or its nearest existing parent). */
+export async function freeBytes(dir: string): Promise<number> {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const stat = await fs.promises.statfs(d).catch(() => undefined);
+    if (stat) return stat.bavail * stat.bsize;
+    if (path.dirname(d) === d) return Infinity;
+  }
+}
+
+/**
+ * The error for a full disk under `dir`: which directory, which filesystem and its free space
+ * (as df sees it), what failed and what to do.
+ */
+export async function diskFullError(dir: string, what: string): Promise<DiskFullError> {
+  const free = await freeBytes(dir);
+  const df = await run('df', ['-P', '-k', dir], { afterStop: true }).catch(() => undefined);
+  const mount = df?.code === 0 ? df.stdout.trim().split('\n').pop()?.trim().split(/\s+/).pop() : undefined;
+  const where = mount && mount !== dir ? `${dir} (filesystem ${mount})` : dir;
+  const left = Number.isFinite(free) ? `${(free / 1048576).toFixed(1)} MiB` : 'unknown space';
+  return new DiskFullError(`the workspace is full: ${what}: no space left on ${where}, ${left} free: ${MORE_ROOM}`);
+}
+
+/** `e` as a DiskFullError when a full disk caused it (ENOSPC from node, or a tool's message); else `e`. */
+export async function asDiskFull(e: unknown, dir: string): Promise<unknown> {
+  if (e instanceof DiskFullError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    const file = (e as NodeJS.ErrnoException).path;
+    return diskFullError(file ? path.dirname(file) : dir, file ? `writing ${file} failed` : 'a write failed');
+  }
+  // A tool's failure (gpg writing a keyring, xz, ...) that the full disk caused.
+  if (e instanceof BuildError && await saysDiskFull(`${e.message}\n${e.details ?? ''}`, dir)) {
+    const full = await diskFullError(dir, e.message);
+    full.source = e.source;
+    return full;
+  }
+  return e;
 }

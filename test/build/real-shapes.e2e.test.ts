@@ -159,7 +159,7 @@ describe('real archive shapes through the synthesized build Job', () => {
     ], { stallTimeoutSeconds: 10, retries: 2 });
     succeeded(r);
     expect(w.stalled.length).toBe(1);
-    expect(r.stdout).toMatch(/stalled: no data for 10s \(attempt 1\/2\), retrying/);
+    expect(r.stdout).toMatch(/stalled: less than 1 KiB\/s for 10s \(stallTimeout\): [0-9.]+ (bytes|KiB) in 1[0-9.]+s, [0-9.]+ (KiB|bytes)\/s \(attempt 1\/2\), retrying/);
   });
 
   test('real-world mistakes fail early with the upstream\'s own offer', async () => {

@@ -17,6 +17,24 @@ export interface StallOptions {
   readonly fraction?: number;
 }
 
+/** Send matching responses slowly: true headers and Content-Length, then the body byte by byte. */
+export interface DripOptions {
+  /** Paths (URL path, decoded) whose responses drip. */
+  readonly path: RegExp;
+  /** @default 2 */
+  readonly bytesPerSecond?: number;
+}
+
+/** Answer matching paths with a large body of zero bytes instead of the file. */
+export interface HugeOptions {
+  /** Paths (URL path, decoded) answered with the huge body. */
+  readonly path: RegExp;
+  /** The body's size. */
+  readonly bytes: number;
+  /** Declare it in Content-Length; without, the body is chunked (its size unknown in advance). @default true */
+  readonly contentLength?: boolean;
+}
+
 export interface FileServerOptions {
   /** Delay before every response. @default 0 */
   readonly latencyMs?: number;
@@ -30,6 +48,10 @@ export interface FileServerOptions {
   readonly stall?: StallOptions;
   /** Files served from memory, by URL path; they win over files on disk. */
   readonly files?: Readonly<Record<string, string | Buffer>>;
+  /** Drip matching responses (see DripOptions). */
+  readonly drip?: DripOptions;
+  /** Answer matching paths with a huge body (see HugeOptions). */
+  readonly huge?: HugeOptions;
 }
 
 export interface FileServerHandle {
@@ -41,6 +63,8 @@ export interface FileServerHandle {
   readonly stalled: string[];
   /** The largest number of requests served at the same time so far. */
   readonly maxInFlight: number;
+  /** Body bytes the sockets accepted, by path, for huge and dripping responses (a client reads at most that). */
+  readonly bytesSent: ReadonlyMap<string, number>;
   /** Closes the server and every connection (stalled ones included). */
   stop(): Promise<void>;
 }
@@ -56,6 +80,8 @@ export async function startFileServer(root: string | undefined, options: FileSer
   const stallCounts = new Map<string, number>();
   const requests: string[] = [];
   const stalled: string[] = [];
+  const bytesSent = new Map<string, number>();
+  const countSent = (p: string, n: number) => bytesSent.set(p, (bytesSent.get(p) ?? 0) + n);
   const state = { inFlight: 0, maxInFlight: 0 };
 
   const server = http.createServer((req, res) => {
@@ -84,6 +110,23 @@ export async function startFileServer(root: string | undefined, options: FileSer
         const mid = Math.floor(data.length / 2);
         for (let i = mid; i < Math.min(mid + 16, data.length); i++) data[i] = 255 - data[i];
       }
+      const drip = options.drip;
+      if (drip?.path.test(urlPath) && req.method !== 'HEAD') {
+        stalled.push(urlPath);
+        res.writeHead(200, { 'content-length': data.length, 'content-type': 'application/octet-stream' });
+        let i = 0;
+        const timer = setInterval(() => {
+          if (i >= data.length) {
+            clearInterval(timer);
+            res.end();
+            return;
+          }
+          countSent(urlPath, 1);
+          res.write(data.subarray(i, ++i));
+        }, 1000 / (drip.bytesPerSecond ?? 2));
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       const stall = options.stall;
       if (stall?.path.test(urlPath)) {
         const count = stallCounts.get(urlPath) ?? 0;
@@ -103,6 +146,23 @@ export async function startFileServer(root: string | undefined, options: FileSer
       res.writeHead(200, { 'content-length': data.length, 'content-type': contentType(urlPath) });
       res.end(req.method === 'HEAD' ? undefined : data);
     };
+    // Zero bytes in 64 KiB writes, each after the socket took the one before: what it accepted is counted.
+    const sendHuge = (huge: HugeOptions) => {
+      res.writeHead(200, { ...(huge.contentLength ?? true ? { 'content-length': huge.bytes } : {}), 'content-type': 'application/octet-stream' });
+      if (req.method === 'HEAD') return void res.end();
+      const chunk = Buffer.alloc(64 * 1024);
+      let left = huge.bytes;
+      const pump = () => {
+        while (left > 0 && !res.destroyed) {
+          const n = Math.min(left, chunk.length);
+          left -= n;
+          countSent(urlPath, n);
+          if (!res.write(chunk.subarray(0, n))) return void res.once('drain', pump);
+        }
+        if (left <= 0) res.end();
+      };
+      pump();
+    };
     const respond = () => {
       if (options.failFirst?.test(urlPath) && !seen.has(urlPath)) {
         seen.add(urlPath);
@@ -110,6 +170,7 @@ export async function startFileServer(root: string | undefined, options: FileSer
         return;
       }
       seen.add(urlPath);
+      if (options.huge?.path.test(urlPath)) return sendHuge(options.huge);
       const notFound = () => res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       if (options.hide?.test(urlPath)) return notFound();
       const memory = options.files?.[urlPath];
@@ -134,6 +195,7 @@ export async function startFileServer(root: string | undefined, options: FileSer
     url: `http://127.0.0.1:${port}`,
     requests,
     stalled,
+    bytesSent,
     get maxInFlight() {
       return state.maxInFlight;
     },

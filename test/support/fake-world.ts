@@ -98,6 +98,7 @@ export class FakeWorld {
       url: server.url,
       requests: server.requests,
       stalled: server.stalled,
+      bytesSent: server.bytesSent,
       get maxInFlight() {
         return server.maxInFlight;
       },

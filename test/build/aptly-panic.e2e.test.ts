@@ -1,0 +1,75 @@
+/**
+ * aptly 1.5.0 panics on some upstream input (a package named `lib`: its pool directory is
+ * `name[:4]` for names starting with "lib"). The build must say which source and what to do,
+ * not print a Go stack trace; and publish nothing.
+ */
+import * as fs from 'fs';
+import { DistsArchiveSpec } from '../support/archive-builder';
+import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
+import { BuildResult, BuildSourceSpec, removeBuild, runBuild } from '../support/run-build';
+
+const LIB_ARCHIVE: DistsArchiveSpec = {
+  kind: 'dists',
+  path: 'debian',
+  distributions: [
+    {
+      name: 'bookworm',
+      origin: 'Debian',
+      label: 'Debian',
+      suite: 'stable',
+      architectures: ['amd64'],
+      components: { main: [{ name: 'lib', version: '1.0' }, { name: 'uses-lib', version: '1.0', depends: 'lib' }, { name: 'plain', version: '1.0' }] },
+    },
+    {
+      name: 'bookworm-extra',
+      origin: 'Debian',
+      label: 'Debian',
+      suite: 'stable-extra',
+      architectures: ['amd64'],
+      components: { main: [{ name: 'extra-tool', version: '1.0', depends: 'lib' }] },
+    },
+  ],
+};
+
+let w: FakeWorldHandle;
+const dirs: string[] = [];
+beforeAll(async () => {
+  w = await FakeWorld.start({ archives: [LIB_ARCHIVE] });
+}, 120_000);
+afterAll(async () => {
+  await w?.stop();
+  for (const d of dirs) await removeBuild(d);
+});
+
+async function build(sources: Array<Pick<BuildSourceSpec, 'name' | 'distribution' | 'packages'>>): Promise<BuildResult> {
+  const a = w.archives.debian;
+  const r = await runBuild({
+    signing: { mode: 'unsigned' },
+    defaultAptlyConf: {},
+    sources: sources.map(s => ({ prefix: 'debian', url: a.url, keyUrl: a.keyUrl, components: ['main'], world: 'bookworm', ...s })),
+  });
+  dirs.push(r.rootDir);
+  return r;
+}
+
+function failed(r: BuildResult, ...patterns: RegExp[]): string {
+  const out = `${r.stdout}\n${r.stderr}`;
+  if (r.exitCode === 0) throw new Error(`build unexpectedly succeeded:\n${out}`);
+  for (const p of patterns) if (!p.test(out)) throw new Error(`output does not match ${p}:\n${out}`);
+  expect(fs.existsSync(r.publicDir)).toBe(false);
+  return out;
+}
+
+test('GIVEN a requested package that depends on a package named lib THEN the build refuses it before aptly runs, naming it and what to do', async () => {
+  const r = await build([{ name: 'bookworm', distribution: 'bookworm', packages: ['uses-lib'] }]);
+  const out = failed(r, /ERROR: debian\/bookworm: lib 1\.0 \(all\) has the source package name "lib", which aptly 1\.5\.0 cannot file in its pool .*: leave them, and the queries that pull them in as dependencies, out of packages\.txt/);
+  expect(out).not.toMatch(/goroutine|\.go:\d+/);
+}, 240_000);
+
+test('GIVEN lib pulled in by the world closure from another source THEN aptly\'s panic is explained: which source, which aptly command, the panic, what to do', async () => {
+  const r = await build([
+    { name: 'bookworm', distribution: 'bookworm', packages: ['plain'] },
+    { name: 'extra', distribution: 'bookworm-extra', packages: ['extra-tool'] },
+  ]);
+  failed(r, /ERROR: debian\/bookworm: publish failed: aptly crashed in `aptly publish snapshot` \(panic: runtime error: slice bounds out of range \[:4\] with length 3\): aptly 1\.5\.0 crashes on a package whose source package name is "lib"/);
+}, 240_000);

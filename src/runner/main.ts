@@ -13,7 +13,7 @@ import { checkPackageVersions, checkReleaseDate, loadPreviousBuild, PreviousBuil
 import { BuildError, killAll, run, Semaphore } from './proc';
 import { publishSource } from './publish';
 import { setupSigning, Signer } from './release-signing';
-import { buildEpoch, checkUpstreamDates, finishReleases, releaseDate } from './release-writer';
+import { buildEpoch, finishReleases, releaseDate } from './release-writer';
 import { mirrorSource, prepareSource, SourceContext, SourceMirror } from './source-mirror';
 import { danglingLinks, mergeTree } from './tree';
 import { UpstreamKeys } from './upstream-key';
@@ -53,10 +53,10 @@ async function build(log: BuildLog): Promise<void> {
 
   // One date for the whole build, from its inputs (docs/build-contract.md, "Dates"): every Release
   // and signature, and the manifest's builtAt.
-  checkUpstreamDates(mirrors.map(m => ({ id: m.id, date: m.release.date })));
-  // The previous build's date is a floor too: a client that holds its lists ignores an older
-  // Release (DESIGN §9), e.g. after the source with the newest upstream Date was removed.
-  const epoch = buildEpoch([...mirrors.map(m => m.release.date), previous?.manifest.builtAt], signer?.keyTime);
+  // (Upstream Dates in the future were refused when each Release was verified.) The previous
+  // build's date is a floor too: a client that holds its lists ignores an older Release (DESIGN
+  // §9), e.g. after the source with the newest upstream Date was removed.
+  const epoch = buildEpoch([...mirrors.map(m => m.release.date), previousDate(previous, log)], signer?.keyTime);
   const dists = mirrors.map(m => ({ prefix: m.config.prefix, distribution: m.config.publishDistribution }));
   await log.time('signing', () => finishReleases(stage, dists, { date: epoch, validForSeconds: config.validForSeconds ?? undefined }, signer));
   log.step(`releases: ${dists.length} dated ${releaseDate(epoch)}${config.validForSeconds ? `, valid until ${releaseDate(epoch + config.validForSeconds)}` : ''}${signer ? ', signed' : ''}`);
@@ -155,6 +155,14 @@ async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceCo
   // The sources' own trees are merged: remove them now, while other worlds still build, rather
   // than all at the end (their files are hard links of the staged ones).
   if (env.MINI_MIRROR_KEEP_WORK !== 'true') await Promise.all(sources.map(s => fs.promises.rm(s.work, { recursive: true, force: true })));
+}
+
+/** The previous build's date, unless it lies in the future (that would date this build ahead of every later one). */
+function previousDate(previous: PreviousBuild | undefined, log: BuildLog): string | undefined {
+  const builtAt = previous?.manifest.builtAt;
+  if (builtAt === undefined || !(Date.parse(builtAt) > Date.now() + 300_000)) return builtAt;
+  log.warn(`the previous manifest at ${previous!.where} says it was built at ${builtAt}, in the future: not taken as this build's earliest date`);
+  return undefined;
 }
 
 function groupByWorld(sources: readonly SourceConfig[]): Map<string, number[]> {

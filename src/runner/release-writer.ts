@@ -28,24 +28,6 @@ export function buildEpoch(upstreamDates: ReadonlyArray<string | undefined>, key
   return epoch;
 }
 
-/** How far ahead of this host's clock an upstream Release Date may be (clock skew between hosts). */
-export const FUTURE_DATE_TOLERANCE_SECONDS = 300;
-
-/**
- * Refuses an upstream Release dated in the future: apt refuses it too ("is not valid yet"), and
- * taken as the build's epoch it would date this mirror ahead of every later, honest build, whose
- * Releases clients that took it would then ignore as older (a freeze).
- */
-export function checkUpstreamDates(upstreams: ReadonlyArray<{ id: string; date?: string }>, now = Date.now()): void {
-  for (const { id, date } of upstreams) {
-    const ms = date === undefined ? NaN : Date.parse(date);
-    if (!Number.isFinite(ms) || ms / 1000 <= now / 1000 + FUTURE_DATE_TOLERANCE_SECONDS) continue;
-    const hours = Math.round((ms - now) / 36e5);
-    throw new BuildError(`${id}: the upstream Release is dated ${date}, ${hours ? `${hours} hour(s)` : 'minutes'} in the future: apt refuses it `
-      + '("not valid yet"), and this mirror would be dated ahead of every later build: check the upstream, or this host\'s clock');
-  }
-}
-
 /** A Release date as aptly writes it (Go's `Mon, 2 Jan 2006 15:04:05 MST`, UTC). */
 export function releaseDate(epochSeconds: number): string {
   const d = new Date(epochSeconds * 1000);

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildEpoch, checkUpstreamDates, finishReleases, releaseDate, rewriteRelease } from '../../src/runner/release-writer';
+import { buildEpoch, finishReleases, releaseDate, rewriteRelease } from '../../src/runner/release-writer';
 
 /** What aptly publishes with -skip-signing (fields in aptly's order, hashes abridged). */
 const APTLY_RELEASE = `Origin: Fake Upstream
@@ -94,18 +94,3 @@ describe('finishReleases', () => {
   });
 });
 
-describe('checkUpstreamDates', () => {
-  const now = Date.parse('Sun, 6 Dec 2026 04:54:37 UTC');
-  test('GIVEN past Dates, none, or a few minutes of clock skew THEN they pass', () => {
-    expect(() => checkUpstreamDates([
-      { id: 'debian/bookworm', date: 'Sat, 07 Oct 2023 09:46:21 UTC' },
-      { id: 'vendor/tools' },
-      { id: 'debian/security', date: 'Sun, 6 Dec 2026 04:59:00 UTC' },
-    ], now)).not.toThrow();
-  });
-  test('GIVEN an upstream dated in the future THEN the build fails naming the source, the date and what to check', () => {
-    expect(() => checkUpstreamDates([{ id: 'debian/bookworm', date: 'Sat, 07 Oct 2023 09:46:21 UTC' }, { id: 'evil/future', date: 'Mon, 7 Dec 2026 04:54:37 UTC' }], now))
-      .toThrow('evil/future: the upstream Release is dated Mon, 7 Dec 2026 04:54:37 UTC, 24 hour(s) in the future: apt refuses it ("not valid yet"), '
-        + 'and this mirror would be dated ahead of every later build: check the upstream, or this host\'s clock');
-  });
-});

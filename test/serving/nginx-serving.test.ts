@@ -79,9 +79,18 @@ describe('files', () => {
     expect((await request(nginx.url, 'GET', '/debian/pool/main/c/chain-a/chain-a_1.0_all.deb')).headers['cache-control']).toBe('max-age=86400');
   });
 
-  test('revalidation is cheap: a matching ETag answers 304', async () => {
+  test('index files are never "not modified": every build gives files one mtime, so a 304 could keep a client on old lists', async () => {
     const first = await request(nginx.url, 'GET', '/debian/dists/bookworm/InRelease');
-    const status = (await request(nginx.url, 'GET', '/debian/dists/bookworm/InRelease', undefined, { 'if-none-match': first.headers.etag })).status;
+    expect(first.headers.etag).toBeUndefined();
+    const since = { 'if-modified-since': first.headers['last-modified'] ?? new Date().toUTCString() };
+    const again = await request(nginx.url, 'GET', '/debian/dists/bookworm/InRelease', undefined, since);
+    expect(again.status).toBe(200);
+    expect(again.body.equals(first.body)).toBe(true);
+  });
+
+  test('pool files revalidate cheaply: a matching ETag answers 304', async () => {
+    const first = await request(nginx.url, 'GET', '/debian/pool/main/c/chain-a/chain-a_1.0_all.deb');
+    const status = (await request(nginx.url, 'GET', '/debian/pool/main/c/chain-a/chain-a_1.0_all.deb', undefined, { 'if-none-match': first.headers.etag })).status;
     expect(status).toBe(304);
   });
 

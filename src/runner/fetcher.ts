@@ -34,9 +34,14 @@ const STALE = ': the upstream is being updated or the download was tampered with
 /** A body larger than its cap: the same upstream serves the same again, so no retry. */
 class TooLargeError extends BuildError {}
 
-/** curl's config-file quoting (values in double quotes, backslash escapes). */
+/**
+ * curl's config-file quoting (values in double quotes, backslash escapes). Control characters
+ * (a newline would start a config line of its own) are percent-encoded: no upstream path is an
+ * option to curl.
+ */
 function curlQuote(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, c => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
+  return `"${clean.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /**

@@ -127,6 +127,16 @@ describe('byte caps', () => {
   });
 });
 
+test('GIVEN a path with a newline (aptly asks for what a hostile index names) THEN it never becomes a curl option', async () => {
+  const s = await server({ files: { '/y': 'served\n' } });
+  const evil = path.join(dir, 'evil');
+  const fetcher = new Fetcher({ retries: 1, stallSeconds: 5 }, quietLog().log);
+  await fetcher.download(`${s.url}/x\noutput = ${evil}\nurl = ${s.url}/y`, path.join(dir, 'x'), 'test', { maxBytes: 100 }).catch(() => undefined);
+  expect(fs.existsSync(evil)).toBe(false);
+  // No request for the injected URL (curl refuses the whole one, with its spaces, as a bad URL).
+  expect(s.requests.filter(r => r.startsWith('/y'))).toEqual([]);
+});
+
 describe('a full disk', () => {
   let mnt: string | undefined;
   beforeEach(() => {

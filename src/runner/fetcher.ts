@@ -58,6 +58,11 @@ export class Fetcher {
 
   constructor(private readonly settings: FetchSettings, private readonly log: BuildLog) {}
 
+  /** The failure that ends every download (a full disk), once there is one. */
+  public get fatal(): DiskFullError | undefined {
+    return this.diskFull;
+  }
+
   /** One transfer's options (curl's `next` resets them for the next URL). */
   private transferConfig(item: DownloadItem): string {
     const { url, dest, limits } = item;
@@ -194,6 +199,11 @@ export class UpstreamCache {
     private readonly what: string,
   ) {}
 
+
+  /** The failure that ends every download (a full disk): aptly's retries cannot help, the build fails with it. */
+  public get fatal(): Error | undefined {
+    return this.fetcher.fatal;
+  }
 
   /** The cache file of a path relative to the upstream URL ('dists/x/Release'), or undefined if unsafe. */
   public fileOf(rel: string): string | undefined {

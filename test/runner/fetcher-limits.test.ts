@@ -155,6 +155,7 @@ describe('a full disk', () => {
     const dest = path.join(mnt, 'cache', 'big.deb');
     const err = await fetcher.download(`${s.url}/big.deb`, dest, 'debian/bookworm', { maxBytes: 8 * MIB, size: 8 * MIB }).catch(e => e);
     expect(err).toBeInstanceOf(DiskFullError);
+    expect(fetcher.fatal).toBe(err);
     expect(err.message).toMatch(new RegExp(`^the workspace is full: downloading ${s.url}/big\\.deb failed: no space left on ${mnt}/cache \\(filesystem ${mnt}\\), [0-9.]+ MiB free: `
       + 'raise buildJob.mirrorSizeEstimate .*buildJob.workspaceVolumeClaim .*--out'));
     expect(s.requests).toEqual(['/big.deb']);

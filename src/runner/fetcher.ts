@@ -34,9 +34,14 @@ const STALE = ': the upstream is being updated or the download was tampered with
 /** A body larger than its cap: the same upstream serves the same again, so no retry. */
 class TooLargeError extends BuildError {}
 
-/** curl's config-file quoting (values in double quotes, backslash escapes). */
+/**
+ * curl's config-file quoting (values in double quotes, backslash escapes). Control characters
+ * (a newline would start a config line of its own) are percent-encoded: no upstream path is an
+ * option to curl.
+ */
 function curlQuote(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, c => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
+  return `"${clean.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /**
@@ -52,6 +57,11 @@ export class Fetcher {
   private diskFull?: DiskFullError;
 
   constructor(private readonly settings: FetchSettings, private readonly log: BuildLog) {}
+
+  /** The failure that ends every download (a full disk), once there is one. */
+  public get fatal(): DiskFullError | undefined {
+    return this.diskFull;
+  }
 
   /** One transfer's options (curl's `next` resets them for the next URL). */
   private transferConfig(item: DownloadItem): string {
@@ -189,6 +199,11 @@ export class UpstreamCache {
     private readonly what: string,
   ) {}
 
+
+  /** The failure that ends every download (a full disk): aptly's retries cannot help, the build fails with it. */
+  public get fatal(): Error | undefined {
+    return this.fetcher.fatal;
+  }
 
   /** The cache file of a path relative to the upstream URL ('dists/x/Release'), or undefined if unsafe. */
   public fileOf(rel: string): string | undefined {

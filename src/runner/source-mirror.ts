@@ -257,6 +257,7 @@ async function updateMirror(aptly: Aptly, mirror: string, retries: number, what:
     if (r.code === 0) return;
     // Stopped by a failure elsewhere: no retry, and no warning that reads like this mirror's trouble.
     if (stopping()) throw new BuildError(`${what}: mirror update stopped: the build is stopping`);
+    if (cache.fatal) throw cache.fatal;
     // A download that failed for good says why better than aptly's 502 from the loopback cache.
     const reason = cache.failures[cache.failures.length - 1] ?? (r.output.split('\n').map(l => l.trim()).filter(l => /^ERROR|mismatch/i.test(l)).slice(-3).join(' ')
       || r.output.trim().split('\n').slice(-2).join(' '));

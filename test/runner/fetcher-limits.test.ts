@@ -127,6 +127,16 @@ describe('byte caps', () => {
   });
 });
 
+test('GIVEN a path with a newline (aptly asks for what a hostile index names) THEN it never becomes a curl option', async () => {
+  const s = await server({ files: { '/y': 'served\n' } });
+  const evil = path.join(dir, 'evil');
+  const fetcher = new Fetcher({ retries: 1, stallSeconds: 5 }, quietLog().log);
+  await fetcher.download(`${s.url}/x\noutput = ${evil}\nurl = ${s.url}/y`, path.join(dir, 'x'), 'test', { maxBytes: 100 }).catch(() => undefined);
+  expect(fs.existsSync(evil)).toBe(false);
+  // No request for the injected URL (curl refuses the whole one, with its spaces, as a bad URL).
+  expect(s.requests.filter(r => r.startsWith('/y'))).toEqual([]);
+});
+
 describe('a full disk', () => {
   let mnt: string | undefined;
   beforeEach(() => {
@@ -145,6 +155,7 @@ describe('a full disk', () => {
     const dest = path.join(mnt, 'cache', 'big.deb');
     const err = await fetcher.download(`${s.url}/big.deb`, dest, 'debian/bookworm', { maxBytes: 8 * MIB, size: 8 * MIB }).catch(e => e);
     expect(err).toBeInstanceOf(DiskFullError);
+    expect(fetcher.fatal).toBe(err);
     expect(err.message).toMatch(new RegExp(`^the workspace is full: downloading ${s.url}/big\\.deb failed: no space left on ${mnt}/cache \\(filesystem ${mnt}\\), [0-9.]+ MiB free: `
       + 'raise buildJob.mirrorSizeEstimate .*buildJob.workspaceVolumeClaim .*--out'));
     expect(s.requests).toEqual(['/big.deb']);

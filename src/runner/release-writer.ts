@@ -3,6 +3,7 @@
 // optional Valid-Until; then every Release is signed (release-signing.ts).
 import * as fs from 'fs';
 import * as path from 'path';
+import { tidyByHash } from './by-hash';
 import { BuildError, pool } from './proc';
 import { signRelease, Signer } from './release-signing';
 
@@ -71,6 +72,7 @@ export async function finishReleases(stage: string, dists: ReadonlyArray<{ prefi
   }
   await pool(dists, SIGNING_CONCURRENCY, async ({ prefix, distribution }) => {
     const dir = path.join(stage, prefix, 'dists', distribution);
+    await tidyByHash(dir);
     const file = path.join(dir, 'Release');
     const text = await fs.promises.readFile(file, 'utf8').catch(() => {
       throw new BuildError(`${prefix}/dists/${distribution}: aptly published no Release`);

@@ -85,8 +85,19 @@ async function upstreamDate(from: FakeUpstreamHandle): Promise<string> {
   return parseRelease(await res.text(), 'dists/bookworm/').date!;
 }
 
+/**
+ * A tree as the serving image holds it: readable by nginx's unprivileged user, and every file with
+ * one mtime (bake-image-oci.sh's reproducible layer), whichever build it comes from.
+ */
+async function likeTheImage(publicDir: string): Promise<void> {
+  for (let dir = path.dirname(publicDir); dir !== os.tmpdir() && dir !== '/'; dir = path.dirname(dir)) await fs.promises.chmod(dir, 0o755);
+  await runChecked('chmod', ['-R', 'a+rX', publicDir]);
+  await runChecked('find', [publicDir, '-exec', 'touch', '-h', '-d', '@1686387600', '{}', '+']);
+}
+
 async function aptClient(publicDir: string): Promise<AptClient> {
   // The synthesized nginx.conf, as clients meet it (its caching headers decide what apt refetches).
+  await likeTheImage(publicDir);
   const nginx = await startNginx(objectOf(synthMirror().manifests, 'ConfigMap', 'mirror-nginx').data['nginx.conf'], publicDir);
   cleanups.push(() => nginx.stop());
   const client = await AptClient.create([{ uri: `${nginx.url}/debian`, suite: 'bookworm', components: ['main'], signedBy: key.publicKey }]);
@@ -184,6 +195,7 @@ test('a rebuild with other packages from an unchanged upstream keeps the Date, a
   await client.update();
   expect(await client.versions('multi')).toEqual([]);
   fs.rmSync(served, { recursive: true });
+  await likeTheImage(second.publicDir);
   fs.renameSync(second.publicDir, served);
   await client.update();
   expect(await client.versions('multi')).toEqual(['2.0']);

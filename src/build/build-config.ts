@@ -67,14 +67,15 @@ export function buildJson(opts: BuildJsonOptions): string {
     verify: !s.insecureSkipUpstreamVerification,
     fingerprints: s.keyFingerprints,
     dependencyGate: !s.allowMissingDependencies,
-    // A source's aptly config can add Recommends for its packages, never drop them: see MiniMirrorProps.recommends.
-    recommends: opts.recommends !== false || (s.aptlyConfig ?? opts.defaultAptlyConfig)?.json.dependencyFollowRecommends === true,
-    allowBroadQueries: s.allowBroadQueries,
     origin: s.origin ?? null,
     label: s.label ?? null,
     suite: s.suite ?? null,
-    allowDowngrade: s.allowDowngrade,
-    // Written only when set: build.json (and so every build identity) stays as it was otherwise.
+    // The settings below are written only when they differ from the reader's default: a line per
+    // source stays short (thousands of sources share one ConfigMap).
+    // A source's aptly config can add Recommends for its packages, never drop them: see MiniMirrorProps.recommends.
+    ...(opts.recommends !== false || (s.aptlyConfig ?? opts.defaultAptlyConfig)?.json.dependencyFollowRecommends === true ? {} : { recommends: false }),
+    ...(s.allowBroadQueries ? { allowBroadQueries: true } : {}),
+    ...(s.allowDowngrade ? { allowDowngrade: true } : {}),
     ...(s.allowDistributionMismatch ? { allowDistributionMismatch: true } : {}),
   }));
   return compactJson({

@@ -33,12 +33,9 @@ function listed(overrides: Record<string, unknown>): Record<string, unknown> {
     verify: true,
     fingerprints: [],
     dependencyGate: true,
-    recommends: true,
-    allowBroadQueries: false,
     origin: null,
     label: null,
     suite: null,
-    allowDowngrade: false,
     ...overrides,
   };
 }
@@ -95,8 +92,8 @@ describe('build.json', () => {
 
   test('one line per source, so thousands of sources fit a ConfigMap', () => {
     const text = buildJson({ sources: [new MirrorSource(BASE)], signing: ReleaseSigning.insecureUnsigned(), concurrency: 4, retries: 3, contentHash: 'abc' });
-    expect(text.split('\n')).toHaveLength(17);
-    expect(text).toMatch(/^ {4}\{"allowBroadQueries":false,"allowDowngrade":false,"architectures":\["amd64"\],"components":\["main","contrib"\],.*"world":"bookworm"\}$/m);
+    expect(text.split('\n')).toHaveLength(16);
+    expect(text).toMatch(/^ {4}\{"architectures":\["amd64"\],"components":\["main","contrib"\],.*"world":"bookworm"\}$/m);
   });
 
   test.each([

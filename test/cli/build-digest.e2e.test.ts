@@ -63,7 +63,7 @@ testIfTools('mini-mirror build prints the digest; the registry copy keeps it; sy
   await runChecked('umoci', ['init', '--layout', base]);
   await runChecked('umoci', ['new', '--image', `${base}:1`]);
 
-  const common = ['--sources', path.join(dir, 'sources'), '--public-key', path.join(dir, 'mirror.pub.asc'),
+  const common = ['--sources', path.join(dir, 'sources'), '--key-fingerprint', `debian/bookworm=${upstream.fingerprint}`, '--public-key', path.join(dir, 'mirror.pub.asc'),
     '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--refresh-epoch', '2026-11-27'];
   const out = path.join(dir, 'out');
   const cli = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',

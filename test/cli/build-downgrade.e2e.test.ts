@@ -31,7 +31,7 @@ beforeAll(async () => {
   base = path.join(dir, 'base');
   await runChecked('umoci', ['init', '--layout', base]);
   await runChecked('umoci', ['new', '--image', `${base}:1`]);
-  common = ['--sources', path.join(dir, 'sources'), '--public-key', path.join(dir, 'mirror.pub.asc'), '--signing-key', path.join(dir, 'signing-key.asc'),
+  common = ['--sources', path.join(dir, 'sources'), '--key-fingerprint', `debian/bookworm=${upstream.fingerprint}`, '--public-key', path.join(dir, 'mirror.pub.asc'), '--signing-key', path.join(dir, 'signing-key.asc'),
     '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--base-image', `oci:${base}:1`];
 }, 120_000);
 

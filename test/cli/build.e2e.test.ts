@@ -60,7 +60,7 @@ test('mini-mirror build writes a signed tree and an OCI image for the air-gapped
   await runChecked('umoci', ['init', '--layout', base]);
   await runChecked('umoci', ['new', '--image', `${base}:1`]);
 
-  const common = ['--sources', path.join(dir, 'sources'), '--public-key', path.join(dir, 'mirror.pub.asc'), '--passphrase-key', 'passphrase',
+  const common = ['--sources', path.join(dir, 'sources'), '--key-fingerprint', `debian/bookworm=${upstream.fingerprint}`, '--public-key', path.join(dir, 'mirror.pub.asc'), '--passphrase-key', 'passphrase',
     '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--refresh-epoch', '2026-11-27'];
   const out = path.join(dir, 'out');
   const cli = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
@@ -142,7 +142,7 @@ test('GIVEN a base image the host cannot read WHEN mini-mirror build runs THEN i
   const out = path.join(work, 'out');
   const missing = `oci:${path.join(work, 'no-such-layout')}:1`;
   const cli = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
-    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', '--sources', path.join(work, 'sources'), '--public-key', path.join(work, 'mirror.pub.asc'),
+    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', '--sources', path.join(work, 'sources'), '--key-fingerprint', `debian/bookworm=${upstream.fingerprint}`, '--public-key', path.join(work, 'mirror.pub.asc'),
     '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--signing-key', path.join(work, 'signing-key.asc'),
     '--base-image', missing, '--out', out], { env: { ...process.env } });
   expect(cli.exitCode).not.toBe(0);
@@ -168,7 +168,7 @@ test('GIVEN an --out an earlier build made WHEN mini-mirror build runs again THE
   await runChecked('umoci', ['new', '--image', `${base}:1`]);
   const out = path.join(work, 'out');
   const build = () => runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
-    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', '--sources', path.join(work, 'sources'), '--public-key', path.join(work, 'mirror.pub.asc'),
+    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', '--sources', path.join(work, 'sources'), '--key-fingerprint', `debian/bookworm=${upstream.fingerprint}`, '--public-key', path.join(work, 'mirror.pub.asc'),
     '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--signing-key', path.join(work, 'signing-key.asc'),
     '--base-image', `oci:${base}:1`, '--out', out], { env: { ...process.env } });
 

@@ -15,7 +15,7 @@ import { errorOf, writeTree } from '../support/tree';
 const YAML_SOURCES = `---
 name: debian
 url: http://debian.mirror.example/debian
-key_url: http://debian.mirror.example/key.asc
+key_url: https://debian.mirror.example/key.asc
 components: [main]
 subrepos:
   - distribution: bookworm
@@ -28,7 +28,7 @@ subrepos:
 ---
 name: vendor
 url: http://vendor.mirror.example/deb
-key_url: http://vendor.mirror.example/key.asc
+key_url: https://vendor.mirror.example/key.asc
 allow_downgrade: true
 components: [main]
 subrepos:
@@ -60,7 +60,7 @@ describe('allowDowngrade', () => {
     const allowed = new MirrorSource({ ...BOOKWORM, prefix: 'other', allowDowngrade: true });
     expect(allowed.allowDowngrade).toBe(true);
     const json = buildJsonOf([new MirrorSource(BOOKWORM), allowed]);
-    expect(json.sources.map((s: any) => [s.prefix, s.allowDowngrade])).toEqual([['debian', false], ['other', true]]);
+    expect(json.sources.map((s: any) => [s.prefix, s.allowDowngrade])).toEqual([['debian', undefined], ['other', true]]);
   });
 
   test('YAML: allow_downgrade per subrepo, or for every subrepo of a document (a subrepo\'s own value wins)', () => {
@@ -78,7 +78,7 @@ describe('allowDowngrade', () => {
 
   test('directory layout: only through overrides', () => {
     const dir = writeTree({
-      'debian/bookworm/source.txt': 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main\n',
+      'debian/bookworm/source.txt': 'http://debian.mirror.example/debian https://debian.mirror.example/key.asc bookworm main\n',
       'debian/bookworm/packages.txt': 'curl\n',
     });
     expect(MirrorSource.fromDirectory(dir)[0].allowDowngrade).toBe(false);
@@ -87,7 +87,7 @@ describe('allowDowngrade', () => {
 
   test('CLI: --allow-downgrade ID reaches build.json; a wrong id is reported', () => {
     const dir = writeTree({
-      'sources/debian/bookworm/source.txt': 'http://debian.mirror.example/debian http://debian.mirror.example/key.asc bookworm main\n',
+      'sources/debian/bookworm/source.txt': 'http://debian.mirror.example/debian https://debian.mirror.example/key.asc bookworm main\n',
       'sources/debian/bookworm/packages.txt': 'curl\n',
     });
     const checked = run('check', path.join(dir, 'sources'), '--allow-downgrade', 'debian/bookworm');

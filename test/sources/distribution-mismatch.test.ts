@@ -15,7 +15,7 @@ const BASE: MirrorSourceProps = {
   prefix: 'vendor',
   name: 'stable',
   url: 'http://vendor.mirror.example/deb',
-  keyUrl: 'http://vendor.mirror.example/key.asc',
+  keyUrl: 'https://vendor.mirror.example/key.asc',
   distribution: 'stable',
   components: ['main'],
   packages: ['tool'],
@@ -23,7 +23,7 @@ const BASE: MirrorSourceProps = {
 
 const YAML = `name: vendor
 url: http://vendor.mirror.example/deb
-key_url: http://vendor.mirror.example/key.asc
+key_url: https://vendor.mirror.example/key.asc
 components: [main]
 subrepos:
   - distribution: stable

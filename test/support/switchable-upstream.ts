@@ -53,6 +53,8 @@ export interface SwitchableUpstream {
   /** The armored upstream key, the same for every state. */
   readonly keyUrl: string;
   readonly armoredKey: string;
+  /** The upstream key's fingerprint (a pin: its key_url is plain http on loopback). */
+  readonly fingerprint: string;
   readonly requests: string[];
   serve(state: State): void;
   stop(): Promise<void>;
@@ -73,6 +75,7 @@ export async function startSwitchableUpstream(): Promise<SwitchableUpstream> {
     url: `${server.url}/debian`,
     keyUrl: `${server.url}/keys/archive.asc`,
     armoredKey: world.keys.archive.armored,
+    fingerprint: world.keys.archive.fingerprint,
     requests: server.requests,
     serve,
     stop: async () => {

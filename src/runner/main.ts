@@ -46,7 +46,8 @@ async function build(log: BuildLog): Promise<void> {
   signingHome = path.join(GNUPG_DIR ?? workDir!, `gnupg-signing-${process.pid}`);
   const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, signingHome!, log));
 
-  const mirrors = await buildWorlds(config, worlds, stage, log, previous);
+  const { mirrors, unavailableRecommends } = await buildWorlds(config, worlds, stage, log, previous);
+  await writeUnavailableRecommends(stage, unavailableRecommends);
   const dangling = await danglingLinks(stage);
   if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
   log.step(`merged ${mirrors.length} source tree(s)`);
@@ -95,7 +96,8 @@ async function prepareWorkspace(): Promise<string> {
  * into the stage, judge) as soon as its own sources are mirrored, while other worlds still download.
  */
 async function buildWorlds(config: BuildConfig, worlds: Map<string, number[]>, stage: string, log: BuildLog,
-  previous?: PreviousBuild): Promise<SourceMirror[]> {
+  previous?: PreviousBuild): Promise<{ mirrors: SourceMirror[]; unavailableRecommends: Map<string, string[]> }> {
+  const unavailableRecommends = new Map<string, string[]>();
   const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log);
   const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir!, fetcher));
   const server = await LocalUpstreamServer.start(prepared.map(p => p.cache));
@@ -119,12 +121,12 @@ async function buildWorlds(config: BuildConfig, worlds: Map<string, number[]>, s
     const merge = new StageMerge(stage);
     const worldsDone = [...worlds].map(async ([world, indexes]) => {
       const sources = await Promise.all(indexes.map(i => pending[i]));
-      await finishWorld(world, sources, ctx, merge);
+      unavailableRecommends.set(world, await finishWorld(world, sources, ctx, merge));
     });
     // The first failure fails the build (the others are stopped by cleanup).
     [...pending, ...worldsDone].forEach(p => p.catch(() => undefined));
     await Promise.all([...pending, ...worldsDone]);
-    return await Promise.all(pending);
+    return { mirrors: await Promise.all(pending), unavailableRecommends };
   } finally {
     await server.stop();
   }
@@ -141,9 +143,9 @@ class StageMerge {
 }
 
 /** A mirrored world: closed over its dependencies, published (signed later, with the whole build), judged while it is merged. */
-async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceContext, merge: StageMerge): Promise<void> {
+async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceContext, merge: StageMerge): Promise<string[]> {
   const { log } = ctx;
-  await log.time('closure', () => closeWorld(world, sources, log));
+  const unavailableRecommends = await log.time('closure', () => closeWorld(world, sources, log));
   const archs = worldArchitectures(sources);
   await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, log)))));
   await Promise.all([
@@ -155,6 +157,7 @@ async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceCo
   // The sources' own trees are merged: remove them now, while other worlds still build, rather
   // than all at the end (their files are hard links of the staged ones).
   if (env.MINI_MIRROR_KEEP_WORK !== 'true') await Promise.all(sources.map(s => fs.promises.rm(s.work, { recursive: true, force: true })));
+  return unavailableRecommends;
 }
 
 /** The previous build's date, unless it lies in the future (that would date this build ahead of every later one). */
@@ -169,6 +172,16 @@ function groupByWorld(sources: readonly SourceConfig[]): Map<string, number[]> {
   const worlds = new Map<string, number[]>();
   sources.forEach((s, i) => worlds.set(s.world, [...(worlds.get(s.world) ?? []), i]));
   return worlds;
+}
+
+/**
+ * `recommends-unavailable.txt`: `<world> <package>` per line, the Recommends no upstream of the
+ * world has. Clients of the upstreams miss them too; the smoke test does not count them as the
+ * mirror's fault.
+ */
+async function writeUnavailableRecommends(stage: string, byWorld: Map<string, string[]>): Promise<void> {
+  const lines = [...byWorld].sort(([a], [b]) => a.localeCompare(b)).flatMap(([world, names]) => names.map(n => `${world} ${n}\n`));
+  await fs.promises.writeFile(path.join(stage, 'recommends-unavailable.txt'), lines.join(''));
 }
 
 async function exportPublicKey(signer: Signer, stage: string): Promise<void> {

@@ -17,7 +17,8 @@ export function worldArchitectures(sources: readonly SourceMirror[]): string[] {
   return archs.size ? [...archs].sort() : ['amd64'];
 }
 
-export async function closeWorld(world: string, sources: readonly SourceMirror[], log: BuildLog): Promise<void> {
+/** Closes the world over its dependencies; returns the names of Recommends that no upstream of it has. */
+export async function closeWorld(world: string, sources: readonly SourceMirror[], log: BuildLog): Promise<string[]> {
   const archs = worldArchitectures(sources);
   const universe = sources.flatMap(s => s.upstream);
   // Recommends are followed for the packages of sources that follow them (build.json `recommends`).
@@ -50,8 +51,9 @@ export async function closeWorld(world: string, sources: readonly SourceMirror[]
     const from = [...bySource].map(([id, n]) => `${n} from ${id}`).join(', ');
     log.step(`world ${world}: added ${additions.size} dependencies from across its components and sources (${from})`);
   }
-  reportLeftOut(world, sources, following, skipped, log);
+  const absent = reportLeftOut(world, sources, following, skipped, log);
   gate(world, sources, missing, log);
+  return absent;
 }
 
 /** How many names a report line shows. */
@@ -63,7 +65,7 @@ const SHOWN = 8;
  * (never followed, as apt does by default). None of it fails the build.
  */
 function reportLeftOut(world: string, sources: readonly SourceMirror[], following: ReadonlySet<number>,
-  skipped: readonly MissingDependency[], log: BuildLog): void {
+  skipped: readonly MissingDependency[], log: BuildLog): string[] {
   const have = sources.flatMap(s => s.mirrored);
   const groups = { absent: new Map<string, string>(), unfollowed: new Map<string, string>(), suggests: new Map<string, string>() };
   for (const arch of worldArchitectures(sources)) {
@@ -81,7 +83,7 @@ function reportLeftOut(world: string, sources: readonly SourceMirror[], followin
   ].filter(Boolean);
   log.step(`world ${world}: left out ${recommends} Recommends and ${groups.suggests.size} Suggests of the mirrored packages${parts.length ? `; ${parts.join('; ')}` : ''}`);
   if (groups.absent.size) {
-    log.warn(`world ${world}: ${groups.absent.size} Recommends are in no upstream of the world: apt skips them, so its clients miss them as clients of the upstreams would, and the smoke test reports them; `
+    log.warn(`world ${world}: ${groups.absent.size} Recommends are in no upstream of the world: apt skips them, so its clients miss them as clients of the upstreams would (recommends-unavailable.txt lists them; the smoke test does not count them); `
       + 'add the upstream that has them to this world, or set recommends: false');
   }
   const unusable = new Map<string, string>();
@@ -89,6 +91,10 @@ function reportLeftOut(world: string, sources: readonly SourceMirror[], followin
   if (unusable.size) {
     log.warn(`world ${world}: ${unusable.size} recommended packages cannot be installed, a dependency of theirs is in no upstream of the world (apt skips them): ${few(unusable)}`);
   }
+  // What apt lists under "Recommended packages:" for them, as names: each alternative of a
+  // clause no upstream has, and the recommended packages that cannot be installed.
+  const names = [...groups.absent.keys()].flatMap(clause => clause.split('|').map(a => a.trim().split(/[\s(:]/)[0]));
+  return [...new Set([...names, ...skipped.map(m => m.entry.name)])].sort();
 }
 
 async function addToMirrors(sources: readonly SourceMirror[], additions: IndexEntry[], round: number): Promise<void> {

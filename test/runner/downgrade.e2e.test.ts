@@ -178,7 +178,7 @@ describe('in the cluster', () => {
     const config = JSON.parse(objects.find(o => o.kind === 'ConfigMap' && o.data?.['build.json']).data['build.json']);
     expect(config.previousManifest).toBe('http://mirror-server.apt-mirror.svc.cluster.local:8888/manifest.json');
     expect(config.previousManifest).toBe(`${mirror.server.serviceUrl()}/manifest.json`);
-    expect(config.sources[0].allowDowngrade).toBe(false);
+    expect(config.sources[0].allowDowngrade).toBeUndefined(); // written only when set
     const job = objects.find(o => o.kind === 'Job' && o.metadata.labels['app.kubernetes.io/component'] === 'build');
     const policy = objects.find(o => o.kind === 'NetworkPolicy');
     const peers = policy.spec.ingress[0].from.map((p: any) => p.podSelector?.matchLabels).filter(Boolean);

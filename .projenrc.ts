@@ -44,6 +44,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       testTimeout: 300_000,
       // End-to-end tests run real aptly/nginx processes; keep them from fighting over 2 cores.
       maxWorkers: 2,
+      // Content hashes are masked in snapshots; tests check that they change with their inputs.
+      snapshotSerializers: ['<rootDir>/test/support/hash-serializer.ts'],
     },
   },
 });
@@ -105,5 +107,28 @@ for (const dir of ['bench', 'examples']) {
 }
 
 project.gitignore.exclude('/examples/dist/', '/examples/node_modules/', '/.bench/');
+
+// A developer's loop in seconds: everything but the end-to-end tests (real aptly, gpg, nginx, apt,
+// registries), which `test:e2e` runs. `test` runs both, plus lint.
+const E2E = '\\.e2e\\.test\\.ts$';
+const unit = project.addTask('test:unit', {
+  description: 'Unit, snapshot and schema tests only (no end-to-end test)',
+  exec: `jest --ci --coverage=false --testPathIgnorePatterns '${E2E}'`,
+  receiveArgs: true,
+});
+unit.prependSpawn(bundleRunner);
+const e2e = project.addTask('test:e2e', {
+  description: 'End-to-end tests only: the synthesized Job, the CLI and the image step run for real',
+  exec: `jest --ci --coverage=false --testPathPatterns '${E2E}'`,
+  receiveArgs: true,
+});
+e2e.prependSpawn(bundleRunner);
+
+// After a build on a fresh clone (.ci/run), the tree must be as committed: a stale API.md,
+// projen file or snapshot fails CI. (projen's build task itself is locked for changes.)
+project.addTask('check:clean', {
+  description: 'Fail when the build changed a tracked file or left an untracked one (API.md, projen files)',
+  exec: 'git diff --exit-code && test -z "$(git status --porcelain)"',
+});
 
 project.synth();

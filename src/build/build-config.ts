@@ -51,6 +51,10 @@ export function validForSeconds(validFor: Duration): number {
   return seconds;
 }
 
+function followsRecommends(opts: BuildJsonOptions, s: MirrorSource): boolean {
+  return opts.recommends !== false || (s.aptlyConfig ?? opts.defaultAptlyConfig)?.json.dependencyFollowRecommends === true;
+}
+
 /** Options of the build that are not in the seed layout (see docs/build-contract.md). */
 export function buildJson(opts: BuildJsonOptions): string {
   const signing = opts.signing._buildJson();
@@ -73,7 +77,7 @@ export function buildJson(opts: BuildJsonOptions): string {
     // The settings below are written only when they differ from the reader's default: a line per
     // source stays short (thousands of sources share one ConfigMap).
     // A source's aptly config can add Recommends for its packages, never drop them: see MiniMirrorProps.recommends.
-    ...(opts.recommends !== false || (s.aptlyConfig ?? opts.defaultAptlyConfig)?.json.dependencyFollowRecommends === true ? {} : { recommends: false }),
+    ...(followsRecommends(opts, s) ? {} : { recommends: false }),
     ...(s.allowBroadQueries ? { allowBroadQueries: true } : {}),
     ...(s.allowDowngrade ? { allowDowngrade: true } : {}),
     ...(s.allowDistributionMismatch ? { allowDistributionMismatch: true } : {}),

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { AptlyConfig, ImageBuilder, MiniMirror, MiniMirrorProps, MirrorSource, RegistryCa, ReleaseSigning } from '../../src';
+import * as assets from '../../src/util/assets';
 import { BOOKWORM } from '../support/source-props';
 import { errorOf } from '../support/tree';
 
@@ -24,6 +25,23 @@ function synth(overrides: Partial<MiniMirrorProps> = {}) {
 }
 
 describe('BuildJob', () => {
+  // The snapshots mask content hashes (test/support/hash-serializer.ts): here they must move.
+  test('GIVEN another build runner WHEN synthesized THEN the content hash, the Job, its ConfigMap and the image tag change', () => {
+    const before = synth();
+    const spy = jest.spyOn(assets, 'readRunner').mockReturnValue(`${assets.readRunner()}\n// another runner\n`);
+    try {
+      const after = synth();
+      expect(after.mirror.contentHash).not.toBe(before.mirror.contentHash);
+      expect(after.mirror.buildJob.jobName).not.toBe(before.mirror.buildJob.jobName);
+      expect(after.mirror.buildJob.configMapName).not.toBe(before.mirror.buildJob.configMapName);
+      expect(after.mirror.imageRef).not.toBe(before.mirror.imageRef);
+      expect(synth().mirror.contentHash).toBe(after.mirror.contentHash);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(synth().mirror.contentHash).toBe(before.mirror.contentHash);
+  });
+
   test('GIVEN a signed mirror WHEN synthesized THEN the Job matches the snapshot', () => {
     const { job, config } = synth();
     expect({ job, configKeys: Object.keys(config.data).sort() }).toMatchSnapshot();

@@ -56,7 +56,7 @@ function runtimeDir(): string {
 
 function startBuild(out: string, runtime: string): CliProcess {
   return startCli(['build', '--sources', path.join(dir, 'sources'), '--key-fingerprint', `debian/bookworm=${upstream.fingerprint}`,
-     '--public-key', path.join(dir, 'mirror.pub.asc'), '--passphrase-key', 'passphrase',
+    '--public-key', path.join(dir, 'mirror.pub.asc'), '--passphrase-key', 'passphrase',
     '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--signing-key', path.join(dir, 'signing-key.asc'),
     '--passphrase-file', path.join(dir, 'passphrase.txt'), '--base-image', `oci:${path.join(dir, 'no-base')}:1`, '--out', out],
   { ...process.env, XDG_RUNTIME_DIR: runtime });

@@ -7,7 +7,7 @@ import { run } from '../cli/run';
 import { objectOf, synthMirror, testSources } from '../serving/fixtures';
 
 const buildJsonOf = (manifests: any[]) => JSON.parse(manifests.find((o) => o.kind === 'ConfigMap' && o.data?.['build.json']).data['build.json']);
-const recommendsBySource = (manifests: any[]) => Object.fromEntries(buildJsonOf(manifests).sources.map((s: any) => [`${s.prefix}/${s.name}`, s.recommends !== false]));  // absent: the reader's default, true
+const recommendsBySource = (manifests: any[]) => Object.fromEntries(buildJsonOf(manifests).sources.map((s: any) => [`${s.prefix}/${s.name}`, s.recommends !== false])); // absent: the reader's default, true
 
 describe('GIVEN a mirror with default options', () => {
   const { manifests, mirror } = synthMirror();

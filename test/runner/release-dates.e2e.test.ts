@@ -14,12 +14,12 @@ import { BuildLog } from '../../src/runner/log';
 import { parseRelease } from '../../src/runner/release';
 import { setupSigning } from '../../src/runner/release-signing';
 import { buildEpoch, finishReleases, releaseDate } from '../../src/runner/release-writer';
+import { objectOf, synthMirror } from '../serving/fixtures';
+import { startNginx } from '../serving/nginx-process';
 import { AptClient } from '../support/apt-client';
 import { DEFAULT_RELEASE_DATE } from '../support/archive-builder';
 import { DEFAULT_ARCHIVE, FakeArchive, FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
 import { FakeWorld } from '../support/fake-world';
-import { objectOf, synthMirror } from '../serving/fixtures';
-import { startNginx } from '../serving/nginx-process';
 import { BuildResult, BuildSpec, removeBuild, runBuild, runChecked, runCommand } from '../support/run-build';
 import { GeneratedKey, generateSigningKey, withGnupgHome } from '../support/signing-key';
 

@@ -79,11 +79,12 @@ export interface MiniMirrorProps {
    */
   readonly recommends?: boolean;
   /**
-   * Publish every Release with `Valid-Until` this long after its `Date` (the newest upstream
-   * Release Date, or the signing key's time when later): apt refuses an expired Release ("is
-   * expired"), so a mirror nobody rebuilds in time stops working for every client instead of
-   * silently serving frozen packages. Rebuild (bump `refreshEpoch`) well within it; the build fails
-   * if the Release would be expired already. From 1 hour to 3650 days.
+   * Publish every Release with `Valid-Until` this long after its `Date` (the latest of the newest
+   * upstream Release Date, the previous build's date, `refreshEpoch` when it is a date such as
+   * `2026-11-27`, and the signing key's time): apt refuses an expired Release ("is expired"), so a
+   * mirror nobody rebuilds in time stops working for every client instead of silently serving
+   * frozen packages. Rebuild with a new date as `refreshEpoch` well within it; the build fails if
+   * the Release would be expired already. From 1 hour to 3650 days.
    * @default - no Valid-Until: clients accept the mirror however old it is
    * @example Duration.days(14)
    */

@@ -1,3 +1,5 @@
+import { checkUrl } from '../sources/validation';
+
 /**
  * Where the build reads the previous build's `manifest.json`, its memory of what it mirrored
  * last time: an upstream Release older than the one mirrored then, or a package version that went
@@ -21,22 +23,14 @@ export class PreviousManifest {
 
   /**
    * The manifest at this http(s) URL, e.g. another mirror's. It is written into build.json (a
-   * ConfigMap): a URL with credentials (`user:password@`) is refused.
+   * ConfigMap): a URL with credentials (`user:password@`), a query string or a fragment is refused.
    * @param url the manifest.json URL
    */
   public static fromUrl(url: string): PreviousManifest {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new Error(`previousManifest url "${url}" is not a URL: give http(s)://host/path/manifest.json`);
-    }
-    if (!/^https?:$/.test(parsed.protocol) || /[\s\p{Cc}]/u.test(url)) {
-      throw new Error(`previousManifest url "${url}" must be an http:// or https:// URL without spaces`);
-    }
-    if (parsed.username || parsed.password) {
-      throw new Error('previousManifest url must not carry credentials (they would be written into a ConfigMap): serve the manifest without them');
-    }
+    // The same rules as upstream URLs: no credentials, query or fragment (they would land in a
+    // ConfigMap), and nothing of them echoed.
+    const problem = checkUrl('previousManifest url', url);
+    if (problem) throw new Error(problem);
     return new PreviousManifest('url', url);
   }
 

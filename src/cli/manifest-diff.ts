@@ -3,33 +3,15 @@
 import * as fs from 'fs';
 import { InputProblems } from './errors';
 import { compareVersions } from '../runner/debian-version';
-import { publicUrl } from '../util/public-url';
-
-interface ManifestPackage {
-  readonly prefix: string;
-  readonly distribution: string;
-  readonly name: string;
-  readonly version: string;
-  readonly architecture: string;
-}
+import { ComparedPackage, ComparedUpstream, newestVersion, OlderRelease, olderReleases, packagesByWorld } from '../runner/manifest-compare';
 
 export interface Manifest {
   readonly buildIdentity?: string | null;
   readonly contentHash?: string | null;
   readonly refreshEpoch?: string | null;
   readonly builtAt?: string;
-  readonly upstreams?: ReadonlyArray<Upstream>;
-  readonly packages: readonly ManifestPackage[];
-}
-
-interface Upstream {
-  readonly prefix: string;
-  readonly name?: string;
-  readonly url?: string;
-  readonly publishedAs?: string;
-  readonly distribution: string;
-  readonly world?: string;
-  readonly releaseDate?: string | null;
+  readonly upstreams?: ReadonlyArray<ComparedUpstream>;
+  readonly packages: readonly ComparedPackage[];
 }
 
 export interface PackageChange {
@@ -42,15 +24,6 @@ export interface PackageChange {
   readonly security: boolean;
   /** The newest version went down: a replayed or frozen upstream unless it was meant. */
   readonly downgrade: boolean;
-}
-
-/** An upstream (same prefix, name, url and distribution) whose Release is older than in the old build. */
-export interface OlderRelease {
-  readonly source: string;
-  readonly url: string;
-  readonly distribution: string;
-  readonly oldDate: string;
-  readonly newDate: string;
 }
 
 export interface ManifestDiff {
@@ -78,30 +51,9 @@ export function readManifest(file: string, problems: string[]): Manifest | undef
   return data as Manifest;
 }
 
-function worldOf(m: Manifest): (p: ManifestPackage) => string {
-  const worlds = new Map<string, string>();
-  for (const u of m.upstreams ?? []) worlds.set(`${u.prefix}\t${u.publishedAs ?? u.distribution}`, u.world ?? u.distribution);
-  // Manifests from before worlds existed: one "world" per prefix/distribution.
-  return p => worlds.get(`${p.prefix}\t${p.distribution}`) ?? `${p.prefix}/${p.distribution}`;
-}
-
-function index(m: Manifest): Map<string, { world: string; name: string; architecture: string; versions: Map<string, boolean> }> {
-  const world = worldOf(m);
-  const result = new Map<string, { world: string; name: string; architecture: string; versions: Map<string, boolean> }>();
-  for (const p of m.packages) {
-    const w = world(p);
-    const key = `${w}\t${p.name}\t${p.architecture}`;
-    const entry = result.get(key) ?? { world: w, name: p.name, architecture: p.architecture, versions: new Map<string, boolean>() };
-    // version -> offered by a security pocket
-    entry.versions.set(p.version, (entry.versions.get(p.version) ?? false) || /-security$/.test(p.distribution));
-    result.set(key, entry);
-  }
-  return result;
-}
-
 export function diffManifests(oldM: Manifest, newM: Manifest): ManifestDiff {
-  const before = index(oldM);
-  const after = index(newM);
+  const before = packagesByWorld(oldM);
+  const after = packagesByWorld(newM);
   const added: PackageChange[] = [];
   const removed: PackageChange[] = [];
   const changed: PackageChange[] = [];
@@ -113,32 +65,13 @@ export function diffManifests(oldM: Manifest, newM: Manifest): ManifestDiff {
     const oldVersions = sorted(o?.versions);
     const newVersions = sorted(n?.versions);
     const security = newVersions.some(v => !oldVersions.includes(v) && n!.versions.get(v));
-    const downgrade = oldVersions.length > 0 && newVersions.length > 0 && compareVersions(newest(newVersions), newest(oldVersions)) < 0;
+    const downgrade = oldVersions.length > 0 && newVersions.length > 0 && compareVersions(newestVersion(newVersions), newestVersion(oldVersions)) < 0;
     const change = { world: base.world, name: base.name, architecture: base.architecture, oldVersions, newVersions, security, downgrade };
     if (!o) added.push(change);
     else if (!n) removed.push(change);
     else if (oldVersions.join(' ') !== newVersions.join(' ')) changed.push(change);
   }
   return { added, removed, changed, downgraded: changed.filter(c => c.downgrade), olderReleases: olderReleases(oldM, newM) };
-}
-
-function newest(versions: string[]): string {
-  return versions.reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));
-}
-
-/** Upstreams whose Release Date went back: the same upstream (prefix, name, url, distribution) in both builds. */
-function olderReleases(oldM: Manifest, newM: Manifest): OlderRelease[] {
-  const key = (u: Upstream) => [u.prefix, u.name ?? '', publicUrl(u.url ?? ''), u.distribution].join('\t');
-  const before = new Map((oldM.upstreams ?? []).map(u => [key(u), u]));
-  const older: OlderRelease[] = [];
-  for (const u of newM.upstreams ?? []) {
-    const o = before.get(key(u));
-    if (!o?.releaseDate || !u.releaseDate) continue;
-    if (Date.parse(u.releaseDate) < Date.parse(o.releaseDate)) {
-      older.push({ source: `${u.prefix}/${u.name ?? u.publishedAs ?? u.distribution}`, url: publicUrl(u.url ?? ''), distribution: u.distribution, oldDate: o.releaseDate, newDate: u.releaseDate });
-    }
-  }
-  return older;
 }
 
 /** The report as text lines. */
@@ -158,7 +91,7 @@ export function formatDiff(oldM: Manifest, newM: Manifest, d: ManifestDiff): str
   if (dates.length) lines.push('upstream Release dates of the new build:', ...dates);
   if (d.olderReleases.length) {
     lines.push(`upstream Releases older than in the old build (${d.olderReleases.length}):`,
-      ...d.olderReleases.map(r => `  ${r.source}  ${r.url} ${r.distribution}  ${r.oldDate} -> ${r.newDate}  [DOWNGRADE]`));
+      ...d.olderReleases.map(r => `  ${r.place}  ${r.url} ${r.distribution}  ${r.oldDate} -> ${r.newDate}  [DOWNGRADE]${r.oldUrl !== r.url ? `  (was ${r.oldUrl})` : ''}`));
   }
   const security = [...d.added, ...d.changed].filter(c => c.security).length;
   lines.push(`summary: ${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed (${security} from security pockets)`);

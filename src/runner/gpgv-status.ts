@@ -4,7 +4,7 @@
 
 /** What gpgv said about one signature of a file (one `NEWSIG` block). */
 export interface SignatureStatus {
-  readonly kind: 'good' | 'bad' | 'expired-signature' | 'expired-key' | 'revoked-key' | 'error';
+  readonly kind: 'good' | 'bad' | 'expired-signature' | 'expired-key' | 'revoked-key' | 'error' | 'malformed';
   /** The key id (or fingerprint) of the result line (GOODSIG, BADSIG, ERRSIG, ...). */
   readonly keyId: string;
   /** VALIDSIG's first field: the key (or subkey) that made the signature. */
@@ -29,6 +29,9 @@ const RESULTS: Record<string, SignatureStatus['kind']> = {
   REVKEYSIG: 'revoked-key',
   ERRSIG: 'error',
 };
+
+/** Status lines that say the file itself is broken (not one signature's verdict). */
+const MALFORMED = new Set(['ERROR', 'NODATA', 'BADARMOR', 'FAILURE']);
 
 /** The signatures gpgv reported, in the file's order. Lines other than `[GNUPG:] ` ones are ignored. */
 export function parseGpgvStatus(text: string): SignatureStatus[] {
@@ -59,6 +62,11 @@ export function parseGpgvStatus(text: string): SignatureStatus[] {
         block.errorCode = Number(f[5]);
         if (f[6]) block.primaryFingerprint = f[6];
       }
+    } else if (MALFORMED.has(keyword)) {
+      // The file is not (only) what the signatures cover, e.g. a second clearsigned block after
+      // the first: apt refuses it, whatever the good signatures say.
+      flush();
+      sigs.push({ kind: 'malformed', keyId: [keyword, ...f].join(' ') } as SignatureStatus);
     } else if (keyword === 'VALIDSIG') {
       block.signingFingerprint = f[0];
       block.signatureExpires = Number(f[3]);
@@ -107,6 +115,8 @@ export function judgeSignatures(sigs: readonly SignatureStatus[], allowed: Allow
       else reasons.push(`the signature by ${s.primaryFingerprint} uses the weak digest ${DIGEST_NAMES[s.digestAlgorithm ?? 0] ?? `#${s.digestAlgorithm}`}`);
     } else if (s.kind === 'bad') {
       bad.push(`bad signature by ${s.primaryFingerprint ?? s.keyId}: the file was changed after it was signed, or the signature is forged`);
+    } else if (s.kind === 'malformed') {
+      bad.push(`gpgv reports the file malformed (${s.keyId}): it carries more than its signed text, or is damaged`);
     } else {
       reasons.push(describe(s, allowed));
     }

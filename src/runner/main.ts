@@ -13,6 +13,7 @@ import { checkPackageVersions, checkReleaseDate, loadPreviousBuild, PreviousBuil
 import { BuildError, killAll, run, Semaphore } from './proc';
 import { publishSource } from './publish';
 import { setupSigning, Signer } from './release-signing';
+import { MAX_FUTURE_SECONDS } from './release-checks';
 import { buildEpoch, finishReleases, releaseDate } from './release-writer';
 import { mirrorSource, prepareSource, SourceContext, SourceMirror } from './source-mirror';
 import { danglingLinks, mergeTree } from './tree';
@@ -57,7 +58,10 @@ async function build(log: BuildLog): Promise<void> {
   // (Upstream Dates in the future were refused when each Release was verified.) The previous
   // build's date is a floor too: a client that holds its lists ignores an older Release (DESIGN
   // §9), e.g. after the source with the newest upstream Date was removed.
-  const epoch = buildEpoch([...mirrors.map(m => m.release.date), previousDate(previous, log)], signer?.keyTime);
+  // A refresh epoch that is a date counts too: bumping it is how a rebuild of rarely changing
+  // upstreams moves its Date (and a validFor's Valid-Until) forward.
+  const epoch = buildEpoch([...mirrors.map(m => m.release.date), notInFuture('the previous manifest\'s builtAt', previous?.manifest.builtAt, log),
+    notInFuture('refreshEpoch', refreshDate(config.refreshEpoch), log)], signer?.keyTime);
   const dists = mirrors.map(m => ({ prefix: m.config.prefix, distribution: m.config.publishDistribution }));
   await log.time('signing', () => finishReleases(stage, dists, { date: epoch, validForSeconds: config.validForSeconds ?? undefined }, signer));
   log.step(`releases: ${dists.length} dated ${releaseDate(epoch)}${config.validForSeconds ? `, valid until ${releaseDate(epoch + config.validForSeconds)}` : ''}${signer ? ', signed' : ''}`);
@@ -160,11 +164,15 @@ async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceCo
   return unavailableRecommends;
 }
 
-/** The previous build's date, unless it lies in the future (that would date this build ahead of every later one). */
-function previousDate(previous: PreviousBuild | undefined, log: BuildLog): string | undefined {
-  const builtAt = previous?.manifest.builtAt;
-  if (builtAt === undefined || !(Date.parse(builtAt) > Date.now() + 300_000)) return builtAt;
-  log.warn(`the previous manifest at ${previous!.where} says it was built at ${builtAt}, in the future: not taken as this build's earliest date`);
+/** A refresh epoch of the form YYYY-MM-DD, as a date (midnight UTC); a counter is no date. */
+function refreshDate(refreshEpoch: string | null): string | undefined {
+  return refreshEpoch && /^\d{4}-\d{2}-\d{2}$/.test(refreshEpoch) ? `${refreshEpoch}T00:00:00Z` : undefined;
+}
+
+/** `date`, unless it lies in the future: it would date this build ahead of every later one, and apt refuses a Release "not valid yet". */
+function notInFuture(what: string, date: string | undefined, log: BuildLog): string | undefined {
+  if (date === undefined || !(Date.parse(date) > Date.now() + MAX_FUTURE_SECONDS * 1000)) return date;
+  log.warn(`${what} ${date} lies in the future: not taken as this build's earliest date`);
   return undefined;
 }
 

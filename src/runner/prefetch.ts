@@ -15,7 +15,7 @@ export const PREFETCH_CONCURRENCY = 16;
 
 /** The requested packages and their dependencies inside this source, as aptly's -filter-with-deps takes them. */
 export async function prefetch(upstream: readonly IndexEntry[], queries: readonly string[], archs: readonly string[],
-  cache: UpstreamCache, poolDir: string, concurrency: number, room: WorkspaceRoom, log: BuildLog, id: string): Promise<void> {
+  cache: UpstreamCache, poolDir: string, concurrency: number, room: WorkspaceRoom, log: BuildLog, id: string, recommends: boolean): Promise<void> {
   const byName = new Map<string, IndexEntry[]>();
   for (const e of upstream) {
     for (const n of [e.name, ...e.provides.map(p => p.name)]) {
@@ -36,7 +36,8 @@ export async function prefetch(upstream: readonly IndexEntry[], queries: readonl
   }));
   const wanted = new Set(matched);
   for (const arch of archs.filter(a => a !== 'all').length ? archs.filter(a => a !== 'all') : ['amd64']) {
-    for (const e of closeOver({ have: [...matched], requested: [...matched], universe: upstream, arch }).additions) wanted.add(e);
+    // With Recommends followed, aptly's -filter-with-deps takes them too: fetch them here as well.
+    for (const e of closeOver({ have: [...matched], requested: [...matched], universe: upstream, arch, followRecommends: () => recommends }).additions) wanted.add(e);
   }
   checkPoolNames([...wanted], id);
   await room.take(totalSize([...wanted]), poolDir, id);

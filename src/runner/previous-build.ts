@@ -7,15 +7,15 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import { SourceConfig } from './build-config';
-import { compareVersions } from './debian-version';
 import { BuildLog } from './log';
+import { previousUpstreamAt, publishedPlace, worldDowngrades } from './manifest-compare';
 import { BuildError } from './proc';
 import { ReleaseInfo } from './release';
 import { publicUrl } from '../util/public-url';
 
 /** What the check needs of a previous manifest (docs/build-contract.md, "Result"). */
 export interface PreviousManifest {
-  readonly upstreams: ReadonlyArray<{ prefix: string; name: string; url: string; distribution: string; releaseDate: string | null }>;
+  readonly upstreams: ReadonlyArray<{ prefix: string; name: string; url: string; distribution: string; publishedAs?: string; world?: string; releaseDate: string | null }>;
   readonly packages: ReadonlyArray<{ prefix: string; distribution: string; component: string; name: string; version: string; architecture: string }>;
   /** The previous build's date (its Releases' Date), when it recorded one. */
   readonly builtAt?: string;
@@ -45,7 +45,8 @@ export function previousManifestSetting(fromConfig: string | null): string | nul
  */
 export async function loadPreviousBuild(setting: string | null, log: BuildLog): Promise<PreviousBuild | undefined> {
   if (setting === null) {
-    log.say('previous build: none configured, no previous build was compared (downgrades are not detected)');
+    log.warn('no previous build is compared: a replayed or frozen upstream and packages that went down are not detected, and this build\'s '
+      + 'Date has no floor (on a host: mini-mirror build --previous-manifest FILE|URL, e.g. the manifest.json the mirror serves)');
     return undefined;
   }
   const where = displayUrl(setting);
@@ -93,16 +94,20 @@ export function parsePreviousManifest(text: string, where: string): PreviousMani
 const ALLOW = 'set allowDowngrade on the source (YAML allow_downgrade: true; mini-mirror --allow-downgrade <source id>) only if you mean to go back';
 
 /**
- * Refuses an upstream Release whose Date is older than the one the previous build mirrored for the
- * same source (prefix/name, url and distribution); with `allowDowngrade`, warns. Run right after
- * the Release is verified, before any package is downloaded.
+ * Refuses an upstream Release whose Date is older than the one the previous build published at the
+ * same place (prefix and published distribution: what clients name, however the source is called
+ * or wherever it is mirrored from now); with `allowDowngrade`, warns. Run right after the Release
+ * is verified, before any package is downloaded.
  */
 export function checkReleaseDate(previous: PreviousBuild, source: SourceConfig, release: ReleaseInfo, log: BuildLog): void {
   const id = `${source.prefix}/${source.name}`;
   const url = publicUrl(source.url);
-  const before = previous.manifest.upstreams.find(u => u.prefix === source.prefix && u.name === source.name
-    && publicUrl(u.url) === url && u.distribution === source.distribution);
+  const before = previousUpstreamAt(previous.manifest, source.prefix, source.publishDistribution);
   if (!before?.releaseDate) return;
+  const oldUrl = publicUrl(before.url ?? '');
+  if (oldUrl !== url || before.distribution !== source.distribution) {
+    log.warn(`${id}: ${source.prefix}/dists/${source.publishDistribution} was mirrored from ${oldUrl} ${before.distribution} last time, now from ${url} ${source.distribution}: its Release must still not be older`);
+  }
   const oldTime = Date.parse(before.releaseDate);
   const newTime = release.date === undefined ? NaN : Date.parse(release.date);
   if (Number.isNaN(oldTime) || Number.isNaN(newTime)) {
@@ -128,36 +133,26 @@ export interface Downgrade {
 }
 
 /**
- * Packages whose newest version went down since the previous build: same prefix, distribution,
- * component, name and architecture. A package that is gone is a removal, not a downgrade.
+ * Packages whose newest version in their world went down since the previous build (as a client of
+ * the world sees it: a security fix withdrawn by a stale pocket is one). A package that is gone
+ * from the world is a removal, not a downgrade. Allowed when a source that publishes it now sets
+ * allowDowngrade.
  */
 export function findDowngrades(previous: PreviousManifest, packages: PreviousManifest['packages'], sources: readonly SourceConfig[]): Downgrade[] {
-  const newest = (list: PreviousManifest['packages']) => {
-    const m = new Map<string, string>();
-    for (const p of list) {
-      const k = [p.prefix, p.distribution, p.component, p.name, p.architecture].join('\t');
-      const v = m.get(k);
-      if (v === undefined || compareVersions(p.version, v) > 0) m.set(k, p.version);
-    }
-    return m;
+  const now = {
+    upstreams: sources.map(s => ({ prefix: s.prefix, distribution: s.distribution, publishedAs: s.publishDistribution, world: s.world })),
+    packages,
   };
-  const before = newest(previous.packages);
-  const after = newest(packages);
-  const downgrades: Downgrade[] = [];
-  for (const [k, newVersion] of after) {
-    const oldVersion = before.get(k);
-    if (oldVersion === undefined || compareVersions(newVersion, oldVersion) >= 0) continue;
-    const [prefix, distribution, component, name, architecture] = k.split('\t');
-    const source = sources.find(s => s.prefix === prefix && s.publishDistribution === distribution);
-    downgrades.push({
-      source: source ? `${source.prefix}/${source.name}` : `${prefix}/${distribution}`,
-      key: `${name} ${architecture} (${prefix}/${distribution} ${component})`,
-      oldVersion,
-      newVersion,
-      allowed: source?.allowDowngrade ?? false,
-    });
-  }
-  return downgrades.sort((a, b) => a.source.localeCompare(b.source) || a.key.localeCompare(b.key));
+  return worldDowngrades(previous, now).map(d => {
+    const holders = sources.filter(s => d.places.includes(publishedPlace(s.prefix, s.publishDistribution)));
+    return {
+      source: holders.map(s => `${s.prefix}/${s.name}`).join(', ') || d.places.join(', '),
+      key: `${d.name} ${d.architecture} (world ${d.world}: ${d.places.join(', ')})`,
+      oldVersion: d.oldVersion,
+      newVersion: d.newVersion,
+      allowed: holders.some(s => s.allowDowngrade),
+    };
+  });
 }
 
 /** Refuses the build when a package version went down in a source that does not allow it; warns for the others. */

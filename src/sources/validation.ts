@@ -34,10 +34,17 @@ export function checkPathSegment(kind: 'prefix' | 'name', value: string): string
   return undefined;
 }
 
-export function checkUrl(kind: 'url' | 'key url', value: string): string | undefined {
+function credentialsProblem(kind: string, shown: string): string {
+  return `${kind} "${shown}" contains credentials (user:password@ or token@), which would be stored in a ConfigMap and published in manifest.json: `
+    + 'the build cannot pass upstream credentials from a Secret, so mirror an upstream (or use a proxy) that needs none';
+}
+
+export function checkUrl(kind: 'url' | 'key url' | 'previousManifest url', value: string): string | undefined {
   if (!value) return `${kind} is empty`;
   // Never echo a refused URL's userinfo, query or fragment: they are where tokens hide.
   const shown = redactUrl(value);
+  // Before parsing: a password holding '/', '?' or '#' makes the URL unparsable or moves the '@'.
+  if (hasUserinfo(value)) return credentialsProblem(kind, shown);
   let url: URL;
   try {
     url = new URL(value);
@@ -47,10 +54,7 @@ export function checkUrl(kind: 'url' | 'key url', value: string): string | undef
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return `${kind} "${shown}" must use http or https, not ${url.protocol.replace(/:$/, '')}`;
   }
-  if (url.username || url.password || hasUserinfo(value)) {
-    return `${kind} "${shown}" contains credentials (user:password@ or token@), which would be stored in a ConfigMap and published in manifest.json: `
-      + 'the build cannot pass upstream credentials from a Secret, so mirror an upstream (or use a proxy) that needs none';
-  }
+  if (url.username || url.password) return credentialsProblem(kind, shown);
   if (url.search || value.includes('?')) {
     return `${kind} "${shown}" has a query string, which APT repository and key URLs never need and which often carries a token `
       + '(it would be stored in a ConfigMap and published in manifest.json): remove it';

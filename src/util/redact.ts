@@ -7,13 +7,17 @@
  */
 export function redactUrl(value: string): string {
   return value
-    // userinfo: up to the last '@' before the path, with or without a scheme
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#\s]*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`)
+    // userinfo: up to the LAST '@', with or without a scheme (a password may hold '/', '?' or '#')
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^]*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`)
     .replace(/\?[^#]*/, '?***')
     .replace(/#.*$/s, '#***');
 }
 
-/** Whether `value` carries userinfo (`user:pass@`, `token@`), with or without a scheme. */
+/**
+ * Whether `value` may carry userinfo (`user:pass@`, `token@`), with or without a scheme: any '@'
+ * counts, since a password may hold '/', '?' or '#' and so hide the '@' from a URL parser's
+ * authority (APT repository, key and proxy URLs have no '@' otherwise).
+ */
 export function hasUserinfo(value: string): boolean {
-  return /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/?#\s]*@/i.test(value);
+  return value.includes('@');
 }

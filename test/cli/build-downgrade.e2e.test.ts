@@ -50,7 +50,7 @@ test('mini-mirror build: --previous-manifest refuses a package that went down; -
   const first = await cli('--out', path.join(dir, 'a'));
   if (first.exitCode !== 0) throw new Error(`build A failed:\n${first.stdout}\n${first.stderr}`);
   // On a host nothing is compared by default (the synthesized in-cluster URL is not used), and it says so.
-  expect(first.stdout).toMatch(/^previous build: none configured, no previous build was compared/m);
+  expect(first.stdout).toMatch(/^WARNING: no previous build is compared: /m);
   const aManifest = path.join(dir, 'a', 'public', 'manifest.json');
   expect(JSON.parse(fs.readFileSync(aManifest, 'utf8')).packages.map((p: any) => `${p.name} ${p.version}`).sort()).toEqual(['app 1.1', 'libapp 2.0']);
 
@@ -58,14 +58,14 @@ test('mini-mirror build: --previous-manifest refuses a package that went down; -
   const refused = await cli('--out', path.join(dir, 'down'), '--previous-manifest', path.relative(process.cwd(), aManifest));
   expect(refused.exitCode).toBe(1);
   expect(refused.stdout).toContain(`previous build: ${aManifest} (1 upstream(s), 2 packages): refusing downgrades`);
-  expect(refused.stderr).toMatch(/ERROR: 1 package version\(s\) went down since the previous build \(.*a\/public\/manifest\.json\) in debian\/bookworm: app amd64 \(debian\/bookworm main\) 1\.1 -> 1\.0/);
+  expect(refused.stderr).toMatch(/ERROR: 1 package version\(s\) went down since the previous build \(.*a\/public\/manifest\.json\) in debian\/bookworm: app amd64 \(world bookworm: debian\/bookworm\) 1\.1 -> 1\.0/);
   expect(refused.stderr).toMatch(/the mirror step failed \(exit 1\)/);
   expect(fs.existsSync(path.join(dir, 'down', 'public'))).toBe(false);
   expect(fs.existsSync(path.join(dir, 'down', 'oci'))).toBe(false);
 
   const allowed = await cli('--out', path.join(dir, 'down'), '--previous-manifest', aManifest, '--allow-downgrade', 'debian/bookworm');
   if (allowed.exitCode !== 0) throw new Error(`build with --allow-downgrade failed:\n${allowed.stdout}\n${allowed.stderr}`);
-  expect(allowed.stdout).toMatch(/^WARNING: debian\/bookworm: package app amd64 \(debian\/bookworm main\) went down from 1\.1 to 1\.0; going on because the source sets allowDowngrade$/m);
+  expect(allowed.stdout).toMatch(/^WARNING: debian\/bookworm: package app amd64 \(world bookworm: debian\/bookworm\) went down from 1\.1 to 1\.0; going on because the source sets allowDowngrade$/m);
   expect(fs.existsSync(path.join(dir, 'down', 'public', 'manifest.json'))).toBe(true);
 }, 600_000);
 

@@ -141,7 +141,7 @@ describe('mini-mirror diff: going back in time', () => {
     const json = JSON.parse(run('diff', before, after, '--json').out);
     expect(json.downgraded).toEqual([{ world: 'bookworm', name: 'app', architecture: 'amd64', oldVersions: ['1:1.1-1'], newVersions: ['1.9'], security: false, downgrade: true }]);
     expect(json.changed.find((c: any) => c.name === 'lib').downgrade).toBe(false);
-    expect(json.olderReleases).toEqual([{ source: 'debian/bookworm', url: 'http://debian.mirror.example/debian', distribution: 'bookworm', oldDate: 'Sat, 10 Jun 2023 09:00:00 UTC', newDate: 'Sat, 03 Jun 2023 09:00:00 UTC' }]);
+    expect(json.olderReleases).toEqual([{ place: 'debian/bookworm', url: 'http://debian.mirror.example/debian', oldUrl: 'http://debian.mirror.example/debian', distribution: 'bookworm', oldDate: 'Sat, 10 Jun 2023 09:00:00 UTC', newDate: 'Sat, 03 Jun 2023 09:00:00 UTC' }]);
     const failing = run('diff', before, after, '--fail-on-downgrade');
     expect(failing.code).toBe(3);
     expect(failing.err).toBe('the new build went back in time: 1 package downgrade(s), 1 older upstream Release(s) (--fail-on-downgrade)');
@@ -158,11 +158,21 @@ describe('mini-mirror diff: going back in time', () => {
 
   test('a newer Release, higher versions, another upstream URL: no downgrade', () => {
     const after = write('forward.json', {
-      upstreams: [upstream('Sat, 03 Jun 2023 09:00:00 UTC', 'http://other.mirror.example/debian')],
+      upstreams: [upstream('Sat, 17 Jun 2023 09:00:00 UTC', 'http://other.mirror.example/debian')],
       packages: [pkg('app', '1:1.2'), pkg('lib', '2.0'), pkg('tool', '1.0'), pkg('tool', '0.9', 'bookworm-backports')],
     });
     const r = run('diff', before, after, '--fail-on-downgrade');
     expect(r.code).toBe(0);
     expect(r.out).not.toMatch(/DOWNGRADE/);
+  });
+
+  test('an older Release published at the same place from another mirror is a downgrade, naming both URLs', () => {
+    const after = write('stale-mirror.json', {
+      upstreams: [upstream('Sat, 03 Jun 2023 09:00:00 UTC', 'http://stale.mirror.example/debian')],
+      packages: [pkg('app', '1:1.2'), pkg('lib', '2.0'), pkg('tool', '1.0')],
+    });
+    const r = run('diff', before, after, '--fail-on-downgrade');
+    expect(r.code).toBe(3);
+    expect(r.out).toContain('  debian/bookworm  http://stale.mirror.example/debian bookworm  Sat, 10 Jun 2023 09:00:00 UTC -> Sat, 03 Jun 2023 09:00:00 UTC  [DOWNGRADE]  (was http://debian.mirror.example/debian)');
   });
 });

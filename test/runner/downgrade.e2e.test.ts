@@ -16,6 +16,7 @@ import { BuildResult, BuildSourceSpec, BuildSpec, removeBuild, runBuild } from '
 import { BOOKWORM } from '../support/source-props';
 import { A_DATE, OLDER_DATE, startSwitchableUpstream, State, SwitchableUpstream } from '../support/switchable-upstream';
 import { cachedTestKey } from '../support/test-keys';
+import { errorOf } from '../support/tree';
 
 let upstream: SwitchableUpstream;
 let previous: NginxHandle;
@@ -61,7 +62,7 @@ beforeAll(async () => {
   // Build A: the first build, with no previous build to compare with.
   const a = await build('a', { previousManifest: PreviousManifest.none() });
   if (a.exitCode !== 0) throw new Error(`build A failed:\n${a.stdout}\n${a.stderr}`);
-  expect(a.stdout).toMatch(/previous build: none configured, no previous build was compared/);
+  expect(a.stdout).toMatch(/WARNING: no previous build is compared: a replayed or frozen upstream/);
   aManifest = path.join(dir, 'a.json');
   fs.copyFileSync(path.join(a.publicDir, 'manifest.json'), aManifest);
   // A's tree as the mirror serves it; nginx as the serving side runs it.
@@ -101,15 +102,15 @@ describe('the previous build is the memory', () => {
   test('a newer Release with a package version lower than last time is refused, naming the package', async () => {
     const r = await build('down');
     expect(r.exitCode).not.toBe(0);
-    expect(r.stderr).toMatch(/1 package version\(s\) went down since the previous build \(http:\/\/127\.0\.0\.1:\d+\/manifest\.json\) in debian\/bookworm: app amd64 \(debian\/bookworm main\) 1\.1 -> 1\.0: a replayed or frozen upstream; nothing was published\. set allowDowngrade/);
-    expect(r.stderr).toMatch(/^ {2}\| debian\/bookworm: app amd64 \(debian\/bookworm main\) 1\.1 -> 1\.0$/m);
+    expect(r.stderr).toMatch(/1 package version\(s\) went down since the previous build \(http:\/\/127\.0\.0\.1:\d+\/manifest\.json\) in debian\/bookworm: app amd64 \(world bookworm: debian\/bookworm\) 1\.1 -> 1\.0: a replayed or frozen upstream; nothing was published\. set allowDowngrade/);
+    expect(r.stderr).toMatch(/^ {2}\| debian\/bookworm: app amd64 \(world bookworm: debian\/bookworm\) 1\.1 -> 1\.0$/m);
     expect(fs.existsSync(r.publicDir)).toBe(false);
   }, 240_000);
 
   test('with allowDowngrade the same build goes on with a warning, and diff marks the downgrade', async () => {
     const r = await build('down', { source: { allowDowngrade: true } });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^WARNING: debian\/bookworm: package app amd64 \(debian\/bookworm main\) went down from 1\.1 to 1\.0; going on because the source sets allowDowngrade$/m);
+    expect(r.stdout).toMatch(/^WARNING: debian\/bookworm: package app amd64 \(world bookworm: debian\/bookworm\) went down from 1\.1 to 1\.0; going on because the source sets allowDowngrade$/m);
     expect(manifestOf(r).packages.find((p: any) => p.name === 'app').version).toBe('1.0');
     const newFile = path.join(dir, 'down.json');
     fs.copyFileSync(path.join(r.publicDir, 'manifest.json'), newFile);
@@ -130,7 +131,7 @@ describe('the previous build is the memory', () => {
     const newFile = path.join(dir, 'older.json');
     fs.copyFileSync(path.join(r.publicDir, 'manifest.json'), newFile);
     const d = JSON.parse(run('diff', aManifest, newFile, '--json').out);
-    expect(d.olderReleases).toEqual([{ source: 'debian/bookworm', url: upstream.url, distribution: 'bookworm', oldDate: A_DATE, newDate: OLDER_DATE }]);
+    expect(d.olderReleases).toEqual([{ place: 'debian/bookworm', url: upstream.url, oldUrl: upstream.url, distribution: 'bookworm', oldDate: A_DATE, newDate: OLDER_DATE }]);
     expect(d.downgraded.map((c: any) => c.name)).toEqual(['app']);
     expect(run('diff', aManifest, newFile, '--fail-on-downgrade', '--json').code).toBe(3);
   }, 240_000);
@@ -200,8 +201,10 @@ describe('in the cluster', () => {
     expect(JSON.parse(objects.find(o => o.kind === 'ConfigMap' && o.data?.['build.json']).data['build.json']).previousManifest).toBeNull();
     const peers = objects.find(o => o.kind === 'NetworkPolicy').spec.ingress[0].from;
     expect(peers.some((p: any) => p.podSelector?.matchLabels?.['app.kubernetes.io/component'] === 'build')).toBe(false);
-    expect(() => PreviousManifest.fromUrl('http://user:secret@mirror.example.com/manifest.json')).toThrow(/must not carry credentials/);
-    expect(() => PreviousManifest.fromUrl('ftp://mirror.example.com/manifest.json')).toThrow(/must be an http:\/\/ or https:\/\/ URL/);
+    expect(() => PreviousManifest.fromUrl('http://user:secret@mirror.example.com/manifest.json')).toThrow(/contains credentials/);
+    expect(errorOf(() => PreviousManifest.fromUrl('ftp://user:hunter2@mirror.example.com/manifest.json'))).not.toContain('hunter2');
+    expect(() => PreviousManifest.fromUrl('https://s3.example.com/b/manifest.json?X-Amz-Signature=SECRETSIG')).toThrow(/has a query string/);
+    expect(() => PreviousManifest.fromUrl('ftp://mirror.example.com/manifest.json')).toThrow(/must use http or https/);
   });
 });
 

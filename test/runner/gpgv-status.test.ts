@@ -144,3 +144,37 @@ if (!inReleases.length) console.log(`skipped: no Debian bookworm InRelease in ${
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+describe('a file that carries more than its signed text', () => {
+  // GIVEN a real key and an InRelease made of two clearsigned blocks: a good one, then another
+  test('gpgv reports it malformed after the good signature, and the file is refused, as apt refuses it', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-gpgv-malformed-'));
+    try {
+      const gpg = (args: string[], input?: string) => execFileSync('gpg', ['--homedir', home, '--batch', '--no-tty', ...args], { input, stdio: ['pipe', 'pipe', 'ignore'] });
+      gpg(['--passphrase', '', '--quick-gen-key', 'upstream@archive.example', 'ed25519', 'sign', '1d']);
+      const fpr = gpg(['--with-colons', '--list-keys']).toString().split('\n').find(l => l.startsWith('fpr'))!.split(':')[9];
+      const good = gpg(['--clearsign'], 'Origin: Good\nSuite: stable\n').toString();
+      const other = gpg(['--clearsign'], 'Origin: Other\nSuite: stable\n').toString();
+      const file = path.join(home, 'InRelease');
+      fs.writeFileSync(file, good + other);
+      fs.writeFileSync(path.join(home, 'keyring.gpg'), gpg(['--export', fpr]));
+      let status = '';
+      try {
+        status = execFileSync('gpgv', ['--status-fd', '1', '--keyring', path.join(home, 'keyring.gpg'), '--output', path.join(home, 'out'), file], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+      } catch (e) {
+        status = ((e as { stdout?: Buffer }).stdout ?? Buffer.alloc(0)).toString();
+      }
+      const sigs = parseGpgvStatus(status);
+
+      // WHEN
+      const verdict = judgeSignatures(sigs, { primaries: [fpr], served: [[fpr]], pinned: true });
+
+      // THEN
+      expect(sigs.map(s => s.kind)).toEqual(['good', 'malformed']);
+      expect(verdict).toEqual({ ok: false, reasons: [expect.stringMatching(/^gpgv reports the file malformed \(ERROR /)] });
+    } finally {
+      execFileSync('gpgconf', ['--homedir', home, '--kill', 'all']);
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

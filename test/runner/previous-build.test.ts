@@ -134,7 +134,7 @@ describe('loading the previous manifest', () => {
   test('none configured: the build says that nothing was compared', async () => {
     const log = recordingLog();
     expect(await loadPreviousBuild(null, log)).toBeUndefined();
-    expect(log.lines).toEqual(['previous build: none configured, no previous build was compared (downgrades are not detected)']);
+    expect(log.lines).toEqual([expect.stringMatching(/^WARNING: no previous build is compared: a replayed or frozen upstream and packages that went down are not detected/)]);
   });
 
   test('a host build overrides build.json through the environment; empty means none', () => {
@@ -175,15 +175,19 @@ describe('the Release Date', () => {
     expect(log.lines).toEqual([expect.stringMatching(/^WARNING: debian\/bookworm: .* is dated Sat, 03 Jun 2023 09:00:00 UTC, older than .*; going on because the source sets allowDowngrade$/)]);
   });
 
-  test('only the same source is compared: another url, distribution or name is a new upstream', () => {
+  test('the place clients name is compared, whatever the source is called or mirrored from: a stale mirror swapped in is caught', () => {
     const log = recordingLog();
     const old = release('Sat, 03 Jun 2023 09:00:00 UTC');
-    checkReleaseDate(previous, { ...SOURCE, url: 'http://other.mirror.example/debian' }, old, log);
-    checkReleaseDate(previous, { ...SOURCE, name: 'bookworm-2' }, old, log);
-    checkReleaseDate(previous, { ...SOURCE, prefix: 'other' }, old, log);
-    expect(log.lines).toEqual([]);
+    expect(() => checkReleaseDate(previous, { ...SOURCE, url: 'http://stale.mirror.example/debian' }, old, log)).toThrow(/older than/);
+    expect(log.lines).toEqual(['WARNING: debian/bookworm: debian/dists/bookworm was mirrored from http://debian.mirror.example/debian bookworm last time, '
+      + 'now from http://stale.mirror.example/debian bookworm: its Release must still not be older']);
+    expect(() => checkReleaseDate(previous, { ...SOURCE, name: 'bookworm-2' }, old, recordingLog())).toThrow(/older than/);
     // The URL the manifest recorded has no credentials: the same upstream with them still matches.
-    expect(() => checkReleaseDate(previous, { ...SOURCE, url: 'http://u:p@debian.mirror.example/debian' }, old, log)).toThrow(/older than/);
+    expect(() => checkReleaseDate(previous, { ...SOURCE, url: 'http://u:p@debian.mirror.example/debian' }, old, recordingLog())).toThrow(/older than/);
+    // Another prefix is another place: nothing to compare.
+    const other = recordingLog();
+    checkReleaseDate(previous, { ...SOURCE, prefix: 'other' }, old, other);
+    expect(other.lines).toEqual([]);
   });
 
   test('a Date that cannot be read is a warning, not a silent pass', () => {
@@ -204,18 +208,35 @@ describe('package versions', () => {
     expect(findDowngrades(PREVIOUS, now('1:1.2'), [SOURCE])).toEqual([]);
     // 1.9 without the epoch is lower than 1:1.1-1
     expect(findDowngrades(PREVIOUS, now('1.9'), [SOURCE])).toEqual([
-      { source: 'debian/bookworm', key: 'app amd64 (debian/bookworm main)', oldVersion: '1:1.1-1', newVersion: '1.9', allowed: false },
+      { source: 'debian/bookworm', key: 'app amd64 (world bookworm: debian/bookworm)', oldVersion: '1:1.1-1', newVersion: '1.9', allowed: false },
     ]);
     // lib had 2.0 and 2.1~rc1: the newest was 2.1~rc1; 2.1 is newer, 2.0 alone is a downgrade
     expect(findDowngrades(PREVIOUS, [now('1:1.1-1')[0], { ...now('')[1], version: '2.0' }], [SOURCE]).map(d => `${d.key} ${d.oldVersion} -> ${d.newVersion}`))
-      .toEqual(['lib amd64 (debian/bookworm main) 2.1~rc1 -> 2.0']);
+      .toEqual(['lib amd64 (world bookworm: debian/bookworm) 2.1~rc1 -> 2.0']);
   });
 
-  test('another architecture, component or distribution is another package; a removed package is no downgrade', () => {
+  test('another architecture or another world is another package; a removed package is no downgrade', () => {
     expect(findDowngrades(PREVIOUS, now('1.0', { architecture: 'arm64' }), [SOURCE])).toEqual([]);
-    expect(findDowngrades(PREVIOUS, now('1.0', { component: 'contrib' }), [SOURCE])).toEqual([]);
-    expect(findDowngrades(PREVIOUS, now('1.0', { distribution: 'bookworm-updates' }), [SOURCE])).toEqual([]);
+    expect(findDowngrades(PREVIOUS, now('1.0', { prefix: 'other' }), [SOURCE])).toEqual([]);
     expect(findDowngrades(PREVIOUS, [], [SOURCE])).toEqual([]);
+  });
+
+  test('clients see a world whole: a version gone from one component or pocket while an older one stays is a downgrade', () => {
+    expect(findDowngrades(PREVIOUS, now('1.0', { component: 'contrib' }), [SOURCE])).toEqual([expect.objectContaining({ oldVersion: '1:1.1-1', newVersion: '1.0' })]);
+    // The security fix withdrawn: the pocket's newer version is gone, the release's older one stays.
+    const security = { ...SOURCE, prefix: 'debian-security', name: 'security', distribution: 'bookworm-security', publishDistribution: 'bookworm-security' };
+    const before = {
+      upstreams: [...PREVIOUS.upstreams, { prefix: 'debian-security', name: 'security', url: 'http://security.mirror.example/debian-security', distribution: 'bookworm-security',
+        publishedAs: 'bookworm-security', world: 'bookworm', releaseDate: 'Sat, 10 Jun 2023 09:00:00 UTC' }],
+      packages: [
+        { prefix: 'debian', distribution: 'bookworm', component: 'main', name: 'libfoo', version: '1.0', architecture: 'amd64' },
+        { prefix: 'debian-security', distribution: 'bookworm-security', component: 'main', name: 'libfoo', version: '1.0+deb12u1', architecture: 'amd64' },
+      ],
+    };
+    const after = [{ prefix: 'debian', distribution: 'bookworm', component: 'main', name: 'libfoo', version: '1.0', architecture: 'amd64' }];
+    expect(findDowngrades(before, after, [SOURCE, security])).toEqual([{
+      source: 'debian/bookworm', key: 'libfoo amd64 (world bookworm: debian/bookworm)', oldVersion: '1.0+deb12u1', newVersion: '1.0', allowed: false,
+    }]);
   });
 
   test('refused with every package named; allowed per source with a warning', () => {
@@ -227,11 +248,11 @@ describe('package versions', () => {
       error = e as BuildError;
     }
     expect(error?.message).toBe('1 package version(s) went down since the previous build (http://mirror-server/manifest.json) in debian/bookworm: '
-      + 'app amd64 (debian/bookworm main) 1:1.1-1 -> 1.0: a replayed or frozen upstream; nothing was published. '
+      + 'app amd64 (world bookworm: debian/bookworm) 1:1.1-1 -> 1.0: a replayed or frozen upstream; nothing was published. '
       + 'set allowDowngrade on the source (YAML allow_downgrade: true; mini-mirror --allow-downgrade <source id>) only if you mean to go back');
-    expect(error?.details).toBe('debian/bookworm: app amd64 (debian/bookworm main) 1:1.1-1 -> 1.0');
+    expect(error?.details).toBe('debian/bookworm: app amd64 (world bookworm: debian/bookworm) 1:1.1-1 -> 1.0');
     checkPackageVersions(previous, now('1.0'), [{ ...SOURCE, allowDowngrade: true }], log);
-    expect(log.lines).toEqual(['WARNING: debian/bookworm: package app amd64 (debian/bookworm main) went down from 1:1.1-1 to 1.0; going on because the source sets allowDowngrade', expect.stringMatching(/no package version went down/)]);
+    expect(log.lines).toEqual(['WARNING: debian/bookworm: package app amd64 (world bookworm: debian/bookworm) went down from 1:1.1-1 to 1.0; going on because the source sets allowDowngrade', expect.stringMatching(/no package version went down/)]);
   });
 });
 

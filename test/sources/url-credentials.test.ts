@@ -4,6 +4,8 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { MiniMirror, MirrorSource, ReleaseSigning } from '../../src';
 import { redactUrl } from '../../src/util/redact';
+import { checkUrl } from '../../src/sources/validation';
+import { proxyValueProblem } from '../../src/util/proxy-url';
 import { run } from '../cli/run';
 import { BOOKWORM } from '../support/source-props';
 import { SNAPSHOT_PUBLIC_KEY } from '../support/test-keys';
@@ -55,7 +57,7 @@ describe('repository and key URLs', () => {
 
   test('a URL that does not parse is not echoed with its userinfo either', () => {
     const msg = errorOf(() => new MirrorSource({ ...BOOKWORM, url: `mirror:${SECRET}@debian.mirror.example/debian` }));
-    expect(msg).toMatch(/is not a valid URL|must use http or https/);
+    expect(msg).toMatch(/is not a valid URL|must use http or https|contains credentials/);
     expect(msg).not.toContain(SECRET);
   });
 
@@ -63,7 +65,24 @@ describe('repository and key URLs', () => {
     expect(redactUrl(`http://u:${SECRET}@proxy.example:3128`)).toBe('http://***@proxy.example:3128');
     expect(redactUrl(`u:${SECRET}@proxy.example:3128`)).toBe('***@proxy.example:3128');
     expect(redactUrl(`https://a.example/p?t=${SECRET}#x`)).toBe('https://a.example/p?***#***');
-    expect(redactUrl('https://a.example/dists/x@y')).toBe('https://a.example/dists/x@y');
+    // Any '@' may end a password that holds '/', '?' or '#': everything before the last one goes.
+    expect(redactUrl('https://a.example/dists/x@y')).toBe('https://***@y');
+  });
+
+  test.each([
+    `https://oauth2:abc/${SECRET}@gitlab.example.com/apt`,
+    `https://user:pa#${SECRET}@host.example/debian`,
+    `https://user:pa?${SECRET}@host.example/debian`,
+  ])('a password holding /, # or ? is refused and never shown: %s', (value) => {
+    const problem = checkUrl('url', value);
+    expect(problem).toMatch(/contains credentials/);
+    expect(problem).not.toContain(SECRET);
+  });
+
+  test.each([`http://user:s3cr/${SECRET}@proxy.example:3128`, `user:s3cr/${SECRET}@proxy.example:3128`])('a proxy whose password holds / is refused, redacted: %s', (value) => {
+    const problem = proxyValueProblem('HTTPS_PROXY', value);
+    expect(problem).toBeDefined();
+    expect(problem).not.toContain(SECRET);
   });
 });
 

@@ -46,6 +46,10 @@ export async function loadIndex(opts: {
     const file = cache.fileOf(release.base + rel)!;
     const data = await fs.promises.readFile(file);
     const expected = release.files.get(rel)?.sha256;
+    if (opts.verify && !expected) {
+      // The Release may carry SHA256 for other files only: apt refuses an index without a strong hash.
+      throw new BuildError(`${what}: the signed Release lists no SHA256 for ${rel} (only weaker hashes): apt refuses it as weak security information; the upstream must publish SHA256 sums`);
+    }
     if (opts.verify && expected) {
       const actual = crypto.createHash('sha256').update(data).digest('hex');
       if (actual !== expected) {

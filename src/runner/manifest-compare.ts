@@ -57,7 +57,8 @@ export function packagesByWorld(m: ComparedManifest): Map<string, WorldPackage> 
   for (const p of m.packages) {
     const w = world(p);
     const key = `${w}\t${p.name}\t${p.architecture}`;
-    const entry = result.get(key) ?? { world: w, name: p.name, architecture: p.architecture, versions: new Map<string, boolean>(), places: new Set<string>() };
+    const entry = result.get(key)
+      ?? { world: w, name: p.name, architecture: p.architecture, versions: new Map<string, boolean>(), places: new Set<string>() };
     entry.versions.set(p.version, (entry.versions.get(p.version) ?? false) || /-security$/.test(p.distribution));
     entry.places.add(publishedPlace(p.prefix, p.distribution));
     result.set(key, entry);
@@ -120,8 +121,12 @@ export function olderReleases(oldM: ComparedManifest, newM: ComparedManifest): O
     if (!o?.releaseDate || !u.releaseDate) continue;
     if (Date.parse(u.releaseDate) < Date.parse(o.releaseDate)) {
       older.push({
-        place: publishedPlace(u.prefix, publishedAs), url: publicUrl(u.url ?? ''), oldUrl: publicUrl(o.url ?? ''), distribution: u.distribution,
-        oldDate: o.releaseDate, newDate: u.releaseDate,
+        place: publishedPlace(u.prefix, publishedAs),
+        url: publicUrl(u.url ?? ''),
+        oldUrl: publicUrl(o.url ?? ''),
+        distribution: u.distribution,
+        oldDate: o.releaseDate,
+        newDate: u.releaseDate,
       });
     }
   }

@@ -37,7 +37,8 @@ export async function prefetch(upstream: readonly IndexEntry[], queries: readonl
   const wanted = new Set(matched);
   for (const arch of archs.filter(a => a !== 'all').length ? archs.filter(a => a !== 'all') : ['amd64']) {
     // With Recommends followed, aptly's -filter-with-deps takes them too: fetch them here as well.
-    for (const e of closeOver({ have: [...matched], requested: [...matched], universe: upstream, arch, followRecommends: () => recommends }).additions) wanted.add(e);
+    const closed = closeOver({ have: [...matched], requested: [...matched], universe: upstream, arch, followRecommends: () => recommends });
+    for (const e of closed.additions) wanted.add(e);
   }
   checkPoolNames([...wanted], id);
   await room.take(totalSize([...wanted]), poolDir, id);

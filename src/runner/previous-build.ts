@@ -15,7 +15,9 @@ import { publicUrl } from '../util/public-url';
 
 /** What the check needs of a previous manifest (docs/build-contract.md, "Result"). */
 export interface PreviousManifest {
-  readonly upstreams: ReadonlyArray<{ prefix: string; name: string; url: string; distribution: string; publishedAs?: string; world?: string; releaseDate: string | null }>;
+  readonly upstreams: ReadonlyArray<{
+    prefix: string; name: string; url: string; distribution: string; publishedAs?: string; world?: string; releaseDate: string | null;
+  }>;
   readonly packages: ReadonlyArray<{ prefix: string; distribution: string; component: string; name: string; version: string; architecture: string }>;
   /** The previous build's date (its Releases' Date), when it recorded one. */
   readonly builtAt?: string;

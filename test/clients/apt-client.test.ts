@@ -1,16 +1,13 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { MirrorSource, MirrorSourceProps } from '../../src';
 import { objectOf, synthMirror, SynthOptions, testSources } from '../serving/fixtures';
 import { RunningNginx, startNginx } from '../serving/nginx-process';
 import { PublishedTree, publishedTree } from '../serving/published-tree';
 import { runPod } from '../support/pod-runner';
-import { runCommand, RunResult } from '../support/run-build';
-import { isClientFile } from '../support/smoke-script';
+import { RunResult } from '../support/run-build';
+import { runSmokeScript as runSmoke } from '../support/smoke-script';
 
-const SMOKE_SCRIPT = path.join(__dirname, '..', '..', 'assets', 'smoke-test.sh');
-const NOBODY = 65534;
 
 interface Served {
   readonly tree: PublishedTree;
@@ -55,48 +52,14 @@ async function stop(served: Served | undefined) {
   await served?.tree.cleanup();
 }
 
-/** Writes ConfigMap data as files into a fresh world-readable directory. */
-async function configMapDir(data: Record<string, string>, only?: (key: string) => boolean): Promise<string> {
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-cm-'));
-  await fs.promises.chmod(dir, 0o755);
-  for (const [key, value] of Object.entries(data)) {
-    if (only && !only(key)) continue;
-    await fs.promises.writeFile(path.join(dir, key), value, { mode: 0o444 });
-  }
-  return dir;
-}
-
-/**
- * Runs assets/smoke-test.sh directly (as `nobody` when the tests run as root) with the
- * synthesized client ConfigMap and the synthesized smoke ConfigMap, the Service URL replaced by
- * the local nginx.
- */
-async function runSmokeScript(served: Served, env: Record<string, string> = {}): Promise<RunResult> {
-  const client = objectOf(served.manifests, 'ConfigMap', 'mirror-client').data;
-  const smoke = objectOf(served.manifests, 'ConfigMap', served.mirror.smokeTest!.jobName).data;
-  const clientDir = await configMapDir(client, isClientFile);
-  const smokeDir = await configMapDir({ ...smoke, 'service-url': `${served.nginx.url}\n` });
-  const tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-smoke-tmp-'));
-  await fs.promises.chmod(tmp, 0o1777);
-  try {
-    const asRoot = process.getuid?.() === 0;
-    const argv = ['bash', SMOKE_SCRIPT];
-    return await runCommand(asRoot ? 'setpriv' : argv[0], asRoot ? [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...argv] : argv.slice(1), {
-      env: {
-        PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-        TMPDIR: tmp,
-        LC_ALL: 'C',
-        MINI_MIRROR_CLIENT_DIR: clientDir,
-        MINI_MIRROR_SMOKE_DIR: smokeDir,
-        MINI_MIRROR_SMOKE_POLL_SECONDS: '1',
-        MINI_MIRROR_SMOKE_ATTEMPTS: '2',
-        ...env,
-      },
-      timeoutMs: 60_000,
-    });
-  } finally {
-    for (const dir of [clientDir, smokeDir, tmp]) await fs.promises.rm(dir, { recursive: true, force: true });
-  }
+/** assets/smoke-test.sh with the synthesized client and smoke ConfigMaps, against the local nginx. */
+function runSmokeScript(served: Served, env: Record<string, string> = {}): Promise<RunResult> {
+  return runSmoke({
+    clientData: objectOf(served.manifests, 'ConfigMap', 'mirror-client').data,
+    smokeData: objectOf(served.manifests, 'ConfigMap', served.mirror.smokeTest!.jobName).data,
+    serviceUrl: served.nginx.url,
+    env,
+  });
 }
 
 /**

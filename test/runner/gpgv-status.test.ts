@@ -153,18 +153,18 @@ describe('a file that carries more than its signed text', () => {
       const gpg = (args: string[], input?: string) => execFileSync('gpg', ['--homedir', home, '--batch', '--no-tty', ...args], { input, stdio: ['pipe', 'pipe', 'ignore'] });
       gpg(['--passphrase', '', '--quick-gen-key', 'upstream@archive.example', 'ed25519', 'sign', '1d']);
       const fpr = gpg(['--with-colons', '--list-keys']).toString().split('\n').find(l => l.startsWith('fpr'))!.split(':')[9];
-      const good = gpg(['--clearsign'], 'Origin: Good\nSuite: stable\n').toString();
+      const signed = gpg(['--clearsign'], 'Origin: Good\nSuite: stable\n').toString();
       const other = gpg(['--clearsign'], 'Origin: Other\nSuite: stable\n').toString();
       const file = path.join(home, 'InRelease');
-      fs.writeFileSync(file, good + other);
+      fs.writeFileSync(file, signed + other);
       fs.writeFileSync(path.join(home, 'keyring.gpg'), gpg(['--export', fpr]));
-      let status = '';
+      let statusText = '';
       try {
-        status = execFileSync('gpgv', ['--status-fd', '1', '--keyring', path.join(home, 'keyring.gpg'), '--output', path.join(home, 'out'), file], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+        statusText = execFileSync('gpgv', ['--status-fd', '1', '--keyring', path.join(home, 'keyring.gpg'), '--output', path.join(home, 'out'), file], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
       } catch (e) {
-        status = ((e as { stdout?: Buffer }).stdout ?? Buffer.alloc(0)).toString();
+        statusText = ((e as { stdout?: Buffer }).stdout ?? Buffer.alloc(0)).toString();
       }
-      const sigs = parseGpgvStatus(status);
+      const sigs = parseGpgvStatus(statusText);
 
       // WHEN
       const verdict = judgeSignatures(sigs, { primaries: [fpr], served: [[fpr]], pinned: true });

@@ -127,7 +127,10 @@ describe('loadIndex', () => {
     urlOf: (rel: string) => `http://upstream.example/${rel}`,
   } as unknown as UpstreamCache;
   const release = (sha256?: string) => ({
-    fields: new Map(), components: ['main'], architectures: ['amd64'], base: 'dists/x/',
+    fields: new Map(),
+    components: ['main'],
+    architectures: ['amd64'],
+    base: 'dists/x/',
     files: new Map([['main/binary-amd64/Packages', { size: packages.length, sha256 }]]),
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

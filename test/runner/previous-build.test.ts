@@ -226,8 +226,15 @@ describe('package versions', () => {
     // The security fix withdrawn: the pocket's newer version is gone, the release's older one stays.
     const security = { ...SOURCE, prefix: 'debian-security', name: 'security', distribution: 'bookworm-security', publishDistribution: 'bookworm-security' };
     const before = {
-      upstreams: [...PREVIOUS.upstreams, { prefix: 'debian-security', name: 'security', url: 'http://security.mirror.example/debian-security', distribution: 'bookworm-security',
-        publishedAs: 'bookworm-security', world: 'bookworm', releaseDate: 'Sat, 10 Jun 2023 09:00:00 UTC' }],
+      upstreams: [...PREVIOUS.upstreams, {
+        prefix: 'debian-security',
+        name: 'security',
+        url: 'http://security.mirror.example/debian-security',
+        distribution: 'bookworm-security',
+        publishedAs: 'bookworm-security',
+        world: 'bookworm',
+        releaseDate: 'Sat, 10 Jun 2023 09:00:00 UTC',
+      }],
       packages: [
         { prefix: 'debian', distribution: 'bookworm', component: 'main', name: 'libfoo', version: '1.0', architecture: 'amd64' },
         { prefix: 'debian-security', distribution: 'bookworm-security', component: 'main', name: 'libfoo', version: '1.0+deb12u1', architecture: 'amd64' },

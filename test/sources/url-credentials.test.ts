@@ -3,9 +3,9 @@
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { MiniMirror, MirrorSource, ReleaseSigning } from '../../src';
-import { redactUrl } from '../../src/util/redact';
 import { checkUrl } from '../../src/sources/validation';
 import { proxyValueProblem } from '../../src/util/proxy-url';
+import { redactUrl } from '../../src/util/redact';
 import { run } from '../cli/run';
 import { BOOKWORM } from '../support/source-props';
 import { SNAPSHOT_PUBLIC_KEY } from '../support/test-keys';

@@ -128,7 +128,7 @@ e2e.prependSpawn(bundleRunner);
 // projen file or snapshot fails CI. (projen's build task itself is locked for changes.)
 project.addTask('check:clean', {
   description: 'Fail when the build changed a tracked file or left an untracked one (API.md, projen files)',
-  exec: 'git diff --exit-code && test -z "$(git status --porcelain)"',
+  exec: "git diff --exit-code && git ls-files --others --exclude-standard | awk '{ print \"untracked: \" $0 } END { exit NR > 0 }'",
 });
 
 project.synth();

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
+import { writeJobMounts } from '../support/job-mounts';
 import { synthesizeBuild } from '../support/run-build';
 import { generateSigningKey } from '../support/signing-key';
 
@@ -40,32 +41,13 @@ function spawnRunner(workspace: string, env: NodeJS.ProcessEnv): ChildProcessWit
   });
 }
 
-function writeMounts(manifests: any[], privateKey: string, passphrase: string): void {
-  for (const cm of manifests.filter(m => m.kind === 'ConfigMap')) {
-    for (const [key, value] of Object.entries<string>(cm.data ?? {})) {
-      if (cm.data['build.json']) {
-        fs.mkdirSync(path.join(root, 'build'), { recursive: true });
-        fs.writeFileSync(path.join(root, 'build', key), value);
-        continue;
-      }
-      const m = /^(.+?)_(.+)_(source\.txt|packages\.txt|aptly\.conf)$/.exec(key);
-      if (!m) continue;
-      fs.mkdirSync(path.join(root, 'sources', m[1], m[2]), { recursive: true });
-      fs.writeFileSync(path.join(root, 'sources', m[1], m[2], m[3]), value);
-    }
-  }
-  fs.mkdirSync(path.join(root, 'signing'), { mode: 0o700 });
-  fs.writeFileSync(path.join(root, 'signing', 'signing-key.asc'), privateKey, { mode: 0o400 });
-  fs.writeFileSync(path.join(root, 'signing', 'passphrase'), passphrase, { mode: 0o400 });
-}
-
 test('SIGTERM during a build removes the signing GNUPGHOME and publishes nothing', async () => {
   const key = await generateSigningKey({ passphrase: 'pass phrase', userId: 'Signals <mirror@example.com>' });
   const { manifests } = synthesizeBuild({
     signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, passphrase: 'pass phrase', fingerprint: key.fingerprint },
     sources: [{ prefix: 'debian', name: 'bookworm', url: upstream.url, keyUrl: upstream.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['chain-a'] }],
   });
-  writeMounts(manifests, key.privateKey, 'pass phrase');
+  writeJobMounts(root, manifests, key.privateKey, 'pass phrase');
   const gnupgDir = path.join(root, 'memory');
   fs.mkdirSync(gnupgDir, { mode: 0o700 });
   const workspace = path.join(root, 'workspace');

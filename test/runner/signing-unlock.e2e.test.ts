@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { AptClient } from '../support/apt-client';
 import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
+import { writeJobMounts } from '../support/job-mounts';
 import { startNginx } from '../support/nginx';
 import { runCommand, synthesizeBuild } from '../support/run-build';
 import { generateSigningKey } from '../support/signing-key';
@@ -29,26 +30,6 @@ afterAll(async () => {
   await upstream?.stop();
   fs.rmSync(root, { recursive: true, force: true });
 });
-
-/** The synthesized ConfigMaps and the Secret, written where the Job mounts them (below `root`). */
-function writeMounts(manifests: any[], privateKey: string): void {
-  for (const cm of manifests.filter(m => m.kind === 'ConfigMap')) {
-    for (const [key, value] of Object.entries<string>(cm.data ?? {})) {
-      if (cm.data['build.json']) {
-        fs.mkdirSync(path.join(root, 'build'), { recursive: true });
-        fs.writeFileSync(path.join(root, 'build', key), value);
-        continue;
-      }
-      const m = /^(.+?)_(.+)_(source\.txt|packages\.txt|aptly\.conf)$/.exec(key);
-      if (!m) continue;
-      fs.mkdirSync(path.join(root, 'sources', m[1], m[2]), { recursive: true });
-      fs.writeFileSync(path.join(root, 'sources', m[1], m[2], m[3]), value);
-    }
-  }
-  fs.mkdirSync(path.join(root, 'signing'), { mode: 0o700 });
-  fs.writeFileSync(path.join(root, 'signing', 'signing-key.asc'), privateKey, { mode: 0o400 });
-  fs.writeFileSync(path.join(root, 'signing', 'passphrase'), PASSPHRASE, { mode: 0o400 });
-}
 
 /** A `gpg` first on PATH that logs its argv (one line per process) and runs the real one. */
 function gpgShim(log: string): string {
@@ -95,7 +76,7 @@ test('a passphrase key is unlocked once, the passphrase in no argv or env, and e
       prefix: 'debian', name: dist, url: upstream.url, keyUrl: upstream.keyUrl, distribution: dist, components: ['main'], packages: ['chain-a'],
     })),
   });
-  writeMounts(manifests, key.privateKey);
+  writeJobMounts(root, manifests, key.privateKey, PASSPHRASE);
   const gnupgDir = path.join(root, 'memory');
   fs.mkdirSync(gnupgDir, { mode: 0o700 });
   const workspace = path.join(root, 'workspace');

@@ -276,9 +276,10 @@ export class UpstreamCache {
   private track(file: string, p: Promise<FetchResult>, recordFailure: boolean): void {
     this.pending.set(file, p);
     if (!recordFailure) this.speculative.add(p);
-    // A failed download may be asked for again (aptly retries).
+    // A failed download may be asked for again (aptly retries), unless it was too large: the same
+    // upstream serves the same again, so the refusal stands without another request.
     p.catch((e: Error) => {
-      this.pending.delete(file);
+      if (!(e instanceof TooLargeError)) this.pending.delete(file);
       if (recordFailure) this.failures.push(e.message);
     });
   }

@@ -18,3 +18,4 @@ export * from './serving/mirror-server';
 export * from './clients/apt-sources';
 export * from './clients/client-config';
 export * from './clients/smoke-test';
+export * from './sources/upstream-key';

@@ -62,7 +62,9 @@ export function buildJson(opts: BuildJsonOptions): string {
     prefix: s.prefix,
     name: s.name,
     url: s.url,
-    keyUrl: s.keyUrl,
+    keyUrl: s.keyUrl ?? null,
+    // A key that is no URL is a file in the source's directory of the sources mount.
+    ...(s.key.fileName ? { keyFile: s.key.fileName } : {}),
     distribution: s.distribution,
     components: s.components,
     publishDistribution: s.publishDistribution,

@@ -6,7 +6,10 @@ export interface SourceConfig {
   readonly prefix: string;
   readonly name: string;
   readonly url: string;
-  readonly keyUrl: string;
+  /** null when `keyFile` gives the key. */
+  readonly keyUrl: string | null;
+  /** The key's file name in the source's directory of the sources mount, instead of keyUrl. */
+  readonly keyFile?: string;
   readonly distribution: string;
   /** Empty for a flat repository. */
   readonly components: string[];
@@ -80,7 +83,13 @@ function checkSource(file: string, s: SourceConfig): void {
   for (const [what, v] of [['prefix', s.prefix], ['name', s.name], ['world', s.world]] as const) {
     if (typeof v !== 'string' || !SAFE_SEGMENT.test(v)) throw new BuildError(`${file}: source ${id}: invalid ${what} ${JSON.stringify(v)}`);
   }
-  for (const [what, v] of [['url', s.url], ['keyUrl', s.keyUrl], ['distribution', s.distribution], ['publishDistribution', s.publishDistribution]] as const) {
+  if ((s.keyFile === undefined) === (s.keyUrl === null || s.keyUrl === undefined)) {
+    throw new BuildError(`${file}: source ${id}: give exactly one of keyUrl and keyFile`);
+  }
+  if (s.keyFile !== undefined && !['key.asc', 'key.gpg', 'key'].includes(s.keyFile)) {
+    throw new BuildError(`${file}: source ${id}: invalid keyFile ${JSON.stringify(s.keyFile)} (key.asc, key.gpg or key)`);
+  }
+  for (const [what, v] of [['url', s.url], ...(s.keyFile === undefined ? [['keyUrl', s.keyUrl]] as const : []), ['distribution', s.distribution], ['publishDistribution', s.publishDistribution]] as const) {
     if (typeof v !== 'string' || v === '' || v.startsWith('-') || /[\s\p{Cc}]/u.test(v)) {
       throw new BuildError(`${file}: source ${id}: invalid ${what} ${JSON.stringify(v)}`);
     }

@@ -93,6 +93,8 @@ export interface AllowedKeys {
   readonly served: readonly (readonly string[])[];
   /** Whether the primaries were chosen by a pin (words the message). */
   readonly pinned: boolean;
+  /** The first user id of the served primary keys that have one, to name them in the log. */
+  readonly uids?: Readonly<Record<string, string>>;
 }
 
 export type SignatureVerdict =

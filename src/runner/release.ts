@@ -94,7 +94,9 @@ async function verify(keys: TrustedKeys, args: string[], url: string, what: stri
     const reasons = sigs.length ? verdict.reasons : [gpgvReason(r.stderr)];
     throw new BuildError(`${what}: the signature of ${url} does not verify with the key from key_url: ${reasons.join('; ')}`);
   }
-  const by = verdict.signing === verdict.primary ? `key ${verdict.primary}` : `key ${verdict.primary} (signing subkey ${verdict.signing})`;
+  const uid = keys.allowed.uids?.[verdict.primary];
+  const named = uid ? `${verdict.primary} "${uid}"` : verdict.primary;
+  const by = verdict.signing === verdict.primary ? `key ${named}` : `key ${named} (signing subkey ${verdict.signing})`;
   log?.say(`${what}: ${url} verified: signed by ${by}`
     + (verdict.ignored.length ? `; other signatures not counted: ${verdict.ignored.join('; ')}` : ''));
 }

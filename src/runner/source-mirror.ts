@@ -120,7 +120,7 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   if (!config.fingerprints.length) speculate(config, cache, !limited);
   let keyring: TrustedKeys | undefined;
   if (config.verify) {
-    keyring = await ctx.log.time('keys', () => importUpstreamKey({ what: id, keyUrl: config.keyUrl, pins: config.fingerprints, keys: ctx.keys, log: ctx.log }));
+    keyring = await ctx.log.time('keys', () => importUpstreamKey({ what: id, keyUrl: config.keyFile ? { file: path.join(dir, config.keyFile) } : config.keyUrl!, pins: config.fingerprints, keys: ctx.keys, log: ctx.log }));
   } else {
     ctx.log.warn('**********************************************************************');
     ctx.log.warn(`${id}: upstream signature verification is DISABLED (verify: false).`);

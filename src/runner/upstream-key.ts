@@ -1,4 +1,5 @@
-// The upstream's key: fetched from key_url (armored or binary, one or several keys), imported
+// The upstream's key: fetched from key_url or read from the key file the sources mount holds
+// next to source.txt (armored or binary, one or several keys), imported
 // into a home of its own, and the keys a source's pin selects exported into the keyring gpgv
 // verifies that source's Releases with (apt's Signed-By: nothing else in it).
 import * as crypto from 'crypto';
@@ -7,7 +8,7 @@ import * as path from 'path';
 import { KEY_URL_CAP, sizeText } from './download-limits';
 import { Fetcher } from './fetcher';
 import { AllowedKeys } from './gpgv-status';
-import { parseKeyListing } from './key-listing';
+import { parseKeyListing, parseKeyUids } from './key-listing';
 import { BuildLog } from './log';
 import { BuildError, run } from './proc';
 
@@ -19,6 +20,16 @@ export interface UpstreamKey {
   readonly keys: string[][];
   /** The directory of this key_url's files. */
   readonly dir: string;
+  /** The first user id of each primary key that has one, by fingerprint. */
+  readonly uids: Readonly<Record<string, string>>;
+}
+
+/** Where a source's key comes from: a URL the build downloads, or a file of the sources mount. */
+export type KeyLocation = { readonly url: string } | { readonly file: string };
+
+/** The location in messages: the URL, or the file. */
+export function keyLocationText(where: KeyLocation): string {
+  return 'url' in where ? where.url : `key file ${where.file}`;
 }
 
 /** What a source verifies its Releases with: a keyring of its allowed primary keys only. */
@@ -38,24 +49,35 @@ export class UpstreamKeys {
 
   constructor(private readonly dir: string, private readonly fetcher: Fetcher) {}
 
-  public load(keyUrl: string): Promise<UpstreamKey> {
-    let key = this.byUrl.get(keyUrl);
+  public load(where: string | KeyLocation): Promise<UpstreamKey> {
+    const loc: KeyLocation = typeof where === 'string' ? { url: where } : where;
+    const id = 'url' in loc ? `url ${loc.url}` : `file ${loc.file}`;
+    let key = this.byUrl.get(id);
     if (!key) {
       // `<workDir>/key<n>/gnupg`: cleanup stops any agent there like in the sources' homes.
-      key = this.fetchAndImport(keyUrl, path.join(this.dir, `key${this.byUrl.size}`));
-      this.byUrl.set(keyUrl, key);
+      key = this.fetchAndImport(loc, path.join(this.dir, `key${this.byUrl.size}`));
+      this.byUrl.set(id, key);
     }
     return key;
   }
 
-  /** Errors name the URL, not a source: every source naming it gets them (see `importUpstreamKey`). */
-  private async fetchAndImport(keyUrl: string, dir: string): Promise<UpstreamKey> {
+  /** Errors name the URL or file, not a source: every source naming it gets them (see `importUpstreamKey`). */
+  private async fetchAndImport(loc: KeyLocation, dir: string): Promise<UpstreamKey> {
     const gnupgHome = path.join(dir, 'gnupg');
     await fs.promises.mkdir(gnupgHome, { recursive: true, mode: 0o700 });
-    const keyFile = path.join(dir, 'upstream-key');
-    const limits = { maxBytes: KEY_URL_CAP, tooLarge: `key_url ${keyUrl} is larger than ${sizeText(KEY_URL_CAP)}: not an OpenPGP key file` };
-    if (await this.fetcher.download(keyUrl, keyFile, 'key_url', limits) !== 'ok') {
-      throw new BuildError(`cannot fetch the upstream key: ${keyUrl} answered 404 (not found)`);
+    const keyUrl = keyLocationText(loc);
+    let keyFile: string;
+    if ('url' in loc) {
+      keyFile = path.join(dir, 'upstream-key');
+      const limits = { maxBytes: KEY_URL_CAP, tooLarge: `key_url ${keyUrl} is larger than ${sizeText(KEY_URL_CAP)}: not an OpenPGP key file` };
+      if (await this.fetcher.download(loc.url, keyFile, 'key_url', limits) !== 'ok') {
+        throw new BuildError(`cannot fetch the upstream key: ${keyUrl} answered 404 (not found)`);
+      }
+    } else {
+      keyFile = loc.file;
+      const size = await fs.promises.stat(keyFile).then(st => st.size, () => undefined);
+      if (size === undefined) throw new BuildError(`cannot read the upstream ${keyUrl}: it is not in the sources mount`);
+      if (size > KEY_URL_CAP) throw new BuildError(`${keyUrl} is larger than ${sizeText(KEY_URL_CAP)}: not an OpenPGP key file`);
     }
     const keyring = path.join(dir, 'keyring.gpg');
     await fs.promises.writeFile(keyring, '');
@@ -72,7 +94,7 @@ export class UpstreamKeys {
       throw new BuildError(`${keyUrl} holds no OpenPGP public key${looksLikeHtml ? ' (it served a web page: check the URL, e.g. a raw file rather than a page about it)' : ''}; give key_url the armored (.asc) or binary (.gpg) key file`);
     }
     if (r.code !== 0) throw new BuildError(`cannot import the upstream key from ${keyUrl}: ${r.stderr.trim()}`);
-    return { keyring, keys, dir };
+    return { keyring, keys, dir, uids: parseKeyUids(r.stdout) };
   }
 
   /**
@@ -111,18 +133,21 @@ async function exportPrimaries(loaded: UpstreamKey, primaries: readonly string[]
 /** The source's upstream key, checked against its pin; returns the keyring to verify with. */
 export async function importUpstreamKey(opts: {
   what: string;
-  keyUrl: string;
+  /** A key_url, or where the key file is. */
+  keyUrl: string | KeyLocation;
   pins: readonly string[];
   keys: UpstreamKeys;
   log: BuildLog;
 }): Promise<TrustedKeys> {
-  const { what, keyUrl, pins, log } = opts;
-  if (!keyUrl.startsWith('https://') && !pins.length) {
+  const { what, pins, log } = opts;
+  const loc: KeyLocation = typeof opts.keyUrl === 'string' ? { url: opts.keyUrl } : opts.keyUrl;
+  const keyUrl = keyLocationText(loc);
+  if ('url' in loc && !keyUrl.startsWith('https://') && !pins.length) {
     log.warn(`${what}: key_url ${keyUrl} is not https and no fingerprint is pinned`);
   }
   let loaded: UpstreamKey;
   try {
-    loaded = await opts.keys.load(keyUrl);
+    loaded = await opts.keys.load(loc);
   } catch (e) {
     // One error object per source: the shared key's failure is each naming source's own.
     throw e instanceof BuildError ? new BuildError(`${what}: ${e.message}`, e.details) : e;
@@ -135,9 +160,15 @@ export async function importUpstreamKey(opts: {
     throw e instanceof BuildError ? new BuildError(`${what}: ${keyUrl}: ${e.message}`, e.details) : e;
   }
   const others = loaded.keys.length - primaries.length;
-  log.step(`${what}: upstream key ${primaries.join(' ')} (${pins.length ? 'pinned' : 'not pinned'})`
-    + (others ? `; ${others} other key(s) in key_url ignored` : ''));
-  return { keyring, allowed: { primaries, served: loaded.keys, pinned: pins.length > 0 } };
+  log.step(`${what}: upstream key ${primaries.map(p => withUid(p, loaded.uids)).join(', ')} (${pins.length ? 'pinned' : 'not pinned'})`
+    + (others ? `; ${others} other key(s) in ${'url' in loc ? 'key_url' : 'the key file'} ignored` : ''));
+  return { keyring, allowed: { primaries, served: loaded.keys, pinned: pins.length > 0, uids: loaded.uids } };
+}
+
+/** `FPR "uid"` when the key has a user id, else the fingerprint. */
+export function withUid(fpr: string, uids: Readonly<Record<string, string>> | undefined): string {
+  const uid = uids?.[fpr];
+  return uid ? `${fpr} "${uid}"` : fpr;
 }
 
 /**

@@ -11,6 +11,7 @@ const FIELDS = {
   name: true,
   url: true,
   keyUrl: true,
+  key: true,
   keyFingerprints: true,
   distribution: true,
   components: true,

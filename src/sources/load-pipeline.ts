@@ -86,7 +86,8 @@ function checkReadSource(read: ReadSource, options: SourceLoadOptions, problems:
 
 /** Whether every field a source needs is there. */
 function isComplete(fields: Partial<SourceFields>): fields is SourceFields {
-  return fields.prefix !== undefined && fields.name !== undefined && fields.url !== undefined && fields.keyUrl !== undefined
+  return fields.prefix !== undefined && fields.name !== undefined && fields.url !== undefined
+    && (fields.keyUrl !== undefined || fields.key !== undefined)
     && fields.distribution !== undefined && fields.components !== undefined && fields.packages !== undefined
     && fields.keyFingerprints !== undefined && fields.architectures !== undefined;
 }

@@ -7,6 +7,7 @@ import { requestedPackageName } from './query/analyse';
 import { formatSourceTxt } from './seed-text';
 import { checkSourceFields } from './source-checks';
 import { duplicatePublications } from './uniqueness';
+import { UpstreamKey } from './upstream-key';
 import { isFlatDistribution } from './validation';
 import { deriveWorld } from './worlds';
 import { loadSourceYaml } from './yaml-loader';
@@ -33,14 +34,23 @@ export interface MirrorSourceProps {
    */
   readonly url: string;
   /**
-   * URL of the armored or binary OpenPGP key that signs upstream's Release files.
+   * URL of the armored or binary OpenPGP key that signs upstream's Release files. Give exactly
+   * one of `keyUrl` and `key`.
+   * @default - none: `key` gives the key
    * @example 'https://debian.mirror.example/debian-archive-keyring.asc'
    */
-  readonly keyUrl: string;
+  readonly keyUrl?: string;
   /**
-   * Pin the upstream key: the build refuses a key from `keyUrl` whose fingerprints differ,
-   * before it downloads anything. 40 or 64 hex characters; spaces are ignored.
-   * @default - no pin: whatever key `keyUrl` serves is trusted
+   * The upstream's key from a file, inline text, a ConfigMap or a Secret (`UpstreamKey.fromFile()`
+   * and friends), instead of `keyUrl`. Give exactly one of `keyUrl` and `key`.
+   * @default - none: `keyUrl` gives the key
+   */
+  readonly key?: UpstreamKey;
+  /**
+   * Pin the upstream key: only the pinned keys among those the key file holds are trusted (apt's
+   * Signed-By), and the build refuses a key file without them before it downloads anything.
+   * 40 or 64 hex characters; spaces are ignored.
+   * @default - no pin: every key of the key file is trusted
    */
   readonly keyFingerprints?: string[];
   /**
@@ -214,8 +224,10 @@ export class MirrorSource {
   public readonly name: string;
   /** Upstream repository URL. */
   public readonly url: string;
-  /** Upstream key URL. */
-  public readonly keyUrl: string;
+  /** Upstream key URL (undefined when the key comes from elsewhere, see `key`). */
+  public readonly keyUrl?: string;
+  /** The upstream key: `key` as given, else `UpstreamKey.fromUrl(keyUrl)`. */
+  public readonly key!: UpstreamKey;
   /** Pinned upstream key fingerprints, upper-case hex without spaces (empty: no pin). */
   public readonly keyFingerprints: string[];
   /** Distribution mirrored (`./` or `dir/` for a flat repository). */
@@ -281,7 +293,9 @@ export class MirrorSource {
     this.prefix = checked.prefix;
     this.name = checked.name;
     this.url = checked.url;
-    this.keyUrl = checked.keyUrl;
+    // The one given is spread, the other derived from it (so a spread copy has exactly one).
+    defineKey(this, 'keyUrl', checked.keyUrl, checked.key?.url);
+    defineKey(this, 'key', checked.key, checked.key ? undefined : UpstreamKey.fromUrl(checked.keyUrl!));
     this.keyFingerprints = checked.keyFingerprints.map(f => f.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase());
     this.distribution = checked.distribution;
     this.components = [...checked.components];
@@ -389,5 +403,10 @@ function checkProps(props: MirrorSourceProps, definedAt: string | undefined): Ch
  * as one that is not enumerable (spreading leaves it out).
  */
 function defineDerived(source: MirrorSource, key: 'world' | 'publishDistribution', given: string | undefined, derived: string | undefined): void {
+  Object.defineProperty(source, key, { value: given ?? derived, enumerable: given !== undefined, writable: false, configurable: false });
+}
+
+/** `source[key]` as `defineDerived` does it, for the two ways of giving the upstream key. */
+function defineKey<K extends 'keyUrl' | 'key'>(source: MirrorSource, key: K, given: MirrorSource[K], derived: MirrorSource[K]): void {
   Object.defineProperty(source, key, { value: given ?? derived, enumerable: given !== undefined, writable: false, configurable: false });
 }

@@ -50,11 +50,16 @@ export interface SourceLine {
   readonly complete: boolean;
 }
 
-/** Reads `source.txt`: exactly one line `url key_url dist component...` (`url key_url ./` when flat). */
-export function parseSourceTxt(text: string, file: string, problems: Problem[]): SourceLine {
+/**
+ * Reads `source.txt`: exactly one line `url key_url dist component...` (`url key_url ./` when
+ * flat); `url dist component...` when the key is a file next to it (`keyFile`).
+ */
+export function parseSourceTxt(text: string, file: string, problems: Problem[], keyFile?: string): SourceLine {
+  const words = keyFile ? ['url', 'dist', 'component'] : ['url', 'key_url', 'dist', 'component'];
+  const form = keyFile ? `"url dist component [component...]" (the key is ${keyFile})` : '"url key_url dist component [component...]"';
   const lines = meaningfulLines(text);
   if (lines.texts.length === 0) {
-    problems.push({ file, line: 1, message: 'empty source.txt: write one line "url key_url dist component [component...]"' });
+    problems.push({ file, line: 1, message: `empty source.txt: write one line ${form}` });
     return { tokens: [], line: 1, complete: false };
   }
   const line = lines.lineNumbers[0];
@@ -63,17 +68,21 @@ export function parseSourceTxt(text: string, file: string, problems: Problem[]):
   }
   const tokens = splitTokens(lines.texts[0], lines.columns[0]);
   // A flat repository's line has no components: `url key_url ./`.
-  const minimum = tokens[2] && isFlatDistribution(tokens[2].text) ? 3 : 4;
+  const dist = words.indexOf('dist');
+  const minimum = tokens[dist] && isFlatDistribution(tokens[dist].text) ? words.length - 1 : words.length;
   if (tokens.length < minimum) {
-    const missing = ['url', 'key_url', 'dist', 'component'].slice(tokens.length).join(', ');
-    problems.push({ file, line, message: `missing ${missing}: expected "url key_url dist component [component...]", or "url key_url ./" for a flat repository` });
+    const missing = words.slice(tokens.length).join(', ');
+    problems.push({ file, line, message: `missing ${missing}: expected ${form}, or "${words.slice(0, -2).join(' ')} ./" for a flat repository` });
   }
   return { tokens, line, complete: tokens.length >= minimum };
 }
 
-/** The `source.txt` of a source: `url key_url dist component...` (`url key_url ./` when flat). */
-export function formatSourceTxt(s: { url: string; keyUrl: string; distribution: string; components: readonly string[] }): string {
-  return [s.url, s.keyUrl, s.distribution, ...s.components].join(' ') + '\n';
+/**
+ * The `source.txt` of a source: `url key_url dist component...` (`url key_url ./` when flat);
+ * without key_url when the key is a file next to it (key.asc, key.gpg).
+ */
+export function formatSourceTxt(s: { url: string; keyUrl?: string; distribution: string; components: readonly string[] }): string {
+  return [s.url, ...(s.keyUrl ? [s.keyUrl] : []), s.distribution, ...s.components].join(' ') + '\n';
 }
 
 function splitTokens(text: string, column: number): Token[] {

@@ -58,8 +58,14 @@ function checkLocation(s: SourceFields, add: Add): void {
   add('prefix', checkPathSegment('prefix', s.prefix));
   add('name', checkPathSegment('name', s.name));
   add('url', checkUrl('url', s.url));
-  const keyUrlProblem = checkUrl('key url', s.keyUrl);
-  add('keyUrl', keyUrlProblem ?? keyTrustProblem(s), undefined, undefined, keyUrlProblem ? undefined : 'insecureKeyUrl');
+  if (s.key !== undefined && s.keyUrl !== undefined) {
+    add('keyUrl', 'both keyUrl and key are given: give exactly one (the key\'s URL, or the key itself)');
+  } else if (s.key === undefined) {
+    const keyUrlProblem = s.keyUrl === undefined ? 'no upstream key: give keyUrl or key' : checkUrl('key url', s.keyUrl);
+    add('keyUrl', keyUrlProblem ?? keyTrustProblem(s), undefined, undefined, keyUrlProblem ? undefined : 'insecureKeyUrl');
+  } else {
+    add('keyUrl', keyTrustProblem({ ...s, keyUrl: s.key.url }), undefined, undefined, 'insecureKeyUrl');
+  }
   s.keyFingerprints.forEach((f, i) => add('keyFingerprints', checkFingerprint(f), i, undefined, 'keyFingerprints'));
   add('distribution', checkDistribution(s.distribution));
   checkComponents(s, add);

@@ -53,14 +53,18 @@ export class SourceConfigMaps extends Construct {
     const hashes: string[] = [];
     this.configMapNames = batches(sourceFiles(props.sources), limit).map((batch, i) => {
       const files = batch.flatMap(g => g.files);
+      const mounted = batch.flatMap(g => g.mounted);
       const data: Record<string, string> = {};
-      for (const f of files) data[f.key] = f.content;
-      const hash = filesHash(files);
+      const binaryData: Record<string, string> = {};
+      for (const f of files) (f.binary ? binaryData : data)[f.key] = f.content;
+      // A mounted key's reference (not its content, unknown at synth) is part of the hash.
+      const hash = filesHash([...files, ...mounted.map(m => ({ path: m.path, content: m.identity }))]);
       hashes.push(hash);
       const name = `${props.namePrefix}-sources-${i}-${hash.slice(0, 10)}`;
       // Content-addressed name: the object never changes, so let the API server enforce it.
-      configMap(this, `sources-${i}`, { name, labels: props.labels, data, immutable: true });
+      configMap(this, `sources-${i}`, { name, labels: props.labels, data, binaryData, immutable: true });
       this.projections.push({ configMap: { name, items: files.map(f => ({ key: f.key, path: f.path })) } });
+      this.projections.push(...mounted.map(m => m.projection));
       return name;
     });
     this.contentHash = contentHash(hashes);
@@ -71,7 +75,9 @@ export class SourceConfigMaps extends Construct {
    * @example new k8s.KubeJob(this, 'job', { spec: { template: { spec: { volumes: [{ name: 'sources', projected: { sources: maps.volumeProjections() } }] } } } })
    */
   public volumeProjections(): k8s.VolumeProjection[] {
-    return this.projections.map(p => ({ configMap: { ...p.configMap!, items: [...(p.configMap!.items ?? [])] } }));
+    return this.projections.map(p => (p.configMap
+      ? { configMap: { ...p.configMap, items: [...(p.configMap.items ?? [])] } }
+      : { secret: { ...p.secret!, items: [...(p.secret!.items ?? [])] } }));
   }
 }
 
@@ -80,11 +86,21 @@ interface SourceFile {
   readonly key: string;
   readonly path: string;
   readonly content: string;
+  /** `content` is base64, for binaryData (a binary keyring) */
+  readonly binary?: boolean;
+}
+
+/** An upstream key from a ConfigMap or Secret of the user's, projected into the source's directory. */
+interface MountedKey {
+  readonly path: string;
+  readonly projection: k8s.VolumeProjection;
+  readonly identity: string;
 }
 
 /** The files of one source, which always go into the same ConfigMap. */
 interface FileGroup {
   readonly files: SourceFile[];
+  readonly mounted: MountedKey[];
   readonly bytes: number;
 }
 
@@ -103,17 +119,24 @@ function sourceFiles(sources: readonly MirrorSource[]): FileGroup[] {
     const bytes = filesBytes(files);
     const problem = sizeProblem(source, bytes);
     if (problem) throw new Error(problem);
-    return { files, bytes };
+    const keyPath = `${source.id}/${source.key.fileName}`;
+    const projection = source.key._projection(keyPath);
+    return { files, bytes, mounted: projection ? [{ path: keyPath, projection, identity: source.key._identity() }] : [] };
   });
 }
 
-/** The ConfigMap files of a source: source.txt, packages.txt and (when it has one) aptly.conf. */
+/**
+ * The ConfigMap files of a source: source.txt, packages.txt and (when it has them) aptly.conf
+ * and its upstream key file (key.asc as data, a binary key.gpg as binaryData).
+ */
 function filesOf(source: MirrorSource): SourceFile[] {
+  const key = source.key._configMapEntry();
   return [
     { file: 'source.txt', content: source.sourceTxt },
     { file: 'packages.txt', content: source.packagesTxt },
     ...(source.aptlyConfig ? [{ file: 'aptly.conf', content: source.aptlyConfig.toJsonString() }] : []),
-  ].map(f => ({ key: `${source.prefix}_${source.name}_${f.file}`, path: `${source.id}/${f.file}`, content: f.content }));
+    ...(key ? [{ file: source.key.fileName!, content: key.text ?? key.binary!, binary: key.binary !== undefined }] : []),
+  ].map(f => ({ key: `${source.prefix}_${source.name}_${f.file}`, path: `${source.id}/${f.file}`, content: f.content, binary: f.binary }));
 }
 
 function filesBytes(files: readonly SourceFile[]): number {

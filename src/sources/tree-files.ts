@@ -30,6 +30,38 @@ export function realDir(dir: string): string {
  */
 export function readTreeFile(file: string, roots: TreeRoots, problems: Problem[]): string | undefined {
   const what = path.basename(file);
+  const real = checkedTreePath(file, roots, problems);
+  if (real === undefined) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(real, 'utf8');
+  } catch (e) {
+    problems.push({ file, message: `cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+    return undefined;
+  }
+  const armor = /-----BEGIN ([A-Z0-9 ]{1,40})-----/.exec(text);
+  if (armor) {
+    problems.push({ file, message: `${what} holds a "${armor[1]}" block, not ${what === 'aptly.conf' ? 'an aptly config' : 'seed source text'}: is it the right file? (its content is not shown)` });
+    return undefined;
+  }
+  return text;
+}
+
+/** A key file of the tree (key.asc, key.gpg), as bytes, with the same checks as `readTreeFile`. */
+export function readTreeBytes(file: string, roots: TreeRoots, problems: Problem[]): Buffer | undefined {
+  const real = checkedTreePath(file, roots, problems);
+  if (real === undefined) return undefined;
+  try {
+    return fs.readFileSync(real);
+  } catch (e) {
+    problems.push({ file, message: `cannot read ${path.basename(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+    return undefined;
+  }
+}
+
+/** The real path of a regular, not too large file within the tree; undefined (reported) otherwise. */
+function checkedTreePath(file: string, roots: TreeRoots, problems: Problem[]): string | undefined {
+  const what = path.basename(file);
   let link: fs.Stats;
   try {
     link = fs.lstatSync(file);
@@ -68,19 +100,7 @@ export function readTreeFile(file: string, roots: TreeRoots, problems: Problem[]
     });
     return undefined;
   }
-  let text: string;
-  try {
-    text = fs.readFileSync(real, 'utf8');
-  } catch (e) {
-    problems.push({ file, message: `cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
-    return undefined;
-  }
-  const armor = /-----BEGIN ([A-Z0-9 ]{1,40})-----/.exec(text);
-  if (armor) {
-    problems.push({ file, message: `${what} holds a "${armor[1]}" block, not ${what === 'aptly.conf' ? 'an aptly config' : 'seed source text'}: is it the right file? (its content is not shown)` });
-    return undefined;
-  }
-  return text;
+  return real;
 }
 
 function within(file: string, dir: string): boolean {

@@ -7,10 +7,11 @@ import { loadSources, Reading, ReadSource } from './load-pipeline';
 import { MirrorSource } from './mirror-source';
 import { Problem, throwIfProblems } from './problems';
 import { FieldProblem } from './source-checks';
+import { UpstreamKey } from './upstream-key';
 import { isFlatDistribution } from './validation';
 import { nearNames } from '../util/near-names';
 
-const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'codename', 'label', 'world', 'aptly_config', 'components', 'subrepos', 'allow_downgrade', 'insecure_key_url']);
+const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'key', 'codename', 'label', 'world', 'aptly_config', 'components', 'subrepos', 'allow_downgrade', 'insecure_key_url']);
 const SUBREPO_KEYS = new Set(['distribution', 'publish_distribution', 'packages', 'allow_downgrade', 'allow_distribution_mismatch']);
 const PACKAGE_KEYS = new Set(['name', 'version']);
 
@@ -128,6 +129,8 @@ interface Upstream {
   readonly name?: string;
   readonly url?: string;
   readonly keyUrl?: string;
+  /** `key: |`: the armored key inline, instead of key_url */
+  readonly key?: UpstreamKey;
   readonly codename?: string;
   readonly label?: string;
   readonly world?: string;
@@ -141,6 +144,24 @@ interface Upstream {
   readonly insecureKeyUrl?: boolean;
 }
 
+/** `key_url`, or the armored key inline as `key` (checked here, so the problem has its line). */
+function readKey(root: YAMLMap, yaml: YamlInput): { keyUrl?: string; key?: UpstreamKey } {
+  const text = yaml.str(root, 'key', false);
+  const keyUrl = yaml.str(root, 'key_url', text === undefined);
+  if (text === undefined) return { keyUrl };
+  const node = root.get('key', true) as Node;
+  if (keyUrl !== undefined) {
+    yaml.report(node, 'both "key" and "key_url" are given: keep one (the armored key inline, or the URL the build downloads it from)');
+    return { keyUrl };
+  }
+  try {
+    return { key: UpstreamKey.fromArmored(text) };
+  } catch (e) {
+    yaml.report(node, `"key": ${(e as Error).message}`);
+    return {};
+  }
+}
+
 function readUpstream(root: YAMLMap, yaml: YamlInput): Upstream {
   yaml.unknownKeys(root, DOCUMENT_KEYS, '');
   const name = yaml.str(root, 'name', true);
@@ -148,7 +169,7 @@ function readUpstream(root: YAMLMap, yaml: YamlInput): Upstream {
     root,
     name,
     url: yaml.str(root, 'url', true),
-    keyUrl: yaml.str(root, 'key_url', true),
+    ...readKey(root, yaml),
     codename: yaml.str(root, 'codename', false),
     label: yaml.str(root, 'label', false),
     world: yaml.str(root, 'world', false),
@@ -279,7 +300,8 @@ function readSubrepo(sub: YAMLMap, upstream: Upstream, yaml: YamlInput, reading:
   return {
     id,
     definedAt: `${yaml.file} (${id})`,
-    complete: name !== undefined && upstream.url !== undefined && upstream.keyUrl !== undefined && sourceName !== undefined
+    complete: name !== undefined && upstream.url !== undefined
+      && (upstream.keyUrl !== undefined || upstream.key !== undefined) && sourceName !== undefined
       && upstream.componentsRead && packages.length > 0,
     // Empty components are no loader problem here (a flat repository has none): the checks say,
     // unless the list could not be read.
@@ -289,6 +311,7 @@ function readSubrepo(sub: YAMLMap, upstream: Upstream, yaml: YamlInput, reading:
       name: sourceName,
       url: upstream.url,
       keyUrl: upstream.keyUrl,
+      key: upstream.key,
       distribution,
       components: upstream.components,
       publishDistribution: flat ? sourceName : publishDistribution,
@@ -316,7 +339,7 @@ interface SubrepoNodes {
 }
 
 const DOCUMENT_KEY: { readonly [field: string]: string } = {
-  prefix: 'name', url: 'url', keyUrl: 'key_url', label: 'label', world: 'world', aptlyConfig: 'aptly_config', components: 'components',
+  prefix: 'name', url: 'url', keyUrl: 'key_url', key: 'key', label: 'label', world: 'world', aptlyConfig: 'aptly_config', components: 'components',
 };
 
 /** The problem at the node the field was written as; a name problem also found with the distribution is left out. */

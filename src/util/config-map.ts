@@ -7,6 +7,8 @@ export interface ConfigMapSpec {
   readonly labels?: { readonly [key: string]: string };
   readonly annotations?: { readonly [key: string]: string };
   readonly data: { readonly [key: string]: string };
+  /** Base64 entries (binary files); left out when empty. */
+  readonly binaryData?: { readonly [key: string]: string };
   /** Content-addressed ConfigMaps never change: let the API server enforce it. */
   readonly immutable?: boolean;
 }
@@ -22,6 +24,7 @@ export function configMap(scope: Construct, id: string, spec: ConfigMapSpec): Ap
     kind: 'ConfigMap',
     metadata: { name: spec.name, labels: spec.labels, annotations: spec.annotations },
     data: spec.data,
+    ...(spec.binaryData && Object.keys(spec.binaryData).length ? { binaryData: spec.binaryData } : {}),
     ...(spec.immutable ? { immutable: true } : {}),
   } as any);
 }

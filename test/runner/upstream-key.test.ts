@@ -75,8 +75,8 @@ test('GIVEN two sources naming one key_url WHEN both load it THEN it is fetched 
   ]);
   expect(k1.keyring).toBe(k2.keyring);
   expect(server.requests.slice(before)).toEqual(['/a.asc']);
-  expect(log.lines).toContain(`step debian/bookworm: upstream key ${a.fingerprint} (not pinned)`);
-  expect(log.lines).toContain(`step debian/bookworm-updates: upstream key ${a.fingerprint} (pinned)`);
+  expect(log.lines).toContain(`step debian/bookworm: upstream key ${a.fingerprint} "Key A <a@archive.example>" (not pinned)`);
+  expect(log.lines).toContain(`step debian/bookworm-updates: upstream key ${a.fingerprint} "Key A <a@archive.example>" (pinned)`);
   expect(log.lines).toContain(`warn debian/bookworm: key_url ${server.url}/a.asc is not https and no fingerprint is pinned`);
   // the keyring is what gpgv verifies Releases with
   const listing = await runChecked('gpg', ['--batch', '--no-default-keyring', '--keyring', k1.keyring, '--with-colons', '--list-keys'], { env: { ...process.env, GNUPGHOME: path.join(dir, 'key0', 'gnupg') } });
@@ -90,9 +90,10 @@ test('GIVEN a key_url with two keys and a pin naming one WHEN loaded THEN the ke
   const keys = keysFor(log);
   const url = `${server.url}/both.asc`;
   const pinned = await importUpstreamKey({ what: 'vendor/tools', keyUrl: url, pins: [a.fingerprint], keys, log });
-  expect(pinned.allowed).toEqual({ primaries: [a.fingerprint], served: [[a.fingerprint], [b.fingerprint]], pinned: true });
+  expect(pinned.allowed).toEqual({ primaries: [a.fingerprint], served: [[a.fingerprint], [b.fingerprint]], pinned: true,
+    uids: { [a.fingerprint]: 'Key A <a@archive.example>', [b.fingerprint]: 'Key B <b@archive.example>' } });
   expect(await primariesIn(pinned.keyring)).toEqual([a.fingerprint]);
-  expect(log.lines).toContain(`step vendor/tools: upstream key ${a.fingerprint} (pinned); 1 other key(s) in key_url ignored`);
+  expect(log.lines).toContain(`step vendor/tools: upstream key ${a.fingerprint} "Key A <a@archive.example>" (pinned); 1 other key(s) in key_url ignored`);
   const all = await importUpstreamKey({ what: 'vendor/other', keyUrl: url, pins: [], keys, log });
   expect((await primariesIn(all.keyring)).sort()).toEqual([a.fingerprint, b.fingerprint].sort());
   expect(all.keyring).not.toBe(pinned.keyring);

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Fetcher } from '../../src/runner/fetcher';
-import { parseKeyListing, SECRET_KEYS } from '../../src/runner/key-listing';
+import { parseKeyListing, parseKeyUids, SECRET_KEYS } from '../../src/runner/key-listing';
 import { BuildLog } from '../../src/runner/log';
 import { BuildError } from '../../src/runner/proc';
 import { importUpstreamKey, selectPinned, UpstreamKeys } from '../../src/runner/upstream-key';
@@ -90,8 +90,12 @@ test('GIVEN a key_url with two keys and a pin naming one WHEN loaded THEN the ke
   const keys = keysFor(log);
   const url = `${server.url}/both.asc`;
   const pinned = await importUpstreamKey({ what: 'vendor/tools', keyUrl: url, pins: [a.fingerprint], keys, log });
-  expect(pinned.allowed).toEqual({ primaries: [a.fingerprint], served: [[a.fingerprint], [b.fingerprint]], pinned: true,
-    uids: { [a.fingerprint]: 'Key A <a@archive.example>', [b.fingerprint]: 'Key B <b@archive.example>' } });
+  expect(pinned.allowed).toEqual({
+    primaries: [a.fingerprint],
+    served: [[a.fingerprint], [b.fingerprint]],
+    pinned: true,
+    uids: { [a.fingerprint]: 'Key A <a@archive.example>', [b.fingerprint]: 'Key B <b@archive.example>' },
+  });
   expect(await primariesIn(pinned.keyring)).toEqual([a.fingerprint]);
   expect(log.lines).toContain(`step vendor/tools: upstream key ${a.fingerprint} "Key A <a@archive.example>" (pinned); 1 other key(s) in key_url ignored`);
   const all = await importUpstreamKey({ what: 'vendor/other', keyUrl: url, pins: [], keys, log });
@@ -146,4 +150,51 @@ test('parseKeyListing: primaries with their subkeys, in order', () => {
   const secret = ['sec:u:255:22:AAAA:1::::', 'fpr:::::::::P1:', 'ssb:u:255:18:BBBB:1::::', 'fpr:::::::::S1:'].join('\n');
   expect(parseKeyListing(secret, SECRET_KEYS)).toEqual([['P1', 'S1']]);
   expect(parseKeyListing(secret)).toEqual([]);
+});
+
+/** The binary packets of armored key blocks (what `gpg --dearmor` writes), one keyring file. */
+function binaryKeyring(...armored: string[]): Buffer {
+  return Buffer.concat(armored.map(text => {
+    const body = text.split(/\r?\n\r?\n/)[1].split('-----END')[0];
+    return Buffer.from(body.split('\n').filter(l => !l.startsWith('=')).join(''), 'base64');
+  }));
+}
+
+test('GIVEN a binary keyring file in the sources mount and a pin naming one of its keys WHEN loaded THEN nothing is fetched and the keyring holds only the pinned key', async () => {
+  const log = quietLog();
+  const keys = keysFor(log);
+  const file = path.join(dir, 'key.gpg');
+  fs.writeFileSync(file, binaryKeyring(a.publicKey, b.publicKey));
+  const before = server.requests.length;
+  const pinned = await importUpstreamKey({ what: 'debian/bookworm', keyUrl: { file }, pins: [b.fingerprint], keys, log });
+  expect(server.requests.length).toBe(before);
+  expect(pinned.allowed.primaries).toEqual([b.fingerprint]);
+  expect(await primariesIn(pinned.keyring)).toEqual([b.fingerprint]);
+  expect(log.lines).toContain(`step debian/bookworm: upstream key ${b.fingerprint} "Key B <b@archive.example>" (pinned); 1 other key(s) in the key file ignored`);
+  // no warning about http: a file of the sources mount is no download anyone on the path can replace
+  expect(log.lines.filter(l => l.startsWith('warn'))).toEqual([]);
+  const absent = await errorOf(importUpstreamKey({ what: 'debian/bookworm', keyUrl: { file }, pins: [chimera.fingerprint], keys, log }));
+  expect(absent.message).toMatch(new RegExp(`^debian/bookworm: upstream key fingerprints do not match the pin: expected ${chimera.fingerprint}; key file ${file} provides`));
+});
+
+test('GIVEN a key file mixing a key with a chimera carrying it as a subkey WHEN the pin names the key THEN refused; a missing file is named', async () => {
+  const log = quietLog();
+  const keys = keysFor(log);
+  const file = path.join(dir, 'key.gpg');
+  fs.writeFileSync(file, binaryKeyring(a.publicKey, chimera.publicKey));
+  const mixed = await errorOf(importUpstreamKey({ what: 'vendor/tools', keyUrl: { file }, pins: [a.fingerprint], keys, log }));
+  expect(mixed.message).toBe(`vendor/tools: pinned key ${a.fingerprint} is also a subkey of ${chimera.fingerprint} in key file ${file}: the key file mixes keys, refusing it`);
+  const missing = path.join(dir, 'nothing', 'key.asc');
+  const gone = await errorOf(importUpstreamKey({ what: 'vendor/tools', keyUrl: { file: missing }, pins: [], keys, log }));
+  expect(gone.message).toBe(`vendor/tools: cannot read the upstream key file ${missing}: it is not in the sources mount`);
+});
+
+test('parseKeyUids: the first user id of each primary, gpg\'s escapes decoded, control characters replaced', () => {
+  const colons = [
+    'pub:-:255:22:AAAA:1::::', 'fpr:::::::::P1:', 'uid:-::::1::H1::Archive \\x3a key <a@x>::::::::::0:', 'uid:-::::1::H2::second::::::::::0:',
+    'sub:-:255:18:BBBB:1::::', 'fpr:::::::::S1:',
+    'pub:-:255:22:CCCC:1::::', 'fpr:::::::::P2:',
+    'pub:-:255:22:DDDD:1::::', 'fpr:::::::::P3:', 'uid:-::::1::H3::bell\\x07::::::::::0:',
+  ].join('\n');
+  expect(parseKeyUids(colons)).toEqual({ P1: 'Archive : key <a@x>', P3: 'bell?' });
 });

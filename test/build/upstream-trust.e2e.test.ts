@@ -130,7 +130,7 @@ describe('InRelease files with several signatures, as Debian signs them (apt: fa
     const u = await upstream({ signers: [upstreamKey, otherKey], servedKey: upstreamKey.publicKey });
     const r = await build(u);
     if (r.exitCode !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
-    expect(r.stdout).toContain(`InRelease verified: signed by key ${upstreamKey.fingerprint}; other signatures not counted: signed by ${otherKey.fingerprint}, which key_url does not provide`);
+    expect(r.stdout).toContain(`InRelease verified: signed by key ${upstreamKey.fingerprint} "Upstream Archive <archive@upstream.example>"; other signatures not counted: signed by ${otherKey.fingerprint}, which key_url does not provide`);
     expect((await aptVerdict(u, upstreamKey.publicKey)).exitCode).toBe(0);
   });
 
@@ -198,7 +198,7 @@ describe('a key_url serving several keys, one pinned', () => {
     const u = await upstream({ signers: [upstreamKey], servedKey: both() });
     const r = await build(u, { fingerprints: [upstreamKey.fingerprint] });
     if (r.exitCode !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
-    expect(r.stdout).toContain(`up/stable: upstream key ${upstreamKey.fingerprint} (pinned); 1 other key(s) in key_url ignored`);
+    expect(r.stdout).toContain(`up/stable: upstream key ${upstreamKey.fingerprint} "Upstream Archive <archive@upstream.example>" (pinned); 1 other key(s) in key_url ignored`);
     expect(r.stdout).toContain(`InRelease verified: signed by key ${upstreamKey.fingerprint}`);
   });
 

@@ -120,12 +120,12 @@ describe('fetchRelease with the real Debian keyring and InRelease files', () => 
       const trusted = await importUpstreamKey({ what: 'debian/bookworm', keyUrl, pins: [BOOKWORM_ARCHIVE], keys, log });
       expect(trusted.allowed.primaries).toEqual([BOOKWORM_ARCHIVE]);
       expect(trusted.allowed.served.length).toBeGreaterThan(5);
-      expect(log.lines.some(l => new RegExp(`upstream key ${BOOKWORM_ARCHIVE} \\(pinned\\); ${trusted.allowed.served.length - 1} other key\\(s\\) in key_url ignored`).test(l))).toBe(true);
+      expect(log.lines.some(l => new RegExp(`upstream key ${BOOKWORM_ARCHIVE} "Debian [^"]+" \\(pinned\\); ${trusted.allowed.served.length - 1} other key\\(s\\) in key_url ignored`).test(l))).toBe(true);
 
       const cache = new UpstreamCache(`${server.url}/debian`, path.join(dir, 'debian'), fetcher, 'debian/bookworm');
       const release = await fetchRelease({ cache, distribution: 'bookworm', keyring: trusted, what: 'debian/bookworm', log });
       expect(release.fields.get('Codename')).toBe('bookworm');
-      expect(log.lines.find(l => l.includes('InRelease verified'))).toMatch(new RegExp(`signed by key ${BOOKWORM_ARCHIVE} \\(signing subkey [0-9A-F]{40}\\); other signatures not counted: (signed by [0-9A-F]{40}( \\(a subkey of [0-9A-F]{40}\\))?, which is not pinned(; |$))+$`));
+      expect(log.lines.find(l => l.includes('InRelease verified'))).toMatch(new RegExp(`signed by key ${BOOKWORM_ARCHIVE} "Debian [^"]+" \\(signing subkey [0-9A-F]{40}\\); other signatures not counted: (signed by [0-9A-F]{40}( \\(a subkey of [0-9A-F]{40}\\))?, which is not pinned(; |$))+$`));
 
       // The security archive's Release is valid for a week: refused once that passed.
       const security = await importUpstreamKey({ what: 'debian/security', keyUrl, pins: [BOOKWORM_SECURITY], keys, log });

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { runPod } from './pod-runner';
-import { AptlyConfig, ImageBuilder, MiniMirror, MirrorImageOptions, MirrorSource, PreviousManifest, ReleaseSigning } from '../../src';
+import { AptlyConfig, ImageBuilder, MiniMirror, MirrorImageOptions, MirrorSource, PreviousManifest, ReleaseSigning, UpstreamKey } from '../../src';
 
 export interface RunResult {
   readonly exitCode: number;
@@ -99,6 +99,8 @@ export interface BuildSourceSpec {
   readonly insecureKeyUrl?: boolean;
   /** MirrorSourceProps.allowDistributionMismatch. @default false */
   readonly allowDistributionMismatch?: boolean;
+  /** MirrorSourceProps.key: the upstream key instead of keyUrl (which is then ignored). @default keyUrl */
+  readonly key?: UpstreamKey;
 }
 
 export type BuildSigningSpec =
@@ -172,7 +174,8 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
     prefix: s.prefix,
     name: s.name,
     url: s.url,
-    keyUrl: s.keyUrl,
+    keyUrl: s.key ? undefined : s.keyUrl,
+    key: s.key,
     distribution: s.distribution,
     components: [...s.components],
     packages: [...s.packages],

@@ -92,7 +92,7 @@ async function verify(keys: TrustedKeys, args: string[], url: string, what: stri
   const verdict = judgeSignatures(sigs, keys.allowed);
   if (!verdict.ok) {
     const reasons = sigs.length ? verdict.reasons : [gpgvReason(r.stderr)];
-    throw new BuildError(`${what}: the signature of ${url} does not verify with the key from key_url: ${reasons.join('; ')}`);
+    throw new BuildError(`${what}: the signature of ${url} does not verify with the key from ${keys.from ?? 'key_url'}: ${reasons.join('; ')}`);
   }
   const uid = keys.allowed.uids?.[verdict.primary];
   const named = uid ? `${verdict.primary} "${uid}"` : verdict.primary;

@@ -36,6 +36,8 @@ export function keyLocationText(where: KeyLocation): string {
 export interface TrustedKeys {
   readonly keyring: string;
   readonly allowed: AllowedKeys;
+  /** Where the key came from, in messages: `key_url` or `the key file`. */
+  readonly from?: string;
 }
 
 /**
@@ -162,7 +164,7 @@ export async function importUpstreamKey(opts: {
   const others = loaded.keys.length - primaries.length;
   log.step(`${what}: upstream key ${primaries.map(p => withUid(p, loaded.uids)).join(', ')} (${pins.length ? 'pinned' : 'not pinned'})`
     + (others ? `; ${others} other key(s) in ${'url' in loc ? 'key_url' : 'the key file'} ignored` : ''));
-  return { keyring, allowed: { primaries, served: loaded.keys, pinned: pins.length > 0, uids: loaded.uids } };
+  return { keyring, allowed: { primaries, served: loaded.keys, pinned: pins.length > 0, uids: loaded.uids }, from: 'url' in loc ? 'key_url' : 'the key file' };
 }
 
 /** `FPR "uid"` when the key has a user id, else the fingerprint. */

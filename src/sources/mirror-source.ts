@@ -407,6 +407,6 @@ function defineDerived(source: MirrorSource, key: 'world' | 'publishDistribution
 }
 
 /** `source[key]` as `defineDerived` does it, for the two ways of giving the upstream key. */
-function defineKey<K extends 'keyUrl' | 'key'>(source: MirrorSource, key: K, given: MirrorSource[K], derived: MirrorSource[K]): void {
+function defineKey<K extends 'keyUrl' | 'key'>(source: MirrorSource, key: K, given: MirrorSource[K] | undefined, derived: MirrorSource[K] | undefined): void {
   Object.defineProperty(source, key, { value: given ?? derived, enumerable: given !== undefined, writable: false, configurable: false });
 }

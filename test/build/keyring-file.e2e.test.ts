@@ -93,7 +93,7 @@ test('an upstream signed by another key of the same keyring is refused, as apt r
   const r = await build(u);
   const out = `${r.stdout}\n${r.stderr}`;
   expect(r.exitCode).not.toBe(0);
-  expect(out).toContain(`up/stable: the signature of ${u.url}/dists/stable/InRelease does not verify with the key from key_url: signed by ${other.fingerprint}, which is not pinned`);
+  expect(out).toContain(`up/stable: the signature of ${u.url}/dists/stable/InRelease does not verify with the key from the key file: signed by ${other.fingerprint}, which is not pinned`);
   expect(fs.existsSync(r.publicDir)).toBe(false);
   expect(u.poolRequests()).toEqual([]);
   const apt = await AptClient.create([{ uri: u.url, suite: 'stable', components: ['main'], signedBy: pinned.publicKey }]);

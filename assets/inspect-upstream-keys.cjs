@@ -9,9 +9,14 @@ async function main() {
   const armored = bytes.subarray(0, 4096).toString('latin1').includes('-----BEGIN PGP');
   let keys;
   try {
-    keys = armored
-      ? await openpgp.readKeys({ armoredKeys: bytes.toString('utf8') })
-      : await openpgp.readKeys({ binaryKeys: new Uint8Array(bytes) });
+    if (armored) {
+      // openpgp reads the first armored block only; gpg, and so the build, reads them all.
+      const blocks = bytes.toString('utf8').match(/-----BEGIN PGP [A-Z ]+-----[\s\S]*?-----END PGP [A-Z ]+-----/g) || [];
+      if (!blocks.length) throw new Error('no complete armored block');
+      keys = (await Promise.all(blocks.map(b => openpgp.readKeys({ armoredKeys: b })))).flat();
+    } else {
+      keys = await openpgp.readKeys({ binaryKeys: new Uint8Array(bytes) });
+    }
   } catch (e) {
     return { ok: false, armored, error: String(e && e.message || e) };
   }
@@ -21,6 +26,7 @@ async function main() {
     keys: keys.map(k => ({
       fingerprint: k.getFingerprint().toUpperCase(),
       isPrivate: k.isPrivate(),
+      subkeys: k.getSubkeys().map(s => s.getFingerprint().toUpperCase()),
       userIds: k.getUserIDs(),
     })),
   };

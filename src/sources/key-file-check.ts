@@ -6,6 +6,7 @@ import * as path from 'path';
 /** One key of an upstream key file. */
 export interface KeyFileKey {
   readonly fingerprint: string;
+  readonly subkeys: string[];
   readonly userIds: string[];
 }
 
@@ -17,6 +18,19 @@ export interface KeyFileInfo {
 
 const ASSETS = path.join(__dirname, '..', '..', 'assets');
 const CHECKED = new Map<string, KeyFileInfo>();
+
+/**
+ * The problem with pinning `pin` to a key file holding `keys`, or undefined: as the build decides
+ * it (src/runner/upstream-key.ts selectPinned), known at synth time for a key given as data.
+ */
+export function pinProblem(pin: string, keys: readonly KeyFileKey[], what: string): string | undefined {
+  const primaries = keys.map(k => k.fingerprint);
+  const carriers = keys.filter(k => k.subkeys.includes(pin)).map(k => k.fingerprint);
+  if (!primaries.includes(pin) && carriers.length) return `pinned key ${pin} is only a subkey of ${carriers.join(' ')} in ${what}: the pin must name a primary key`;
+  if (carriers.length) return `pinned key ${pin} is also a subkey of ${carriers.join(' ')} in ${what}: the key file mixes keys, refusing it`;
+  if (!primaries.includes(pin)) return `pinned key ${pin} is not in ${what}, which holds ${primaries.join(' ')}: correct the pin or the key file`;
+  return undefined;
+}
 
 /** The problem with the key file's bytes (`what` names it), or its keys. */
 export function inspectKeyFile(bytes: Buffer, what: string): { info?: KeyFileInfo; problem?: string } {
@@ -32,7 +46,7 @@ export function inspectKeyFile(bytes: Buffer, what: string): { info?: KeyFileInf
   if (out.keys.some((k: { isPrivate: boolean }) => k.isPrivate)) {
     return { problem: `${what} holds secret key material: give only the public key (gpg --export), never a private key (it would be stored in a ConfigMap)` };
   }
-  const info: KeyFileInfo = { armored: out.armored, keys: out.keys.map((k: KeyFileKey) => ({ fingerprint: k.fingerprint, userIds: k.userIds })) };
+  const info: KeyFileInfo = { armored: out.armored, keys: out.keys.map((k: KeyFileKey) => ({ fingerprint: k.fingerprint, subkeys: k.subkeys, userIds: k.userIds })) };
   CHECKED.set(id, info);
   return { info };
 }

@@ -6,7 +6,7 @@ import { PackageQuery } from './package-query';
 import { broadQueryMessage } from './query/broad';
 import { CANONICAL_QUERY } from './query/canonical';
 import {
-  checkArchitecture, checkComponent, checkDistribution, checkFingerprint, checkPathSegment,
+  checkArchitecture, checkComponent, checkDistribution, checkFingerprint, checkPathSegment, normalizeFingerprint,
   checkPublishDistribution, checkReleaseField, checkUrl, checkWorldName, isFlatDistribution,
 } from './validation';
 import { ProblemHint } from '../util/hinted-error';
@@ -66,7 +66,10 @@ function checkLocation(s: SourceFields, add: Add): void {
   } else {
     add('keyUrl', keyTrustProblem({ ...s, keyUrl: s.key.url }), undefined, undefined, 'insecureKeyUrl');
   }
-  s.keyFingerprints.forEach((f, i) => add('keyFingerprints', checkFingerprint(f), i, undefined, 'keyFingerprints'));
+  s.keyFingerprints.forEach((f, i) => {
+    const problem = checkFingerprint(f);
+    add('keyFingerprints', problem ?? s.key?._pinProblem(normalizeFingerprint(f)!), i, undefined, 'keyFingerprints');
+  });
   add('distribution', checkDistribution(s.distribution));
   checkComponents(s, add);
   if (s.world !== undefined) add('world', checkWorldName(s.world));

@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import { k8s } from 'cdk8s-plus-27';
 import type { IConfigMap, ISecret } from 'cdk8s-plus-27';
-import { inspectKeyFile } from './key-file-check';
+import { inspectKeyFile, KeyFileInfo, pinProblem } from './key-file-check';
 import { checkUrl } from './validation';
 
 /** Where a source's key file comes from, for the ConfigMap or the projected volume. */
 type KeySource =
   | { readonly kind: 'url'; readonly url: string }
-  | { readonly kind: 'data'; readonly bytes: Buffer; readonly armored: boolean; readonly origin: string }
+  | { readonly kind: 'data'; readonly bytes: Buffer; readonly origin: string; readonly info: KeyFileInfo }
   | { readonly kind: 'configMap'; readonly name: string; readonly key: string }
   | { readonly kind: 'secret'; readonly name: string; readonly key: string };
 
@@ -81,10 +81,26 @@ export class UpstreamKey {
   public static _fromBytes(bytes: Buffer, what: string): UpstreamKey {
     const { info, problem } = inspectKeyFile(bytes, what);
     if (problem) throw new Error(problem);
-    return new UpstreamKey({ kind: 'data', bytes, armored: info!.armored, origin: what });
+    return new UpstreamKey({ kind: 'data', bytes, origin: what, info: info! });
   }
 
   private constructor(private readonly source: KeySource) {}
+
+  /**
+   * Primary key fingerprints the key file holds (upper-case hex), when it was read at synth time
+   * (`fromFile`, `fromArmored`); empty for a URL, ConfigMap or Secret, read only by the build.
+   */
+  public get fingerprints(): string[] {
+    return this.source.kind === 'data' ? this.source.info.keys.map(k => k.fingerprint) : [];
+  }
+
+  /**
+   * The problem with pinning `pin` (normalized) to this key, when the key is known at synth time.
+   * @internal
+   */
+  public _pinProblem(pin: string): string | undefined {
+    return this.source.kind === 'data' ? pinProblem(pin, this.source.info.keys, this.source.origin) : undefined;
+  }
 
   /** The key's URL, when the build downloads it. */
   public get url(): string | undefined {
@@ -98,7 +114,7 @@ export class UpstreamKey {
   public get fileName(): string | undefined {
     switch (this.source.kind) {
       case 'url': return undefined;
-      case 'data': return this.source.armored ? 'key.asc' : 'key.gpg';
+      case 'data': return this.source.info.armored ? 'key.asc' : 'key.gpg';
       default: return 'key';
     }
   }
@@ -109,7 +125,7 @@ export class UpstreamKey {
    */
   public _configMapEntry(): { text?: string; binary?: string } | undefined {
     if (this.source.kind !== 'data') return undefined;
-    return this.source.armored ? { text: this.source.bytes.toString('utf8') } : { binary: this.source.bytes.toString('base64') };
+    return this.source.info.armored ? { text: this.source.bytes.toString('utf8') } : { binary: this.source.bytes.toString('base64') };
   }
 
   /**
@@ -125,7 +141,7 @@ export class UpstreamKey {
 
   /** Bytes of ConfigMap data the key adds (0 when it is mounted or downloaded). @internal */
   public _bytes(): number {
-    return this.source.kind === 'data' ? (this.source.armored ? this.source.bytes.length : Math.ceil(this.source.bytes.length / 3) * 4) : 0;
+    return this.source.kind === 'data' ? (this.source.info.armored ? this.source.bytes.length : Math.ceil(this.source.bytes.length / 3) * 4) : 0;
   }
 
   /** What identifies the key's content, for the content hash. @internal */

@@ -4,6 +4,7 @@ import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { MirrorSource, ReleaseSigning, SourceConfigMaps, UpstreamKey } from '../../src';
 import { buildJson } from '../../src/build/build-config';
+import { chimeraKey } from '../support/hostile-keys';
 import { GeneratedKey, generateSigningKey } from '../support/signing-key';
 import { errorOf, writeTree } from '../support/tree';
 
@@ -106,6 +107,8 @@ describe('YAML format: key inline', () => {
     expect(s.keyUrl).toBeUndefined();
     expect(s.key.fileName).toBe('key.asc');
     expect(s.sourceTxt).toBe('http://vendor.mirror.example/apt stable main\n');
+    // both armored blocks count (openpgp alone would read the first only; gpg reads all)
+    expect(s.key.fingerprints).toEqual([a.fingerprint, b.fingerprint]);
   });
 
   test('GIVEN key and key_url THEN an error at the key line', () => {
@@ -152,6 +155,28 @@ describe('construct: UpstreamKey', () => {
     expect(errorOf(() => UpstreamKey.fromFile(junk))).toMatch(new RegExp(`^upstream key file ${junk} is not an OpenPGP public key file`));
     expect(errorOf(() => UpstreamKey.fromUrl('file:///usr/share/keyrings/debian-archive-keyring.gpg'))).toMatch(/must use http or https/);
     expect(errorOf(() => UpstreamKey.fromConfigMap(kplus.ConfigMap.fromConfigMapName(Testing.chart(), 'c', 'keys'), 'a/b'))).toMatch(/not a valid ConfigMap\/Secret key/);
+  });
+
+  test('GIVEN a pin and a key known at synth time THEN the pin must name a primary key of the file, or synth fails as the build would', async () => {
+    const key = UpstreamKey._fromBytes(keyring, 'upstream key file keys.gpg');
+    expect(key.fingerprints).toEqual([a.fingerprint, b.fingerprint]);
+    const spaced = b.fingerprint.replace(/(.{4})/g, '$1 ').trim().toLowerCase();
+    expect(new MirrorSource({ ...PROPS, key, keyFingerprints: [spaced] }).keyFingerprints).toEqual([b.fingerprint]);
+    expect(errorOf(() => new MirrorSource({ ...PROPS, key: UpstreamKey.fromArmored(a.publicKey), keyFingerprints: [b.fingerprint] })))
+      .toContain(`keyFingerprints[0]: pinned key ${b.fingerprint} is not in upstream key text, which holds ${a.fingerprint}: correct the pin or the key file`);
+    const chimera = await chimeraKey(a);
+    expect(errorOf(() => new MirrorSource({ ...PROPS, key: UpstreamKey.fromArmored(chimera.publicKey), keyFingerprints: [a.fingerprint] })))
+      .toContain(`keyFingerprints[0]: pinned key ${a.fingerprint} is only a subkey of ${chimera.fingerprint} in upstream key text: the pin must name a primary key`);
+    expect(errorOf(() => new MirrorSource({ ...PROPS, key: UpstreamKey.fromArmored(a.publicKey + chimera.publicKey), keyFingerprints: [a.fingerprint] })))
+      .toContain(`pinned key ${a.fingerprint} is also a subkey of ${chimera.fingerprint} in upstream key text: the key file mixes keys`);
+    // a key the build reads (URL, ConfigMap, Secret) is checked there, not at synth
+    expect(UpstreamKey.fromUrl('https://debian.mirror.example/key.asc').fingerprints).toEqual([]);
+  });
+
+  test('GIVEN a directory key file and an overridden pin absent from it THEN the error names the option', () => {
+    const dir = tree(source({ 'debian/bookworm/key.asc': a.publicKey }));
+    const msg = errorOf(() => MirrorSource.fromDirectory(dir, { overrides: { 'debian/bookworm': { keyFingerprints: [b.fingerprint] } } }));
+    expect(msg).toContain(`overrides["debian/bookworm"].keyFingerprints: pinned key ${b.fingerprint} is not in upstream key file ${dir}/debian/bookworm/key.asc`);
   });
 
   test('GIVEN keys from a ConfigMap and a Secret THEN they are projected into the source directories, and their reference is in the hash', () => {

@@ -46,7 +46,8 @@ export function inspectKeyFile(bytes: Buffer, what: string): { info?: KeyFileInf
   if (out.keys.some((k: { isPrivate: boolean }) => k.isPrivate)) {
     return { problem: `${what} holds secret key material: give only the public key (gpg --export), never a private key (it would be stored in a ConfigMap)` };
   }
-  const info: KeyFileInfo = { armored: out.armored, keys: out.keys.map((k: KeyFileKey) => ({ fingerprint: k.fingerprint, subkeys: k.subkeys, userIds: k.userIds })) };
+  const keys = out.keys.map((k: KeyFileKey) => ({ fingerprint: k.fingerprint, subkeys: k.subkeys, userIds: k.userIds }));
+  const info: KeyFileInfo = { armored: out.armored, keys };
   CHECKED.set(id, info);
   return { info };
 }

@@ -167,7 +167,8 @@ describe('construct: UpstreamKey', () => {
     const chimera = await chimeraKey(a);
     expect(errorOf(() => new MirrorSource({ ...PROPS, key: UpstreamKey.fromArmored(chimera.publicKey), keyFingerprints: [a.fingerprint] })))
       .toContain(`keyFingerprints[0]: pinned key ${a.fingerprint} is only a subkey of ${chimera.fingerprint} in upstream key text: the pin must name a primary key`);
-    expect(errorOf(() => new MirrorSource({ ...PROPS, key: UpstreamKey.fromArmored(a.publicKey + chimera.publicKey), keyFingerprints: [a.fingerprint] })))
+    const mixed = UpstreamKey.fromArmored(a.publicKey + chimera.publicKey);
+    expect(errorOf(() => new MirrorSource({ ...PROPS, key: mixed, keyFingerprints: [a.fingerprint] })))
       .toContain(`pinned key ${a.fingerprint} is also a subkey of ${chimera.fingerprint} in upstream key text: the key file mixes keys`);
     // a key the build reads (URL, ConfigMap, Secret) is checked there, not at synth
     expect(UpstreamKey.fromUrl('https://debian.mirror.example/key.asc').fingerprints).toEqual([]);

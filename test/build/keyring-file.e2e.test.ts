@@ -8,6 +8,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { UpstreamKey } from '../../src';
 import { AptClient } from '../support/apt-client';
 import { HostileUpstream, startHostileUpstream } from '../support/hostile-upstream';
@@ -47,16 +49,20 @@ async function upstream(signer: GeneratedKey): Promise<HostileUpstream> {
   return u;
 }
 
-async function build(u: HostileUpstream): Promise<BuildResult> {
+/** The source with `key` (default: the keyring file) and the pin; `secrets`: Secrets the pod sees. */
+async function build(
+  u: HostileUpstream, key = UpstreamKey.fromFile(keyringFile), secrets: Record<string, Record<string, Buffer>> = {},
+): Promise<BuildResult> {
   const r = await runBuild({
     signing: { mode: 'unsigned' },
     defaultAptlyConf: { architectures: ['amd64'] },
+    secrets,
     sources: [{
       prefix: 'up',
       name: 'stable',
       url: u.url,
       keyUrl: u.keyUrl,
-      key: UpstreamKey.fromFile(keyringFile),
+      key,
       distribution: 'stable',
       components: ['main'],
       packages: ['hello'],
@@ -103,4 +109,16 @@ test('an upstream signed by another key of the same keyring is refused, as apt r
   } finally {
     await apt.dispose();
   }
+});
+
+test('the same keyring from a Secret of the user\'s: projected into the source\'s directory, read by the build', async () => {
+  const u = await upstream(pinned);
+  const secret = kplus.Secret.fromSecretName(Testing.chart(), 'keys', 'upstream-keys');
+  const r = await build(u, UpstreamKey.fromSecret(secret, 'archive-keyring.gpg'), { 'upstream-keys': { 'archive-keyring.gpg': await fs.promises.readFile(keyringFile) } });
+  if (r.exitCode !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
+  const job = r.manifests.find(m => m.kind === 'Job');
+  const sources = job.spec.template.spec.volumes.find((v: any) => v.name === 'sources');
+  expect(sources.projected.sources).toContainEqual({ secret: { name: 'upstream-keys', items: [{ key: 'archive-keyring.gpg', path: 'up/stable/key' }] } });
+  expect(r.stdout).toContain(`up/stable: upstream key ${pinned.fingerprint} "Archive Key 4 <key4@archive.example>" (pinned); 8 other key(s) in the key file ignored`);
+  expect(r.stdout).toContain(`InRelease verified: signed by key ${pinned.fingerprint}`);
 });

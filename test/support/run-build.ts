@@ -139,6 +139,8 @@ export interface BuildSpec {
   readonly previousManifest?: PreviousManifest;
   /** MiniMirrorProps.validFor. @default none */
   readonly validFor?: Duration;
+  /** More Secrets the pod sees, by name (e.g. one an `UpstreamKey.fromSecret` names). @default none */
+  readonly secrets?: Record<string, Record<string, string | Buffer>>;
 }
 
 export interface BuildResult extends RunResult {
@@ -245,7 +247,7 @@ export async function runBuild(spec: BuildSpec): Promise<BuildResult> {
     kind: 'Job',
     name: mirror.buildJob.jobName,
     containers: ['mirror'],
-    secrets: spec.signing.mode === 'key' ? { [SECRET_NAME]: secret } : {},
+    secrets: { ...spec.secrets, ...(spec.signing.mode === 'key' ? { [SECRET_NAME]: secret } : {}) },
     emptyDirs: { workspace },
     timeoutMs: spec.timeoutMs ?? 240_000,
   });

@@ -17,6 +17,8 @@ export interface KeyFileInfo {
 }
 
 const ASSETS = path.join(__dirname, '..', '..', 'assets');
+/** Debian's archive keyring, nine keys, is about 100 KiB; a key file ships in a ConfigMap. */
+const MAX_KEY_FILE_BYTES = 512 * 1024;
 const CHECKED = new Map<string, KeyFileInfo>();
 
 /**
@@ -38,6 +40,9 @@ export function inspectKeyFile(bytes: Buffer, what: string): { info?: KeyFileInf
   const known = CHECKED.get(id);
   if (known) return { info: known };
   if (!bytes.length) return { problem: `${what} is empty: give the upstream's armored (.asc) or binary (.gpg) public key file` };
+  if (bytes.length > MAX_KEY_FILE_BYTES) {
+    return { problem: `${what} is ${Math.ceil(bytes.length / 1024)} KiB, over the ${MAX_KEY_FILE_BYTES / 1024} KiB an upstream key file can take in a ConfigMap: is it the right file? keep only the archive's keys` };
+  }
   const out = JSON.parse(execFileSync(process.execPath, [path.join(ASSETS, 'inspect-upstream-keys.cjs')], { input: bytes, encoding: 'utf8', timeout: 60_000 }));
   if (!out.ok) {
     return { problem: `${what} is not an OpenPGP public key file (${String(out.error).toLowerCase()}): give the upstream's armored (.asc) or binary keyring (.gpg) file` };

@@ -95,6 +95,8 @@ export interface AllowedKeys {
   readonly pinned: boolean;
   /** The first user id of the served primary keys that have one, to name them in the log. */
   readonly uids?: Readonly<Record<string, string>>;
+  /** Where the keys came from, in messages. @default 'key_url' */
+  readonly from?: string;
 }
 
 export type SignatureVerdict =
@@ -145,7 +147,7 @@ function describe(s: SignatureStatus, allowed: AllowedKeys): string {
 /** A signature by a key outside the keyring: one key_url did not serve, or one the pin left out. */
 function notAllowed(fpr: string, allowed: AllowedKeys): string {
   const owner = allowed.served.find(k => k.some(f => f === fpr || f.endsWith(fpr)));
-  if (!owner) return `signed by ${fpr}, which key_url does not provide`;
+  if (!owner) return `signed by ${fpr}, which ${allowed.from ?? 'key_url'} does not provide`;
   const primary = owner[0];
   const which = primary.endsWith(fpr) ? primary : `${fpr} (a subkey of ${primary})`;
   return allowed.pinned ? `signed by ${which}, which is not pinned` : `signed by ${which}, which is not trusted`;

@@ -164,7 +164,8 @@ export async function importUpstreamKey(opts: {
   const others = loaded.keys.length - primaries.length;
   log.step(`${what}: upstream key ${primaries.map(p => withUid(p, loaded.uids)).join(', ')} (${pins.length ? 'pinned' : 'not pinned'})`
     + (others ? `; ${others} other key(s) in ${'url' in loc ? 'key_url' : 'the key file'} ignored` : ''));
-  return { keyring, allowed: { primaries, served: loaded.keys, pinned: pins.length > 0, uids: loaded.uids }, from: 'url' in loc ? 'key_url' : 'the key file' };
+  const from = 'url' in loc ? 'key_url' : 'the key file';
+  return { keyring, allowed: { primaries, served: loaded.keys, pinned: pins.length > 0, uids: loaded.uids, from }, from };
 }
 
 /** `FPR "uid"` when the key has a user id, else the fingerprint. */

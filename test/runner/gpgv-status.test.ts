@@ -97,6 +97,8 @@ describe('judgeSignatures: apt\'s rule (methods/gpgv.cc)', () => {
     const served = [[A], [C, A_SUB]];
     expect(judgeSignatures(parseGpgvStatus(status(missing('D'.repeat(40)))), allow([A], served)))
       .toEqual({ ok: false, reasons: [`signed by ${'D'.repeat(40)}, which key_url does not provide`] });
+    expect(judgeSignatures(parseGpgvStatus(status(missing('D'.repeat(40)))), { ...allow([A], served), from: 'the key file' }))
+      .toEqual({ ok: false, reasons: [`signed by ${'D'.repeat(40)}, which the key file does not provide`] });
     expect(judgeSignatures(parseGpgvStatus(status(missing(C))), allow([A], served)))
       .toEqual({ ok: false, reasons: [`signed by ${C}, which is not pinned`] });
     expect(judgeSignatures(parseGpgvStatus(status(missing(A_SUB))), allow([A], served)))

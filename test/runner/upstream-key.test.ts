@@ -95,6 +95,7 @@ test('GIVEN a key_url with two keys and a pin naming one WHEN loaded THEN the ke
     served: [[a.fingerprint], [b.fingerprint]],
     pinned: true,
     uids: { [a.fingerprint]: 'Key A <a@archive.example>', [b.fingerprint]: 'Key B <b@archive.example>' },
+    from: 'key_url',
   });
   expect(await primariesIn(pinned.keyring)).toEqual([a.fingerprint]);
   expect(log.lines).toContain(`step vendor/tools: upstream key ${a.fingerprint} "Key A <a@archive.example>" (pinned); 1 other key(s) in key_url ignored`);

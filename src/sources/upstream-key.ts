@@ -139,11 +139,6 @@ export class UpstreamKey {
     return undefined;
   }
 
-  /** Bytes of ConfigMap data the key adds (0 when it is mounted or downloaded). @internal */
-  public _bytes(): number {
-    return this.source.kind === 'data' ? (this.source.info.armored ? this.source.bytes.length : Math.ceil(this.source.bytes.length / 3) * 4) : 0;
-  }
-
   /** What identifies the key's content, for the content hash. @internal */
   public _identity(): string {
     const s = this.source;

@@ -84,6 +84,11 @@ const benchBuild = project.addTask('bench:build', {
 });
 benchBuild.spawn(bundleRunner);
 benchBuild.exec('ts-node --project test/tsconfig.json --transpile-only bench/build.ts', { receiveArgs: true });
+const benchReal = project.addTask('bench:real', {
+  description: "The seed's build vs ours against this machine's real Debian archive (its apt sources), and a large case (prints figures; -- --runs N, --no-large, --no-recommends)",
+});
+benchReal.spawn(bundleRunner);
+benchReal.exec('ts-node --project test/tsconfig.json --transpile-only bench/real-archive.ts', { receiveArgs: true });
 project.addTask('bench:serve', {
   description: 'Synthesized nginx config vs the seed config under wrk (prints figures)',
   exec: 'ts-node --project test/tsconfig.json --transpile-only bench/serve.ts',

@@ -29,6 +29,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { runSeedBuild, SeedResult, SeedSource } from './build-seed';
 import { generateUpstream, GeneratedSource, GeneratedUpstream, UpstreamOptions } from './build-upstream';
+import { median, mib, parseTiming, phaseLine, s } from './figures';
 import { parseIndex, IndexEntry } from '../src/runner/packages-index';
 import { compileQuery } from '../src/runner/query-match';
 import { debFileName } from '../test/support/archive-builder';
@@ -54,13 +55,6 @@ const PACKAGES = Math.max(5, Math.floor(option('packages') ?? (quick ? 20 : 40))
 const LATENCY = option('latency') ?? 50;
 const RUNS = Math.max(1, Math.floor(option('runs') ?? (quick ? 1 : 3)));
 
-const s = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
-const median = (xs: number[]) => {
-  const a = [...xs].sort((x, y) => x - y);
-  return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-};
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-
 interface Requests {
   readonly total: number;
   readonly debs: number;
@@ -80,18 +74,6 @@ interface OursResult {
   readonly phases: Map<string, number>;
   readonly runnerTotalMs?: number;
   readonly published: Map<string, string[]>;
-}
-
-/** The runner's last line but two: `timing: signing 0.1s, mirror 3.1s, ...; total 5.2s`. */
-function parseTiming(stdout: string): { phases: Map<string, number>; totalMs?: number } {
-  const m = /^timing: (.*?); total ([\d.]+)s\s*$/m.exec(stdout);
-  const phases = new Map<string, number>();
-  if (!m) return { phases };
-  for (const part of m[1].split(', ')) {
-    const p = /^(.*) ([\d.]+)s$/.exec(part.trim());
-    if (p) phases.set(p[1], Number(p[2]) * 1000);
-  }
-  return { phases, totalMs: Number(m[2]) * 1000 };
 }
 
 function buildSpec(up: GeneratedUpstream, w: FakeWorldHandle, key: GeneratedKey, timeoutMs: number): BuildSpec {
@@ -197,11 +179,6 @@ function prefetchSummary(stdout: string): string {
   if (!found.length) return 'no prefetch lines';
   const slowest = found.reduce((a, b) => (b.ms > a.ms ? b : a));
   return `prefetch ${found.length} source(s), ${found.reduce((n, f) => n + f.files, 0)} files, slowest ${s(slowest.ms)} (${slowest.files} files)`;
-}
-
-function phaseLine(phaseRuns: Array<Map<string, number>>): string {
-  const names = [...new Set(phaseRuns.flatMap(p => [...p.keys()]))];
-  return names.map(n => `${n} ${(median(phaseRuns.map(p => p.get(n) ?? 0)) / 1000).toFixed(1)}s`).join(', ');
 }
 
 function stats(label: string, xs: number[]): string {

@@ -19,7 +19,7 @@ export async function readUserAptlyConfig(sourceConf: string, defaultConf: strin
 }
 
 /**
- * Writes the source's aptly config: the user's, with our rootDir, gpg provider and architectures,
+ * Writes the source's aptly config: the user's, with our rootDir, gpg provider, architectures and no Contents by default,
  * and `dependencyFollowRecommends` as build.json says (the mirror's setting, or the user's `true`,
  * decided at synth time): `-filter-with-deps` then takes what the world closure takes.
  */
@@ -31,6 +31,9 @@ export async function writeAptlyConfig(target: string, user: Readonly<Record<str
   conf.gpgProvider = 'gpg';
   conf.architectures = archs;
   conf.downloadConcurrency ??= 8;
+  // No Contents indexes unless the config asks (`skipContentsPublishing: false`): apt never reads
+  // them, and aptly would open every package to list its files.
+  conf.skipContentsPublishing ??= true;
   if (verify) conf.gpgDisableVerify = false;
   await fs.promises.writeFile(target, JSON.stringify(conf, null, 2));
 }

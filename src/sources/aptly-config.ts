@@ -54,8 +54,10 @@ export interface AptlyConfigProps {
    */
   readonly downloadSourcePackages?: boolean;
   /**
-   * Do not publish `Contents` indices (smaller mirror, no `apt-file`).
-   * @default false
+   * Do not publish `Contents` indices (file lists for `apt-file`, which apt itself never reads).
+   * Set `false` to publish them: aptly then reads every package's file list, the larger part of
+   * a publish (see the README's *Build speed*).
+   * @default true
    */
   readonly skipContentsPublishing?: boolean;
   /**
@@ -99,7 +101,7 @@ export class AptlyConfig {
       dependencyFollowAllVariants: props.dependencyFollowAllVariants ?? false,
       dependencyFollowSource: props.dependencyFollowSource ?? false,
       downloadSourcePackages: props.downloadSourcePackages ?? false,
-      skipContentsPublishing: props.skipContentsPublishing ?? false,
+      skipContentsPublishing: props.skipContentsPublishing ?? true,
       skipBz2Publishing: props.skipBz2Publishing ?? false,
       // Upstream Release signatures are always checked; the build passes -keyring per source.
       gpgDisableVerify: false,

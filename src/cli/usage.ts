@@ -38,6 +38,7 @@ commands:
   synth --sources <dir|yaml> ...       write the Kubernetes YAML that MiniMirror synthesizes
   build --sources <dir|yaml> ...       build the mirror on this host: the signed tree and the
                                        serving image as an OCI layout, for an air-gapped registry
+  push --out DIR --to docker://REF     copy a build's image into a registry, write-once
   diff OLD.json NEW.json [--json]      what changed between two builds (their manifest.json)
   help [command]                       show this help, or a command's
 
@@ -170,3 +171,23 @@ every synth option (--sources, --public-key, --image, --architecture, --refresh-
 --signing-secret, per-source options, ...) as "mini-mirror synth --help" lists them.
 
 ${exitCodes(INPUTS + ', a tool is missing, or the build failed')}`;
+
+export const PUSH_USAGE = `usage: mini-mirror push --out DIR --to docker://REGISTRY/REPOSITORY:TAG [options]
+
+Copies the serving image that "mini-mirror build --out DIR" wrote (DIR/oci) into a registry with
+skopeo, keeping its digest, under the rule of the build Job's image step: a tag is written once.
+The tag already holds this build: nothing to do (exit 0). It holds another build (or an image
+without a build identity): refused, naming both, and the registry is left unchanged (exit 1).
+
+options:
+  --out DIR                   the --out directory of a finished mini-mirror build (required)
+  --to docker://REF:TAG       the target, with the tag mini-mirror build printed (required)
+  --dest-tls-verify=false     reach the registry over plain HTTP or without verifying TLS
+  --dest-cert-dir DIR         directory with the registry's CA certificate (*.crt), trusted in
+                              addition to the system CAs
+  --dest-authfile FILE        credentials as a containers-auth.json (skopeo login --authfile
+  --authfile FILE             FILE writes one); never give credentials on the command line
+  --timeout SECONDS           how long to wait for the registry's answers (default 60)
+  -h, --help                  show this help
+
+${exitCodes('--out has no image, an option value is invalid, the registry cannot\n     be reached, or the tag holds another build')}`;

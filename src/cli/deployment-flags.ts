@@ -4,9 +4,9 @@
 // the same meaning; the construct validates the values as it does for TypeScript users.
 import { Duration, Size } from 'cdk8s';
 import { ParsedArgs } from './args';
-import { checkImageFlag, checkProxyFlag } from './flag-checks';
 import { resolveBaseImage } from './base-image';
 import { messageOf } from './errors';
+import { checkImageFlag, checkProxyFlag } from './flag-checks';
 import { BuildOptions } from '../build/build-options';
 import { ImageBuilder } from '../build/image-builder';
 import { RegistryCa } from '../build/registry-ca';

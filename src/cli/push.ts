@@ -33,8 +33,9 @@ export function push(argv: string[], io: Output): number {
 
   const problems: string[] = [];
   const to = opt('to')!;
-  const target = /^docker:\/\/([^/\s]+\/[^\s@]+):([A-Za-z0-9_][A-Za-z0-9._-]{0,127})$/.exec(to);
-  if (!target) problems.push(`--to "${to}" is not a registry tag: give docker://REGISTRY/REPOSITORY:TAG, e.g. docker://registry.example.com/mini-mirror:<tag> as mini-mirror build printed it`);
+  // The tag may be left out: the layout's own (the build identity) is the one to push.
+  const target = /^docker:\/\/([^/\s:]+(?::\d+)?\/[^\s@:]+)(?::([A-Za-z0-9_][A-Za-z0-9._-]{0,127}))?$/.exec(to);
+  if (!target) problems.push(`--to "${to}" is not a registry repository: give docker://REGISTRY/REPOSITORY[:TAG], e.g. docker://registry.example.com/mini-mirror (the tag is the build's)`);
   const tlsVerify = opt('dest-tls-verify');
   if (tlsVerify !== undefined && tlsVerify !== 'true' && tlsVerify !== 'false') problems.push(`--dest-tls-verify "${tlsVerify}" must be true or false`);
   const certDir = opt('dest-cert-dir');
@@ -47,7 +48,8 @@ export function push(argv: string[], io: Output): number {
   if (!fs.existsSync(path.join(layoutDir, 'index.json'))) problems.push(`--out ${opt('out')} has no image (${path.join(layoutDir, 'index.json')} is missing): give the --out directory of a mini-mirror build that finished`);
   if (problems.length) throw new InputProblems(problems);
 
-  const [, repository, tag] = target!;
+  const [, repository] = target!;
+  const tag = target![2] ?? onlyTag(layoutDir);
   if (!layoutDigest(layoutDir, tag)) {
     throw new InputProblems([`${layoutDir} has no image tagged ${tag}: give --to with the tag mini-mirror build printed (built REPOSITORY:TAG)`]);
   }
@@ -99,6 +101,14 @@ function inspect(ref: string, flags: string[], seconds: number): Held | undefine
   }
   const [digest, label] = r.stdout.trim().split(' ');
   return { digest, identity: label && label !== '<no value>' ? label : undefined };
+}
+
+/** The one tag of the layout a build wrote. */
+function onlyTag(layoutDir: string): string {
+  const index = JSON.parse(fs.readFileSync(path.join(layoutDir, 'index.json'), 'utf8'));
+  const tags: string[] = (index.manifests ?? []).map((m: any) => m.annotations?.['org.opencontainers.image.ref.name']).filter(Boolean);
+  if (tags.length !== 1) throw new InputProblems([`${layoutDir} has ${tags.length ? `the tags ${tags.join(', ')}` : 'no tag'}: give --to with the tag to push (REPOSITORY:TAG)`]);
+  return tags[0];
 }
 
 function isDir(p: string): boolean {

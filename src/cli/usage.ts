@@ -98,11 +98,17 @@ serving:
   --ingress-class NAME        its ingressClassName
   --tls-secret NAME           its TLS Secret (clients then use https)
   --no-smoke-test             synthesize no smoke-test Job
+  --smoke-test-image IMAGE    image of the smoke-test Job (default docker.io/library/debian:bookworm-slim;
+                              with --prebuilt, one in the --image registry)
 build:
   --http-proxy URL, --https-proxy URL, --no-proxy LIST
                               proxy settings of the build (no credentials in the URL)
   --mirror-image IMAGE        image of the mirror step (default debian:bookworm-slim)
   --builder-image IMAGE       the prepared builder image (images/builder) for every build step
+  --base-image REF            the image step's serving base image (default
+                              docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm); with --prebuilt,
+                              the one mini-mirror build was given: resolved to its digest as build
+                              resolves it, so both compute the same build identity
   --concurrency N             sources whose aptly work runs at once (default 4)
   --retries N                 download attempts (default 3)
   --stall-timeout DURATION    a download with no byte for this long is retried (default 2m)
@@ -120,6 +126,9 @@ build:
   --name NAME                 base name of the objects (default mirror)
   --out DIR                   output directory, created if missing (default dist)
   --insecure-unsigned         publish unsigned (never in production; no --signing-secret/--public-key)
+  --signing-key, --passphrase-file, --previous-manifest, --from-tree
+                              mini-mirror build's own options: accepted and ignored (with a note),
+                              so build and synth take the same command line
   -h, --help                  show this help
 ${SOURCE_OPTIONS}
 
@@ -154,8 +163,14 @@ umoci, util-linux (flock) and Node.js on the host; it says which are missing.
 build options:
   --signing-key FILE          the armored private key (what the signing Secret holds)
   --passphrase-file FILE      its passphrase, when the key has one (with --passphrase-key)
-  --base-image REF            serving base image, a skopeo source (docker://..., oci:DIR:TAG)
+  --base-image REF            serving base image, a skopeo source (docker://..., oci:DIR:TAG),
+                              resolved to its digest before anything else (an unreachable one
+                              fails in seconds); the digest is part of the build identity, so
+                              give synth --prebuilt the same --base-image
                               (default: the build Job's, docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm)
+  --from-tree DIR             bake the image from the signed tree an earlier build kept (its --out,
+                              or its public/) without mirroring again, e.g. after the image step
+                              failed; it must be this build (same options); no --signing-key needed
   --out DIR                   where public/ (the signed tree) and oci/ (the image) go
                               (default mini-mirror-build); a new or empty directory, or one an
                               earlier build made (its public/ and oci/ are replaced); one build
@@ -172,7 +187,7 @@ every synth option (--sources, --public-key, --image, --architecture, --refresh-
 
 ${exitCodes(INPUTS + ', a tool is missing, or the build failed')}`;
 
-export const PUSH_USAGE = `usage: mini-mirror push --out DIR --to docker://REGISTRY/REPOSITORY:TAG [options]
+export const PUSH_USAGE = `usage: mini-mirror push --out DIR --to docker://REGISTRY/REPOSITORY[:TAG] [options]
 
 Copies the serving image that "mini-mirror build --out DIR" wrote (DIR/oci) into a registry with
 skopeo, keeping its digest, under the rule of the build Job's image step: a tag is written once.
@@ -181,7 +196,8 @@ without a build identity): refused, naming both, and the registry is left unchan
 
 options:
   --out DIR                   the --out directory of a finished mini-mirror build (required)
-  --to docker://REF:TAG       the target, with the tag mini-mirror build printed (required)
+  --to docker://REPO[:TAG]    the target repository (required); the tag defaults to the image's
+                              own in DIR/oci, the build identity mini-mirror build printed
   --dest-tls-verify=false     reach the registry over plain HTTP or without verifying TLS
   --dest-cert-dir DIR         directory with the registry's CA certificate (*.crt), trusted in
                               addition to the system CAs

@@ -55,7 +55,8 @@ maybe('push copies the build, then finds it again: nothing to do', async () => {
   expect(held.labels[LABEL]).toBe(A);
   expect(first.out).toContain(`image: ${registry.host}/mini-mirror@${held.digest}`);
 
-  const again = run('push', '--out', out, '--to', to, '--dest-tls-verify=false');
+  // Without a tag: the layout's own.
+  const again = run('push', '--out', out, '--to', `docker://${registry.host}/mini-mirror`, '--dest-tls-verify=false');
   expect(again.code).toBe(0);
   expect(again.out).toContain('nothing to do');
   expect((await registry.inspect(`${registry.host}/mini-mirror:tag1`)).digest).toBe(held.digest);
@@ -92,7 +93,7 @@ maybe('a registry that does not answer fails within seconds, with what to check'
 test('bad input: every problem at once, no registry asked', () => {
   const r = run('push', '--out', path.join(os.tmpdir(), 'mm-push-none'), '--to', 'registry.example.com/mini-mirror', '--dest-tls-verify=maybe', '--dest-authfile', '/nonexistent/auth.json');
   expect(r.code).toBe(1);
-  expect(r.err).toContain('--to "registry.example.com/mini-mirror" is not a registry tag');
+  expect(r.err).toContain('--to "registry.example.com/mini-mirror" is not a registry repository');
   expect(r.err).toContain('--dest-tls-verify "maybe" must be true or false');
   expect(r.err).toContain('--dest-authfile /nonexistent/auth.json does not exist');
   expect(r.err).toContain('has no image');

@@ -33,7 +33,7 @@ export function resolveBaseImage(ref: string, flag = '--base-image'): ResolvedBa
   if (!r.ok || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
     const why = r.ok ? `an answer without a digest (${digest})` : skopeoError(r.stderr);
     throw new InputProblems([`${flag} ${ref} cannot be resolved to a digest: ${why}. `
-      + (notFound(r.stderr) ? 'Check the name and tag' : 'This host must reach its registry (registries.conf for a private CA or plain HTTP)')
+      + (notFound(r.stderr) ? 'Check the name and tag' : 'This host must reach and trust its registry (a private CA in the host\'s CA bundle, plain HTTP in registries.conf)')
       + `, or copy it here first (skopeo copy docker://... oci:DIR:TAG) and give ${flag} oci:DIR:TAG`]);
   }
   if (layout) return { source: layout, pinned: `localhost/oci-layout@${digest}` };

@@ -24,7 +24,7 @@ export function skopeo(args: string[], timeoutSeconds = 60): SkopeoResult {
   try {
     const policy = path.join(dir, 'policy.json');
     fs.writeFileSync(policy, readAsset('skopeo-policy.json'));
-    const r = spawnSync('skopeo', ['--policy', policy, ...args], { encoding: 'utf8', timeout: timeoutSeconds * 1000, maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync('skopeo', ['--policy', policy, ...args], { encoding: 'utf8', env: process.env, timeout: timeoutSeconds * 1000, maxBuffer: 64 * 1024 * 1024 });
     if (r.error) return { ok: false, stdout: '', stderr: (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `no answer within ${timeoutSeconds}s` : r.error.message };
     return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr.trim() };
   } finally {

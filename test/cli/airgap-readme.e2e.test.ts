@@ -1,8 +1,8 @@
 /**
  * The README's air-gap commands, run as written: the ```sh block of "The air gap" section, in bash,
  * in a directory with the inputs it names (./sources, the key files). Only the world outside is
- * replaced: both registry hosts by one real registry on 127.0.0.1 (Debian's docker-registry, plain
- * HTTP, trusted through a registries.conf as a host's admin would), the upstream by a local signed
+ * replaced: both registry hosts by one real registry on 127.0.0.1 (Debian's docker-registry over
+ * TLS with a private CA that the host trusts, as an admin would add it: SSL_CERT_FILE), the upstream by a local signed
  * fake upstream (its URL in ./sources, its key's fingerprint for the README's example one), and
  * `npx mini-mirror` by this checkout's CLI. Then: the registry holds the build, pushing again is
  * "nothing to do", and the YAML names no image outside the air-gapped registry.
@@ -15,7 +15,7 @@ import { AIRGAP_HOSTS, airGapCommands, README_FINGERPRINT } from './readme-comma
 import { run } from './run';
 import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
 import { pushBaseImage, registryToolsMissing, RegistryHandle, startRegistry } from '../support/registry';
-import { runCommand } from '../support/run-build';
+import { runChecked, runCommand } from '../support/run-build';
 import { generateSigningKey } from '../support/signing-key';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -31,15 +31,15 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-readme-'));
   upstream = await FakeUpstream.start();
   if (missing.length) return;
-  registry = await startRegistry();
-  // The host trusts the plain-HTTP registry as an admin would say so: registries.conf.
-  const conf = path.join(dir, 'registries.conf');
-  fs.writeFileSync(conf, `[[registry]]\nlocation = "${registry.host}"\ninsecure = true\n`);
+  registry = await startRegistry({ tls: true });
+  // The host trusts the registry's private CA next to the system's (Go's TLS reads SSL_CERT_FILE).
+  const bundle = path.join(dir, 'ca-bundle.crt');
+  fs.writeFileSync(bundle, fs.readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8') + registry.caPem!);
   // `npx mini-mirror` runs this checkout's CLI, as npx runs an installed package's bin.
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
   fs.writeFileSync(path.join(bin, 'npx'), `#!/bin/sh\n[ "$1" = mini-mirror ] || exit 99\nshift\nexec "${path.join(ROOT, 'node_modules', '.bin', 'ts-node')}" --project "${path.join(ROOT, 'test', 'tsconfig.json')}" --transpile-only "${path.join(ROOT, 'src', 'cli', 'main.ts')}" "$@"\n`, { mode: 0o755 });
-  env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, CONTAINERS_REGISTRIES_CONF: conf };
+  env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, SSL_CERT_FILE: bundle };
 }, 120_000);
 
 afterAll(async () => {
@@ -103,16 +103,23 @@ maybe('synth --prebuilt: the --base-image digest is part of the build identity (
   fs.writeFileSync(path.join(sources, 'source.txt'), `${upstream.url} ${upstream.keyUrl} bookworm main\n`);
   fs.writeFileSync(path.join(sources, 'packages.txt'), 'chain-a\n');
   const one = await pushBaseImage(registry, 'base-one:1');
-  const two = await pushBaseImage(registry, 'base-two:1');
-  const prev = process.env.CONTAINERS_REGISTRIES_CONF;
-  process.env.CONTAINERS_REGISTRIES_CONF = env.CONTAINERS_REGISTRIES_CONF;
+  // Another base image: the same one with one more label, so another digest.
+  const layout = path.join(work, 'base-two');
+  await runChecked('umoci', ['init', '--layout', layout]);
+  await runChecked('umoci', ['new', '--image', `${layout}:1`]);
+  await runChecked('umoci', ['config', '--image', `${layout}:1`, '--config.label', 'variant=two']);
+  const two = `${registry.host}/base-two:1`;
+  expect((await registry.skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:1`, `docker://${two}`)).exitCode).toBe(0);
+  expect((await registry.inspect(two)).digest).not.toBe((await registry.inspect(one)).digest);
+  const prev = process.env.SSL_CERT_FILE;
+  process.env.SSL_CERT_FILE = env.SSL_CERT_FILE;
   try {
     const synth = (base: string, ...more: string[]) => run('synth', '--sources', path.join(work, 'sources'), '--key-fingerprint', `debian/bookworm=${upstream.fingerprint}`,
       '--insecure-unsigned', '--image', `${registry.host}/mini-mirror`, '--namespace', 'apt-mirror', '--prebuilt', '--base-image', base, '--out', path.join(work, 'dist'), ...more);
     const a = synth(one, '--smoke-test-image', `${registry.host}/debian:bookworm-slim`);
     const b = synth(two, '--smoke-test-image', `${registry.host}/debian:bookworm-slim`);
     const aAgain = synth(one, '--smoke-test-image', `${registry.host}/debian:bookworm-slim`);
-    for (const r of [a, b, aAgain]) expect(r.code).toBe(0);
+    for (const r of [a, b, aAgain]) if (r.code !== 0) throw new Error(`synth failed: ${r.err}`);
     const tag = (r: { out: string }) => /image (\S+:[0-9a-f]{20})/.exec(r.out)![1];
     expect(tag(a)).not.toBe(tag(b));
     expect(tag(aAgain)).toBe(tag(a));
@@ -127,7 +134,7 @@ maybe('synth --prebuilt: the --base-image digest is part of the build identity (
     expect(gone.err).toContain(`--base-image ${registry.host}/no-such-base:1 cannot be resolved to a digest`);
     expect(Date.now() - started).toBeLessThan(40_000);
   } finally {
-    if (prev === undefined) delete process.env.CONTAINERS_REGISTRIES_CONF;
-    else process.env.CONTAINERS_REGISTRIES_CONF = prev;
+    if (prev === undefined) delete process.env.SSL_CERT_FILE;
+    else process.env.SSL_CERT_FILE = prev;
   }
 }, 120_000);

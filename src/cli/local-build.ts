@@ -207,8 +207,17 @@ function checkTree(tree: string, identity: string): void {
 function placeTree(tree: string, out: string, ctx: StepContext): void {
   const target = path.join(out, 'public');
   if (path.dirname(tree) === out) fs.renameSync(tree, target);
-  else fs.cpSync(tree, target, { recursive: true, preserveTimestamps: true });
+  else copyTree(tree, target);
   ctx.guard.keep('public');
+}
+
+/**
+ * `cp -a`: hard links, symlinks (as they are) and modes kept, so the image layer is the one the
+ * first build would have baked (Node's cpSync rewrites relative symlinks and splits hard links).
+ */
+function copyTree(tree: string, target: string): void {
+  const r = spawnSync('cp', ['-a', '--', tree, target], { encoding: 'utf8' });
+  if (r.status !== 0) throw new InputProblems([`cannot copy --from-tree ${tree} to ${target}: ${(r.stderr || r.error?.message || '').trim()}`]);
 }
 
 /** The Job's mirror step: publishes the signed tree to <out>/public. */

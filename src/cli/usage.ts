@@ -155,7 +155,7 @@ export const BUILD_USAGE = `usage: mini-mirror build --sources <dir|yaml> --publ
 
 Runs the build Job's steps on this host (a connected Linux machine or CI runner) from exactly the
 YAML that synth writes with the same options: the mirror step, then the serving image as an OCI
-layout. Copy it into the registry the air-gapped cluster pulls from (skopeo copy), then
+layout. Copy it into the registry the air-gapped cluster pulls from (mini-mirror push), then
 synthesize the serving side with the same options and --prebuilt: the image tag is the build
 identity, so both agree. Needs aptly, gnupg, curl, xz-utils, bzip2, dose-distcheck, skopeo,
 umoci, util-linux (flock) and Node.js on the host; it says which are missing.

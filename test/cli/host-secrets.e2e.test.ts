@@ -12,8 +12,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { CliProcess, eventually, filesHolding, lockIsFree, processesHolding, processesUnder, startCli } from '../support/cli-process';
 import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
-import { generateSigningKey, GeneratedKey } from '../support/signing-key';
 import { runChecked } from '../support/run-build';
+import { generateSigningKey, GeneratedKey } from '../support/signing-key';
 
 let upstream: FakeUpstreamHandle;
 let dir: string;

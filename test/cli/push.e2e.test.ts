@@ -99,3 +99,23 @@ test('bad input: every problem at once, no registry asked', () => {
   expect(r.err).toContain('has no image');
   expect(run('push', '--to', 'docker://registry.example.com/m:t').code).toBe(2);
 });
+
+maybe('push to a TLS registry with a private CA: refused without --dest-cert-dir, pushed with it', async () => {
+  const tls = await startRegistry({ tls: true });
+  try {
+    const out = await fakeBuildOut('four', 'tag4', A, '{}');
+    const certs = path.join(dir, 'certs');
+    fs.mkdirSync(certs);
+    fs.writeFileSync(path.join(certs, 'ca.crt'), tls.caPem!);
+    const to = `docker://${tls.host}/mini-mirror:tag4`;
+    const untrusted = run('push', '--out', out, '--to', to, '--timeout', '20');
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.err).toMatch(/certificate signed by unknown authority/);
+    const pushed = run('push', '--out', out, '--to', to, '--dest-cert-dir', certs);
+    expect(pushed.err).toBe('');
+    expect(pushed.code).toBe(0);
+    expect((await tls.inspect(`${tls.host}/mini-mirror:tag4`)).labels[LABEL]).toBe(A);
+  } finally {
+    await tls.stop();
+  }
+}, 120_000);

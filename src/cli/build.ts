@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { parseArgs, wantsHelp } from './args';
+import { resolveBaseImage } from './base-image';
 import { InputProblems, UsageError } from './errors';
 import { BuildInterrupted } from './interrupts';
 import { layoutDigest } from './layout-digest';
@@ -10,9 +11,10 @@ import { localBuild, missingTools } from './local-build';
 import { Output } from './output';
 import { synth } from './synth';
 import { BUILD_USAGE } from './usage';
+import { DEFAULT_SERVING_BASE } from '../build/image-builder';
 
 /** Options of `build` itself; every other option is synth's, passed on unchanged. */
-const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out', 'previous-manifest'];
+const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out', 'previous-manifest', 'from-tree'];
 
 /**
  * `mini-mirror build`: synthesizes exactly what `synth` would (same options, so the same build
@@ -26,7 +28,9 @@ export function build(argv: string[], io: Output): number | Promise<number> {
   const { own, rest } = splitOwnOptions(argv);
   const args = parseArgs(own, { valued: BUILD_ONLY });
   const unsigned = rest.includes('--insecure-unsigned');
-  if (!unsigned && !args.options.has('signing-key')) throw new UsageError('--signing-key is required (the armored private key the signing Secret would hold), or --insecure-unsigned');
+  const fromTree = args.options.get('from-tree') as string | undefined;
+  // A kept tree is signed already: baking it needs no key.
+  if (!unsigned && !fromTree && !args.options.has('signing-key')) throw new UsageError('--signing-key is required (the armored private key the signing Secret would hold), or --insecure-unsigned');
   if (!rest.some(a => a === '--signing-secret' || a.startsWith('--signing-secret=')) && !unsigned) rest.push('--signing-secret', 'mirror-signing');
   const previous = args.options.get('previous-manifest') as string | undefined;
   const previousIsUrl = previous !== undefined && /^https?:\/\//i.test(previous);
@@ -36,12 +40,18 @@ export function build(argv: string[], io: Output): number | Promise<number> {
     'previous-manifest': previousIsUrl ? undefined : previous,
   };
   checkHost(files);
-  return buildOnHost(args, rest, { files, previous: previousIsUrl ? previous : files['previous-manifest'] && path.resolve(previous!) }, io);
+  const tree = fromTree === undefined ? undefined : keptTree(fromTree);
+  // Before anything else: an unreachable base image fails in seconds, not after the mirroring.
+  const givenBase = args.options.get('base-image') as string | undefined;
+  const base = resolveBaseImage(givenBase ?? DEFAULT_SERVING_BASE);
+  // A given base image is part of the build identity by its digest (synth --prebuilt resolves it alike).
+  if (givenBase !== undefined) rest.push('--base-image', base.pinned);
+  return buildOnHost(args, rest, { files, previous: previousIsUrl ? previous : files['previous-manifest'] && path.resolve(previous!), baseImage: base.source, fromTree: tree }, io);
 }
 
 /** Synthesizes, then builds; waits for the build's processes. */
 async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[],
-  inputs: { files: Record<string, string | undefined>; previous?: string }, io: Output): Promise<number> {
+  inputs: { files: Record<string, string | undefined>; previous?: string; baseImage: string; fromTree?: string }, io: Output): Promise<number> {
   const { files } = inputs;
   const unsigned = rest.includes('--insecure-unsigned');
   const yamlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-mirror-build-'));
@@ -49,11 +59,12 @@ async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[],
     const quiet: Output = { out: () => undefined, err: line => io.err(line) };
     synth([...rest, '--out', yamlDir], quiet);
     const manifestFile = path.join(yamlDir, fs.readdirSync(yamlDir).find(f => f.endsWith('.k8s.yaml'))!);
-    const signingFiles = unsigned ? {} : signingFilesOf(manifestFile, files['signing-key']!, files['passphrase-file']);
+    const signingFiles = unsigned || inputs.fromTree ? {} : signingFilesOf(manifestFile, files['signing-key']!, files['passphrase-file']);
     const result = await localBuild({
       manifestFile,
       signingFiles,
-      baseImage: args.options.get('base-image') as string | undefined,
+      baseImage: inputs.baseImage,
+      fromTree: inputs.fromTree,
       out: (args.options.get('out') as string | undefined) ?? 'mini-mirror-build',
       previousManifest: inputs.previous,
     }, io);
@@ -62,8 +73,9 @@ async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[],
     const digest = layoutDigest(result.layout.replace(/^oci:/, '').replace(/:[^:]+$/, ''), tag);
     io.out(`built ${result.imageRef} (build ${result.identity.slice(0, 12)}) as ${result.layout}`);
     if (digest) io.out(`image: ${repository}@${digest}`);
-    io.out('next: copy it into the registry the air-gapped cluster pulls from (skopeo keeps the digest), then synthesize the serving side with the same options and --prebuilt:');
-    io.out(`  skopeo copy ${result.layout} docker://${result.imageRef}`);
+    io.out(`base image: ${inputs.baseImage}`);
+    io.out('next: copy it into the registry the air-gapped cluster pulls from (the digest stays), then synthesize the serving side with the same options and --prebuilt:');
+    io.out(`  mini-mirror push --out ${args.options.get('out') ?? 'mini-mirror-build'} --to docker://${result.imageRef}`);
     io.out(digest
       ? `  mini-mirror synth <the same options> --prebuilt --image-digest ${digest}     # serves ${repository}@${digest}, no build Job`
       : `  mini-mirror synth <the same options> --prebuilt     # serves ${repository}:${tag}, no build Job`);
@@ -91,6 +103,14 @@ function splitOwnOptions(argv: string[]): { own: string[]; rest: string[] } {
     }
   }
   return { own, rest };
+}
+
+/** The published tree of `--from-tree DIR`: DIR/public (an earlier build's --out) or DIR itself. */
+function keptTree(dir: string): string {
+  for (const tree of [path.join(dir, 'public'), dir]) {
+    if (fs.existsSync(path.join(tree, 'manifest.json'))) return path.resolve(tree);
+  }
+  throw new InputProblems([`--from-tree ${dir} holds no published tree (no manifest.json in it or in its public/): give the --out of the build whose image step failed, or its public/`]);
 }
 
 /** The host's tools and the given files, every problem at once. */

@@ -4,8 +4,11 @@
 // the same meaning; the construct validates the values as it does for TypeScript users.
 import { Duration, Size } from 'cdk8s';
 import { ParsedArgs } from './args';
+import { resolveBaseImage } from './base-image';
+import { messageOf } from './errors';
 import { checkImageFlag, checkProxyFlag } from './flag-checks';
 import { BuildOptions } from '../build/build-options';
+import { ImageBuilder } from '../build/image-builder';
 import { RegistryCa } from '../build/registry-ca';
 import { MiniMirrorProps } from '../mini-mirror';
 import { ServingServiceType } from '../serving/service-type';
@@ -15,6 +18,7 @@ export const DEPLOYMENT_FLAGS = [
   'replicas', 'service-type', 'node-port', 'service-port', 'ingress-host', 'ingress-class', 'tls-secret',
   'http-proxy', 'https-proxy', 'no-proxy', 'mirror-image', 'builder-image', 'concurrency', 'retries', 'stall-timeout',
   'build-deadline', 'mirror-size-estimate', 'workspace-claim', 'registry-ca-configmap', 'registry-ca-secret',
+  'smoke-test-image', 'base-image',
 ];
 export const DEPLOYMENT_SWITCHES = ['insecure-registry', 'no-smoke-test'];
 
@@ -62,13 +66,15 @@ function nameAndKey(value: string): [string, string | undefined] {
 export function deploymentProps(args: ParsedArgs, problems: string[]): DeploymentProps {
   const flags = new FlagValues(args, problems);
   const serving = servingFrom(flags);
-  const buildOptions = buildOptionsFrom(flags);
+  const buildOptions = { ...buildOptionsFrom(flags), imageBuilder: imageBuilderFrom(flags, args.options.has('prebuilt')) };
+  const smokeTestImage = checked(flags, 'smoke-test-image', v => checkImageFlag('smoke-test-image', v));
+  if (smokeTestImage !== undefined && args.options.has('no-smoke-test')) problems.push('--smoke-test-image and --no-smoke-test exclude each other: give one');
   const registryCa = registryCaFrom(flags);
   const defined = <T extends object>(o: T): T | undefined => (Object.values(o).some(v => v !== undefined) ? o : undefined);
   return {
     serving: defined(serving),
     buildJob: defined(buildOptions),
-    smokeTest: args.options.has('no-smoke-test') ? { enabled: false } : undefined,
+    smokeTest: args.options.has('no-smoke-test') ? { enabled: false } : smokeTestImage !== undefined ? { image: smokeTestImage } : undefined,
     insecureRegistry: args.options.has('insecure-registry') || undefined,
     registryCa,
   };
@@ -148,6 +154,32 @@ function buildOptionsFrom(flags: FlagValues): BuildOptions {
     workspaceVolumeClaim: opt('workspace-claim'),
     proxy,
   };
+}
+
+/**
+ * `--base-image`: the skopeo image step's base. With --prebuilt it is resolved to its digest as
+ * `mini-mirror build` resolves it (base-image.ts), so both compute the same build identity; an
+ * oci: layout is a base for those two only (the build Job pulls from a registry).
+ */
+function imageBuilderFrom(flags: FlagValues, prebuilt: boolean): ImageBuilder | undefined {
+  const ref = flags.opt('base-image');
+  if (ref === undefined) return undefined;
+  const layout = /^(oci|oci-archive|docker-archive|dir):/.test(ref);
+  if (!prebuilt && layout) {
+    flags.problems.push(`--base-image ${ref} is a local layout: the build Job pulls its base image from a registry; give a registry image, or use it with mini-mirror build (and synth --prebuilt)`);
+    return undefined;
+  }
+  if (!prebuilt) {
+    const problem = checkImageFlag('base-image', ref.replace(/^docker:\/\//, ''));
+    if (problem) flags.problems.push(problem);
+    return problem ? undefined : ImageBuilder.skopeo({ baseImage: ref.replace(/^docker:\/\//, '') });
+  }
+  try {
+    return ImageBuilder.skopeo({ baseImage: resolveBaseImage(ref).pinned });
+  } catch (e) {
+    flags.problems.push(messageOf(e));
+    return undefined;
+  }
 }
 
 function registryCaFrom(flags: FlagValues): RegistryCa | undefined {

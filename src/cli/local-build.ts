@@ -44,6 +44,12 @@ export interface LocalBuildOptions {
    * @default - none: no previous build is compared (the synthesized in-cluster URL is not used here)
    */
   readonly previousManifest?: string;
+  /**
+   * A published tree an earlier build kept (absolute path, holding manifest.json): the image is
+   * baked from it, nothing is mirrored again. It must be this build (its manifest's identity).
+   * @default - none: the mirror step builds the tree
+   */
+  readonly fromTree?: string;
 }
 
 export function missingTools(): string[] {
@@ -152,21 +158,23 @@ async function buildSteps(opts: LocalBuildOptions, parsed: { manifests: any[]; j
   const { step, secrets } = parsed;
   const out = ctx.out;
   ctx.interrupts.check(out);
+  if (opts.fromTree) checkTree(opts.fromTree, step.identity);
+  let fromTree = opts.fromTree;
+  if (fromTree === path.join(out, 'public')) {
+    // The kept tree of the earlier build in this --out: set aside, not replaced with the rest.
+    fromTree = path.join(out, '.kept-tree');
+    fs.rmSync(fromTree, { recursive: true, force: true });
+    fs.renameSync(opts.fromTree!, fromTree);
+  }
   clearPrevious(out, io);
   const mounts = materialize(parsed.manifests, parsed.job, opts.signingFiles, path.join(out, '.mounts'), secrets.signing);
   if (Object.keys(opts.signingFiles).length) io.out(describeSecretDir(secrets));
   io.out(`mini-mirror build: ${step.imageRef} (build ${step.identity.slice(0, 12)}) into ${out}`);
-  // The workspace is --out itself: the runner publishes to <out>/public and says so.
-  await runStep('bash', [path.join(mounts.get('build')!, 'build-mirror.sh')], {
-    ...process.env,
-    MINI_MIRROR_SOURCES_DIR: mounts.get('sources'),
-    MINI_MIRROR_BUILD_DIR: mounts.get('build'),
-    MINI_MIRROR_SIGNING_DIR: mounts.has('signing') ? secrets.signing : path.join(secrets.dir, 'no-signing'),
-    MINI_MIRROR_WORKSPACE: out,
-    MINI_MIRROR_GNUPG_DIR: secrets.gnupg,
-    // Overrides build.json's in-cluster URL, which does not resolve on a host ('' = none).
-    MINI_MIRROR_PREVIOUS_MANIFEST: opts.previousManifest ?? '',
-  }, 'the mirror step', ctx);
+  if (fromTree) {
+    placeTree(fromTree, out, ctx);
+  } else {
+    await mirrorStep(opts, mounts, secrets, ctx);
+  }
   // The key material is not needed any more: the guard removes it at the end either way.
   fs.rmSync(secrets.signing, { recursive: true, force: true });
   let layout: string;
@@ -178,12 +186,54 @@ async function buildSteps(opts: LocalBuildOptions, parsed: { manifests: any[]; j
     ctx.guard.keep('public');
     const base = opts.baseImage ?? step.baseImage ?? 'the base image';
     throw new InputProblems([`${(e as Error).message}; the mirror itself is in ${path.join(out, 'public')}. `
-      + `The image step reads ${base}: if this host cannot reach its registry, copy it here (skopeo copy docker://... oci:DIR:TAG) and pass --base-image oci:DIR:TAG`]);
+      + `The image step reads ${base}: if this host cannot reach its registry, copy it here (skopeo copy docker://... oci:DIR:TAG) and pass --base-image oci:DIR:TAG; `
+      + `then bake the kept tree without mirroring again: the same command with --from-tree ${out}`]);
   }
   ctx.interrupts.check(out);
   ctx.guard.keep('public');
   ctx.guard.keep('oci');
   return { imageRef: step.imageRef, identity: step.identity, layout };
+}
+
+/** A kept tree must be this build (its manifest's identity), or the image would carry it under another build's tag. */
+function checkTree(tree: string, identity: string): void {
+  const held = JSON.parse(fs.readFileSync(path.join(tree, 'manifest.json'), 'utf8')).buildIdentity;
+  if (held !== identity) {
+    throw new InputProblems([`--from-tree ${tree} is build ${String(held).slice(0, 12)}, not this build ${identity.slice(0, 12)}: give the same options (sources, --refresh-epoch, --base-image, ...) as the build that made it`]);
+  }
+}
+
+/** Puts the kept tree at <out>/public, kept by the guard whatever happens next (it took hours). */
+function placeTree(tree: string, out: string, ctx: StepContext): void {
+  const target = path.join(out, 'public');
+  if (path.dirname(tree) === out) fs.renameSync(tree, target);
+  else copyTree(tree, target);
+  ctx.guard.keep('public');
+}
+
+/**
+ * `cp -a`: hard links, symlinks (as they are) and modes kept, so the image layer is the one the
+ * first build would have baked (Node's cpSync rewrites relative symlinks and splits hard links).
+ */
+function copyTree(tree: string, target: string): void {
+  const r = spawnSync('cp', ['-a', '--', tree, target], { encoding: 'utf8' });
+  if (r.status !== 0) throw new InputProblems([`cannot copy --from-tree ${tree} to ${target}: ${(r.stderr || r.error?.message || '').trim()}`]);
+}
+
+/** The Job's mirror step: publishes the signed tree to <out>/public. */
+async function mirrorStep(opts: LocalBuildOptions, mounts: Map<string, string>, secrets: SecretDir, ctx: StepContext): Promise<void> {
+  const out = ctx.out;
+  // The workspace is --out itself: the runner publishes to <out>/public and says so.
+  await runStep('bash', [path.join(mounts.get('build')!, 'build-mirror.sh')], {
+    ...process.env,
+    MINI_MIRROR_SOURCES_DIR: mounts.get('sources'),
+    MINI_MIRROR_BUILD_DIR: mounts.get('build'),
+    MINI_MIRROR_SIGNING_DIR: mounts.has('signing') ? secrets.signing : path.join(secrets.dir, 'no-signing'),
+    MINI_MIRROR_WORKSPACE: out,
+    MINI_MIRROR_GNUPG_DIR: secrets.gnupg,
+    // Overrides build.json's in-cluster URL, which does not resolve on a host ('' = none).
+    MINI_MIRROR_PREVIOUS_MANIFEST: opts.previousManifest ?? '',
+  }, 'the mirror step', ctx);
 }
 
 /** What the Job's image step makes: the image, its build identity and base image. */

@@ -6,6 +6,7 @@ import { DEPLOYMENT_FLAGS, DEPLOYMENT_SWITCHES, DeploymentProps, deploymentProps
 import { InputProblems, messageOf, UsageError } from './errors';
 import { architecturesFrom, checkImageRepository, checkName, checkNamespace, checkSecretKey, checkSecretName } from './flag-checks';
 import { withHints } from './hints';
+import { imageReport, imagesOf } from './image-report';
 import { loadSources } from './load-sources';
 import { Output } from './output';
 import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
@@ -21,7 +22,9 @@ import { SourceLoadOptions } from '../sources/load-options';
 import { MirrorSource } from '../sources/mirror-source';
 
 const SIGNING_FLAGS = ['signing-secret', 'public-key', 'passphrase-key', 'private-key-key'];
-const VALUED = ['sources', 'image', 'image-digest', 'refresh-epoch', 'valid-for', 'push-secret', 'pull-secret', 'client-key-path', 'base-url', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
+/** `mini-mirror build`'s own options: accepted and ignored, so build and synth take one set of options. */
+const BUILD_ONLY = ['signing-key', 'passphrase-file', 'previous-manifest', 'from-tree'];
+const VALUED = [...BUILD_ONLY, 'sources', 'image', 'image-digest', 'refresh-epoch', 'valid-for', 'push-secret', 'pull-secret', 'client-key-path', 'base-url', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
 
 /**
  * `mini-mirror synth`: checks the command line (exit 2), then every option value, the public
@@ -48,12 +51,18 @@ export function synth(argv: string[], io: Output): number {
     const code = (e as NodeJS.ErrnoException).code;
     throw code ? new Error(`cannot write to --out ${inputs.outdir}: ${code}`) : e;
   }
+  const opt = (name: string) => args.options.get(name) as string | undefined;
   const built = args.options.has('prebuilt') ? 'no build Job (--prebuilt)' : `build Job ${mirror.buildJob.jobName}`;
   const digest = args.options.get('image-digest') as string | undefined;
   const served = digest !== undefined ? `${mirror.imageRef} (served as @${digest})` : mirror.imageRef;
   io.out(`wrote ${path.join(app.outdir, `${inputs.name}.k8s.yaml`)}: ${built}, image ${served}`
     + (inputs.refreshEpoch !== undefined ? `, refresh epoch ${inputs.refreshEpoch}` : ''));
   for (const warning of sourceFlagWarnings(inputs.options)) io.err(warning);
+  const ignored = BUILD_ONLY.filter(f => args.options.has(f));
+  if (ignored.length) io.err(`note: ${ignored.map(f => `--${f}`).join(', ')} only matter${ignored.length > 1 ? '' : 's'} to mini-mirror build: ignored`);
+  if (args.options.has('prebuilt')) {
+    for (const line of imageReport(imagesOf(path.join(app.outdir, `${inputs.name}.k8s.yaml`)), opt('image')!)) io.err(line);
+  }
   if (unsigned) io.err('warning: the mirror is NOT signed; clients will trust it blindly. Never use this in production.');
   return 0;
 }

@@ -38,6 +38,7 @@ commands:
   synth --sources <dir|yaml> ...       write the Kubernetes YAML that MiniMirror synthesizes
   build --sources <dir|yaml> ...       build the mirror on this host: the signed tree and the
                                        serving image as an OCI layout, for an air-gapped registry
+  push --out DIR --to docker://REF     copy a build's image into a registry, write-once
   diff OLD.json NEW.json [--json]      what changed between two builds (their manifest.json)
   help [command]                       show this help, or a command's
 
@@ -97,11 +98,17 @@ serving:
   --ingress-class NAME        its ingressClassName
   --tls-secret NAME           its TLS Secret (clients then use https)
   --no-smoke-test             synthesize no smoke-test Job
+  --smoke-test-image IMAGE    image of the smoke-test Job (default docker.io/library/debian:bookworm-slim;
+                              with --prebuilt, one in the --image registry)
 build:
   --http-proxy URL, --https-proxy URL, --no-proxy LIST
                               proxy settings of the build (no credentials in the URL)
   --mirror-image IMAGE        image of the mirror step (default debian:bookworm-slim)
   --builder-image IMAGE       the prepared builder image (images/builder) for every build step
+  --base-image REF            the image step's serving base image (default
+                              docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm); with --prebuilt,
+                              the one mini-mirror build was given: resolved to its digest as build
+                              resolves it, so both compute the same build identity
   --concurrency N             sources whose aptly work runs at once (default 4)
   --retries N                 download attempts (default 3)
   --stall-timeout DURATION    a download with no byte for this long is retried (default 2m)
@@ -119,6 +126,9 @@ build:
   --name NAME                 base name of the objects (default mirror)
   --out DIR                   output directory, created if missing (default dist)
   --insecure-unsigned         publish unsigned (never in production; no --signing-secret/--public-key)
+  --signing-key, --passphrase-file, --previous-manifest, --from-tree
+                              mini-mirror build's own options: accepted and ignored (with a note),
+                              so build and synth take the same command line
   -h, --help                  show this help
 ${SOURCE_OPTIONS}
 
@@ -145,7 +155,7 @@ export const BUILD_USAGE = `usage: mini-mirror build --sources <dir|yaml> --publ
 
 Runs the build Job's steps on this host (a connected Linux machine or CI runner) from exactly the
 YAML that synth writes with the same options: the mirror step, then the serving image as an OCI
-layout. Copy it into the registry the air-gapped cluster pulls from (skopeo copy), then
+layout. Copy it into the registry the air-gapped cluster pulls from (mini-mirror push), then
 synthesize the serving side with the same options and --prebuilt: the image tag is the build
 identity, so both agree. Needs aptly, gnupg, curl, xz-utils, bzip2, dose-distcheck, skopeo,
 umoci, util-linux (flock) and Node.js on the host; it says which are missing.
@@ -153,8 +163,14 @@ umoci, util-linux (flock) and Node.js on the host; it says which are missing.
 build options:
   --signing-key FILE          the armored private key (what the signing Secret holds)
   --passphrase-file FILE      its passphrase, when the key has one (with --passphrase-key)
-  --base-image REF            serving base image, a skopeo source (docker://..., oci:DIR:TAG)
+  --base-image REF            serving base image, a skopeo source (docker://..., oci:DIR:TAG),
+                              resolved to its digest before anything else (an unreachable one
+                              fails in seconds); the digest is part of the build identity, so
+                              give synth --prebuilt the same --base-image
                               (default: the build Job's, docker.io/nginxinc/nginx-unprivileged:1.27.3-bookworm)
+  --from-tree DIR             bake the image from the signed tree an earlier build kept (its --out,
+                              or its public/) without mirroring again, e.g. after the image step
+                              failed; it must be this build (same options); no --signing-key needed
   --out DIR                   where public/ (the signed tree) and oci/ (the image) go
                               (default mini-mirror-build); a new or empty directory, or one an
                               earlier build made (its public/ and oci/ are replaced); one build
@@ -170,3 +186,24 @@ every synth option (--sources, --public-key, --image, --architecture, --refresh-
 --signing-secret, per-source options, ...) as "mini-mirror synth --help" lists them.
 
 ${exitCodes(INPUTS + ', a tool is missing, or the build failed')}`;
+
+export const PUSH_USAGE = `usage: mini-mirror push --out DIR --to docker://REGISTRY/REPOSITORY[:TAG] [options]
+
+Copies the serving image that "mini-mirror build --out DIR" wrote (DIR/oci) into a registry with
+skopeo, keeping its digest, under the rule of the build Job's image step: a tag is written once.
+The tag already holds this build: nothing to do (exit 0). It holds another build (or an image
+without a build identity): refused, naming both, and the registry is left unchanged (exit 1).
+
+options:
+  --out DIR                   the --out directory of a finished mini-mirror build (required)
+  --to docker://REPO[:TAG]    the target repository (required); the tag defaults to the image's
+                              own in DIR/oci, the build identity mini-mirror build printed
+  --dest-tls-verify=false     reach the registry over plain HTTP or without verifying TLS
+  --dest-cert-dir DIR         directory with the registry's CA certificate (*.crt), trusted in
+                              addition to the system CAs
+  --dest-authfile FILE        credentials as a containers-auth.json (skopeo login --authfile
+  --authfile FILE             FILE writes one); never give credentials on the command line
+  --timeout SECONDS           how long to wait for the registry's answers (default 60)
+  -h, --help                  show this help
+
+${exitCodes('--out has no image, an option value is invalid, the registry cannot\n     be reached, or the tag holds another build')}`;

@@ -90,7 +90,7 @@ testIfTools('mini-mirror build prints the digest; the registry copy keeps it; sy
   }
 
   const yamlDir = path.join(dir, 'yaml');
-  const synth = run('synth', ...common, '--signing-secret', 'mirror-signing', '--prebuilt', '--image-digest', digest, '--out', yamlDir);
+  const synth = run('synth', ...common, '--signing-secret', 'mirror-signing', '--base-image', `oci:${base}:1`, '--prebuilt', '--image-digest', digest, '--out', yamlDir);
   expect(synth).toMatchObject({ code: 0 });
   expect(synth.out).toContain(`image ${imageRef} (served as @${digest})`);
   const objects = YAML.parseAllDocuments(fs.readFileSync(path.join(yamlDir, 'mirror.k8s.yaml'), 'utf8')).map(d => d.toJSON());

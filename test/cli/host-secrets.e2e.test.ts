@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CliProcess, eventually, filesHolding, lockIsFree, processesHolding, processesUnder, startCli } from '../support/cli-process';
 import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
+import { runChecked } from '../support/run-build';
 import { generateSigningKey, GeneratedKey } from '../support/signing-key';
 
 let upstream: FakeUpstreamHandle;
@@ -32,6 +33,9 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'mirror.pub.asc'), key.publicKey);
   fs.writeFileSync(path.join(dir, 'signing-key.asc'), key.privateKey, { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'passphrase.txt'), key.passphrase!, { mode: 0o600 });
+  // The base image is resolved before the build starts: it must exist (these builds never bake it).
+  await runChecked('umoci', ['init', '--layout', path.join(dir, 'no-base')]);
+  await runChecked('umoci', ['new', '--image', `${path.join(dir, 'no-base')}:1`]);
 }, 120_000);
 
 afterAll(async () => {

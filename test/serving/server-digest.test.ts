@@ -85,8 +85,9 @@ describe('GIVEN mini-mirror synth --prebuilt --image-digest', () => {
     '--public-key', path.join(dir, 'mirror.pub.asc'), '--image', REPOSITORY, '--namespace', 'apt-mirror', '--out', path.join(dir, 'out'), '--prebuilt', ...more];
 
   test('THEN the Deployment runs the digest, and the output line says so', () => {
-    const r = run(...args('--image-digest', DIGEST));
-    expect(r.err).toBe('');
+    const r = run(...args('--image-digest', DIGEST, '--smoke-test-image', 'registry.example.com/debian:bookworm-slim'));
+    // stderr: only the images the YAML names (--prebuilt lists them), all in the --image registry
+    expect(r.err).toBe(`images the YAML names (the cluster pulls them from their registries): ${REPOSITORY}@${DIGEST}, registry.example.com/debian:bookworm-slim`);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`(served as @${DIGEST})`);
     const objects = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'out', 'mirror.k8s.yaml'), 'utf8')).map(d => d.toJSON());

@@ -18,7 +18,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.3.0',
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
   bundledDeps: ['openpgp@^6.1.0', 'yaml@^2.5.0'],
-  devDeps: ['cdk8s-cli@^2.200.0', 'kubernetes-models@^4.4.0', 'ts-node@^10.9.2', '@types/node@^20', 'esbuild@^0.25.0'],
+  devDeps: ['cdk8s-cli@^2.200.0', 'kubernetes-models@^4.4.0', 'ts-node@^10.9.2', '@types/node@^20', 'esbuild@^0.25.0', 'madge@^8.0.0'],
 
   // The repo is self-contained: no GitHub workflows, no release automation.
   github: false,
@@ -31,7 +31,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'bench', 'examples', 'build-tools', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'bench', 'examples', 'build-tools', 'scripts', 'projenrc', '.projenrc.ts'],
     // CI must fail on fixable problems too; fix locally with `npx projen eslint --fix`.
     commandOptions: { fix: false },
   },
@@ -99,8 +99,15 @@ const shellcheck = project.addTask('shellcheck', {
 });
 project.testTask.spawn(shellcheck);
 
-// Type information for linting bench/ and examples/ (type-checked like the tests, never emitted).
-for (const dir of ['bench', 'examples']) {
+// No import cycle between files or folders of src/ (scripts/check-cycles.ts, on madge's graph).
+const checkCycles = project.addTask('check:cycles', {
+  description: 'Fail on an import cycle between files or folders of src/ (madge; known ones listed in scripts/check-cycles.ts)',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only scripts/check-cycles.ts',
+});
+project.testTask.spawn(checkCycles);
+
+// Type information for linting bench/, examples/ and scripts/ (type-checked like the tests, never emitted).
+for (const dir of ['bench', 'examples', 'scripts']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
     obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['node_modules', 'dist'] },
   });

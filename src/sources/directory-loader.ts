@@ -3,8 +3,7 @@ import * as path from 'path';
 import { AptlyConfig } from './aptly-config';
 import { lineOf, parseAptlyConfigText } from './aptly-config-text';
 import { SourceLoadOptions } from './load-options';
-import { loadSources, Reading, ReadSource } from './load-pipeline';
-import { MirrorSource } from './mirror-source';
+import { LoadedSource, loadSources, Reading, ReadSource } from './load-pipeline';
 import { PackageList } from './package-list';
 import { Problem, throwIfProblems } from './problems';
 import { countCanonicalLines } from './query/canonical';
@@ -16,7 +15,7 @@ import { isFlatDistribution } from './validation';
 const SOURCE_FILES = new Set(['source.txt', 'packages.txt', 'aptly.conf']);
 
 /** Loads `<dir>/<prefix>/<name>/{source.txt,packages.txt[,aptly.conf]}`, reporting every problem. */
-export function loadSourceDirectory(dir: string, options: SourceLoadOptions = {}): MirrorSource[] {
+export function loadSourceDirectory(dir: string, options: SourceLoadOptions = {}): LoadedSource[] {
   return loadSources({
     what: `sources directory ${dir}`,
     where: dir,

@@ -57,7 +57,7 @@ describe('build.json from the construct through the runner reader', () => {
         refreshEpoch: '2026-12',
         recommends: false,
         validFor: Duration.days(14),
-        buildJob: { concurrency: 3, retries: 5, stallTimeout: Duration.minutes(5), previousManifest: PreviousManifest.fromUrl('https://mirror.example/previous/manifest.json') },
+        buildJob: { concurrency: 3, retries: 5, stallTimeout: Duration.minutes(5), previousManifest: PreviousManifest.fromUrl('https://debian.mirror.example/previous/manifest.json') },
       },
     });
     expect(written.version).toBe(BUILD_CONFIG_VERSION);
@@ -76,14 +76,26 @@ describe('build.json from the construct through the runner reader', () => {
     });
     // The values are the ones the props gave, not defaults that happen to agree.
     expect(read).toMatchObject({
-      concurrency: 3, retries: 5, stallTimeoutSeconds: 300, validForSeconds: 14 * 86400, refreshEpoch: '2026-12',
-      previousManifest: 'https://mirror.example/previous/manifest.json',
+      concurrency: 3,
+      retries: 5,
+      stallTimeoutSeconds: 300,
+      validForSeconds: 14 * 86400,
+      refreshEpoch: '2026-12',
+      previousManifest: 'https://debian.mirror.example/previous/manifest.json',
       signing: { mode: 'key', privateKeyFile: BUILD_JSON_DEFAULTS.privateKeyFile, passphraseFile: 'passphrase' },
     });
     expect(read.sources[everything]).toMatchObject({
-      fingerprints: ['0123456789ABCDEF0123456789ABCDEF01234567'], world: 'vendor-world',
-      architectures: ['arm64'], recommends: false, allowBroadQueries: true, allowDowngrade: true, allowDistributionMismatch: true,
-      dependencyGate: false, origin: 'Vendor', label: 'Vendor tools', suite: 'stable',
+      fingerprints: ['0123456789ABCDEF0123456789ABCDEF01234567'],
+      world: 'vendor-world',
+      architectures: ['arm64'],
+      recommends: false,
+      allowBroadQueries: true,
+      allowDowngrade: true,
+      allowDistributionMismatch: true,
+      dependencyGate: false,
+      origin: 'Vendor',
+      label: 'Vendor tools',
+      suite: 'stable',
     });
     expect(read.sources.find(s => s.name === 'repo')).toMatchObject({ components: [], distribution: './', publishDistribution: 'flat-mirror', verify: false });
   });

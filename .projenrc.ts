@@ -1,4 +1,5 @@
 import { cdk8s, javascript, JsonFile } from 'projen';
+import { BundleLogLevel, RunBundleTask } from 'projen/lib/javascript';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-mini-mirror',
@@ -18,7 +19,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.3.0',
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
   bundledDeps: ['openpgp@^6.1.0', 'yaml@^2.5.0'],
-  devDeps: ['cdk8s-cli@^2.200.0', 'kubernetes-models@^4.4.0', 'ts-node@^10.9.2', '@types/node@^20', 'esbuild@^0.25.0'],
+  devDeps: ['cdk8s-cli@^2.200.0', 'kubernetes-models@^4.4.0', 'ts-node@^10.9.2', '@types/node@^20', 'madge@^8.0.0'],
+  // The build runner's bundle (below); compile, test and synth:example run it themselves.
+  bundlerOptions: { esbuildVersion: '^0.25.0', runBundleTask: RunBundleTask.MANUAL },
 
   // The repo is self-contained: no GitHub workflows, no release automation.
   github: false,
@@ -31,7 +34,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'bench', 'examples', 'build-tools', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'bench', 'examples', 'build-tools', 'scripts', 'projenrc', '.projenrc.ts'],
     // CI must fail on fixable problems too; fix locally with `npx projen eslint --fix`.
     commandOptions: { fix: false },
   },
@@ -57,14 +60,27 @@ project.npmignore?.include('/assets/');
 // The build runner (src/runner/) runs in the build Job under Debian's Node.js: bundled into one
 // file that the build ConfigMap ships. Generated, never committed; every task that synthesizes
 // or tests builds it first.
+const runnerBundle = project.bundler.addBundle('src/runner/main.ts', {
+  platform: 'node',
+  target: 'node18',
+  format: 'cjs',
+  logLevel: BundleLogLevel.WARNING,
+  // Out of the bundler's assets/runner/main/ to assets/build-runner.js, where readRunner() reads it.
+  outfile: '../../build-runner.js',
+  watchTask: false,
+  esbuildArgs: { '--legal-comments': 'none' },
+});
+// The name everyone uses (docs, README, other tasks); projen's is bundle:runner/main.
 const bundleRunner = project.addTask('bundle:runner', {
   description: 'Bundle src/runner/ into assets/build-runner.js (the build Job runs it)',
-  exec: 'esbuild src/runner/main.ts --bundle --platform=node --target=node18 --format=cjs --legal-comments=none --log-level=warning --outfile=assets/build-runner.js',
 });
+bundleRunner.spawn(runnerBundle.bundleTask);
 // In compile itself (not pre-compile): `npm run compile && npm pack` must ship it.
 project.compileTask.prependSpawn(bundleRunner);
 project.testTask.prependSpawn(bundleRunner);
 project.tasks.tryFind('test:update')?.prependSpawn(bundleRunner);
+// The bundler ignores its whole assets/ folder; here it also holds the shipped scripts and templates.
+project.gitignore.removePatterns('/assets/');
 project.gitignore.exclude('/assets/build-runner.js');
 
 const synthExample = project.addTask('synth:example', {
@@ -104,8 +120,15 @@ const shellcheck = project.addTask('shellcheck', {
 });
 project.testTask.spawn(shellcheck);
 
-// Type information for linting bench/ and examples/ (type-checked like the tests, never emitted).
-for (const dir of ['bench', 'examples']) {
+// No import cycle between files or folders of src/ (scripts/check-cycles.ts, on madge's graph).
+const checkCycles = project.addTask('check:cycles', {
+  description: 'Fail on an import cycle between files or folders of src/ (madge; known ones listed in scripts/check-cycles.ts)',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only scripts/check-cycles.ts',
+});
+project.testTask.spawn(checkCycles);
+
+// Type information for linting bench/, examples/ and scripts/ (type-checked like the tests, never emitted).
+for (const dir of ['bench', 'examples', 'scripts']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
     obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'], exclude: ['node_modules', 'dist'] },
   });

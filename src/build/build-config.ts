@@ -1,13 +1,11 @@
 import { Duration } from 'cdk8s';
+import { BUILD_CONFIG_VERSION, BuildJson, SourceJson } from '../contract/build-json';
 import { ReleaseSigning } from '../signing/release-signing';
 import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
 import { resolvedSources } from '../sources/resolution';
 import { wholeNumberProblem } from '../util/checks';
 import { stableStringify } from '../util/stable-json';
-
-/** Version of build.json that this package writes (docs/build-contract.md). */
-export const BUILD_CONFIG_VERSION = 2;
 
 /** Inputs of build.json. */
 export interface BuildJsonOptions {
@@ -58,7 +56,8 @@ function followsRecommends(opts: BuildJsonOptions, s: MirrorSource): boolean {
 /** Options of the build that are not in the seed layout (see docs/build-contract.md). */
 export function buildJson(opts: BuildJsonOptions): string {
   const signing = opts.signing._buildJson();
-  const sources = resolvedSources(opts.sources, { defaultAptlyConfig: opts.defaultAptlyConfig }).map(({ source: s, world, architectures }) => ({
+  const resolved = resolvedSources(opts.sources, { defaultAptlyConfig: opts.defaultAptlyConfig });
+  const sources = resolved.map(({ source: s, world, architectures }): SourceJson => ({
     prefix: s.prefix,
     name: s.name,
     url: s.url,
@@ -84,7 +83,7 @@ export function buildJson(opts: BuildJsonOptions): string {
     ...(s.allowDowngrade ? { allowDowngrade: true } : {}),
     ...(s.allowDistributionMismatch ? { allowDistributionMismatch: true } : {}),
   }));
-  return compactJson({
+  const json: BuildJson = {
     version: BUILD_CONFIG_VERSION,
     contentHash: opts.contentHash,
     buildIdentity: opts.buildIdentity ?? opts.contentHash,
@@ -96,14 +95,16 @@ export function buildJson(opts: BuildJsonOptions): string {
     signing,
     sources,
     previousManifest: opts.previousManifest ?? null,
-  });
+  };
+  return compactJson(json);
 }
 
 /**
  * Stable JSON with one top-level key per line and one line per list entry: readable in the
  * ConfigMap, and small enough for thousands of sources (indenting every field would double it).
  */
-function compactJson(config: Record<string, unknown>): string {
+function compactJson(json: BuildJson): string {
+  const config: Record<string, unknown> = json;
   const field = (key: string): string => {
     const value = config[key];
     const text = Array.isArray(value)

@@ -1,15 +1,2 @@
-/** Mount paths inside the build pod (docs/build-contract.md). */
-export const BUILD_PATHS = {
-  sources: '/etc/mini-mirror/sources',
-  build: '/etc/mini-mirror/build',
-  signing: '/etc/mini-mirror/signing',
-  push: '/etc/mini-mirror/push',
-  registryCa: '/etc/mini-mirror/registry-ca',
-  workspace: '/workspace',
-};
-
-/** Where the tree lands in the serving image. */
-export const SERVING_ROOT = '/srv/mirror';
-
-/** The memory-backed emptyDir where the mirror step creates the signing GNUPGHOME. */
-export const GNUPG_DIR = '/run/mini-mirror/gnupg';
+/** Mount paths of the build pod: defined in the construct↔runner contract (src/contract/). */
+export { BUILD_PATHS, GNUPG_DIR, SERVING_ROOT } from '../contract/paths';

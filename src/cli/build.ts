@@ -12,6 +12,7 @@ import { Output } from './output';
 import { synth } from './synth';
 import { BUILD_USAGE } from './usage';
 import { DEFAULT_SERVING_BASE } from '../build/image-builder';
+import { BUILD_JSON_DEFAULTS, BUILD_JSON_FILE, SigningConfig } from '../contract/build-json';
 
 /** Options of `build` itself; every other option is synth's, passed on unchanged. */
 const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out', 'previous-manifest', 'from-tree'];
@@ -129,9 +130,10 @@ function checkHost(files: Record<string, string | undefined>): void {
 /** The signing Secret's keys as build.json names them, filled from the given files. */
 function signingFilesOf(manifestFile: string, signingKey: string, passphraseFile: string | undefined): Record<string, string> {
   const objects = YAML.parseAllDocuments(fs.readFileSync(manifestFile, 'utf8')).map(d => d.toJSON());
-  const buildJson = objects.find(o => o?.kind === 'ConfigMap' && o.data?.['build.json'])?.data['build.json'];
-  const signing = buildJson ? JSON.parse(buildJson).signing ?? {} : {};
-  const privateKeyFile: string = signing.privateKeyFile ?? 'signing-key.asc';
+  const buildJson = objects.find(o => o?.kind === 'ConfigMap' && o.data?.[BUILD_JSON_FILE])?.data[BUILD_JSON_FILE];
+  // Unsigned builds never get here: the signing is a key's.
+  const signing: Partial<Extract<SigningConfig, { mode: 'key' }>> = buildJson ? JSON.parse(buildJson).signing ?? {} : {};
+  const privateKeyFile: string = signing.privateKeyFile ?? BUILD_JSON_DEFAULTS.privateKeyFile;
   const passphraseKey: string | undefined = signing.passphraseFile ?? undefined;
   if (passphraseKey && !passphraseFile) throw new InputProblems([`the signing key has a passphrase (--passphrase-key ${passphraseKey}): give --passphrase-file`]);
   return { [privateKeyFile]: signingKey, ...(passphraseKey && passphraseFile ? { [passphraseKey]: passphraseFile } : {}) };

@@ -1,59 +1,9 @@
 // build.json (docs/build-contract.md), read and checked before anything runs.
 import * as fs from 'fs';
 import { BuildError } from './proc';
+import { BUILD_CONFIG_VERSION, BUILD_JSON_DEFAULTS, BuildConfig, SourceConfig } from '../contract/build-json';
 
-export interface SourceConfig {
-  readonly prefix: string;
-  readonly name: string;
-  readonly url: string;
-  /** null when `keyFile` gives the key. */
-  readonly keyUrl: string | null;
-  /** The key's file name in the source's directory of the sources mount, instead of keyUrl. */
-  readonly keyFile?: string;
-  readonly distribution: string;
-  /** Empty for a flat repository. */
-  readonly components: string[];
-  readonly publishDistribution: string;
-  readonly world: string;
-  /** null: every architecture the upstream Release lists. */
-  readonly architectures: string[] | null;
-  readonly verify: boolean;
-  readonly fingerprints: string[];
-  readonly dependencyGate: boolean;
-  /** Follow Recommends (aptly's dependencyFollowRecommends and the world closure); absent: true, as apt installs them. */
-  readonly recommends: boolean;
-  /** Queries that alone match a large part of upstream are accepted (else the build fails on them). */
-  readonly allowBroadQueries: boolean;
-  /** A Release whose Suite and Codename both differ from `distribution` only warns. */
-  readonly allowDistributionMismatch: boolean;
-  readonly origin: string | null;
-  readonly label: string | null;
-  readonly suite: string | null;
-  /** Go on (with a warning) when upstream goes back in time against the previous build. */
-  readonly allowDowngrade: boolean;
-}
-
-export type SigningConfig =
-  | { readonly mode: 'key'; readonly privateKeyFile: string; readonly passphraseFile: string | null; readonly fingerprint?: string }
-  | { readonly mode: 'unsigned' };
-
-export interface BuildConfig {
-  readonly version: 2;
-  readonly contentHash: string | null;
-  /** What this build is: its inputs plus the refresh epoch (docs/build-contract.md); else the content hash. */
-  readonly buildIdentity: string | null;
-  /** The refresh epoch the user set, if any. */
-  readonly refreshEpoch: string | null;
-  readonly concurrency: number;
-  readonly retries: number;
-  readonly stallTimeoutSeconds: number;
-  /** Published Releases carry `Valid-Until: <Date + this>`; null: no Valid-Until. */
-  readonly validForSeconds: number | null;
-  readonly signing: SigningConfig;
-  readonly sources: SourceConfig[];
-  /** Where the previous build's manifest.json is read (URL or file); null: none, no downgrade check. */
-  readonly previousManifest: string | null;
-}
+export type { BuildConfig, SigningConfig, SourceConfig } from '../contract/build-json';
 
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
@@ -64,8 +14,8 @@ export function readBuildConfig(file: string): BuildConfig {
   } catch (e) {
     throw new BuildError(`${file}: cannot read build config: ${(e as Error).message}`);
   }
-  if (raw?.version !== 2) {
-    throw new BuildError(`${file}: unsupported version ${JSON.stringify(raw?.version)} (expected 2): the build script and the synthesized ConfigMap come from different cdk8s-mini-mirror versions`);
+  if (raw?.version !== BUILD_CONFIG_VERSION) {
+    throw new BuildError(`${file}: unsupported version ${JSON.stringify(raw?.version)} (expected ${BUILD_CONFIG_VERSION}): the build script and the synthesized ConfigMap come from different cdk8s-mini-mirror versions`);
   }
   const sources: SourceConfig[] = Array.isArray(raw.sources) ? raw.sources : [];
   if (!sources.length) throw new BuildError(`${file} lists no source`);
@@ -108,18 +58,18 @@ function checkSource(file: string, s: SourceConfig): void {
 /** The config with defaults filled in and fingerprints in one form. */
 function normalized(raw: any, sources: SourceConfig[]): BuildConfig {
   return {
-    version: 2,
+    version: BUILD_CONFIG_VERSION,
     contentHash: typeof raw.contentHash === 'string' ? raw.contentHash : null,
     buildIdentity: typeof raw.buildIdentity === 'string' ? raw.buildIdentity : typeof raw.contentHash === 'string' ? raw.contentHash : null,
     refreshEpoch: typeof raw.refreshEpoch === 'string' ? raw.refreshEpoch : null,
-    concurrency: Math.max(1, Math.floor(Number(raw.concurrency) || 1)),
-    retries: Math.max(1, Math.floor(Number(raw.retries) || 3)),
-    stallTimeoutSeconds: Math.max(1, Math.floor(Number(raw.stallTimeoutSeconds) || 120)),
+    concurrency: Math.max(1, Math.floor(Number(raw.concurrency) || BUILD_JSON_DEFAULTS.concurrency)),
+    retries: Math.max(1, Math.floor(Number(raw.retries) || BUILD_JSON_DEFAULTS.retries)),
+    stallTimeoutSeconds: Math.max(1, Math.floor(Number(raw.stallTimeoutSeconds) || BUILD_JSON_DEFAULTS.stallTimeoutSeconds)),
     previousManifest: typeof raw.previousManifest === 'string' && raw.previousManifest !== '' ? raw.previousManifest : null,
     validForSeconds: typeof raw.validForSeconds === 'number' ? raw.validForSeconds : null,
     signing: raw.signing?.mode === 'unsigned' ? { mode: 'unsigned' } : {
       mode: 'key',
-      privateKeyFile: raw.signing?.privateKeyFile ?? 'signing-key.asc',
+      privateKeyFile: raw.signing?.privateKeyFile ?? BUILD_JSON_DEFAULTS.privateKeyFile,
       passphraseFile: raw.signing?.passphraseFile ?? null,
       fingerprint: raw.signing?.fingerprint ? String(raw.signing.fingerprint).replace(/\s+/g, '').toUpperCase() : undefined,
     },

@@ -20,12 +20,15 @@ import { danglingLinks, mergeTree } from './tree';
 import { UpstreamKeys } from './upstream-key';
 import { asDiskFull, WorkspaceRoom } from './workspace-room';
 import { closeWorld, worldArchitectures } from './world';
+import { BUILD_JSON_FILE } from '../contract/build-json';
+import { BUILD_ENV } from '../contract/env';
+import { BUILD_PATHS } from '../contract/paths';
 
 const env = process.env;
-const SOURCES_DIR = env.MINI_MIRROR_SOURCES_DIR ?? '/etc/mini-mirror/sources';
-const BUILD_DIR = env.MINI_MIRROR_BUILD_DIR ?? '/etc/mini-mirror/build';
-const SIGNING_DIR = env.MINI_MIRROR_SIGNING_DIR ?? '/etc/mini-mirror/signing';
-const WORKSPACE = env.MINI_MIRROR_WORKSPACE ?? '/workspace';
+const SOURCES_DIR = env[BUILD_ENV.sourcesDir] ?? BUILD_PATHS.sources;
+const BUILD_DIR = env[BUILD_ENV.buildDir] ?? BUILD_PATHS.build;
+const SIGNING_DIR = env[BUILD_ENV.signingDir] ?? BUILD_PATHS.signing;
+const WORKSPACE = env[BUILD_ENV.workspace] ?? BUILD_PATHS.workspace;
 const PUBLIC = path.join(WORKSPACE, 'public');
 
 /** Sources whose keys, indexes and packages are downloaded at once (aptly work is limited by `concurrency`). */
@@ -33,10 +36,10 @@ const FETCHING_SOURCES = 8;
 
 let workDir: string | undefined;
 let signingHome: string | undefined;
-const GNUPG_DIR = env.MINI_MIRROR_GNUPG_DIR;
+const GNUPG_DIR = env[BUILD_ENV.gnupgDir];
 
 async function build(log: BuildLog): Promise<void> {
-  const config = readBuildConfig(path.join(BUILD_DIR, 'build.json'));
+  const config = readBuildConfig(path.join(BUILD_DIR, BUILD_JSON_FILE));
   const stage = await prepareWorkspace();
   const previous = await loadPreviousBuild(previousManifestSetting(config.previousManifest), log);
   const worlds = groupByWorld(config.sources);

@@ -1,5 +1,5 @@
 import { AccessLog } from './access-log';
-import { SERVING_ROOT } from '../build/paths';
+import { SERVING_ROOT } from '../contract/paths';
 import { readAsset } from '../util/assets';
 import { checkWholeNumber } from '../util/checks';
 import { contentHash } from '../util/hash';

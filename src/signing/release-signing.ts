@@ -1,7 +1,8 @@
 import { k8s } from 'cdk8s-plus-27';
 import type * as pgp from 'openpgp' with { 'resolution-mode': 'import' };
 import { inspectPublicKey } from './public-key';
-import { BUILD_PATHS } from '../build/paths';
+import { BUILD_JSON_DEFAULTS, SigningConfig } from '../contract/build-json';
+import { BUILD_PATHS } from '../contract/paths';
 import { DATA_KEY, isSecretName } from '../util/k8s-names';
 import { INSECURE_ANNOTATION, INSECURE_WARNING } from '../util/names';
 import { refuseForeignSubclass } from '../util/variants';
@@ -59,7 +60,7 @@ export abstract class ReleaseSigning {
    * @example ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: armoredPublicKey })
    */
   public static fromSecret(options: ReleaseSigningSecretOptions): ReleaseSigning {
-    const privateKeyKey = options.privateKeyKey ?? 'signing-key.asc';
+    const privateKeyKey = options.privateKeyKey ?? BUILD_JSON_DEFAULTS.privateKeyFile;
     if (!isSecretName(options.secretName)) {
       throw new Error(`signing secretName "${options.secretName}" is not a valid Kubernetes Secret name (lowercase letters, digits, '-' and '.')`);
     }
@@ -135,7 +136,7 @@ export abstract class ReleaseSigning {
   }
 
   /** The `signing` object of build.json (docs/build-contract.md). @internal */
-  public abstract _buildJson(): { [key: string]: unknown };
+  public abstract _buildJson(): SigningConfig;
 
   /** The build pod's volumes for it and the mirror step's mounts of them. @internal */
   public abstract _bindBuild(): { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] };
@@ -158,7 +159,7 @@ class SecretReleaseSigning extends ReleaseSigning {
     super();
   }
 
-  public _buildJson(): { [key: string]: unknown } {
+  public _buildJson(): SigningConfig {
     return { mode: 'key', privateKeyFile: this.privateKeyKey, passphraseFile: this.passphraseKey ?? null, fingerprint: this.fingerprint };
   }
 
@@ -187,7 +188,7 @@ class UnsignedReleaseSigning extends ReleaseSigning {
   public readonly privateKeyKey = undefined;
   public readonly passphraseKey = undefined;
 
-  public _buildJson(): { [key: string]: unknown } {
+  public _buildJson(): SigningConfig {
     return { mode: 'unsigned' };
   }
 

@@ -4,8 +4,7 @@ import { AptlyConfig } from './aptly-config';
 import { lineOf, parseAptlyConfigText } from './aptly-config-text';
 import { inspectKeyFile } from './key-file-check';
 import { SourceLoadOptions } from './load-options';
-import { loadSources, Reading, ReadSource } from './load-pipeline';
-import { MirrorSource } from './mirror-source';
+import { LoadedSource, loadSources, Reading, ReadSource } from './load-pipeline';
 import { PackageList } from './package-list';
 import { Problem, throwIfProblems } from './problems';
 import { countCanonicalLines } from './query/canonical';
@@ -20,7 +19,7 @@ const KEY_FILES = ['key.asc', 'key.gpg'];
 const SOURCE_FILES = new Set(['source.txt', 'packages.txt', 'aptly.conf', ...KEY_FILES]);
 
 /** Loads `<dir>/<prefix>/<name>/{source.txt,packages.txt[,aptly.conf]}`, reporting every problem. */
-export function loadSourceDirectory(dir: string, options: SourceLoadOptions = {}): MirrorSource[] {
+export function loadSourceDirectory(dir: string, options: SourceLoadOptions = {}): LoadedSource[] {
   return loadSources({
     what: `sources directory ${dir}`,
     where: dir,

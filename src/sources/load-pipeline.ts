@@ -1,10 +1,10 @@
 // The one pipeline of both seed formats: a reader reads the input and locates each value (file,
 // line, column), the checks shared with typed props check the fields, and every source that
-// passed is produced by `MirrorSource._fromChecked`. Problems are collected in reading order,
-// so that one run reports all of them with their places.
+// passed is returned as checked data (only `MirrorSource`'s static factories wrap it, so that the
+// loaders do not import MirrorSource back). Problems are collected in reading order, so that one
+// run reports all of them with their places.
 import { CheckedSource } from './checked-source';
 import { SourceLoadOptions } from './load-options';
-import { MirrorSource } from './mirror-source';
 import { applyOverrides, checkOverrideKeys } from './overrides';
 import { Problem, throwIfProblems } from './problems';
 import { checkPartialSourceFields, checkSourceFields, FieldProblem, SourceFields } from './source-checks';
@@ -37,6 +37,12 @@ export interface Reading {
   readonly publications: Publication[];
 }
 
+/** A source that passed its checks, and where it was defined (for `MirrorSource.definedAt`). */
+export interface LoadedSource {
+  readonly checked: CheckedSource;
+  readonly definedAt: string;
+}
+
 /** A seed format's reader. */
 export interface SourceReader {
   /** names the input in the error (`sources directory <dir>`, or the file) */
@@ -49,13 +55,13 @@ export interface SourceReader {
   read(reading: Reading): Iterable<ReadSource>;
 }
 
-/** Reads, locates, checks and produces every source of the input, or throws with every problem. */
-export function loadSources(reader: SourceReader, options: SourceLoadOptions): MirrorSource[] {
+/** Reads, locates and checks every source of the input, or throws with every problem. */
+export function loadSources(reader: SourceReader, options: SourceLoadOptions): LoadedSource[] {
   const reading: Reading = { problems: [], ids: [], publications: [] };
-  const sources: MirrorSource[] = [];
+  const sources: LoadedSource[] = [];
   for (const read of reader.read(reading)) {
     const checked = checkReadSource(read, options, reading.problems);
-    if (checked) sources.push(MirrorSource._fromChecked(checked, read.definedAt));
+    if (checked) sources.push({ checked, definedAt: read.definedAt });
   }
   const problems = reading.problems;
   if (reading.ids.length === 0 && problems.length === 0) problems.push({ file: reader.where, message: reader.noSources });

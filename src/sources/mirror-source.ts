@@ -186,7 +186,7 @@ export class MirrorSource {
    * @example MirrorSource.fromDirectory('./sources')
    */
   public static fromDirectory(dir: string, options: SourceLoadOptions = {}): MirrorSource[] {
-    return loadSourceDirectory(dir, options);
+    return loadSourceDirectory(dir, options).map(s => MirrorSource._fromChecked(s.checked, s.definedAt));
   }
 
   /**
@@ -195,7 +195,7 @@ export class MirrorSource {
    * @example MirrorSource.fromYamlFile('./sources.yaml')
    */
   public static fromYamlFile(file: string, options: SourceLoadOptions = {}): MirrorSource[] {
-    return loadSourceYaml(file, options);
+    return loadSourceYaml(file, options).map(s => MirrorSource._fromChecked(s.checked, s.definedAt));
   }
 
   /**

@@ -3,8 +3,7 @@ import { Document, isMap, isScalar, isSeq, LineCounter, Node, parseAllDocuments,
 import { AptlyConfig } from './aptly-config';
 import { parseAptlyConfigText } from './aptly-config-text';
 import { SourceLoadOptions } from './load-options';
-import { loadSources, Reading, ReadSource } from './load-pipeline';
-import { MirrorSource } from './mirror-source';
+import { LoadedSource, loadSources, Reading, ReadSource } from './load-pipeline';
 import { Problem, throwIfProblems } from './problems';
 import { FieldProblem } from './source-checks';
 import { UpstreamKey } from './upstream-key';
@@ -21,7 +20,7 @@ const PACKAGE_KEYS = new Set(['name', 'version']);
  * (`distribution: ./`, no `components`) is named and published by its `publish_distribution`
  * (or the document's `codename`). A document's `world` applies to all its subrepos.
  */
-export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): MirrorSource[] {
+export function loadSourceYaml(file: string, options: SourceLoadOptions = {}): LoadedSource[] {
   return loadSources({
     what: file,
     where: file,

@@ -44,6 +44,10 @@ export interface LocalBuildOptions {
    * @default - none: no previous build is compared (the synthesized in-cluster URL is not used here)
    */
   readonly previousManifest?: string;
+  /** An earlier build's tree (its public/) to roll back to: nothing is mirrored. @default - an ordinary build */
+  readonly rollbackFrom?: string;
+  /** The image's tag instead of the build identity's (a rollback is another image). @default - the Job's */
+  readonly imageTag?: string;
 }
 
 export function missingTools(): string[] {
@@ -118,7 +122,8 @@ export async function localBuild(opts: LocalBuildOptions, io: Output): Promise<{
   const manifests = YAML.parseAllDocuments(fs.readFileSync(opts.manifestFile, 'utf8')).map(d => d.toJSON()).filter(Boolean);
   const job = manifests.find(o => o.kind === 'Job' && o.metadata?.labels?.['app.kubernetes.io/component'] === 'build');
   if (!job) throw new InputProblems([`${opts.manifestFile} has no build Job`]);
-  const step = imageStepOf(job);
+  const jobStep = imageStepOf(job);
+  const step = opts.imageTag ? { ...jobStep, imageRef: `${jobStep.imageRef.replace(/:[^:/]+$/, '')}:${opts.imageTag}` } : jobStep;
   const out = path.resolve(opts.out);
   const interrupts = Interrupts.install();
   try {
@@ -166,6 +171,7 @@ async function buildSteps(opts: LocalBuildOptions, parsed: { manifests: any[]; j
     MINI_MIRROR_GNUPG_DIR: secrets.gnupg,
     // Overrides build.json's in-cluster URL, which does not resolve on a host ('' = none).
     MINI_MIRROR_PREVIOUS_MANIFEST: opts.previousManifest ?? '',
+    MINI_MIRROR_ROLLBACK_FROM: opts.rollbackFrom ?? '',
   }, 'the mirror step', ctx);
   // The key material is not needed any more: the guard removes it at the end either way.
   fs.rmSync(secrets.signing, { recursive: true, force: true });

@@ -50,6 +50,8 @@ export interface BuildConfig {
   readonly sources: SourceConfig[];
   /** Where the previous build's manifest.json is read (URL or file); null: none, no downgrade check. */
   readonly previousManifest: string | null;
+  /** An earlier build's tree (its public/) to serve again, re-dated and re-signed; null: an ordinary build. */
+  readonly rollbackFrom: string | null;
 }
 
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
@@ -108,6 +110,7 @@ function normalized(raw: any, sources: SourceConfig[]): BuildConfig {
     stallTimeoutSeconds: Math.max(1, Math.floor(Number(raw.stallTimeoutSeconds) || 120)),
     previousManifest: typeof raw.previousManifest === 'string' && raw.previousManifest !== '' ? raw.previousManifest : null,
     validForSeconds: typeof raw.validForSeconds === 'number' ? raw.validForSeconds : null,
+    rollbackFrom: typeof raw.rollbackFrom === 'string' && raw.rollbackFrom !== '' ? raw.rollbackFrom : null,
     signing: raw.signing?.mode === 'unsigned' ? { mode: 'unsigned' } : {
       mode: 'key',
       privateKeyFile: raw.signing?.privateKeyFile ?? 'signing-key.asc',

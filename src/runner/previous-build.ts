@@ -27,6 +27,8 @@ export interface PreviousManifest {
 export interface PreviousBuild {
   readonly where: string;
   readonly manifest: PreviousManifest;
+  /** Where it was read, unredacted (URL or file): its mirror's pool files are next to it. */
+  readonly location?: string;
 }
 
 /** Larger than any real manifest (a package is about 300 bytes); a bound against a hostile server. */
@@ -69,7 +71,7 @@ export async function loadPreviousBuild(setting: string | null, log: BuildLog): 
   }
   const manifest = parsePreviousManifest(text, where);
   log.say(`previous build: ${where} (${manifest.upstreams.length} upstream(s), ${manifest.packages.length} packages): refusing downgrades`);
-  return { where, manifest };
+  return { where, manifest, location: setting };
 }
 
 /** Checks a manifest's shape: an unreadable memory fails the build rather than disabling the check. */

@@ -64,8 +64,12 @@ async function build(log: BuildLog): Promise<void> {
   // §9), e.g. after the source with the newest upstream Date was removed.
   // A refresh epoch that is a date counts too: bumping it is how a rebuild of rarely changing
   // upstreams moves its Date (and a validFor's Valid-Until) forward.
-  const epoch = buildEpoch([...mirrors.map(m => m.release.date), notInFuture('the previous manifest\'s builtAt', previous?.manifest.builtAt, log),
+  const previousAt = notInFuture('the previous manifest\'s builtAt', previous?.manifest.builtAt, log);
+  let epoch = buildEpoch([...mirrors.map(m => m.release.date), previousAt,
     notInFuture('refreshEpoch', refreshDate(config.refreshEpoch), log)], signer?.keyTime);
+  // Other inputs than the served build's but its very Date (the key's time, say): apt keeps the
+  // lists it holds for an equal Date, so this build is one second later (still only from inputs).
+  if (previousAt && previous?.manifest.buildIdentity !== config.buildIdentity && epoch === buildEpoch([previousAt])) epoch += 1;
   const dists = mirrors.map(m => ({ prefix: m.config.prefix, distribution: m.config.publishDistribution }));
   await log.time('signing', () => finishReleases(stage, dists, { date: epoch, validForSeconds: config.validForSeconds ?? undefined }, signer));
   log.step(`releases: ${dists.length} dated ${releaseDate(epoch)}${config.validForSeconds ? `, valid until ${releaseDate(epoch + config.validForSeconds)}` : ''}${signer ? ', signed' : ''}`);
@@ -87,7 +91,9 @@ async function build(log: BuildLog): Promise<void> {
 async function rollback(from: string, stage: string, previous: PreviousBuild | undefined, signer: Signer | undefined,
   config: BuildConfig, log: BuildLog): Promise<void> {
   log.say(`mini-mirror: rolling back to ${from}: its packages as they were, nothing mirrored`);
-  const done = await log.time('signing', () => stageRollback(from, stage, previous, { signer, validForSeconds: config.validForSeconds ?? undefined }, log));
+  const done = await log.time('signing', () => stageRollback(from, stage, previous, {
+    signer, validForSeconds: config.validForSeconds ?? undefined, contentHash: config.contentHash, buildIdentity: config.buildIdentity,
+  }, log));
   if (signer) await exportPublicKey(signer, stage);
   await log.time('keep pool', () => keepPreviousPool(stage, previous!, previous!.location ?? previous!.where, log));
   log.say(`done: rollback to ${from}, ${done.packages} packages, dated ${done.builtAt}`);

@@ -21,6 +21,8 @@ export interface PreviousManifest {
   readonly packages: ReadonlyArray<{ prefix: string; distribution: string; component: string; name: string; version: string; architecture: string }>;
   /** The previous build's date (its Releases' Date), when it recorded one. */
   readonly builtAt?: string;
+  /** The previous build's identity, when it recorded one. */
+  readonly buildIdentity?: string;
 }
 
 /** A previous build that was found: its manifest and where it was read. */
@@ -92,6 +94,7 @@ export function parsePreviousManifest(text: string, where: string): PreviousMani
     upstreams: data.upstreams.map((u: any) => ({ ...u, releaseDate: u.releaseDate ?? null })),
     packages: data.packages,
     builtAt: typeof data.builtAt === 'string' ? data.builtAt : undefined,
+    buildIdentity: typeof data.buildIdentity === 'string' ? data.buildIdentity : undefined,
   };
 }
 

@@ -25,7 +25,7 @@ const REWRITTEN = new Set(['InRelease', 'Release.gpg', 'Release', 'manifest.json
  * (`previous`) and the old tree itself, re-signed with `signer`. Returns the old manifest's packages.
  */
 export async function stageRollback(from: string, stage: string, previous: PreviousBuild | undefined,
-  opts: { signer?: Signer; validForSeconds?: number }, log: BuildLog): Promise<{ builtAt: string; packages: number }> {
+  opts: { signer?: Signer; validForSeconds?: number; contentHash: string | null; buildIdentity: string | null }, log: BuildLog): Promise<{ builtAt: string; packages: number }> {
   if (!previous) {
     throw new BuildError(`a rollback to ${from} needs the served build's manifest to date itself after it: `
       + 'give the previous manifest (mini-mirror build --previous-manifest FILE|URL, the manifest.json the mirror serves now)');
@@ -50,7 +50,11 @@ export async function stageRollback(from: string, stage: string, previous: Previ
   const builtAt = new Date(epoch * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
   log.step(`rollback: ${dists.length} release(s) of ${from} (built ${old.builtAt ?? 'at an unknown date'}) dated ${releaseDate(epoch)}, after the served build's ${previous.manifest.builtAt ?? '(no date)'}`
     + `${opts.signer ? ', signed' : ''}`);
-  const manifest = { ...raw, builtAt, rollbackOf: old.builtAt ?? null };
+  // This build's identity (what the image step and the smoke test look for), and what it rolls back to.
+  const manifest = {
+    ...raw, contentHash: opts.contentHash, buildIdentity: opts.buildIdentity, builtAt,
+    rollbackOf: { buildIdentity: old.buildIdentity ?? null, builtAt: old.builtAt ?? null },
+  };
   await fs.promises.writeFile(path.join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return { builtAt, packages: old.packages.length };
 }

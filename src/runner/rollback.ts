@@ -20,12 +20,20 @@ export function rollbackSetting(fromConfig: string | null | undefined): string |
 /** Files written anew for the rollback: never linked from the old tree (gpg and writeFile write in place). */
 const REWRITTEN = new Set(['InRelease', 'Release.gpg', 'Release', 'manifest.json', 'mirror-key.asc']);
 
+/** What the rollback is signed with and recorded as. */
+export interface RollbackOptions {
+  readonly signer?: Signer;
+  readonly validForSeconds?: number;
+  readonly contentHash: string | null;
+  readonly buildIdentity: string | null;
+}
+
 /**
  * Stages the tree at `from` (an earlier build's public/) dated one second after the served build
  * (`previous`) and the old tree itself, re-signed with `signer`. Returns the old manifest's packages.
  */
 export async function stageRollback(from: string, stage: string, previous: PreviousBuild | undefined,
-  opts: { signer?: Signer; validForSeconds?: number; contentHash: string | null; buildIdentity: string | null }, log: BuildLog): Promise<{ builtAt: string; packages: number }> {
+  opts: RollbackOptions, log: BuildLog): Promise<{ builtAt: string; packages: number }> {
   if (!previous) {
     throw new BuildError(`a rollback to ${from} needs the served build's manifest to date itself after it: `
       + 'give the previous manifest (mini-mirror build --previous-manifest FILE|URL, the manifest.json the mirror serves now)');
@@ -52,7 +60,10 @@ export async function stageRollback(from: string, stage: string, previous: Previ
     + `${opts.signer ? ', signed' : ''}`);
   // This build's identity (what the image step and the smoke test look for), and what it rolls back to.
   const manifest = {
-    ...raw, contentHash: opts.contentHash, buildIdentity: opts.buildIdentity, builtAt,
+    ...raw,
+    contentHash: opts.contentHash,
+    buildIdentity: opts.buildIdentity,
+    builtAt,
     rollbackOf: { buildIdentity: old.buildIdentity ?? null, builtAt: old.builtAt ?? null },
   };
   await fs.promises.writeFile(path.join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

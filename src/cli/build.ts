@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,7 +16,7 @@ import { DEFAULT_SERVING_BASE } from '../build/image-builder';
 import { BUILD_JSON_DEFAULTS, BUILD_JSON_FILE, SigningConfig } from '../contract/build-json';
 
 /** Options of `build` itself; every other option is synth's, passed on unchanged. */
-const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out', 'previous-manifest', 'from-tree'];
+const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out', 'previous-manifest', 'from-tree', 'rollback-to'];
 
 /**
  * `mini-mirror build`: synthesizes exactly what `synth` would (same options, so the same build
@@ -47,12 +48,21 @@ export function build(argv: string[], io: Output): number | Promise<number> {
   const base = resolveBaseImage(givenBase ?? DEFAULT_SERVING_BASE);
   // A given base image is part of the build identity by its digest (synth --prebuilt resolves it alike).
   if (givenBase !== undefined) rest.push('--base-image', base.pinned);
-  return buildOnHost(args, rest, { files, previous: previousIsUrl ? previous : files['previous-manifest'] && path.resolve(previous!), baseImage: base.source, fromTree: tree }, io);
+  const rollbackTo = rollbackTarget(args.options.get('rollback-to') as string | undefined, previous);
+  return buildOnHost(args, rest, { files, previous: previousIsUrl ? previous : files['previous-manifest'] && path.resolve(previous!), baseImage: base.source, fromTree: tree, rollbackTo }, io);
+}
+
+/** What the host build takes besides synth's options. */
+interface HostInputs {
+  readonly files: Record<string, string | undefined>;
+  readonly previous?: string;
+  readonly baseImage: string;
+  readonly fromTree?: string;
+  readonly rollbackTo?: { tree: string; tag: string };
 }
 
 /** Synthesizes, then builds; waits for the build's processes. */
-async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[],
-  inputs: { files: Record<string, string | undefined>; previous?: string; baseImage: string; fromTree?: string }, io: Output): Promise<number> {
+async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[], inputs: HostInputs, io: Output): Promise<number> {
   const { files } = inputs;
   const unsigned = rest.includes('--insecure-unsigned');
   const yamlDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-mirror-build-'));
@@ -68,6 +78,8 @@ async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[],
       fromTree: inputs.fromTree,
       out: (args.options.get('out') as string | undefined) ?? 'mini-mirror-build',
       previousManifest: inputs.previous,
+      rollbackFrom: inputs.rollbackTo?.tree,
+      imageTag: inputs.rollbackTo?.tag,
     }, io);
     const tag = result.imageRef.slice(result.imageRef.lastIndexOf(':') + 1);
     const repository = result.imageRef.replace(/:[^:]+$/, '');
@@ -88,6 +100,24 @@ async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[],
   } finally {
     fs.rmSync(yamlDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The tree of `--rollback-to DIR` (an earlier --out, or its public/) and the new image's tag, from
+ * the old and the served manifests (the same rollback gives the same tag, never the old build's).
+ */
+function rollbackTarget(dir: string | undefined, previous: string | undefined): { tree: string; tag: string } | undefined {
+  if (dir === undefined) return undefined;
+  const tree = [path.resolve(dir, 'public'), path.resolve(dir)].find(d => fs.existsSync(path.join(d, 'manifest.json')));
+  const problems: string[] = [];
+  if (!tree) problems.push(`--rollback-to ${dir} holds no earlier build: give the --out directory of that build (with public/manifest.json), or its public/`);
+  if (previous === undefined) {
+    problems.push('--rollback-to needs --previous-manifest FILE|URL, the manifest.json of the build served now: the rollback is dated after it, or clients ignore it');
+  }
+  if (problems.length) throw new InputProblems(problems);
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(path.join(tree!, 'manifest.json')));
+  hash.update('\n').update(/^https?:\/\//i.test(previous!) ? previous! : fs.readFileSync(previous!));
+  return { tree: tree!, tag: `rollback-${hash.digest('hex').slice(0, 16)}` };
 }
 
 /** Build's own options (with their values), and the rest: synth's, which synth checks. */

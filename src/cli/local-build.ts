@@ -50,6 +50,10 @@ export interface LocalBuildOptions {
    * @default - none: the mirror step builds the tree
    */
   readonly fromTree?: string;
+  /** An earlier build's tree (its public/) to roll back to: nothing is mirrored. @default - an ordinary build */
+  readonly rollbackFrom?: string;
+  /** The image's tag instead of the build identity's (a rollback is another image). @default - the Job's */
+  readonly imageTag?: string;
 }
 
 export function missingTools(): string[] {
@@ -124,7 +128,8 @@ export async function localBuild(opts: LocalBuildOptions, io: Output): Promise<{
   const manifests = YAML.parseAllDocuments(fs.readFileSync(opts.manifestFile, 'utf8')).map(d => d.toJSON()).filter(Boolean);
   const job = manifests.find(o => o.kind === 'Job' && o.metadata?.labels?.['app.kubernetes.io/component'] === 'build');
   if (!job) throw new InputProblems([`${opts.manifestFile} has no build Job`]);
-  const step = imageStepOf(job);
+  const jobStep = imageStepOf(job);
+  const step = opts.imageTag ? { ...jobStep, imageRef: `${jobStep.imageRef.replace(/:[^:/]+$/, '')}:${opts.imageTag}` } : jobStep;
   const out = path.resolve(opts.out);
   const interrupts = Interrupts.install();
   try {
@@ -233,6 +238,7 @@ async function mirrorStep(opts: LocalBuildOptions, mounts: Map<string, string>, 
     MINI_MIRROR_GNUPG_DIR: secrets.gnupg,
     // Overrides build.json's in-cluster URL, which does not resolve on a host ('' = none).
     MINI_MIRROR_PREVIOUS_MANIFEST: opts.previousManifest ?? '',
+    MINI_MIRROR_ROLLBACK_FROM: opts.rollbackFrom ?? '',
   }, 'the mirror step', ctx);
 }
 

@@ -178,6 +178,10 @@ build options:
   --previous-manifest FILE|URL
                               the previous build's manifest.json: refuse an upstream that went
                               back in time against it (default: none, nothing is compared)
+  --rollback-to DIR           roll back: serve an earlier build's packages again (DIR: its --out,
+                              or that public/), nothing mirrored, dated after the served build
+                              (needs --previous-manifest: the served build's manifest.json) and
+                              signed anew, as a new image tag rollback-<hash>
 The signing key, its passphrase and the GNUPGHOME it is imported into stay in a private directory
 in memory ($XDG_RUNTIME_DIR or /dev/shm), never in --out; a watchdog removes them however the
 build ends, SIGKILL included. SIGINT, SIGTERM and SIGHUP stop the build: nothing is published, the

@@ -70,6 +70,8 @@ export interface BuildConfig {
   readonly sources: SourceConfig[];
   /** Where the previous build's manifest.json is read (URL or file); null: none, no downgrade check. */
   readonly previousManifest: string | null;
+  /** An earlier build's tree (its public/) to serve again, re-dated and re-signed; null: an ordinary build. */
+  readonly rollbackFrom: string | null;
 }
 
 /** Source settings that the writer leaves out when they hold the reader's default (a line per source stays short). */
@@ -79,4 +81,4 @@ type SourceDefaults = 'recommends' | 'allowBroadQueries' | 'allowDowngrade' | 'a
 export type SourceJson = Omit<SourceConfig, SourceDefaults> & Partial<Pick<SourceConfig, SourceDefaults>>;
 
 /** build.json as the construct writes it. */
-export type BuildJson = Omit<BuildConfig, 'sources'> & { readonly sources: SourceJson[] };
+export type BuildJson = Omit<BuildConfig, 'sources' | 'rollbackFrom'> & { readonly sources: SourceJson[]; readonly rollbackFrom?: string | null };

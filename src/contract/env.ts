@@ -12,6 +12,8 @@ export const BUILD_ENV = {
   gnupgDir: 'MINI_MIRROR_GNUPG_DIR',
   /** Replaces build.json's previousManifest: URL, file or empty for none. */
   previousManifest: 'MINI_MIRROR_PREVIOUS_MANIFEST',
+  /** Replaces build.json's rollbackFrom: an earlier build's tree to serve again, or empty for none. */
+  rollbackFrom: 'MINI_MIRROR_ROLLBACK_FROM',
   /** The workspace emptyDir's sizeLimit, which df does not see. */
   workspaceLimitMib: 'MINI_MIRROR_WORKSPACE_LIMIT_MIB',
   keepWork: 'MINI_MIRROR_KEEP_WORK',

@@ -67,6 +67,7 @@ function normalized(raw: any, sources: SourceConfig[]): BuildConfig {
     stallTimeoutSeconds: Math.max(1, Math.floor(Number(raw.stallTimeoutSeconds) || BUILD_JSON_DEFAULTS.stallTimeoutSeconds)),
     previousManifest: typeof raw.previousManifest === 'string' && raw.previousManifest !== '' ? raw.previousManifest : null,
     validForSeconds: typeof raw.validForSeconds === 'number' ? raw.validForSeconds : null,
+    rollbackFrom: typeof raw.rollbackFrom === 'string' && raw.rollbackFrom !== '' ? raw.rollbackFrom : null,
     signing: raw.signing?.mode === 'unsigned' ? { mode: 'unsigned' } : {
       mode: 'key',
       privateKeyFile: raw.signing?.privateKeyFile ?? BUILD_JSON_DEFAULTS.privateKeyFile,

@@ -1,5 +1,7 @@
 // Console output of the build: numbered progress lines, warnings, and a per-phase timing summary.
 
+import { BUILD_ENV } from '../contract/env';
+
 /** The phases in the order a build goes through them (the timing line keeps this order). */
 const PHASES = ['signing', 'keys', 'indexes', 'download', 'query check', 'aptly mirror', 'closure', 'publish', 'merge', 'judge', 'manifest'];
 
@@ -10,7 +12,7 @@ export class BuildLog {
 
   public say(message: string): void {
     // MINI_MIRROR_TIMESTAMPS=true: each line with the seconds since the start (where did the time go?).
-    const stamp = process.env.MINI_MIRROR_TIMESTAMPS === 'true' ? `+${(this.elapsedMs / 1000).toFixed(2)}s ` : '';
+    const stamp = process.env[BUILD_ENV.timestamps] === 'true' ? `+${(this.elapsedMs / 1000).toFixed(2)}s ` : '';
     process.stdout.write(`${stamp}${message}\n`);
   }
 

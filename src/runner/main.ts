@@ -6,6 +6,7 @@ import * as path from 'path';
 import { BuildConfig, readBuildConfig, SourceConfig } from './build-config';
 import { Fetcher } from './fetcher';
 import { judgeWorld } from './judge';
+import { keepPreviousPool } from './keep-pool';
 import { LocalUpstreamServer } from './local-upstream';
 import { BuildLog, humanBytes } from './log';
 import { writeManifest } from './manifest';
@@ -15,6 +16,7 @@ import { publishSource } from './publish';
 import { MAX_FUTURE_SECONDS } from './release-checks';
 import { setupSigning, Signer } from './release-signing';
 import { buildEpoch, finishReleases, releaseDate } from './release-writer';
+import { rollbackSetting, stageRollback } from './rollback';
 import { mirrorSource, prepareSource, SourceContext, SourceMirror } from './source-mirror';
 import { danglingLinks, mergeTree } from './tree';
 import { UpstreamKeys } from './upstream-key';
@@ -49,6 +51,8 @@ async function build(log: BuildLog): Promise<void> {
   // memory-backed volume when the Job provides one (never on the workspace disk).
   signingHome = path.join(GNUPG_DIR ?? workDir!, `gnupg-signing-${process.pid}`);
   const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, signingHome!, log));
+  const rollbackFrom = rollbackSetting(config.rollbackFrom);
+  if (rollbackFrom) return rollback(rollbackFrom, stage, previous, signer, config, log);
 
   const { mirrors, unavailableRecommends } = await buildWorlds(config, worlds, stage, log, previous);
   await writeUnavailableRecommends(stage, unavailableRecommends);
@@ -63,8 +67,12 @@ async function build(log: BuildLog): Promise<void> {
   // §9), e.g. after the source with the newest upstream Date was removed.
   // A refresh epoch that is a date counts too: bumping it is how a rebuild of rarely changing
   // upstreams moves its Date (and a validFor's Valid-Until) forward.
-  const epoch = buildEpoch([...mirrors.map(m => m.release.date), notInFuture('the previous manifest\'s builtAt', previous?.manifest.builtAt, log),
+  const previousAt = notInFuture('the previous manifest\'s builtAt', previous?.manifest.builtAt, log);
+  let epoch = buildEpoch([...mirrors.map(m => m.release.date), previousAt,
     notInFuture('refreshEpoch', refreshDate(config.refreshEpoch), log)], signer?.keyTime);
+  // Other inputs than the served build's but its very Date (the key's time, say): apt keeps the
+  // lists it holds for an equal Date, so this build is one second later (still only from inputs).
+  if (previousAt && previous?.manifest.buildIdentity !== config.buildIdentity && epoch === buildEpoch([previousAt])) epoch += 1;
   const dists = mirrors.map(m => ({ prefix: m.config.prefix, distribution: m.config.publishDistribution }));
   await log.time('signing', () => finishReleases(stage, dists, { date: epoch, validForSeconds: config.validForSeconds ?? undefined }, signer));
   log.step(`releases: ${dists.length} dated ${releaseDate(epoch)}${config.validForSeconds ? `, valid until ${releaseDate(epoch + config.validForSeconds)}` : ''}${signer ? ', signed' : ''}`);
@@ -75,8 +83,23 @@ async function build(log: BuildLog): Promise<void> {
   log.step(`manifest: ${packages.length} packages`);
   // Before public/ exists: a refused build publishes nothing.
   if (previous) checkPackageVersions(previous, packages, config.sources, log);
+  if (previous) await log.time('keep pool', () => keepPreviousPool(stage, previous, previous.location ?? previous.where, log));
   log.say(`done: ${mirrors.length} source(s), ${packages.length} packages, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
   log.say(log.timingSummary());
+  await fs.promises.rename(stage, PUBLIC);
+  log.say(`published to ${PUBLIC}`);
+}
+
+/** A rollback instead of a build: the old tree re-dated and re-signed, the served build's pool kept (rollback.ts). */
+async function rollback(from: string, stage: string, previous: PreviousBuild | undefined, signer: Signer | undefined,
+  config: BuildConfig, log: BuildLog): Promise<void> {
+  log.say(`mini-mirror: rolling back to ${from}: its packages as they were, nothing mirrored`);
+  const done = await log.time('signing', () => stageRollback(from, stage, previous, {
+    signer, validForSeconds: config.validForSeconds ?? undefined, contentHash: config.contentHash, buildIdentity: config.buildIdentity,
+  }, log));
+  if (signer) await exportPublicKey(signer, stage);
+  await log.time('keep pool', () => keepPreviousPool(stage, previous!, previous!.location ?? previous!.where, log));
+  log.say(`done: rollback to ${from}, ${done.packages} packages, dated ${done.builtAt}`);
   await fs.promises.rename(stage, PUBLIC);
   log.say(`published to ${PUBLIC}`);
 }

@@ -11,6 +11,7 @@ import { BuildLog } from './log';
 import { previousUpstreamAt, publishedPlace, worldDowngrades } from './manifest-compare';
 import { BuildError } from './proc';
 import { ReleaseInfo } from './release';
+import { BUILD_ENV } from '../contract/env';
 import { publicUrl } from '../util/public-url';
 
 /** What the check needs of a previous manifest (docs/build-contract.md, "Result"). */
@@ -21,12 +22,16 @@ export interface PreviousManifest {
   readonly packages: ReadonlyArray<{ prefix: string; distribution: string; component: string; name: string; version: string; architecture: string }>;
   /** The previous build's date (its Releases' Date), when it recorded one. */
   readonly builtAt?: string;
+  /** The previous build's identity, when it recorded one. */
+  readonly buildIdentity?: string;
 }
 
 /** A previous build that was found: its manifest and where it was read. */
 export interface PreviousBuild {
   readonly where: string;
   readonly manifest: PreviousManifest;
+  /** Where it was read, unredacted (URL or file): its mirror's pool files are next to it. */
+  readonly location?: string;
 }
 
 /** Larger than any real manifest (a package is about 300 bytes); a bound against a hostile server. */
@@ -35,7 +40,7 @@ const TIMEOUT_MS = 60_000;
 
 /** The setting the runner honours: the environment (a host build) overrides build.json. */
 export function previousManifestSetting(fromConfig: string | null): string | null {
-  const fromEnv = process.env.MINI_MIRROR_PREVIOUS_MANIFEST;
+  const fromEnv = process.env[BUILD_ENV.previousManifest];
   if (fromEnv !== undefined) return fromEnv.trim() === '' ? null : fromEnv.trim();
   return fromConfig;
 }
@@ -69,7 +74,7 @@ export async function loadPreviousBuild(setting: string | null, log: BuildLog): 
   }
   const manifest = parsePreviousManifest(text, where);
   log.say(`previous build: ${where} (${manifest.upstreams.length} upstream(s), ${manifest.packages.length} packages): refusing downgrades`);
-  return { where, manifest };
+  return { where, manifest, location: setting };
 }
 
 /** Checks a manifest's shape: an unreadable memory fails the build rather than disabling the check. */
@@ -90,6 +95,7 @@ export function parsePreviousManifest(text: string, where: string): PreviousMani
     upstreams: data.upstreams.map((u: any) => ({ ...u, releaseDate: u.releaseDate ?? null })),
     packages: data.packages,
     builtAt: typeof data.builtAt === 'string' ? data.builtAt : undefined,
+    buildIdentity: typeof data.buildIdentity === 'string' ? data.buildIdentity : undefined,
   };
 }
 

@@ -2,6 +2,7 @@
 // clients of that world see the packages (name and architecture, with every version offered).
 import * as fs from 'fs';
 import { InputProblems } from './errors';
+import { plural } from './plural';
 import { compareVersions } from '../runner/debian-version';
 import { ComparedPackage, ComparedUpstream, newestVersion, OlderRelease, olderReleases, packagesByWorld } from '../runner/manifest-compare';
 
@@ -96,7 +97,7 @@ export function formatDiff(oldM: Manifest, newM: Manifest, d: ManifestDiff): str
   const security = [...d.added, ...d.changed].filter(c => c.security).length;
   lines.push(`summary: ${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed (${security} from security pockets)`);
   if (d.downgraded.length || d.olderReleases.length) {
-    lines.push(`DOWNGRADES: ${d.downgraded.length} package(s) went down, ${d.olderReleases.length} upstream Release(s) older than in the old build`);
+    lines.push(`DOWNGRADES: ${plural(d.downgraded.length, 'package')} went down, ${plural(d.olderReleases.length, 'upstream Release')} older than in the old build`);
   }
   return lines;
 }

@@ -20,6 +20,7 @@ import { danglingLinks, mergeTree } from './tree';
 import { UpstreamKeys } from './upstream-key';
 import { asDiskFull, WorkspaceRoom } from './workspace-room';
 import { closeWorld, worldArchitectures } from './world';
+import { plural } from '../cli/plural';
 
 const env = process.env;
 const SOURCES_DIR = env.MINI_MIRROR_SOURCES_DIR ?? '/etc/mini-mirror/sources';
@@ -40,7 +41,7 @@ async function build(log: BuildLog): Promise<void> {
   const stage = await prepareWorkspace();
   const previous = await loadPreviousBuild(previousManifestSetting(config.previousManifest), log);
   const worlds = groupByWorld(config.sources);
-  log.say(`mini-mirror: building ${config.sources.length} source(s) in ${worlds.size} world(s) (${[...worlds.keys()].join(', ')}), `
+  log.say(`mini-mirror: building ${plural(config.sources.length, 'source')} in ${plural(worlds.size, 'world')} (${[...worlds.keys()].join(', ')}), `
     + `${config.concurrency} at a time, ${config.retries} tries per download, stall timeout ${config.stallTimeoutSeconds}s`);
   // The signing GNUPGHOME holds the decrypted key material while the build runs: on a
   // memory-backed volume when the Job provides one (never on the workspace disk).
@@ -69,10 +70,10 @@ async function build(log: BuildLog): Promise<void> {
   const builtAt = new Date(epoch * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
   const packages = await log.time('manifest', () => writeManifest(stage, mirrors, { ...config, builtAt }));
   const bytes = [...new Map(packages.map(p => [`${p.prefix}/${p.filename}`, p.size])).values()].reduce((a, b) => a + b, 0);
-  log.step(`manifest: ${packages.length} packages`);
+  log.step(`manifest: ${plural(packages.length, 'package')}`);
   // Before public/ exists: a refused build publishes nothing.
   if (previous) checkPackageVersions(previous, packages, config.sources, log);
-  log.say(`done: ${mirrors.length} source(s), ${packages.length} packages, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
+  log.say(`done: ${plural(mirrors.length, 'source')}, ${plural(packages.length, 'package')}, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
   log.say(log.timingSummary());
   await fs.promises.rename(stage, PUBLIC);
   log.say(`published to ${PUBLIC}`);

@@ -10,6 +10,7 @@ import { AllowedKeys } from './gpgv-status';
 import { parseKeyListing } from './key-listing';
 import { BuildLog } from './log';
 import { BuildError, run } from './proc';
+import { plural } from '../cli/plural';
 
 /** A key_url's keys, imported into a keyring of their own. */
 export interface UpstreamKey {
@@ -136,7 +137,7 @@ export async function importUpstreamKey(opts: {
   }
   const others = loaded.keys.length - primaries.length;
   log.step(`${what}: upstream key ${primaries.join(' ')} (${pins.length ? 'pinned' : 'not pinned'})`
-    + (others ? `; ${others} other key(s) in key_url ignored` : ''));
+    + (others ? `; ${plural(others, 'other key')} in key_url ignored` : ''));
   return { keyring, allowed: { primaries, served: loaded.keys, pinned: pins.length > 0 } };
 }
 

@@ -144,7 +144,7 @@ describe('mini-mirror diff: going back in time', () => {
     expect(json.olderReleases).toEqual([{ place: 'debian/bookworm', url: 'http://debian.mirror.example/debian', oldUrl: 'http://debian.mirror.example/debian', distribution: 'bookworm', oldDate: 'Sat, 10 Jun 2023 09:00:00 UTC', newDate: 'Sat, 03 Jun 2023 09:00:00 UTC' }]);
     const failing = run('diff', before, after, '--fail-on-downgrade');
     expect(failing.code).toBe(3);
-    expect(failing.err).toBe('the new build went back in time: 1 package downgrade(s), 1 older upstream Release(s) (--fail-on-downgrade)');
+    expect(failing.err).toBe('the new build went back in time: 1 package downgrade, 1 older upstream Release (--fail-on-downgrade)');
     expect(run('diff', before, after, '--json', '--fail-on-downgrade').code).toBe(3);
   });
 

@@ -52,7 +52,7 @@ async function build(log: BuildLog): Promise<void> {
   await writeUnavailableRecommends(stage, unavailableRecommends);
   const dangling = await danglingLinks(stage);
   if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
-  log.step(`merged ${mirrors.length} source tree(s)`);
+  log.step(`merged ${plural(mirrors.length, 'source tree')}`);
 
   // One date for the whole build, from its inputs (docs/build-contract.md, "Dates"): every Release
   // and signature, and the manifest's builtAt.

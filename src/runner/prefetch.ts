@@ -103,26 +103,36 @@ export function downloadPlan(entries: readonly IndexEntry[], cache: Pick<Upstrea
 
 /**
  * Files and bytes on disk so far: finished files, and curl's `.part` files while it runs (curl
- * reports its transfers only when a whole batch is done).
+ * reports its transfers only when a whole batch is done). curl starts transfers in the order it
+ * is given, which is this map's order: after `maxGap` files in a row not yet started, none of the
+ * rest has started either, and a large source is not stat()ed whole every few seconds.
  */
 export class DownloadMeter {
   private readonly finished = new Set<string>();
   private finishedBytes = 0;
 
-  constructor(private readonly files: ReadonlyMap<string, number>) {}
+  constructor(private readonly files: ReadonlyMap<string, number>, private readonly maxGap = 256) {}
 
   public async measure(): Promise<{ files: number; bytes: number }> {
     let partial = 0;
-    await Promise.all([...this.files].filter(([file]) => !this.finished.has(file)).map(async ([file, size]) => {
+    let gap = 0;
+    for (const [file, size] of this.files) {
+      if (this.finished.has(file)) continue;
       const done = await fs.promises.stat(file).then(st => st.size, () => undefined);
       if (done !== undefined) {
         this.finished.add(file);
         this.finishedBytes += done;
-        return;
+        gap = 0;
+        continue;
       }
-      const sofar = await fs.promises.stat(`${file}.part`).then(st => Math.min(st.size, size), () => 0);
-      partial += sofar; // after the await: `partial += await` would add to a stale value
-    }));
+      const sofar = await fs.promises.stat(`${file}.part`).then(st => Math.min(st.size, size), () => undefined);
+      if (sofar !== undefined) {
+        partial += sofar;
+        gap = 0;
+      } else if (++gap >= this.maxGap) {
+        break;
+      }
+    }
     return { files: this.finished.size, bytes: this.finishedBytes + partial };
   }
 }

@@ -71,4 +71,19 @@ describe('download progress', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('the meter stops looking after a run of files not started yet (curl starts them in order)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meter-'));
+    try {
+      const names = ['a', 'b', 'c', 'd', 'e'].map(n => path.join(dir, `${n}.deb`));
+      const meter = new DownloadMeter(new Map(names.map(n => [n, 10])), 2);
+      fs.writeFileSync(names[0], Buffer.alloc(10));
+      fs.writeFileSync(names[4], Buffer.alloc(10)); // after a gap of 3: not looked at
+      expect(await meter.measure()).toEqual({ files: 1, bytes: 10 });
+      fs.writeFileSync(`${names[2]}.part`, Buffer.alloc(4)); // the gap is now 1: the rest is seen
+      expect(await meter.measure()).toEqual({ files: 2, bytes: 24 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -41,6 +41,8 @@ ATTEMPTS=${MINI_MIRROR_SMOKE_ATTEMPTS:-5}
 STABLE_POLLS=3
 
 say() { printf 'smoke-test: %s\n' "$*"; }
+# "1 world", "2 worlds": counts read as English.
+plural() { if (($1 == 1)); then echo "$1 $2"; else echo "$1 ${3:-$2s}"; fi; }
 die() {
   printf 'smoke-test: FAILED: %s\n' "$*" >&2
   exit 1
@@ -221,7 +223,7 @@ for world in "${worlds[@]}"; do
     say "world $world: no package names to install"
   else
     if [[ $recommends == "value='true'" ]]; then how='with Recommends, as its clients install them'; else how='without Recommends, as its clients are configured'; fi
-    say "world $world: simulating the installation of ${#packages[@]} packages: ${packages[*]} ($how)"
+    say "world $world: simulating the installation of $(plural "${#packages[@]}" package): ${packages[*]} ($how)"
     apt-get -q install --simulate "${packages[@]}" >"$state/install.log" 2>&1 \
       || { cat "$state/install.log"; die "world $world: apt-get install --simulate failed"; }
     grep '^Inst ' "$state/install.log" || true
@@ -246,4 +248,4 @@ for world in "${worlds[@]}"; do
     fi
   fi
 done
-say "OK: the mirror serves signed indices and every requested package installs (${#worlds[@]} worlds)"
+say "OK: the mirror serves signed indices and every requested package installs ($(plural "${#worlds[@]}" world))"

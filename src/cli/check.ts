@@ -3,12 +3,12 @@ import { InputProblems, messageOf, UsageError } from './errors';
 import { withHints } from './hints';
 import { loadSources } from './load-sources';
 import { Output } from './output';
-import { plural } from './plural';
 import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
 import { CHECK_USAGE } from './usage';
 import { MirrorSource } from '../sources/mirror-source';
 import { sourceConfigMapProblem } from '../sources/source-config-maps';
 import { assignWorlds } from '../sources/worlds';
+import { plural } from '../util/plural';
 
 /** `mini-mirror check <dir|yaml>`: load the sources and list them, or print every problem. */
 export function check(argv: string[], io: Output): number {

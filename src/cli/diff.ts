@@ -3,6 +3,7 @@ import { UsageError } from './errors';
 import { diffManifests, formatDiff, loadPair } from './manifest-diff';
 import { Output } from './output';
 import { DIFF_USAGE } from './usage';
+import { plural } from '../util/plural';
 
 /** Exit code of `diff --fail-on-downgrade` when the new build went back in time (see its usage). */
 export const DOWNGRADE_EXIT = 3;
@@ -28,7 +29,7 @@ export function diff(argv: string[], io: Output): number {
   }
   const wentBack = d.downgraded.length + d.olderReleases.length > 0;
   if (wentBack && args.options.has('fail-on-downgrade')) {
-    io.err(`the new build went back in time: ${d.downgraded.length} package downgrade(s), ${d.olderReleases.length} older upstream Release(s) (--fail-on-downgrade)`);
+    io.err(`the new build went back in time: ${plural(d.downgraded.length, 'package downgrade')}, ${plural(d.olderReleases.length, 'older upstream Release')} (--fail-on-downgrade)`);
     return DOWNGRADE_EXIT;
   }
   return 0;

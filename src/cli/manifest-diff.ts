@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import { InputProblems } from './errors';
 import { compareVersions } from '../runner/debian-version';
 import { ComparedPackage, ComparedUpstream, newestVersion, OlderRelease, olderReleases, packagesByWorld } from '../runner/manifest-compare';
+import { plural } from '../util/plural';
 
 export interface Manifest {
   readonly buildIdentity?: string | null;
@@ -96,7 +97,7 @@ export function formatDiff(oldM: Manifest, newM: Manifest, d: ManifestDiff): str
   const security = [...d.added, ...d.changed].filter(c => c.security).length;
   lines.push(`summary: ${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed (${security} from security pockets)`);
   if (d.downgraded.length || d.olderReleases.length) {
-    lines.push(`DOWNGRADES: ${d.downgraded.length} package(s) went down, ${d.olderReleases.length} upstream Release(s) older than in the old build`);
+    lines.push(`DOWNGRADES: ${plural(d.downgraded.length, 'package')} went down, ${plural(d.olderReleases.length, 'upstream Release')} older than in the old build`);
   }
   return lines;
 }

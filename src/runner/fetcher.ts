@@ -249,6 +249,12 @@ export class UpstreamCache {
     return outcome;
   }
 
+  /** Whether `rel` was downloaded (or is downloading) already in this build: a prefetch reuses it. */
+  public has(rel: string): boolean {
+    const file = this.fileOf(rel);
+    return file !== undefined && this.pending.has(file);
+  }
+
   /**
    * Starts downloading `rel` ahead of need (a guess): a failure is not recorded in `failures`,
    * which explain later failures of aptly, and is retried when `rel` is asked for in earnest.

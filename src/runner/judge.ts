@@ -44,7 +44,7 @@ export async function judgeWorld(world: string, sources: readonly SourceMirror[]
     if (r.code !== 0) throw new BuildError(`world ${world} [${arch}]: dose-debcheck failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
     checked += fg.length;
   }
-  log.step(`world ${world}: dose-debcheck installs all ${checked} requested packages (${archs.join(', ')})`);
+  log.step(`world ${world}: dose-debcheck installs ${checked === 1 ? 'the 1 requested package' : `all ${checked} requested packages`} (${archs.join(', ')})`);
 }
 
 /** The broken packages and their unsatisfied dependencies or conflicts, one line each. */

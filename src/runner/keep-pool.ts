@@ -10,6 +10,7 @@ import * as path from 'path';
 import { BuildLog, humanBytes } from './log';
 import { PreviousBuild } from './previous-build';
 import { pool } from './proc';
+import { plural } from '../util/plural';
 
 const TIMEOUT_MS = 60_000;
 const CONCURRENCY = 4;
@@ -63,9 +64,9 @@ export async function keepPreviousPool(stage: string, previous: PreviousBuild, l
     added++;
     bytes += data.length;
   });
-  if (added) log.step(`kept ${added} pool file(s) of the previous build (${humanBytes(bytes)}) for clients one build behind`);
+  if (added) log.step(`kept ${plural(added, 'pool file')} of the previous build (${humanBytes(bytes)}) for clients one build behind`);
   if (missing.length) {
-    log.warn(`${missing.length} pool file(s) of the previous build are not kept, a client one build behind that asks for them gets 404: `
+    log.warn(`${plural(missing.length, 'pool file')} of the previous build not kept, a client one build behind that asks for them gets 404: `
       + `${missing.slice(0, 5).join('; ')}${missing.length > 5 ? '; ...' : ''}`);
   }
   return { added, bytes, present, missing };

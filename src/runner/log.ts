@@ -57,3 +57,48 @@ export function humanBytes(bytes: number): string {
   }
   return i === 0 ? `${b} ${units[i]}` : `${b.toFixed(1)} ${units[i]}`;
 }
+
+/** `1,032`: large counts read at a glance. */
+export function grouped(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function packages(n: number): string {
+  return `${grouped(n)} ${n === 1 ? 'package' : 'packages'}`;
+}
+
+/** What a source's download will cost, once its indexes are read: `will fetch 1,032 packages, 612.0 MiB (3 packages, 41.0 MiB reused)`. */
+export function estimateLine(id: string, fetch: { files: number; bytes: number }, reused: { files: number; bytes: number }): string {
+  // Reused: fetched already in this build (another source of the same upstream, a world's closure).
+  return `${id}: will fetch ${packages(fetch.files)}, ${humanBytes(fetch.bytes)} (${packages(reused.files)}, ${humanBytes(reused.bytes)} reused)`;
+}
+
+/** How often a long download reports its progress (a line per file would drown the log). */
+export const PROGRESS_INTERVAL_MS = 5000;
+
+/**
+ * Progress of one source's downloads: `update` may be called often, a line is logged at most
+ * once per interval (the clock is injectable for tests).
+ */
+export class DownloadProgress {
+  private last: number;
+
+  constructor(
+    private readonly log: BuildLog,
+    private readonly id: string,
+    private readonly total: { files: number; bytes: number },
+    private readonly intervalMs: number = PROGRESS_INTERVAL_MS,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.last = now();
+  }
+
+  /** Reports files and bytes done so far; returns whether a line was logged. */
+  public update(files: number, bytes: number): boolean {
+    const t = this.now();
+    if (t - this.last < this.intervalMs) return false;
+    this.last = t;
+    this.log.say(`${this.id}: downloaded ${grouped(files)} of ${packages(this.total.files)}, ${humanBytes(bytes)} of ${humanBytes(this.total.bytes)}`);
+    return true;
+  }
+}

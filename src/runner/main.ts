@@ -25,6 +25,7 @@ import { closeWorld, worldArchitectures } from './world';
 import { BUILD_JSON_FILE } from '../contract/build-json';
 import { BUILD_ENV } from '../contract/env';
 import { BUILD_PATHS } from '../contract/paths';
+import { plural } from '../util/plural';
 
 const env = process.env;
 const SOURCES_DIR = env[BUILD_ENV.sourcesDir] ?? BUILD_PATHS.sources;
@@ -45,7 +46,7 @@ async function build(log: BuildLog): Promise<void> {
   const stage = await prepareWorkspace();
   const previous = await loadPreviousBuild(previousManifestSetting(config.previousManifest), log);
   const worlds = groupByWorld(config.sources);
-  log.say(`mini-mirror: building ${config.sources.length} source(s) in ${worlds.size} world(s) (${[...worlds.keys()].join(', ')}), `
+  log.say(`mini-mirror: building ${plural(config.sources.length, 'source')} in ${plural(worlds.size, 'world')} (${[...worlds.keys()].join(', ')}), `
     + `${config.concurrency} at a time, ${config.retries} tries per download, stall timeout ${config.stallTimeoutSeconds}s`);
   // The signing GNUPGHOME holds the decrypted key material while the build runs: on a
   // memory-backed volume when the Job provides one (never on the workspace disk).
@@ -58,7 +59,7 @@ async function build(log: BuildLog): Promise<void> {
   await writeUnavailableRecommends(stage, unavailableRecommends);
   const dangling = await danglingLinks(stage);
   if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
-  log.step(`merged ${mirrors.length} source tree(s)`);
+  log.step(`merged ${plural(mirrors.length, 'source tree')}`);
 
   // One date for the whole build, from its inputs (docs/build-contract.md, "Dates"): every Release
   // and signature, and the manifest's builtAt.
@@ -80,11 +81,11 @@ async function build(log: BuildLog): Promise<void> {
   const builtAt = new Date(epoch * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
   const packages = await log.time('manifest', () => writeManifest(stage, mirrors, { ...config, builtAt }));
   const bytes = [...new Map(packages.map(p => [`${p.prefix}/${p.filename}`, p.size])).values()].reduce((a, b) => a + b, 0);
-  log.step(`manifest: ${packages.length} packages`);
+  log.step(`manifest: ${plural(packages.length, 'package')}`);
   // Before public/ exists: a refused build publishes nothing.
   if (previous) checkPackageVersions(previous, packages, config.sources, log);
   if (previous) await log.time('keep pool', () => keepPreviousPool(stage, previous, previous.location ?? previous.where, log));
-  log.say(`done: ${mirrors.length} source(s), ${packages.length} packages, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
+  log.say(`done: ${plural(mirrors.length, 'source')}, ${plural(packages.length, 'package')}, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
   log.say(log.timingSummary());
   await fs.promises.rename(stage, PUBLIC);
   log.say(`published to ${PUBLIC}`);
@@ -99,7 +100,7 @@ async function rollback(from: string, stage: string, previous: PreviousBuild | u
   }, log));
   if (signer) await exportPublicKey(signer, stage);
   await log.time('keep pool', () => keepPreviousPool(stage, previous!, previous!.location ?? previous!.where, log));
-  log.say(`done: rollback to ${from}, ${done.packages} packages, dated ${done.builtAt}`);
+  log.say(`done: rollback to ${from}, ${plural(done.packages, 'package')}, dated ${done.builtAt}`);
   await fs.promises.rename(stage, PUBLIC);
   log.say(`published to ${PUBLIC}`);
 }

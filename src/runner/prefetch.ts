@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checkPoolNames } from './aptly-panics';
 import { UpstreamCache } from './fetcher';
-import { BuildLog } from './log';
+import { BuildLog, DownloadProgress, estimateLine, PROGRESS_INTERVAL_MS } from './log';
 import { fieldOf, IndexEntry, packageSize, totalSize } from './packages-index';
 import { compileQuery } from './query-match';
 import { DiskFullError, WorkspaceRoom } from './workspace-room';
@@ -43,7 +43,10 @@ export async function prefetch(upstream: readonly IndexEntry[], queries: readonl
   checkPoolNames([...wanted], id);
   await room.take(totalSize([...wanted]), poolDir, id);
   const started = Date.now();
-  const count = await fetchIntoPool([...wanted], cache, poolDir, concurrency);
+  const { fetch, reused } = downloadPlan([...wanted], cache);
+  log.say(estimateLine(id, { files: fetch.size, bytes: sum(fetch.values()) }, reused));
+  const count = await withProgress(fetch, cache, new DownloadProgress(log, id, { files: fetch.size, bytes: sum(fetch.values()) }),
+    () => fetchIntoPool([...wanted], cache, poolDir, concurrency));
   log.say(`${id}: prefetched ${count} package files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
@@ -78,4 +81,81 @@ export async function fetchIntoPool(entries: readonly IndexEntry[], cache: Upstr
     await fs.promises.link(file, target).catch(() => fs.promises.copyFile(file, target));
   }));
   return files.size;
+}
+
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
+/** The package files still to download (path → listed size) and those this build fetched already. */
+export function downloadPlan(entries: readonly IndexEntry[], cache: Pick<UpstreamCache, 'has'>)
+  : { fetch: Map<string, number>; reused: { files: number; bytes: number } } {
+  const fetch = new Map<string, number>();
+  const kept = new Map<string, number>();
+  for (const e of entries) {
+    const filename = fieldOf(e.stanza, 'Filename');
+    if (filename) (cache.has(filename) ? kept : fetch).set(filename, packageSize(e));
+  }
+  return { fetch, reused: { files: kept.size, bytes: sum(kept.values()) } };
+}
+
+/**
+ * Files and bytes on disk so far: finished files, and curl's `.part` files while it runs (curl
+ * reports its transfers only when a whole batch is done). curl starts transfers in the order it
+ * is given, which is this map's order: after `maxGap` files in a row not yet started, none of the
+ * rest has started either, and a large source is not stat()ed whole every few seconds.
+ */
+export class DownloadMeter {
+  private readonly finished = new Set<string>();
+  private finishedBytes = 0;
+
+  constructor(private readonly files: ReadonlyMap<string, number>, private readonly maxGap = 256) {}
+
+  public async measure(): Promise<{ files: number; bytes: number }> {
+    let partial = 0;
+    let gap = 0;
+    for (const [file, size] of this.files) {
+      if (this.finished.has(file)) continue;
+      const done = await fs.promises.stat(file).then(st => st.size, () => undefined);
+      if (done !== undefined) {
+        this.finished.add(file);
+        this.finishedBytes += done;
+        gap = 0;
+        continue;
+      }
+      const sofar = await fs.promises.stat(`${file}.part`).then(st => Math.min(st.size, size), () => undefined);
+      if (sofar !== undefined) {
+        partial += sofar;
+        gap = 0;
+      } else if (++gap >= this.maxGap) {
+        break;
+      }
+    }
+    return { files: this.finished.size, bytes: this.finishedBytes + partial };
+  }
+}
+
+/** Runs `fn` (the downloads of `fetch`) and logs their progress every few seconds meanwhile. */
+async function withProgress<T>(fetch: ReadonlyMap<string, number>, cache: UpstreamCache, progress: DownloadProgress,
+  fn: () => Promise<T>): Promise<T> {
+  const files = new Map<string, number>();
+  for (const [rel, size] of fetch) {
+    const file = cache.fileOf(rel);
+    if (file) files.set(file, size);
+  }
+  const meter = new DownloadMeter(files);
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void meter.measure().then(m => progress.update(m.files, m.bytes)).finally(() => busy = false);
+  }, PROGRESS_INTERVAL_MS / 2); // polled twice per interval: a line every interval, not every other
+  timer.unref();
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
 }

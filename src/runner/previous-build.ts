@@ -12,6 +12,7 @@ import { previousUpstreamAt, publishedPlace, worldDowngrades } from './manifest-
 import { BuildError } from './proc';
 import { ReleaseInfo } from './release';
 import { BUILD_ENV } from '../contract/env';
+import { plural } from '../util/plural';
 import { publicUrl } from '../util/public-url';
 
 /** What the check needs of a previous manifest (docs/build-contract.md, "Result"). */
@@ -73,7 +74,7 @@ export async function loadPreviousBuild(setting: string | null, log: BuildLog): 
     }
   }
   const manifest = parsePreviousManifest(text, where);
-  log.say(`previous build: ${where} (${manifest.upstreams.length} upstream(s), ${manifest.packages.length} packages): refusing downgrades`);
+  log.say(`previous build: ${where} (${plural(manifest.upstreams.length, 'upstream')}, ${plural(manifest.packages.length, 'package')}): refusing downgrades`);
   return { where, manifest, location: setting };
 }
 
@@ -177,7 +178,7 @@ export function checkPackageVersions(previous: PreviousBuild, packages: Previous
   const shown = refused.slice(0, 20).map(d => `${d.source}: ${d.key} ${d.oldVersion} -> ${d.newVersion}`);
   const more = refused.length > shown.length ? [`... and ${refused.length - shown.length} more`] : [];
   const sourcesHit = [...new Set(refused.map(d => d.source))].join(', ');
-  throw new BuildError(`${refused.length} package version(s) went down since the previous build (${previous.where}) in ${sourcesHit}: `
+  throw new BuildError(`${plural(refused.length, 'package version')} went down since the previous build (${previous.where}) in ${sourcesHit}: `
     + `${refused.slice(0, 3).map(d => `${d.key} ${d.oldVersion} -> ${d.newVersion}`).join(', ')}${refused.length > 3 ? ', ...' : ''}: `
     + `a replayed or frozen upstream; nothing was published. ${ALLOW}`, [...shown, ...more].join('\n'));
 }

@@ -8,6 +8,7 @@ import { BuildLog, humanBytes } from './log';
 import { totalSize } from './packages-index';
 import { BuildError, errorLines } from './proc';
 import { SourceMirror } from './source-mirror';
+import { plural } from '../util/plural';
 
 export async function publishSource(source: SourceMirror, publishArchs: readonly string[], log: BuildLog): Promise<void> {
   const { aptly, config, id } = source;
@@ -49,5 +50,5 @@ export async function publishSource(source: SourceMirror, publishArchs: readonly
     throw new BuildError(`${id}: ${what} failed: ${errorLines(r.error)}`, r.error);
   }
   const bytes = totalSize(source.mirrored);
-  log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${components.join(', ')}): ${source.mirrored.length} packages, ${humanBytes(bytes)}`);
+  log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${components.join(', ')}): ${plural(source.mirrored.length, 'package')}, ${humanBytes(bytes)}`);
 }

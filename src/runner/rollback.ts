@@ -10,6 +10,7 @@ import { BuildError, pool } from './proc';
 import { Signer } from './release-signing';
 import { buildEpoch, finishReleases, releaseDate } from './release-writer';
 import { BUILD_ENV } from '../contract/env';
+import { plural } from '../util/plural';
 
 /** The setting the runner honours: the environment (a host build) overrides build.json. */
 export function rollbackSetting(fromConfig: string | null | undefined): string | null {
@@ -57,7 +58,7 @@ export async function stageRollback(from: string, stage: string, previous: Previ
   }
   await finishReleases(stage, dists, { date: epoch, validForSeconds: opts.validForSeconds }, opts.signer);
   const builtAt = new Date(epoch * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-  log.step(`rollback: ${dists.length} release(s) of ${from} (built ${old.builtAt ?? 'at an unknown date'}) dated ${releaseDate(epoch)}, after the served build's ${previous.manifest.builtAt ?? '(no date)'}`
+  log.step(`rollback: ${plural(dists.length, 'release')} of ${from} (built ${old.builtAt ?? 'at an unknown date'}) dated ${releaseDate(epoch)}, after the served build's ${previous.manifest.builtAt ?? '(no date)'}`
     + `${opts.signer ? ', signed' : ''}`);
   // This build's identity (what the image step and the smoke test look for), and what it rolls back to.
   const manifest = {

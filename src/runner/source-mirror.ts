@@ -15,6 +15,7 @@ import { fetchRelease, ReleaseInfo, releaseBase } from './release';
 import { checkArchitectures, checkComponents, PublishedComponent } from './source-checks';
 import { importUpstreamKey, TrustedKeys, UpstreamKeys } from './upstream-key';
 import { WorkspaceRoom } from './workspace-room';
+import { plural } from '../util/plural';
 
 export interface SourceMirror {
   readonly index: number;
@@ -243,7 +244,7 @@ Promise<SourceMirror> {
   setMirrored(source);
   await ctx.log.time('query check', () => checkQueries(source));
   const bytes = totalSize(source.mirrored);
-  ctx.log.step(`${id}: ${source.mirrored.length} packages, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);
+  ctx.log.step(`${id}: ${plural(source.mirrored.length, 'package')}, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);
   return source;
 }
 

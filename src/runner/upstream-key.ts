@@ -11,6 +11,7 @@ import { AllowedKeys } from './gpgv-status';
 import { parseKeyListing, parseKeyUids } from './key-listing';
 import { BuildLog } from './log';
 import { BuildError, run } from './proc';
+import { plural } from '../util/plural';
 
 /** A key_url's keys, imported into a keyring of their own. */
 export interface UpstreamKey {
@@ -163,7 +164,7 @@ export async function importUpstreamKey(opts: {
   }
   const others = loaded.keys.length - primaries.length;
   log.step(`${what}: upstream key ${primaries.map(p => withUid(p, loaded.uids)).join(', ')} (${pins.length ? 'pinned' : 'not pinned'})`
-    + (others ? `; ${others} other key(s) in ${'url' in loc ? 'key_url' : 'the key file'} ignored` : ''));
+    + (others ? `; ${plural(others, 'other key')} in ${'url' in loc ? 'key_url' : 'the key file'} ignored` : ''));
   const from = 'url' in loc ? 'key_url' : 'the key file';
   return { keyring, allowed: { primaries, served: loaded.keys, pinned: pins.length > 0, uids: loaded.uids, from }, from };
 }

@@ -8,6 +8,7 @@ import { fetchIntoPool, PREFETCH_CONCURRENCY } from './prefetch';
 import { BuildError } from './proc';
 import { addMirrors, SourceMirror } from './source-mirror';
 import { closeOver, describeMissing, leftOutRelations, MissingDependency } from './world-closure';
+import { plural } from '../util/plural';
 
 const MAX_ROUNDS = 4;
 
@@ -49,7 +50,7 @@ export async function closeWorld(world: string, sources: readonly SourceMirror[]
       bySource.set(id, (bySource.get(id) ?? 0) + 1);
     }
     const from = [...bySource].map(([id, n]) => `${n} from ${id}`).join(', ');
-    log.step(`world ${world}: added ${additions.size} dependencies from across its components and sources (${from})`);
+    log.step(`world ${world}: added ${plural(additions.size, 'dependency', 'dependencies')} from across its components and sources (${from})`);
   }
   const absent = reportLeftOut(world, sources, following, skipped, log);
   gate(world, sources, missing, log);

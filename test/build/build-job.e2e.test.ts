@@ -196,7 +196,9 @@ describe('the build Job (mirror step run from the synthesized Job)', () => {
     expect(first.stdout).toMatch(/^\[\d+\] extra\/old-multi: published extra\/dists\/trixie \(main\): 5 packages/m);
     expect(first.stdout).toMatch(/^\[\d+\] world bookworm: dose-debcheck installs all \d+ requested packages \(amd64\)$/m);
     expect(first.stdout).toMatch(/^timing: signing [\d.]+s, keys [\d.]+s, indexes [\d.]+s, download [\d.]+s, query check [\d.]+s, aptly mirror [\d.]+s, closure [\d.]+s, publish [\d.]+s, merge [\d.]+s, judge [\d.]+s, manifest [\d.]+s; total [\d.]+s$/m);
-    expect(first.stdout).toMatch(/^done: 2 source\(s\), \d+ packages, /m);
+    expect(first.stdout).toMatch(/^done: 2 sources, \d+ packages, /m);
+    // what each source will download, before it does
+    expect(first.stdout).toMatch(/^extra\/old-multi: will fetch 5 packages, [\d.]+ (B|KiB) \(0 packages, 0 B reused\)$/m);
 
     // layout
     for (const f of ['InRelease', 'Release', 'Release.gpg']) {

@@ -57,8 +57,8 @@ test('mini-mirror build: --previous-manifest refuses a package that went down; -
   upstream.serve('down');
   const refused = await cli('--out', path.join(dir, 'down'), '--previous-manifest', path.relative(process.cwd(), aManifest));
   expect(refused.exitCode).toBe(1);
-  expect(refused.stdout).toContain(`previous build: ${aManifest} (1 upstream(s), 2 packages): refusing downgrades`);
-  expect(refused.stderr).toMatch(/ERROR: 1 package version\(s\) went down since the previous build \(.*a\/public\/manifest\.json\) in debian\/bookworm: app amd64 \(world bookworm: debian\/bookworm\) 1\.1 -> 1\.0/);
+  expect(refused.stdout).toContain(`previous build: ${aManifest} (1 upstream, 2 packages): refusing downgrades`);
+  expect(refused.stderr).toMatch(/ERROR: 1 package version went down since the previous build \(.*a\/public\/manifest\.json\) in debian\/bookworm: app amd64 \(world bookworm: debian\/bookworm\) 1\.1 -> 1\.0/);
   expect(refused.stderr).toMatch(/the mirror step failed \(exit 1\)/);
   expect(fs.existsSync(path.join(dir, 'down', 'public'))).toBe(false);
   expect(fs.existsSync(path.join(dir, 'down', 'oci'))).toBe(false);

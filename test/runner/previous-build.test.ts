@@ -254,7 +254,7 @@ describe('package versions', () => {
     } catch (e) {
       error = e as BuildError;
     }
-    expect(error?.message).toBe('1 package version(s) went down since the previous build (http://mirror-server/manifest.json) in debian/bookworm: '
+    expect(error?.message).toBe('1 package version went down since the previous build (http://mirror-server/manifest.json) in debian/bookworm: '
       + 'app amd64 (world bookworm: debian/bookworm) 1:1.1-1 -> 1.0: a replayed or frozen upstream; nothing was published. '
       + 'set allowDowngrade on the source (YAML allow_downgrade: true; mini-mirror --allow-downgrade <source id>) only if you mean to go back');
     expect(error?.details).toBe('debian/bookworm: app amd64 (world bookworm: debian/bookworm) 1:1.1-1 -> 1.0');

@@ -98,7 +98,7 @@ test('GIVEN a key_url with two keys and a pin naming one WHEN loaded THEN the ke
     from: 'key_url',
   });
   expect(await primariesIn(pinned.keyring)).toEqual([a.fingerprint]);
-  expect(log.lines).toContain(`step vendor/tools: upstream key ${a.fingerprint} "Key A <a@archive.example>" (pinned); 1 other key(s) in key_url ignored`);
+  expect(log.lines).toContain(`step vendor/tools: upstream key ${a.fingerprint} "Key A <a@archive.example>" (pinned); 1 other key in key_url ignored`);
   const all = await importUpstreamKey({ what: 'vendor/other', keyUrl: url, pins: [], keys, log });
   expect((await primariesIn(all.keyring)).sort()).toEqual([a.fingerprint, b.fingerprint].sort());
   expect(all.keyring).not.toBe(pinned.keyring);
@@ -171,7 +171,7 @@ test('GIVEN a binary keyring file in the sources mount and a pin naming one of i
   expect(server.requests.length).toBe(before);
   expect(pinned.allowed.primaries).toEqual([b.fingerprint]);
   expect(await primariesIn(pinned.keyring)).toEqual([b.fingerprint]);
-  expect(log.lines).toContain(`step debian/bookworm: upstream key ${b.fingerprint} "Key B <b@archive.example>" (pinned); 1 other key(s) in the key file ignored`);
+  expect(log.lines).toContain(`step debian/bookworm: upstream key ${b.fingerprint} "Key B <b@archive.example>" (pinned); 1 other key in the key file ignored`);
   // no warning about http: a file of the sources mount is no download anyone on the path can replace
   expect(log.lines.filter(l => l.startsWith('warn'))).toEqual([]);
   const absent = await errorOf(importUpstreamKey({ what: 'debian/bookworm', keyUrl: { file }, pins: [chimera.fingerprint], keys, log }));

@@ -53,6 +53,8 @@ let certs: string;
 let common: string[];
 let mirrorKey: string;
 let env: NodeJS.ProcessEnv;
+/** Build B's image tag, once the first test built it. */
+let tagB: string | undefined;
 const clients: AptClient[] = [];
 
 function upstreamServes(state: 'a' | 'b'): void {
@@ -176,7 +178,7 @@ maybe('a rollback from the registry: the client that kept its lists updates with
 
   upstreamServes('b');
   fs.writeFileSync(packagesTxt, 'app\nextra\n');
-  const tagB = builtTag(await cli('build', [...common, '--out', 'build-b', '--previous-manifest', 'build-a/public/manifest.json']));
+  tagB = builtTag(await cli('build', [...common, '--out', 'build-b', '--previous-manifest', 'build-a/public/manifest.json']));
   await cli('push', ['--out', 'build-b', '--to', to]);
   await serveFromRegistry(tagB);
   await stateful.update();
@@ -214,6 +216,7 @@ maybe('a registry image that is not a mirror build, or a tag that does not exist
   const run = (ref: string) => runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
     path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', ...common, '--rollback-to', ref, '--src-cert-dir', certs,
     '--previous-manifest', path.join(dir, 'mirror.pub.asc'), '--out', path.join(dir, 'never')], { timeoutMs: 120_000 });
+  const tmpBefore = fs.readdirSync(os.tmpdir()).filter(f => f.startsWith('mini-mirror-rollback-'));
   const notMirror = await run(`docker://${registry.host}/other:1`);
   expect(notMirror.exitCode).toBe(1);
   expect(notMirror.stderr).toContain(`--rollback-to docker://${registry.host}/other:1 holds no mirror build (no /srv/mirror/manifest.json in the image)`);
@@ -224,4 +227,20 @@ maybe('a registry image that is not a mirror build, or a tag that does not exist
   const untagged = await run(`docker://${registry.host}/other`);
   expect(untagged.stderr).toContain('is not an image with its tag');
   expect(fs.existsSync(path.join(dir, 'never'))).toBe(false);
+  // The fetched images are removed when the rollback is refused too.
+  expect(fs.readdirSync(os.tmpdir()).filter(f => f.startsWith('mini-mirror-rollback-'))).toEqual(tmpBefore);
 }, 180_000);
+
+maybe('--rollback-to oci:DIR:TAG takes the tree from an OCI layout (a build\'s oci/ carried in)', async () => {
+  expect(tagB).toBeDefined();
+  await cli('build', [...common, '--rollback-to', `oci:build-b/oci:${tagB}`, '--previous-manifest', 'build-rollback/public/manifest.json', '--out', 'build-oci']);
+  const manifestB = JSON.parse(fs.readFileSync(path.join(dir, 'build-b/public/manifest.json'), 'utf8'));
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'build-oci/public/manifest.json'), 'utf8'));
+  expect(manifest.rollbackOf).toEqual({ buildIdentity: manifestB.buildIdentity, builtAt: manifestB.builtAt });
+  expect(manifest.packages.map((p: any) => p.name).sort()).toEqual(['app', 'extra', 'libapp']);
+  const missingLayout = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
+    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', ...common, '--rollback-to', `oci:${path.join(dir, 'nowhere')}:1`,
+    '--previous-manifest', path.join(dir, 'build-b/public/manifest.json'), '--out', path.join(dir, 'never')], { timeoutMs: 120_000 });
+  expect(missingLayout.exitCode).toBe(1);
+  expect(missingLayout.stderr).toContain(`${path.join(dir, 'nowhere')} is not an OCI layout (no index.json)`);
+}, 600_000);

@@ -10,13 +10,14 @@ import { BuildInterrupted } from './interrupts';
 import { layoutDigest } from './layout-digest';
 import { localBuild, missingTools } from './local-build';
 import { Output } from './output';
+import { extractImageTree, imageRefProblems, isImageRef, RollbackSource, rollbackWorkDir } from './rollback-image';
 import { synth } from './synth';
 import { BUILD_USAGE } from './usage';
 import { DEFAULT_SERVING_BASE } from '../build/image-builder';
 import { BUILD_JSON_DEFAULTS, BUILD_JSON_FILE, SigningConfig } from '../contract/build-json';
 
 /** Options of `build` itself; every other option is synth's, passed on unchanged. */
-const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out', 'previous-manifest', 'from-tree', 'rollback-to'];
+const BUILD_ONLY = ['signing-key', 'passphrase-file', 'base-image', 'out', 'previous-manifest', 'from-tree', 'rollback-to', 'src-tls-verify', 'src-cert-dir', 'src-authfile'];
 
 /**
  * `mini-mirror build`: synthesizes exactly what `synth` would (same options, so the same build
@@ -48,8 +49,10 @@ export function build(argv: string[], io: Output): number | Promise<number> {
   const base = resolveBaseImage(givenBase ?? DEFAULT_SERVING_BASE);
   // A given base image is part of the build identity by its digest (synth --prebuilt resolves it alike).
   if (givenBase !== undefined) rest.push('--base-image', base.pinned);
-  const rollbackTo = rollbackTarget(args.options.get('rollback-to') as string | undefined, previous);
-  return buildOnHost(args, rest, { files, previous: previousIsUrl ? previous : files['previous-manifest'] && path.resolve(previous!), baseImage: base.source, fromTree: tree, rollbackTo }, io);
+  const rollbackTo = rollbackTarget(args.options.get('rollback-to') as string | undefined, previous, rollbackSource(args));
+  // The fetched image's tree is removed however the build ends.
+  return buildOnHost(args, rest, { files, previous: previousIsUrl ? previous : files['previous-manifest'] && path.resolve(previous!), baseImage: base.source, fromTree: tree, rollbackTo }, io)
+    .finally(() => rollbackTo?.cleanup?.());
 }
 
 /** What the host build takes besides synth's options. */
@@ -58,7 +61,14 @@ interface HostInputs {
   readonly previous?: string;
   readonly baseImage: string;
   readonly fromTree?: string;
-  readonly rollbackTo?: { tree: string; tag: string };
+  readonly rollbackTo?: RollbackTarget;
+}
+
+/** The tree a rollback serves again, the new image's tag, and what removes a fetched image's files. */
+interface RollbackTarget {
+  readonly tree: string;
+  readonly tag: string;
+  readonly cleanup?: () => void;
 }
 
 /** Synthesizes, then builds; waits for the build's processes. */
@@ -103,21 +113,48 @@ async function buildOnHost(args: ReturnType<typeof parseArgs>, rest: string[], i
 }
 
 /**
- * The tree of `--rollback-to DIR` (an earlier --out, or its public/) and the new image's tag, from
- * the old and the served manifests (the same rollback gives the same tag, never the old build's).
+ * The tree of `--rollback-to DIR` (an earlier --out, or its public/) or of `--rollback-to IMAGE`
+ * (docker://REG/REPO:TAG or oci:DIR:TAG, fetched into a temporary directory) and the new image's
+ * tag, from the old and the served manifests (the same rollback gives the same tag, never the old build's).
  */
-function rollbackTarget(dir: string | undefined, previous: string | undefined): { tree: string; tag: string } | undefined {
+function rollbackTarget(dir: string | undefined, previous: string | undefined, source: RollbackSource): RollbackTarget | undefined {
   if (dir === undefined) return undefined;
-  const tree = [path.resolve(dir, 'public'), path.resolve(dir)].find(d => fs.existsSync(path.join(d, 'manifest.json')));
-  const problems: string[] = [];
-  if (!tree) problems.push(`--rollback-to ${dir} holds no earlier build: give the --out directory of that build (with public/manifest.json), or its public/`);
+  const image = isImageRef(dir);
+  const tree = image ? undefined : [path.resolve(dir, 'public'), path.resolve(dir)].find(d => fs.existsSync(path.join(d, 'manifest.json')));
+  const problems: string[] = image ? imageRefProblems(dir, source) : [];
+  if (!image && !tree) problems.push(`--rollback-to ${dir} holds no earlier build: give the --out directory of that build (with public/manifest.json), its public/, or its image (docker://REGISTRY/REPOSITORY:TAG)`);
   if (previous === undefined) {
     problems.push('--rollback-to needs --previous-manifest FILE|URL, the manifest.json of the build served now: the rollback is dated after it, or clients ignore it');
   }
   if (problems.length) throw new InputProblems(problems);
-  const hash = crypto.createHash('sha256').update(fs.readFileSync(path.join(tree!, 'manifest.json')));
-  hash.update('\n').update(/^https?:\/\//i.test(previous!) ? previous! : fs.readFileSync(previous!));
-  return { tree: tree!, tag: `rollback-${hash.digest('hex').slice(0, 16)}` };
+  if (!image) return { tree: tree!, tag: rollbackTag(tree!, previous!) };
+  const work = rollbackWorkDir();
+  const cleanup = () => fs.rmSync(work, { recursive: true, force: true });
+  try {
+    const fetched = extractImageTree(dir, source, work);
+    return { tree: fetched, tag: rollbackTag(fetched, previous!), cleanup };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}
+
+/** `rollback-<hash>` of the old build's manifest and the served one. */
+function rollbackTag(tree: string, previous: string): string {
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(path.join(tree, 'manifest.json')));
+  hash.update('\n').update(/^https?:\/\//i.test(previous) ? previous : fs.readFileSync(previous));
+  return `rollback-${hash.digest('hex').slice(0, 16)}`;
+}
+
+/** How to reach the registry of `--rollback-to docker://...` (push's options, as skopeo's --src-*). */
+function rollbackSource(args: ReturnType<typeof parseArgs>): RollbackSource {
+  const tlsVerify = args.options.get('src-tls-verify') as string | undefined;
+  if (tlsVerify !== undefined && tlsVerify !== 'true' && tlsVerify !== 'false') throw new InputProblems([`--src-tls-verify "${tlsVerify}" must be true or false`]);
+  return {
+    tlsVerify: tlsVerify === undefined ? undefined : tlsVerify === 'true',
+    certDir: args.options.get('src-cert-dir') as string | undefined,
+    authfile: args.options.get('src-authfile') as string | undefined,
+  };
 }
 
 /** Build's own options (with their values), and the rest: synth's, which synth checks. */

@@ -178,10 +178,15 @@ build options:
   --previous-manifest FILE|URL
                               the previous build's manifest.json: refuse an upstream that went
                               back in time against it (default: none, nothing is compared)
-  --rollback-to DIR           roll back: serve an earlier build's packages again (DIR: its --out,
-                              or that public/), nothing mirrored, dated after the served build
-                              (needs --previous-manifest: the served build's manifest.json) and
-                              signed anew, as a new image tag rollback-<hash>
+  --rollback-to DIR|IMAGE     roll back: serve an earlier build's packages again (DIR: its --out,
+                              or that public/; IMAGE: docker://REGISTRY/REPOSITORY:TAG or
+                              oci:DIR:TAG, the image it was pushed as), nothing mirrored, dated
+                              after the served build (needs --previous-manifest: the served
+                              build's manifest.json) and signed anew, as a new image tag rollback-<hash>
+  --src-tls-verify=false      with --rollback-to docker://: reach the registry over plain HTTP or
+                              without verifying TLS
+  --src-cert-dir DIR          with --rollback-to docker://: directory with the registry's CA (*.crt)
+  --src-authfile FILE         with --rollback-to docker://: credentials as a containers-auth.json
 The signing key, its passphrase and the GNUPGHOME it is imported into stay in a private directory
 in memory ($XDG_RUNTIME_DIR or /dev/shm), never in --out; a watchdog removes them however the
 build ends, SIGKILL included. SIGINT, SIGTERM and SIGHUP stop the build: nothing is published, the

@@ -144,11 +144,11 @@ function servedDate(): number {
 
 /** The README's rollback command (day two), its options placeholder replaced by this test's. */
 function readmeRollbackCommand(): string[] {
-  const line = fs.readFileSync(README, 'utf8').split('\n').map(l => l.trim()).find(l => l.startsWith('mini-mirror build ') && l.includes('--rollback-to'));
-  if (!line) throw new Error('README.md gives no `mini-mirror build ... --rollback-to` command');
-  const words = line.split(/\s+/).slice(2);
-  expect(words).toContain('$OPTIONS');
-  return words.flatMap(w => w === '$OPTIONS' ? common : [w]);
+  const line = fs.readFileSync(README, 'utf8').split('\n').map(l => l.trim()).find(l => l.startsWith('npx mini-mirror build ') && l.includes('--rollback-to') && !l.includes('docker://'));
+  if (!line) throw new Error('README.md gives no `npx mini-mirror build ... --rollback-to DIR` command');
+  const words = line.split(/\s+/).slice(3);
+  expect(words).toContain('"${OPTIONS[@]}"');
+  return words.flatMap(w => w === '"${OPTIONS[@]}"' ? common : [w]);
 }
 
 test('after a rollback, a client that kept its lists follows it: update without warning, A\'s packages install, B\'s are gone; clients one build behind never hit 404', async () => {

@@ -1,0 +1,246 @@
+/**
+ * A rollback through a real registry (Debian's docker-registry on 127.0.0.1, TLS with a private CA
+ * the host trusts via SSL_CERT_FILE): build A, `mini-mirror push`, build B, push, then the README's
+ * `--rollback-to docker://REGISTRY/REPOSITORY:TAG` command as written (A's --out is gone by then:
+ * the tree can only come from the registry), and push the rollback. Each build is served from the
+ * pushed image pulled back (skopeo copy + umoci unpack) behind nginx with the synthesized config;
+ * one apt client keeps its lists (Signed-By) across all three.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { objectOf, synthMirror } from '../serving/fixtures';
+import { RunningNginx, startNginx } from '../serving/nginx-process';
+import { AptClient } from '../support/apt-client';
+import { DistributionSpec } from '../support/archive-builder';
+import { FileServerHandle, startFileServer } from '../support/archive-server';
+import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
+import { registryToolsMissing, RegistryHandle, startRegistry } from '../support/registry';
+import { runChecked, runCommand, RunResult } from '../support/run-build';
+import { cachedTestKey } from '../support/test-keys';
+
+const ROOT = path.join(__dirname, '..', '..');
+const README = path.join(ROOT, 'README.md');
+const missing = registryToolsMissing();
+const maybe = missing.length ? test.skip : test;
+
+function bookworm(date: string, app: string, extra: boolean): DistributionSpec {
+  return {
+    name: 'bookworm',
+    origin: 'Debian',
+    label: 'Debian',
+    suite: 'stable',
+    codename: 'bookworm',
+    date,
+    architectures: ['amd64'],
+    components: {
+      main: [
+        { name: 'app', version: app, architecture: 'amd64', depends: 'libapp' },
+        { name: 'libapp', version: '2.0', architecture: 'amd64' },
+        ...(extra ? [{ name: 'extra', version: '1.0', architecture: 'amd64' }] : []),
+      ],
+    },
+  };
+}
+
+let world: FakeWorldHandle;
+let upstream: FileServerHandle;
+let registry: RegistryHandle;
+let nginx: RunningNginx;
+let dir: string;
+let served: string;
+let certs: string;
+let common: string[];
+let mirrorKey: string;
+let env: NodeJS.ProcessEnv;
+/** Build B's image tag, once the first test built it. */
+let tagB: string | undefined;
+const clients: AptClient[] = [];
+
+function upstreamServes(state: 'a' | 'b'): void {
+  const link = path.join(dir, 'upstream', 'debian');
+  fs.rmSync(link, { force: true });
+  fs.symlinkSync(path.join(world.world.publicDir, state), link);
+}
+
+beforeAll(async () => {
+  if (missing.length) return;
+  world = await FakeWorld.start({
+    archives: [
+      { kind: 'dists', path: 'a', distributions: [bookworm('Sat, 10 Jun 2023 09:00:00 UTC', '1.1', false)] },
+      { kind: 'dists', path: 'b', distributions: [bookworm('Sat, 17 Jun 2023 09:00:00 UTC', '1.2', true)] },
+    ],
+  });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-rollback-registry-'));
+  registry = await startRegistry({ tls: true });
+  // The host trusts the registry's private CA next to the system's, as an admin adds it (Go reads SSL_CERT_FILE).
+  const bundle = path.join(dir, 'ca-bundle.crt');
+  fs.writeFileSync(bundle, fs.readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8') + registry.caPem!);
+  env = { ...process.env, SSL_CERT_FILE: bundle };
+  certs = path.join(dir, 'certs');
+  fs.mkdirSync(certs);
+  fs.writeFileSync(path.join(certs, 'ca.crt'), registry.caPem!);
+  fs.mkdirSync(path.join(dir, 'upstream'));
+  fs.symlinkSync(path.join(world.world.publicDir, 'keys'), path.join(dir, 'upstream', 'keys'));
+  upstreamServes('a');
+  upstream = await startFileServer(path.join(dir, 'upstream'));
+  const sources = path.join(dir, 'sources', 'debian', 'bookworm');
+  fs.mkdirSync(sources, { recursive: true });
+  fs.writeFileSync(path.join(sources, 'source.txt'), `${upstream.url}/debian ${upstream.url}/keys/archive.asc bookworm main\n`);
+  const key = await cachedTestKey();
+  mirrorKey = key.publicKey;
+  fs.writeFileSync(path.join(dir, 'mirror.pub.asc'), key.publicKey);
+  fs.writeFileSync(path.join(dir, 'signing-key.asc'), key.privateKey, { mode: 0o600 });
+  const base = path.join(dir, 'base');
+  await runChecked('umoci', ['init', '--layout', base]);
+  await runChecked('umoci', ['new', '--image', `${base}:1`]);
+  common = ['--sources', path.join(dir, 'sources'), '--key-fingerprint', `debian/bookworm=${world.keys.archive.fingerprint}`,
+    '--public-key', path.join(dir, 'mirror.pub.asc'), '--signing-key', path.join(dir, 'signing-key.asc'),
+    '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--base-image', `oci:${base}:1`];
+  served = path.join(dir, 'served');
+  fs.mkdirSync(served);
+  for (let d = dir; d !== os.tmpdir() && d !== '/'; d = path.dirname(d)) fs.chmodSync(d, 0o755);
+  // One nginx serves each build in turn (a new pod each in a cluster), so without its open-file cache.
+  const config: string = objectOf(synthMirror().manifests, 'ConfigMap', 'mirror-nginx').data['nginx.conf'];
+  nginx = await startNginx(config.split('\n').filter(l => !/^\s*open_file_cache/.test(l)).join('\n'), served);
+}, 180_000);
+
+afterAll(async () => {
+  await nginx?.stop();
+  for (const c of clients) await c.dispose();
+  await registry?.stop();
+  await upstream?.stop();
+  await world?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** `mini-mirror <command>` in its own process, in `dir`, trusting the registry's CA. */
+async function cli(command: string, args: string[]): Promise<RunResult> {
+  const r = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
+    path.join(ROOT, 'src', 'cli', 'main.ts'), command, ...args], { cwd: dir, timeoutMs: 300_000, env });
+  if (r.exitCode !== 0) throw new Error(`mini-mirror ${command} ${args.join(' ')} failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+/** The tag `mini-mirror build` printed (built REPOSITORY:TAG). */
+function builtTag(r: RunResult): string {
+  const m = /^built registry\.example\.com\/mini-mirror:(\S+) /m.exec(r.stdout);
+  if (!m) throw new Error(`no "built" line in:\n${r.stdout}`);
+  return m[1];
+}
+
+/** Serves what the registry holds under `tag`: pulled back into an OCI layout, unpacked, its /srv/mirror behind nginx. */
+async function serveFromRegistry(tag: string): Promise<void> {
+  const pulled = fs.mkdtempSync(path.join(dir, 'pulled-'));
+  const copied = await registry.skopeo('copy', '--quiet', '--src-cert-dir', certs, `docker://${registry.host}/mini-mirror:${tag}`, `oci:${pulled}/oci:img`);
+  if (copied.exitCode !== 0) throw new Error(`skopeo copy of ${tag}: ${copied.stderr}`);
+  await runChecked('umoci', ['raw', 'unpack', '--rootless', '--image', `${pulled}/oci:img`, `${pulled}/rootfs`]);
+  await runChecked('find', [served, '-mindepth', '1', '-delete']);
+  await runChecked('cp', ['-a', `${pulled}/rootfs/srv/mirror/.`, served]);
+  await runChecked('chmod', ['-R', 'a+rX', served]);
+  fs.rmSync(pulled, { recursive: true, force: true });
+}
+
+/** `apt-get install --download-only`; throws on any failure (a 404 is one). */
+async function download(c: AptClient, ...packages: string[]): Promise<string[]> {
+  await c.apt('apt-get', ['clean']);
+  const r = await c.apt('apt-get', ['install', '--download-only', '-y', '--no-install-recommends', ...packages]);
+  const out = r.stdout + r.stderr;
+  if (r.exitCode !== 0 || /\b404\b|^(E|Err):/m.test(out)) throw new Error(`apt-get install ${packages.join(' ')} failed (exit ${r.exitCode}):\n${out}`);
+  return fs.readdirSync(path.join(c.root, 'var/cache/apt/archives')).filter(f => f.endsWith('.deb')).sort();
+}
+
+/** The README's registry rollback command and the push after it, placeholders replaced by this test's. */
+function readmeRegistryCommands(oldTag: string): { rollback: string[]; push: string[] } {
+  const lines = fs.readFileSync(README, 'utf8').split('\n').map(l => l.trim());
+  const at = lines.findIndex(l => l.startsWith('npx mini-mirror build ') && l.includes('--rollback-to') && l.includes('docker://'));
+  if (at < 0) throw new Error('README.md gives no `npx mini-mirror build ... --rollback-to docker://...` command');
+  expect(lines[at + 1]).toMatch(/^npx mini-mirror push /);
+  const words = (line: string) => line.split(/\s+/).slice(3)
+    .flatMap(w => w === '"${OPTIONS[@]}"' ? common : [w.replace(/^"(.*)"$/, '$1').replace('registry.airgap.example', registry.host).replace('$OLD_TAG', oldTag)]);
+  const rollback = words(lines[at]);
+  expect(rollback).toContain(`docker://${registry.host}/mini-mirror:${oldTag}`);
+  return { rollback, push: words(lines[at + 1]) };
+}
+
+maybe('a rollback from the registry: the client that kept its lists updates without warning, gets A\'s packages, B\'s has no candidate', async () => {
+  const packagesTxt = path.join(dir, 'sources', 'debian', 'bookworm', 'packages.txt');
+  const to = `docker://${registry.host}/mini-mirror`;
+  fs.writeFileSync(packagesTxt, 'app\n');
+  const tagA = builtTag(await cli('build', [...common, '--out', 'build-a']));
+  await cli('push', ['--out', 'build-a', '--to', to]);
+  const manifestA = JSON.parse(fs.readFileSync(path.join(dir, 'build-a/public/manifest.json'), 'utf8'));
+  await serveFromRegistry(tagA);
+  const stateful = await AptClient.create([{ uri: `${nginx.url}/debian`, suite: 'bookworm', components: ['main'], signedBy: mirrorKey }]);
+  clients.push(stateful);
+  await stateful.update();
+  expect(await download(stateful, 'app')).toEqual(['app_1.1_amd64.deb', 'libapp_2.0_amd64.deb']);
+
+  upstreamServes('b');
+  fs.writeFileSync(packagesTxt, 'app\nextra\n');
+  tagB = builtTag(await cli('build', [...common, '--out', 'build-b', '--previous-manifest', 'build-a/public/manifest.json']));
+  await cli('push', ['--out', 'build-b', '--to', to]);
+  await serveFromRegistry(tagB);
+  await stateful.update();
+  expect(await download(stateful, 'extra', 'app')).toEqual(['app_1.2_amd64.deb', 'extra_1.0_amd64.deb', 'libapp_2.0_amd64.deb']);
+
+  // A's --out is gone: only the registry has its tree now.
+  fs.rmSync(path.join(dir, 'build-a'), { recursive: true });
+  const { rollback, push } = readmeRegistryCommands(tagA);
+  const upstreamAsked = upstream.requests.length;
+  const tmpBefore = fs.readdirSync(os.tmpdir()).filter(f => f.startsWith('mini-mirror-rollback-'));
+  const r = await cli('build', rollback);
+  expect(upstream.requests.slice(upstreamAsked)).toEqual([]);
+  // The fetched image and its tree are removed.
+  expect(fs.readdirSync(os.tmpdir()).filter(f => f.startsWith('mini-mirror-rollback-'))).toEqual(tmpBefore);
+  const tagR = builtTag(r);
+  expect(tagR).toMatch(/^rollback-[0-9a-f]{16}$/);
+  const pushed = await cli('push', push);
+  expect(pushed.stdout).toContain(`pushed ${registry.host}/mini-mirror:${tagR}`);
+  await serveFromRegistry(tagR);
+
+  const update = await stateful.update();
+  expect(update.stdout).toMatch(/Get:\d+ \S+ bookworm InRelease/);
+  expect(await download(stateful, 'app')).toEqual(['app_1.1_amd64.deb', 'libapp_2.0_amd64.deb']);
+  expect(await stateful.policy('extra')).not.toMatch(/Candidate: 1\.0/);
+  const manifest = JSON.parse(fs.readFileSync(path.join(served, 'manifest.json'), 'utf8'));
+  expect(manifest.rollbackOf).toEqual({ buildIdentity: manifestA.buildIdentity, builtAt: manifestA.builtAt });
+}, 1_200_000);
+
+maybe('a registry image that is not a mirror build, or a tag that does not exist, is refused with what to give', async () => {
+  const plain = path.join(dir, 'plain');
+  await runChecked('umoci', ['init', '--layout', plain]);
+  await runChecked('umoci', ['new', '--image', `${plain}:1`]);
+  const copied = await registry.skopeo('copy', '--quiet', '--dest-cert-dir', certs, `oci:${plain}:1`, `docker://${registry.host}/other:1`);
+  expect(copied.exitCode).toBe(0);
+  const run = (ref: string) => runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
+    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', ...common, '--rollback-to', ref, '--src-cert-dir', certs,
+    '--previous-manifest', path.join(dir, 'mirror.pub.asc'), '--out', path.join(dir, 'never')], { timeoutMs: 120_000 });
+  const tmpBefore = fs.readdirSync(os.tmpdir()).filter(f => f.startsWith('mini-mirror-rollback-'));
+  const notMirror = await run(`docker://${registry.host}/other:1`);
+  expect(notMirror.exitCode).toBe(1);
+  expect(notMirror.stderr).toContain(`--rollback-to docker://${registry.host}/other:1 holds no mirror build (no /srv/mirror/manifest.json in the image)`);
+  expect(notMirror.stderr).not.toMatch(/\n\s+at /);
+  const noTag = await run(`docker://${registry.host}/other:nope`);
+  expect(noTag.exitCode).toBe(1);
+  expect(noTag.stderr).toContain(`--rollback-to docker://${registry.host}/other:nope: cannot fetch the image`);
+  const untagged = await run(`docker://${registry.host}/other`);
+  expect(untagged.stderr).toContain('is not an image with its tag');
+  expect(fs.existsSync(path.join(dir, 'never'))).toBe(false);
+  // The fetched images are removed when the rollback is refused too.
+  expect(fs.readdirSync(os.tmpdir()).filter(f => f.startsWith('mini-mirror-rollback-'))).toEqual(tmpBefore);
+}, 180_000);
+
+maybe('--rollback-to oci:DIR:TAG takes the tree from an OCI layout (a build\'s oci/ carried in)', async () => {
+  expect(tagB).toBeDefined();
+  await cli('build', [...common, '--rollback-to', `oci:build-b/oci:${tagB}`, '--previous-manifest', 'build-rollback/public/manifest.json', '--out', 'build-oci']);
+  const manifestB = JSON.parse(fs.readFileSync(path.join(dir, 'build-b/public/manifest.json'), 'utf8'));
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'build-oci/public/manifest.json'), 'utf8'));
+  expect(manifest.rollbackOf).toEqual({ buildIdentity: manifestB.buildIdentity, builtAt: manifestB.builtAt });
+  expect(manifest.packages.map((p: any) => p.name).sort()).toEqual(['app', 'extra', 'libapp']);
+  const missingLayout = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
+    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', ...common, '--rollback-to', `oci:${path.join(dir, 'nowhere')}:1`,
+    '--previous-manifest', path.join(dir, 'build-b/public/manifest.json'), '--out', path.join(dir, 'never')], { timeoutMs: 120_000 });
+  expect(missingLayout.exitCode).toBe(1);
+  expect(missingLayout.stderr).toContain(`${path.join(dir, 'nowhere')} is not an OCI layout (no index.json)`);
+}, 600_000);

@@ -12,10 +12,10 @@ import * as path from 'path';
 import { objectOf, synthMirror } from '../serving/fixtures';
 import { RunningNginx, startNginx } from '../serving/nginx-process';
 import { AptClient } from '../support/apt-client';
-import { DistributionSpec } from '../support/archive-builder';
 import { FileServerHandle, startFileServer } from '../support/archive-server';
 import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
 import { registryToolsMissing, RegistryHandle, startRegistry } from '../support/registry';
+import { bookworm } from '../support/rollback-upstream';
 import { runChecked, runCommand, RunResult } from '../support/run-build';
 import { cachedTestKey } from '../support/test-keys';
 
@@ -23,25 +23,6 @@ const ROOT = path.join(__dirname, '..', '..');
 const README = path.join(ROOT, 'README.md');
 const missing = registryToolsMissing();
 const maybe = missing.length ? test.skip : test;
-
-function bookworm(date: string, app: string, extra: boolean): DistributionSpec {
-  return {
-    name: 'bookworm',
-    origin: 'Debian',
-    label: 'Debian',
-    suite: 'stable',
-    codename: 'bookworm',
-    date,
-    architectures: ['amd64'],
-    components: {
-      main: [
-        { name: 'app', version: app, architecture: 'amd64', depends: 'libapp' },
-        { name: 'libapp', version: '2.0', architecture: 'amd64' },
-        ...(extra ? [{ name: 'extra', version: '1.0', architecture: 'amd64' }] : []),
-      ],
-    },
-  };
-}
 
 let world: FakeWorldHandle;
 let upstream: FileServerHandle;

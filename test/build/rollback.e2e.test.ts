@@ -13,33 +13,14 @@ import { parseRelease } from '../../src/runner/release';
 import { objectOf, synthMirror } from '../serving/fixtures';
 import { RunningNginx, startNginx } from '../serving/nginx-process';
 import { AptClient } from '../support/apt-client';
-import { DistributionSpec } from '../support/archive-builder';
 import { FileServerHandle, startFileServer } from '../support/archive-server';
 import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
+import { bookworm } from '../support/rollback-upstream';
 import { runChecked, runCommand, RunResult } from '../support/run-build';
 import { cachedTestKey } from '../support/test-keys';
 
 const ROOT = path.join(__dirname, '..', '..');
 const README = path.join(ROOT, 'README.md');
-
-function bookworm(date: string, app: string, extra: boolean): DistributionSpec {
-  return {
-    name: 'bookworm',
-    origin: 'Debian',
-    label: 'Debian',
-    suite: 'stable',
-    codename: 'bookworm',
-    date,
-    architectures: ['amd64'],
-    components: {
-      main: [
-        { name: 'app', version: app, architecture: 'amd64', depends: 'libapp' },
-        { name: 'libapp', version: '2.0', architecture: 'amd64' },
-        ...(extra ? [{ name: 'extra', version: '1.0', architecture: 'amd64' }] : []),
-      ],
-    },
-  };
-}
 
 let world: FakeWorldHandle;
 let upstream: FileServerHandle;

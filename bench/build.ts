@@ -30,8 +30,8 @@ import * as path from 'path';
 import { runSeedBuild, SeedResult, SeedSource } from './build-seed';
 import { generateUpstream, GeneratedSource, GeneratedUpstream, UpstreamOptions } from './build-upstream';
 import { median, mib, parseTiming, phaseLine, s } from './figures';
-import { parseIndex, IndexEntry } from '../src/runner/packages-index';
-import { compileQuery } from '../src/runner/query-match';
+import { parseIndex, IndexEntry } from '../src/runner/deb/packages-index';
+import { compileQuery } from '../src/runner/deb/query-match';
 import { debFileName } from '../test/support/archive-builder';
 import { FakeWorld, FakeWorldHandle } from '../test/support/fake-world';
 import { cachedPassphraseTestKey } from '../test/support/passphrase-test-key';
@@ -245,7 +245,7 @@ async function sideBySide(key: GeneratedKey): Promise<void> {
   }
 }
 
-/** The JS part of the "every query matched" check (src/runner/query-match.ts), over the upstream index, in this process. */
+/** The JS part of the "every query matched" check (src/runner/deb/query-match.ts), over the upstream index, in this process. */
 function queryEvaluationMs(up: GeneratedUpstream, w: FakeWorldHandle): number {
   const started = Date.now();
   for (const src of up.sources) {
@@ -281,7 +281,7 @@ async function scaleCase(key: GeneratedKey, sources: number, queries: number, wi
     const check = ours.phases.get('query check');
     console.log(`  "every query matched" check (the runner's "query check" phase, summed over sources): ${check === undefined ? 'n/a' : s(check)} for ${total} queries`);
     try {
-      console.log(`  query evaluation alone (src/runner/query-match.ts over the upstream index, in this process): ${queryEvaluationMs(up, w)} ms for ${total} queries`);
+      console.log(`  query evaluation alone (src/runner/deb/query-match.ts over the upstream index, in this process): ${queryEvaluationMs(up, w)} ms for ${total} queries`);
     } catch (e) {
       console.log(`  query evaluation alone: n/a (${(e as Error).message.split('\n')[0]})`);
     }

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { BuildJob } from './build/build-job';
-import { BuildOptions, DEFAULT_BUILD_DEADLINE, MirrorImageOptions } from './build/build-options';
+import { BuildJob } from './build-job/build-job';
+import { BuildOptions, DEFAULT_BUILD_DEADLINE, MirrorImageOptions } from './build-job/build-options';
 import { AptSourcesOptions } from './clients/apt-sources';
 import { ClientConfig } from './clients/client-config';
 import { checkBaseUrl, KEYRINGS_DIR, sourcesFile } from './clients/deb822';

@@ -13,7 +13,7 @@ import { Output } from './output';
 import { extractImageTree, imageRefProblems, isImageRef, RollbackSource, rollbackWorkDir } from './rollback-image';
 import { synth } from './synth';
 import { BUILD_USAGE } from './usage';
-import { DEFAULT_SERVING_BASE } from '../build/image-builder';
+import { DEFAULT_SERVING_BASE } from '../build-job/image-builder';
 import { BUILD_JSON_DEFAULTS, BUILD_JSON_FILE, SigningConfig } from '../contract/build-json';
 
 /** Options of `build` itself; every other option is synth's, passed on unchanged. */

@@ -2,8 +2,8 @@
 // clients of that world see the packages (name and architecture, with every version offered).
 import * as fs from 'fs';
 import { InputProblems } from './errors';
-import { compareVersions } from '../runner/debian-version';
-import { ComparedPackage, ComparedUpstream, newestVersion, OlderRelease, olderReleases, packagesByWorld } from '../runner/manifest-compare';
+import { compareVersions } from '../runner/deb/debian-version';
+import { ComparedPackage, ComparedUpstream, newestVersion, OlderRelease, olderReleases, packagesByWorld } from '../runner/history/manifest-compare';
 import { plural } from '../util/plural';
 
 export interface Manifest {

@@ -1,5 +1,5 @@
-// build.json (docs/build-contract.md): the construct writes it (src/build/build-config.ts), the
-// runner reads it (src/runner/build-config.ts). Both take its shape and defaults from here only.
+// build.json (docs/build-contract.md): the construct writes it (src/build-job/build-config.ts), the
+// runner reads it (src/runner/build-json-reader.ts). Both take its shape and defaults from here only.
 
 /** Version of build.json that this package writes and its runner reads. */
 export const BUILD_CONFIG_VERSION = 2;

@@ -3,8 +3,8 @@
 // published Packages files alone (what a client with an empty dpkg status has).
 import * as fs from 'fs';
 import * as path from 'path';
+import { fieldOf } from './deb/packages-index';
 import { BuildLog } from './log';
-import { fieldOf } from './packages-index';
 import { BuildError, run } from './proc';
 import { SourceMirror } from './source-mirror';
 import { worldArchitectures } from './world';

@@ -1,10 +1,10 @@
 // The source's packages.txt, and the check that every query matched a package: one pass over
 // what aptly mirrored, with aptly itself asked only about queries our evaluator did not match.
 import * as fs from 'fs';
-import { compareVersions } from './debian-version';
-import { IndexEntry } from './packages-index';
+import { compareVersions } from './deb/debian-version';
+import { IndexEntry } from './deb/packages-index';
+import { compileQuery } from './deb/query-match';
 import { BuildError } from './proc';
-import { compileQuery } from './query-match';
 import type { SourceMirror } from './source-mirror';
 import { nearNames } from '../util/near-names';
 

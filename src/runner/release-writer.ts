@@ -3,9 +3,9 @@
 // optional Valid-Until; then every Release is signed (release-signing.ts).
 import * as fs from 'fs';
 import * as path from 'path';
-import { tidyByHash } from './by-hash';
+import { tidyByHash } from './aptly/by-hash';
+import { signRelease, Signer } from './pgp/release-signer';
 import { BuildError, pool } from './proc';
-import { signRelease, Signer } from './release-signing';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -2,18 +2,18 @@
 // requested packages (with aptly's own dependency closure inside each component), query check.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aptly, createMirrorArgs, filterChunks, MirrorSpec, packageKeysArgs, parsePackageKeys, updateMirrorArgs } from './aptly';
-import { readUserAptlyConfig, writeAptlyConfig } from './aptly-config';
-import { SourceConfig } from './build-config';
-import { Fetcher, UpstreamCache } from './fetcher';
+import { Aptly, createMirrorArgs, filterChunks, MirrorSpec, packageKeysArgs, parsePackageKeys, updateMirrorArgs } from './aptly/aptly';
+import { readUserAptlyConfig, writeAptlyConfig } from './aptly/aptly-conf';
+import { SourceConfig } from './build-json-reader';
+import { IndexEntry, indexPath, loadIndex, parseIndex, totalSize } from './deb/packages-index';
 import { BuildLog, humanBytes } from './log';
-import { IndexEntry, indexPath, loadIndex, parseIndex, totalSize } from './packages-index';
-import { prefetch, PREFETCH_CONCURRENCY } from './prefetch';
+import { Fetcher, UpstreamCache } from './net/fetcher';
+import { prefetch, PREFETCH_CONCURRENCY } from './net/prefetch';
+import { importUpstreamKey, TrustedKeys, UpstreamKeys } from './pgp/upstream-key';
 import { BuildError, Semaphore, stopping } from './proc';
 import { checkQueries, checkQueryBreadth, readQueries } from './query-check';
-import { fetchRelease, ReleaseInfo, releaseBase } from './release';
-import { checkArchitectures, checkComponents, PublishedComponent } from './source-checks';
-import { importUpstreamKey, TrustedKeys, UpstreamKeys } from './upstream-key';
+import { checkArchitectures, checkComponents, PublishedComponent } from './upstream/offer-checks';
+import { fetchRelease, ReleaseInfo, releaseBase } from './upstream/release';
 import { WorkspaceRoom } from './workspace-room';
 import { plural } from '../util/plural';
 

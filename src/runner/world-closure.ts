@@ -5,9 +5,9 @@
 // Recommends are followed like apt installs them by default (where the source follows them): taken
 // from the world when some upstream has them, else left out; a package reached only through a
 // Recommends is "soft": a dependency it lacks makes apt skip it, so it is reported, never gated.
-import { compareVersions } from './debian-version';
-import { dependencies, fieldOf, IndexEntry } from './packages-index';
-import { Candidate, Clause, formatClause, parseRelations, satisfies } from './relations';
+import { compareVersions } from './deb/debian-version';
+import { dependencies, fieldOf, IndexEntry } from './deb/packages-index';
+import { Candidate, Clause, formatClause, parseRelations, satisfies } from './deb/relations';
 
 export interface MissingDependency {
   readonly clause: string;

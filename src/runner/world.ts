@@ -1,10 +1,10 @@
 // The world phase: close every world's dependencies across its sources (aptly mirrors the
 // additions from whichever upstream has them), then gate on what no upstream of the world has.
 import * as path from 'path';
-import { filterChunks } from './aptly';
+import { filterChunks } from './aptly/aptly';
+import { IndexEntry } from './deb/packages-index';
 import { BuildLog } from './log';
-import { IndexEntry } from './packages-index';
-import { fetchIntoPool, PREFETCH_CONCURRENCY } from './prefetch';
+import { fetchIntoPool, PREFETCH_CONCURRENCY } from './net/prefetch';
 import { BuildError } from './proc';
 import { addMirrors, SourceMirror } from './source-mirror';
 import { closeOver, describeMissing, leftOutRelations, MissingDependency } from './world-closure';

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { NGINX_CONFIG_VOLUME, NGINX_TMP_VOLUME, NGINX_UID, nginxContainer } from './nginx-container';
 import { ServerObjectProps, serverMetadata } from './server-object';
 import { ServingResourcesOptions } from './serving-options';
-import { servingImage } from '../build/image-digest';
+import { servingImage } from '../build-job/image-digest';
 import { podSecurity } from '../util/hardening';
 
 /** Annotation carrying the nginx.conf hash: a config change changes the pod template and rolls the pods. */

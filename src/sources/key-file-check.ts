@@ -23,7 +23,7 @@ const CHECKED = new Map<string, KeyFileInfo>();
 
 /**
  * The problem with pinning `pin` to a key file holding `keys`, or undefined: as the build decides
- * it (src/runner/upstream-key.ts selectPinned), known at synth time for a key given as data.
+ * it (src/runner/pgp/upstream-key.ts selectPinned), known at synth time for a key given as data.
  */
 export function pinProblem(pin: string, keys: readonly KeyFileKey[], what: string): string | undefined {
   const primaries = keys.map(k => k.fingerprint);

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { MirrorSource, PreviousManifest } from '../../src';
 import { BUILD_CONFIG_VERSION, BUILD_JSON_DEFAULTS, BUILD_JSON_FILE, BuildConfig } from '../../src/contract/build-json';
-import { readBuildConfig } from '../../src/runner/build-config';
+import { readBuildConfig } from '../../src/runner/build-json-reader';
 import { synthMirror, testSources } from '../serving/fixtures';
 import { writeTree } from '../support/tree';
 

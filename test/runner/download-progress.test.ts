@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseIndex } from '../../src/runner/deb/packages-index';
 import { BuildLog, DownloadProgress, estimateLine, grouped } from '../../src/runner/log';
-import { parseIndex } from '../../src/runner/packages-index';
-import { DownloadMeter, downloadPlan } from '../../src/runner/prefetch';
+import { DownloadMeter, downloadPlan } from '../../src/runner/net/prefetch';
 
 function recordingLog(): BuildLog & { lines: string[] } {
   const log = new BuildLog() as BuildLog & { lines: string[] };

@@ -1,9 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { compareVersions } from '../../src/runner/debian-version';
-import { IndexEntry, parseIndex } from '../../src/runner/packages-index';
-import { parseRelations, satisfies } from '../../src/runner/relations';
+import { compareVersions } from '../../src/runner/deb/debian-version';
+import { IndexEntry, parseIndex } from '../../src/runner/deb/packages-index';
+import { parseRelations, satisfies } from '../../src/runner/deb/relations';
 import { closeOver, leftOutRelations } from '../../src/runner/world-closure';
 
 /** Packages stanzas of one source, indentation removed. */

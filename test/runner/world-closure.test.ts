@@ -2,8 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { compareVersions } from '../../src/runner/debian-version';
-import { IndexEntry, parseIndex } from '../../src/runner/packages-index';
+import { compareVersions } from '../../src/runner/deb/debian-version';
+import { IndexEntry, parseIndex } from '../../src/runner/deb/packages-index';
 import { closeOver, describeMissing } from '../../src/runner/world-closure';
 
 /** Packages stanzas as `name version arch [Field: value]...` lines, separated by blank lines. */

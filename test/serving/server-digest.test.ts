@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { objectOf, synthMirror } from './fixtures';
-import { checkImageDigest, servingImage } from '../../src/build/image-digest';
+import { checkImageDigest, servingImage } from '../../src/build-job/image-digest';
 import { run } from '../cli/run';
 import { SNAPSHOT_PUBLIC_KEY } from '../support/test-keys';
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { MiniMirror, MirrorSource, PreviousManifest, ReleaseSigning } from '../../src';
-import { readBuildConfig } from '../../src/runner/build-config';
+import { readBuildConfig } from '../../src/runner/build-json-reader';
 import { run } from '../cli/run';
 import { BOOKWORM } from '../support/source-props';
 import { errorOf, writeTree } from '../support/tree';

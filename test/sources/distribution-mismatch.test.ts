@@ -4,10 +4,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { MirrorSource, MirrorSourceProps, ReleaseSigning } from '../../src';
-import { buildJson } from '../../src/build/build-config';
+import { buildJson } from '../../src/build-job/build-config';
 import { parseArgs } from '../../src/cli/args';
 import { SOURCE_FLAGS, sourceLoadOptions } from '../../src/cli/source-flags';
-import { readBuildConfig } from '../../src/runner/build-config';
+import { readBuildConfig } from '../../src/runner/build-json-reader';
 import { resolveSources } from '../../src/sources/resolution';
 import { errorOf, writeTree } from '../support/tree';
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { MirrorSource, ReleaseSigning, SourceConfigMaps, UpstreamKey } from '../../src';
-import { buildJson } from '../../src/build/build-config';
+import { buildJson } from '../../src/build-job/build-config';
 import { chimeraKey } from '../support/hostile-keys';
 import { GeneratedKey, generateSigningKey } from '../support/signing-key';
 import { errorOf, writeTree } from '../support/tree';

@@ -1,6 +1,6 @@
 // Snapshots mask content hashes (Job and ConfigMap names, image tags, build identities): they
 // change with every change of the bundled runner or a script, which the snapshot would only churn
-// on. That they DO change with their inputs is tested explicitly (test/build/build-job.test.ts).
+// on. That they DO change with their inputs is tested explicitly (test/build-job/build-job.test.ts).
 const HASH = /(?<![0-9a-f])[0-9a-f]{12,64}(?![0-9a-f])/g;
 
 module.exports = {

@@ -1,0 +1,51 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BuildLog } from '../../../src/runner/log';
+import { Fetcher, UpstreamCache } from '../../../src/runner/net/fetcher';
+import { parseRelease } from '../../../src/runner/upstream/release';
+
+describe('UpstreamCache', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-cache-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // No request may reach the network here: the URL is a closed port on loopback.
+  const cache = () => new UpstreamCache('http://127.0.0.1:9/debian', dir, new Fetcher({ retries: 1, stallSeconds: 1 }, new BuildLog()), 'test');
+
+  test('GIVEN the verified Release text pinned THEN aptly gets exactly it, and never the InRelease or Release.gpg', async () => {
+    const c = cache();
+    await c.pin('dists/bookworm/Release', 'Origin: Debian\nSuite: stable\n', ['dists/bookworm/InRelease', 'dists/bookworm/Release.gpg']);
+    expect(await c.get('dists/bookworm/Release')).toBe('ok');
+    expect(fs.readFileSync(c.fileOf('dists/bookworm/Release')!, 'utf8')).toBe('Origin: Debian\nSuite: stable\n');
+    expect(await c.get('dists/bookworm/InRelease')).toBe('missing');
+    expect(await c.get('dists/bookworm/Release.gpg')).toBe('missing');
+  });
+
+  test('GIVEN a verified Release THEN index files it does not list are missing without asking upstream (aptly probes compressions)', async () => {
+    const c = cache();
+    c.release = parseRelease('Origin: Debian\nSHA256:\n 0123 10 main/binary-amd64/Packages.gz\n', 'dists/bookworm/');
+    expect(await c.get('dists/bookworm/main/binary-amd64/Packages.bz2')).toBe('missing');
+    expect(await c.get('dists/bookworm/main/binary-amd64/Packages')).toBe('missing');
+  });
+
+  test('GIVEN a guess (speculate) that fails THEN it is not among the failures that explain aptly\'s; asked for in earnest, a failure is', async () => {
+    const c = cache();
+    c.speculate('dists/bookworm/main/binary-amd64/Packages.gz');
+    await expect(c.get('dists/bookworm/main/binary-amd64/Packages.gz')).rejects.toThrow(/cannot download http:\/\/127\.0\.0\.1:9\/debian\/dists\/bookworm\/main\/binary-amd64\/Packages\.gz/);
+    await new Promise(res => setImmediate(res));
+    expect(c.failures).toHaveLength(1);
+    const d = cache();
+    d.speculate('dists/bookworm/InRelease');
+    await new Promise(res => setTimeout(res, 1500));
+    expect(d.failures).toEqual([]);
+  });
+
+  test('paths that leave the upstream are refused', async () => {
+    const c = cache();
+    expect(c.fileOf('../../etc/passwd')).toBeUndefined();
+    expect(await c.get('dists/../../x')).toBe('missing');
+  });
+});

@@ -13,7 +13,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { UpstreamKey } from '../../src';
 import { AptClient } from '../support/apt-client';
 import { HostileUpstream, startHostileUpstream } from '../support/hostile-upstream';
-import { BuildResult, removeBuild, runBuild, runChecked } from '../support/run-build';
+import { BuildResult, BuildSpec, removeBuild, runBuild, runChecked } from '../support/run-build';
 import { GeneratedKey, generateSigningKey, withGnupgHome } from '../support/signing-key';
 
 jest.setTimeout(240_000);
@@ -49,14 +49,14 @@ async function upstream(signer: GeneratedKey): Promise<HostileUpstream> {
   return u;
 }
 
-/** The source with `key` (default: the keyring file) and the pin; `secrets`: Secrets the pod sees. */
+/** The source with `key` (default: the keyring file) and the pin; `cluster`: Secrets and ConfigMaps the pod sees. */
 async function build(
-  u: HostileUpstream, key = UpstreamKey.fromFile(keyringFile), secrets: Record<string, Record<string, Buffer>> = {},
+  u: HostileUpstream, key = UpstreamKey.fromFile(keyringFile), cluster: Pick<BuildSpec, 'secrets' | 'configMaps'> = {},
 ): Promise<BuildResult> {
   const r = await runBuild({
     signing: { mode: 'unsigned' },
     defaultAptlyConf: { architectures: ['amd64'] },
-    secrets,
+    ...cluster,
     sources: [{
       prefix: 'up',
       name: 'stable',
@@ -114,11 +114,29 @@ test('an upstream signed by another key of the same keyring is refused, as apt r
 test('the same keyring from a Secret of the user\'s: projected into the source\'s directory, read by the build', async () => {
   const u = await upstream(pinned);
   const secret = kplus.Secret.fromSecretName(Testing.chart(), 'keys', 'upstream-keys');
-  const r = await build(u, UpstreamKey.fromSecret(secret, 'archive-keyring.gpg'), { 'upstream-keys': { 'archive-keyring.gpg': await fs.promises.readFile(keyringFile) } });
+  const r = await build(u, UpstreamKey.fromSecret(secret, 'archive-keyring.gpg'), { secrets: { 'upstream-keys': { 'archive-keyring.gpg': await fs.promises.readFile(keyringFile) } } });
   if (r.exitCode !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
   const job = r.manifests.find(m => m.kind === 'Job');
   const sources = job.spec.template.spec.volumes.find((v: any) => v.name === 'sources');
   expect(sources.projected.sources).toContainEqual({ secret: { name: 'upstream-keys', items: [{ key: 'archive-keyring.gpg', path: 'up/stable/key' }] } });
   expect(r.stdout).toContain(`up/stable: upstream key ${pinned.fingerprint} "Archive Key 4 <key4@archive.example>" (pinned); 8 other keys in the key file ignored`);
   expect(r.stdout).toContain(`InRelease verified: signed by key ${pinned.fingerprint}`);
+});
+
+test('the same keyring from a ConfigMap of the user\'s (binaryData): projected into the source\'s directory, read by the build', async () => {
+  const u = await upstream(pinned);
+  const map = kplus.ConfigMap.fromConfigMapName(Testing.chart(), 'keys', 'upstream-keyring');
+  const r = await build(u, UpstreamKey.fromConfigMap(map, 'archive-keyring.gpg'), { configMaps: { 'upstream-keyring': { 'archive-keyring.gpg': await fs.promises.readFile(keyringFile) } } });
+  if (r.exitCode !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
+  const job = r.manifests.find(m => m.kind === 'Job');
+  const sources = job.spec.template.spec.volumes.find((v: any) => v.name === 'sources');
+  expect(sources.projected.sources).toContainEqual({ configMap: { name: 'upstream-keyring', items: [{ key: 'archive-keyring.gpg', path: 'up/stable/key' }] } });
+  expect(r.stdout).toContain(`up/stable: upstream key ${pinned.fingerprint} "Archive Key 4 <key4@archive.example>" (pinned); 8 other keys in the key file ignored`);
+  expect(r.stdout).toContain(`InRelease verified: signed by key ${pinned.fingerprint}`);
+});
+
+test('a ConfigMap key the cluster does not hold fails the pod before the build, as the kubelet does', async () => {
+  const u = await upstream(pinned);
+  const map = kplus.ConfigMap.fromConfigMapName(Testing.chart(), 'keys', 'missing-keyring');
+  await expect(build(u, UpstreamKey.fromConfigMap(map, 'archive-keyring.gpg'))).rejects.toThrow(/ConfigMap.*missing-keyring.*not found/);
 });

@@ -141,6 +141,11 @@ export interface BuildSpec {
   readonly validFor?: Duration;
   /** More Secrets the pod sees, by name (e.g. one an `UpstreamKey.fromSecret` names). @default none */
   readonly secrets?: Record<string, Record<string, string | Buffer>>;
+  /**
+   * ConfigMaps of the user's that the cluster holds (e.g. one an `UpstreamKey.fromConfigMap`
+   * names), by name; Buffers become binaryData. @default none
+   */
+  readonly configMaps?: Record<string, Record<string, string | Buffer>>;
 }
 
 export interface BuildResult extends RunResult {
@@ -243,7 +248,7 @@ export async function runBuild(spec: BuildSpec): Promise<BuildResult> {
   }
   const podStarted = Date.now();
   const pod = await runPod({
-    manifests,
+    manifests: [...manifests, ...userConfigMaps(spec.configMaps ?? {})],
     kind: 'Job',
     name: mirror.buildJob.jobName,
     containers: ['mirror'],
@@ -273,4 +278,17 @@ export async function runBuild(spec: BuildSpec): Promise<BuildResult> {
 /** Removes a build's directory. */
 export async function removeBuild(rootDir: string): Promise<void> {
   await fs.promises.rm(rootDir, { recursive: true, force: true });
+}
+
+/** ConfigMap objects as a cluster would hold them: text in data, Buffers base64 in binaryData. */
+function userConfigMaps(maps: Record<string, Record<string, string | Buffer>>): any[] {
+  return Object.entries(maps).map(([name, entries]) => {
+    const data: Record<string, string> = {};
+    const binaryData: Record<string, string> = {};
+    for (const [key, value] of Object.entries(entries)) {
+      if (typeof value === 'string') data[key] = value;
+      else binaryData[key] = value.toString('base64');
+    }
+    return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'apt-mirror' }, data, binaryData };
+  });
 }

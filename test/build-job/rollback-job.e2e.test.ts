@@ -77,10 +77,7 @@ afterAll(async () => {
 function spec(packages: string[], more: Partial<BuildSpec> = {}): BuildSpec {
   return {
     signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, fingerprint: key.fingerprint },
-    sources: [{
-      prefix: 'debian', name: 'bookworm', url: `${upstream.url}/debian`, keyUrl: `${upstream.url}/keys/archive.asc`,
-      distribution: 'bookworm', components: ['main'], packages, fingerprints: [world.keys.archive.fingerprint],
-    }],
+    sources: [{ prefix: 'debian', name: 'bookworm', url: `${upstream.url}/debian`, keyUrl: `${upstream.url}/keys/archive.asc`, distribution: 'bookworm', components: ['main'], packages, fingerprints: [world.keys.archive.fingerprint] }],
     defaultAptlyConf: { architectures: ['amd64'] },
     image: { repository: `${registry.host}/mini-mirror`, insecureRegistry: true },
     // non-root with a read-only root filesystem, as with a prepared image; the host's skopeo and umoci stand in

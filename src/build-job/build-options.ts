@@ -201,7 +201,8 @@ export interface BuildOptions {
    * registry) and the build publishes its tree anew, dated one second after the build served now
    * (read from `previousManifest`, which must not be `none()`) and signed anew, so clients that hold
    * the newer lists update to it. The rollback has its own build identity and image tag. Needs
-   * `ImageBuilder.skopeo()`. Remove it to build from upstream again.
+   * `ImageBuilder.skopeo()`. To build from upstream again, remove it and bump `refreshEpoch`
+   * (else the identity can be an earlier build's, whose older Date updated clients ignore).
    * @example RollbackTarget.image('registry.example.com/mini-mirror:0123456789abcdef0123')
    * @default - none: an ordinary build from upstream
    */

@@ -4,6 +4,8 @@ import { Chart, Testing } from 'cdk8s';
 import { ImageBuilder, MiniMirror, MiniMirrorProps, MirrorSource, PreviousManifest, RegistryCa, ReleaseSigning, RollbackTarget } from '../../src';
 import { BUILD_JSON_FILE } from '../../src/contract/build-json';
 import { readBuildConfig } from '../../src/runner/build-json-reader';
+import { checkPodSecurity, formatViolations } from '../support/pss';
+import { validateAll } from '../support/schema';
 import { BOOKWORM } from '../support/source-props';
 import { errorOf, writeTree } from '../support/tree';
 
@@ -23,7 +25,7 @@ function synth(overrides: Partial<MiniMirrorProps> = {}) {
   const objects = Testing.synth(chart);
   const job = objects.find(o => o.kind === 'Job' && o.metadata.name === mirror.buildJob.jobName);
   const config = objects.find(o => o.kind === 'ConfigMap' && o.metadata.name === mirror.buildJob.configMapName);
-  return { mirror, job, config, pod: job.spec.template.spec };
+  return { mirror, objects, job, config, pod: job.spec.template.spec };
 }
 
 const rollback = (reference: string, more: MiniMirrorProps['buildJob'] = {}) => synth({ buildJob: { rollbackTo: RollbackTarget.image(reference), ...more } });
@@ -46,6 +48,13 @@ describe('BuildOptions.rollbackTo', () => {
     expect(env).not.toHaveProperty('MINI_MIRROR_CHECK_ONLY');
     expect(config.data['fetch-rollback.sh']).toBe(fs.readFileSync(path.join(__dirname, '..', '..', 'assets', 'fetch-rollback.sh'), 'utf8'));
     expect({ step, configKeys: Object.keys(config.data).sort() }).toMatchSnapshot();
+  });
+
+  test('GIVEN a rollback with prepared images THEN the objects are valid and the build pod meets restricted', () => {
+    const { objects, job } = rollback(OLD, { builderImage: 'registry.example.com/mini-mirror-builder:bookworm-1' });
+    expect(validateAll(objects)).toEqual([]);
+    expect(formatViolations(checkPodSecurity(job, 'restricted'))).toEqual([]);
+    expect(job.spec.template.spec.initContainers[1]).toMatchObject({ name: 'rollback', image: 'registry.example.com/mini-mirror-builder:bookworm-1' });
   });
 
   test('GIVEN a rollback THEN build.json names the tree the step fetches, and the runner reads it', () => {

@@ -10,6 +10,7 @@ export * from './build-job/image-builder';
 export * from './build-job/registry-ca';
 export * from './build-job/build-job';
 export * from './build-job/previous-manifest';
+export * from './build-job/rollback-target';
 export * from './serving/access-log';
 export * from './serving/service-type';
 export * from './serving/serving-options';

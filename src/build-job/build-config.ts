@@ -29,6 +29,8 @@ export interface BuildJsonOptions {
   readonly recommends?: boolean;
   /** Where the build reads the previous manifest (URL), or null. @default - none (null) */
   readonly previousManifest?: string | null;
+  /** A rollback: the earlier build's tree, as the Job's rollback step puts it. @default - none: an ordinary build */
+  readonly rollbackFrom?: string;
 }
 
 /** The stall timeout in whole seconds, checked (10 s to 1 h). */
@@ -95,6 +97,8 @@ export function buildJson(opts: BuildJsonOptions): string {
     signing,
     sources,
     previousManifest: opts.previousManifest ?? null,
+    // only for a rollback: the build.json of every other build stays as it was
+    ...(opts.rollbackFrom !== undefined ? { rollbackFrom: opts.rollbackFrom } : {}),
   };
   return compactJson(json);
 }

@@ -8,7 +8,9 @@ import { ImageBuilderFiles, mirrorStep, proxyEnv } from './build-steps';
 import { baseVolumes, buildPodSecurity, pushVolume } from './build-volumes';
 import { BuildWorkspace, buildWorkspace } from './build-workspace';
 import { DEFAULT_TOOLS_IMAGE, ImageBuilder } from './image-builder';
+import { ROLLBACK_FROM } from './paths';
 import { PreviousManifest } from './previous-manifest';
+import { ROLLBACK_SCRIPT } from './rollback-target';
 import { ReleaseSigning } from '../signing/release-signing';
 import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
@@ -97,6 +99,13 @@ export class BuildJob extends Construct {
     const settings = checkedSettings(props);
     this.refreshEpoch = checkRefreshEpoch(props.refreshEpoch);
     const files = buildFiles(settings.builder);
+    const previousManifest = (props.previousManifest ?? PreviousManifest.fromServedMirror())._resolve(props.servedMirrorUrl);
+    if (props.rollbackTo && previousManifest === null) {
+      throw new Error('rollbackTo dates the rollback one second after the build served now, read from previousManifest, but there is none: '
+        + 'keep previousManifest at PreviousManifest.fromServedMirror() (with the mirror\'s server) or give PreviousManifest.fromUrl(<the manifest.json served now>)');
+    }
+    // A rollback's script and target are inputs like any other (other builds hash as before).
+    const rollback: { [key: string]: string } = props.rollbackTo ? { [ROLLBACK_SCRIPT]: readAsset(ROLLBACK_SCRIPT) } : {};
     // The content hash covers build.json without the identity fields: the inputs only.
     const jsonFor = (hash: string, identity?: string, epoch?: string) => buildJson({
       sources: props.sources,
@@ -110,7 +119,8 @@ export class BuildJob extends Construct {
       validFor: props.validFor,
       defaultAptlyConfig: settings.defaultConfig,
       recommends: props.recommends,
-      previousManifest: (props.previousManifest ?? PreviousManifest.fromServedMirror())._resolve(props.servedMirrorUrl),
+      previousManifest,
+      rollbackFrom: props.rollbackTo ? ROLLBACK_FROM : undefined,
     });
     this.contentHash = contentHash({
       sources: props.sourceConfigMaps.contentHash,
@@ -121,6 +131,7 @@ export class BuildJob extends Construct {
       publicKey: props.signing.publicKey ?? 'unsigned',
       images: [settings.mirrorImage, ...files.builder.images, props.image.repository],
       ...files.builder.hashed,
+      ...(props.rollbackTo ? { rollbackTo: props.rollbackTo.reference, rollback } : {}),
     });
     this.buildIdentity = buildIdentity(this.contentHash, this.refreshEpoch);
     this.imageRef = `${props.image.repository}:${props.image.tag ?? this.buildIdentity.slice(0, 20)}`;
@@ -134,6 +145,7 @@ export class BuildJob extends Construct {
       'build-mirror.sh': files.script,
       'build-runner.js': files.runner,
       ...files.builder.files,
+      ...rollback,
     };
     checkConfigMapSize(this.configMapName, configData, `its build.json lists ${props.sources.length} sources: split them over several MiniMirror instances`, 'splitInstances');
     configMap(this, 'config', { ...metadata(this.configMapName), data: configData, immutable: true });
@@ -173,7 +185,9 @@ export class BuildJob extends Construct {
       // with a check step first, the mirror step skips a build the registry already holds
       buildIdentity: checkStep ? this.buildIdentity : undefined,
     });
-    const initContainers = checkStep ? [checkStep, mirror] : [mirror];
+    // a rollback fetches the earlier tree after the check (which may find the rollback built already)
+    const rollback = props.rollbackTo && checkStep ? [props.rollbackTo._step(checkStep)] : [];
+    const initContainers = checkStep ? [checkStep, ...rollback, mirror] : [mirror];
     const volumes = [
       ...baseVolumes(props.sourceConfigMaps, this.configMapName, settings.workspace),
       ...signing.volumes,
@@ -227,6 +241,12 @@ function checkedSettings(props: BuildJobProps): BuildSettings {
   const memory = checkQuantity('memory', props.memory ?? '1Gi', '1Gi');
   checkRepository(props.image.repository);
   if (props.image.tag !== undefined) checkImageTag(props.image.tag);
+  if (props.rollbackTo) {
+    if (images.builder.kind !== 'skopeo') {
+      throw new Error(`rollbackTo needs ImageBuilder.skopeo(), whose tools (skopeo, umoci) fetch the earlier image, not ${images.builder.kind}(): use ImageBuilder.skopeo()`);
+    }
+    props.rollbackTo._checkRegistry(props.image.repository);
+  }
   const defaultConfig = props.defaultAptlyConfig ?? AptlyConfig.fromProps();
   for (const source of props.sources) {
     if (!source.aptlyConfig && defaultConfig.disablesVerification && !source.insecureSkipUpstreamVerification) {

@@ -2,6 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { ImageBuilder } from './image-builder';
 import { PreviousManifest } from './previous-manifest';
 import { RegistryCa } from './registry-ca';
+import { RollbackTarget } from './rollback-target';
 
 /**
  * The serving image the build Job pushes and the Deployment runs.
@@ -194,4 +195,16 @@ export interface BuildOptions {
    * @default PreviousManifest.fromServedMirror() (the manifest the mirror's own Service serves)
    */
   readonly previousManifest?: PreviousManifest;
+  /**
+   * Roll back: serve an earlier build's packages again instead of mirroring. A `rollback` step
+   * fetches that build's serving image (with skopeo and umoci, as the image step reaches the
+   * registry) and the build publishes its tree anew, dated one second after the build served now
+   * (read from `previousManifest`, which must not be `none()`) and signed anew, so clients that hold
+   * the newer lists update to it. The rollback has its own build identity and image tag. Needs
+   * `ImageBuilder.skopeo()`. To build from upstream again, remove it and bump `refreshEpoch`
+   * (else the identity can be an earlier build's, whose older Date updated clients ignore).
+   * @example RollbackTarget.image('registry.example.com/mini-mirror:0123456789abcdef0123')
+   * @default - none: an ordinary build from upstream
+   */
+  readonly rollbackTo?: RollbackTarget;
 }

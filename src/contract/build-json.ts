@@ -80,5 +80,5 @@ type SourceDefaults = 'recommends' | 'allowBroadQueries' | 'allowDowngrade' | 'a
 /** A source as the construct writes it. */
 export type SourceJson = Omit<SourceConfig, SourceDefaults> & Partial<Pick<SourceConfig, SourceDefaults>>;
 
-/** build.json as the construct writes it. */
+/** build.json as the construct writes it; `rollbackFrom` only for a rollback (BuildOptions.rollbackTo). */
 export type BuildJson = Omit<BuildConfig, 'sources' | 'rollbackFrom'> & { readonly sources: SourceJson[]; readonly rollbackFrom?: string | null };

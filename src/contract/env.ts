@@ -14,6 +14,8 @@ export const BUILD_ENV = {
   previousManifest: 'MINI_MIRROR_PREVIOUS_MANIFEST',
   /** Replaces build.json's rollbackFrom: an earlier build's tree to serve again, or empty for none. */
   rollbackFrom: 'MINI_MIRROR_ROLLBACK_FROM',
+  /** The Job's `rollback` step: the earlier build's serving image to fetch (BuildOptions.rollbackTo). */
+  rollbackImage: 'MINI_MIRROR_ROLLBACK_IMAGE',
   /** The workspace emptyDir's sizeLimit, which df does not see. */
   workspaceLimitMib: 'MINI_MIRROR_WORKSPACE_LIMIT_MIB',
   keepWork: 'MINI_MIRROR_KEEP_WORK',

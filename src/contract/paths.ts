@@ -13,3 +13,6 @@ export const SERVING_ROOT = '/srv/mirror';
 
 /** The memory-backed emptyDir where the mirror step creates the signing GNUPGHOME. */
 export const GNUPG_DIR = '/run/mini-mirror/gnupg';
+
+/** Where the Job's `rollback` step puts the earlier build's tree (build.json's `rollbackFrom`). */
+export const ROLLBACK_FROM = '/workspace/rollback-from';

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Duration } from 'cdk8s';
-import { MirrorSource, PreviousManifest } from '../../src';
+import { MirrorSource, PreviousManifest, RollbackTarget } from '../../src';
 import { BUILD_CONFIG_VERSION, BUILD_JSON_DEFAULTS, BUILD_JSON_FILE, BuildConfig } from '../../src/contract/build-json';
 import { readBuildConfig } from '../../src/runner/build-json-reader';
 import { synthMirror, testSources } from '../serving/fixtures';
@@ -62,7 +62,7 @@ describe('build.json from the construct through the runner reader', () => {
     });
     expect(written.version).toBe(BUILD_CONFIG_VERSION);
     // Nothing left to a default: the written file names every field the reader returns, except
-    // rollbackFrom, which only a host build (mini-mirror build --rollback-to) sets.
+    // rollbackFrom, which only a rollback sets (the next test).
     expect(Object.keys(read).filter(k => k !== 'rollbackFrom').sort()).toEqual(Object.keys(written).sort());
     expect(read.rollbackFrom).toBeNull();
     for (const key of Object.keys(written).filter(k => k !== 'sources')) {
@@ -100,6 +100,14 @@ describe('build.json from the construct through the runner reader', () => {
       suite: 'stable',
     });
     expect(read.sources.find(s => s.name === 'repo')).toMatchObject({ components: [], distribution: './', publishDistribution: 'flat-mirror', verify: false });
+  });
+
+  test('GIVEN a rollback THEN rollbackFrom is written and read back: the tree the Job\'s rollback step fetches', () => {
+    const { written, read } = roundTrip({ props: { buildJob: { rollbackTo: RollbackTarget.image('registry.example.com/platform/mini-mirror:0123456789abcdef0123') } } });
+    expect(written.rollbackFrom).toBe('/workspace/rollback-from');
+    expect(Object.keys(read).sort()).toEqual(Object.keys(written).sort());
+    expect(read.rollbackFrom).toBe(written.rollbackFrom);
+    expect(read.previousManifest).toMatch(/^http:\/\/.*\/manifest\.json$/);
   });
 
   test('GIVEN defaults THEN the fields the writer leaves out read as the defaults the construct means', () => {

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { runPod } from './pod-runner';
-import { AptlyConfig, ImageBuilder, MiniMirror, MirrorImageOptions, MirrorSource, PreviousManifest, ReleaseSigning, UpstreamKey } from '../../src';
+import { AptlyConfig, ImageBuilder, MiniMirror, MirrorImageOptions, MirrorSource, PreviousManifest, ReleaseSigning, RollbackTarget, UpstreamKey } from '../../src';
 
 export interface RunResult {
   readonly exitCode: number;
@@ -146,6 +146,8 @@ export interface BuildSpec {
    * names), by name; Buffers become binaryData. @default none
    */
   readonly configMaps?: Record<string, Record<string, string | Buffer>>;
+  /** BuildOptions.rollbackTo. @default none */
+  readonly rollbackTo?: RollbackTarget;
 }
 
 export interface BuildResult extends RunResult {
@@ -224,6 +226,7 @@ export function synthesizeBuild(spec: BuildSpec): { mirror: MiniMirror; manifest
       stallTimeout: spec.stallTimeoutSeconds === undefined ? undefined : Duration.seconds(spec.stallTimeoutSeconds),
       imageBuilder: spec.imageBuilder,
       previousManifest: spec.previousManifest ?? PreviousManifest.none(),
+      rollbackTo: spec.rollbackTo,
     },
   });
   return { mirror, manifests: Testing.synth(chart) };

@@ -135,7 +135,9 @@ export class BuildJob extends Construct {
     });
     this.buildIdentity = buildIdentity(this.contentHash, this.refreshEpoch);
     this.imageRef = `${props.image.repository}:${props.image.tag ?? this.buildIdentity.slice(0, 20)}`;
-    this.configMapName = `${props.name}-build-${this.contentHash.slice(0, 12)}`;
+    // Immutable, so named after everything its data holds: build.json carries the identity (the
+    // inputs and refreshEpoch), and two epochs with the same inputs must not share a name.
+    this.configMapName = `${props.name}-build-${this.buildIdentity.slice(0, 12)}`;
     const annotations = buildAnnotations(props);
     const metadata = (name: string) => ({ name, labels: props.labels, annotations });
 

@@ -73,6 +73,10 @@ describe('BuildJob', () => {
       contentHash: base.mirror.contentHash, buildIdentity: refreshed.mirror.buildIdentity, refreshEpoch: '2026-11-27',
     });
     expect(refreshed.mirror.buildJob.jobName).not.toBe(base.mirror.buildJob.jobName);
+    // The build ConfigMap is immutable and its build.json holds the identity: another epoch, another name
+    // (one name with two contents would fail `kubectl apply` on the second epoch).
+    expect(refreshed.mirror.buildJob.configMapName).toBe(`mirror-build-${refreshed.mirror.buildIdentity.slice(0, 12)}`);
+    expect(refreshed.mirror.buildJob.configMapName).not.toBe(base.mirror.buildJob.configMapName);
     expect(refreshed.mirror.smokeTest!.jobName).not.toBe(base.mirror.smokeTest!.jobName);
     expect(synth({ refreshEpoch: '2026-11-28' }).mirror.buildIdentity).not.toBe(refreshed.mirror.buildIdentity);
     expect(synth({ refreshEpoch: '2026-11-27' }).mirror.buildIdentity).toBe(refreshed.mirror.buildIdentity);

@@ -9,6 +9,7 @@ import { withHints } from './hints';
 import { imageReport, imagesOf } from './image-report';
 import { loadSources } from './load-sources';
 import { Output } from './output';
+import { rollbackFromFlag } from './rollback-flag';
 import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
 import { SYNTH_USAGE } from './usage';
 import { validForSeconds } from '../build-job/build-config';
@@ -23,8 +24,8 @@ import { MirrorSource } from '../sources/mirror-source';
 
 const SIGNING_FLAGS = ['signing-secret', 'public-key', 'passphrase-key', 'private-key-key'];
 /** `mini-mirror build`'s own options: accepted and ignored, so build and synth take one set of options. */
-const BUILD_ONLY = ['signing-key', 'passphrase-file', 'previous-manifest', 'from-tree'];
-const VALUED = [...BUILD_ONLY, 'sources', 'image', 'image-digest', 'refresh-epoch', 'valid-for', 'push-secret', 'pull-secret', 'client-key-path', 'base-url', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
+const BUILD_ONLY = ['signing-key', 'passphrase-file', 'previous-manifest', 'from-tree', 'src-tls-verify', 'src-cert-dir', 'src-authfile'];
+const VALUED = [...BUILD_ONLY, 'rollback-to', 'sources', 'image', 'image-digest', 'refresh-epoch', 'valid-for', 'push-secret', 'pull-secret', 'client-key-path', 'base-url', 'namespace', 'name', 'out', ...SIGNING_FLAGS];
 
 /**
  * `mini-mirror synth`: checks the command line (exit 2), then every option value, the public
@@ -58,7 +59,8 @@ export function synth(argv: string[], io: Output): number {
   io.out(`wrote ${path.join(app.outdir, `${inputs.name}.k8s.yaml`)}: ${built}, image ${served}`
     + (inputs.refreshEpoch !== undefined ? `, refresh epoch ${inputs.refreshEpoch}` : ''));
   for (const warning of sourceFlagWarnings(inputs.options)) io.err(warning);
-  const ignored = BUILD_ONLY.filter(f => args.options.has(f));
+  // With --prebuilt the host build did the rollback; without, the build Job does it.
+  const ignored = [...BUILD_ONLY, ...(args.options.has('prebuilt') ? ['rollback-to'] : [])].filter(f => args.options.has(f));
   if (ignored.length) io.err(`note: ${ignored.map(f => `--${f}`).join(', ')} only matter${ignored.length > 1 ? '' : 's'} to mini-mirror build: ignored`);
   if (args.options.has('prebuilt')) {
     for (const line of imageReport(imagesOf(path.join(app.outdir, `${inputs.name}.k8s.yaml`)), opt('image')!)) io.err(line);
@@ -89,7 +91,9 @@ function synthInputs(args: ParsedArgs, unsigned: boolean): SynthInputs {
   const validFor = validForFrom(opt('valid-for'), problems);
   const signing = unsigned ? ReleaseSigning.insecureUnsigned() : signingFrom(args, problems);
   const options = sourceLoadOptions(args, problems);
-  const deployment = deploymentProps(args, problems);
+  const flagged = deploymentProps(args, problems);
+  const rollbackTo = rollbackFromFlag(args, problems);
+  const deployment = rollbackTo ? { ...flagged, buildJob: { ...flagged.buildJob, rollbackTo } } : flagged;
   let sources: MirrorSource[] = [];
   try {
     sources = loadSources(`--sources ${opt('sources')}`, opt('sources')!, options);

@@ -76,8 +76,15 @@ options:
                               "mini-mirror build"): the server pods run REPO@DIGEST, so every
                               replica serves the same tree (default: REPO:TAG, pulled Always)
   --refresh-epoch EPOCH       refresh epoch, e.g. a date (2026-11-27): part of the build identity, so
-                              a new epoch rebuilds the same inputs under a new image tag; revert
-                              it to roll back (default: none)
+                              a new epoch rebuilds the same inputs under a new image tag (default:
+                              none); reverting it serves an older Date, which apt clients that
+                              updated ignore: roll back with --rollback-to
+  --rollback-to docker://REGISTRY/REPOSITORY:TAG
+                              the build Job serves that earlier build's packages again, dated after
+                              the served build and signed anew, as a new image (its own tag); the
+                              image must be in --image's registry (fetched with --push-secret,
+                              --registry-ca-*, --insecure-registry); with --prebuilt: ignored (the
+                              host build took it)
   --valid-for DURATION        publish Releases with Valid-Until this long after their Date, e.g. 14d:
                               clients refuse the mirror once it is older (1h to 3650d; default: no
                               Valid-Until, clients accept it however old)

@@ -6,7 +6,7 @@ import { promisify } from 'util';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { run } from './run';
-import { MiniMirror, MiniMirrorProps, MirrorSource, RegistryCa, ReleaseSigning, ServingServiceType } from '../../src';
+import { MiniMirror, MiniMirrorProps, MirrorSource, RegistryCa, ReleaseSigning, RollbackTarget, ServingServiceType } from '../../src';
 import { SourceLoadOptions } from '../../src/sources/load-options';
 import { writeTree } from '../support/tree';
 
@@ -245,6 +245,26 @@ describe('mini-mirror synth', () => {
     });
     expect(written(out)).toEqual(Testing.synth(chart));
     expect(JSON.stringify(written(out))).toContain('Signed-By: /etc/apt/keyrings/mirror.asc');
+  });
+
+  test('--rollback-to docker://... sets buildJob.rollbackTo; with --prebuilt it is ignored; other forms are refused', () => {
+    const ref = 'registry.example.com/mini-mirror:0123456789abcdef0123';
+    const out = tmpdir();
+    const r = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--rollback-to', `docker://${ref}`, '--out', out);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(written(out)).toEqual(constructYaml(EXAMPLE_SOURCES, {}, 'apt-mirror', { buildJob: { rollbackTo: RollbackTarget.image(ref) } }));
+    expect(JSON.stringify(written(out))).toContain(ref);
+
+    const prebuilt = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--prebuilt', '--rollback-to', `docker://${ref}`, '--src-tls-verify=false', '--out', tmpdir());
+    expect(prebuilt.code).toBe(0);
+    expect(prebuilt.err).toContain('note: --src-tls-verify, --rollback-to only matter to mini-mirror build: ignored');
+
+    const dir = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--rollback-to', 'build-a/', '--out', tmpdir());
+    expect(dir.code).toBe(1);
+    expect(dir.err).toContain('--rollback-to build-a/: the build Job fetches the earlier build\'s image from the registry: give docker://REGISTRY/REPOSITORY:TAG');
+    const other = run('synth', '--sources', EXAMPLE_SOURCES, ...SIGNED, '--rollback-to', 'docker://registry.other.example/mini-mirror:abc', '--out', tmpdir());
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/rollbackTo image "registry.other.example\/mini-mirror:abc" is in registry registry.other.example, but the build pushes to registry.example.com/);
   });
 
   test('advice of the construct that needs a flag names the flag', () => {

@@ -5,7 +5,7 @@ import { compareVersions } from './deb/debian-version';
 import { IndexEntry } from './deb/packages-index';
 import { compileQuery } from './deb/query-match';
 import { BuildError } from './proc';
-import type { SourceMirror } from './source-mirror';
+import type { SourceMirror } from './source-state';
 import { nearNames } from '../util/near-names';
 
 export async function readQueries(file: string, id: string): Promise<string[]> {
@@ -78,7 +78,7 @@ export async function checkQueries(source: SourceMirror): Promise<void> {
     if (list) list.push(e);
     else byName.set(name, [e]);
   };
-  for (const e of source.mirrored) {
+  for (const e of source.state.mirrored) {
     add(e.name, e);
     for (const p of e.provides) add(p.name, e);
   }
@@ -86,7 +86,7 @@ export async function checkQueries(source: SourceMirror): Promise<void> {
   const unmatched: string[] = [];
   for (const q of source.queries) {
     const compiled = compileQuery(q);
-    const candidates = compiled.name !== undefined ? byName.get(compiled.name) ?? [] : source.mirrored;
+    const candidates = compiled.name !== undefined ? byName.get(compiled.name) ?? [] : source.state.mirrored;
     let matched = false;
     for (const e of candidates) {
       if (compiled.matches(e)) {
@@ -100,8 +100,8 @@ export async function checkQueries(source: SourceMirror): Promise<void> {
   const really: string[] = [];
   for (const q of unmatched) {
     let found = false;
-    for (const names of source.mirrors.values()) {
-      for (const m of names) if (!found && await source.aptly.matches(m, q, `${source.id}: query "${q}" cannot be evaluated`)) found = true;
+    for (const names of source.state.mirrors.values()) {
+      for (const m of names) if (!found && await source.services.aptly.matches(m, q, `${source.id}: query "${q}" cannot be evaluated`)) found = true;
     }
     if (!found) really.push(q);
   }
@@ -109,7 +109,7 @@ export async function checkQueries(source: SourceMirror): Promise<void> {
     throw new BuildError(`query "${really[0]}" in ${source.id}/packages.txt matched no package${upstreamHint(really[0], source)}`
       + `${really.length > 1 ? ` (${really.length} queries matched none: ${really.slice(0, 10).map(q => `"${q}"`).join(', ')}${really.length > 10 ? ', ...' : ''})` : ''}`);
   }
-  source.requested = [...requested];
+  source.state.requested = [...requested];
 }
 
 /**

@@ -5,45 +5,22 @@ import * as path from 'path';
 import { Aptly, createMirrorArgs, filterChunks, MirrorSpec, packageKeysArgs, parsePackageKeys, updateMirrorArgs } from './aptly/aptly';
 import { readUserAptlyConfig, writeAptlyConfig } from './aptly/aptly-conf';
 import { SourceConfig } from './build-json-reader';
-import { IndexEntry, indexPath, loadIndex, parseIndex, totalSize } from './deb/packages-index';
+import { IndexEntry, indexPath, totalSize } from './deb/packages-index';
+import { ReleaseInfo, releaseBase } from './deb/release-info';
 import { BuildLog, humanBytes } from './log';
 import { Fetcher, UpstreamCache } from './net/fetcher';
 import { prefetch, PREFETCH_CONCURRENCY } from './net/prefetch';
 import { importUpstreamKey, TrustedKeys, UpstreamKeys } from './pgp/upstream-key';
 import { BuildError, Semaphore, stopping } from './proc';
 import { checkQueries, checkQueryBreadth, readQueries } from './query-check';
+import { MirrorState, SourceMirror } from './source-state';
+import { loadUpstream } from './upstream/indexes';
 import { checkArchitectures, checkComponents, PublishedComponent } from './upstream/offer-checks';
-import { fetchRelease, ReleaseInfo, releaseBase } from './upstream/release';
+import { fetchRelease } from './upstream/release';
 import { WorkspaceRoom } from './workspace-room';
 import { plural } from '../util/plural';
 
-export interface SourceMirror {
-  readonly index: number;
-  readonly config: SourceConfig;
-  readonly id: string;
-  readonly work: string;
-  readonly aptly: Aptly;
-  readonly cache: UpstreamCache;
-  readonly release: ReleaseInfo;
-  /** Architectures aptly downloads (`['all']` for an upstream of arch:all packages only). */
-  readonly mirrorArchitectures: string[];
-  readonly components: PublishedComponent[];
-  /** aptly mirrors by published component (several when the filter is split, plus the world closure's). */
-  readonly mirrors: Map<string, string[]>;
-  /** What aptly holds in each mirror, as `name version arch` keys. */
-  readonly mirrorKeys: Map<string, string[]>;
-  /** Every upstream package of the mirrored components and architectures. */
-  readonly upstream: IndexEntry[];
-  /** What aptly mirrored, as upstream entries. */
-  mirrored: IndexEntry[];
-  /** Entries matched by the queries themselves (the packages users asked for). */
-  requested: IndexEntry[];
-  readonly queries: string[];
-  /** The loopback URL aptly mirrors this source from. */
-  readonly aptlyUrl: string;
-  readonly retries: number;
-  readonly log: BuildLog;
-}
+export type { SourceMirror } from './source-state';
 
 export interface SourceContext {
   readonly sourcesDir: string;
@@ -137,7 +114,7 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   const mirrorArchitectures = checkArchitectures(config, release, id);
 
   // Upstream indexes, read once: what every query can match and every dependency can come from.
-  const upstream = await ctx.log.time('indexes', () => loadUpstream(config, index, cache, release, components, mirrorArchitectures, id));
+  const upstream = await ctx.log.time('indexes', () => loadUpstream({ cache, release, index, components, archs: mirrorArchitectures, verify: config.verify, id }));
   checkQueryBreadth(queries, upstream, id, config.allowBroadQueries);
   // Download what aptly will ask for before it asks, many at a time: aptly then reads from the
   // loopback cache, and a stalled download is retried here without aptly timing out on it.
@@ -221,30 +198,13 @@ Promise<SourceMirror> {
     },
   })), cache, ctx.log, id);
 
-  const source: SourceMirror = {
-    index,
-    config,
-    id,
-    work,
-    aptly,
-    cache,
-    release,
-    mirrorArchitectures,
-    components,
-    mirrors,
-    mirrorKeys: keys,
-    upstream,
-    queries,
-    mirrored: [],
-    requested: [],
-    aptlyUrl: ctx.localUrl(index),
-    retries: ctx.retries,
-    log: ctx.log,
-  };
+  const state: MirrorState = { mirrors, mirrorKeys: keys, mirrored: [], requested: [] };
+  const services = { aptly, cache, aptlyUrl: ctx.localUrl(index), retries: ctx.retries, log: ctx.log };
+  const source: SourceMirror = { index, config, id, work, release, mirrorArchitectures, components, upstream, queries, services, state };
   setMirrored(source);
   await ctx.log.time('query check', () => checkQueries(source));
-  const bytes = totalSize(source.mirrored);
-  ctx.log.step(`${id}: ${plural(source.mirrored.length, 'package')}, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);
+  const bytes = totalSize(state.mirrored);
+  ctx.log.step(`${id}: ${plural(state.mirrored.length, 'package')}, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);
   return source;
 }
 
@@ -275,20 +235,21 @@ async function updateMirror(aptly: Aptly, mirror: string, retries: number, what:
  */
 export async function addMirrors(source: SourceMirror,
   added: ReadonlyArray<{ readonly component: string; readonly spec: MirrorSpec }>): Promise<void> {
-  const keys = await createAndUpdate(source.aptly, added.map(a => ({ spec: a.spec, what: `${source.id} ${a.component}` })), source.cache, source.log, source.id);
-  for (const a of added) source.mirrors.get(a.component)!.push(a.spec.name);
-  for (const [mirror, listed] of keys) source.mirrorKeys.set(mirror, listed);
+  const { aptly, cache, log } = source.services;
+  const keys = await createAndUpdate(aptly, added.map(a => ({ spec: a.spec, what: `${source.id} ${a.component}` })), cache, log, source.id);
+  for (const a of added) source.state.mirrors.get(a.component)!.push(a.spec.name);
+  for (const [mirror, listed] of keys) source.state.mirrorKeys.set(mirror, listed);
   setMirrored(source);
 }
 
 /** Sets what the source mirrored from each mirror's `name version arch` keys. */
 function setMirrored(source: SourceMirror): void {
-  const keysByMirror = source.mirrorKeys;
+  const keysByMirror = source.state.mirrorKeys;
   const byKey = new Map<string, IndexEntry>();
   for (const e of source.upstream) byKey.set(`${e.component}\t${e.key}`, e);
   const seen = new Set<string>();
   const mirrored: IndexEntry[] = [];
-  for (const [component, names] of source.mirrors) {
+  for (const [component, names] of source.state.mirrors) {
     for (const m of names) {
       for (const key of keysByMirror.get(m) ?? []) {
         const k = `${component}\t${key}`;
@@ -300,25 +261,5 @@ function setMirrored(source: SourceMirror): void {
       }
     }
   }
-  source.mirrored = mirrored;
+  source.state.mirrored = mirrored;
 }
-
-async function loadUpstream(config: SourceConfig, index: number, cache: UpstreamCache, release: ReleaseInfo,
-  components: PublishedComponent[], archs: string[], id: string): Promise<IndexEntry[]> {
-  const parts = components.length ? components.flatMap(c => archs.map(a => ({ comp: c.name, path: indexPath(c.name, a) })))
-    : [{ comp: 'main', path: indexPath(undefined, '') }];
-  const seen = new Set<string>();
-  const entries: IndexEntry[] = [];
-  for (const part of parts) {
-    const text = await loadIndex({ cache, release, path: part.path, verify: config.verify, what: id });
-    for (const e of parseIndex(text, index, part.comp)) {
-      if (components.length === 0 && !archs.includes(e.architecture) && e.architecture !== 'all' && !archs.includes('all')) continue;
-      const k = `${e.component}\t${e.key}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      entries.push(e);
-    }
-  }
-  return entries;
-}
-

@@ -5,13 +5,24 @@
 import * as fs from 'fs';
 import { plural } from '../../util/plural';
 import { field } from '../deb/control';
-import { totalSize } from '../deb/packages-index';
 import { BuildLog, humanBytes } from '../log';
 import { BuildError, errorLines } from '../proc';
-import { SourceMirror } from '../source-mirror';
+import { Aptly } from './aptly';
+import { SourceConfig } from '../build-json-reader';
+import { totalSize, IndexEntry } from '../deb/packages-index';
 
-export async function publishSource(source: SourceMirror, publishArchs: readonly string[], log: BuildLog): Promise<void> {
-  const { aptly, config, id } = source;
+/** What publishing reads of a mirrored source (source-state.ts's SourceMirror is one). */
+export interface PublishedSource {
+  readonly id: string;
+  readonly config: Pick<SourceConfig, 'origin' | 'label' | 'suite' | 'publishDistribution' | 'prefix'>;
+  readonly release: { readonly fields: Map<string, string> };
+  readonly services: { readonly aptly: Aptly };
+  readonly state: { readonly mirrors: ReadonlyMap<string, readonly string[]>; readonly mirrored: readonly IndexEntry[] };
+}
+
+export async function publishSource(source: PublishedSource, publishArchs: readonly string[], log: BuildLog): Promise<void> {
+  const { config, id } = source;
+  const { aptly } = source.services;
   // Mirroring is over: publish for the client architectures (an arch:all-only upstream was
   // mirrored as `all`, and aptly cannot publish that alone).
   const conf = JSON.parse(await fs.promises.readFile(aptly.config, 'utf8'));
@@ -21,9 +32,9 @@ export async function publishSource(source: SourceMirror, publishArchs: readonly
   // Snapshots of every mirror (merged per component) and the publish, in one aptly process.
   const commands: string[][] = [];
   const snapshots: string[] = [];
-  const components = [...source.mirrors.keys()];
+  const components = [...source.state.mirrors.keys()];
   for (const component of components) {
-    const mirrors = source.mirrors.get(component)!;
+    const mirrors = source.state.mirrors.get(component)!;
     for (const m of mirrors) commands.push(['snapshot', 'create', `s-${m}`, 'from', 'mirror', m]);
     if (mirrors.length === 1) {
       snapshots.push(`s-${mirrors[0]}`);
@@ -49,6 +60,6 @@ export async function publishSource(source: SourceMirror, publishArchs: readonly
     const what = commands[r.completed][0] === 'publish' ? 'publish' : `snapshot ${commands[r.completed][1]}`;
     throw new BuildError(`${id}: ${what} failed: ${errorLines(r.error)}`, r.error);
   }
-  const bytes = totalSize(source.mirrored);
-  log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${components.join(', ')}): ${plural(source.mirrored.length, 'package')}, ${humanBytes(bytes)}`);
+  const bytes = totalSize(source.state.mirrored);
+  log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${components.join(', ')}): ${plural(source.state.mirrored.length, 'package')}, ${humanBytes(bytes)}`);
 }

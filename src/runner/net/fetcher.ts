@@ -5,9 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DownloadLimits, FLOOR_BYTES_PER_SECOND, CONNECT_SECONDS, maxSeconds, rateText, sizeText, unlistedLimits } from './download-limits';
+import type { ReleaseInfo } from '../deb/release-info';
 import { BuildLog } from '../log';
 import { BuildError, run, stopping } from '../proc';
-import type { ReleaseInfo } from '../upstream/release';
 import { DiskFullError, diskFullError, freeBytes } from '../workspace-room';
 
 export interface FetchSettings {

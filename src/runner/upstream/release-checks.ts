@@ -2,8 +2,8 @@
 // acquire-item.cc): strong hashes, Valid-Until, a Date not in the future, and that the Release is
 // the distribution asked for. A mirror that republishes a Release apt would refuse launders it:
 // our own signature and a fresh Date make it look current to every client.
-import { ReleaseInfo } from './release';
 import { field } from '../deb/control';
+import { ReleaseInfo } from '../deb/release-info';
 
 /** apt's Acquire::Max-FutureTime default: a Date up to this far ahead is clock skew, not a replay. */
 export const MAX_FUTURE_SECONDS = 10;

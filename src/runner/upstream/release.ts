@@ -1,30 +1,17 @@
 // The upstream Release file: fetched (InRelease, else Release + Release.gpg), its signature checked
 // with gpgv against the source's keyring as apt checks it, and parsed for what the archive offers.
 import * as fs from 'fs';
-import { field, parseParagraph } from '../deb/control';
 import { BuildLog } from '../log';
 import { UpstreamCache } from '../net/fetcher';
 import { judgeSignatures, parseGpgvStatus } from '../pgp/gpgv-status';
 import { BuildError, run } from '../proc';
 import { checkRelease } from './release-checks';
+import { parseRelease, ReleaseInfo, releaseBase } from '../deb/release-info';
 import { TrustedKeys } from '../pgp/upstream-key';
 
-export interface ReleaseInfo {
-  readonly fields: Map<string, string>;
-  readonly components: string[];
-  readonly architectures: string[];
-  readonly date?: string;
-  /** SHA256 (else SHA1/MD5Sum-less: size only) of each listed file, by path relative to the Release. */
-  readonly files: Map<string, { sha256?: string; size: number }>;
-  /** Path of the Release relative to the upstream URL: `dists/<dist>/` or the flat directory. */
-  readonly base: string;
-}
-
-/** Where the Release of `distribution` lives: `dists/<dist>/`, or the flat directory itself (`./`, `sub/`). */
-export function releaseBase(distribution: string): string {
-  if (distribution.endsWith('/')) return distribution === './' ? '' : distribution.replace(/^\.\//, '');
-  return `dists/${distribution}/`;
-}
+// Where tests and the rollback e2e read them from before release-info.ts held them.
+export { parseRelease, releaseBase };
+export type { ReleaseInfo };
 
 export async function fetchRelease(opts: {
   cache: UpstreamCache;
@@ -99,21 +86,6 @@ async function verify(keys: TrustedKeys, args: string[], url: string, what: stri
   const by = verdict.signing === verdict.primary ? `key ${named}` : `key ${named} (signing subkey ${verdict.signing})`;
   log?.say(`${what}: ${url} verified: signed by ${by}`
     + (verdict.ignored.length ? `; other signatures not counted: ${verdict.ignored.join('; ')}` : ''));
-}
-
-export function parseRelease(text: string, base: string): ReleaseInfo {
-  const fields = parseParagraph(text.replace(/\r/g, ''));
-  const files = new Map<string, { sha256?: string; size: number }>();
-  for (const name of ['MD5Sum', 'SHA1', 'SHA256']) {
-    for (const line of (field(fields, name) ?? '').split('\n')) {
-      const [hash, size, file] = line.trim().split(/\s+/);
-      if (!file) continue;
-      const prev = files.get(file);
-      files.set(file, { size: Number(size), sha256: name === 'SHA256' ? hash : prev?.sha256 });
-    }
-  }
-  const words = (name: string) => (field(fields, name) ?? '').split(/\s+/).filter(Boolean);
-  return { fields, components: words('Components'), architectures: words('Architectures'), date: field(fields, 'Date'), files, base };
 }
 
 function stripClearsign(text: string): string {

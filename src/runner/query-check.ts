@@ -2,6 +2,7 @@
 // what aptly mirrored, with aptly itself asked only about queries our evaluator did not match.
 import * as fs from 'fs';
 import { compareVersions } from './deb/debian-version';
+import { NameIndex } from './deb/name-index';
 import { IndexEntry } from './deb/packages-index';
 import { compileQuery } from './deb/query-match';
 import { BuildError } from './proc';
@@ -37,17 +38,9 @@ export function broadQueryLimit(total: number): number {
  * downloaded: a query that alone matches more than `broadQueryLimit` upstream packages (by
  * distinct name) fails the build naming it and the count, unless the source allows broad queries.
  */
-export function checkQueryBreadth(queries: readonly string[], upstream: readonly IndexEntry[], id: string, allowBroad: boolean): void {
+export function checkQueryBreadth(queries: readonly string[], upstream: NameIndex, id: string, allowBroad: boolean): void {
   if (allowBroad) return;
-  const byName = new Map<string, IndexEntry[]>();
-  for (const e of upstream) {
-    for (const name of [e.name, ...e.provides.map(p => p.name)]) {
-      const list = byName.get(name);
-      if (list) list.push(e);
-      else byName.set(name, [e]);
-    }
-  }
-  const total = new Set(upstream.map(e => e.name)).size;
+  const total = new Set(upstream.entries.map(e => e.name)).size;
   const limit = broadQueryLimit(total);
   for (const q of queries) {
     let compiled;
@@ -57,8 +50,8 @@ export function checkQueryBreadth(queries: readonly string[], upstream: readonly
       continue; // what our evaluator cannot read, aptly evaluates (and the match check judges)
     }
     // A query on one name matches that name and its providers: never more than the limit in practice.
-    if (compiled.name !== undefined && (byName.get(compiled.name)?.length ?? 0) <= limit) continue;
-    const candidates = compiled.name !== undefined ? byName.get(compiled.name)! : upstream;
+    if (compiled.name !== undefined && upstream.get(compiled.name).length <= limit) continue;
+    const candidates = compiled.name !== undefined ? upstream.get(compiled.name) : upstream.entries;
     const names = new Set<string>();
     for (const e of candidates) if (compiled.matches(e)) names.add(e.name);
     if (names.size > limit) {
@@ -72,21 +65,13 @@ export function checkQueryBreadth(queries: readonly string[], upstream: readonly
 
 /** Every query must match a package; the packages they match are the ones users asked for. */
 export async function checkQueries(source: SourceMirror): Promise<void> {
-  const byName = new Map<string, IndexEntry[]>();
-  const add = (name: string, e: IndexEntry) => {
-    const list = byName.get(name);
-    if (list) list.push(e);
-    else byName.set(name, [e]);
-  };
-  for (const e of source.state.mirrored) {
-    add(e.name, e);
-    for (const p of e.provides) add(p.name, e);
-  }
+  // What aptly mirrored is a subset of upstream (source.names): its own index, built once here.
+  const byName = NameIndex.of(source.state.mirrored);
   const requested = new Set<IndexEntry>();
   const unmatched: string[] = [];
   for (const q of source.queries) {
     const compiled = compileQuery(q);
-    const candidates = compiled.name !== undefined ? byName.get(compiled.name) ?? [] : source.state.mirrored;
+    const candidates = compiled.name !== undefined ? byName.get(compiled.name) : source.state.mirrored;
     let matched = false;
     for (const e of candidates) {
       if (compiled.matches(e)) {

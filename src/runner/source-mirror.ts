@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Aptly, createMirrorArgs, filterChunks, MirrorSpec, packageKeysArgs, parsePackageKeys, updateMirrorArgs } from './aptly/aptly';
 import { readUserAptlyConfig, writeAptlyConfig } from './aptly/aptly-conf';
 import { SourceConfig } from './build-json-reader';
+import { NameIndex } from './deb/name-index';
 import { IndexEntry, indexPath, totalSize } from './deb/packages-index';
 import { ReleaseInfo, releaseBase } from './deb/release-info';
 import { BuildLog, humanBytes } from './log';
@@ -115,7 +116,8 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
 
   // Upstream indexes, read once: what every query can match and every dependency can come from.
   const upstream = await ctx.log.time('indexes', () => loadUpstream({ cache, release, index, components, archs: mirrorArchitectures, verify: config.verify, id }));
-  checkQueryBreadth(queries, upstream, id, config.allowBroadQueries);
+  const names = NameIndex.of(upstream);
+  checkQueryBreadth(queries, names, id, config.allowBroadQueries);
   // Download what aptly will ask for before it asks, many at a time: aptly then reads from the
   // loopback cache, and a stalled download is retried here without aptly timing out on it.
   const aptlyConf = path.join(work, 'aptly.conf');
@@ -124,8 +126,9 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   const chunks = filterChunks(queries);
   const flat = components.length === 0;
   const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
-  await ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, path.join(work, 'root', 'pool'), concurrency, ctx.room, ctx.log, id,
-    config.recommends));
+  await ctx.log.time('download', () => prefetch({
+    upstream: names, queries, archs: mirrorArchitectures, recommends: config.recommends, cache, poolDir: path.join(work, 'root', 'pool'), concurrency, id,
+  }, ctx));
   return { id, work, aptly, jobs, queries, release, components, mirrorArchitectures, upstream };
 }
 

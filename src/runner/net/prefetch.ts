@@ -60,7 +60,8 @@ function wantedPackages(job: PrefetchJob): Set<IndexEntry> {
   const wanted = new Set(matched);
   for (const arch of archs.filter(a => a !== 'all').length ? archs.filter(a => a !== 'all') : ['amd64']) {
     // With Recommends followed, aptly's -filter-with-deps takes them too: fetch them here as well.
-    const closed = closeOver({ have: [...matched], requested: [...matched], universe: upstream.entries, arch, followRecommends: () => job.recommends });
+    const have = [...matched];
+    const closed = closeOver({ have, requested: have, universe: upstream.entries, arch, followRecommends: () => job.recommends });
     for (const e of closed.additions) wanted.add(e);
   }
   return wanted;

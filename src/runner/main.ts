@@ -96,7 +96,7 @@ async function build(log: BuildLog): Promise<void> {
 async function rollback(from: string, stage: string, previous: PreviousBuild | undefined, signer: Signer | undefined,
   config: BuildConfig, log: BuildLog): Promise<void> {
   log.say(`mini-mirror: rolling back to ${from}: its packages as they were, nothing mirrored`);
-  const done = await log.time('signing', () => stageRollback(from, stage, previous, {
+  const done = await log.time('signing', () => stageRollback({ from, stage, previous }, {
     signer, validForSeconds: config.validForSeconds ?? undefined, contentHash: config.contentHash, buildIdentity: config.buildIdentity,
   }, log));
   if (signer) await exportPublicKey(signer, stage);

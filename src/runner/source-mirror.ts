@@ -121,7 +121,7 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   // Download what aptly will ask for before it asks, many at a time: aptly then reads from the
   // loopback cache, and a stalled download is retried here without aptly timing out on it.
   const aptlyConf = path.join(work, 'aptly.conf');
-  await writeAptlyConfig(aptlyConf, userConf, path.join(work, 'root'), mirrorArchitectures, config.verify, config.recommends);
+  await writeAptlyConfig(aptlyConf, userConf, { rootDir: path.join(work, 'root'), archs: mirrorArchitectures, verify: config.verify, recommends: config.recommends });
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
   const chunks = filterChunks(queries);
   const flat = components.length === 0;

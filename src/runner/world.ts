@@ -53,7 +53,7 @@ export async function closeWorld(world: string, sources: readonly SourceMirror[]
     const from = [...bySource].map(([id, n]) => `${n} from ${id}`).join(', ');
     log.step(`world ${world}: added ${plural(additions.size, 'dependency', 'dependencies')} from across its components and sources (${from})`);
   }
-  const absent = reportLeftOut(world, sources, following, skipped, log);
+  const absent = reportLeftOut({ world, sources, following }, skipped, log);
   gate(world, sources, missing, log);
   return absent;
 }
@@ -66,8 +66,9 @@ const SHOWN = 8;
  * skips them) or that are not followed, recommended packages apt cannot install, and Suggests
  * (never followed, as apt does by default). None of it fails the build.
  */
-function reportLeftOut(world: string, sources: readonly SourceMirror[], following: ReadonlySet<number>,
+function reportLeftOut(of: { world: string; sources: readonly SourceMirror[]; following: ReadonlySet<number> },
   skipped: readonly MissingDependency[], log: BuildLog): string[] {
+  const { world, sources, following } = of;
   const have = sources.flatMap(s => s.state.mirrored);
   const groups = { absent: new Map<string, string>(), unfollowed: new Map<string, string>(), suggests: new Map<string, string>() };
   for (const arch of worldArchitectures(sources)) {

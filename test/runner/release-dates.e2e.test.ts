@@ -167,7 +167,7 @@ test('with validFor the Release has Valid-Until: apt accepts it, and refuses it 
   try {
     const past = Math.max(signer.keyTime, Math.floor(Date.now() / 1000) - 3);
     // `now` at the Date: past the runner's own refusal to publish an expired Release.
-    await finishReleases(r.publicDir, [{ prefix: 'debian', distribution: 'bookworm' }], { date: past, validForSeconds: 1 }, signer, past * 1000);
+    await finishReleases(r.publicDir, [{ prefix: 'debian', distribution: 'bookworm' }], { date: past, validForSeconds: 1, nowMs: past * 1000 }, signer);
   } finally {
     await runCommand('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
     fs.rmSync(home, { recursive: true, force: true });

@@ -30,29 +30,10 @@ export async function publishSource(source: PublishedSource, publishArchs: reado
   await fs.promises.writeFile(aptly.config, JSON.stringify(conf, null, 2));
 
   // Snapshots of every mirror (merged per component) and the publish, in one aptly process.
-  const commands: string[][] = [];
-  const snapshots: string[] = [];
+  const { commands, snapshots } = snapshotCommands(source.state.mirrors);
   const components = [...source.state.mirrors.keys()];
-  for (const component of components) {
-    const mirrors = source.state.mirrors.get(component)!;
-    for (const m of mirrors) commands.push(['snapshot', 'create', `s-${m}`, 'from', 'mirror', m]);
-    if (mirrors.length === 1) {
-      snapshots.push(`s-${mirrors[0]}`);
-    } else {
-      commands.push(['snapshot', 'merge', '-no-remove', `p-${component}`, ...mirrors.map(m => `s-${m}`)]);
-      snapshots.push(`p-${component}`);
-    }
-  }
-  const upstreamField = (name: string) => field(source.release.fields, name) ?? '';
-  const origin = config.origin ?? upstreamField('Origin');
-  const label = config.label ?? upstreamField('Label');
-  const suite = config.suite ?? upstreamField('Suite');
-  for (const v of [origin, label, suite]) {
-    if (/[\p{Cc}]/u.test(v)) throw new BuildError(`${id}: origin/label/suite must be one line: ${JSON.stringify(v)}`);
-  }
   const args = [
-    `-distribution=${config.publishDistribution}`, `-component=${components.join(',')}`,
-    `-origin=${origin}`, `-label=${label}`, `-suite=${suite}`, '-acquire-by-hash', '-batch', '-skip-signing',
+    `-distribution=${config.publishDistribution}`, `-component=${components.join(',')}`, ...releaseFieldArgs(source), '-acquire-by-hash', '-batch', '-skip-signing',
   ];
   commands.push(['publish', 'snapshot', ...args, ...snapshots, config.prefix]);
   const r = await aptly.task(commands, `${id}: publish failed`);
@@ -62,4 +43,33 @@ export async function publishSource(source: PublishedSource, publishArchs: reado
   }
   const bytes = totalSize(source.state.mirrored);
   log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${components.join(', ')}): ${plural(source.state.mirrored.length, 'package')}, ${humanBytes(bytes)}`);
+}
+
+/** A snapshot of each mirror, merged per component when it has several; the snapshots to publish, one per component. */
+function snapshotCommands(mirrorsByComponent: ReadonlyMap<string, readonly string[]>): { commands: string[][]; snapshots: string[] } {
+  const commands: string[][] = [];
+  const snapshots: string[] = [];
+  for (const [component, mirrors] of mirrorsByComponent) {
+    for (const m of mirrors) commands.push(['snapshot', 'create', `s-${m}`, 'from', 'mirror', m]);
+    if (mirrors.length === 1) {
+      snapshots.push(`s-${mirrors[0]}`);
+    } else {
+      commands.push(['snapshot', 'merge', '-no-remove', `p-${component}`, ...mirrors.map(m => `s-${m}`)]);
+      snapshots.push(`p-${component}`);
+    }
+  }
+  return { commands, snapshots };
+}
+
+/** Origin, Label and Suite of the published Release: the source's own, else upstream's; one line each. */
+function releaseFieldArgs(source: PublishedSource): string[] {
+  const { config } = source;
+  const upstreamField = (name: string) => field(source.release.fields, name) ?? '';
+  const origin = config.origin ?? upstreamField('Origin');
+  const label = config.label ?? upstreamField('Label');
+  const suite = config.suite ?? upstreamField('Suite');
+  for (const v of [origin, label, suite]) {
+    if (/[\p{Cc}]/u.test(v)) throw new BuildError(`${source.id}: origin/label/suite must be one line: ${JSON.stringify(v)}`);
+  }
+  return [`-origin=${origin}`, `-label=${label}`, `-suite=${suite}`];
 }

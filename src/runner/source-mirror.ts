@@ -14,7 +14,7 @@ import { prefetch, PREFETCH_CONCURRENCY } from './net/prefetch';
 import { importUpstreamKey, TrustedKeys, UpstreamKeys } from './pgp/upstream-key';
 import { BuildError, Semaphore, stopping } from './proc';
 import { checkQueries, checkQueryBreadth, readQueries } from './query-check';
-import { MirrorState, SourceMirror } from './source-state';
+import { MirrorState, SourceMirror, SourceServices } from './source-state';
 import { loadUpstream } from './upstream/indexes';
 import { checkArchitectures, checkComponents, PublishedComponent } from './upstream/offer-checks';
 import { fetchRelease } from './upstream/release';
@@ -97,15 +97,7 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   // Without a pin, the Release (and, unless downloads are limited, the indexes it most likely
   // lists) download while the key is checked; with one, nothing before the key matches it.
   if (!config.fingerprints.length) speculate(config, cache, !limited);
-  let keyring: TrustedKeys | undefined;
-  if (config.verify) {
-    keyring = await ctx.log.time('keys', () => importUpstreamKey({ what: id, keyUrl: config.keyFile ? { file: path.join(dir, config.keyFile) } : config.keyUrl!, pins: config.fingerprints, keys: ctx.keys, log: ctx.log }));
-  } else {
-    ctx.log.warn('**********************************************************************');
-    ctx.log.warn(`${id}: upstream signature verification is DISABLED (verify: false).`);
-    ctx.log.warn(`${id}: packages from ${config.url} are mirrored without any authenticity check.`);
-    ctx.log.warn('**********************************************************************');
-  }
+  const keyring = await upstreamKeyring(config, dir, ctx);
   const release = await ctx.log.time('indexes', () => fetchRelease({
     cache, distribution: config.distribution, keyring, what: id, log: ctx.log, allowDistributionMismatch: config.allowDistributionMismatch,
   }));
@@ -123,13 +115,32 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   const aptlyConf = path.join(work, 'aptly.conf');
   await writeAptlyConfig(aptlyConf, userConf, { rootDir: path.join(work, 'root'), archs: mirrorArchitectures, verify: config.verify, recommends: config.recommends });
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
-  const chunks = filterChunks(queries);
-  const flat = components.length === 0;
-  const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
+  const jobs = mirrorJobs(queries, components);
   await ctx.log.time('download', () => prefetch({
     upstream: names, queries, archs: mirrorArchitectures, recommends: config.recommends, cache, poolDir: path.join(work, 'root', 'pool'), concurrency, id,
   }, ctx));
   return { id, work, aptly, jobs, queries, release, components, mirrorArchitectures, upstream };
+}
+
+/** The keys upstream's Release must be signed with; none (and a loud warning) when the source does not verify. */
+async function upstreamKeyring(config: SourceConfig, dir: string, ctx: SourceContext): Promise<TrustedKeys | undefined> {
+  const id = `${config.prefix}/${config.name}`;
+  if (config.verify) {
+    const keyUrl = config.keyFile ? { file: path.join(dir, config.keyFile) } : config.keyUrl!;
+    return ctx.log.time('keys', () => importUpstreamKey({ what: id, keyUrl, pins: config.fingerprints, keys: ctx.keys, log: ctx.log }));
+  }
+  ctx.log.warn('**********************************************************************');
+  ctx.log.warn(`${id}: upstream signature verification is DISABLED (verify: false).`);
+  ctx.log.warn(`${id}: packages from ${config.url} are mirrored without any authenticity check.`);
+  ctx.log.warn('**********************************************************************');
+  return undefined;
+}
+
+/** The aptly mirrors to make: one per component (or `main` of a flat repository) and chunk of the filter. */
+function mirrorJobs(queries: readonly string[], components: readonly PublishedComponent[]): FetchedSource['jobs'] {
+  const chunks = filterChunks(queries);
+  const flat = components.length === 0;
+  return (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
 }
 
 /**
@@ -147,6 +158,9 @@ function speculate(config: SourceConfig, cache: UpstreamCache, indexes: boolean)
   }
 }
 
+/** What making a source's aptly mirrors goes through: its aptly, its cache (why a download failed), the log. */
+type MirrorServices = Pick<SourceServices, 'aptly' | 'cache' | 'log'>;
+
 /** One aptly step of a source's mirroring, and how to run it alone when the task stopped before it. */
 interface MirrorStep {
   readonly args: string[];
@@ -159,13 +173,14 @@ interface MirrorStep {
  * fails there, it and the steps after it run one by one: with the retries of `updateMirror`, an
  * empty mirror's "no results", and each step's own error message.
  */
-async function createAndUpdate(aptly: Aptly, mirrors: Array<{ spec: MirrorSpec; what: string }>, cache: UpstreamCache,
-  log: BuildLog, id: string): Promise<Map<string, string[]>> {
+async function createAndUpdate(services: MirrorServices, mirrors: Array<{ spec: MirrorSpec; what: string }>, id: string)
+  : Promise<Map<string, string[]>> {
+  const { aptly } = services;
   const keys = new Map<string, string[]>();
   const steps: MirrorStep[] = [
     ...mirrors.flatMap(({ spec, what }) => [
       { args: createMirrorArgs(spec), alone: () => aptly.createMirror(spec, `${what}: mirror create failed`) },
-      { args: updateMirrorArgs(spec.name, spec.retries), alone: () => updateMirror(aptly, spec.name, spec.retries, what, cache, log) },
+      { args: updateMirrorArgs(spec.name, spec.retries), alone: () => updateMirror(services, { mirror: spec.name, retries: spec.retries, what }) },
     ]),
     ...mirrors.map(({ spec }) => ({
       args: packageKeysArgs(spec.name),
@@ -187,7 +202,8 @@ Promise<SourceMirror> {
   const mirrors = new Map<string, string[]>();
   for (const { c, j, k } of jobs) mirrors.set(c.name, [...mirrors.get(c.name) ?? [], `m${j}c${k}`]);
   const flat = components.length === 0;
-  const keys = await createAndUpdate(aptly, jobs.map(({ c, j, k, filter }) => ({
+  const services: SourceServices = { aptly, cache, aptlyUrl: ctx.localUrl(index), retries: ctx.retries, log: ctx.log };
+  const keys = await createAndUpdate(services, jobs.map(({ c, j, k, filter }) => ({
     what: `${id} ${c.name}`,
     spec: {
       name: `m${j}c${k}`,
@@ -199,10 +215,9 @@ Promise<SourceMirror> {
       withDeps: true,
       retries: ctx.retries,
     },
-  })), cache, ctx.log, id);
+  })), id);
 
   const state: MirrorState = { mirrors, mirrorKeys: keys, mirrored: [], requested: [] };
-  const services = { aptly, cache, aptlyUrl: ctx.localUrl(index), retries: ctx.retries, log: ctx.log };
   const source: SourceMirror = { index, config, id, work, release, mirrorArchitectures, components, upstream, queries, services, state };
   setMirrored(source);
   await ctx.log.time('query check', () => checkQueries(source));
@@ -211,8 +226,10 @@ Promise<SourceMirror> {
   return source;
 }
 
-async function updateMirror(aptly: Aptly, mirror: string, retries: number, what: string,
-  cache: UpstreamCache, log: BuildLog): Promise<void> {
+/** `aptly mirror update` of one mirror, tried `retries` times; the cache says best why a try failed. */
+async function updateMirror(services: MirrorServices, update: { mirror: string; retries: number; what: string }): Promise<void> {
+  const { aptly, cache, log } = services;
+  const { mirror, retries, what } = update;
   for (let attempt = 1; ; attempt++) {
     // aptly waits 30 s for response headers, and our loopback server answers once its own
     // download is done: the packages were prefetched, and when one still had to be fetched (and
@@ -238,8 +255,7 @@ async function updateMirror(aptly: Aptly, mirror: string, retries: number, what:
  */
 export async function addMirrors(source: SourceMirror,
   added: ReadonlyArray<{ readonly component: string; readonly spec: MirrorSpec }>): Promise<void> {
-  const { aptly, cache, log } = source.services;
-  const keys = await createAndUpdate(aptly, added.map(a => ({ spec: a.spec, what: `${source.id} ${a.component}` })), cache, log, source.id);
+  const keys = await createAndUpdate(source.services, added.map(a => ({ spec: a.spec, what: `${source.id} ${a.component}` })), source.id);
   for (const a of added) source.state.mirrors.get(a.component)!.push(a.spec.name);
   for (const [mirror, listed] of keys) source.state.mirrorKeys.set(mirror, listed);
   setMirrored(source);

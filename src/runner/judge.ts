@@ -6,7 +6,7 @@ import * as path from 'path';
 import { fieldOf } from './deb/packages-index';
 import { BuildLog } from './log';
 import { BuildError, run } from './proc';
-import { SourceMirror } from './source-mirror';
+import { SourceMirror } from './source-state';
 import { worldArchitectures } from './world';
 
 /**
@@ -19,13 +19,13 @@ export async function judgeWorld(world: string, sources: readonly SourceMirror[]
   for (const arch of archs) {
     const files: string[] = [];
     for (const s of sources) {
-      for (const component of s.mirrors.keys()) {
+      for (const component of s.state.mirrors.keys()) {
         const f = path.join(s.work, 'root', 'public', s.config.prefix, 'dists', s.config.publishDistribution, component, `binary-${arch}`, 'Packages');
         if (fs.existsSync(f)) files.push(f);
       }
     }
     // Foreground: the requested packages of gated sources, as published.
-    const wanted = new Set(sources.filter(s => s.config.dependencyGate).flatMap(s => s.requested)
+    const wanted = new Set(sources.filter(s => s.config.dependencyGate).flatMap(s => s.state.requested)
       .filter(e => e.architecture === arch || e.architecture === 'all').map(e => e.key));
     if (!wanted.size) continue;
     const fg: string[] = [];

@@ -82,15 +82,19 @@ export const PROGRESS_INTERVAL_MS = 5000;
  */
 export class DownloadProgress {
   private last: number;
+  private readonly intervalMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly log: BuildLog,
     private readonly id: string,
     private readonly total: { files: number; bytes: number },
-    private readonly intervalMs: number = PROGRESS_INTERVAL_MS,
-    private readonly now: () => number = Date.now,
+    /** How often a line is logged, and the clock it is measured by. @default every PROGRESS_INTERVAL_MS by Date.now */
+    clock: { readonly intervalMs?: number; readonly now?: () => number } = {},
   ) {
-    this.last = now();
+    this.intervalMs = clock.intervalMs ?? PROGRESS_INTERVAL_MS;
+    this.now = clock.now ?? Date.now;
+    this.last = this.now();
   }
 
   /** Reports files and bytes done so far; returns whether a line was logged. */

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { publishSource } from './aptly/publish';
 import { BuildConfig, readBuildConfig, SourceConfig } from './build-json-reader';
+import { BuildRun } from './build-run';
 import { keepPreviousPool } from './history/keep-pool';
 import { writeManifest } from './history/manifest';
 import { checkPackageVersions, checkReleaseDate, loadPreviousBuild, PreviousBuild, previousManifestSetting } from './history/previous-build';
@@ -15,9 +16,10 @@ import { Fetcher } from './net/fetcher';
 import { LocalUpstreamServer } from './net/local-upstream';
 import { setupSigning, Signer } from './pgp/release-signer';
 import { UpstreamKeys } from './pgp/upstream-key';
-import { BuildError, killAll, run, Semaphore } from './proc';
+import { BuildError, run, Semaphore } from './proc';
 import { buildEpoch, finishReleases, releaseDate } from './release-writer';
-import { mirrorSource, prepareSource, SourceContext, SourceMirror } from './source-mirror';
+import { mirrorSource, prepareSource, SourceContext } from './source-mirror';
+import { SourceMirror } from './source-state';
 import { danglingLinks, mergeTree } from './tree';
 import { MAX_FUTURE_SECONDS } from './upstream/release-checks';
 import { asDiskFull, WorkspaceRoom } from './workspace-room';
@@ -37,43 +39,43 @@ const PUBLIC = path.join(WORKSPACE, 'public');
 /** Sources whose keys, indexes and packages are downloaded at once (aptly work is limited by `concurrency`). */
 const FETCHING_SOURCES = 8;
 
-let workDir: string | undefined;
-let signingHome: string | undefined;
 const GNUPG_DIR = env[BUILD_ENV.gnupgDir];
 
-async function build(log: BuildLog): Promise<void> {
+async function build(buildRun: BuildRun, log: BuildLog): Promise<void> {
   const config = readBuildConfig(path.join(BUILD_DIR, BUILD_JSON_FILE));
-  const stage = await prepareWorkspace();
+  const { work, stage } = await buildRun.prepare();
   const previous = await loadPreviousBuild(previousManifestSetting(config.previousManifest), log);
   const worlds = groupByWorld(config.sources);
   log.say(`mini-mirror: building ${plural(config.sources.length, 'source')} in ${plural(worlds.size, 'world')} (${[...worlds.keys()].join(', ')}), `
     + `${config.concurrency} at a time, ${config.retries} tries per download, stall timeout ${config.stallTimeoutSeconds}s`);
   // The signing GNUPGHOME holds the decrypted key material while the build runs: on a
   // memory-backed volume when the Job provides one (never on the workspace disk).
-  signingHome = path.join(GNUPG_DIR ?? workDir!, `gnupg-signing-${process.pid}`);
-  const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, signingHome!, log));
+  const signingHome = buildRun.signingHomeIn(GNUPG_DIR);
+  const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, signingHome, log));
   const rollbackFrom = rollbackSetting(config.rollbackFrom);
-  if (rollbackFrom) return rollback(rollbackFrom, stage, previous, signer, config, log);
+  if (rollbackFrom) return rollback({ from: rollbackFrom, stage, previous, signer, config }, log);
 
-  const { mirrors, unavailableRecommends } = await buildWorlds(config, worlds, stage, log, previous);
+  const { mirrors, unavailableRecommends } = await buildWorlds({ config, worlds, stage, work, previous }, log);
   await writeUnavailableRecommends(stage, unavailableRecommends);
   const dangling = await danglingLinks(stage);
   if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
   log.step(`merged ${plural(mirrors.length, 'source tree')}`);
+  await publish({ config, stage, mirrors, previous, signer }, log);
+}
 
-  // One date for the whole build, from its inputs (docs/build-contract.md, "Dates"): every Release
-  // and signature, and the manifest's builtAt.
-  // (Upstream Dates in the future were refused when each Release was verified.) The previous
-  // build's date is a floor too: a client that holds its lists ignores an older Release (DESIGN
-  // §9), e.g. after the source with the newest upstream Date was removed.
-  // A refresh epoch that is a date counts too: bumping it is how a rebuild of rarely changing
-  // upstreams moves its Date (and a validFor's Valid-Until) forward.
-  const previousAt = notInFuture('the previous manifest\'s builtAt', previous?.manifest.builtAt, log);
-  let epoch = buildEpoch([...mirrors.map(m => m.release.date), previousAt,
-    notInFuture('refreshEpoch', refreshDate(config.refreshEpoch), log)], signer?.keyTime);
-  // Other inputs than the served build's but its very Date (the key's time, say): apt keeps the
-  // lists it holds for an equal Date, so this build is one second later (still only from inputs).
-  if (previousAt && previous?.manifest.buildIdentity !== config.buildIdentity && epoch === buildEpoch([previousAt])) epoch += 1;
+/** A built stage: the build's inputs, its mirrored sources, the served build before it, and the key it is signed with. */
+interface BuiltStage {
+  readonly config: BuildConfig;
+  readonly stage: string;
+  readonly mirrors: readonly SourceMirror[];
+  readonly previous: PreviousBuild | undefined;
+  readonly signer: Signer | undefined;
+}
+
+/** Dates and signs the merged stage, writes its manifest, keeps the previous pool, and moves it to public/. */
+async function publish(built: BuiltStage, log: BuildLog): Promise<void> {
+  const { config, stage, mirrors, previous, signer } = built;
+  const epoch = buildDate(built, log);
   const dists = mirrors.map(m => ({ prefix: m.config.prefix, distribution: m.config.publishDistribution }));
   await log.time('signing', () => finishReleases(stage, dists, { date: epoch, validForSeconds: config.validForSeconds ?? undefined }, signer));
   log.step(`releases: ${dists.length} dated ${releaseDate(epoch)}${config.validForSeconds ? `, valid until ${releaseDate(epoch + config.validForSeconds)}` : ''}${signer ? ', signed' : ''}`);
@@ -91,11 +93,32 @@ async function build(log: BuildLog): Promise<void> {
   log.say(`published to ${PUBLIC}`);
 }
 
+/**
+ * One date for the whole build, from its inputs (docs/build-contract.md, "Dates"): every Release
+ * and signature, and the manifest's builtAt.
+ * (Upstream Dates in the future were refused when each Release was verified.) The previous
+ * build's date is a floor too: a client that holds its lists ignores an older Release (DESIGN
+ * §9), e.g. after the source with the newest upstream Date was removed.
+ * A refresh epoch that is a date counts too: bumping it is how a rebuild of rarely changing
+ * upstreams moves its Date (and a validFor's Valid-Until) forward.
+ */
+function buildDate(built: BuiltStage, log: BuildLog): number {
+  const { config, mirrors, previous, signer } = built;
+  const previousAt = notInFuture('the previous manifest\'s builtAt', previous?.manifest.builtAt, log);
+  let epoch = buildEpoch([...mirrors.map(m => m.release.date), previousAt,
+    notInFuture('refreshEpoch', refreshDate(config.refreshEpoch), log)], signer?.keyTime);
+  // Other inputs than the served build's but its very Date (the key's time, say): apt keeps the
+  // lists it holds for an equal Date, so this build is one second later (still only from inputs).
+  if (previousAt && previous?.manifest.buildIdentity !== config.buildIdentity && epoch === buildEpoch([previousAt])) epoch += 1;
+  return epoch;
+}
+
 /** A rollback instead of a build: the old tree re-dated and re-signed, the served build's pool kept (rollback.ts). */
-async function rollback(from: string, stage: string, previous: PreviousBuild | undefined, signer: Signer | undefined,
-  config: BuildConfig, log: BuildLog): Promise<void> {
+async function rollback(r: { from: string; stage: string; previous: PreviousBuild | undefined; signer: Signer | undefined; config: BuildConfig },
+  log: BuildLog): Promise<void> {
+  const { from, stage, previous, signer, config } = r;
   log.say(`mini-mirror: rolling back to ${from}: its packages as they were, nothing mirrored`);
-  const done = await log.time('signing', () => stageRollback(from, stage, previous, {
+  const done = await log.time('signing', () => stageRollback({ from, stage, previous }, {
     signer, validForSeconds: config.validForSeconds ?? undefined, contentHash: config.contentHash, buildIdentity: config.buildIdentity,
   }, log));
   if (signer) await exportPublicKey(signer, stage);
@@ -105,38 +128,22 @@ async function rollback(from: string, stage: string, previous: PreviousBuild | u
   log.say(`published to ${PUBLIC}`);
 }
 
-/** A fresh work directory in the workspace, without what an earlier attempt left; returns the stage. */
-async function prepareWorkspace(): Promise<string> {
-  await fs.promises.mkdir(WORKSPACE, { recursive: true });
-  // A public/ from an earlier attempt in this workspace: drop it, so failure leaves none.
-  await fs.promises.rm(PUBLIC, { recursive: true, force: true });
-  for (const stale of await fs.promises.readdir(WORKSPACE)) {
-    if (stale.startsWith('.mini-mirror.')) await fs.promises.rm(path.join(WORKSPACE, stale), { recursive: true, force: true });
-  }
-  workDir = await fs.promises.mkdtemp(path.join(WORKSPACE, '.mini-mirror.'));
-  const stage = path.join(workDir, 'public');
-  await fs.promises.mkdir(stage);
-  // aptly and gpg write temporary files: keep them in the workspace (the root FS may be read-only).
-  await fs.promises.mkdir(path.join(workDir, 'tmp'));
-  process.env.TMPDIR = path.join(workDir, 'tmp');
-  return stage;
-}
-
 /**
  * Mirrors every source through the loopback cache; each world goes on (closure, publish, merge
  * into the stage, judge) as soon as its own sources are mirrored, while other worlds still download.
  */
-async function buildWorlds(config: BuildConfig, worlds: Map<string, number[]>, stage: string, log: BuildLog,
-  previous?: PreviousBuild): Promise<{ mirrors: SourceMirror[]; unavailableRecommends: Map<string, string[]> }> {
+async function buildWorlds(b: { config: BuildConfig; worlds: Map<string, number[]>; stage: string; work: string; previous?: PreviousBuild },
+  log: BuildLog): Promise<{ mirrors: SourceMirror[]; unavailableRecommends: Map<string, string[]> }> {
+  const { config, worlds, stage, work: workDir, previous } = b;
   const unavailableRecommends = new Map<string, string[]>();
   const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log);
-  const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir!, fetcher));
+  const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir, fetcher));
   const server = await LocalUpstreamServer.start(prepared.map(p => p.cache));
   try {
     const ctx: SourceContext = {
       sourcesDir: SOURCES_DIR,
       defaultAptlyConf: path.join(BUILD_DIR, 'aptly.conf'),
-      workDir: workDir!,
+      workDir,
       retries: config.retries,
       fetcher,
       log,
@@ -145,7 +152,7 @@ async function buildWorlds(config: BuildConfig, worlds: Map<string, number[]>, s
       // Downloads are network-bound: more sources fetch at once than run aptly.
       fetchSlots: new Semaphore(Math.max(config.concurrency, FETCHING_SOURCES)),
       room: new WorkspaceRoom(WORKSPACE, Number(env.MINI_MIRROR_WORKSPACE_LIMIT_MIB) || undefined),
-      keys: new UpstreamKeys(workDir!, fetcher),
+      keys: new UpstreamKeys(workDir, fetcher),
       checkRelease: previous && ((s, release) => checkReleaseDate(previous, s, release, log)),
     };
     const pending = config.sources.map((s, i) => mirrorSource(s, i, prepared[i].cache, ctx));
@@ -180,7 +187,7 @@ async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceCo
   const archs = worldArchitectures(sources);
   await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, log)))));
   await Promise.all([
-    log.time('judge', () => judgeWorld(world, sources, workDir!, log)),
+    log.time('judge', () => judgeWorld(world, sources, ctx.workDir, log)),
     (async () => {
       for (const s of sources) await merge.add(s, log);
     })(),
@@ -225,74 +232,18 @@ async function exportPublicKey(signer: Signer, stage: string): Promise<void> {
   await fs.promises.writeFile(path.join(stage, 'mirror-key.asc'), r.stdout);
 }
 
-async function cleanup(): Promise<void> {
-  killAll();
-  // The signing key's GNUPGHOME goes on every exit path, also with MINI_MIRROR_KEEP_WORK.
-  if (signingHome) {
-    await run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: signingHome }, afterStop: true }).catch(() => undefined);
-    await fs.promises.rm(signingHome, { recursive: true, force: true }).catch(() => undefined);
-  }
-  if (!workDir) return;
-  if (env.MINI_MIRROR_KEEP_WORK === 'true') {
-    process.stderr.write(`keeping the work directory ${workDir} (MINI_MIRROR_KEEP_WORK)\n`);
-    return;
-  }
-  for (const home of await gnupgHomes(workDir)) {
-    await run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home }, afterStop: true }).catch(() => undefined);
-  }
-  await fs.promises.rm(workDir, { recursive: true, force: true }).catch(() => undefined);
-}
-
-/** The GNUPGHOMEs below the work directory that have a gpg-agent running (its socket exists). */
-async function gnupgHomes(dir: string): Promise<string[]> {
-  const homes: string[] = [];
-  for (const d of await fs.promises.readdir(dir).catch(() => [] as string[])) homes.push(path.join(dir, d, 'gnupg'));
-  return homes.filter(h => fs.existsSync(path.join(h, 'S.gpg-agent')));
-}
-
-let failing: Promise<never> | undefined;
-
-/**
- * Reports the failure, cleans up and exits with `code`. The first failure decides: a SIGTERM's
- * cleanup makes the build's own work fail too, which must not report again or change the code.
- */
-function fail(error: unknown, code: number): Promise<never> {
-  failing ??= failOnce(error, code);
-  return failing;
-}
-
-async function failOnce(error: unknown, code: number): Promise<never> {
-  if (error instanceof BuildError) {
-    if (error.source) {
-      // The failed source's log (aptly's own words), each line prefixed with the source.
-      const log = await fs.promises.readFile(error.source.logFile, 'utf8').catch(() => '');
-      const lines = log.trim().split('\n').filter(Boolean).slice(-60);
-      if (lines.length) process.stderr.write(`\n===== log of ${error.source.id} (failed) =====\n${lines.map(l => `${error.source!.id} | ${l}`).join('\n')}\n\n`);
-      process.stderr.write(`source ${error.source.id} failed: ${error.message}\n`);
-    } else if (error.details) {
-      process.stderr.write(`${error.details.trim().split('\n').slice(-40).map(l => `  | ${l}`).join('\n')}\n`);
-    }
-    process.stderr.write(`ERROR: ${error.message}\n`);
-  } else if (error) {
-    process.stderr.write(`ERROR: internal error: ${(error as Error).stack ?? error}\n`);
-  }
-  await cleanup();
-  await fs.promises.rm(PUBLIC, { recursive: true, force: true }).catch(() => undefined);
-  process.stderr.write(`BUILD FAILED (exit ${code}): nothing was written to ${PUBLIC}\n`);
-  process.exit(code);
-}
-
 export async function main(): Promise<void> {
   const log = new BuildLog();
-  process.on('SIGTERM', () => void fail(undefined, 143));
-  process.on('SIGINT', () => void fail(undefined, 130));
+  const buildRun = new BuildRun(WORKSPACE);
+  process.on('SIGTERM', () => void buildRun.fail(undefined, 143));
+  process.on('SIGINT', () => void buildRun.fail(undefined, 130));
   try {
-    await build(log);
+    await build(buildRun, log);
   } catch (e) {
     // ENOSPC wherever node writes (logs, keyrings, the stage): the full disk's one message.
-    await fail(await asDiskFull(e, WORKSPACE), 1);
+    await buildRun.fail(await asDiskFull(e, WORKSPACE), 1);
   }
-  await cleanup();
+  await buildRun.cleanup();
 }
 
 if (require.main === module) void main();

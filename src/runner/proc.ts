@@ -15,43 +15,68 @@ export interface ProcOptions {
   readonly afterStop?: boolean;
 }
 
-const live = new Set<ChildProcess>();
-let stopped = false;
+/**
+ * The runner's child processes: those running, and whether the build is stopping. A failed build
+ * stops every running child (the other sources' work ends at once), and every child started
+ * later: work still in flight (a retry, a fallback) must not start tools anew while cleanup
+ * removes their directories.
+ */
+export class ChildProcesses {
+  private readonly live = new Set<ChildProcess>();
+  private stopped = false;
+
+  /** Stops every running child, and every one started later (except `afterStop` ones). */
+  public killAll(): void {
+    this.stopped = true;
+    for (const child of this.live) child.kill('SIGTERM');
+  }
+
+  /** Whether `killAll` has run: the build is failing or was stopped. */
+  public get stopping(): boolean {
+    return this.stopped;
+  }
+
+  /** Runs a command; never throws for a non-zero exit (see `code`). Arguments are never parsed by a shell. */
+  public run(cmd: string, args: readonly string[], options: ProcOptions = {}): Promise<ProcResult> {
+    if (this.stopped && !options.afterStop) return Promise.resolve({ code: 143, stdout: '', stderr: `${cmd} not started: the build is stopping` });
+    return new Promise((resolve, reject) => {
+      const child = spawn(cmd, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+      this.live.add(child);
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.on('error', reject);
+      child.on('close', (code, signal) => this.live.delete(child) && resolve({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }));
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input);
+    });
+  }
+}
 
 /**
- * Stops every running child (a failed build stops the other sources' work at once), and every
- * child started later: work still in flight (a retry, a fallback) must not start tools anew
- * while cleanup removes their directories.
+ * The process's children. One per process: a signal stops the whole runner, and every module
+ * that runs a tool (aptly, gpg, curl, dose) goes through `run` below.
  */
+const children = new ChildProcesses();
+
+/** Stops every running child of the runner, and every child started later. */
 export function killAll(): void {
-  stopped = true;
-  for (const child of live) child.kill('SIGTERM');
+  children.killAll();
 }
 
 /** Whether `killAll` has run: the build is failing or was stopped. */
 export function stopping(): boolean {
-  return stopped;
+  return children.stopping;
 }
 
-/** Runs a command; never throws for a non-zero exit (see `code`). Arguments are never parsed by a shell. */
+/** Runs a command as a child of the runner (see `ChildProcesses.run`). */
 export function run(cmd: string, args: readonly string[], options: ProcOptions = {}): Promise<ProcResult> {
-  if (stopped && !options.afterStop) return Promise.resolve({ code: 143, stdout: '', stderr: `${cmd} not started: the build is stopping` });
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    live.add(child);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => live.delete(child) && resolve({
-      code: code ?? (signal ? 128 : 1),
-      stdout: Buffer.concat(out).toString('utf8'),
-      stderr: Buffer.concat(err).toString('utf8'),
-    }));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input);
-  });
+  return children.run(cmd, args, options);
 }
 
 /** A failure the build reports as one line (no stack trace), attributed to a source when known. */

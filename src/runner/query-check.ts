@@ -2,10 +2,11 @@
 // what aptly mirrored, with aptly itself asked only about queries our evaluator did not match.
 import * as fs from 'fs';
 import { compareVersions } from './deb/debian-version';
+import { NameIndex } from './deb/name-index';
 import { IndexEntry } from './deb/packages-index';
 import { compileQuery } from './deb/query-match';
 import { BuildError } from './proc';
-import type { SourceMirror } from './source-mirror';
+import type { SourceMirror } from './source-state';
 import { nearNames } from '../util/near-names';
 
 export async function readQueries(file: string, id: string): Promise<string[]> {
@@ -37,17 +38,9 @@ export function broadQueryLimit(total: number): number {
  * downloaded: a query that alone matches more than `broadQueryLimit` upstream packages (by
  * distinct name) fails the build naming it and the count, unless the source allows broad queries.
  */
-export function checkQueryBreadth(queries: readonly string[], upstream: readonly IndexEntry[], id: string, allowBroad: boolean): void {
+export function checkQueryBreadth(queries: readonly string[], upstream: NameIndex, id: string, allowBroad: boolean): void {
   if (allowBroad) return;
-  const byName = new Map<string, IndexEntry[]>();
-  for (const e of upstream) {
-    for (const name of [e.name, ...e.provides.map(p => p.name)]) {
-      const list = byName.get(name);
-      if (list) list.push(e);
-      else byName.set(name, [e]);
-    }
-  }
-  const total = new Set(upstream.map(e => e.name)).size;
+  const total = new Set(upstream.entries.map(e => e.name)).size;
   const limit = broadQueryLimit(total);
   for (const q of queries) {
     let compiled;
@@ -57,8 +50,8 @@ export function checkQueryBreadth(queries: readonly string[], upstream: readonly
       continue; // what our evaluator cannot read, aptly evaluates (and the match check judges)
     }
     // A query on one name matches that name and its providers: never more than the limit in practice.
-    if (compiled.name !== undefined && (byName.get(compiled.name)?.length ?? 0) <= limit) continue;
-    const candidates = compiled.name !== undefined ? byName.get(compiled.name)! : upstream;
+    if (compiled.name !== undefined && upstream.get(compiled.name).length <= limit) continue;
+    const candidates = compiled.name !== undefined ? upstream.get(compiled.name) : upstream.entries;
     const names = new Set<string>();
     for (const e of candidates) if (compiled.matches(e)) names.add(e.name);
     if (names.size > limit) {
@@ -72,21 +65,13 @@ export function checkQueryBreadth(queries: readonly string[], upstream: readonly
 
 /** Every query must match a package; the packages they match are the ones users asked for. */
 export async function checkQueries(source: SourceMirror): Promise<void> {
-  const byName = new Map<string, IndexEntry[]>();
-  const add = (name: string, e: IndexEntry) => {
-    const list = byName.get(name);
-    if (list) list.push(e);
-    else byName.set(name, [e]);
-  };
-  for (const e of source.mirrored) {
-    add(e.name, e);
-    for (const p of e.provides) add(p.name, e);
-  }
+  // What aptly mirrored is a subset of upstream (source.names): its own index, built once here.
+  const byName = NameIndex.of(source.state.mirrored);
   const requested = new Set<IndexEntry>();
   const unmatched: string[] = [];
   for (const q of source.queries) {
     const compiled = compileQuery(q);
-    const candidates = compiled.name !== undefined ? byName.get(compiled.name) ?? [] : source.mirrored;
+    const candidates = compiled.name !== undefined ? byName.get(compiled.name) : source.state.mirrored;
     let matched = false;
     for (const e of candidates) {
       if (compiled.matches(e)) {
@@ -100,8 +85,8 @@ export async function checkQueries(source: SourceMirror): Promise<void> {
   const really: string[] = [];
   for (const q of unmatched) {
     let found = false;
-    for (const names of source.mirrors.values()) {
-      for (const m of names) if (!found && await source.aptly.matches(m, q, `${source.id}: query "${q}" cannot be evaluated`)) found = true;
+    for (const names of source.state.mirrors.values()) {
+      for (const m of names) if (!found && await source.services.aptly.matches(m, q, `${source.id}: query "${q}" cannot be evaluated`)) found = true;
     }
     if (!found) really.push(q);
   }
@@ -109,7 +94,7 @@ export async function checkQueries(source: SourceMirror): Promise<void> {
     throw new BuildError(`query "${really[0]}" in ${source.id}/packages.txt matched no package${upstreamHint(really[0], source)}`
       + `${really.length > 1 ? ` (${really.length} queries matched none: ${really.slice(0, 10).map(q => `"${q}"`).join(', ')}${really.length > 10 ? ', ...' : ''})` : ''}`);
   }
-  source.requested = [...requested];
+  source.state.requested = [...requested];
 }
 
 /**

@@ -42,6 +42,8 @@ export interface ReleaseTimes {
   readonly date: number;
   /** Valid-Until = date + validForSeconds; undefined: no Valid-Until. */
   readonly validForSeconds?: number;
+  /** The build's clock, ms since the epoch (an expired Valid-Until is refused). @default Date.now() */
+  readonly nowMs?: number;
 }
 
 /**
@@ -64,8 +66,8 @@ export function rewriteRelease(release: string, times: ReleaseTimes): string {
  * Release. Fails when Valid-Until is already past: such a mirror would be refused by every client.
  */
 export async function finishReleases(stage: string, dists: ReadonlyArray<{ prefix: string; distribution: string }>,
-  times: ReleaseTimes, signer: Signer | undefined, now = Date.now()): Promise<void> {
-  if (times.validForSeconds !== undefined && (times.date + times.validForSeconds) * 1000 <= now) {
+  times: ReleaseTimes, signer: Signer | undefined): Promise<void> {
+  if (times.validForSeconds !== undefined && (times.date + times.validForSeconds) * 1000 <= (times.nowMs ?? Date.now())) {
     throw new BuildError('the published Releases would be expired already: their Date is the newest upstream Release Date or the signing key\'s time '
       + `(${releaseDate(times.date)}), so validFor (${times.validForSeconds}s) ends at ${releaseDate(times.date + times.validForSeconds)}: `
       + 'set validFor longer than the age of the upstream Releases, or mirror an upstream that publishes more often');

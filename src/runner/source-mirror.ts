@@ -5,45 +5,23 @@ import * as path from 'path';
 import { Aptly, createMirrorArgs, filterChunks, MirrorSpec, packageKeysArgs, parsePackageKeys, updateMirrorArgs } from './aptly/aptly';
 import { readUserAptlyConfig, writeAptlyConfig } from './aptly/aptly-conf';
 import { SourceConfig } from './build-json-reader';
-import { IndexEntry, indexPath, loadIndex, parseIndex, totalSize } from './deb/packages-index';
+import { NameIndex } from './deb/name-index';
+import { IndexEntry, indexPath, totalSize } from './deb/packages-index';
+import { ReleaseInfo, releaseBase } from './deb/release-info';
 import { BuildLog, humanBytes } from './log';
 import { Fetcher, UpstreamCache } from './net/fetcher';
 import { prefetch, PREFETCH_CONCURRENCY } from './net/prefetch';
 import { importUpstreamKey, TrustedKeys, UpstreamKeys } from './pgp/upstream-key';
 import { BuildError, Semaphore, stopping } from './proc';
 import { checkQueries, checkQueryBreadth, readQueries } from './query-check';
+import { MirrorState, SourceMirror, SourceServices } from './source-state';
+import { loadUpstream } from './upstream/indexes';
 import { checkArchitectures, checkComponents, PublishedComponent } from './upstream/offer-checks';
-import { fetchRelease, ReleaseInfo, releaseBase } from './upstream/release';
+import { fetchRelease } from './upstream/release';
 import { WorkspaceRoom } from './workspace-room';
 import { plural } from '../util/plural';
 
-export interface SourceMirror {
-  readonly index: number;
-  readonly config: SourceConfig;
-  readonly id: string;
-  readonly work: string;
-  readonly aptly: Aptly;
-  readonly cache: UpstreamCache;
-  readonly release: ReleaseInfo;
-  /** Architectures aptly downloads (`['all']` for an upstream of arch:all packages only). */
-  readonly mirrorArchitectures: string[];
-  readonly components: PublishedComponent[];
-  /** aptly mirrors by published component (several when the filter is split, plus the world closure's). */
-  readonly mirrors: Map<string, string[]>;
-  /** What aptly holds in each mirror, as `name version arch` keys. */
-  readonly mirrorKeys: Map<string, string[]>;
-  /** Every upstream package of the mirrored components and architectures. */
-  readonly upstream: IndexEntry[];
-  /** What aptly mirrored, as upstream entries. */
-  mirrored: IndexEntry[];
-  /** Entries matched by the queries themselves (the packages users asked for). */
-  requested: IndexEntry[];
-  readonly queries: string[];
-  /** The loopback URL aptly mirrors this source from. */
-  readonly aptlyUrl: string;
-  readonly retries: number;
-  readonly log: BuildLog;
-}
+export type { SourceMirror } from './source-state';
 
 export interface SourceContext {
   readonly sourcesDir: string;
@@ -119,15 +97,7 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   // Without a pin, the Release (and, unless downloads are limited, the indexes it most likely
   // lists) download while the key is checked; with one, nothing before the key matches it.
   if (!config.fingerprints.length) speculate(config, cache, !limited);
-  let keyring: TrustedKeys | undefined;
-  if (config.verify) {
-    keyring = await ctx.log.time('keys', () => importUpstreamKey({ what: id, keyUrl: config.keyFile ? { file: path.join(dir, config.keyFile) } : config.keyUrl!, pins: config.fingerprints, keys: ctx.keys, log: ctx.log }));
-  } else {
-    ctx.log.warn('**********************************************************************');
-    ctx.log.warn(`${id}: upstream signature verification is DISABLED (verify: false).`);
-    ctx.log.warn(`${id}: packages from ${config.url} are mirrored without any authenticity check.`);
-    ctx.log.warn('**********************************************************************');
-  }
+  const keyring = await upstreamKeyring(config, dir, ctx);
   const release = await ctx.log.time('indexes', () => fetchRelease({
     cache, distribution: config.distribution, keyring, what: id, log: ctx.log, allowDistributionMismatch: config.allowDistributionMismatch,
   }));
@@ -137,19 +107,40 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   const mirrorArchitectures = checkArchitectures(config, release, id);
 
   // Upstream indexes, read once: what every query can match and every dependency can come from.
-  const upstream = await ctx.log.time('indexes', () => loadUpstream(config, index, cache, release, components, mirrorArchitectures, id));
-  checkQueryBreadth(queries, upstream, id, config.allowBroadQueries);
+  const upstream = await ctx.log.time('indexes', () => loadUpstream({ cache, release, index, components, archs: mirrorArchitectures, verify: config.verify, id }));
+  const names = NameIndex.of(upstream);
+  checkQueryBreadth(queries, names, id, config.allowBroadQueries);
   // Download what aptly will ask for before it asks, many at a time: aptly then reads from the
   // loopback cache, and a stalled download is retried here without aptly timing out on it.
   const aptlyConf = path.join(work, 'aptly.conf');
-  await writeAptlyConfig(aptlyConf, userConf, path.join(work, 'root'), mirrorArchitectures, config.verify, config.recommends);
+  await writeAptlyConfig(aptlyConf, userConf, { rootDir: path.join(work, 'root'), archs: mirrorArchitectures, verify: config.verify, recommends: config.recommends });
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
+  const jobs = mirrorJobs(queries, components);
+  await ctx.log.time('download', () => prefetch({
+    upstream: names, queries, archs: mirrorArchitectures, recommends: config.recommends, cache, poolDir: path.join(work, 'root', 'pool'), concurrency, id,
+  }, ctx));
+  return { id, work, aptly, jobs, queries, release, components, mirrorArchitectures, upstream };
+}
+
+/** The keys upstream's Release must be signed with; none (and a loud warning) when the source does not verify. */
+async function upstreamKeyring(config: SourceConfig, dir: string, ctx: SourceContext): Promise<TrustedKeys | undefined> {
+  const id = `${config.prefix}/${config.name}`;
+  if (config.verify) {
+    const keyUrl = config.keyFile ? { file: path.join(dir, config.keyFile) } : config.keyUrl!;
+    return ctx.log.time('keys', () => importUpstreamKey({ what: id, keyUrl, pins: config.fingerprints, keys: ctx.keys, log: ctx.log }));
+  }
+  ctx.log.warn('**********************************************************************');
+  ctx.log.warn(`${id}: upstream signature verification is DISABLED (verify: false).`);
+  ctx.log.warn(`${id}: packages from ${config.url} are mirrored without any authenticity check.`);
+  ctx.log.warn('**********************************************************************');
+  return undefined;
+}
+
+/** The aptly mirrors to make: one per component (or `main` of a flat repository) and chunk of the filter. */
+function mirrorJobs(queries: readonly string[], components: readonly PublishedComponent[]): FetchedSource['jobs'] {
   const chunks = filterChunks(queries);
   const flat = components.length === 0;
-  const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
-  await ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, path.join(work, 'root', 'pool'), concurrency, ctx.room, ctx.log, id,
-    config.recommends));
-  return { id, work, aptly, jobs, queries, release, components, mirrorArchitectures, upstream };
+  return (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
 }
 
 /**
@@ -167,6 +158,9 @@ function speculate(config: SourceConfig, cache: UpstreamCache, indexes: boolean)
   }
 }
 
+/** What making a source's aptly mirrors goes through: its aptly, its cache (why a download failed), the log. */
+type MirrorServices = Pick<SourceServices, 'aptly' | 'cache' | 'log'>;
+
 /** One aptly step of a source's mirroring, and how to run it alone when the task stopped before it. */
 interface MirrorStep {
   readonly args: string[];
@@ -179,13 +173,14 @@ interface MirrorStep {
  * fails there, it and the steps after it run one by one: with the retries of `updateMirror`, an
  * empty mirror's "no results", and each step's own error message.
  */
-async function createAndUpdate(aptly: Aptly, mirrors: Array<{ spec: MirrorSpec; what: string }>, cache: UpstreamCache,
-  log: BuildLog, id: string): Promise<Map<string, string[]>> {
+async function createAndUpdate(services: MirrorServices, mirrors: Array<{ spec: MirrorSpec; what: string }>, id: string)
+  : Promise<Map<string, string[]>> {
+  const { aptly } = services;
   const keys = new Map<string, string[]>();
   const steps: MirrorStep[] = [
     ...mirrors.flatMap(({ spec, what }) => [
       { args: createMirrorArgs(spec), alone: () => aptly.createMirror(spec, `${what}: mirror create failed`) },
-      { args: updateMirrorArgs(spec.name, spec.retries), alone: () => updateMirror(aptly, spec.name, spec.retries, what, cache, log) },
+      { args: updateMirrorArgs(spec.name, spec.retries), alone: () => updateMirror(services, { mirror: spec.name, retries: spec.retries, what }) },
     ]),
     ...mirrors.map(({ spec }) => ({
       args: packageKeysArgs(spec.name),
@@ -207,7 +202,8 @@ Promise<SourceMirror> {
   const mirrors = new Map<string, string[]>();
   for (const { c, j, k } of jobs) mirrors.set(c.name, [...mirrors.get(c.name) ?? [], `m${j}c${k}`]);
   const flat = components.length === 0;
-  const keys = await createAndUpdate(aptly, jobs.map(({ c, j, k, filter }) => ({
+  const services: SourceServices = { aptly, cache, aptlyUrl: ctx.localUrl(index), retries: ctx.retries, log: ctx.log };
+  const keys = await createAndUpdate(services, jobs.map(({ c, j, k, filter }) => ({
     what: `${id} ${c.name}`,
     spec: {
       name: `m${j}c${k}`,
@@ -219,37 +215,21 @@ Promise<SourceMirror> {
       withDeps: true,
       retries: ctx.retries,
     },
-  })), cache, ctx.log, id);
+  })), id);
 
-  const source: SourceMirror = {
-    index,
-    config,
-    id,
-    work,
-    aptly,
-    cache,
-    release,
-    mirrorArchitectures,
-    components,
-    mirrors,
-    mirrorKeys: keys,
-    upstream,
-    queries,
-    mirrored: [],
-    requested: [],
-    aptlyUrl: ctx.localUrl(index),
-    retries: ctx.retries,
-    log: ctx.log,
-  };
+  const state: MirrorState = { mirrors, mirrorKeys: keys, mirrored: [], requested: [] };
+  const source: SourceMirror = { index, config, id, work, release, mirrorArchitectures, components, upstream, queries, services, state };
   setMirrored(source);
   await ctx.log.time('query check', () => checkQueries(source));
-  const bytes = totalSize(source.mirrored);
-  ctx.log.step(`${id}: ${plural(source.mirrored.length, 'package')}, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);
+  const bytes = totalSize(state.mirrored);
+  ctx.log.step(`${id}: ${plural(state.mirrored.length, 'package')}, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);
   return source;
 }
 
-async function updateMirror(aptly: Aptly, mirror: string, retries: number, what: string,
-  cache: UpstreamCache, log: BuildLog): Promise<void> {
+/** `aptly mirror update` of one mirror, tried `retries` times; the cache says best why a try failed. */
+async function updateMirror(services: MirrorServices, update: { mirror: string; retries: number; what: string }): Promise<void> {
+  const { aptly, cache, log } = services;
+  const { mirror, retries, what } = update;
   for (let attempt = 1; ; attempt++) {
     // aptly waits 30 s for response headers, and our loopback server answers once its own
     // download is done: the packages were prefetched, and when one still had to be fetched (and
@@ -275,20 +255,20 @@ async function updateMirror(aptly: Aptly, mirror: string, retries: number, what:
  */
 export async function addMirrors(source: SourceMirror,
   added: ReadonlyArray<{ readonly component: string; readonly spec: MirrorSpec }>): Promise<void> {
-  const keys = await createAndUpdate(source.aptly, added.map(a => ({ spec: a.spec, what: `${source.id} ${a.component}` })), source.cache, source.log, source.id);
-  for (const a of added) source.mirrors.get(a.component)!.push(a.spec.name);
-  for (const [mirror, listed] of keys) source.mirrorKeys.set(mirror, listed);
+  const keys = await createAndUpdate(source.services, added.map(a => ({ spec: a.spec, what: `${source.id} ${a.component}` })), source.id);
+  for (const a of added) source.state.mirrors.get(a.component)!.push(a.spec.name);
+  for (const [mirror, listed] of keys) source.state.mirrorKeys.set(mirror, listed);
   setMirrored(source);
 }
 
 /** Sets what the source mirrored from each mirror's `name version arch` keys. */
 function setMirrored(source: SourceMirror): void {
-  const keysByMirror = source.mirrorKeys;
+  const keysByMirror = source.state.mirrorKeys;
   const byKey = new Map<string, IndexEntry>();
   for (const e of source.upstream) byKey.set(`${e.component}\t${e.key}`, e);
   const seen = new Set<string>();
   const mirrored: IndexEntry[] = [];
-  for (const [component, names] of source.mirrors) {
+  for (const [component, names] of source.state.mirrors) {
     for (const m of names) {
       for (const key of keysByMirror.get(m) ?? []) {
         const k = `${component}\t${key}`;
@@ -300,25 +280,5 @@ function setMirrored(source: SourceMirror): void {
       }
     }
   }
-  source.mirrored = mirrored;
+  source.state.mirrored = mirrored;
 }
-
-async function loadUpstream(config: SourceConfig, index: number, cache: UpstreamCache, release: ReleaseInfo,
-  components: PublishedComponent[], archs: string[], id: string): Promise<IndexEntry[]> {
-  const parts = components.length ? components.flatMap(c => archs.map(a => ({ comp: c.name, path: indexPath(c.name, a) })))
-    : [{ comp: 'main', path: indexPath(undefined, '') }];
-  const seen = new Set<string>();
-  const entries: IndexEntry[] = [];
-  for (const part of parts) {
-    const text = await loadIndex({ cache, release, path: part.path, verify: config.verify, what: id });
-    for (const e of parseIndex(text, index, part.comp)) {
-      if (components.length === 0 && !archs.includes(e.architecture) && e.architecture !== 'all' && !archs.includes('all')) continue;
-      const k = `${e.component}\t${e.key}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      entries.push(e);
-    }
-  }
-  return entries;
-}
-

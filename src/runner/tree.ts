@@ -34,10 +34,20 @@ export async function mergeTree(src: string, stage: string, label: string, owner
   // thousands of small file operations, which one after another leave the thread pool idle.
   const dirs = new Set(entries.map(e => path.posix.dirname(e.rel)).filter(d => d !== '.'));
   await Promise.all([...dirs].map(d => fs.promises.mkdir(path.join(stage, d), { recursive: true })));
-  await pool(entries, MERGE_CONCURRENCY, e => mergeEntry(src, stage, e.rel, e.dirent, label, owners));
+  await pool(entries, MERGE_CONCURRENCY, e => mergeEntry({ src, stage, label, owners }, e));
 }
 
-async function mergeEntry(src: string, stage: string, rel: string, dirent: fs.Dirent, label: string, owners: Map<string, string>): Promise<void> {
+/** One source's tree merged into the stage: where from, where to, the source's name, and who placed each file. */
+interface TreeMerge {
+  readonly src: string;
+  readonly stage: string;
+  readonly label: string;
+  readonly owners: Map<string, string>;
+}
+
+async function mergeEntry(merge: TreeMerge, entry: { rel: string; dirent: fs.Dirent }): Promise<void> {
+  const { src, stage, label, owners } = merge;
+  const { rel, dirent } = entry;
   const from = path.join(src, rel);
   const to = path.join(stage, rel);
   let target: string | undefined;

@@ -6,6 +6,7 @@
 // from the world when some upstream has them, else left out; a package reached only through a
 // Recommends is "soft": a dependency it lacks makes apt skip it, so it is reported, never gated.
 import { compareVersions } from './deb/debian-version';
+import { NameIndex } from './deb/name-index';
 import { dependencies, fieldOf, IndexEntry } from './deb/packages-index';
 import { Candidate, Clause, formatClause, parseRelations, satisfies } from './deb/relations';
 
@@ -27,22 +28,6 @@ export interface Closure {
    * package, so they are reported, not gated.
    */
   readonly skipped: MissingDependency[];
-}
-
-class NameIndex {
-  private readonly map = new Map<string, IndexEntry[]>();
-  public add(e: IndexEntry): void {
-    this.push(e.name, e);
-    for (const p of e.provides) if (p.name !== e.name) this.push(p.name, e);
-  }
-  public get(name: string): IndexEntry[] {
-    return this.map.get(name) ?? [];
-  }
-  private push(name: string, e: IndexEntry): void {
-    const list = this.map.get(name);
-    if (list) list.push(e);
-    else this.map.set(name, [e]);
-  }
 }
 
 const softCache = new WeakMap<IndexEntry, Map<string, Clause[]>>();

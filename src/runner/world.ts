@@ -6,7 +6,8 @@ import { IndexEntry } from './deb/packages-index';
 import { BuildLog } from './log';
 import { fetchIntoPool, PREFETCH_CONCURRENCY } from './net/prefetch';
 import { BuildError } from './proc';
-import { addMirrors, SourceMirror } from './source-mirror';
+import { addMirrors } from './source-mirror';
+import { SourceMirror } from './source-state';
 import { closeOver, describeMissing, leftOutRelations, MissingDependency } from './world-closure';
 import { plural } from '../util/plural';
 
@@ -28,8 +29,8 @@ export async function closeWorld(world: string, sources: readonly SourceMirror[]
   let missing: MissingDependency[] = [];
   let skipped: MissingDependency[] = [];
   for (let round = 1; ; round++) {
-    const have = sources.flatMap(s => s.mirrored);
-    const requested = sources.flatMap(s => s.requested);
+    const have = sources.flatMap(s => s.state.mirrored);
+    const requested = sources.flatMap(s => s.state.requested);
     const additions = new Set<IndexEntry>();
     missing = [];
     skipped = [];
@@ -52,7 +53,7 @@ export async function closeWorld(world: string, sources: readonly SourceMirror[]
     const from = [...bySource].map(([id, n]) => `${n} from ${id}`).join(', ');
     log.step(`world ${world}: added ${plural(additions.size, 'dependency', 'dependencies')} from across its components and sources (${from})`);
   }
-  const absent = reportLeftOut(world, sources, following, skipped, log);
+  const absent = reportLeftOut({ world, sources, following }, skipped, log);
   gate(world, sources, missing, log);
   return absent;
 }
@@ -65,9 +66,10 @@ const SHOWN = 8;
  * skips them) or that are not followed, recommended packages apt cannot install, and Suggests
  * (never followed, as apt does by default). None of it fails the build.
  */
-function reportLeftOut(world: string, sources: readonly SourceMirror[], following: ReadonlySet<number>,
+function reportLeftOut(of: { world: string; sources: readonly SourceMirror[]; following: ReadonlySet<number> },
   skipped: readonly MissingDependency[], log: BuildLog): string[] {
-  const have = sources.flatMap(s => s.mirrored);
+  const { world, sources, following } = of;
+  const have = sources.flatMap(s => s.state.mirrored);
   const groups = { absent: new Map<string, string>(), unfollowed: new Map<string, string>(), suggests: new Map<string, string>() };
   for (const arch of worldArchitectures(sources)) {
     for (const l of leftOutRelations(have, arch)) {
@@ -110,19 +112,19 @@ async function addToMirrors(sources: readonly SourceMirror[], additions: IndexEn
       byComponent.set(e.component, refs);
     }
     // The additions' files go straight into the pool, as the source's first packages did.
-    await fetchIntoPool(mine, source.cache, path.join(source.work, 'root', 'pool'), PREFETCH_CONCURRENCY);
+    await fetchIntoPool(mine, source.services.cache, path.join(source.work, 'root', 'pool'), PREFETCH_CONCURRENCY);
     const added = [...byComponent].flatMap(([component, refs]) => filterChunks(refs).map((filter, k) => ({
       component,
       spec: {
         name: `x${round}k${k}-${component}`,
-        url: source.aptlyUrl,
+        url: source.services.aptlyUrl,
         distribution: source.config.distribution,
         component: flat ? undefined : component,
         force: source.components.find(c => c.name === component)?.force ?? false,
         // exactly these packages: the closure chose them, dependencies included
         filter,
         withDeps: false,
-        retries: source.retries,
+        retries: source.services.retries,
       },
     })));
     await addMirrors(source, added);
@@ -136,7 +138,7 @@ function gate(world: string, sources: readonly SourceMirror[], missing: MissingD
   }
   const ids: string[] = [];
   for (const s of sources) ids[s.index] = s.id;
-  const requested = new Set(sources.flatMap(s => s.requested));
+  const requested = new Set(sources.flatMap(s => s.state.requested));
   const blocking: string[] = [];
   for (const { line, root } of describeMissing(missing, ids, requested)) {
     const gated = sources.find(s => s.index === root.source)?.config.dependencyGate ?? true;

@@ -38,7 +38,7 @@ describe('download progress', () => {
   test('a line at most once per interval, however often it is updated', () => {
     const log = recordingLog();
     let now = 1_000;
-    const progress = new DownloadProgress(log, 'debian/bookworm', { files: 2000, bytes: 10 * 1024 * 1024 }, 5000, () => now);
+    const progress = new DownloadProgress(log, 'debian/bookworm', { files: 2000, bytes: 10 * 1024 * 1024 }, { intervalMs: 5000, now: () => now });
     const logged: boolean[] = [];
     for (const [t, files] of [[1_500, 10], [4_999 + 1_000, 20], [6_000, 30], [6_100, 40], [10_999, 50], [11_000, 1500]]) {
       now = t;

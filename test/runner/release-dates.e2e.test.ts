@@ -10,10 +10,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { SigningConfig } from '../../src/runner/build-json-reader';
+import { parseRelease } from '../../src/runner/deb/release-info';
 import { BuildLog } from '../../src/runner/log';
 import { setupSigning } from '../../src/runner/pgp/release-signer';
 import { buildEpoch, finishReleases, releaseDate } from '../../src/runner/release-writer';
-import { parseRelease } from '../../src/runner/upstream/release';
 import { objectOf, synthMirror } from '../serving/fixtures';
 import { startNginx } from '../serving/nginx-process';
 import { AptClient } from '../support/apt-client';
@@ -167,7 +167,7 @@ test('with validFor the Release has Valid-Until: apt accepts it, and refuses it 
   try {
     const past = Math.max(signer.keyTime, Math.floor(Date.now() / 1000) - 3);
     // `now` at the Date: past the runner's own refusal to publish an expired Release.
-    await finishReleases(r.publicDir, [{ prefix: 'debian', distribution: 'bookworm' }], { date: past, validForSeconds: 1 }, signer, past * 1000);
+    await finishReleases(r.publicDir, [{ prefix: 'debian', distribution: 'bookworm' }], { date: past, validForSeconds: 1, nowMs: past * 1000 }, signer);
   } finally {
     await runCommand('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
     fs.rmSync(home, { recursive: true, force: true });

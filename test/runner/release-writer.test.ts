@@ -83,7 +83,7 @@ describe('finishReleases', () => {
 
   test('GIVEN a Valid-Until already past THEN it fails naming both dates and what to do, writing nothing', async () => {
     const now = Date.parse('Sun, 6 Dec 2026 04:54:37 UTC');
-    await expect(finishReleases(stage, dists, { date: 1696671981, validForSeconds: 7 * 86400 }, undefined, now)).rejects
+    await expect(finishReleases(stage, dists, { date: 1696671981, validForSeconds: 7 * 86400, nowMs: now }, undefined)).rejects
       .toThrow('the published Releases would be expired already: their Date is the newest upstream Release Date or the signing key\'s time '
         + '(Sat, 7 Oct 2023 09:46:21 UTC), so validFor (604800s) ends at Sat, 14 Oct 2023 09:46:21 UTC: set validFor longer than the age of the upstream Releases');
     expect(fs.readFileSync(path.join(stage, 'debian/dists/bookworm/Release'), 'utf8')).toBe(APTLY_RELEASE);

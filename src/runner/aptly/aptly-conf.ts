@@ -18,22 +18,31 @@ export async function readUserAptlyConfig(sourceConf: string, defaultConf: strin
   return conf;
 }
 
+/** What the runner sets in a source's aptly config, whatever the user's says. */
+export interface OurAptlySettings {
+  readonly rootDir: string;
+  readonly archs: string[];
+  /** Whether upstream signatures are verified (by us: aptly is told not to skip it either). */
+  readonly verify: boolean;
+  /** aptly's dependencyFollowRecommends. @default true */
+  readonly recommends?: boolean;
+}
+
 /**
  * Writes the source's aptly config: the user's, with our rootDir, gpg provider, architectures and no Contents by default,
  * and `dependencyFollowRecommends` as build.json says (the mirror's setting, or the user's `true`,
  * decided at synth time): `-filter-with-deps` then takes what the world closure takes.
  */
-export async function writeAptlyConfig(target: string, user: Readonly<Record<string, unknown>>, rootDir: string,
-  archs: string[], verify: boolean, recommends: boolean = true): Promise<void> {
+export async function writeAptlyConfig(target: string, user: Readonly<Record<string, unknown>>, ours: OurAptlySettings): Promise<void> {
   const conf: Record<string, unknown> = { ...user };
-  conf.dependencyFollowRecommends = recommends;
-  conf.rootDir = rootDir;
+  conf.dependencyFollowRecommends = ours.recommends ?? true;
+  conf.rootDir = ours.rootDir;
   conf.gpgProvider = 'gpg';
-  conf.architectures = archs;
+  conf.architectures = ours.archs;
   conf.downloadConcurrency ??= 8;
   // No Contents indexes unless the config asks (`skipContentsPublishing: false`): apt never reads
   // them, and aptly would open every package to list its files.
   conf.skipContentsPublishing ??= true;
-  if (verify) conf.gpgDisableVerify = false;
+  if (ours.verify) conf.gpgDisableVerify = false;
   await fs.promises.writeFile(target, JSON.stringify(conf, null, 2));
 }

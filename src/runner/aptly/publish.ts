@@ -5,13 +5,24 @@
 import * as fs from 'fs';
 import { plural } from '../../util/plural';
 import { field } from '../deb/control';
-import { totalSize } from '../deb/packages-index';
 import { BuildLog, humanBytes } from '../log';
 import { BuildError, errorLines } from '../proc';
-import { SourceMirror } from '../source-mirror';
+import { Aptly } from './aptly';
+import { SourceConfig } from '../build-json-reader';
+import { totalSize, IndexEntry } from '../deb/packages-index';
 
-export async function publishSource(source: SourceMirror, publishArchs: readonly string[], log: BuildLog): Promise<void> {
-  const { aptly, config, id } = source;
+/** What publishing reads of a mirrored source (source-state.ts's SourceMirror is one). */
+export interface PublishedSource {
+  readonly id: string;
+  readonly config: Pick<SourceConfig, 'origin' | 'label' | 'suite' | 'publishDistribution' | 'prefix'>;
+  readonly release: { readonly fields: Map<string, string> };
+  readonly services: { readonly aptly: Aptly };
+  readonly state: { readonly mirrors: ReadonlyMap<string, readonly string[]>; readonly mirrored: readonly IndexEntry[] };
+}
+
+export async function publishSource(source: PublishedSource, publishArchs: readonly string[], log: BuildLog): Promise<void> {
+  const { config, id } = source;
+  const { aptly } = source.services;
   // Mirroring is over: publish for the client architectures (an arch:all-only upstream was
   // mirrored as `all`, and aptly cannot publish that alone).
   const conf = JSON.parse(await fs.promises.readFile(aptly.config, 'utf8'));
@@ -19,11 +30,26 @@ export async function publishSource(source: SourceMirror, publishArchs: readonly
   await fs.promises.writeFile(aptly.config, JSON.stringify(conf, null, 2));
 
   // Snapshots of every mirror (merged per component) and the publish, in one aptly process.
+  const { commands, snapshots } = snapshotCommands(source.state.mirrors);
+  const components = [...source.state.mirrors.keys()];
+  const args = [
+    `-distribution=${config.publishDistribution}`, `-component=${components.join(',')}`, ...releaseFieldArgs(source), '-acquire-by-hash', '-batch', '-skip-signing',
+  ];
+  commands.push(['publish', 'snapshot', ...args, ...snapshots, config.prefix]);
+  const r = await aptly.task(commands, `${id}: publish failed`);
+  if (r.error !== undefined) {
+    const what = commands[r.completed][0] === 'publish' ? 'publish' : `snapshot ${commands[r.completed][1]}`;
+    throw new BuildError(`${id}: ${what} failed: ${errorLines(r.error)}`, r.error);
+  }
+  const bytes = totalSize(source.state.mirrored);
+  log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${components.join(', ')}): ${plural(source.state.mirrored.length, 'package')}, ${humanBytes(bytes)}`);
+}
+
+/** A snapshot of each mirror, merged per component when it has several; the snapshots to publish, one per component. */
+function snapshotCommands(mirrorsByComponent: ReadonlyMap<string, readonly string[]>): { commands: string[][]; snapshots: string[] } {
   const commands: string[][] = [];
   const snapshots: string[] = [];
-  const components = [...source.mirrors.keys()];
-  for (const component of components) {
-    const mirrors = source.mirrors.get(component)!;
+  for (const [component, mirrors] of mirrorsByComponent) {
     for (const m of mirrors) commands.push(['snapshot', 'create', `s-${m}`, 'from', 'mirror', m]);
     if (mirrors.length === 1) {
       snapshots.push(`s-${mirrors[0]}`);
@@ -32,23 +58,18 @@ export async function publishSource(source: SourceMirror, publishArchs: readonly
       snapshots.push(`p-${component}`);
     }
   }
+  return { commands, snapshots };
+}
+
+/** Origin, Label and Suite of the published Release: the source's own, else upstream's; one line each. */
+function releaseFieldArgs(source: PublishedSource): string[] {
+  const { config } = source;
   const upstreamField = (name: string) => field(source.release.fields, name) ?? '';
   const origin = config.origin ?? upstreamField('Origin');
   const label = config.label ?? upstreamField('Label');
   const suite = config.suite ?? upstreamField('Suite');
   for (const v of [origin, label, suite]) {
-    if (/[\p{Cc}]/u.test(v)) throw new BuildError(`${id}: origin/label/suite must be one line: ${JSON.stringify(v)}`);
+    if (/[\p{Cc}]/u.test(v)) throw new BuildError(`${source.id}: origin/label/suite must be one line: ${JSON.stringify(v)}`);
   }
-  const args = [
-    `-distribution=${config.publishDistribution}`, `-component=${components.join(',')}`,
-    `-origin=${origin}`, `-label=${label}`, `-suite=${suite}`, '-acquire-by-hash', '-batch', '-skip-signing',
-  ];
-  commands.push(['publish', 'snapshot', ...args, ...snapshots, config.prefix]);
-  const r = await aptly.task(commands, `${id}: publish failed`);
-  if (r.error !== undefined) {
-    const what = commands[r.completed][0] === 'publish' ? 'publish' : `snapshot ${commands[r.completed][1]}`;
-    throw new BuildError(`${id}: ${what} failed: ${errorLines(r.error)}`, r.error);
-  }
-  const bytes = totalSize(source.mirrored);
-  log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${components.join(', ')}): ${plural(source.mirrored.length, 'package')}, ${humanBytes(bytes)}`);
+  return [`-origin=${origin}`, `-label=${label}`, `-suite=${suite}`];
 }

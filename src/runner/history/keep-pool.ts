@@ -29,34 +29,19 @@ export interface KeptPool {
  * is complete without it, only a client one build behind would miss it.
  */
 export async function keepPreviousPool(stage: string, previous: PreviousBuild, location: string, log: BuildLog): Promise<KeptPool> {
-  const wanted = new Map<string, { sha256: string; size: number }>();
-  for (const p of previous.manifest.packages as ReadonlyArray<{ prefix: string; filename?: string; sha256?: string; size?: number }>) {
-    if (!p.filename || !p.sha256 || !/^[0-9a-f]{64}$/.test(p.sha256)) continue;
-    const rel = path.posix.normalize(`${p.prefix}/${p.filename}`);
-    // Only pool files, and nothing that climbs out of the tree (the manifest is input).
-    if (rel.startsWith('..') || path.posix.isAbsolute(rel) || !rel.split('/').includes('pool')) continue;
-    wanted.set(rel, { sha256: p.sha256, size: p.size ?? 0 });
-  }
   let added = 0;
   let bytes = 0;
   let present = 0;
   const missing: string[] = [];
-  await pool([...wanted], CONCURRENCY, async ([rel, want]) => {
+  await pool([...poolFiles(previous)], CONCURRENCY, async ([rel, want]) => {
     const to = path.join(stage, rel);
     if (fs.existsSync(to)) {
       present++;
       return;
     }
-    let data: Buffer;
-    try {
-      data = await read(location, rel, want.size);
-    } catch (e) {
-      missing.push(`${rel} (${(e as Error).message})`);
-      return;
-    }
-    const got = crypto.createHash('sha256').update(data).digest('hex');
-    if (got !== want.sha256) {
-      missing.push(`${rel} (SHA256 ${got}, the previous manifest says ${want.sha256})`);
+    const data = await fetchChecked(location, rel, want);
+    if (typeof data === 'string') {
+      missing.push(`${rel} (${data})`);
       return;
     }
     await fs.promises.mkdir(path.dirname(to), { recursive: true });
@@ -70,6 +55,31 @@ export async function keepPreviousPool(stage: string, previous: PreviousBuild, l
       + `${missing.slice(0, 5).join('; ')}${missing.length > 5 ? '; ...' : ''}`);
   }
   return { added, bytes, present, missing };
+}
+
+/** The pool files the previous manifest lists, by path in the tree, with their SHA256 and size. */
+function poolFiles(previous: PreviousBuild): Map<string, { sha256: string; size: number }> {
+  const wanted = new Map<string, { sha256: string; size: number }>();
+  for (const p of previous.manifest.packages as ReadonlyArray<{ prefix: string; filename?: string; sha256?: string; size?: number }>) {
+    if (!p.filename || !p.sha256 || !/^[0-9a-f]{64}$/.test(p.sha256)) continue;
+    const rel = path.posix.normalize(`${p.prefix}/${p.filename}`);
+    // Only pool files, and nothing that climbs out of the tree (the manifest is input).
+    if (rel.startsWith('..') || path.posix.isAbsolute(rel) || !rel.split('/').includes('pool')) continue;
+    wanted.set(rel, { sha256: p.sha256, size: p.size ?? 0 });
+  }
+  return wanted;
+}
+
+/** The file's content when it can be read and matches its SHA256; otherwise why not. */
+async function fetchChecked(location: string, rel: string, want: { sha256: string; size: number }): Promise<Buffer | string> {
+  let data: Buffer;
+  try {
+    data = await read(location, rel, want.size);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const got = crypto.createHash('sha256').update(data).digest('hex');
+  return got === want.sha256 ? data : `SHA256 ${got}, the previous manifest says ${want.sha256}`;
 }
 
 /** The file `rel` of the mirror whose manifest.json is at `location` (a URL or a file). */

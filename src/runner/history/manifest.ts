@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { publicUrl } from '../../util/public-url';
 import { field, parseParagraphs } from '../deb/control';
-import { SourceMirror } from '../source-mirror';
+import { SourceMirror } from '../source-state';
 
 export interface ManifestPackage {
   prefix: string;
@@ -22,7 +22,7 @@ export async function writeManifest(stage: string, sources: readonly SourceMirro
   const packages: ManifestPackage[] = [];
   const seen = new Set<string>();
   for (const s of sources) {
-    for (const component of s.mirrors.keys()) {
+    for (const component of s.state.mirrors.keys()) {
       for (const entry of await publishedPackages(stage, s.config.prefix, s.config.publishDistribution, component)) {
         const key = [entry.prefix, entry.distribution, component, entry.name, entry.version, entry.architecture].join('\t');
         if (!entry.name || seen.has(key)) continue;

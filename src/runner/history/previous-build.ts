@@ -12,8 +12,8 @@ import { previousUpstreamAt, publishedPlace, worldDowngrades } from './manifest-
 import { BUILD_ENV } from '../../contract/env';
 import { plural } from '../../util/plural';
 import { publicUrl } from '../../util/public-url';
+import { ReleaseInfo } from '../deb/release-info';
 import { BuildError } from '../proc';
-import { ReleaseInfo } from '../upstream/release';
 
 /** What the check needs of a previous manifest (docs/build-contract.md, "Result"). */
 export interface PreviousManifest {

@@ -22,6 +22,13 @@ export function rollbackSetting(fromConfig: string | null | undefined): string |
 /** Files written anew for the rollback: never linked from the old tree (gpg and writeFile write in place). */
 const REWRITTEN = new Set(['InRelease', 'Release.gpg', 'Release', 'manifest.json', 'mirror-key.asc']);
 
+/** The tree rolled back to, the stage it is copied into, and the served build it must follow. */
+export interface RollbackTarget {
+  readonly from: string;
+  readonly stage: string;
+  readonly previous: PreviousBuild | undefined;
+}
+
 /** What the rollback is signed with and recorded as. */
 export interface RollbackOptions {
   readonly signer?: Signer;
@@ -34,8 +41,8 @@ export interface RollbackOptions {
  * Stages the tree at `from` (an earlier build's public/) dated one second after the served build
  * (`previous`) and the old tree itself, re-signed with `signer`. Returns the old manifest's packages.
  */
-export async function stageRollback(from: string, stage: string, previous: PreviousBuild | undefined,
-  opts: RollbackOptions, log: BuildLog): Promise<{ builtAt: string; packages: number }> {
+export async function stageRollback(target: RollbackTarget, opts: RollbackOptions, log: BuildLog): Promise<{ builtAt: string; packages: number }> {
+  const { from, stage, previous } = target;
   if (!previous) {
     throw new BuildError(`a rollback to ${from} needs the served build's manifest to date itself after it: `
       + 'give the previous manifest (mini-mirror build --previous-manifest FILE|URL, the manifest.json the mirror serves now)');

@@ -5,9 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DownloadLimits, FLOOR_BYTES_PER_SECOND, CONNECT_SECONDS, maxSeconds, rateText, sizeText, unlistedLimits } from './download-limits';
+import type { ReleaseInfo } from '../deb/release-info';
 import { BuildLog } from '../log';
-import { BuildError, run, stopping } from '../proc';
-import type { ReleaseInfo } from '../upstream/release';
+import { BuildError, ProcResult, run, stopping } from '../proc';
 import { DiskFullError, diskFullError, freeBytes } from '../workspace-room';
 
 export interface FetchSettings {
@@ -52,6 +52,17 @@ function curlQuote(value: string): string {
  */
 const LIMITED = 'trap "" XFSZ; ulimit -f "$1" || exit 125; shift; exec "$@"';
 
+/** What curl's --write-out says of one transfer (code, HTTP status, size, time, message), and its process's stderr and exit. */
+interface CurlTransfer {
+  readonly code: number;
+  readonly status: string;
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly message: string;
+  readonly stderr: string;
+  readonly exit: number;
+}
+
 export class Fetcher {
   /** Set once the disk is full: every later download fails with it at once. */
   private diskFull?: DiskFullError;
@@ -91,41 +102,8 @@ export class Fetcher {
     let todo = [...items];
     let delay = 1;
     for (let attempt = 1; todo.length && attempt <= this.settings.retries; attempt++) {
-      if (this.diskFull) {
-        for (const item of todo) results.set(item.dest, this.diskFull);
-        return results;
-      }
-      for (const dir of new Set(todo.map(i => path.dirname(i.dest)))) await fs.promises.mkdir(dir, { recursive: true });
-      const config = todo.map(i => this.transferConfig(i)).join('next\n');
-      const blocks = Math.max(1, ...todo.map(i => Math.ceil(i.limits.maxBytes / 512)));
-      const r = await run('sh', ['-c', LIMITED, 'sh', String(blocks), 'curl', '--parallel', '--parallel-immediate', '--parallel-max', String(Math.max(1, parallel)),
-        '--config', '-'], { input: config });
-      if (stopping()) {
-        // The build failed elsewhere and stopped curl: no retries, and no warnings that would
-        // read like this download's own trouble.
-        for (const item of todo) results.set(item.dest, new BuildError(`${what}: ${item.url}: not downloaded, the build is stopping`));
-        return results;
-      }
-      const outcome = new Map<string, string[]>();
-      for (const line of r.stdout.split('\n')) {
-        const fields = line.split('\t');
-        if (fields[4]) outcome.set(fields[4], fields);
-      }
-      const failed: Array<DownloadItem & { reason: string }> = [];
-      for (const item of todo) {
-        const [code, status, bytes, seconds, , message] = outcome.get(`${item.dest}.part`) ?? ['-1', '', '0', '0', '', ''];
-        const verdict = await this.verdict(item, Number(code), status, Number(bytes), Number(seconds), message ?? '', r.stderr, r.code, what);
-        await (verdict === 'ok' ? fs.promises.rename(`${item.dest}.part`, item.dest) : fs.promises.rm(`${item.dest}.part`, { force: true }));
-        if (verdict === 'ok' || verdict === 'missing') results.set(item.dest, verdict);
-        else if (verdict instanceof DiskFullError) this.diskFull ??= verdict;
-        else if (verdict instanceof Error) results.set(item.dest, verdict);
-        else failed.push({ ...item, reason: verdict.retry });
-      }
-      if (this.diskFull) {
-        // No retries: every download still to do fails with the one message.
-        for (const item of todo) if (!results.has(item.dest)) results.set(item.dest, this.diskFull);
-        return results;
-      }
+      const failed = await this.transferOnce({ todo, parallel, what }, results);
+      if (failed === undefined) return results;
       if (failed.length && attempt < this.settings.retries) {
         for (const f of failed.slice(0, 5)) this.log.warn(`${what}: ${f.url}: ${f.reason} (attempt ${attempt}/${this.settings.retries}), retrying in ${delay}s`);
         if (failed.length > 5) this.log.warn(`${what}: ... and ${failed.length - 5} more downloads failed (attempt ${attempt}/${this.settings.retries}), retrying`);
@@ -139,10 +117,59 @@ export class Fetcher {
     return results;
   }
 
+  /**
+   * One curl process over `batch.todo`: what it settles goes into `results`; returns the failures
+   * to retry, or undefined when none may be (a full disk, a stopping build: every result is set).
+   */
+  private async transferOnce(batch: { todo: readonly DownloadItem[]; parallel: number; what: string },
+    results: Map<string, FetchResult | Error>): Promise<Array<DownloadItem & { reason: string }> | undefined> {
+    const { todo, what } = batch;
+    if (this.diskFull) {
+      for (const item of todo) results.set(item.dest, this.diskFull);
+      return undefined;
+    }
+    const r = await this.runCurl(todo, batch.parallel);
+    if (stopping()) {
+      // The build failed elsewhere and stopped curl: no retries, and no warnings that would
+      // read like this download's own trouble.
+      for (const item of todo) results.set(item.dest, new BuildError(`${what}: ${item.url}: not downloaded, the build is stopping`));
+      return undefined;
+    }
+    const outcome = new Map<string, string[]>();
+    for (const line of r.stdout.split('\n')) {
+      const fields = line.split('\t');
+      if (fields[4]) outcome.set(fields[4], fields);
+    }
+    const failed: Array<DownloadItem & { reason: string }> = [];
+    for (const item of todo) {
+      const [code, status, bytes, seconds, , message] = outcome.get(`${item.dest}.part`) ?? ['-1', '', '0', '0', '', ''];
+      const transfer = { code: Number(code), status, bytes: Number(bytes), seconds: Number(seconds), message: message ?? '', stderr: r.stderr, exit: r.code };
+      const verdict = await this.verdict(item, transfer, what);
+      await (verdict === 'ok' ? fs.promises.rename(`${item.dest}.part`, item.dest) : fs.promises.rm(`${item.dest}.part`, { force: true }));
+      if (verdict === 'ok' || verdict === 'missing') results.set(item.dest, verdict);
+      else if (verdict instanceof DiskFullError) this.diskFull ??= verdict;
+      else if (verdict instanceof Error) results.set(item.dest, verdict);
+      else failed.push({ ...item, reason: verdict.retry });
+    }
+    if (!this.diskFull) return failed;
+    // No retries: every download still to do fails with the one message.
+    for (const item of todo) if (!results.has(item.dest)) results.set(item.dest, this.diskFull);
+    return undefined;
+  }
+
+  /** curl over `todo` (its transfers configured on stdin), each file capped by the shell's ulimit. */
+  private async runCurl(todo: readonly DownloadItem[], parallel: number): Promise<ProcResult> {
+    for (const dir of new Set(todo.map(i => path.dirname(i.dest)))) await fs.promises.mkdir(dir, { recursive: true });
+    const config = todo.map(i => this.transferConfig(i)).join('next\n');
+    const blocks = Math.max(1, ...todo.map(i => Math.ceil(i.limits.maxBytes / 512)));
+    return run('sh', ['-c', LIMITED, 'sh', String(blocks), 'curl', '--parallel', '--parallel-immediate', '--parallel-max', String(Math.max(1, parallel)),
+      '--config', '-'], { input: config });
+  }
+
   /** One transfer's outcome: a result, a final error, or a reason to retry. */
-  private async verdict(item: DownloadItem, code: number, status: string, bytes: number, seconds: number, message: string,
-    stderr: string, exit: number, what: string): Promise<FetchResult | Error | { retry: string }> {
+  private async verdict(item: DownloadItem, t: CurlTransfer, what: string): Promise<FetchResult | Error | { retry: string }> {
     const { url, dest, limits } = item;
+    const { code, status, bytes, seconds, message } = t;
     const part = await fs.promises.stat(`${dest}.part`).then(s => s.size, () => 0);
     const tooLarge = () => new TooLargeError(`${what}: ${limits.tooLarge ?? `${url} is larger than ${sizeText(limits.maxBytes)}`}`);
     if (code === 0 && status === '200') return part > limits.maxBytes ? tooLarge() : 'ok';
@@ -162,7 +189,7 @@ export class Fetcher {
     if (code === 28 && /timed out after/i.test(message) && !/connect/i.test(message)) {
       return { retry: `too slow: ${sizeText(bytes)} in ${maxSeconds(limits, this.settings.stallSeconds)}s, the bound for ${sizeText(limits.size ?? limits.maxBytes)} at ${rateText(FLOOR_BYTES_PER_SECOND, 1)}` };
     }
-    if (code === -1) return { retry: stderr.trim().split('\n').pop() || `curl exit ${exit}` };
+    if (code === -1) return { retry: t.stderr.trim().split('\n').pop() || `curl exit ${t.exit}` };
     return { retry: code !== 0 ? message || `curl error ${code}` : `HTTP ${status}` };
   }
 

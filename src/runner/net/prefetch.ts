@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UpstreamCache } from './fetcher';
 import { checkPoolNames } from '../aptly/panics';
+import { NameIndex } from '../deb/name-index';
 import { fieldOf, IndexEntry, packageSize, totalSize } from '../deb/packages-index';
 import { compileQuery } from '../deb/query-match';
 import { BuildLog, DownloadProgress, estimateLine, PROGRESS_INTERVAL_MS } from '../log';
@@ -13,41 +14,57 @@ import { closeOver } from '../world-closure';
 /** Prefetch parallelism per source: downloads are network-bound; aptly's own default is 4. */
 export const PREFETCH_CONCURRENCY = 16;
 
+/** One source's prefetch: what it asks for upstream, and where its package files go. */
+export interface PrefetchJob {
+  /** The source's upstream packages, by name and Provides. */
+  readonly upstream: NameIndex;
+  readonly queries: readonly string[];
+  readonly archs: readonly string[];
+  /** Whether Recommends are followed (aptly's -filter-with-deps then takes them too). */
+  readonly recommends: boolean;
+  readonly cache: UpstreamCache;
+  /** aptly's package pool. */
+  readonly poolDir: string;
+  readonly concurrency: number;
+  readonly id: string;
+}
+
 /** The requested packages and their dependencies inside this source, as aptly's -filter-with-deps takes them. */
-export async function prefetch(upstream: readonly IndexEntry[], queries: readonly string[], archs: readonly string[],
-  cache: UpstreamCache, poolDir: string, concurrency: number, room: WorkspaceRoom, log: BuildLog, id: string, recommends: boolean): Promise<void> {
-  const byName = new Map<string, IndexEntry[]>();
-  for (const e of upstream) {
-    for (const n of [e.name, ...e.provides.map(p => p.name)]) {
-      const list = byName.get(n);
-      if (list) list.push(e);
-      else byName.set(n, [e]);
-    }
-  }
-  const matched = new Set<IndexEntry>();
-  for (const q of queries) {
-    const compiled = compileQuery(q);
-    for (const e of compiled.name !== undefined ? byName.get(compiled.name) ?? [] : upstream) if (compiled.matches(e)) matched.add(e);
-  }
+export async function prefetch(job: PrefetchJob, services: { readonly room: WorkspaceRoom; readonly log: BuildLog }): Promise<void> {
+  const { cache, id } = job;
+  const { room, log } = services;
   // Every package file's listed size bounds its download, whichever step asks for it.
-  cache.listSizes(upstream.flatMap(e => {
+  cache.listSizes(job.upstream.entries.flatMap(e => {
     const filename = fieldOf(e.stanza, 'Filename');
     return filename ? [[filename, packageSize(e)] as const] : [];
   }));
+  const wanted = [...wantedPackages(job)];
+  checkPoolNames(wanted, id);
+  await room.take(totalSize(wanted), job.poolDir, id);
+  const started = Date.now();
+  const { fetch, reused } = downloadPlan(wanted, cache);
+  log.say(estimateLine(id, { files: fetch.size, bytes: sum(fetch.values()) }, reused));
+  const count = await withProgress(fetch, cache, new DownloadProgress(log, id, { files: fetch.size, bytes: sum(fetch.values()) }),
+    () => fetchIntoPool(wanted, cache, job.poolDir, job.concurrency));
+  log.say(`${id}: prefetched ${count} package files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+/** What the queries match, and what that needs from this source (and recommends, when followed) for each architecture. */
+function wantedPackages(job: PrefetchJob): Set<IndexEntry> {
+  const { upstream, archs } = job;
+  const matched = new Set<IndexEntry>();
+  for (const q of job.queries) {
+    const compiled = compileQuery(q);
+    for (const e of compiled.name !== undefined ? upstream.get(compiled.name) : upstream.entries) if (compiled.matches(e)) matched.add(e);
+  }
   const wanted = new Set(matched);
   for (const arch of archs.filter(a => a !== 'all').length ? archs.filter(a => a !== 'all') : ['amd64']) {
     // With Recommends followed, aptly's -filter-with-deps takes them too: fetch them here as well.
-    const closed = closeOver({ have: [...matched], requested: [...matched], universe: upstream, arch, followRecommends: () => recommends });
+    const have = [...matched];
+    const closed = closeOver({ have, requested: have, universe: upstream.entries, arch, followRecommends: () => job.recommends });
     for (const e of closed.additions) wanted.add(e);
   }
-  checkPoolNames([...wanted], id);
-  await room.take(totalSize([...wanted]), poolDir, id);
-  const started = Date.now();
-  const { fetch, reused } = downloadPlan([...wanted], cache);
-  log.say(estimateLine(id, { files: fetch.size, bytes: sum(fetch.values()) }, reused));
-  const count = await withProgress(fetch, cache, new DownloadProgress(log, id, { files: fetch.size, bytes: sum(fetch.values()) }),
-    () => fetchIntoPool([...wanted], cache, poolDir, concurrency));
-  log.say(`${id}: prefetched ${count} package files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  return wanted;
 }
 
 /**

@@ -35,38 +35,45 @@ const MALFORMED = new Set(['ERROR', 'NODATA', 'BADARMOR', 'FAILURE']);
 
 /** The signatures gpgv reported, in the file's order. Lines other than `[GNUPG:] ` ones are ignored. */
 export function parseGpgvStatus(text: string): SignatureStatus[] {
-  const sigs: SignatureStatus[] = [];
-  type Draft = { -readonly [K in keyof SignatureStatus]?: SignatureStatus[K] };
-  let block: Draft = {};
-  let considered: string | undefined;
-  const flush = () => {
-    if (block.kind) sigs.push({ ...block, primaryFingerprint: block.primaryFingerprint ?? considered } as SignatureStatus);
-    block = {};
-    considered = undefined;
-  };
+  const reader = new StatusReader();
   for (const line of text.split('\n')) {
     if (!line.startsWith('[GNUPG:] ')) continue;
     const [keyword, ...f] = line.slice('[GNUPG:] '.length).trim().split(' ');
+    reader.read(keyword, f);
+  }
+  reader.flush();
+  return reader.sigs;
+}
+
+type Draft = { -readonly [K in keyof SignatureStatus]?: SignatureStatus[K] };
+
+/** gpgv's status lines, one at a time: the signature being read, and those read so far. */
+class StatusReader {
+  public readonly sigs: SignatureStatus[] = [];
+  private block: Draft = {};
+  private considered: string | undefined;
+
+  public flush(): void {
+    if (this.block.kind) this.sigs.push({ ...this.block, primaryFingerprint: this.block.primaryFingerprint ?? this.considered } as SignatureStatus);
+    this.block = {};
+    this.considered = undefined;
+  }
+
+  public read(keyword: string, f: string[]): void {
+    const block = this.block;
     if (keyword === 'NEWSIG') {
-      flush();
+      this.flush();
     } else if (keyword === 'KEY_CONSIDERED') {
-      considered = f[0];
+      this.considered = f[0];
     } else if (keyword === 'KEYEXPIRED') {
       block.keyExpired = Number(f[0]);
     } else if (keyword in RESULTS) {
-      // gpg without NEWSIG (older versions): a second result line starts the next signature.
-      if (block.kind) flush();
-      block.kind = RESULTS[keyword];
-      block.keyId = f[0];
-      if (keyword === 'ERRSIG') {
-        block.errorCode = Number(f[5]);
-        if (f[6]) block.primaryFingerprint = f[6];
-      }
+      this.result(keyword, f);
     } else if (MALFORMED.has(keyword)) {
       // The file is not (only) what the signatures cover, e.g. a second clearsigned block after
       // the first: apt refuses it, whatever the good signatures say.
-      flush();
-      sigs.push({ kind: 'malformed', keyId: [keyword, ...f].join(' ') } as SignatureStatus);
+      this.flush();
+      this.sigs.push({ kind: 'malformed', keyId: [keyword, ...f].join(' ') } as SignatureStatus);
     } else if (keyword === 'VALIDSIG') {
       block.signingFingerprint = f[0];
       block.signatureExpires = Number(f[3]);
@@ -74,8 +81,18 @@ export function parseGpgvStatus(text: string): SignatureStatus[] {
       block.primaryFingerprint = f[9] ?? f[0];
     }
   }
-  flush();
-  return sigs;
+
+  private result(keyword: string, f: string[]): void {
+    // gpg without NEWSIG (older versions): a second result line starts the next signature.
+    if (this.block.kind) this.flush();
+    const block = this.block;
+    block.kind = RESULTS[keyword];
+    block.keyId = f[0];
+    if (keyword === 'ERRSIG') {
+      block.errorCode = Number(f[5]);
+      if (f[6]) block.primaryFingerprint = f[6];
+    }
+  }
 }
 
 /** The hash algorithms apt trusts in a signature (apt's Digests table: MD5, SHA1, RIPE-MD/160 are not). */

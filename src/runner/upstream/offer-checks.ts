@@ -1,9 +1,9 @@
 // What a source asks for against what its upstream's Release offers, checked before any package
 // is downloaded.
-import { SourceConfig } from '../build-json-reader';
-import { BuildError } from '../proc';
-import { ReleaseInfo } from './release';
 import { closestFirst } from '../../util/near-names';
+import { SourceConfig } from '../build-json-reader';
+import { ReleaseInfo } from '../deb/release-info';
+import { BuildError } from '../proc';
 
 export interface PublishedComponent {
   /** As published and as the user wrote it. */

@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { NameIndex } from '../../../src/runner/deb/name-index';
 import { parseIndex } from '../../../src/runner/deb/packages-index';
 import { compileQuery, globToRegExp, goRegExp } from '../../../src/runner/deb/query-match';
 import { BuildError } from '../../../src/runner/proc';
@@ -214,24 +215,24 @@ describe('checkQueryBreadth: the build counts what one query matches before it d
 
   test('a query that matches more than the limit fails, naming the query and the count; allowBroadQueries accepts it', () => {
     const upstream = index(5000);
-    const fail = () => checkQueryBreadth(['pkg-1', 'Priority (optional)'], upstream, 'debian/bookworm', false);
+    const fail = () => checkQueryBreadth(['pkg-1', 'Priority (optional)'], NameIndex.of(upstream), 'debian/bookworm', false);
     expect(fail).toThrow(BuildError);
     expect(fail).toThrow('query "Priority (optional)" in debian/bookworm/packages.txt matches 4500 of the 5000 packages upstream (more than 1000)');
     expect(fail).toThrow(/set allowBroadQueries on the source \(--allow-broad-queries debian\/bookworm on the command line\)/);
-    expect(() => checkQueryBreadth(['Priority (optional)'], upstream, 'debian/bookworm', true)).not.toThrow();
+    expect(() => checkQueryBreadth(['Priority (optional)'], NameIndex.of(upstream), 'debian/bookworm', true)).not.toThrow();
   });
 
   test('a query the synth-time guard lets through (allowlisted field test) is still counted', () => {
     // `Priority (standard)` is small in Debian: allowed at synth; this index has nothing but standard packages.
     expect(PackageQuery.parse('Priority (standard)').broad).toBeUndefined();
     const many = index(1500).map(e => ({ ...e, stanza: e.stanza.replace('Priority: optional', 'Priority: standard') }));
-    expect(() => checkQueryBreadth(['Priority (standard)'], many, 'x/y', false)).toThrow(/matches 1500 of the 1500 packages upstream \(more than 300\)/);
+    expect(() => checkQueryBreadth(['Priority (standard)'], NameIndex.of(many), 'x/y', false)).toThrow(/matches 1500 of the 1500 packages upstream \(more than 300\)/);
   });
 
   test('names, selections and small indexes pass', () => {
     const upstream = index(5000);
-    expect(() => checkQueryBreadth(['pkg-1', 'pkg-2 (>= 1.0)', 'Priority (standard), Name (% pkg-1*)', 'Section (misc), pkg-3'], upstream, 'x/y', false)).not.toThrow();
-    expect(() => checkQueryBreadth(['Priority (optional)'], index(150), 'x/y', false)).not.toThrow();
+    expect(() => checkQueryBreadth(['pkg-1', 'pkg-2 (>= 1.0)', 'Priority (standard), Name (% pkg-1*)', 'Section (misc), pkg-3'], NameIndex.of(upstream), 'x/y', false)).not.toThrow();
+    expect(() => checkQueryBreadth(['Priority (optional)'], NameIndex.of(index(150)), 'x/y', false)).not.toThrow();
   });
 
   const REAL = '/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4';
@@ -239,7 +240,7 @@ describe('checkQueryBreadth: the build counts what one query matches before it d
     const text = spawnSync('/usr/lib/apt/apt-helper', ['cat-file', REAL], { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 }).stdout;
     const upstream = parseIndex(text, 0, 'main');
     expect(upstream.length).toBeGreaterThan(50_000);
-    expect(() => checkQueryBreadth(['Priority (optional)'], upstream, 'debian/bookworm', false)).toThrow(/matches \d{5} of the \d{5} packages upstream \(more than 2000\)/);
-    expect(() => checkQueryBreadth(['Priority (required)', 'Essential (yes)', 'nginx', 'libc6 (>= 2.36)', 'Name (% python3-yaml*)'], upstream, 'debian/bookworm', false)).not.toThrow();
+    expect(() => checkQueryBreadth(['Priority (optional)'], NameIndex.of(upstream), 'debian/bookworm', false)).toThrow(/matches \d{5} of the \d{5} packages upstream \(more than 2000\)/);
+    expect(() => checkQueryBreadth(['Priority (required)', 'Essential (yes)', 'nginx', 'libc6 (>= 2.36)', 'Name (% python3-yaml*)'], NameIndex.of(upstream), 'debian/bookworm', false)).not.toThrow();
   });
 });

@@ -8,13 +8,13 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { SourceConfig } from '../../../src/runner/build-json-reader';
+import { parseRelease } from '../../../src/runner/deb/release-info';
 import { writeManifest } from '../../../src/runner/history/manifest';
 import {
   checkPackageVersions, checkReleaseDate, findDowngrades, loadPreviousBuild, PreviousBuild, PreviousManifest, previousManifestSetting,
 } from '../../../src/runner/history/previous-build';
 import { BuildLog } from '../../../src/runner/log';
 import { BuildError } from '../../../src/runner/proc';
-import { parseRelease } from '../../../src/runner/upstream/release';
 import { publicUrl } from '../../../src/util/public-url';
 
 /** A BuildLog that records what it says instead of printing it. */
@@ -278,7 +278,7 @@ describe('the manifest publishes no secrets', () => {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, 'Packages'), 'Package: app\nVersion: 1.1\nArchitecture: amd64\nSize: 10\nSHA256: ab\nFilename: pool/main/a/app/app_1.1_amd64.deb\n');
       const config = { ...SOURCE, url: 'https://user:s3cret@debian.mirror.example/debian?token=s3cret' };
-      const mirror = { config, mirrors: new Map([['main', ['m0c0']]]), release: release('Sat, 10 Jun 2023 09:00:00 UTC') } as any;
+      const mirror = { config, state: { mirrors: new Map([['main', ['m0c0']]]) }, release: release('Sat, 10 Jun 2023 09:00:00 UTC') } as any;
       await writeManifest(stage, [mirror], { contentHash: 'h', buildIdentity: 'i', refreshEpoch: null, builtAt: '2023-06-10T09:00:00Z' });
       const text = fs.readFileSync(path.join(stage, 'manifest.json'), 'utf8');
       expect(text).not.toContain('s3cret');

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseRelease } from '../../../src/runner/deb/release-info';
 import { BuildLog } from '../../../src/runner/log';
 import { Fetcher, UpstreamCache } from '../../../src/runner/net/fetcher';
-import { parseRelease } from '../../../src/runner/upstream/release';
 
 describe('UpstreamCache', () => {
   let dir: string;

@@ -1,4 +1,4 @@
-import { parseRelease } from '../../../src/runner/upstream/release';
+import { parseRelease } from '../../../src/runner/deb/release-info';
 import { checkRelease, distributionMatches } from '../../../src/runner/upstream/release-checks';
 
 const NOW = Date.parse('2026-12-06T12:00:00Z');

@@ -26,7 +26,7 @@ import { asDiskFull, WorkspaceRoom } from './workspace-room';
 import { closeWorld, worldArchitectures } from './world';
 import { BUILD_JSON_FILE } from '../contract/build-json';
 import { BUILD_ENV } from '../contract/env';
-import { BUILD_PATHS } from '../contract/paths';
+import { BUILD_PATHS, ROLLBACK_FROM } from '../contract/paths';
 import { plural } from '../util/plural';
 
 const env = process.env;
@@ -54,6 +54,8 @@ async function build(buildRun: BuildRun, log: BuildLog): Promise<void> {
   const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, signingHome, log));
   const rollbackFrom = rollbackSetting(config.rollbackFrom);
   if (rollbackFrom) return rollback({ from: rollbackFrom, stage, previous, signer, config }, log);
+  // The rollback step's copy of an earlier image (a reused workspace claim keeps it): not needed now.
+  await fs.promises.rm(path.join(WORKSPACE, path.basename(ROLLBACK_FROM)), { recursive: true, force: true });
 
   const { mirrors, unavailableRecommends } = await buildWorlds({ config, worlds, stage, work, previous }, log);
   await writeUnavailableRecommends(stage, unavailableRecommends);

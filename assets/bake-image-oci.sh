@@ -225,9 +225,76 @@ check_room() {
   fi
 }
 
+# Pool layers. Copying build B into a registry that holds build A moves only B's new layers, so
+# the pool files (most of B's bytes, mostly A's files: a build keeps the previous build's pool for
+# one generation) are spread over layers that come out byte-identical whenever their files are:
+# the sorted pool files are cut into groups where the hash of a file's path falls on a boundary
+# (content-defined: adding or removing a file changes only its own group), one layer per group,
+# made only of the group's paths and bytes: one constant mtime (POOL_MTIME, not the build's epoch),
+# owner 0, fixed modes, no hard links, the same tar format and umoci's gzip. A pool file is a
+# regular file under a pool/ directory whose path has only the characters of Debian file names;
+# anything else goes to the top layer.
+POOL_MTIME=946684800 # 2000-01-01T00:00:00Z
+# About 100 layers in all is what overlay mounts and containerd take; the base's count too.
+MAX_LAYERS=100
+# Groups aimed at when choosing how many files a group holds on average (1, 4, 16, ... files):
+# coarse steps, so that adding a few files keeps the step, and with it every other group.
+TARGET_GROUPS=48
+pool_match=(\( -path './pool/*' -o -path './*/pool/*' \) ! -path '*/dists/*' -regextype posix-extended -regex '\./[A-Za-z0-9._+~:%@=/-]+')
+
+# pool_groups LIST AVERAGE OUTDIR: writes OUTDIR/<n>, one tar file list per group (the group's files
+# and their parent directories, parents first), and prints how many groups it wrote. A file closes
+# its group when a hash of its path (polynomial modulo a prime, in awk: mawk and gawk agree) is a
+# multiple of AVERAGE, so the groups nest: a boundary at 16 is one at 4.
+pool_groups() {
+  LC_ALL=C awk -v avg="$2" -v out="$3" '
+    BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i; P = 4294967291; g = 0; open = 0 }
+    function pathhash(s,   i, n, x) {
+      x = 0; n = length(s)
+      for (i = 1; i <= n; i++) x = (x * 257 + ord[substr(s, i, 1)]) % P
+      x = (x * 48271) % P; return (x * 48271 + n) % P
+    }
+    function start() { g++; file = out "/" g; split("", seen); open = 1 }
+    {
+      if (!open) start()
+      n = split($0, part, "/"); dir = "."
+      if (!("." in seen)) { print "." > file; seen["."] = 1 }
+      for (i = 2; i < n; i++) { dir = dir "/" part[i]; if (!(dir in seen)) { print dir > file; seen[dir] = 1 } }
+      print $0 > file
+      if (pathhash($0) % avg == 0) { close(file); open = 0 }
+    }
+    END { if (open) close(file); print g }' "$1"
+}
+
+# add_pool_layers: adds the pool layers to $oci:base; the average group size is the smallest step
+# that gives at most TARGET_GROUPS groups on average and keeps the image within MAX_LAYERS.
+add_pool_layers() {
+  local list=$work/pool.list groups=$work/groups files avg=1 count base_layers i
+  (cd "$tree" && find . -type f "${pool_match[@]}" -print) | LC_ALL=C sort >"$list"
+  files=$(wc -l <"$list")
+  ((files > 0)) || return 0
+  base_layers=$(skopeo "${skopeo_global[@]}" inspect --format '{{len .Layers}}' "oci:$oci:base")
+  while ((files / avg > TARGET_GROUPS)); do avg=$((avg * 4)); done
+  while :; do
+    rm -rf "$groups" && mkdir "$groups"
+    count=$(pool_groups "$list" "$avg" "$groups")
+    ((base_layers + count + 1 > MAX_LAYERS && avg < files)) || break
+    avg=$((avg * 4))
+  done
+  say "adding $files pool files at /srv/mirror as $count layers (a group ends on average every $avg files)"
+  for ((i = 1; i <= count; i++)); do
+    tar -C "$tree" --verbatim-files-from --no-recursion -T "$groups/$i" --transform 's,^\.,srv/mirror,' \
+      --format=gnu --hard-dereference --owner=0 --group=0 --numeric-owner --mode=u=rwX,go=rX --mtime="@$POOL_MTIME" -cf - \
+      | umoci raw add-layer --history.created "$created" --history.created_by "mini-mirror: pool files, group $i of $count" --image "$oci:base" /dev/stdin
+  done
+}
+
 epoch=$(source_epoch)
 oci=$workspace/oci
 rm -rf "$oci"
+# The file lists of the layers (small: paths only).
+work=$(mktemp -d "${TMPDIR:-/tmp}/bake-image.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 tree_kib=$(du -sk "$tree" | cut -f1)
 # The compressed layer of a tree of packages (already compressed) is about the tree's size.
 check_room $((tree_kib + 65536))
@@ -239,14 +306,18 @@ case $base in
 esac
 skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet "$base_ref" "oci:$oci:base"
 created=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
-say "adding $tree_kib KiB at /srv/mirror (timestamps $created)"
-# One layer with the tree at srv/mirror, streamed into umoci (no tarball on the workspace: it holds
-# the tree and the compressed layer, not a third copy). Reproducible: sorted entries, owner 0,
-# readable by nginx's user whatever the umask was, one mtime; the history entry and the config's
-# created carry the same time.
+# Pool layers first, then the rest of the tree (indexes, manifest.json) as the small top layer.
+add_pool_layers
+say "adding the rest of the tree at /srv/mirror (timestamps $created)"
+# One layer with everything outside the pool layers at srv/mirror, streamed into umoci (no tarball
+# on the workspace: it holds the tree and the compressed layers, not a third copy). Reproducible:
+# sorted entries, owner 0, readable by nginx's user whatever the umask was, one mtime; the history
+# entry and the config's created carry the same time.
 # (umoci insert would chmod the tree's parent directories, which a non-root step does not own.)
-tar -C "$tree" --transform 's,^\.,srv/mirror,' --owner=0 --group=0 --numeric-owner --sort=name \
-  --mode=a+rX,go-w --mtime="@$epoch" -cf - . \
+top_list=$work/top.list
+(cd "$tree" && find . \( -type f "${pool_match[@]}" \) -prune -o -print0) | LC_ALL=C sort -z >"$top_list"
+tar -C "$tree" --null --verbatim-files-from --no-recursion -T "$top_list" --transform 's,^\.,srv/mirror,' \
+  --owner=0 --group=0 --numeric-owner --mode=a+rX,go-w --mtime="@$epoch" -cf - \
   | umoci raw add-layer --history.created "$created" --history.created_by 'mini-mirror: the published tree at /srv/mirror' --image "$oci:base" /dev/stdin
 umoci config --image "$oci:base" --tag mirror --config.label "$LABEL=$identity" --created "$created" --no-history
 digest=$(skopeo "${skopeo_global[@]}" inspect --format '{{.Digest}}' "oci:$oci:mirror")

@@ -1,0 +1,135 @@
+/**
+ * Incremental carry-in, shared by test/cli/carry-in.e2e.test.ts and bench/carry-in.ts: an upstream
+ * with builds A and B (B: A plus `added` packages and one upgraded), the CLI's build and push in
+ * their own processes, and what B's image adds to a registry that holds A's, read from the
+ * registry's manifests and the OCI layouts' layer blobs.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { DistributionSpec, PackageSpec, WorldSpec } from './archive-builder';
+import { RegistryHandle } from './registry';
+import { runCommand } from './run-build';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** The size of the two upstream states. */
+export interface CarryWorldOptions {
+  /** Packages in A. */
+  readonly packages: number;
+  /** Packages B adds (B also upgrades pkg-0001). */
+  readonly added: number;
+  /** Incompressible payload of each .deb, bytes. */
+  readonly payloadBytes: number;
+}
+
+function name(i: number): string {
+  return `pkg-${String(i).padStart(4, '0')}`;
+}
+
+function bookworm(date: string, packages: PackageSpec[]): DistributionSpec {
+  return { name: 'bookworm', origin: 'Debian', label: 'Debian', suite: 'stable', codename: 'bookworm', date, architectures: ['amd64'], components: { main: packages } };
+}
+
+/** The upstream's states `a` and `b`, one archive each, signed by the key 'archive'. */
+export function carryWorld(o: CarryWorldOptions): WorldSpec {
+  const pkg = (i: number, version: string): PackageSpec => ({ name: name(i), version, architecture: 'amd64', payloadBytes: o.payloadBytes });
+  const a = Array.from({ length: o.packages }, (_, i) => pkg(i + 1, '1.0'));
+  const b = [pkg(1, '1.1'), ...a.slice(1), ...Array.from({ length: o.added }, (_, i) => pkg(o.packages + i + 1, '1.0'))];
+  return {
+    archives: [
+      { kind: 'dists', path: 'a', distributions: [bookworm('Sat, 10 Jun 2023 09:00:00 UTC', a)] },
+      { kind: 'dists', path: 'b', distributions: [bookworm('Sat, 17 Jun 2023 09:00:00 UTC', b)] },
+    ],
+  };
+}
+
+/** packages.txt of a state: every package it has. */
+export function carryPackages(o: CarryWorldOptions, state: 'a' | 'b'): string {
+  const count = state === 'a' ? o.packages : o.packages + o.added;
+  return Array.from({ length: count }, (_, i) => `${name(i + 1)}\n`).join('');
+}
+
+/** `mini-mirror <command>` in its own process (async: the fake upstream serves from this one); throws with its output when it fails. */
+export async function mirrorCli(command: string, args: string[], cwd: string): Promise<string> {
+  const r = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
+    path.join(ROOT, 'src', 'cli', 'main.ts'), command, ...args], { cwd, timeoutMs: 1_800_000 });
+  if (r.exitCode !== 0) throw new Error(`mini-mirror ${command} failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** One layer of an image: its blob's digest and size, and the paths in it (regular files only). */
+export interface Layer {
+  readonly digest: string;
+  readonly size: number;
+  readonly files: string[];
+}
+
+function blob(layout: string, digest: string): string {
+  return path.join(layout, 'blobs', 'sha256', digest.replace(/^sha256:/, ''));
+}
+
+/** The layers of `layout:tag`, in order, with the files each holds (tar's listing of the blob). */
+export function layoutLayers(layout: string, tag: string): Layer[] {
+  const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8'));
+  const entry = index.manifests.find((m: any) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
+  if (!entry) throw new Error(`${layout} has no image tagged ${tag}`);
+  const manifest = JSON.parse(fs.readFileSync(blob(layout, entry.digest), 'utf8'));
+  return manifest.layers.map((l: { digest: string; size: number }) => {
+    const listing = spawnSync('tar', ['-tvzf', blob(layout, l.digest)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (listing.status !== 0) throw new Error(`tar -tzf ${l.digest}: ${listing.stderr}`);
+    const files = listing.stdout.split('\n').filter(line => line.startsWith('-')).map(line => line.split(/\s+/).slice(5).join(' '));
+    return { digest: l.digest, size: l.size, files };
+  });
+}
+
+/** The layers of `ref` (REGISTRY/REPOSITORY:TAG) as the registry's manifest lists them: digest and size. */
+export async function registryLayers(registry: RegistryHandle, ref: string): Promise<Array<{ digest: string; size: number }>> {
+  const r = await registry.skopeo('inspect', '--raw', '--tls-verify=false', `docker://${ref}`);
+  if (r.exitCode !== 0) throw new Error(`skopeo inspect --raw ${ref}: ${r.stderr}`);
+  return JSON.parse(r.stdout).layers;
+}
+
+/** The pool files of a published tree (a path with a pool/ directory, outside dists/), relative, with their sizes. */
+export function poolFiles(tree: string): Map<string, number> {
+  const found = new Map<string, number>();
+  const walk = (dir: string, rel: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(dir, e.name), r);
+      else if (e.isFile() && r.split('/').includes('pool') && !r.split('/').includes('dists')) found.set(r, fs.statSync(path.join(dir, e.name)).size);
+    }
+  };
+  walk(tree, '');
+  return found;
+}
+
+/** What carrying B into a registry that holds A moves, against B's new .debs and B's whole image. */
+export interface CarryFigures {
+  /** Pool files B has that A has not, and their bytes. */
+  readonly newDebs: number;
+  readonly newDebBytes: number;
+  /** B's layers, and those the registry held already (A's). */
+  readonly layers: number;
+  readonly sharedLayers: number;
+  /** Bytes of B's layer blobs the registry did not hold, and of all B's layer blobs. */
+  readonly addedBytes: number;
+  readonly totalBytes: number;
+}
+
+/** The figures from the registry's manifests of A and B and the two published trees. */
+export function carryFigures(layersA: Array<{ digest: string }>, layersB: Array<{ digest: string; size: number }>,
+  treeA: string, treeB: string): CarryFigures {
+  const held = new Set(layersA.map(l => l.digest));
+  const poolA = poolFiles(treeA);
+  const fresh = [...poolFiles(treeB)].filter(([f]) => !poolA.has(f));
+  const added = layersB.filter(l => !held.has(l.digest));
+  return {
+    newDebs: fresh.length,
+    newDebBytes: fresh.reduce((n, [, size]) => n + size, 0),
+    layers: layersB.length,
+    sharedLayers: layersB.length - added.length,
+    addedBytes: added.reduce((n, l) => n + l.size, 0),
+    totalBytes: layersB.reduce((n, l) => n + l.size, 0),
+  };
+}

@@ -6,77 +6,25 @@
  * change), skopeo uploads only B's new layers and its config, and the bytes they hold are bounded
  * by B's new .debs and the groups they fall into. B's image, all layers unpacked, is B's tree.
  */
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { FileServerHandle, startFileServer } from '../support/archive-server';
-import { carryFigures, carryPackages, carryWorld, Layer, layoutLayers, mirrorCli, poolFiles, registryLayers } from '../support/carry-in';
-import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
-import { registryToolsMissing, RegistryHandle, startRegistry } from '../support/registry';
-import { RegistryProxyHandle, startRegistryProxy } from '../support/registry-proxy';
+import { buildAndPush, carryFigures, CarrySetup, Layer, layoutLayers, poolFiles, registryLayers, startCarry } from '../support/carry-in';
+import { registryToolsMissing } from '../support/registry';
 import { runChecked } from '../support/run-build';
-import { cachedTestKey } from '../support/test-keys';
 
 const OPTIONS = { packages: 120, added: 3, payloadBytes: 8192 };
 const missing = registryToolsMissing();
 const maybe = missing.length ? test.skip : test;
 if (missing.length) process.stdout.write(`SKIPPED carry-in test: ${missing.join(', ')} missing (scripts/install-test-tools.sh)\n`);
 
-let world: FakeWorldHandle;
-let upstream: FileServerHandle;
-let registry: RegistryHandle;
-let proxy: RegistryProxyHandle;
-let dir: string;
-let common: string[];
-
-function upstreamServes(state: 'a' | 'b'): void {
-  const link = path.join(dir, 'upstream', 'debian');
-  fs.rmSync(link, { force: true });
-  fs.symlinkSync(path.join(world.world.publicDir, state), link);
-  fs.writeFileSync(path.join(dir, 'sources', 'debian', 'bookworm', 'packages.txt'), carryPackages(OPTIONS, state));
-}
+let setup: CarrySetup;
 
 beforeAll(async () => {
-  if (missing.length) return;
-  world = await FakeWorld.start(carryWorld(OPTIONS));
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-carry-in-'));
-  registry = await startRegistry();
-  proxy = await startRegistryProxy(registry.host);
-  fs.mkdirSync(path.join(dir, 'upstream'));
-  fs.symlinkSync(path.join(world.world.publicDir, 'keys'), path.join(dir, 'upstream', 'keys'));
-  upstream = await startFileServer(path.join(dir, 'upstream'));
-  const sources = path.join(dir, 'sources', 'debian', 'bookworm');
-  fs.mkdirSync(sources, { recursive: true });
-  fs.writeFileSync(path.join(sources, 'source.txt'), `${upstream.url}/debian ${upstream.url}/keys/archive.asc bookworm main\n`);
-  const key = await cachedTestKey();
-  fs.writeFileSync(path.join(dir, 'mirror.pub.asc'), key.publicKey);
-  fs.writeFileSync(path.join(dir, 'signing-key.asc'), key.privateKey, { mode: 0o600 });
-  const base = path.join(dir, 'base');
-  await runChecked('umoci', ['init', '--layout', base]);
-  await runChecked('umoci', ['new', '--image', `${base}:1`]);
-  common = ['--sources', path.join(dir, 'sources'), '--key-fingerprint', `debian/bookworm=${world.keys.archive.fingerprint}`,
-    '--public-key', path.join(dir, 'mirror.pub.asc'), '--signing-key', path.join(dir, 'signing-key.asc'),
-    '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--base-image', `oci:${base}:1`];
+  if (!missing.length) setup = await startCarry(OPTIONS);
 }, 180_000);
 
 afterAll(async () => {
-  await proxy?.stop();
-  await registry?.stop();
-  await upstream?.stop();
-  await world?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await setup?.stop();
 });
-
-/** Builds the upstream's `state` into `out`, pushes it through the proxy; returns its tag and the blob uploads the push made. */
-async function buildAndPush(state: 'a' | 'b', out: string, ...extra: string[]): Promise<{ tag: string; uploads: number }> {
-  upstreamServes(state);
-  const built = await mirrorCli('build', [...common, '--out', out, ...extra], dir);
-  const tag = /^built registry\.example\.com\/mini-mirror:(\S+) /m.exec(built)![1];
-  const before = proxy.requests.length;
-  await mirrorCli('push', ['--out', out, '--to', `docker://${proxy.host}/mini-mirror`, '--dest-tls-verify=false'], dir);
-  const uploads = proxy.requests.slice(before).filter(r => /^POST \/v2\/mini-mirror\/blobs\/uploads\//.test(r)).length;
-  return { tag, uploads };
-}
 
 const isPool = (f: string) => f.split('/').includes('pool');
 
@@ -96,8 +44,9 @@ function predictShared(poolA: Layer[], added: string[]): Set<string> {
 }
 
 maybe('B after A: only the pool groups holding B\'s new files and the top layer are new, and only they are uploaded', async () => {
-  const a = await buildAndPush('a', 'build-a');
-  const b = await buildAndPush('b', 'build-b', '--previous-manifest', 'build-a/public/manifest.json');
+  const { dir, registry } = setup;
+  const a = await buildAndPush(setup, 'a', 'build-a');
+  const b = await buildAndPush(setup, 'b', 'build-b', '--previous-manifest', 'build-a/public/manifest.json');
   const layersA = layoutLayers(path.join(dir, 'build-a', 'oci'), a.tag);
   const layersB = layoutLayers(path.join(dir, 'build-b', 'oci'), b.tag);
   // The registry holds what the layouts hold.

@@ -6,10 +6,15 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { DistributionSpec, PackageSpec, WorldSpec } from './archive-builder';
-import { RegistryHandle } from './registry';
-import { runCommand } from './run-build';
+import { startFileServer } from './archive-server';
+import { FakeWorld } from './fake-world';
+import { RegistryHandle, startRegistry } from './registry';
+import { RegistryProxyHandle, startRegistryProxy } from './registry-proxy';
+import { runChecked, runCommand } from './run-build';
+import { cachedTestKey } from './test-keys';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -21,6 +26,8 @@ export interface CarryWorldOptions {
   readonly added: number;
   /** Incompressible payload of each .deb, bytes. */
   readonly payloadBytes: number;
+  /** With it, payloads spread from `payloadBytes` up to this (deterministically by package). @default payloadBytes */
+  readonly maxPayloadBytes?: number;
 }
 
 function name(i: number): string {
@@ -33,7 +40,10 @@ function bookworm(date: string, packages: PackageSpec[]): DistributionSpec {
 
 /** The upstream's states `a` and `b`, one archive each, signed by the key 'archive'. */
 export function carryWorld(o: CarryWorldOptions): WorldSpec {
-  const pkg = (i: number, version: string): PackageSpec => ({ name: name(i), version, architecture: 'amd64', payloadBytes: o.payloadBytes });
+  const spread = Math.max((o.maxPayloadBytes ?? o.payloadBytes) - o.payloadBytes, 0);
+  const pkg = (i: number, version: string): PackageSpec => ({
+    name: name(i), version, architecture: 'amd64', payloadBytes: o.payloadBytes + (spread ? (i * 7919 + (version === '1.0' ? 0 : 104729)) % spread : 0),
+  });
   const a = Array.from({ length: o.packages }, (_, i) => pkg(i + 1, '1.0'));
   const b = [pkg(1, '1.1'), ...a.slice(1), ...Array.from({ length: o.added }, (_, i) => pkg(o.packages + i + 1, '1.0'))];
   return {
@@ -56,6 +66,73 @@ export async function mirrorCli(command: string, args: string[], cwd: string): P
     path.join(ROOT, 'src', 'cli', 'main.ts'), command, ...args], { cwd, timeoutMs: 1_800_000 });
   if (r.exitCode !== 0) throw new Error(`mini-mirror ${command} failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
+}
+
+/** A running upstream with the two states, a registry behind a counting proxy, and the CLI's options. */
+export interface CarrySetup {
+  readonly dir: string;
+  readonly registry: RegistryHandle;
+  readonly proxy: RegistryProxyHandle;
+  /** The CLI's options every build here shares (sources, keys, image, base image). */
+  readonly common: string[];
+  /** Points the upstream (and packages.txt) at a state. */
+  serve(state: 'a' | 'b'): void;
+  stop(): Promise<void>;
+}
+
+/** Starts the upstream, the registry and its proxy, and writes sources, keys and an empty base image into a new directory. */
+export async function startCarry(o: CarryWorldOptions): Promise<CarrySetup> {
+  const world = await FakeWorld.start(carryWorld(o));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-carry-in-'));
+  const registry = await startRegistry();
+  const proxy = await startRegistryProxy(registry.host);
+  fs.mkdirSync(path.join(dir, 'upstream'));
+  fs.symlinkSync(path.join(world.world.publicDir, 'keys'), path.join(dir, 'upstream', 'keys'));
+  const upstream = await startFileServer(path.join(dir, 'upstream'));
+  const sources = path.join(dir, 'sources', 'debian', 'bookworm');
+  fs.mkdirSync(sources, { recursive: true });
+  fs.writeFileSync(path.join(sources, 'source.txt'), `${upstream.url}/debian ${upstream.url}/keys/archive.asc bookworm main\n`);
+  const key = await cachedTestKey();
+  fs.writeFileSync(path.join(dir, 'mirror.pub.asc'), key.publicKey);
+  fs.writeFileSync(path.join(dir, 'signing-key.asc'), key.privateKey, { mode: 0o600 });
+  const base = path.join(dir, 'base');
+  await runChecked('umoci', ['init', '--layout', base]);
+  await runChecked('umoci', ['new', '--image', `${base}:1`]);
+  return {
+    dir,
+    registry,
+    proxy,
+    common: ['--sources', path.join(dir, 'sources'), '--key-fingerprint', `debian/bookworm=${world.keys.archive.fingerprint}`,
+      '--public-key', path.join(dir, 'mirror.pub.asc'), '--signing-key', path.join(dir, 'signing-key.asc'),
+      '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--base-image', `oci:${base}:1`],
+    serve(state) {
+      const link = path.join(dir, 'upstream', 'debian');
+      fs.rmSync(link, { force: true });
+      fs.symlinkSync(path.join(world.world.publicDir, state), link);
+      fs.writeFileSync(path.join(sources, 'packages.txt'), carryPackages(o, state));
+    },
+    async stop() {
+      await proxy.stop();
+      await registry.stop();
+      await upstream.stop();
+      await world.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * `mini-mirror build` of the upstream's `state` into `out` (in the setup's directory), then
+ * `mini-mirror push` through the proxy; the tag, and how many blobs the push uploaded.
+ */
+export async function buildAndPush(setup: CarrySetup, state: 'a' | 'b', out: string, ...extra: string[]): Promise<{ tag: string; uploads: number }> {
+  setup.serve(state);
+  const built = await mirrorCli('build', [...setup.common, '--out', out, ...extra], setup.dir);
+  const tag = /^built registry\.example\.com\/mini-mirror:(\S+) /m.exec(built)![1];
+  const before = setup.proxy.requests.length;
+  await mirrorCli('push', ['--out', out, '--to', `docker://${setup.proxy.host}/mini-mirror`, '--dest-tls-verify=false'], setup.dir);
+  const uploads = setup.proxy.requests.slice(before).filter(r => /^POST \/v2\/mini-mirror\/blobs\/uploads\//.test(r)).length;
+  return { tag, uploads };
 }
 
 /** One layer of an image: its blob's digest and size, and the paths in it (regular files only). */

@@ -228,24 +228,26 @@ check_room() {
 # Pool layers. Copying build B into a registry that holds build A moves only B's new layers, so
 # the pool files (most of B's bytes, mostly A's files: a build keeps the previous build's pool for
 # one generation) are spread over layers that come out byte-identical whenever their files are:
-# the sorted pool files are cut into groups where the hash of a file's path falls on a boundary
-# (content-defined: adding or removing a file changes only its own group), one layer per group,
-# made only of the group's paths and bytes: one constant mtime (POOL_MTIME, not the build's epoch),
-# owner 0, fixed modes, no hard links, the same tar format and umoci's gzip. A pool file is a
-# regular file under a pool/ directory whose path has only the characters of Debian file names;
-# anything else goes to the top layer.
+# the sorted pool files are cut into groups where a file's own path and size say so (content-
+# defined: adding or removing a file changes only its own group, or the next one too when it ended
+# a group), one layer per group, made only of the group's paths and bytes: one constant mtime
+# (POOL_MTIME, not the build's epoch), owner 0, fixed modes, no hard links, the same tar format
+# and umoci's gzip. A pool file is a regular file under a pool/ directory whose path has only the
+# characters of Debian file names; anything else goes to the top layer.
 POOL_MTIME=946684800 # 2000-01-01T00:00:00Z
 # About 100 layers in all is what overlay mounts and containerd take; the base's count too.
 MAX_LAYERS=100
-# Groups aimed at when choosing how many files a group holds on average (1, 4, 16, ... files):
+# Groups aimed at when choosing the bytes a group holds on average (64 KiB, 256 KiB, 1 MiB, ...):
 # coarse steps, so that adding a few files keeps the step, and with it every other group.
 TARGET_GROUPS=48
 pool_match=(\( -path './pool/*' -o -path './*/pool/*' \) ! -path '*/dists/*' -regextype posix-extended -regex '\./[A-Za-z0-9._+~:%@=/-]+')
 
-# pool_groups LIST AVERAGE OUTDIR: writes OUTDIR/<n>, one tar file list per group (the group's files
-# and their parent directories, parents first), and prints how many groups it wrote. A file closes
-# its group when a hash of its path (polynomial modulo a prime, in awk: mawk and gawk agree) is a
-# multiple of AVERAGE, so the groups nest: a boundary at 16 is one at 4.
+# pool_groups LIST AVERAGE OUTDIR: LIST has "<size> <path>" lines sorted by path; writes OUTDIR/<n>,
+# one tar file list per group (the group's files and their parent directories, parents first), and
+# prints how many groups it wrote. A file ends its group with the chance size/AVERAGE (always when
+# it is larger), decided by a hash of its path (polynomial modulo a prime, in awk: mawk and gawk
+# agree): a group holds about AVERAGE bytes, a large .deb rarely drags neighbours along, and the
+# groups nest (a boundary at 1 MiB is one at 256 KiB).
 pool_groups() {
   LC_ALL=C awk -v avg="$2" -v out="$3" '
     BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i; P = 4294967291; g = 0; open = 0 }
@@ -257,31 +259,33 @@ pool_groups() {
     function start() { g++; file = out "/" g; split("", seen); open = 1 }
     {
       if (!open) start()
-      n = split($0, part, "/"); dir = "."
+      size = $1; path = substr($0, length($1) + 2)
+      n = split(path, part, "/"); dir = "."
       if (!("." in seen)) { print "." > file; seen["."] = 1 }
       for (i = 2; i < n; i++) { dir = dir "/" part[i]; if (!(dir in seen)) { print dir > file; seen[dir] = 1 } }
-      print $0 > file
-      if (pathhash($0) % avg == 0) { close(file); open = 0 }
+      print path > file
+      if ((pathhash(path) % 1048576) / 1048576 < size / avg) { close(file); open = 0 }
     }
     END { if (open) close(file); print g }' "$1"
 }
 
-# add_pool_layers: adds the pool layers to $oci:base; the average group size is the smallest step
-# that gives at most TARGET_GROUPS groups on average and keeps the image within MAX_LAYERS.
+# add_pool_layers: adds the pool layers to $oci:base; the average group is the smallest step that
+# gives at most TARGET_GROUPS groups on average and keeps the image within MAX_LAYERS.
 add_pool_layers() {
-  local list=$work/pool.list groups=$work/groups files avg=1 count base_layers i
-  (cd "$tree" && find . -type f "${pool_match[@]}" -print) | LC_ALL=C sort >"$list"
+  local list=$work/pool.list groups=$work/groups files bytes avg=65536 count base_layers i
+  (cd "$tree" && find . -type f "${pool_match[@]}" -printf '%s %p\n') | LC_ALL=C sort -t ' ' -k 2 >"$list"
   files=$(wc -l <"$list")
   ((files > 0)) || return 0
+  bytes=$(awk '{ n += $1 } END { printf "%.0f\n", n }' "$list")
   base_layers=$(skopeo "${skopeo_global[@]}" inspect --format '{{len .Layers}}' "oci:$oci:base")
-  while ((files / avg > TARGET_GROUPS)); do avg=$((avg * 4)); done
+  while ((bytes / avg > TARGET_GROUPS)); do avg=$((avg * 4)); done
   while :; do
     rm -rf "$groups" && mkdir "$groups"
     count=$(pool_groups "$list" "$avg" "$groups")
-    ((base_layers + count + 1 > MAX_LAYERS && avg < files)) || break
+    ((base_layers + count + 1 > MAX_LAYERS && avg < bytes)) || break
     avg=$((avg * 4))
   done
-  say "adding $files pool files at /srv/mirror as $count layers (a group ends on average every $avg files)"
+  say "adding $files pool files at /srv/mirror as $count layers (a group holds about $((avg / 1024)) KiB)"
   for ((i = 1; i <= count; i++)); do
     tar -C "$tree" --verbatim-files-from --no-recursion -T "$groups/$i" --transform 's,^\.,srv/mirror,' \
       --format=gnu --hard-dereference --owner=0 --group=0 --numeric-owner --mode=u=rwX,go=rX --mtime="@$POOL_MTIME" -cf - \

@@ -22,7 +22,7 @@ const ROOT = path.join(__dirname, '..', '..');
 export interface CarryWorldOptions {
   /** Packages in A. */
   readonly packages: number;
-  /** Packages B adds (B also upgrades pkg-0001). */
+  /** Packages B adds, spread over the sorted names (B also upgrades pkg-0001). */
   readonly added: number;
   /** Incompressible payload of each .deb, bytes. */
   readonly payloadBytes: number;
@@ -34,6 +34,11 @@ function name(i: number): string {
   return `pkg-${String(i).padStart(4, '0')}`;
 }
 
+/** The packages B adds: next to A's, spread evenly (a refresh's new packages are not all at the end of the alphabet). */
+function addedNames(o: CarryWorldOptions): string[] {
+  return Array.from({ length: o.added }, (_, j) => `${name(Math.floor(((j + 0.5) * o.packages) / o.added) + 1)}-new`);
+}
+
 function bookworm(date: string, packages: PackageSpec[]): DistributionSpec {
   return { name: 'bookworm', origin: 'Debian', label: 'Debian', suite: 'stable', codename: 'bookworm', date, architectures: ['amd64'], components: { main: packages } };
 }
@@ -41,11 +46,11 @@ function bookworm(date: string, packages: PackageSpec[]): DistributionSpec {
 /** The upstream's states `a` and `b`, one archive each, signed by the key 'archive'. */
 export function carryWorld(o: CarryWorldOptions): WorldSpec {
   const spread = Math.max((o.maxPayloadBytes ?? o.payloadBytes) - o.payloadBytes, 0);
-  const pkg = (i: number, version: string): PackageSpec => ({
-    name: name(i), version, architecture: 'amd64', payloadBytes: o.payloadBytes + (spread ? (i * 7919 + (version === '1.0' ? 0 : 104729)) % spread : 0),
+  const pkg = (i: number, version: string, called = name(i)): PackageSpec => ({
+    name: called, version, architecture: 'amd64', payloadBytes: o.payloadBytes + (spread ? (i * 7919 + (version === '1.0' ? 0 : 104729)) % spread : 0),
   });
   const a = Array.from({ length: o.packages }, (_, i) => pkg(i + 1, '1.0'));
-  const b = [pkg(1, '1.1'), ...a.slice(1), ...Array.from({ length: o.added }, (_, i) => pkg(o.packages + i + 1, '1.0'))];
+  const b = [pkg(1, '1.1'), ...a.slice(1), ...addedNames(o).map((n, j) => pkg(o.packages + j + 1, '1.0', n))];
   return {
     archives: [
       { kind: 'dists', path: 'a', distributions: [bookworm('Sat, 10 Jun 2023 09:00:00 UTC', a)] },
@@ -56,8 +61,8 @@ export function carryWorld(o: CarryWorldOptions): WorldSpec {
 
 /** packages.txt of a state: every package it has. */
 export function carryPackages(o: CarryWorldOptions, state: 'a' | 'b'): string {
-  const count = state === 'a' ? o.packages : o.packages + o.added;
-  return Array.from({ length: count }, (_, i) => `${name(i + 1)}\n`).join('');
+  const names = Array.from({ length: o.packages }, (_, i) => name(i + 1));
+  return [...names, ...(state === 'b' ? addedNames(o) : [])].map(n => `${n}\n`).join('');
 }
 
 /** `mini-mirror <command>` in its own process (async: the fake upstream serves from this one); throws with its output when it fails. */

@@ -227,69 +227,59 @@ check_room() {
 
 # Pool layers. Copying build B into a registry that holds build A moves only B's new layers, so
 # the pool files (most of B's bytes, mostly A's files: a build keeps the previous build's pool for
-# one generation) are spread over layers that come out byte-identical whenever their files are:
-# the sorted pool files are cut into groups where a file's own path and size say so (content-
-# defined: adding or removing a file changes only its own group, or the next one too when it ended
-# a group), one layer per group, made only of the group's paths and bytes: one constant mtime
-# (POOL_MTIME, not the build's epoch), owner 0, fixed modes, no hard links, the same tar format
-# and umoci's gzip. A pool file is a regular file under a pool/ directory whose path has only the
-# characters of Debian file names; anything else goes to the top layer.
+# one generation) are spread over a fixed number of buckets by a hash of their path, one layer per
+# bucket: a file added or removed changes its own bucket's layer and no other. (Cutting the sorted
+# files into runs at content-defined boundaries changes about twice the bytes: a change lands in a
+# long run more often than in a short one, and a boundary file added or removed touches two runs.)
+# A layer is made only of its bucket's paths and bytes: one constant mtime (POOL_MTIME, not the
+# build's epoch), owner 0, fixed modes, no hard links, sorted, the same tar format and umoci's
+# gzip; an empty bucket is no layer. A pool file is a regular file under a pool/ directory whose
+# path has only the characters of Debian file names; anything else goes to the top layer.
 POOL_MTIME=946684800 # 2000-01-01T00:00:00Z
-# About 100 layers in all is what overlay mounts and containerd take; the base's count too.
+# About 100 layers in all is what overlay mounts and containerd take, the base's layers included.
 MAX_LAYERS=100
-# Groups aimed at when choosing the bytes a group holds on average (64 KiB, 256 KiB, 1 MiB, ...):
-# coarse steps, so that adding a few files keeps the step, and with it every other group.
-TARGET_GROUPS=48
 pool_match=(\( -path './pool/*' -o -path './*/pool/*' \) ! -path '*/dists/*' -regextype posix-extended -regex '\./[A-Za-z0-9._+~:%@=/-]+')
 
-# pool_groups LIST AVERAGE OUTDIR: LIST has "<size> <path>" lines sorted by path; writes OUTDIR/<n>,
-# one tar file list per group (the group's files and their parent directories, parents first), and
-# prints how many groups it wrote. A file ends its group with the chance size/AVERAGE (always when
-# it is larger), decided by a hash of its path (polynomial modulo a prime, in awk: mawk and gawk
-# agree): a group holds about AVERAGE bytes, a large .deb rarely drags neighbours along, and the
-# groups nest (a boundary at 1 MiB is one at 256 KiB).
-pool_groups() {
-  LC_ALL=C awk -v avg="$2" -v out="$3" '
-    BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i; P = 4294967291; g = 0; open = 0 }
+# pool_buckets LIST BUCKETS OUTDIR: LIST has the pool files' paths sorted; writes OUTDIR/<n> (1 to
+# BUCKETS, only those with files), each a tar file list of its files and their parent directories,
+# parents first. The hash is a polynomial modulo a prime, in awk (mawk and gawk agree).
+pool_buckets() {
+  LC_ALL=C awk -v buckets="$2" -v out="$3" '
+    BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i; P = 4294967291 }
     function pathhash(s,   i, n, x) {
       x = 0; n = length(s)
       for (i = 1; i <= n; i++) x = (x * 257 + ord[substr(s, i, 1)]) % P
       x = (x * 48271) % P; return (x * 48271 + n) % P
     }
-    function start() { g++; file = out "/" g; split("", seen); open = 1 }
     {
-      if (!open) start()
-      size = $1; path = substr($0, length($1) + 2)
-      n = split(path, part, "/"); dir = "."
-      if (!("." in seen)) { print "." > file; seen["."] = 1 }
-      for (i = 2; i < n; i++) { dir = dir "/" part[i]; if (!(dir in seen)) { print dir > file; seen[dir] = 1 } }
-      print path > file
-      if ((pathhash(path) % 1048576) / 1048576 < size / avg) { close(file); open = 0 }
-    }
-    END { if (open) close(file); print g }' "$1"
+      b = pathhash($0) % buckets + 1; file = out "/" b
+      n = split($0, part, "/"); dir = "."
+      if (!((b, ".") in seen)) { print "." > file; seen[b, "."] = 1 }
+      for (i = 2; i < n; i++) { dir = dir "/" part[i]; if (!((b, dir) in seen)) { print dir > file; seen[b, dir] = 1 } }
+      print $0 > file
+    }' "$1"
 }
 
-# add_pool_layers: adds the pool layers to $oci:base; the average group is the smallest step that
-# gives at most TARGET_GROUPS groups on average and keeps the image within MAX_LAYERS.
+# add_pool_layers: adds the pool layers to $oci:base. The number of buckets steps with the file
+# count (1, 4, 16, 64 from 128 files on) so that it stays put from one build to the next, and is
+# smaller when the base has so many layers that 64 more would pass MAX_LAYERS.
 add_pool_layers() {
-  local list=$work/pool.list groups=$work/groups files bytes avg=65536 count base_layers i
-  (cd "$tree" && find . -type f "${pool_match[@]}" -printf '%s %p\n') | LC_ALL=C sort -t ' ' -k 2 >"$list"
+  local list=$work/pool.list dir=$work/buckets files buckets=1 base_layers i count=0
+  (cd "$tree" && find . -type f "${pool_match[@]}" -print) | LC_ALL=C sort >"$list"
   files=$(wc -l <"$list")
   ((files > 0)) || return 0
-  bytes=$(awk '{ n += $1 } END { printf "%.0f\n", n }' "$list")
   base_layers=$(skopeo "${skopeo_global[@]}" inspect --format '{{len .Layers}}' "oci:$oci:base")
-  while ((bytes / avg > TARGET_GROUPS)); do avg=$((avg * 4)); done
-  while :; do
-    rm -rf "$groups" && mkdir "$groups"
-    count=$(pool_groups "$list" "$avg" "$groups")
-    ((base_layers + count + 1 > MAX_LAYERS && avg < bytes)) || break
-    avg=$((avg * 4))
-  done
-  say "adding $files pool files at /srv/mirror as $count layers (a group holds about $((avg / 1024)) KiB)"
-  for ((i = 1; i <= count; i++)); do
-    tar -C "$tree" --verbatim-files-from --no-recursion -T "$groups/$i" --transform 's,^\.,srv/mirror,' \
+  while ((buckets < 64 && files >= buckets * 8)); do buckets=$((buckets * 4)); done
+  while ((buckets > 1 && base_layers + buckets + 1 > MAX_LAYERS)); do buckets=$((buckets / 4)); done
+  mkdir "$dir"
+  pool_buckets "$list" "$buckets" "$dir"
+  for ((i = 1; i <= buckets; i++)); do [[ -f $dir/$i ]] && count=$((count + 1)); done
+  say "adding $files pool files at /srv/mirror as $count layers ($buckets buckets by path)"
+  for ((i = 1; i <= buckets; i++)); do
+    [[ -f $dir/$i ]] || continue
+    tar -C "$tree" --verbatim-files-from --no-recursion -T "$dir/$i" --transform 's,^\.,srv/mirror,' \
       --format=gnu --hard-dereference --owner=0 --group=0 --numeric-owner --mode=u=rwX,go=rX --mtime="@$POOL_MTIME" -cf - \
-      | umoci raw add-layer --history.created "$created" --history.created_by "mini-mirror: pool files, group $i of $count" --image "$oci:base" /dev/stdin
+      | umoci raw add-layer --history.created "$created" --history.created_by "mini-mirror: pool files, bucket $i of $buckets" --image "$oci:base" /dev/stdin
   done
 }
 

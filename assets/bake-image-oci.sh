@@ -4,7 +4,8 @@
 # A tag is written once. Before anything else, and again right before tagging, it asks the
 # registry what the target tag holds:
 #   - nothing: copies the base image into an OCI layout, adds the published tree at /srv/mirror
-#     as one new layer (tar and umoci raw add-layer: no root, nothing executed from the base), labels
+#     (tar and umoci raw add-layer: no root, nothing executed from the base): the pool files in up
+#     to 64 layers by a hash of their path, the rest in a top layer (see "Pool layers"), labels
 #     the image config with the build identity, pushes it by digest (blobs and manifest, no tag),
 #     then puts the tag on it;
 #   - this build (its label holds this build identity): succeeds without pushing, so a re-created
@@ -16,8 +17,9 @@
 # the tag holds anything but what this step pushed: of two builds racing for one tag, the one
 # overwritten fails. Only tag immutability in the registry itself prevents the overwrite.
 #
-# The layer and the image config are reproducible: sorted entries, owner 0, fixed modes, and every
-# timestamp (the files' mtimes, the config's created, the history entry) set to one epoch taken
+# The layers and the image config are reproducible: sorted entries, owner 0, fixed modes, and every
+# timestamp (the top layer's mtimes, the config's created, the history entries; the pool layers
+# have one constant mtime, so that they match across builds) set to one epoch taken
 # from the tree itself (the newest Date of its published Releases) or MINI_MIRROR_SOURCE_DATE_EPOCH,
 # never the clock: the same tree on the same base gives the same digest, so two steps racing with
 # the same tree agree.

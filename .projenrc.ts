@@ -109,6 +109,12 @@ project.addTask('bench:serve', {
   description: 'Synthesized nginx config vs the seed config under wrk (prints figures)',
   exec: 'ts-node --project test/tsconfig.json --transpile-only bench/serve.ts',
 });
+// What copying build B into a registry that holds build A moves (layers per pool group).
+const benchCarry = project.addTask('bench:carry', {
+  description: 'Bytes carried into a registry for build B after build A, against B\'s new .debs (prints figures; -- --packages N --added K --min-kib A --max-kib B)',
+});
+benchCarry.spawn(bundleRunner);
+benchCarry.exec('ts-node --project test/tsconfig.json --transpile-only bench/carry-in.ts', { receiveArgs: true });
 project.addTask('bench:synth', {
   description: 'Synth time and memory at scale vs raw ApiObjects (prints figures; -- --quick for a short run)',
   steps: [{ exec: 'ts-node --project test/tsconfig.json --transpile-only bench/synth.ts', receiveArgs: true }],

@@ -4,7 +4,8 @@
 # A tag is written once. Before anything else, and again right before tagging, it asks the
 # registry what the target tag holds:
 #   - nothing: copies the base image into an OCI layout, adds the published tree at /srv/mirror
-#     as one new layer (tar and umoci raw add-layer: no root, nothing executed from the base), labels
+#     (tar and umoci raw add-layer: no root, nothing executed from the base): the pool files in up
+#     to 64 layers by a hash of their path, the rest in a top layer (see "Pool layers"), labels
 #     the image config with the build identity, pushes it by digest (blobs and manifest, no tag),
 #     then puts the tag on it;
 #   - this build (its label holds this build identity): succeeds without pushing, so a re-created
@@ -16,8 +17,9 @@
 # the tag holds anything but what this step pushed: of two builds racing for one tag, the one
 # overwritten fails. Only tag immutability in the registry itself prevents the overwrite.
 #
-# The layer and the image config are reproducible: sorted entries, owner 0, fixed modes, and every
-# timestamp (the files' mtimes, the config's created, the history entry) set to one epoch taken
+# The layers and the image config are reproducible: sorted entries, owner 0, fixed modes, and every
+# timestamp (the top layer's mtimes, the config's created, the history entries; the pool layers
+# have one constant mtime, so that they match across builds) set to one epoch taken
 # from the tree itself (the newest Date of its published Releases) or MINI_MIRROR_SOURCE_DATE_EPOCH,
 # never the clock: the same tree on the same base gives the same digest, so two steps racing with
 # the same tree agree.
@@ -225,9 +227,70 @@ check_room() {
   fi
 }
 
+# Pool layers. Copying build B into a registry that holds build A moves only B's new layers, so
+# the pool files (most of B's bytes, mostly A's files: a build keeps the previous build's pool for
+# one generation) are spread over a fixed number of buckets by a hash of their path, one layer per
+# bucket: a file added or removed changes its own bucket's layer and no other. (Cutting the sorted
+# files into runs at content-defined boundaries changes about twice the bytes: a change lands in a
+# long run more often than in a short one, and a boundary file added or removed touches two runs.)
+# A layer is made only of its bucket's paths and bytes: one constant mtime (POOL_MTIME, not the
+# build's epoch), owner 0, fixed modes, no hard links, sorted, the same tar format and umoci's
+# gzip; an empty bucket is no layer. A pool file is a regular file under a pool/ directory whose
+# path has only the characters of Debian file names; anything else goes to the top layer.
+POOL_MTIME=946684800 # 2000-01-01T00:00:00Z
+# About 100 layers in all is what overlay mounts and containerd take, the base's layers included.
+MAX_LAYERS=100
+pool_match=(\( -path './pool/*' -o -path './*/pool/*' \) ! -path '*/dists/*' -regextype posix-extended -regex '\./[A-Za-z0-9._+~:%@=/-]+')
+
+# pool_buckets LIST BUCKETS OUTDIR: LIST has the pool files' paths sorted; writes OUTDIR/<n> (1 to
+# BUCKETS, only those with files), each a tar file list of its files and their parent directories,
+# parents first. The hash is a polynomial modulo a prime, in awk (mawk and gawk agree).
+pool_buckets() {
+  LC_ALL=C awk -v buckets="$2" -v out="$3" '
+    BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i; P = 4294967291 }
+    function pathhash(s,   i, n, x) {
+      x = 0; n = length(s)
+      for (i = 1; i <= n; i++) x = (x * 257 + ord[substr(s, i, 1)]) % P
+      x = (x * 48271) % P; return (x * 48271 + n) % P
+    }
+    {
+      b = pathhash($0) % buckets + 1; file = out "/" b
+      n = split($0, part, "/"); dir = "."
+      if (!((b, ".") in seen)) { print "." > file; seen[b, "."] = 1 }
+      for (i = 2; i < n; i++) { dir = dir "/" part[i]; if (!((b, dir) in seen)) { print dir > file; seen[b, dir] = 1 } }
+      print $0 > file
+    }' "$1"
+}
+
+# add_pool_layers: adds the pool layers to $oci:base. The number of buckets steps with the file
+# count (1, 4, 16, 64 from 128 files on) so that it stays put from one build to the next, and is
+# smaller when the base has so many layers that 64 more would pass MAX_LAYERS.
+add_pool_layers() {
+  local list=$work/pool.list dir=$work/buckets files buckets=1 base_layers i count=0
+  (cd "$tree" && find . -type f "${pool_match[@]}" -print) | LC_ALL=C sort >"$list"
+  files=$(wc -l <"$list")
+  ((files > 0)) || return 0
+  base_layers=$(skopeo "${skopeo_global[@]}" inspect --format '{{len .Layers}}' "oci:$oci:base")
+  while ((buckets < 64 && files >= buckets * 8)); do buckets=$((buckets * 4)); done
+  while ((buckets > 1 && base_layers + buckets + 1 > MAX_LAYERS)); do buckets=$((buckets / 4)); done
+  mkdir "$dir"
+  pool_buckets "$list" "$buckets" "$dir"
+  for ((i = 1; i <= buckets; i++)); do [[ -f $dir/$i ]] && count=$((count + 1)); done
+  say "adding $files pool files at /srv/mirror as $count layers ($buckets buckets by path)"
+  for ((i = 1; i <= buckets; i++)); do
+    [[ -f $dir/$i ]] || continue
+    tar -C "$tree" --verbatim-files-from --no-recursion -T "$dir/$i" --transform 's,^\.,srv/mirror,' \
+      --format=gnu --hard-dereference --owner=0 --group=0 --numeric-owner --mode=u=rwX,go=rX --mtime="@$POOL_MTIME" -cf - \
+      | umoci raw add-layer --history.created "$created" --history.created_by "mini-mirror: pool files, bucket $i of $buckets" --image "$oci:base" /dev/stdin
+  done
+}
+
 epoch=$(source_epoch)
 oci=$workspace/oci
 rm -rf "$oci"
+# The file lists of the layers (small: paths only).
+work=$(mktemp -d "${TMPDIR:-/tmp}/bake-image.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 tree_kib=$(du -sk "$tree" | cut -f1)
 # The compressed layer of a tree of packages (already compressed) is about the tree's size.
 check_room $((tree_kib + 65536))
@@ -239,14 +302,18 @@ case $base in
 esac
 skopeo "${skopeo_global[@]}" copy "${copy_flags[@]}" --quiet "$base_ref" "oci:$oci:base"
 created=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
-say "adding $tree_kib KiB at /srv/mirror (timestamps $created)"
-# One layer with the tree at srv/mirror, streamed into umoci (no tarball on the workspace: it holds
-# the tree and the compressed layer, not a third copy). Reproducible: sorted entries, owner 0,
-# readable by nginx's user whatever the umask was, one mtime; the history entry and the config's
-# created carry the same time.
+# Pool layers first, then the rest of the tree (indexes, manifest.json) as the small top layer.
+add_pool_layers
+say "adding the rest of the tree at /srv/mirror (timestamps $created)"
+# One layer with everything outside the pool layers at srv/mirror, streamed into umoci (no tarball
+# on the workspace: it holds the tree and the compressed layers, not a third copy). Reproducible:
+# sorted entries, owner 0, readable by nginx's user whatever the umask was, one mtime; the history
+# entry and the config's created carry the same time.
 # (umoci insert would chmod the tree's parent directories, which a non-root step does not own.)
-tar -C "$tree" --transform 's,^\.,srv/mirror,' --owner=0 --group=0 --numeric-owner --sort=name \
-  --mode=a+rX,go-w --mtime="@$epoch" -cf - . \
+top_list=$work/top.list
+(cd "$tree" && find . \( -type f "${pool_match[@]}" \) -prune -o -print0) | LC_ALL=C sort -z >"$top_list"
+tar -C "$tree" --null --verbatim-files-from --no-recursion -T "$top_list" --transform 's,^\.,srv/mirror,' \
+  --owner=0 --group=0 --numeric-owner --mode=a+rX,go-w --mtime="@$epoch" -cf - \
   | umoci raw add-layer --history.created "$created" --history.created_by 'mini-mirror: the published tree at /srv/mirror' --image "$oci:base" /dev/stdin
 umoci config --image "$oci:base" --tag mirror --config.label "$LABEL=$identity" --created "$created" --no-history
 digest=$(skopeo "${skopeo_global[@]}" inspect --format '{{.Digest}}' "oci:$oci:mirror")

@@ -30,6 +30,17 @@ describe('MiniMirror', () => {
     expect(rest(prebuilt.objects)).toEqual(rest(built.objects));
   });
 
+  test('GIVEN inClusterBuild: false THEN no build construct is made, and asking for one says why', () => {
+    const { mirror } = synth(false);
+    expect(mirror.node.tryFindChild('build')).toBeUndefined();
+    expect(mirror.node.tryFindChild('sources')).toBeUndefined();
+    expect(() => mirror.buildJob).toThrow('mirror mirror has inClusterBuild: false, so it has no buildJob: the build runs elsewhere (mini-mirror build)');
+    expect(() => mirror.sourceConfigMaps).toThrow('so it has no sourceConfigMaps');
+    const built = synth().mirror;
+    expect(built.buildJob.imageRef).toBe(built.imageRef);
+    expect(built.node.tryFindChild('sources')).toBe(built.sourceConfigMaps);
+  });
+
   // What TypeScript's type check says, for JavaScript callers and transpile-only builds.
   test.each<[Record<string, unknown>, string]>([
     [{ buildOptions: { concurrency: 2 } }, 'buildOptions is not a MiniMirror prop: its options are now given as buildJob'],

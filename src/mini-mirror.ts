@@ -235,12 +235,12 @@ export class MiniMirror extends Construct {
     this.annotateAll();
   }
 
-  /** The source ConfigMaps; an error when `inClusterBuild` is false (there are none). */
+  /** The source ConfigMaps (an error when `inClusterBuild` is false: there are none). */
   public get sourceConfigMaps(): SourceConfigMaps {
     return this.inClusterBuild('sourceConfigMaps').sourceConfigMaps;
   }
 
-  /** The build Job; an error when `inClusterBuild` is false (there is none). */
+  /** The build Job (an error when `inClusterBuild` is false: there is none). */
   public get buildJob(): BuildJob {
     return this.inClusterBuild('buildJob').buildJob;
   }

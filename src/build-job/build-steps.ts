@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-27';
-import { ProxyOptions } from './build-options';
 import { BUILD_MOUNTS, BUILD_UID, stepResources } from './build-volumes';
 import { BuildWorkspace } from './build-workspace';
 import { BUILD_PATHS, GNUPG_DIR } from './paths';
+import { ProxyOptions } from './proxy-options';
 import { BUILD_ENV } from '../contract/env';
 import { nonRootContainerSecurity, rootForAptContainerSecurity } from '../util/hardening';
 import { proxyValueProblem } from '../util/proxy-url';

@@ -41,6 +41,13 @@ describe('MiniMirror', () => {
     expect(built.node.tryFindChild('sources')).toBe(built.sourceConfigMaps);
   });
 
+  test('GIVEN inClusterBuild: false THEN the build options are still checked, as for a build in the cluster', () => {
+    for (const inClusterBuild of [undefined, false]) {
+      expect(() => synth(inClusterBuild, { buildJob: { proxy: { httpProxy: 'http://user:secret@proxy.example:3128' } } })).toThrow(/HTTP_PROXY/);
+      expect(() => synth(inClusterBuild, { buildJob: { concurrency: 0 } })).toThrow(/concurrency/);
+    }
+  });
+
   // What TypeScript's type check says, for JavaScript callers and transpile-only builds.
   test.each<[Record<string, unknown>, string]>([
     [{ buildOptions: { concurrency: 2 } }, 'buildOptions is not a MiniMirror prop: its options are now given as buildJob'],

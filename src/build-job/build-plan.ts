@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { buildJson } from './build-config';
 import { buildIdentity, checkImageTag, checkRefreshEpoch } from './build-identity';
 import { BuildOptions, MirrorImageOptions } from './build-options';
-import { ImageBuilderFiles } from './build-steps';
+import { ImageBuilderFiles, proxyEnv } from './build-steps';
 import { BuildWorkspace, buildWorkspace } from './build-workspace';
 import { DEFAULT_TOOLS_IMAGE, ImageBuilder } from './image-builder';
 import { PreviousManifest } from './previous-manifest';
@@ -57,6 +57,8 @@ export interface BuildFiles {
 /** Checks the build's props and computes what the build is. */
 export function planBuild(props: BuildPlanProps): BuildPlan {
   const settings = checkedSettings(props);
+  // The Job makes the proxy variables; checked here too, so a build elsewhere refuses what it would.
+  proxyEnv(props.proxy);
   const refreshEpoch = checkRefreshEpoch(props.refreshEpoch);
   const files = buildFiles(settings.builder);
   // The content hash covers build.json without the identity fields: the inputs only.

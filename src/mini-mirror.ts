@@ -2,6 +2,7 @@ import { ApiObject, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BuildJob } from './build-job/build-job';
 import { BuildOptions, DEFAULT_BUILD_DEADLINE, MirrorImageOptions } from './build-job/build-options';
+import { planBuild } from './build-job/build-plan';
 import { AptSourcesOptions } from './clients/apt-sources';
 import { ClientConfig } from './clients/client-config';
 import { checkBaseUrl, KEYRINGS_DIR, sourcesFile } from './clients/deb822';
@@ -14,7 +15,7 @@ import { AptlyConfig } from './sources/aptly-config';
 import { checkMirrorArchitectures, DEFAULT_ARCHITECTURES } from './sources/architectures';
 import { MirrorSource } from './sources/mirror-source';
 import { resolveSources } from './sources/resolution';
-import { SourceConfigMaps } from './sources/source-config-maps';
+import { planSourceConfigMaps, SourceConfigMaps } from './sources/source-config-maps';
 import { checkBaseName, standardLabels } from './util/names';
 
 /**
@@ -58,8 +59,9 @@ export interface MiniMirrorProps {
   /**
    * Refresh epoch: part of the build identity (the build's inputs plus this), which names the
    * default image tag and is recorded in the served manifest.json. Bump it (e.g. to today's date)
-   * to rebuild from the same inputs and take in upstream updates; revert the bump to roll back
-   * to the previous image, which is still in the registry. 1 to 64 letters, digits, '.', '_' or '-'.
+   * to rebuild from the same inputs and take in upstream updates. Reverting the bump serves the
+   * previous image with its older `Date`, which apt clients that updated ignore: roll back with
+   * `buildJob.rollbackTo` instead (README, "Day two"). 1 to 64 letters, digits, '.', '_' or '-'.
    * @default - none: the build identity is the content hash of the inputs
    * @example '2026-11-27'
    */
@@ -143,10 +145,6 @@ export class MiniMirror extends Construct {
    * empty meaning every architecture upstream lists).
    */
   public readonly sources: MirrorSource[];
-  /** The source ConfigMaps. */
-  public readonly sourceConfigMaps: SourceConfigMaps;
-  /** The build Job. */
-  public readonly buildJob: BuildJob;
   /** Content hash of every build input. */
   public readonly contentHash: string;
   /**
@@ -172,6 +170,7 @@ export class MiniMirror extends Construct {
   public readonly defaultKeyPath: string;
   private readonly signing: ReleaseSigning;
   private readonly clientKeyPath?: string;
+  private readonly builtHere?: { readonly sourceConfigMaps: SourceConfigMaps; readonly buildJob: BuildJob };
 
   public constructor(scope: Construct, id: string, props: MiniMirrorProps) {
     super(scope, id);
@@ -183,16 +182,11 @@ export class MiniMirror extends Construct {
     const smokeTest = smokeTestEnabled === false ? undefined : smokeTestOptions;
     this.sources = checkedSources(props);
     this.signing = props.signing;
-    this.sourceConfigMaps = new SourceConfigMaps(this, 'sources', {
-      sources: this.sources,
-      namePrefix: this.name,
-      labels: standardLabels(this.name, 'build'),
-    });
-    this.buildJob = new BuildJob(this, 'build', {
+    const sourceMaps = { sources: this.sources, namePrefix: this.name, labels: standardLabels(this.name, 'build') };
+    const buildProps = {
       ...build,
       name: this.name,
       sources: this.sources,
-      sourceConfigMaps: this.sourceConfigMaps,
       signing: props.signing,
       image: props.image,
       defaultAptlyConfig: props.defaultAptlyConfig,
@@ -202,16 +196,25 @@ export class MiniMirror extends Construct {
       // The previous build's manifest, as the mirror's Service serves it (the server is made below).
       servedMirrorUrl: this.servedMirrorUrl(props),
       validFor: props.validFor,
-    });
+    };
+    // A build elsewhere (inClusterBuild: false) has the same identity, tag and image reference,
+    // from the same plan; only the build's objects are not made.
+    let plan: { readonly contentHash: string; readonly buildIdentity: string; readonly imageRef: string };
     if (props.inClusterBuild === false) {
-      // The identity, tag and image reference come from the same computation as the build's;
-      // only its objects are left out.
-      this.node.tryRemoveChild('build');
-      this.node.tryRemoveChild('sources');
+      if (props.buildJob?.rollbackTo) {
+        throw new Error('buildJob.rollbackTo is a rollback by the build Job, but inClusterBuild is false: roll back on the host that builds '
+          + '(mini-mirror build --rollback-to docker://REGISTRY/REPOSITORY:TAG) and deploy that image, or remove rollbackTo');
+      }
+      plan = planBuild({ ...buildProps, sourcesHash: planSourceConfigMaps(sourceMaps).contentHash });
+    } else {
+      const sourceConfigMaps = new SourceConfigMaps(this, 'sources', sourceMaps);
+      const buildJob = new BuildJob(this, 'build', { ...buildProps, sourceConfigMaps });
+      this.builtHere = { sourceConfigMaps, buildJob };
+      plan = buildJob;
     }
-    this.contentHash = this.buildJob.contentHash;
-    this.buildIdentity = this.buildJob.buildIdentity;
-    this.imageRef = this.buildJob.imageRef;
+    this.contentHash = plan.contentHash;
+    this.buildIdentity = plan.buildIdentity;
+    this.imageRef = plan.imageRef;
     this.defaultKeyPath = `${KEYRINGS_DIR}/${this.name}.asc`;
 
     // The new image exists once the build has pushed it: rollouts and the smoke test wait that long.
@@ -231,9 +234,20 @@ export class MiniMirror extends Construct {
       recommends: props.recommends,
       labels: standardLabels(this.name, 'client'),
       annotations: this.annotations(),
+      server: this.server,
     });
     if (smokeTest) this.smokeTest = this.newSmokeTest({ waitTimeout: buildWait, ...smokeTest });
     this.annotateAll();
+  }
+
+  /** The source ConfigMaps (an error when `inClusterBuild` is false: there are none). */
+  public get sourceConfigMaps(): SourceConfigMaps {
+    return this.inClusterBuild('sourceConfigMaps').sourceConfigMaps;
+  }
+
+  /** The build Job (an error when `inClusterBuild` is false: there is none). */
+  public get buildJob(): BuildJob {
+    return this.inClusterBuild('buildJob').buildJob;
   }
 
   /**
@@ -261,6 +275,12 @@ export class MiniMirror extends Construct {
       throw new Error(`no source publishes ${prefix}/dists/${distribution} (known: ${known})`);
     }
     return sourcesFile([source], this.urlFor(options), this.signing, options.keyPath ?? this.clientKeyPath);
+  }
+
+  /** The build's objects, which only an in-cluster build has. */
+  private inClusterBuild(property: string): { readonly sourceConfigMaps: SourceConfigMaps; readonly buildJob: BuildJob } {
+    if (!this.builtHere) throw new Error(`mirror ${this.name} has inClusterBuild: false, so it has no ${property}: the build runs elsewhere (mini-mirror build)`);
+    return this.builtHere;
   }
 
   /** The nginx Deployment, its Service and the rest, serving the image once the build pushed it. */

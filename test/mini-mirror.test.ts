@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { MiniMirror, MiniMirrorProps, MirrorSource, ReleaseSigning } from '../src';
+import { MiniMirror, MiniMirrorProps, MirrorSource, ReleaseSigning, RollbackTarget } from '../src';
 import { BOOKWORM } from './support/source-props';
 
 function synth(inClusterBuild?: boolean, extra: Record<string, unknown> = {}) {
@@ -28,6 +28,30 @@ describe('MiniMirror', () => {
     // everything else is what the in-cluster variant synthesizes
     const rest = (objects: any[]) => objects.filter(o => o.metadata.labels?.['app.kubernetes.io/component'] !== 'build');
     expect(rest(prebuilt.objects)).toEqual(rest(built.objects));
+  });
+
+  test('GIVEN inClusterBuild: false THEN no build construct is made, and asking for one says why', () => {
+    const { mirror } = synth(false);
+    expect(mirror.node.tryFindChild('build')).toBeUndefined();
+    expect(mirror.node.tryFindChild('sources')).toBeUndefined();
+    expect(() => mirror.buildJob).toThrow('mirror mirror has inClusterBuild: false, so it has no buildJob: the build runs elsewhere (mini-mirror build)');
+    expect(() => mirror.sourceConfigMaps).toThrow('so it has no sourceConfigMaps');
+    const built = synth().mirror;
+    expect(built.buildJob.imageRef).toBe(built.imageRef);
+    expect(built.node.tryFindChild('sources')).toBe(built.sourceConfigMaps);
+  });
+
+  test('GIVEN inClusterBuild: false THEN the build options are still checked, as for a build in the cluster', () => {
+    for (const inClusterBuild of [undefined, false]) {
+      expect(() => synth(inClusterBuild, { buildJob: { proxy: { httpProxy: 'http://user:secret@proxy.example:3128' } } })).toThrow(/HTTP_PROXY/);
+      expect(() => synth(inClusterBuild, { buildJob: { concurrency: 0 } })).toThrow(/concurrency/);
+    }
+  });
+
+  test('GIVEN inClusterBuild: false AND buildJob.rollbackTo THEN synth fails: the rollback is a build Job\'s, the host builds with --rollback-to', () => {
+    const rollbackTo = RollbackTarget.image('registry.example.com/mini-mirror:0123456789abcdef0123');
+    expect(() => synth(false, { buildJob: { rollbackTo } })).toThrow('buildJob.rollbackTo is a rollback by the build Job, but inClusterBuild is false: roll back on the host that builds (mini-mirror build --rollback-to');
+    expect(synth(undefined, { buildJob: { rollbackTo } }).mirror.buildJob.node.tryFindChild('job')).toBeDefined();
   });
 
   // What TypeScript's type check says, for JavaScript callers and transpile-only builds.

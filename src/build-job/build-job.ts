@@ -1,26 +1,16 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { buildJson } from './build-config';
-import { buildIdentity, checkImageTag, checkRefreshEpoch } from './build-identity';
 import { BuildOptions, DEFAULT_BUILD_DEADLINE, MirrorImageOptions } from './build-options';
-import { ImageBuilderFiles, mirrorStep, proxyEnv } from './build-steps';
+import { BuildSettings, planBuild } from './build-plan';
+import { mirrorStep, proxyEnv } from './build-steps';
 import { baseVolumes, buildPodSecurity, pushVolume } from './build-volumes';
-import { BuildWorkspace, buildWorkspace } from './build-workspace';
-import { DEFAULT_TOOLS_IMAGE, ImageBuilder } from './image-builder';
-import { ROLLBACK_FROM } from './paths';
-import { PreviousManifest } from './previous-manifest';
-import { ROLLBACK_SCRIPT } from './rollback-target';
 import { ReleaseSigning } from '../signing/release-signing';
 import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
 import { SourceConfigMaps } from '../sources/source-config-maps';
-import { readAsset, readRunner } from '../util/assets';
-import { checkQuantity, checkWholeNumber } from '../util/checks';
 import { configMap } from '../util/config-map';
-import { contentHash, objectHash } from '../util/hash';
-import { hintedError } from '../util/hinted-error';
-import { IMAGE_REPOSITORY } from '../util/k8s-names';
+import { objectHash } from '../util/hash';
 import { checkConfigMapSize } from '../util/limits';
 import { INSECURE_REGISTRY_ANNOTATION, INSECURE_REGISTRY_WARNING } from '../util/names';
 
@@ -96,45 +86,12 @@ export class BuildJob extends Construct {
 
   public constructor(scope: Construct, id: string, props: BuildJobProps) {
     super(scope, id);
-    const settings = checkedSettings(props);
-    this.refreshEpoch = checkRefreshEpoch(props.refreshEpoch);
-    const files = buildFiles(settings.builder);
-    const previousManifest = (props.previousManifest ?? PreviousManifest.fromServedMirror())._resolve(props.servedMirrorUrl);
-    if (props.rollbackTo && previousManifest === null) {
-      throw new Error('rollbackTo dates the rollback one second after the build served now, read from previousManifest, but there is none: '
-        + 'keep previousManifest at PreviousManifest.fromServedMirror() (with the mirror\'s server) or give PreviousManifest.fromUrl(<the manifest.json served now>)');
-    }
-    // A rollback's script and target are inputs like any other (other builds hash as before).
-    const rollback: { [key: string]: string } = props.rollbackTo ? { [ROLLBACK_SCRIPT]: readAsset(ROLLBACK_SCRIPT) } : {};
-    // The content hash covers build.json without the identity fields: the inputs only.
-    const jsonFor = (hash: string, identity?: string, epoch?: string) => buildJson({
-      sources: props.sources,
-      signing: props.signing,
-      concurrency: settings.concurrency,
-      retries: settings.retries,
-      contentHash: hash,
-      buildIdentity: identity,
-      refreshEpoch: epoch,
-      stallTimeout: props.stallTimeout,
-      validFor: props.validFor,
-      defaultAptlyConfig: settings.defaultConfig,
-      recommends: props.recommends,
-      previousManifest,
-      rollbackFrom: props.rollbackTo ? ROLLBACK_FROM : undefined,
-    });
-    this.contentHash = contentHash({
-      sources: props.sourceConfigMaps.contentHash,
-      defaultConfig: settings.defaultConfig.toJsonString(),
-      buildJson: jsonFor(''),
-      script: files.script,
-      runner: files.runner,
-      publicKey: props.signing.publicKey ?? 'unsigned',
-      images: [settings.mirrorImage, ...files.builder.images, props.image.repository],
-      ...files.builder.hashed,
-      ...(props.rollbackTo ? { rollbackTo: props.rollbackTo.reference, rollback } : {}),
-    });
-    this.buildIdentity = buildIdentity(this.contentHash, this.refreshEpoch);
-    this.imageRef = `${props.image.repository}:${props.image.tag ?? this.buildIdentity.slice(0, 20)}`;
+    const plan = planBuild({ ...props, sourcesHash: props.sourceConfigMaps.contentHash });
+    const { settings, files } = plan;
+    this.refreshEpoch = plan.refreshEpoch;
+    this.contentHash = plan.contentHash;
+    this.buildIdentity = plan.buildIdentity;
+    this.imageRef = plan.imageRef;
     // Immutable, so named after everything its data holds: build.json carries the identity (the
     // inputs and refreshEpoch), and two epochs with the same inputs must not share a name.
     this.configMapName = `${props.name}-build-${this.buildIdentity.slice(0, 12)}`;
@@ -142,12 +99,12 @@ export class BuildJob extends Construct {
     const metadata = (name: string) => ({ name, labels: props.labels, annotations });
 
     const configData = {
-      'build.json': jsonFor(this.contentHash, this.buildIdentity, this.refreshEpoch),
+      'build.json': plan.buildJson,
       'aptly.conf': settings.defaultConfig.toJsonString(),
       'build-mirror.sh': files.script,
       'build-runner.js': files.runner,
       ...files.builder.files,
-      ...rollback,
+      ...files.rollback,
     };
     checkConfigMapSize(this.configMapName, configData, `its build.json lists ${props.sources.length} sources: split them over several MiniMirror instances`, 'splitInstances');
     configMap(this, 'config', { ...metadata(this.configMapName), data: configData, immutable: true });
@@ -217,52 +174,6 @@ export class BuildJob extends Construct {
   }
 }
 
-/** The build's options, checked, with their defaults applied. */
-interface BuildSettings {
-  readonly builder: ImageBuilder;
-  readonly mirrorImage: string;
-  readonly mirrorImageHasTools: boolean;
-  readonly workspace: BuildWorkspace;
-  readonly concurrency: number;
-  readonly retries: number;
-  readonly backoffLimit: number;
-  readonly cpu: string;
-  readonly memory: string;
-  readonly defaultConfig: AptlyConfig;
-}
-
-/** Checks every option of the build (except the proxy, checked where its variables are made). */
-function checkedSettings(props: BuildJobProps): BuildSettings {
-  const images = resolveImages(props);
-  images.builder._checkImage(props.image);
-  const workspace = buildWorkspace(props.mirrorSizeEstimate, props.workspaceVolumeClaim);
-  const concurrency = checkWholeNumber('concurrency', props.concurrency ?? 4, 1, 64);
-  const retries = checkWholeNumber('retries', props.retries ?? 3, 1, 20);
-  const backoffLimit = checkWholeNumber('backoffLimit', props.backoffLimit ?? 1, 0, 10);
-  const cpu = checkQuantity('cpu', props.cpu ?? '500m', '500m');
-  const memory = checkQuantity('memory', props.memory ?? '1Gi', '1Gi');
-  checkRepository(props.image.repository);
-  if (props.image.tag !== undefined) checkImageTag(props.image.tag);
-  if (props.rollbackTo) {
-    if (images.builder.kind !== 'skopeo') {
-      throw new Error(`rollbackTo needs ImageBuilder.skopeo(), whose tools (skopeo, umoci) fetch the earlier image, not ${images.builder.kind}(): use ImageBuilder.skopeo()`);
-    }
-    props.rollbackTo._checkRegistry(props.image.repository);
-  }
-  const defaultConfig = props.defaultAptlyConfig ?? AptlyConfig.fromProps();
-  for (const source of props.sources) {
-    if (!source.aptlyConfig && defaultConfig.disablesVerification && !source.insecureSkipUpstreamVerification) {
-      throw hintedError(`the default aptly config (${defaultConfig.origin}) sets "gpgDisableVerify": true, which source ${source.id} would use: remove it, or set insecureSkipUpstreamVerification on that source`, 'insecureSkipUpstreamVerification');
-    }
-  }
-  return { ...images, workspace, concurrency, retries, backoffLimit, cpu, memory, defaultConfig };
-}
-
-/** The build's scripts and the builder's files. */
-function buildFiles(builder: ImageBuilder): { readonly script: string; readonly runner: string; readonly builder: ImageBuilderFiles } {
-  return { script: readAsset('build-mirror.sh'), runner: readRunner(), builder: builder._files() };
-}
-
 /** Warnings on the build objects: an unsigned mirror, an insecure registry. */
 function buildAnnotations(props: BuildJobProps): { [key: string]: string } | undefined {
   const annotations = {
@@ -272,24 +183,3 @@ function buildAnnotations(props: BuildJobProps): { [key: string]: string } | und
   return Object.keys(annotations).length ? annotations : undefined;
 }
 
-/**
- * The images of the steps: `builderImage` stands for the mirror image and the skopeo image step's
- * image, both with their tools.
- */
-function resolveImages(props: BuildOptions): { builder: ImageBuilder; mirrorImage: string; mirrorImageHasTools: boolean } {
-  const builder = props.imageBuilder ?? ImageBuilder.skopeo();
-  const tools = props.builderImage;
-  if (tools === undefined) {
-    return { builder, mirrorImage: props.mirrorImage ?? DEFAULT_TOOLS_IMAGE, mirrorImageHasTools: !!props.mirrorImageHasTools };
-  }
-  if (props.mirrorImage !== undefined || props.mirrorImageHasTools === false) {
-    throw new Error('builderImage and mirrorImage/mirrorImageHasTools are both set, but builderImage is the mirror image (with its tools): give one of them');
-  }
-  return { builder: builder._withBuilderImage(tools), mirrorImage: tools, mirrorImageHasTools: true };
-}
-
-function checkRepository(repository: string) {
-  if (!IMAGE_REPOSITORY.test(repository ?? '')) {
-    throw new Error(`image repository "${repository}" is not a valid repository (e.g. registry.example.com/mini-mirror, no tag)`);
-  }
-}

@@ -1,8 +1,9 @@
 import { k8s } from 'cdk8s-plus-27';
-import { ProxyOptions } from './build-options';
 import { BUILD_MOUNTS, BUILD_UID, stepResources } from './build-volumes';
 import { BuildWorkspace } from './build-workspace';
 import { BUILD_PATHS, GNUPG_DIR } from './paths';
+import { ProxyOptions } from './proxy-options';
+import { BUILD_ENV } from '../contract/env';
 import { nonRootContainerSecurity, rootForAptContainerSecurity } from '../util/hardening';
 import { proxyValueProblem } from '../util/proxy-url';
 
@@ -85,10 +86,10 @@ export function mirrorStep(opts: MirrorStepOptions): k8s.Container {
     env: [
       ...opts.proxyEnv,
       { name: 'HOME', value: '/tmp' },
-      { name: 'MINI_MIRROR_GNUPG_DIR', value: GNUPG_DIR },
+      { name: BUILD_ENV.gnupgDir, value: GNUPG_DIR },
       // the runner checks for room before downloading (df does not see an emptyDir's sizeLimit)
       ...workspaceLimitEnv(opts.workspace),
-      ...(opts.buildIdentity !== undefined ? [{ name: 'MINI_MIRROR_BUILD_IDENTITY', value: opts.buildIdentity }] : []),
+      ...(opts.buildIdentity !== undefined ? [{ name: BUILD_ENV.buildIdentity, value: opts.buildIdentity }] : []),
     ],
     volumeMounts: [BUILD_MOUNTS.sources, BUILD_MOUNTS.build, BUILD_MOUNTS.workspace, BUILD_MOUNTS.tmp, BUILD_MOUNTS.gnupg, ...opts.signingMounts],
     resources: stepResources(opts.cpu, opts.memory, opts.memory, opts.workspace),
@@ -100,5 +101,5 @@ export function mirrorStep(opts: MirrorStepOptions): k8s.Container {
 
 /** `MINI_MIRROR_WORKSPACE_LIMIT_MIB` for an emptyDir workspace (df does not see its sizeLimit). */
 export function workspaceLimitEnv(workspace: BuildWorkspace): k8s.EnvVar[] {
-  return workspace.limitMib ? [{ name: 'MINI_MIRROR_WORKSPACE_LIMIT_MIB', value: String(workspace.limitMib) }] : [];
+  return workspace.limitMib ? [{ name: BUILD_ENV.workspaceLimitMib, value: String(workspace.limitMib) }] : [];
 }

@@ -1,6 +1,6 @@
-import { MirrorImageOptions } from './build-options';
 import { ImageBuilderFiles, ImageStepBinding, ImageStepContext } from './build-steps';
 import { craneSteps, kanikoSteps, skopeoSteps } from './image-steps';
+import { MirrorImageOptions } from './mirror-image-options';
 import { SERVING_ROOT } from './paths';
 import { readAsset } from '../util/assets';
 import { checkImageReference } from '../util/k8s-names';

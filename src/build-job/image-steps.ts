@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { ImageStepBinding, ImageStepContext, stepSecurity, workspaceLimitEnv } from './build-steps';
 import { BUILD_MOUNTS, stepResources } from './build-volumes';
 import { BUILD_PATHS } from './paths';
+import { BUILD_ENV } from '../contract/env';
 import { rootForAptContainerSecurity } from '../util/hardening';
 
 // The image step of each ImageBuilder variant (image-builder.ts binds them).
@@ -25,11 +26,11 @@ export function skopeoSteps(builder: ImageStepBase & { readonly imageHasTools: b
     command: ['bash', `${BUILD_PATHS.build}/bake-image-oci.sh`],
     env: [
       ...ctx.proxyEnv,
-      { name: 'MINI_MIRROR_IMAGE', value: ctx.imageRef },
-      { name: 'MINI_MIRROR_BASE_IMAGE', value: builder.baseImage },
-      { name: 'MINI_MIRROR_BUILD_IDENTITY', value: ctx.buildIdentity },
-      ...(ctx.insecureRegistry ? [{ name: 'MINI_MIRROR_INSECURE_REGISTRY', value: 'true' }] : []),
-      ...(ctx.registryCa ? [{ name: 'MINI_MIRROR_REGISTRY_CA_DIR', value: BUILD_PATHS.registryCa }] : []),
+      { name: BUILD_ENV.image, value: ctx.imageRef },
+      { name: BUILD_ENV.baseImage, value: builder.baseImage },
+      { name: BUILD_ENV.buildIdentity, value: ctx.buildIdentity },
+      ...(ctx.insecureRegistry ? [{ name: BUILD_ENV.insecureRegistry, value: 'true' }] : []),
+      ...(ctx.registryCa ? [{ name: BUILD_ENV.registryCaDir, value: BUILD_PATHS.registryCa }] : []),
       ...workspaceLimitEnv(ctx.workspace),
       { name: 'HOME', value: '/tmp' },
       // skopeo keeps big blobs in TMPDIR (default /var/tmp, read-only here)
@@ -46,7 +47,7 @@ export function skopeoSteps(builder: ImageStepBase & { readonly imageHasTools: b
     resources: stepResources('250m', '256Mi', '1Gi', ctx.workspace),
     securityContext: stepSecurity(builder.imageHasTools),
   };
-  const checkStep = { ...imageStep, name: 'check', env: [...imageStep.env!, { name: 'MINI_MIRROR_CHECK_ONLY', value: 'true' }] };
+  const checkStep = { ...imageStep, name: 'check', env: [...imageStep.env!, { name: BUILD_ENV.checkOnly, value: 'true' }] };
   return { imageStep, checkStep };
 }
 
@@ -60,8 +61,8 @@ export function craneSteps(builder: ImageStepBase, ctx: ImageStepContext): Image
       command: ['sh', `${BUILD_PATHS.build}/bake-image.sh`],
       env: [
         ...ctx.proxyEnv,
-        { name: 'MINI_MIRROR_IMAGE', value: ctx.imageRef },
-        { name: 'MINI_MIRROR_BASE_IMAGE', value: builder.baseImage },
+        { name: BUILD_ENV.image, value: ctx.imageRef },
+        { name: BUILD_ENV.baseImage, value: builder.baseImage },
         { name: 'HOME', value: '/tmp' },
         ...(ctx.pushSecretName ? [{ name: 'DOCKER_CONFIG', value: BUILD_PATHS.push }] : []),
       ],

@@ -1,6 +1,5 @@
 import { k8s } from 'cdk8s-plus-27';
 import { DATA_KEY, isSecretName } from '../util/k8s-names';
-import { refuseForeignSubclass } from '../util/variants';
 
 /** The default key, also the file name the steps see (skopeo's `--cert-dir` reads `*.crt` as CA certificates). */
 export const REGISTRY_CA_FILE = 'ca.crt';
@@ -18,14 +17,14 @@ export const REGISTRY_CA_FILE = 'ca.crt';
  * RegistryCa.fromConfigMap('registry-ca');                  // key ca.crt
  * RegistryCa.fromSecret('registry-tls', 'ca.crt');
  */
-export abstract class RegistryCa {
+export class RegistryCa {
   /**
    * The PEM bundle is the key `key` of the ConfigMap `name` (in the chart's namespace).
    * @param name the ConfigMap's name
    * @param key the key holding the PEM bundle; default `ca.crt`
    */
   public static fromConfigMap(name: string, key?: string): RegistryCa {
-    return new ConfigMapRegistryCa(name, key ?? REGISTRY_CA_FILE);
+    return new RegistryCa('configMap', name, key ?? REGISTRY_CA_FILE);
   }
 
   /**
@@ -34,7 +33,7 @@ export abstract class RegistryCa {
    * @param key the key holding the PEM bundle; default `ca.crt`
    */
   public static fromSecret(name: string, key?: string): RegistryCa {
-    return new SecretRegistryCa(name, key ?? REGISTRY_CA_FILE);
+    return new RegistryCa('secret', name, key ?? REGISTRY_CA_FILE);
   }
 
   /** `configMap` or `secret`. */
@@ -44,9 +43,8 @@ export abstract class RegistryCa {
   /** Key of the PEM bundle in it. */
   public readonly key: string;
 
-  /** Only for this library's own variants (see `ImageBuilder`): made by the static factories. */
-  protected constructor(kind: string, name: string, key: string) {
-    refuseForeignSubclass(new.target, [ConfigMapRegistryCa, SecretRegistryCa], 'RegistryCa', 'RegistryCa.fromConfigMap() or fromSecret()');
+  /** Made by the static factories only (CONTRIBUTING.md, "Variant types"). */
+  private constructor(kind: 'configMap' | 'secret', name: string, key: string) {
     // ConfigMap and Secret names follow the same rule
     if (!isSecretName(name)) {
       throw new Error(`registry CA ${kind} name "${name}" is not a valid object name: use lowercase letters, digits, '-' and '.'`);
@@ -64,30 +62,10 @@ export abstract class RegistryCa {
    * non-root step reads them without fsGroup.
    * @internal
    */
-  public abstract _volume(name: string): k8s.Volume;
-}
-
-/** The bundle as the file the steps read. */
-function caItems(ca: RegistryCa): k8s.KeyToPath[] {
-  return [{ key: ca.key, path: REGISTRY_CA_FILE }];
-}
-
-class ConfigMapRegistryCa extends RegistryCa {
-  public constructor(name: string, key: string) {
-    super('configMap', name, key);
-  }
-
   public _volume(name: string): k8s.Volume {
-    return { name, configMap: { name: this.name, items: caItems(this), defaultMode: 0o444 } };
-  }
-}
-
-class SecretRegistryCa extends RegistryCa {
-  public constructor(name: string, key: string) {
-    super('secret', name, key);
-  }
-
-  public _volume(name: string): k8s.Volume {
-    return { name, secret: { secretName: this.name, items: caItems(this), defaultMode: 0o444 } };
+    const items = [{ key: this.key, path: REGISTRY_CA_FILE }];
+    return this.kind === 'secret'
+      ? { name, secret: { secretName: this.name, items, defaultMode: 0o444 } }
+      : { name, configMap: { name: this.name, items, defaultMode: 0o444 } };
   }
 }

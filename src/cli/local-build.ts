@@ -15,6 +15,7 @@ import { BuildInterrupted, Interrupts } from './interrupts';
 import { claimOutDir, clearPrevious } from './out-dir';
 import { Output } from './output';
 import { createSecretDir, describeSecretDir, destroySecretDir, SecretDir } from './secret-dir';
+import { BUILD_ENV } from '../contract/env';
 
 /** The Debian packages of the tools the steps run (the Job's images install the same). */
 export const HOST_TOOLS: ReadonlyArray<[string, string]> = [
@@ -231,14 +232,14 @@ async function mirrorStep(opts: LocalBuildOptions, mounts: Map<string, string>, 
   // The workspace is --out itself: the runner publishes to <out>/public and says so.
   await runStep('bash', [path.join(mounts.get('build')!, 'build-mirror.sh')], {
     ...process.env,
-    MINI_MIRROR_SOURCES_DIR: mounts.get('sources'),
-    MINI_MIRROR_BUILD_DIR: mounts.get('build'),
-    MINI_MIRROR_SIGNING_DIR: mounts.has('signing') ? secrets.signing : path.join(secrets.dir, 'no-signing'),
-    MINI_MIRROR_WORKSPACE: out,
-    MINI_MIRROR_GNUPG_DIR: secrets.gnupg,
+    [BUILD_ENV.sourcesDir]: mounts.get('sources'),
+    [BUILD_ENV.buildDir]: mounts.get('build'),
+    [BUILD_ENV.signingDir]: mounts.has('signing') ? secrets.signing : path.join(secrets.dir, 'no-signing'),
+    [BUILD_ENV.workspace]: out,
+    [BUILD_ENV.gnupgDir]: secrets.gnupg,
     // Overrides build.json's in-cluster URL, which does not resolve on a host ('' = none).
-    MINI_MIRROR_PREVIOUS_MANIFEST: opts.previousManifest ?? '',
-    MINI_MIRROR_ROLLBACK_FROM: opts.rollbackFrom ?? '',
+    [BUILD_ENV.previousManifest]: opts.previousManifest ?? '',
+    [BUILD_ENV.rollbackFrom]: opts.rollbackFrom ?? '',
   }, 'the mirror step', ctx);
 }
 
@@ -253,10 +254,10 @@ function imageStepOf(job: any): ImageStep {
   const spec = job.spec.template.spec;
   const env = (container: any, name: string) => container.env?.find((e: any) => e.name === name)?.value as string | undefined;
   const imageStep = spec.containers.find((c: any) => c.name === 'image');
-  const imageRef = env(imageStep, 'MINI_MIRROR_IMAGE');
-  const identity = env(imageStep, 'MINI_MIRROR_BUILD_IDENTITY');
+  const imageRef = env(imageStep, BUILD_ENV.image);
+  const identity = env(imageStep, BUILD_ENV.buildIdentity);
   if (!imageRef || !identity) throw new InputProblems(['the build Job has no skopeo image step: mini-mirror build makes the image with skopeo and umoci']);
-  return { imageRef, identity, baseImage: env(imageStep, 'MINI_MIRROR_BASE_IMAGE') };
+  return { imageRef, identity, baseImage: env(imageStep, BUILD_ENV.baseImage) };
 }
 
 /**
@@ -274,12 +275,12 @@ async function runImageStep(step: ImageStep, baseImage: string | undefined, dirs
   try {
     await runStep('bash', [path.join(dirs.buildDir, 'bake-image-oci.sh')], {
       ...process.env,
-      MINI_MIRROR_IMAGE: step.imageRef,
-      MINI_MIRROR_BASE_IMAGE: baseImage ?? step.baseImage,
-      MINI_MIRROR_BUILD_IDENTITY: step.identity,
-      MINI_MIRROR_WORKSPACE: workspace,
-      MINI_MIRROR_BUILD_DIR: dirs.buildDir,
-      MINI_MIRROR_OCI_LAYOUT: layout,
+      [BUILD_ENV.image]: step.imageRef,
+      [BUILD_ENV.baseImage]: baseImage ?? step.baseImage,
+      [BUILD_ENV.buildIdentity]: step.identity,
+      [BUILD_ENV.workspace]: workspace,
+      [BUILD_ENV.buildDir]: dirs.buildDir,
+      [BUILD_ENV.ociLayout]: layout,
     }, 'the image step', ctx);
   } finally {
     fs.renameSync(path.join(workspace, 'public'), path.join(dirs.out, 'public'));

@@ -25,7 +25,7 @@ export interface ClientConfigProps {
    * The server the clients reach. When `baseUrl` is its in-cluster URL (`serviceUrl()`), that
    * URL must work for clients: refused for a NodePort Service (clients outside the cluster
    * cannot resolve it) and for a chart without a namespace (it would name no namespace).
-   * @default - the MirrorServer in the same scope, if there is exactly one (as in MiniMirror)
+   * @default - none: `baseUrl` is used as given (MiniMirror passes its server)
    */
   readonly server?: MirrorServer;
   /**
@@ -99,8 +99,7 @@ export class ClientConfig extends Construct {
 
   public constructor(scope: Construct, id: string, props: ClientConfigProps) {
     super(scope, id);
-    const server = props.server ?? soleServerIn(scope);
-    const unreachable = server && clientUrlError(server, props.baseUrl);
+    const unreachable = props.server && clientUrlError(props.server, props.baseUrl);
     if (unreachable) throw unreachable;
     this.configMapName = `${props.name}-client`;
     const data: { [key: string]: string } = {};
@@ -141,9 +140,3 @@ const NO_RECOMMENDS = [
   'APT::Install-Recommends "false";',
   '',
 ].join('\n');
-
-/** The one MirrorServer among the children of `scope`, if there is exactly one. */
-function soleServerIn(scope: Construct): MirrorServer | undefined {
-  const servers = scope.node.children.filter((c): c is MirrorServer => c instanceof MirrorServer);
-  return servers.length === 1 ? servers[0] : undefined;
-}

@@ -1,6 +1,13 @@
-import type { MirrorSourceProps } from './mirror-source';
+import type { MirrorSourceProps } from './mirror-source-props';
 import type { PackageList } from './package-list';
-import type { SourceFields } from './source-checks';
+
+/** The fields of a source as the checks see them: the props, with the lists defaulted. */
+export interface SourceFields extends Omit<MirrorSourceProps, 'packages' | 'keyFingerprints' | 'architectures'> {
+  /** The queries, or a packages.txt already known to hold only canonical ones. */
+  readonly packages: string[] | PackageList;
+  readonly keyFingerprints: string[];
+  readonly architectures: string[];
+}
 
 /** What a mirror decides for a source: its world and architectures (see `MirrorSource._resolved`). */
 export type SourceDecisions = Pick<SourceFields, 'world' | 'architectures' | 'publishDistribution'>;

@@ -1,6 +1,6 @@
+import { SourceFields } from './checked-source';
 import { SourceLoadOptions, SourceOverrides } from './load-options';
 import { Problem } from './problems';
-import { SourceFields } from './source-checks';
 
 /** The loaded fields with the user's load options and per-source overrides applied. */
 export function applyOverrides(fields: Partial<SourceFields>, options: SourceLoadOptions, id: string): Partial<SourceFields> {

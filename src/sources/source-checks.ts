@@ -1,6 +1,5 @@
-import { CheckedSource } from './checked-source';
+import { CheckedSource, SourceFields } from './checked-source';
 import { keyTrustProblem } from './key-trust';
-import type { MirrorSourceProps } from './mirror-source';
 import { PackageList } from './package-list';
 import { PackageQuery } from './package-query';
 import { broadQueryMessage } from './query/broad';
@@ -10,14 +9,6 @@ import {
   checkPublishDistribution, checkReleaseField, checkUrl, checkWorldName, isFlatDistribution,
 } from './validation';
 import { ProblemHint } from '../util/hinted-error';
-
-/** The fields of a source as the checks see them: the props, with the lists defaulted. */
-export interface SourceFields extends Omit<MirrorSourceProps, 'packages' | 'keyFingerprints' | 'architectures'> {
-  /** The queries, or a packages.txt already known to hold only canonical ones. */
-  readonly packages: string[] | PackageList;
-  readonly keyFingerprints: string[];
-  readonly architectures: string[];
-}
 
 /** A problem with one field; `index` is the entry of a list field, `column` within a query. */
 export interface FieldProblem {

@@ -49,25 +49,14 @@ export class SourceConfigMaps extends Construct {
 
   public constructor(scope: Construct, id: string, props: SourceConfigMapsProps) {
     super(scope, id);
-    const limit = checkWholeNumber('maxBytesPerConfigMap', props.maxBytesPerConfigMap ?? DEFAULT_MAX_BYTES, 1024, CONFIG_MAP_SAFE_BYTES);
-    const hashes: string[] = [];
-    this.configMapNames = batches(sourceFiles(props.sources), limit).map((batch, i) => {
-      const files = batch.flatMap(g => g.files);
-      const mounted = batch.flatMap(g => g.mounted);
-      const data: Record<string, string> = {};
-      const binaryData: Record<string, string> = {};
-      for (const f of files) (f.binary ? binaryData : data)[f.key] = f.content;
-      // A mounted key's reference (not its content, unknown at synth) is part of the hash.
-      const hash = filesHash([...files, ...mounted.map(m => ({ path: m.path, content: m.identity }))]);
-      hashes.push(hash);
-      const name = `${props.namePrefix}-sources-${i}-${hash.slice(0, 10)}`;
+    const plan = planSourceConfigMaps(props);
+    plan.maps.forEach((map, i) => {
       // Content-addressed name: the object never changes, so let the API server enforce it.
-      configMap(this, `sources-${i}`, { name, labels: props.labels, data, binaryData, immutable: true });
-      this.projections.push({ configMap: { name, items: files.map(f => ({ key: f.key, path: f.path })) } });
-      this.projections.push(...mounted.map(m => m.projection));
-      return name;
+      configMap(this, `sources-${i}`, { name: map.name, labels: props.labels, data: map.data, binaryData: map.binaryData, immutable: true });
+      this.projections.push(...map.projections);
     });
-    this.contentHash = contentHash(hashes);
+    this.configMapNames = plan.maps.map(m => m.name);
+    this.contentHash = plan.contentHash;
   }
 
   /**
@@ -79,6 +68,35 @@ export class SourceConfigMaps extends Construct {
       ? { configMap: { ...p.configMap, items: [...(p.configMap.items ?? [])] } }
       : { secret: { ...p.secret!, items: [...(p.secret!.items ?? [])] } }));
   }
+}
+
+/** One ConfigMap of the sources: its name, data and the projections that lay it out. */
+interface SourceMapPlan {
+  readonly name: string;
+  readonly data: Record<string, string>;
+  readonly binaryData: Record<string, string>;
+  readonly projections: k8s.VolumeProjection[];
+}
+
+/**
+ * The ConfigMaps `SourceConfigMaps` makes and their content hash, without making them: a
+ * MiniMirror that builds elsewhere needs the hash (the build identity) but not the objects.
+ */
+export function planSourceConfigMaps(props: SourceConfigMapsProps): { readonly maps: SourceMapPlan[]; readonly contentHash: string } {
+  const limit = checkWholeNumber('maxBytesPerConfigMap', props.maxBytesPerConfigMap ?? DEFAULT_MAX_BYTES, 1024, CONFIG_MAP_SAFE_BYTES);
+  const maps = batches(sourceFiles(props.sources), limit).map((batch, i) => {
+    const files = batch.flatMap(g => g.files);
+    const mounted = batch.flatMap(g => g.mounted);
+    const data: Record<string, string> = {};
+    const binaryData: Record<string, string> = {};
+    for (const f of files) (f.binary ? binaryData : data)[f.key] = f.content;
+    // A mounted key's reference (not its content, unknown at synth) is part of the hash.
+    const hash = filesHash([...files, ...mounted.map(m => ({ path: m.path, content: m.identity }))]);
+    const name = `${props.namePrefix}-sources-${i}-${hash.slice(0, 10)}`;
+    const projections = [{ configMap: { name, items: files.map(f => ({ key: f.key, path: f.path })) } }, ...mounted.map(m => m.projection)];
+    return { name, data, binaryData, projections, hash };
+  });
+  return { maps, contentHash: contentHash(maps.map(m => m.hash)) };
 }
 
 /** One file of the seed layout: its ConfigMap key, its path below the mount, its text. */

@@ -1,7 +1,6 @@
 // Dependency worlds: the sources a client uses together. A world is named after the release
 // (bookworm), so its pockets (bookworm-updates, bookworm-security) and the vendor repositories
 // built for it resolve and are checked together.
-import type { MirrorSource } from './mirror-source';
 import { hintedError } from '../util/hinted-error';
 
 /** Pocket suffixes removed to find a distribution's release, longest first. */
@@ -14,6 +13,12 @@ export function deriveWorld(distribution: string): string {
   return pocket ? lower.slice(0, -pocket.length) : lower;
 }
 
+/** What `assignWorlds` reads of a source (a `MirrorSource`). */
+export interface WorldMember {
+  readonly id: string;
+  readonly world?: string;
+}
+
 /** The world of flat repositories in a mirror that has no other sources. */
 export const DEFAULT_WORLD = 'default';
 
@@ -21,7 +26,7 @@ export const DEFAULT_WORLD = 'default';
  * The world of each source, in order: its own (explicit or derived), or for a flat repository
  * without one, the single world of the others. Throws when that is ambiguous.
  */
-export function assignWorlds(sources: readonly MirrorSource[]): string[] {
+export function assignWorlds(sources: readonly WorldMember[]): string[] {
   const named = [...new Set(sources.map(s => s.world).filter((w): w is string => w !== undefined))];
   const homeless = sources.filter(s => s.world === undefined);
   if (homeless.length > 0 && named.length > 1) {

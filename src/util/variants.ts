@@ -1,4 +1,4 @@
-// Variant classes (ImageBuilder, RegistryCa, ReleaseSigning): abstract bases whose internal
+// Variant classes not yet made one class (ImageBuilder, ReleaseSigning): abstract bases whose internal
 // methods (`_bind`, ...) the constructs call. jsii exposes their protected constructors, so a
 // subclass elsewhere would compile and then fail deep inside synth; it fails here instead.
 

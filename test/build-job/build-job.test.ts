@@ -317,8 +317,12 @@ describe('BuildJob', () => {
     test('bake-image-oci.sh checks the room for the layer before writing it, and streams the tar (no tarball on the workspace)', () => {
       const script = fs.readFileSync(path.join(__dirname, '..', '..', 'assets', 'bake-image-oci.sh'), 'utf8');
       expect(script.indexOf('check_room $((tree_kib')).toBeGreaterThan(0);
-      expect(script.indexOf('check_room $((tree_kib')).toBeLessThan(script.indexOf('| umoci raw add-layer'));
-      expect(script).toMatch(/\| umoci raw add-layer .*--image "\$oci:base" \/dev\/stdin\n/);
+      // the room is checked before the first layer is written: the pool layers, then the top layer
+      const firstWrite = script.indexOf('\nadd_pool_layers\n');
+      expect(firstWrite).toBeGreaterThan(0);
+      expect(script.indexOf('check_room $((tree_kib')).toBeLessThan(firstWrite);
+      expect(firstWrite).toBeLessThan(script.lastIndexOf('| umoci raw add-layer'));
+      expect(script.match(/\| umoci raw add-layer .*--image "\$oci:base" \/dev\/stdin\n/g)).toHaveLength(2);
     });
   });
 

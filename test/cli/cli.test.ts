@@ -1,10 +1,9 @@
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { promisify } from 'util';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
+import { BROKEN } from './broken-sources';
 import { run } from './run';
 import { MiniMirror, MiniMirrorProps, MirrorSource, RegistryCa, ReleaseSigning, RollbackTarget, ServingServiceType } from '../../src';
 import { SourceLoadOptions } from '../../src/sources/load-options';
@@ -14,14 +13,6 @@ const ROOT = path.join(__dirname, '..', '..');
 const EXAMPLE_SOURCES = path.join(ROOT, 'examples', 'sources');
 const PUBLIC_KEY = path.join(ROOT, 'examples', 'mirror.pub.asc');
 const FPR = '0123456789ABCDEF0123456789ABCDEF01234567';
-
-const BROKEN = {
-  'debian/bookworm/source.txt': 'http://debian.mirror.example/debian https://debian.mirror.example/key.asc bookworm\n',
-  'debian/bookworm/packages.txt': 'nginx\nlibc6:amd64\n',
-  'vendor/tools/source.txt': 'https://vendor.mirror.example/apt https://vendor.mirror.example/gpg stable main\n',
-  'vendor/tools/packages.txt': 'vendor-cli(>= 2\n',
-  'vendor/tools/aptly.conf': '{ "gpgDisableVerify": true }',
-};
 
 /** One valid source whose aptly.conf turns upstream verification off. */
 const UNVERIFIED = {
@@ -503,23 +494,5 @@ describe('mini-mirror synth', () => {
     const r = run('synth', '--sources', writeTree(BROKEN), ...SIGNED, '--out', tmpdir());
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/4 problems/);
-  });
-});
-
-describe('the mini-mirror process', () => {
-  const cli = path.join(ROOT, 'src', 'cli', 'main.ts');
-  const exec = (...argv: string[]) => promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, ...argv])
-    .then(r => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), e => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
-
-  test('prints problems without a stack trace and exits 1', async () => {
-    const result = await exec('check', writeTree(BROKEN));
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^mini-mirror: 4 problems in sources directory/);
-    expect(result.stderr).not.toMatch(/^\s+at /m);
-  });
-
-  test('--version finds package.json from the source file', async () => {
-    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    expect(await exec('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 });

@@ -175,6 +175,14 @@ describe('GIVEN a ClientConfig with the MirrorServer its clients reach', () => {
     const apt = serverIn('apt', ServingServiceType.clusterIp());
     expect(apt.client(apt.server.serviceUrl()).data['debian-bookworm.sources']).toContain('URIs: http://m-server.apt.svc.cluster.local/debian\n');
   });
+
+  test('THEN only the server prop links them: a MirrorServer next to a ClientConfig without one is not looked for', () => {
+    const { server } = serverIn('apt', ServingServiceType.nodePort(30888));
+    const sibling = new ClientConfig(server.node.scope as Construct, 'client', {
+      name: 'm', sources: testSources(), signing: ReleaseSigning.insecureUnsigned(), baseUrl: server.serviceUrl(),
+    });
+    expect(sibling.data['debian-bookworm.sources']).toContain(`URIs: ${server.serviceUrl()}/debian\n`);
+  });
 });
 
 describe('GIVEN worlds, a flat repository and architectures', () => {

@@ -1,5 +1,5 @@
 // Entry point of query analysis: a regex fast path for the common forms, else the parser.
-import { PackageQueryProblem } from '../package-query';
+import { PackageQueryProblem } from '../package-query-problem';
 import { broadness } from './broad';
 import { canonicalPackageName, CANONICAL_QUERY } from './canonical';
 import { checkArchitecture } from './checks';

@@ -50,6 +50,11 @@ function option(name: string, fallback: number): number {
 }
 const RUNS = option('runs', 3);
 const RECOMMENDS = !process.argv.includes('--no-recommends');
+const OURS_ONLY = process.argv.includes('--ours-only');
+const SAVE = (() => {
+  const i = process.argv.indexOf('--save');
+  return i < 0 ? undefined : process.argv[i + 1];
+})();
 
 async function fetchIndexNames(base: string, suite: string): Promise<Set<string>> {
   const r = await runCommand('sh', ['-c', 'curl -sSf --max-time 120 "$1" | xz -dc', 'sh', `${base}/dists/${suite}/main/binary-amd64/Packages.xz`]);
@@ -75,6 +80,8 @@ interface Ours {
   readonly stdout: string;
   readonly phases: Map<string, number>;
   readonly packages: number;
+  /** The published packages as `dist/component name version arch` lines, sorted. */
+  readonly packageSet: string[];
   readonly publishedBytes: number;
   readonly peakRss: number;
 }
@@ -94,12 +101,18 @@ async function runOurs(sources: SeedSource[], key: GeneratedKey): Promise<Ours> 
   const peakRss = rss.stop();
   try {
     if (r.exitCode !== 0) throw new Error(`OUR BUILD FAILED (exit ${r.exitCode}):\n${r.stdout.trim().split('\n').slice(-40).join('\n')}\n${r.stderr.trim()}`);
-    const manifest = JSON.parse(fs.readFileSync(path.join(r.publicDir, 'manifest.json'), 'utf8')) as { packages: unknown[] };
+    const manifest = JSON.parse(fs.readFileSync(path.join(r.publicDir, 'manifest.json'), 'utf8')) as { packages: Array<Record<string, string>> };
+    if (SAVE) {
+      fs.mkdirSync(SAVE, { recursive: true });
+      const n = fs.readdirSync(SAVE).filter(f => f.endsWith('.stdout')).length + 1;
+      fs.writeFileSync(path.join(SAVE, `ours-${n}.stdout`), r.stdout);
+    }
     return {
       ms: r.containerMs,
       stdout: r.stdout,
       phases: parseTiming(r.stdout).phases,
       packages: manifest.packages.length,
+      packageSet: manifest.packages.map(p => `${p.distribution}/${p.component} ${p.name} ${p.version} ${p.architecture}`).sort(),
       publishedBytes: treeBytes(r.publicDir),
       peakRss,
     };
@@ -114,8 +127,9 @@ async function nodeCase(sources: SeedSource[], key: GeneratedKey): Promise<void>
   const seedMs: number[] = [];
   const oursMs: number[] = [];
   const phases: Array<Map<string, number>> = [];
+  const sets: string[][] = [];
   for (let run = 0; run < RUNS; run++) {
-    const order = run % 2 === 0 ? ['seed', 'ours'] : ['ours', 'seed'];
+    const order = OURS_ONLY ? ['ours'] : run % 2 === 0 ? ['seed', 'ours'] : ['ours', 'seed'];
     const line: string[] = [];
     for (const which of order) {
       if (which === 'seed') {
@@ -126,13 +140,28 @@ async function nodeCase(sources: SeedSource[], key: GeneratedKey): Promise<void>
         const ours = await runOurs(sources, key);
         oursMs.push(ours.ms);
         phases.push(ours.phases);
+        sets.push(ours.packageSet);
         line.push(`ours ${s(ours.ms)} (${ours.packages} packages; ${timingOf(ours.stdout)})`);
       }
     }
     console.log(`run ${run + 1}/${RUNS} (${order.join(' first, ')} second): ${line.join('; ')}`);
   }
+  console.log(`  ${sameSets(sets)}`);
+  if (OURS_ONLY) return;
   console.log(`node case: seed median ${s(median(seedMs))}, ours median ${s(median(oursMs))}, ratio seed/ours ${(median(seedMs) / median(oursMs)).toFixed(2)}`);
   console.log(`  ours, median per phase: ${phaseLine(phases)}`);
+}
+
+/** Whether every run published the same packages; else what the first and each other run differ in. */
+function sameSets(sets: readonly string[][]): string {
+  const diffs = sets.slice(1).map((set, i) => {
+    const first = new Set(sets[0]);
+    const other = new Set(set);
+    const only = (a: readonly string[], b: Set<string>) => a.filter(x => !b.has(x));
+    const [gone, came] = [only(sets[0], other), only(set, first)];
+    return gone.length || came.length ? `run ${i + 2} vs run 1: -${gone.length} +${came.length} (${[...gone.slice(0, 5).map(x => `-${x}`), ...came.slice(0, 5).map(x => `+${x}`)].join(', ')})` : '';
+  }).filter(Boolean);
+  return diffs.length ? `package sets DIFFER: ${diffs.join('; ')}` : `package sets: the same ${sets[0]?.length ?? 0} packages in all ${sets.length} runs`;
 }
 
 async function largeCase(sources: SeedSource[], key: GeneratedKey): Promise<void> {

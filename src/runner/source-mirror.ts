@@ -12,6 +12,7 @@ import { prefetch, PREFETCH_CONCURRENCY } from './net/prefetch';
 import { importUpstreamKey, TrustedKeys, UpstreamKeys } from './pgp/upstream-key';
 import { BuildError, Semaphore, stopping } from './proc';
 import { checkQueries, checkQueryBreadth, readQueries } from './query-check';
+import { followedRelations, planSource, serveSubset } from './subset-index';
 import { checkArchitectures, checkComponents, PublishedComponent } from './upstream/offer-checks';
 import { fetchRelease, ReleaseInfo, releaseBase } from './upstream/release';
 import { WorkspaceRoom } from './workspace-room';
@@ -96,7 +97,7 @@ interface FetchedSource {
   readonly id: string;
   readonly work: string;
   readonly aptly: Aptly;
-  readonly jobs: Array<{ c: PublishedComponent; j: number; k: number; filter: string }>;
+  readonly jobs: Array<{ c: PublishedComponent; j: number; k: number; filter: string; withDeps: boolean }>;
   readonly queries: string[];
   readonly release: ReleaseInfo;
   readonly components: PublishedComponent[];
@@ -144,9 +145,12 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   const aptlyConf = path.join(work, 'aptly.conf');
   await writeAptlyConfig(aptlyConf, userConf, path.join(work, 'root'), mirrorArchitectures, config.verify, config.recommends);
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
-  const chunks = filterChunks(queries);
+  // The packages the runner chose, served as a subset index (see subset-index.ts), unless aptly must resolve.
+  const plan = planSource({ upstream, queries, archs: mirrorArchitectures, follow: followedRelations(userConf, config.recommends) });
+  if (plan) await serveSubset({ cache, upstream, entries: plan.entries, where: { info: release, components: components.map(c => c.name), archs: mirrorArchitectures } });
+  const chunks = filterChunks(plan?.refs ?? queries);
   const flat = components.length === 0;
-  const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
+  const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter, withDeps: !plan?.refs })));
   await ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, path.join(work, 'root', 'pool'), concurrency, ctx.room, ctx.log, id,
     config.recommends));
   return { id, work, aptly, jobs, queries, release, components, mirrorArchitectures, upstream };
@@ -207,7 +211,7 @@ Promise<SourceMirror> {
   const mirrors = new Map<string, string[]>();
   for (const { c, j, k } of jobs) mirrors.set(c.name, [...mirrors.get(c.name) ?? [], `m${j}c${k}`]);
   const flat = components.length === 0;
-  const keys = await createAndUpdate(aptly, jobs.map(({ c, j, k, filter }) => ({
+  const keys = await createAndUpdate(aptly, jobs.map(({ c, j, k, filter, withDeps }) => ({
     what: `${id} ${c.name}`,
     spec: {
       name: `m${j}c${k}`,
@@ -216,7 +220,7 @@ Promise<SourceMirror> {
       component: flat ? undefined : c.name,
       force: c.force,
       filter,
-      withDeps: true,
+      withDeps,
       retries: ctx.retries,
     },
   })), cache, ctx.log, id);

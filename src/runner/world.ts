@@ -7,6 +7,7 @@ import { BuildLog } from './log';
 import { fetchIntoPool, PREFETCH_CONCURRENCY } from './net/prefetch';
 import { BuildError } from './proc';
 import { addMirrors, SourceMirror } from './source-mirror';
+import { subsetOf } from './subset-index';
 import { closeOver, describeMissing, leftOutRelations, MissingDependency } from './world-closure';
 import { plural } from '../util/plural';
 
@@ -125,6 +126,7 @@ async function addToMirrors(sources: readonly SourceMirror[], additions: IndexEn
         retries: source.retries,
       },
     })));
+    subsetOf(source.cache)?.add(mine);
     await addMirrors(source, added);
   }
 }

@@ -2,17 +2,19 @@
  * bench:real — the seed's build vs ours against the real Debian archive this machine's apt is
  * configured with (its URIs read from /etc/apt at run time, never written anywhere).
  *
- *   npm run bench:real [-- --runs N --no-large --no-recommends]
+ *   npm run bench:real [-- --runs N --no-large --no-oracle --ours-only --save DIR --no-recommends]
  *
  * Node case: about 50 queries typical of an OpenStack-Helm compute/control node from bookworm and
  * bookworm-updates (main, amd64), seed (bench/build-seed.ts) and ours (the build Job's mirror
  * container through the pod runner) alternating `--runs` times (default 3): both times, the ratio
- * and our phase split. Large case (unless --no-large): Priority required/important/standard plus
- * the node set, ours once: time, peak memory of the build's processes, published bytes per 1,000
- * packages. Both sides verify nothing the other does not have to: the seed skips upstream
- * signatures, ours checks them against debian-archive-keyring. Prints figures, asserts nothing;
- * exits 0 with a message when this machine has no reachable bookworm apt source. Ours follows
- * Recommends, as the product does by default (about twice the seed's packages for the node set);
+ * and our phase split, and whether every run published the same packages. Then (unless
+ * --no-oracle) aptly as the oracle of the subset index (aptly-oracle.ts). Large case (unless
+ * --no-large): Priority required/important/standard, a few task-* metapackages and the node set,
+ * ours once: time, peak memory of the build's processes, published bytes per 1,000 packages.
+ * Both sides verify nothing the other does not have to: the seed skips upstream signatures, ours
+ * checks them against debian-archive-keyring. Prints figures, asserts nothing; exits 0 with a
+ * message when this machine has no reachable bookworm apt source. Ours follows Recommends, as the
+ * product does by default (more packages than the seed's for the node set);
  * --no-recommends builds ours without them, the seed's package set.
  */
 import * as fs from 'fs';
@@ -20,6 +22,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { aptlyOracle } from './aptly-oracle';
 import { runSeedBuild, SeedSource } from './build-seed';
 import { median, mib, parseTiming, phaseLine, s, sampleChildrenRss, treeBytes } from './figures';
 import { uriForSuite } from '../test/support/host-apt-sources';
@@ -40,7 +43,8 @@ const NODE_SET = [
   'xfsprogs', 'sg3-utils', 'sysfsutils', 'genisoimage', 'ethtool', 'tcpdump', 'socat', 'curl', 'ca-certificates', 'chrony',
   'sudo', 'jq', 'python3-yaml', 'python3-requests', 'nginx',
 ];
-const LARGE_EXTRA = ['Priority (required)', 'Priority (important)', 'Priority (standard)'];
+/** A few thousand packages: the base system, two desktops' task packages and the web and ssh servers'. */
+const LARGE_EXTRA = ['Priority (required)', 'Priority (important)', 'Priority (standard)', 'task-gnome-desktop', 'task-xfce-desktop', 'task-web-server', 'task-ssh-server'];
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -167,7 +171,7 @@ function sameSets(sets: readonly string[][]): string {
 async function largeCase(sources: SeedSource[], key: GeneratedKey): Promise<void> {
   const large = sources.map((src, i) => i === 0 ? { ...src, queries: [...src.queries, ...LARGE_EXTRA] } : src);
   const ours = await runOurs(large, key);
-  console.log(`large case (Priority required/important/standard + the node set): ours ${s(ours.ms)}, ${ours.packages} packages; ${timingOf(ours.stdout)}`);
+  console.log(`large case (${LARGE_EXTRA.join(', ')} + the node set): ours ${s(ours.ms)}, ${ours.packages} packages; ${timingOf(ours.stdout)}`);
   console.log(`  peak RSS of the build's processes (summed): ${mib(ours.peakRss)}; published tree ${mib(ours.publishedBytes)}, `
     + `${mib(ours.publishedBytes / ours.packages * 1000)} per 1,000 packages; ${s(ours.ms / ours.packages * 1000)} per 1,000 packages`);
 }
@@ -198,6 +202,7 @@ async function main(): Promise<void> {
     console.log(`node set: ${sources[0].queries.length} queries from bookworm, ${updatesQueries.length} from bookworm-updates (${updatesQueries.join(', ')})`);
     const key = await cachedPassphraseTestKey();
     await nodeCase(sources, key);
+    if (!process.argv.includes('--no-oracle')) console.log(await aptlyOracle(base, sources[0].queries));
     if (!process.argv.includes('--no-large')) await largeCase(sources, key);
   } finally {
     await keys.stop();

@@ -147,7 +147,8 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
   // The packages the runner chose, served as a subset index (see subset-index.ts), unless aptly must resolve.
   const plan = planSource({ upstream, queries, archs: mirrorArchitectures, follow: followedRelations(userConf, config.recommends) });
-  if (plan) await serveSubset({ cache, upstream, entries: plan.entries, where: { info: release, components: components.map(c => c.name), archs: mirrorArchitectures } });
+  const where = { info: release, components: components.map(c => c.name), archs: mirrorArchitectures };
+  if (plan) await serveSubset({ cache, upstream, entries: plan.entries, where });
   const chunks = filterChunks(plan?.refs ?? queries);
   const flat = components.length === 0;
   const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter, withDeps: !plan?.refs })));

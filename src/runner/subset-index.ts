@@ -44,14 +44,20 @@ export interface MirrorPlan {
  * The plan of a source: undefined (aptly reads the whole index and resolves) when a query may
  * match differently in aptly or aptly follows source packages.
  */
-export function planSource(o: { upstream: readonly IndexEntry[]; queries: readonly string[]; archs: readonly string[]; follow?: FollowedRelations }): MirrorPlan | undefined {
+export function planSource(o: {
+  upstream: readonly IndexEntry[];
+  queries: readonly string[];
+  archs: readonly string[];
+  follow?: FollowedRelations;
+}): MirrorPlan | undefined {
   const matched = o.follow && matchedEntries(o.upstream, o.queries);
   if (!matched || !o.follow) return undefined;
   if (o.follow.suggests || o.follow.allVariants) return { entries: relationClosure(o.upstream, matched, o.follow) };
   const entries = new Set(matched);
   const real = o.archs.filter(a => a !== 'all');
   for (const arch of real.length ? real : ['amd64']) {
-    const closed = closeOver({ have: [...matched], requested: [...matched], universe: o.upstream, arch, followRecommends: () => o.follow!.recommends });
+    const followRecommends = () => o.follow!.recommends;
+    const closed = closeOver({ have: [...matched], requested: [...matched], universe: o.upstream, arch, followRecommends });
     for (const e of closed.additions) entries.add(e);
   }
   // In upstream order: the same inputs give the same filters, byte for byte.
@@ -167,21 +173,32 @@ export function subsetRelease(releaseText: string, files: ReadonlyMap<string, st
   return `${kept.join('\n')}\n`;
 }
 
-const served = new WeakMap<UpstreamCache, SubsetIndex>();
+/** Where a source's indexes are: its verified Release, and the components and architectures mirrored. */
+export interface IndexLayout {
+  readonly info: ReleaseInfo;
+  readonly components: readonly string[];
+  readonly archs: readonly string[];
+}
+
+const serving = new WeakMap<UpstreamCache, SubsetIndex>();
 
 /** The subset a source's cache serves, if any (the world closure widens it before adding mirrors). */
 export function subsetOf(cache: UpstreamCache): SubsetIndex | undefined {
-  return served.get(cache);
+  return serving.get(cache);
 }
 
 /** Serves `entries` to aptly in place of the source's upstream indexes, with a Release to match. */
-export async function serveSubset(o: { cache: UpstreamCache; upstream: readonly IndexEntry[]; entries: ReadonlySet<IndexEntry>;
-  where: { readonly info: ReleaseInfo; readonly components: readonly string[]; readonly archs: readonly string[] }; }): Promise<SubsetIndex> {
+export async function serveSubset(o: {
+  cache: UpstreamCache;
+  upstream: readonly IndexEntry[];
+  entries: ReadonlySet<IndexEntry>;
+  where: IndexLayout;
+}): Promise<SubsetIndex> {
   // aptly reads the Release the runner verified (pinned in the cache): the subset's keeps its fields.
   const text = await fs.promises.readFile(o.cache.fileOf(`${o.where.info.base}Release`)!, 'utf8');
   const subset = new SubsetIndex(o.upstream, o.entries, { ...o.where, text }, overlayOf(o.cache));
   subset.serve();
-  served.set(o.cache, subset);
+  serving.set(o.cache, subset);
   return subset;
 }
 
@@ -192,7 +209,7 @@ export class SubsetIndex {
   constructor(
     private readonly upstream: readonly IndexEntry[],
     entries: Iterable<IndexEntry>,
-    private readonly release: { readonly info: ReleaseInfo; readonly text: string; readonly components: readonly string[]; readonly archs: readonly string[] },
+    private readonly release: IndexLayout & { readonly text: string },
     private readonly overlay: UpstreamOverlay,
   ) {
     this.subset = new Set(entries);

@@ -1,5 +1,6 @@
 // aptly as the oracle for the subset index: the same source mirrored by aptly from upstream's whole
 // index and from the subset the runner serves must give the same packages.
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -80,7 +81,7 @@ test('subsetRelease: upstream fields kept, checksums of the served files only, n
   expect(r).not.toMatch(/Acquire-By-Hash|Packages\.xz/);
   expect(r.match(/^ [0-9a-f]+ +12 main\/binary-amd64\/Packages$/gm)).toHaveLength(4);
   // sha256 of the served text
-  expect(r).toContain(` ${require('crypto').createHash('sha256').update('Package: a\n\n').digest('hex')}`);
+  expect(r).toContain(` ${crypto.createHash('sha256').update('Package: a\n\n').digest('hex')}`);
 });
 
 test('the aptly config decides the plan: source packages keep the whole index, Suggests a resolving subset', () => {

@@ -66,10 +66,11 @@ export function planSource(o: {
 
 /** The entries matched by the queries, or undefined when a query may match differently in aptly. */
 export function matchedEntries(upstream: readonly IndexEntry[], queries: readonly string[]): Set<IndexEntry> | undefined {
+  const byName = nameIndex(upstream);
   const matched = new Set<IndexEntry>();
   for (const q of queries) {
     // Go's regular expressions and ours may differ at the edges: aptly evaluates those on the whole index.
-    if (/~/.test(q)) return undefined;
+    if (/\(\s*~/.test(q)) return undefined;
     let compiled;
     try {
       compiled = compileQuery(q);
@@ -77,7 +78,8 @@ export function matchedEntries(upstream: readonly IndexEntry[], queries: readonl
       return undefined;
     }
     let any = false;
-    for (const e of upstream) {
+    // A query of one name (or reference) can only match packages of that name or providing it.
+    for (const e of compiled.name !== undefined ? byName.get(compiled.name) ?? [] : upstream) {
       if (compiled.matches(e)) {
         matched.add(e);
         any = true;
@@ -88,14 +90,8 @@ export function matchedEntries(upstream: readonly IndexEntry[], queries: readonl
   return matched;
 }
 
-/** Names a relation field refers to: every alternative, qualifiers and versions dropped (a superset of what parses). */
-export function relationNames(text: string | undefined): string[] {
-  if (!text) return [];
-  return text.split(/[,|]/).map(p => /^\s*([^\s(:[<]+)/.exec(p)?.[1]).filter((n): n is string => !!n);
-}
-
-/** `seed` and every entry reachable from it over the followed relations, by name and Provides. */
-export function relationClosure(upstream: readonly IndexEntry[], seed: Iterable<IndexEntry>, follow: FollowedRelations): Set<IndexEntry> {
+/** Entries by name and by each name they provide (in upstream order). */
+function nameIndex(upstream: readonly IndexEntry[]): Map<string, IndexEntry[]> {
   const byName = new Map<string, IndexEntry[]>();
   for (const e of upstream) {
     for (const n of new Set([e.name, ...e.provides.map(p => p.name)])) {
@@ -104,6 +100,18 @@ export function relationClosure(upstream: readonly IndexEntry[], seed: Iterable<
       else byName.set(n, [e]);
     }
   }
+  return byName;
+}
+
+/** Names a relation field refers to: every alternative, qualifiers and versions dropped (a superset of what parses). */
+export function relationNames(text: string | undefined): string[] {
+  if (!text) return [];
+  return text.split(/[,|]/).map(p => /^\s*([^\s(:[<]+)/.exec(p)?.[1]).filter((n): n is string => !!n);
+}
+
+/** `seed` and every entry reachable from it over the followed relations, by name and Provides. */
+export function relationClosure(upstream: readonly IndexEntry[], seed: Iterable<IndexEntry>, follow: FollowedRelations): Set<IndexEntry> {
+  const byName = nameIndex(upstream);
   const fields = ['Pre-Depends', 'Depends', ...follow.recommends ? ['Recommends'] : [], ...follow.suggests ? ['Suggests'] : []];
   const taken = new Set(seed);
   const queue = [...taken];

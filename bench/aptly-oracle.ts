@@ -15,6 +15,7 @@ import { Fetcher, UpstreamCache } from '../src/runner/net/fetcher';
 import { LocalUpstreamServer, overlayOf } from '../src/runner/net/local-upstream';
 import { matchedEntries, planSource, relationClosure, serveSubset } from '../src/runner/subset-index';
 import { fetchRelease } from '../src/runner/upstream/release';
+import { closeOver } from '../src/runner/world-closure';
 
 interface Mirrored {
   readonly keys: string[];
@@ -57,10 +58,14 @@ export async function aptlyOracle(base: string, queries: readonly string[]): Pro
     const [a, b] = [new Set(whole.keys), new Set(fromSubset.keys)];
     const differ = [...a].filter(k => !b.has(k)).length + [...b].filter(k => !a.has(k)).length;
     const plan = planSource({ upstream, queries, archs: ['amd64'], follow: { recommends: true, suggests: false, allVariants: false } });
+    const matched = [...matchedEntries(upstream, queries) ?? []];
+    const closed = closeOver({ have: matched, requested: matched, universe: upstream, arch: 'amd64', followRecommends: () => true });
+    const same = [...new Set([...matched, ...closed.additions])].map(e => `${e.name}_${e.version}_${e.architecture}`).sort().join() === [...plan?.refs ?? []].sort().join();
     return `aptly oracle (bookworm main, the node set, aptly's -filter-with-deps with Recommends): whole index (${upstream.length} stanzas) ${whole.keys.length} packages in ${s(whole.ms)}; `
       + `subset (${subset.size} stanzas) ${fromSubset.keys.length} packages in ${s(fromSubset.ms)}; `
       + `aptly's picks from the whole index outside the subset: ${outside.length}${outside.length ? ` (${outside.slice(0, 5).join(', ')})` : ''}; `
-      + `whole vs subset lists differ in ${differ} packages (aptly's random order among alternatives); the runner's own choice: ${plan?.refs?.length ?? 'none'} packages`;
+      + `whole vs subset lists differ in ${differ} packages (aptly's random order among alternatives); the runner's own choice: ${plan?.refs?.length ?? 'none'} packages, `
+      + `${same ? 'the same as' : 'NOT the same as'} its closure over the whole index`;
   } finally {
     await server.stop();
     await fs.promises.rm(dir, { recursive: true, force: true });

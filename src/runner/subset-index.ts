@@ -54,10 +54,13 @@ export function planSource(o: {
   if (!matched || !o.follow) return undefined;
   if (o.follow.suggests || o.follow.allVariants) return { entries: relationClosure(o.upstream, matched, o.follow) };
   const entries = new Set(matched);
+  // The walk over upstream looks up only names of this superset: the same choices, in a fraction of the time.
+  const reachable = relationClosure(o.upstream, matched, o.follow);
+  const universe = o.upstream.filter(e => reachable.has(e));
   const real = o.archs.filter(a => a !== 'all');
   for (const arch of real.length ? real : ['amd64']) {
     const followRecommends = () => o.follow!.recommends;
-    const closed = closeOver({ have: [...matched], requested: [...matched], universe: o.upstream, arch, followRecommends });
+    const closed = closeOver({ have: [...matched], requested: [...matched], universe, arch, followRecommends });
     for (const e of closed.additions) entries.add(e);
   }
   // In upstream order: the same inputs give the same filters, byte for byte.
@@ -109,7 +112,10 @@ export function relationNames(text: string | undefined): string[] {
   return text.split(/[,|]/).map(p => /^\s*([^\s(:[<]+)/.exec(p)?.[1]).filter((n): n is string => !!n);
 }
 
-/** `seed` and every entry reachable from it over the followed relations, by name and Provides. */
+/**
+ * `seed` and every entry reachable from it over the followed relations, by name and Provides,
+ * with every entry of a name taken: whatever a closure over upstream looks up from `seed` is here.
+ */
 export function relationClosure(upstream: readonly IndexEntry[], seed: Iterable<IndexEntry>, follow: FollowedRelations): Set<IndexEntry> {
   const byName = nameIndex(upstream);
   const fields = ['Pre-Depends', 'Depends', ...follow.recommends ? ['Recommends'] : [], ...follow.suggests ? ['Suggests'] : []];
@@ -118,7 +124,8 @@ export function relationClosure(upstream: readonly IndexEntry[], seed: Iterable<
   const names = new Set<string>();
   while (queue.length) {
     const e = queue.pop()!;
-    for (const n of fields.flatMap(f => relationNames(fieldOf(e.stanza, f)))) {
+    // Its own name too: every version of a package taken is there (a closure picks the newest).
+    for (const n of [e.name, ...fields.flatMap(f => relationNames(fieldOf(e.stanza, f)))]) {
       if (names.has(n)) continue;
       names.add(n);
       for (const c of byName.get(n) ?? []) {

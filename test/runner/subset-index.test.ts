@@ -12,6 +12,7 @@ import { Fetcher, UpstreamCache } from '../../src/runner/net/fetcher';
 import { LocalUpstreamServer, overlayOf } from '../../src/runner/net/local-upstream';
 import { followedRelations, planSource, relationClosure, relationNames, serveSubset, subsetOf, subsetRelease } from '../../src/runner/subset-index';
 import { fetchRelease, ReleaseInfo } from '../../src/runner/upstream/release';
+import { closeOver } from '../../src/runner/world-closure';
 import { PackageSpec } from '../support/archive-builder';
 import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
 
@@ -109,7 +110,10 @@ test('GIVEN the runner\'s plan THEN aptly mirrors exactly its references from th
   overlayOf(cache).clear();
   const full = await mirror('fullrec', 'app | tool', { withDeps: true });
   const plan = planSource({ upstream, queries: ['app', 'tool'], archs: ['amd64'], follow: followedRelations({}, true) })!;
-  expect(plan.refs).toBeDefined();
+  // the same choice as the closure over the whole upstream (what prefetch downloads)
+  const matched = upstream.filter(e => ['app', 'tool'].includes(e.name));
+  const whole = closeOver({ have: matched, requested: matched, universe: upstream, arch: 'amd64', followRecommends: () => true });
+  expect([...plan.refs!].sort()).toEqual([...matched, ...whole.additions].map(e => `${e.name}_${e.version}_${e.architecture}`).sort());
   await serveSubset({ cache, upstream, entries: plan.entries, where: where() });
   const served = await mirror('subrec', filterChunks(plan.refs!)[0], { withDeps: false });
   expect(served).toEqual(plan.refs!.map(r => r.split('_').join(' ')).sort());

@@ -43,8 +43,9 @@ const NODE_SET = [
   'xfsprogs', 'sg3-utils', 'sysfsutils', 'genisoimage', 'ethtool', 'tcpdump', 'socat', 'curl', 'ca-certificates', 'chrony',
   'sudo', 'jq', 'python3-yaml', 'python3-requests', 'nginx',
 ];
-/** A few thousand packages: the base system, two desktops' task packages and the web and ssh servers'. */
-const LARGE_EXTRA = ['Priority (required)', 'Priority (important)', 'Priority (standard)', 'task-gnome-desktop', 'task-xfce-desktop', 'task-web-server', 'task-ssh-server'];
+/** A few thousand packages: the base system, three desktops' task packages and the web and ssh servers'. */
+const LARGE_EXTRA = ['Priority (required)', 'Priority (important)', 'Priority (standard)', 'task-gnome-desktop', 'task-kde-desktop', 'task-xfce-desktop',
+  'task-web-server', 'task-ssh-server'];
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

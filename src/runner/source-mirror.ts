@@ -12,7 +12,7 @@ import { prefetch, PREFETCH_CONCURRENCY } from './net/prefetch';
 import { importUpstreamKey, TrustedKeys, UpstreamKeys } from './pgp/upstream-key';
 import { BuildError, Semaphore, stopping } from './proc';
 import { checkQueries, checkQueryBreadth, readQueries } from './query-check';
-import { followedRelations, planSource, serveSubset } from './subset-index';
+import { followedRelations, planAndServe } from './subset-index';
 import { checkArchitectures, checkComponents, PublishedComponent } from './upstream/offer-checks';
 import { fetchRelease, ReleaseInfo, releaseBase } from './upstream/release';
 import { WorkspaceRoom } from './workspace-room';
@@ -146,9 +146,8 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   await writeAptlyConfig(aptlyConf, userConf, path.join(work, 'root'), mirrorArchitectures, config.verify, config.recommends);
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
   // The packages the runner chose, served as a subset index (see subset-index.ts), unless aptly must resolve.
-  const plan = planSource({ upstream, queries, archs: mirrorArchitectures, follow: followedRelations(userConf, config.recommends) });
   const where = { info: release, components: components.map(c => c.name), archs: mirrorArchitectures };
-  if (plan) await serveSubset({ cache, upstream, entries: plan.entries, where });
+  const plan = await planAndServe({ cache, upstream, queries, follow: followedRelations(userConf, config.recommends), where });
   const chunks = filterChunks(plan?.refs ?? queries);
   const flat = components.length === 0;
   const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter, withDeps: !plan?.refs })));

@@ -217,6 +217,19 @@ export async function serveSubset(o: {
   return subset;
 }
 
+/** A source's plan (see planSource), its subset served to aptly on loopback; undefined: aptly reads upstream's whole index. */
+export async function planAndServe(o: {
+  cache: UpstreamCache;
+  upstream: readonly IndexEntry[];
+  queries: readonly string[];
+  follow?: FollowedRelations;
+  where: IndexLayout;
+}): Promise<MirrorPlan | undefined> {
+  const plan = planSource({ upstream: o.upstream, queries: o.queries, archs: o.where.archs, follow: o.follow });
+  if (plan) await serveSubset({ cache: o.cache, upstream: o.upstream, entries: plan.entries, where: o.where });
+  return plan;
+}
+
 /** The subset a source serves to aptly, widened when the world closure adds packages of it. */
 export class SubsetIndex {
   private readonly subset: Set<IndexEntry>;

@@ -151,7 +151,7 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   const chunks = filterChunks(plan?.refs ?? queries);
   const flat = components.length === 0;
   const jobs = (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter, withDeps: !plan?.refs })));
-  await ctx.log.time('download', () => prefetch(upstream, queries, mirrorArchitectures, cache, path.join(work, 'root', 'pool'), concurrency, ctx.room, ctx.log, id,
+  await ctx.log.time('download', () => prefetch(plan?.universe ?? upstream, queries, mirrorArchitectures, cache, path.join(work, 'root', 'pool'), concurrency, ctx.room, ctx.log, id,
     config.recommends));
   return { id, work, aptly, jobs, queries, release, components, mirrorArchitectures, upstream };
 }

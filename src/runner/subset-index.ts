@@ -10,7 +10,7 @@
 // its resolver looks packages up only by those names). Otherwise aptly reads the whole index.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { fieldOf, IndexEntry, indexPath } from './deb/packages-index';
+import { fieldOf, IndexEntry, indexPath, packageSize } from './deb/packages-index';
 import { compileQuery } from './deb/query-match';
 import { UpstreamCache } from './net/fetcher';
 import { overlayFiles, overlayOf, UpstreamOverlay } from './net/local-upstream';
@@ -38,6 +38,11 @@ export interface MirrorPlan {
   readonly entries: ReadonlySet<IndexEntry>;
   /** Exact `name_version_arch` references when the runner chose the packages; undefined: aptly resolves the queries. */
   readonly refs?: string[];
+  /**
+   * What a closure from the matched packages can look up (every entry of every name reachable), in
+   * upstream order: a walk over it makes the same choices as over the whole index (prefetch's).
+   */
+  readonly universe: IndexEntry[];
 }
 
 /**
@@ -52,11 +57,11 @@ export function planSource(o: {
 }): MirrorPlan | undefined {
   const matched = o.follow && matchedEntries(o.upstream, o.queries);
   if (!matched || !o.follow) return undefined;
-  if (o.follow.suggests || o.follow.allVariants) return { entries: relationClosure(o.upstream, matched, o.follow) };
-  const entries = new Set(matched);
   // The walk over upstream looks up only names of this superset: the same choices, in a fraction of the time.
   const reachable = relationClosure(o.upstream, matched, o.follow);
   const universe = o.upstream.filter(e => reachable.has(e));
+  if (o.follow.suggests || o.follow.allVariants) return { entries: reachable, universe };
+  const entries = new Set(matched);
   const real = o.archs.filter(a => a !== 'all');
   for (const arch of real.length ? real : ['amd64']) {
     const followRecommends = () => o.follow!.recommends;
@@ -64,7 +69,7 @@ export function planSource(o: {
     for (const e of closed.additions) entries.add(e);
   }
   // In upstream order: the same inputs give the same filters, byte for byte.
-  return { entries, refs: o.upstream.filter(e => entries.has(e)).map(e => `${e.name}_${e.version}_${e.architecture}`) };
+  return { entries, refs: universe.filter(e => entries.has(e)).map(e => `${e.name}_${e.version}_${e.architecture}`), universe };
 }
 
 /** The entries matched by the queries, or undefined when a query may match differently in aptly. */
@@ -226,7 +231,13 @@ export async function planAndServe(o: {
   where: IndexLayout;
 }): Promise<MirrorPlan | undefined> {
   const plan = planSource({ upstream: o.upstream, queries: o.queries, archs: o.where.archs, follow: o.follow });
-  if (plan) await serveSubset({ cache: o.cache, upstream: o.upstream, entries: plan.entries, where: o.where });
+  if (!plan) return undefined;
+  await serveSubset({ cache: o.cache, upstream: o.upstream, entries: plan.entries, where: o.where });
+  // Every package file's listed size bounds its download, also when prefetch is given the plan's universe only.
+  o.cache.listSizes(o.upstream.flatMap(e => {
+    const filename = fieldOf(e.stanza, 'Filename');
+    return filename ? [[filename, packageSize(e)] as const] : [];
+  }));
   return plan;
 }
 

@@ -114,6 +114,10 @@ test('GIVEN the runner\'s plan THEN aptly mirrors exactly its references from th
   const matched = upstream.filter(e => ['app', 'tool'].includes(e.name));
   const whole = closeOver({ have: matched, requested: matched, universe: upstream, arch: 'amd64', followRecommends: () => true });
   expect([...plan.refs!].sort()).toEqual([...matched, ...whole.additions].map(e => `${e.name}_${e.version}_${e.architecture}`).sort());
+  // prefetch walks the plan's universe: the same additions, and unrelated packages are not in it
+  const walked = closeOver({ have: matched, requested: matched, universe: plan.universe, arch: 'amd64', followRecommends: () => true });
+  expect(walked.additions).toEqual(whole.additions);
+  expect(plan.universe.map(e => e.name)).not.toContain('unrelated');
   await serveSubset({ cache, upstream, entries: plan.entries, where: where() });
   const served = await mirror('subrec', filterChunks(plan.refs!)[0], { withDeps: false });
   expect(served).toEqual(plan.refs!.map(r => r.split('_').join(' ')).sort());

@@ -140,6 +140,14 @@ for (const dir of ['bench', 'examples', 'scripts']) {
   });
 }
 
+// The tests, benches and scripts run transpile-only (ts-jest isolatedModules, ts-node): type-check
+// them here, so a renamed export or a changed signature fails the build, not a later bench run.
+const checkTypes = project.addTask('check:types', {
+  description: 'Type-check the tests, benches, scripts and examples (they run transpile-only)',
+});
+for (const dir of ['test', 'bench', 'examples', 'scripts']) checkTypes.exec(`tsc --noEmit -p ${dir}/tsconfig.json`);
+project.testTask.spawn(checkTypes);
+
 project.gitignore.exclude('/examples/dist/', '/examples/node_modules/', '/.bench/');
 
 // A developer's loop in seconds: everything but the end-to-end tests (real aptly, gpg, nginx, apt,

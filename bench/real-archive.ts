@@ -2,17 +2,19 @@
  * bench:real — the seed's build vs ours against the real Debian archive this machine's apt is
  * configured with (its URIs read from /etc/apt at run time, never written anywhere).
  *
- *   npm run bench:real [-- --runs N --no-large --no-recommends]
+ *   npm run bench:real [-- --runs N --no-large --no-oracle --ours-only --save DIR --no-recommends]
  *
  * Node case: about 50 queries typical of an OpenStack-Helm compute/control node from bookworm and
  * bookworm-updates (main, amd64), seed (bench/build-seed.ts) and ours (the build Job's mirror
  * container through the pod runner) alternating `--runs` times (default 3): both times, the ratio
- * and our phase split. Large case (unless --no-large): Priority required/important/standard plus
- * the node set, ours once: time, peak memory of the build's processes, published bytes per 1,000
- * packages. Both sides verify nothing the other does not have to: the seed skips upstream
- * signatures, ours checks them against debian-archive-keyring. Prints figures, asserts nothing;
- * exits 0 with a message when this machine has no reachable bookworm apt source. Ours follows
- * Recommends, as the product does by default (about twice the seed's packages for the node set);
+ * and our phase split, and whether every run published the same packages. Then (unless
+ * --no-oracle) aptly as the oracle of the subset index (aptly-oracle.ts). Large case (unless
+ * --no-large): Priority required/important/standard, a few task-* metapackages and the node set,
+ * ours once: time, peak memory of the build's processes, published bytes per 1,000 packages.
+ * Both sides verify nothing the other does not have to: the seed skips upstream signatures, ours
+ * checks them against debian-archive-keyring. Prints figures, asserts nothing; exits 0 with a
+ * message when this machine has no reachable bookworm apt source. Ours follows Recommends, as the
+ * product does by default (more packages than the seed's for the node set);
  * --no-recommends builds ours without them, the seed's package set.
  */
 import * as fs from 'fs';
@@ -20,6 +22,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { aptlyOracle } from './aptly-oracle';
 import { runSeedBuild, SeedSource } from './build-seed';
 import { median, mib, parseTiming, phaseLine, s, sampleChildrenRss, treeBytes } from './figures';
 import { uriForSuite } from '../test/support/host-apt-sources';
@@ -40,7 +43,9 @@ const NODE_SET = [
   'xfsprogs', 'sg3-utils', 'sysfsutils', 'genisoimage', 'ethtool', 'tcpdump', 'socat', 'curl', 'ca-certificates', 'chrony',
   'sudo', 'jq', 'python3-yaml', 'python3-requests', 'nginx',
 ];
-const LARGE_EXTRA = ['Priority (required)', 'Priority (important)', 'Priority (standard)'];
+/** A few thousand packages: the base system, three desktops' task packages and the web and ssh servers'. */
+const LARGE_EXTRA = ['Priority (required)', 'Priority (important)', 'Priority (standard)', 'task-gnome-desktop', 'task-kde-desktop', 'task-xfce-desktop',
+  'task-web-server', 'task-ssh-server'];
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,6 +55,11 @@ function option(name: string, fallback: number): number {
 }
 const RUNS = option('runs', 3);
 const RECOMMENDS = !process.argv.includes('--no-recommends');
+const OURS_ONLY = process.argv.includes('--ours-only');
+const SAVE = (() => {
+  const i = process.argv.indexOf('--save');
+  return i < 0 ? undefined : process.argv[i + 1];
+})();
 
 async function fetchIndexNames(base: string, suite: string): Promise<Set<string>> {
   const r = await runCommand('sh', ['-c', 'curl -sSf --max-time 120 "$1" | xz -dc', 'sh', `${base}/dists/${suite}/main/binary-amd64/Packages.xz`]);
@@ -75,6 +85,8 @@ interface Ours {
   readonly stdout: string;
   readonly phases: Map<string, number>;
   readonly packages: number;
+  /** The published packages as `dist/component name version arch` lines, sorted. */
+  readonly packageSet: string[];
   readonly publishedBytes: number;
   readonly peakRss: number;
 }
@@ -94,12 +106,18 @@ async function runOurs(sources: SeedSource[], key: GeneratedKey): Promise<Ours> 
   const peakRss = rss.stop();
   try {
     if (r.exitCode !== 0) throw new Error(`OUR BUILD FAILED (exit ${r.exitCode}):\n${r.stdout.trim().split('\n').slice(-40).join('\n')}\n${r.stderr.trim()}`);
-    const manifest = JSON.parse(fs.readFileSync(path.join(r.publicDir, 'manifest.json'), 'utf8')) as { packages: unknown[] };
+    const manifest = JSON.parse(fs.readFileSync(path.join(r.publicDir, 'manifest.json'), 'utf8')) as { packages: Array<Record<string, string>> };
+    if (SAVE) {
+      fs.mkdirSync(SAVE, { recursive: true });
+      const n = fs.readdirSync(SAVE).filter(f => f.endsWith('.stdout')).length + 1;
+      fs.writeFileSync(path.join(SAVE, `ours-${n}.stdout`), r.stdout);
+    }
     return {
       ms: r.containerMs,
       stdout: r.stdout,
       phases: parseTiming(r.stdout).phases,
       packages: manifest.packages.length,
+      packageSet: manifest.packages.map(p => `${p.distribution}/${p.component} ${p.name} ${p.version} ${p.architecture}`).sort(),
       publishedBytes: treeBytes(r.publicDir),
       peakRss,
     };
@@ -114,8 +132,9 @@ async function nodeCase(sources: SeedSource[], key: GeneratedKey): Promise<void>
   const seedMs: number[] = [];
   const oursMs: number[] = [];
   const phases: Array<Map<string, number>> = [];
+  const sets: string[][] = [];
   for (let run = 0; run < RUNS; run++) {
-    const order = run % 2 === 0 ? ['seed', 'ours'] : ['ours', 'seed'];
+    const order = OURS_ONLY ? ['ours'] : run % 2 === 0 ? ['seed', 'ours'] : ['ours', 'seed'];
     const line: string[] = [];
     for (const which of order) {
       if (which === 'seed') {
@@ -126,19 +145,34 @@ async function nodeCase(sources: SeedSource[], key: GeneratedKey): Promise<void>
         const ours = await runOurs(sources, key);
         oursMs.push(ours.ms);
         phases.push(ours.phases);
+        sets.push(ours.packageSet);
         line.push(`ours ${s(ours.ms)} (${ours.packages} packages; ${timingOf(ours.stdout)})`);
       }
     }
     console.log(`run ${run + 1}/${RUNS} (${order.join(' first, ')} second): ${line.join('; ')}`);
   }
+  console.log(`  ${sameSets(sets)}`);
+  if (OURS_ONLY) return;
   console.log(`node case: seed median ${s(median(seedMs))}, ours median ${s(median(oursMs))}, ratio seed/ours ${(median(seedMs) / median(oursMs)).toFixed(2)}`);
   console.log(`  ours, median per phase: ${phaseLine(phases)}`);
+}
+
+/** Whether every run published the same packages; else what the first and each other run differ in. */
+function sameSets(sets: readonly string[][]): string {
+  const diffs = sets.slice(1).map((set, i) => {
+    const first = new Set(sets[0]);
+    const other = new Set(set);
+    const only = (a: readonly string[], b: Set<string>) => a.filter(x => !b.has(x));
+    const [gone, came] = [only(sets[0], other), only(set, first)];
+    return gone.length || came.length ? `run ${i + 2} vs run 1: -${gone.length} +${came.length} (${[...gone.slice(0, 5).map(x => `-${x}`), ...came.slice(0, 5).map(x => `+${x}`)].join(', ')})` : '';
+  }).filter(Boolean);
+  return diffs.length ? `package sets DIFFER: ${diffs.join('; ')}` : `package sets: the same ${sets[0]?.length ?? 0} packages in all ${sets.length} runs`;
 }
 
 async function largeCase(sources: SeedSource[], key: GeneratedKey): Promise<void> {
   const large = sources.map((src, i) => i === 0 ? { ...src, queries: [...src.queries, ...LARGE_EXTRA] } : src);
   const ours = await runOurs(large, key);
-  console.log(`large case (Priority required/important/standard + the node set): ours ${s(ours.ms)}, ${ours.packages} packages; ${timingOf(ours.stdout)}`);
+  console.log(`large case (${LARGE_EXTRA.join(', ')} + the node set): ours ${s(ours.ms)}, ${ours.packages} packages; ${timingOf(ours.stdout)}`);
   console.log(`  peak RSS of the build's processes (summed): ${mib(ours.peakRss)}; published tree ${mib(ours.publishedBytes)}, `
     + `${mib(ours.publishedBytes / ours.packages * 1000)} per 1,000 packages; ${s(ours.ms / ours.packages * 1000)} per 1,000 packages`);
 }
@@ -169,6 +203,7 @@ async function main(): Promise<void> {
     console.log(`node set: ${sources[0].queries.length} queries from bookworm, ${updatesQueries.length} from bookworm-updates (${updatesQueries.join(', ')})`);
     const key = await cachedPassphraseTestKey();
     await nodeCase(sources, key);
+    if (!process.argv.includes('--no-oracle')) console.log(await aptlyOracle(base, sources[0].queries));
     if (!process.argv.includes('--no-large')) await largeCase(sources, key);
   } finally {
     await keys.stop();

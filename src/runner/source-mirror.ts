@@ -6,7 +6,7 @@ import { Aptly, createMirrorArgs, filterChunks, MirrorSpec, packageKeysArgs, par
 import { readUserAptlyConfig, writeAptlyConfig } from './aptly/aptly-conf';
 import { SourceConfig } from './build-json-reader';
 import { NameIndex } from './deb/name-index';
-import { IndexEntry, indexPath, totalSize } from './deb/packages-index';
+import { fieldOf, IndexEntry, indexPath, packageSize, totalSize } from './deb/packages-index';
 import { ReleaseInfo, releaseBase } from './deb/release-info';
 import { BuildLog, humanBytes } from './log';
 import { Fetcher, UpstreamCache } from './net/fetcher';
@@ -15,6 +15,8 @@ import { importUpstreamKey, TrustedKeys, UpstreamKeys } from './pgp/upstream-key
 import { BuildError, Semaphore, stopping } from './proc';
 import { checkQueries, checkQueryBreadth, readQueries } from './query-check';
 import { MirrorState, SourceMirror, SourceServices } from './source-state';
+import { IndexLayout, serveSubset, SubsetIndex } from './subset-index';
+import { FollowedRelations, followedRelations, MirrorPlan, planSource } from './subset-plan';
 import { loadUpstream } from './upstream/indexes';
 import { checkArchitectures, checkComponents, PublishedComponent } from './upstream/offer-checks';
 import { fetchRelease } from './upstream/release';
@@ -74,12 +76,14 @@ interface FetchedSource {
   readonly id: string;
   readonly work: string;
   readonly aptly: Aptly;
-  readonly jobs: Array<{ c: PublishedComponent; j: number; k: number; filter: string }>;
+  readonly jobs: Array<{ c: PublishedComponent; j: number; k: number; filter: string; withDeps: boolean }>;
   readonly queries: string[];
   readonly release: ReleaseInfo;
   readonly components: PublishedComponent[];
   readonly mirrorArchitectures: string[];
   readonly upstream: IndexEntry[];
+  /** The index aptly reads when the runner chose the packages. */
+  readonly subset?: SubsetIndex;
 }
 
 /** Key, Release, indexes and packages of a source, verified and in aptly's pool. */
@@ -115,11 +119,31 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   const aptlyConf = path.join(work, 'aptly.conf');
   await writeAptlyConfig(aptlyConf, userConf, { rootDir: path.join(work, 'root'), archs: mirrorArchitectures, verify: config.verify, recommends: config.recommends });
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
-  const jobs = mirrorJobs(queries, components);
+  const where = { info: release, components: components.map(c => c.name), archs: mirrorArchitectures };
+  const { plan, subset } = await planAndServe({ cache, names, queries, follow: followedRelations(userConf, config.recommends), where });
+  const jobs = mirrorJobs(plan?.refs ?? queries, components, !plan?.refs);
   await ctx.log.time('download', () => prefetch({
-    upstream: names, queries, archs: mirrorArchitectures, recommends: config.recommends, cache, poolDir: path.join(work, 'root', 'pool'), concurrency, id,
+    upstream: plan ? NameIndex.of(plan.universe) : names, queries, archs: mirrorArchitectures, recommends: config.recommends, cache, poolDir: path.join(work, 'root', 'pool'), concurrency, id,
   }, ctx));
-  return { id, work, aptly, jobs, queries, release, components, mirrorArchitectures, upstream };
+  return { id, work, aptly, jobs, queries, release, components, mirrorArchitectures, upstream, subset };
+}
+
+/**
+ * The packages the runner chose (subset-plan.ts), served to aptly as a subset index; no plan (aptly
+ * resolves from the whole index) when a query or the aptly config needs aptly's own resolver.
+ */
+async function planAndServe(o: { cache: UpstreamCache; names: NameIndex; queries: string[]; follow?: FollowedRelations; where: IndexLayout }):
+Promise<{ plan?: MirrorPlan; subset?: SubsetIndex }> {
+  const plan = planSource({ upstream: o.names, queries: o.queries, archs: o.where.archs, follow: o.follow });
+  if (!plan) return {};
+  const upstream = o.names.entries;
+  const subset = await serveSubset({ cache: o.cache, upstream, entries: plan.entries, where: o.where });
+  // Every package file's listed size bounds its download, also when prefetch walks the plan's universe only.
+  o.cache.listSizes(upstream.flatMap(e => {
+    const filename = fieldOf(e.stanza, 'Filename');
+    return filename ? [[filename, packageSize(e)] as const] : [];
+  }));
+  return { plan, subset };
 }
 
 /** The keys upstream's Release must be signed with; none (and a loud warning) when the source does not verify. */
@@ -137,10 +161,10 @@ async function upstreamKeyring(config: SourceConfig, dir: string, ctx: SourceCon
 }
 
 /** The aptly mirrors to make: one per component (or `main` of a flat repository) and chunk of the filter. */
-function mirrorJobs(queries: readonly string[], components: readonly PublishedComponent[]): FetchedSource['jobs'] {
-  const chunks = filterChunks(queries);
+function mirrorJobs(filters: readonly string[], components: readonly PublishedComponent[], withDeps: boolean): FetchedSource['jobs'] {
+  const chunks = filterChunks([...filters]);
   const flat = components.length === 0;
-  return (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter })));
+  return (flat ? [{ name: 'main', force: false }] : components).flatMap((c, j) => chunks.map((filter, k) => ({ c, j, k, filter, withDeps })));
 }
 
 /**
@@ -203,7 +227,7 @@ Promise<SourceMirror> {
   for (const { c, j, k } of jobs) mirrors.set(c.name, [...mirrors.get(c.name) ?? [], `m${j}c${k}`]);
   const flat = components.length === 0;
   const services: SourceServices = { aptly, cache, aptlyUrl: ctx.localUrl(index), retries: ctx.retries, log: ctx.log };
-  const keys = await createAndUpdate(services, jobs.map(({ c, j, k, filter }) => ({
+  const keys = await createAndUpdate(services, jobs.map(({ c, j, k, filter, withDeps }) => ({
     what: `${id} ${c.name}`,
     spec: {
       name: `m${j}c${k}`,
@@ -212,12 +236,12 @@ Promise<SourceMirror> {
       component: flat ? undefined : c.name,
       force: c.force,
       filter,
-      withDeps: true,
+      withDeps,
       retries: ctx.retries,
     },
   })), id);
 
-  const state: MirrorState = { mirrors, mirrorKeys: keys, mirrored: [], requested: [] };
+  const state: MirrorState = { mirrors, mirrorKeys: keys, mirrored: [], requested: [], subset: o.subset };
   const source: SourceMirror = { index, config, id, work, release, mirrorArchitectures, components, upstream, queries, services, state };
   setMirrored(source);
   await ctx.log.time('query check', () => checkQueries(source));

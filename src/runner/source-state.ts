@@ -6,6 +6,7 @@ import { IndexEntry } from './deb/packages-index';
 import { ReleaseInfo } from './deb/release-info';
 import { BuildLog } from './log';
 import { UpstreamCache } from './net/fetcher';
+import { SubsetIndex } from './subset-index';
 import { PublishedComponent } from './upstream/offer-checks';
 
 /** What a source is upstream and what its packages.txt asks for: never changes after its first pass. */
@@ -43,6 +44,8 @@ export interface MirrorState {
   mirrored: IndexEntry[];
   /** Entries matched by the queries themselves (the packages users asked for). */
   requested: IndexEntry[];
+  /** The index served to aptly when the runner chose the packages (the world closure widens it). */
+  readonly subset?: SubsetIndex;
 }
 
 export interface SourceMirror extends SourceFacts {

@@ -127,6 +127,7 @@ async function addToMirrors(sources: readonly SourceMirror[], additions: IndexEn
         retries: source.services.retries,
       },
     })));
+    source.state.subset?.add(mine);
     await addMirrors(source, added);
   }
 }

@@ -6,6 +6,24 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import { UpstreamCache } from './fetcher';
 
+/** Files served in place of an upstream's (path relative to its URL → content): see subset-index.ts. */
+export type UpstreamOverlay = Map<string, Buffer>;
+
+const overlays = new WeakMap<UpstreamCache, UpstreamOverlay>();
+
+/** The overlay of a source's cache: what aptly reads there instead of the cached upstream file. */
+export function overlayOf(cache: UpstreamCache): UpstreamOverlay {
+  let overlay = overlays.get(cache);
+  if (!overlay) overlays.set(cache, overlay = new Map());
+  return overlay;
+}
+
+/** Replaces the overlay's files with `files` (text). */
+export function overlayFiles(overlay: UpstreamOverlay, files: ReadonlyMap<string, string>): void {
+  overlay.clear();
+  for (const [rel, text] of files) overlay.set(rel, Buffer.from(text, 'utf8'));
+}
+
 export class LocalUpstreamServer {
   public static async start(caches: readonly UpstreamCache[]): Promise<LocalUpstreamServer> {
     const server = http.createServer((req, res) => {
@@ -39,6 +57,12 @@ async function serve(caches: readonly UpstreamCache[], req: http.IncomingMessage
     return;
   }
   const rel = decodeURIComponent(m[2]);
+  const overlaid = overlays.get(cache)?.get(rel);
+  if (overlaid) {
+    res.writeHead(200, { 'content-length': overlaid.length, 'content-type': 'application/octet-stream' });
+    res.end(req.method === 'HEAD' ? undefined : overlaid);
+    return;
+  }
   try {
     const result = await cache.get(rel);
     const file = cache.fileOf(rel);

@@ -68,8 +68,8 @@ function checkSigningKey(options: ReleaseSigningSecretOptions): SigningKey {
     if (key !== undefined && !DATA_KEY.test(key)) throw new Error(`signing ${what} "${key}" is not a valid Secret key (letters, digits, '-', '_' and '.')`);
   }
   if (options.passphraseKey === privateKeyKey) throw new Error('signing passphraseKey and privateKeyKey must differ');
-  const info = inspectPublicKey(options.publicKey);
-  return { secretName: options.secretName, publicKey: options.publicKey, fingerprint: info.fingerprint, privateKeyKey, passphraseKey: options.passphraseKey };
+  const { fingerprint } = inspectPublicKey(options.publicKey);
+  return { secretName: options.secretName, publicKey: options.publicKey, fingerprint, privateKeyKey, passphraseKey: options.passphraseKey };
 }
 
 /**

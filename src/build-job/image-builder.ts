@@ -1,10 +1,7 @@
 import { ImageBuilderFiles, ImageStepBinding, ImageStepContext } from './build-steps';
-import { craneSteps, kanikoSteps, skopeoSteps } from './image-steps';
+import { BuilderKind, builderKind, ImageBuilderKind } from './image-builder-kinds';
 import { MirrorImageOptions } from './mirror-image-options';
-import { SERVING_ROOT } from './paths';
-import { readAsset } from '../util/assets';
 import { checkImageReference } from '../util/k8s-names';
-import { refuseForeignSubclass } from '../util/variants';
 
 /**
  * Options for `ImageBuilder.crane()`.
@@ -75,7 +72,7 @@ export const DEFAULT_SERVING_BASE = 'docker.io/nginxinc/nginx-unprivileged:1.27.
  * ImageBuilder.crane();                                   // append a layer with crane, no root
  * ImageBuilder.kaniko({ baseImage: 'registry.example.com/nginx-unprivileged:1.27' });
  */
-export abstract class ImageBuilder {
+export class ImageBuilder {
   /**
    * The default. Copy the base image with `skopeo`, add the tree as one layer with
    * `umoci insert --rootless` (no Dockerfile, nothing executed from the base), label it with the
@@ -85,7 +82,7 @@ export abstract class ImageBuilder {
    * @example ImageBuilder.skopeo({ image: 'registry.example.com/oci-tools:bookworm', imageHasTools: true })
    */
   public static skopeo(options: SkopeoImageBuilderOptions = {}): ImageBuilder {
-    return new SkopeoImageBuilder(options.image ?? DEFAULT_TOOLS_IMAGE, options.baseImage ?? DEFAULT_SERVING_BASE, options.imageHasTools ?? false);
+    return new ImageBuilder('skopeo', options.image ?? DEFAULT_TOOLS_IMAGE, options.baseImage ?? DEFAULT_SERVING_BASE, options.imageHasTools ?? false);
   }
 
   /**
@@ -95,7 +92,7 @@ export abstract class ImageBuilder {
    * @example ImageBuilder.crane({ baseImage: 'registry.example.com/nginx-unprivileged:1.27.3' })
    */
   public static crane(options: CraneImageBuilderOptions = {}): ImageBuilder {
-    return new CraneImageBuilder(options.image ?? 'gcr.io/go-containerregistry/crane:debug', options.baseImage ?? DEFAULT_SERVING_BASE);
+    return new ImageBuilder('crane', options.image ?? 'gcr.io/go-containerregistry/crane:debug', options.baseImage ?? DEFAULT_SERVING_BASE, true);
   }
 
   /**
@@ -104,7 +101,7 @@ export abstract class ImageBuilder {
    * @example ImageBuilder.kaniko()
    */
   public static kaniko(options: KanikoImageBuilderOptions = {}): ImageBuilder {
-    return new KanikoImageBuilder(options.image ?? 'gcr.io/kaniko-project/executor:v1.23.2', options.baseImage ?? DEFAULT_SERVING_BASE);
+    return new ImageBuilder('kaniko', options.image ?? 'gcr.io/kaniko-project/executor:v1.23.2', options.baseImage ?? DEFAULT_SERVING_BASE, true);
   }
 
   /** `skopeo`, `crane` or `kaniko`. */
@@ -115,13 +112,12 @@ export abstract class ImageBuilder {
   public readonly image: string;
   /** The serving base image. */
   public readonly baseImage: string;
+  /** What this kind does (image-builder-kinds.ts). */
+  private readonly behaviour: BuilderKind;
 
-  /**
-   * Only for this library's own variants, which the static factories make: BuildJob calls
-   * internal methods a subclass elsewhere could not implement, so other subclasses are refused.
-   */
-  protected constructor(kind: string, image: string, baseImage: string, imageHasTools: boolean) {
-    refuseForeignSubclass(new.target, [SkopeoImageBuilder, CraneImageBuilder, KanikoImageBuilder], 'ImageBuilder', 'ImageBuilder.skopeo(), crane() or kaniko()');
+  /** Made by the static factories only (CONTRIBUTING.md, "Variant types"). */
+  private constructor(kind: ImageBuilderKind, image: string, baseImage: string, imageHasTools: boolean) {
+    this.behaviour = builderKind(kind);
     checkImageReference(image);
     checkImageReference(baseImage);
     this.kind = kind;
@@ -136,12 +132,7 @@ export abstract class ImageBuilder {
    * @internal
    */
   public _checkImage(image: MirrorImageOptions): void {
-    if (image.insecureRegistry) {
-      throw new Error(`image.insecureRegistry is supported by ImageBuilder.skopeo() only, not ${this.kind}: use ImageBuilder.skopeo(), or a registry with a trusted TLS certificate`);
-    }
-    if (image.registryCa) {
-      throw new Error(`image.registryCa is supported by ImageBuilder.skopeo() only, not ${this.kind}: use ImageBuilder.skopeo()`);
-    }
+    this.behaviour.checkImage(this, image);
   }
 
   /**
@@ -149,84 +140,21 @@ export abstract class ImageBuilder {
    * uses for its own step.
    * @internal
    */
-  public _withBuilderImage(_builderImage: string): ImageBuilder {
-    return this;
-  }
-
-  /** Entries of the build ConfigMap, of the content hash, and the images the hash covers. @internal */
-  public abstract _files(): ImageBuilderFiles;
-
-  /** The image step (and the check step before the mirror step, if any). @internal */
-  public abstract _bind(context: ImageStepContext): ImageStepBinding;
-}
-
-/** The names the content hash covers: which builder, with which images. */
-function hashedImages(builder: ImageBuilder): string[] {
-  return [builder.kind, builder.image, builder.baseImage];
-}
-
-/** skopeo + umoci: write-once tags, checked before the build. */
-class SkopeoImageBuilder extends ImageBuilder {
-  public constructor(image: string, baseImage: string, imageHasTools: boolean) {
-    super('skopeo', image, baseImage, imageHasTools);
-  }
-
-  public _checkImage(image: MirrorImageOptions): void {
-    if (image.registryCa && image.insecureRegistry) {
-      throw new Error('image.registryCa and image.insecureRegistry are both set, but an insecure registry is reached without verifying certificates: keep registryCa and drop insecureRegistry');
-    }
-  }
-
   public _withBuilderImage(builderImage: string): ImageBuilder {
+    if (this.kind !== 'skopeo') return this;
     if (this.image !== DEFAULT_TOOLS_IMAGE && this.image !== builderImage) {
       throw new Error(`builderImage and ImageBuilder.skopeo({ image: '${this.image}' }) are both set, but builderImage is the image step's image too: give one of them`);
     }
-    return new SkopeoImageBuilder(builderImage, this.baseImage, true);
+    return new ImageBuilder('skopeo', builderImage, this.baseImage, true);
   }
 
+  /** Entries of the build ConfigMap, of the content hash, and the images the hash covers. @internal */
   public _files(): ImageBuilderFiles {
-    const bake = readAsset('bake-image-oci.sh');
-    const skopeoPolicy = readAsset('skopeo-policy.json');
-    return {
-      files: { 'bake-image-oci.sh': bake, 'skopeo-policy.json': skopeoPolicy },
-      hashed: { bake, skopeoPolicy },
-      images: hashedImages(this),
-    };
+    return this.behaviour.files(this);
   }
 
+  /** The image step (and the check step before the mirror step, if any). @internal */
   public _bind(context: ImageStepContext): ImageStepBinding {
-    return skopeoSteps(this, context);
-  }
-}
-
-/** `crane append`: no root. */
-class CraneImageBuilder extends ImageBuilder {
-  public constructor(image: string, baseImage: string) {
-    super('crane', image, baseImage, true);
-  }
-
-  public _files(): ImageBuilderFiles {
-    const bake = readAsset('bake-image.sh');
-    return { files: { 'bake-image.sh': bake }, hashed: { bake }, images: hashedImages(this) };
-  }
-
-  public _bind(context: ImageStepContext): ImageStepBinding {
-    return craneSteps(this, context);
-  }
-}
-
-/** Kaniko from a generated Dockerfile, as root. */
-class KanikoImageBuilder extends ImageBuilder {
-  public constructor(image: string, baseImage: string) {
-    super('kaniko', image, baseImage, true);
-  }
-
-  public _files(): ImageBuilderFiles {
-    const dockerfile = `FROM ${this.baseImage}\nCOPY public/ ${SERVING_ROOT}/\n`;
-    return { files: { Dockerfile: dockerfile }, hashed: { bake: dockerfile }, images: hashedImages(this) };
-  }
-
-  public _bind(context: ImageStepContext): ImageStepBinding {
-    return kanikoSteps(this, context);
+    return this.behaviour.bind(this, context);
   }
 }

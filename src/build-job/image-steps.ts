@@ -5,7 +5,7 @@ import { BUILD_PATHS } from './paths';
 import { BUILD_ENV } from '../contract/env';
 import { rootForAptContainerSecurity } from '../util/hardening';
 
-// The image step of each ImageBuilder variant (image-builder.ts binds them).
+// The image step of each ImageBuilder kind (image-builder-kinds.ts binds them).
 
 /** What the variants' image steps have in common. */
 interface ImageStepBase {

@@ -5,7 +5,6 @@ import { BUILD_JSON_DEFAULTS, SigningConfig } from '../contract/build-json';
 import { BUILD_PATHS } from '../contract/paths';
 import { DATA_KEY, isSecretName } from '../util/k8s-names';
 import { INSECURE_ANNOTATION, INSECURE_WARNING } from '../util/names';
-import { refuseForeignSubclass } from '../util/variants';
 
 /**
  * openpgp, loaded only by `checkKeyPair`: synth itself never needs it in-process. openpgp 6 is
@@ -43,6 +42,36 @@ export interface ReleaseSigningSecretOptions {
 }
 
 
+/** A signing key in a Secret, checked (the kind `key`). */
+interface SigningKey {
+  readonly secretName: string;
+  readonly publicKey: string;
+  readonly fingerprint: string;
+  readonly privateKeyKey: string;
+  readonly passphraseKey?: string;
+}
+
+/**
+ * Checks the Secret's name and keys and the public key (which gives the fingerprint), so that a
+ * signed `ReleaseSigning` always holds a usable key.
+ */
+function checkSigningKey(options: ReleaseSigningSecretOptions): SigningKey {
+  if (options === undefined || options === null) {
+    const use = 'use ReleaseSigning.fromSecret({ secretName, publicKey }) or ReleaseSigning.insecureUnsigned()';
+    throw new Error(`signing needs a secretName and a publicKey: ${use}`);
+  }
+  const privateKeyKey = options.privateKeyKey ?? BUILD_JSON_DEFAULTS.privateKeyFile;
+  if (!isSecretName(options.secretName)) {
+    throw new Error(`signing secretName "${options.secretName}" is not a valid Kubernetes Secret name (lowercase letters, digits, '-' and '.')`);
+  }
+  for (const [what, key] of [['privateKeyKey', privateKeyKey], ['passphraseKey', options.passphraseKey]] as const) {
+    if (key !== undefined && !DATA_KEY.test(key)) throw new Error(`signing ${what} "${key}" is not a valid Secret key (letters, digits, '-', '_' and '.')`);
+  }
+  if (options.passphraseKey === privateKeyKey) throw new Error('signing passphraseKey and privateKeyKey must differ');
+  const { fingerprint } = inspectPublicKey(options.publicKey);
+  return { secretName: options.secretName, publicKey: options.publicKey, fingerprint, privateKeyKey, passphraseKey: options.passphraseKey };
+}
+
 /**
  * How the mirror signs its Release files.
  *
@@ -53,23 +82,14 @@ export interface ReleaseSigningSecretOptions {
  *   passphraseKey: 'passphrase',
  * });
  */
-export abstract class ReleaseSigning {
+export class ReleaseSigning {
   /**
    * Sign with a key from a Kubernetes Secret. The public key is checked now (parses, can sign,
    * not expired or revoked, RSA >= 3072 or Ed25519).
    * @example ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: armoredPublicKey })
    */
   public static fromSecret(options: ReleaseSigningSecretOptions): ReleaseSigning {
-    const privateKeyKey = options.privateKeyKey ?? BUILD_JSON_DEFAULTS.privateKeyFile;
-    if (!isSecretName(options.secretName)) {
-      throw new Error(`signing secretName "${options.secretName}" is not a valid Kubernetes Secret name (lowercase letters, digits, '-' and '.')`);
-    }
-    for (const [what, key] of [['privateKeyKey', privateKeyKey], ['passphraseKey', options.passphraseKey]] as const) {
-      if (key !== undefined && !DATA_KEY.test(key)) throw new Error(`signing ${what} "${key}" is not a valid Secret key (letters, digits, '-', '_' and '.')`);
-    }
-    if (options.passphraseKey === privateKeyKey) throw new Error('signing passphraseKey and privateKeyKey must differ');
-    const info = inspectPublicKey(options.publicKey);
-    return new SecretReleaseSigning(options.secretName, options.publicKey, info.fingerprint, privateKeyKey, options.passphraseKey);
+    return new ReleaseSigning('key', options);
   }
 
   /**
@@ -78,7 +98,7 @@ export abstract class ReleaseSigning {
    * @example ReleaseSigning.insecureUnsigned()
    */
   public static insecureUnsigned(): ReleaseSigning {
-    return new UnsignedReleaseSigning();
+    return new ReleaseSigning('unsigned');
   }
 
   /**
@@ -118,85 +138,56 @@ export abstract class ReleaseSigning {
   }
 
   /** Whether Release files are signed. */
-  public abstract readonly signed: boolean;
+  public readonly signed: boolean;
   /** The Secret holding the private key, when signed. */
-  public abstract readonly secretName?: string;
+  public readonly secretName?: string;
   /** The armored public key, when signed. */
-  public abstract readonly publicKey?: string;
+  public readonly publicKey?: string;
   /** Primary key fingerprint (upper-case hex), when signed. */
-  public abstract readonly fingerprint?: string;
+  public readonly fingerprint?: string;
   /** Secret key of the armored private key, when signed. */
-  public abstract readonly privateKeyKey?: string;
+  public readonly privateKeyKey?: string;
   /** Secret key of the passphrase, when the key has one. */
-  public abstract readonly passphraseKey?: string;
+  public readonly passphraseKey?: string;
+  /** The checked key; undefined only for the kind `unsigned`. */
+  private readonly key?: SigningKey;
 
-  /** Only for this library's own variants (see `ImageBuilder`): made by the static factories. */
-  protected constructor() {
-    refuseForeignSubclass(new.target, [SecretReleaseSigning, UnsignedReleaseSigning], 'ReleaseSigning', 'ReleaseSigning.fromSecret() or insecureUnsigned()');
+  /** Made by the static factories only (CONTRIBUTING.md, "Variant types"). */
+  private constructor(kind: 'key' | 'unsigned', options?: ReleaseSigningSecretOptions) {
+    // Anything but an explicit `unsigned` must bring a key that passes the checks.
+    const key = kind === 'unsigned' ? undefined : checkSigningKey(options as ReleaseSigningSecretOptions);
+    this.key = key;
+    this.signed = key !== undefined;
+    this.secretName = key?.secretName;
+    this.publicKey = key?.publicKey;
+    this.fingerprint = key?.fingerprint;
+    this.privateKeyKey = key?.privateKeyKey;
+    this.passphraseKey = key?.passphraseKey;
   }
 
   /** The `signing` object of build.json (docs/build-contract.md). @internal */
-  public abstract _buildJson(): SigningConfig;
+  public _buildJson(): SigningConfig {
+    const key = this.key;
+    if (!key) return { mode: 'unsigned' };
+    return { mode: 'key', privateKeyFile: key.privateKeyKey, passphraseFile: key.passphraseKey ?? null, fingerprint: key.fingerprint };
+  }
 
   /** The build pod's volumes for it and the mirror step's mounts of them. @internal */
-  public abstract _bindBuild(): { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] };
-
-  /** Annotations every object of the mirror carries (a warning when unsigned). @internal */
-  public abstract _annotations(): { [key: string]: string };
-}
-
-/** Signed with a key from a Secret, mounted into the mirror step only. */
-class SecretReleaseSigning extends ReleaseSigning {
-  public readonly signed = true;
-
-  public constructor(
-    public readonly secretName: string,
-    public readonly publicKey: string,
-    public readonly fingerprint: string,
-    public readonly privateKeyKey: string,
-    public readonly passphraseKey: string | undefined,
-  ) {
-    super();
-  }
-
-  public _buildJson(): SigningConfig {
-    return { mode: 'key', privateKeyFile: this.privateKeyKey, passphraseFile: this.passphraseKey ?? null, fingerprint: this.fingerprint };
-  }
-
   public _bindBuild(): { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] } {
-    const items = [{ key: this.privateKeyKey, path: this.privateKeyKey }];
-    if (this.passphraseKey) items.push({ key: this.passphraseKey, path: this.passphraseKey });
+    const key = this.key;
+    if (!key) return { volumes: [], mounts: [] };
+    const items = [{ key: key.privateKeyKey, path: key.privateKeyKey }];
+    if (key.passphraseKey) items.push({ key: key.passphraseKey, path: key.passphraseKey });
     // Mode 0400 (root-owned: readable by a mirror step that runs as root; a non-root one reads
     // it through the pod's fsGroup).
     return {
-      volumes: [{ name: 'signing', secret: { secretName: this.secretName, items, defaultMode: 0o400 } }],
+      volumes: [{ name: 'signing', secret: { secretName: key.secretName, items, defaultMode: 0o400 } }],
       mounts: [{ name: 'signing', mountPath: BUILD_PATHS.signing, readOnly: true }],
     };
   }
 
+  /** Annotations every object of the mirror carries (a warning when unsigned). @internal */
   public _annotations(): { [key: string]: string } {
-    return {};
-  }
-}
-
-/** Not signed: every object carries a warning. */
-class UnsignedReleaseSigning extends ReleaseSigning {
-  public readonly signed = false;
-  public readonly secretName = undefined;
-  public readonly publicKey = undefined;
-  public readonly fingerprint = undefined;
-  public readonly privateKeyKey = undefined;
-  public readonly passphraseKey = undefined;
-
-  public _buildJson(): SigningConfig {
-    return { mode: 'unsigned' };
-  }
-
-  public _bindBuild(): { readonly volumes: k8s.Volume[]; readonly mounts: k8s.VolumeMount[] } {
-    return { volumes: [], mounts: [] };
-  }
-
-  public _annotations(): { [key: string]: string } {
-    return { [INSECURE_ANNOTATION]: INSECURE_WARNING };
+    return this.key ? {} : { [INSECURE_ANNOTATION]: INSECURE_WARNING };
   }
 }

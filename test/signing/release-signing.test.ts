@@ -68,6 +68,25 @@ describe('ReleaseSigning', () => {
     expect(unsigned.publicKey).toBeUndefined();
   });
 
+  test('one class whose kind decides build.json, the mounts and the warning', () => {
+    const signed = ReleaseSigning.fromSecret({ secretName: 'mirror-signing', publicKey: ed25519.publicKey, passphraseKey: 'passphrase' });
+    const unsigned = ReleaseSigning.insecureUnsigned();
+    expect([signed.constructor, unsigned.constructor]).toEqual([ReleaseSigning, ReleaseSigning]);
+    expect(signed._buildJson()).toEqual({ mode: 'key', privateKeyFile: 'signing-key.asc', passphraseFile: 'passphrase', fingerprint: signed.fingerprint });
+    expect(signed._bindBuild().volumes[0].secret?.items?.map(i => i.key)).toEqual(['signing-key.asc', 'passphrase']);
+    expect(signed._annotations()).toEqual({});
+    expect(unsigned._buildJson()).toEqual({ mode: 'unsigned' });
+    expect(unsigned._bindBuild()).toEqual({ volumes: [], mounts: [] });
+    expect(Object.values(unsigned._annotations())[0]).toMatch(/release files are NOT signed/);
+  });
+
+  test('only an explicit unsigned kind skips the key checks', () => {
+    // Only plain JavaScript reaches the private constructor: a wrong kind must not mean unsigned.
+    const Unchecked = ReleaseSigning as unknown as new (...args: unknown[]) => ReleaseSigning;
+    expect(errorOf(() => new Unchecked('unsgined', { secretName: 's', publicKey: 'hello' }))).toMatch(/not an armored OpenPGP key/);
+    expect(errorOf(() => new Unchecked('unsgined'))).toBe('signing needs a secretName and a publicKey: use ReleaseSigning.fromSecret({ secretName, publicKey }) or ReleaseSigning.insecureUnsigned()');
+  });
+
   describe('checkKeyPair', () => {
     test('passes for the matching key and passphrase', async () => {
       const key = await openpgp.readKey({ armoredKey: ed25519.publicKey });

@@ -130,18 +130,21 @@ async function rollback(r: { from: string; stage: string; previous: PreviousBuil
   log.say(`published to ${PUBLIC}`);
 }
 
+/** What `buildWorlds` builds: the inputs, their sources by world, where, the served build, the build's processes. */
+interface WorldsBuild {
+  readonly config: BuildConfig;
+  readonly worlds: Map<string, number[]>;
+  readonly stage: string;
+  readonly work: string;
+  readonly previous?: PreviousBuild;
+  readonly procs: ChildProcesses;
+}
+
 /**
  * Mirrors every source through the loopback cache; each world goes on (closure, publish, merge
  * into the stage, judge) as soon as its own sources are mirrored, while other worlds still download.
  */
-async function buildWorlds(b: {
-  config: BuildConfig;
-  worlds: Map<string, number[]>;
-  stage: string;
-  work: string;
-  previous?: PreviousBuild;
-  procs: ChildProcesses;
-}, log: BuildLog): Promise<{ mirrors: SourceMirror[]; unavailableRecommends: Map<string, string[]> }> {
+async function buildWorlds(b: WorldsBuild, log: BuildLog): Promise<{ mirrors: SourceMirror[]; unavailableRecommends: Map<string, string[]> }> {
   const { config, worlds, stage, work: workDir, previous, procs } = b;
   const unavailableRecommends = new Map<string, string[]>();
   const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log, procs);

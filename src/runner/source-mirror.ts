@@ -104,17 +104,7 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   // lists) download while the key is checked; with one, nothing before the key matches it.
   if (!config.fingerprints.length) speculate(config, cache, !limited);
   const keyring = await upstreamKeyring(config, dir, ctx);
-  const release = await ctx.log.time('indexes', () => fetchRelease({
-    cache,
-    distribution: config.distribution,
-    keyring,
-    what: id,
-    log: ctx.log,
-    procs: ctx.procs,
-    allowDistributionMismatch: config.allowDistributionMismatch,
-  }));
-  ctx.checkRelease?.(config, release);
-  cache.release = release;
+  const release = await verifiedRelease(config, cache, keyring, ctx);
   const components = checkComponents(config, release, id);
   const mirrorArchitectures = checkArchitectures(config, release, id);
 
@@ -152,6 +142,18 @@ Promise<{ plan?: MirrorPlan; subset?: SubsetIndex }> {
     return filename ? [[filename, packageSize(e)] as const] : [];
   }));
   return { plan, subset };
+}
+
+/** The source's Release, verified with its keyring and checked (the downgrade check); the cache's from now on. */
+async function verifiedRelease(config: SourceConfig, cache: UpstreamCache, keyring: TrustedKeys | undefined, ctx: SourceContext)
+  : Promise<ReleaseInfo> {
+  const { log, procs } = ctx;
+  const release = await log.time('indexes', () => fetchRelease({
+    cache, distribution: config.distribution, keyring, what: `${config.prefix}/${config.name}`, log, procs, allowDistributionMismatch: config.allowDistributionMismatch,
+  }));
+  ctx.checkRelease?.(config, release);
+  cache.release = release;
+  return release;
 }
 
 /** The keys upstream's Release must be signed with; none (and a loud warning) when the source does not verify. */

@@ -14,11 +14,15 @@ import { IndexEntry, indexPath, parseIndex } from '../src/runner/deb/packages-in
 import { BuildLog } from '../src/runner/log';
 import { Fetcher, UpstreamCache } from '../src/runner/net/fetcher';
 import { LocalUpstreamServer, overlayOf } from '../src/runner/net/local-upstream';
+import { ChildProcesses } from '../src/runner/proc';
 import { serveSubset } from '../src/runner/subset-index';
 import { matchedEntries, planSource, relationClosure } from '../src/runner/subset-plan';
 import { loadIndex } from '../src/runner/upstream/indexes';
 import { fetchRelease } from '../src/runner/upstream/release';
 import { closeOver } from '../src/runner/world-closure';
+
+/** The bench's child processes (a build has its own, from its BuildRun). */
+const procs = new ChildProcesses();
 
 interface Mirrored {
   readonly keys: string[];
@@ -30,7 +34,7 @@ async function mirror(dir: string, url: string, name: string, filter: string): P
   await fs.promises.mkdir(path.join(root, 'gnupg'), { recursive: true, mode: 0o700 });
   const conf = path.join(root, 'aptly.conf');
   await writeAptlyConfig(conf, {}, { rootDir: path.join(root, 'root'), archs: ['amd64'], verify: false, recommends: true });
-  const aptly = new Aptly(conf, path.join(root, 'gnupg'), path.join(root, 'log'));
+  const aptly = new Aptly(conf, path.join(root, 'gnupg'), path.join(root, 'log'), procs);
   const spec = { name, url, distribution: 'bookworm', component: 'main', force: false, filter, withDeps: true, retries: 3 };
   const started = Date.now();
   await aptly.run(createMirrorArgs(spec), `${name}: mirror create`);
@@ -44,12 +48,12 @@ async function mirror(dir: string, url: string, name: string, filter: string): P
 /** One line: aptly's picks from the whole index and from the subset, and whether the subset held them all. */
 export async function aptlyOracle(base: string, queries: readonly string[]): Promise<string> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-oracle-'));
-  const cache = new UpstreamCache(base, path.join(dir, 'cache'), new Fetcher({ retries: 3, stallSeconds: 60 }, new BuildLog()), 'debian/bookworm');
+  const cache = new UpstreamCache(base, path.join(dir, 'cache'), new Fetcher({ retries: 3, stallSeconds: 60 }, new BuildLog(), procs), 'debian/bookworm');
   const server = await LocalUpstreamServer.start([cache]);
   try {
-    const release = await fetchRelease({ cache, distribution: 'bookworm', what: 'debian/bookworm' });
+    const release = await fetchRelease({ cache, distribution: 'bookworm', what: 'debian/bookworm', procs });
     cache.release = release;
-    const upstream: IndexEntry[] = parseIndex(await loadIndex({ cache, release, path: indexPath('main', 'amd64'), verify: true, what: 'debian/bookworm' }), 0, 'main');
+    const upstream: IndexEntry[] = parseIndex(await loadIndex({ cache, release, path: indexPath('main', 'amd64'), verify: true, what: 'debian/bookworm', procs }), 0, 'main');
     const names = NameIndex.of(upstream);
     const filter = filterChunks([...queries])[0];
     const whole = await mirror(dir, server.urlFor(0), 'whole', filter);

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { BuildJob } from './build-job/build-job';
 import { BuildOptions, DEFAULT_BUILD_DEADLINE, MirrorImageOptions } from './build-job/build-options';
 import { planBuild } from './build-job/build-plan';
+import { planSourceConfigMaps, SourceConfigMaps } from './build-job/source-config-maps';
 import { AptSourcesOptions } from './clients/apt-sources';
 import { ClientConfig } from './clients/client-config';
 import { checkBaseUrl, KEYRINGS_DIR, sourcesFile } from './clients/deb822';
@@ -15,7 +16,6 @@ import { AptlyConfig } from './sources/aptly-config';
 import { checkMirrorArchitectures, DEFAULT_ARCHITECTURES } from './sources/architectures';
 import { MirrorSource } from './sources/mirror-source';
 import { resolveSources } from './sources/resolution';
-import { planSourceConfigMaps, SourceConfigMaps } from './sources/source-config-maps';
 import { checkBaseName, standardLabels } from './util/names';
 
 /**

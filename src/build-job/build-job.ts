@@ -5,10 +5,10 @@ import { BuildOptions, DEFAULT_BUILD_DEADLINE, MirrorImageOptions } from './buil
 import { BuildSettings, planBuild } from './build-plan';
 import { mirrorStep, proxyEnv } from './build-steps';
 import { baseVolumes, buildPodSecurity, pushVolume } from './build-volumes';
+import { SourceConfigMaps } from './source-config-maps';
 import { ReleaseSigning } from '../signing/release-signing';
 import { AptlyConfig } from '../sources/aptly-config';
 import { MirrorSource } from '../sources/mirror-source';
-import { SourceConfigMaps } from '../sources/source-config-maps';
 import { configMap } from '../util/config-map';
 import { objectHash } from '../util/hash';
 import { checkConfigMapSize } from '../util/limits';

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { BuildWorkspace } from './build-workspace';
 import { BUILD_PATHS, GNUPG_DIR } from './paths';
-import { SourceConfigMaps } from '../sources/source-config-maps';
+import { SourceConfigMaps } from './source-config-maps';
 import { podSecurity } from '../util/hardening';
 
 /** The user of the build's non-root steps, and the group a non-root step reads Secrets through. */

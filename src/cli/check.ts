@@ -5,8 +5,8 @@ import { loadSources } from './load-sources';
 import { Output } from './output';
 import { SOURCE_FLAGS, sourceFlagWarnings, sourceLoadOptions } from './source-flags';
 import { CHECK_USAGE } from './usage';
+import { sourceConfigMapProblem } from '../build-job/source-config-maps';
 import { MirrorSource } from '../sources/mirror-source';
-import { sourceConfigMapProblem } from '../sources/source-config-maps';
 import { assignWorlds } from '../sources/worlds';
 import { plural } from '../util/plural';
 

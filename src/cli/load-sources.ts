@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { withHints } from './hints';
-import { SourceLoadOptions } from '../sources/load-options';
 import { MirrorSource } from '../sources/mirror-source';
+import { SourceLoadOptions } from '../sources/seed/load-options';
 
 /**
  * Loads a sources directory or YAML file. `label` names the input in messages (`--sources dir`

@@ -1,5 +1,5 @@
 import { ParsedArgs } from './args';
-import { SourceLoadOptions, SourceOverrides } from '../sources/load-options';
+import { SourceLoadOptions, SourceOverrides } from '../sources/seed/load-options';
 import { checkFingerprint, checkWorldName, normalizeFingerprint } from '../sources/validation';
 
 /**

@@ -19,8 +19,8 @@ import { checkKeyPath } from '../clients/deb822';
 import { MiniMirror } from '../mini-mirror';
 import { inspectPublicKey } from '../signing/public-key';
 import { ReleaseSigning } from '../signing/release-signing';
-import { SourceLoadOptions } from '../sources/load-options';
 import { MirrorSource } from '../sources/mirror-source';
+import { SourceLoadOptions } from '../sources/seed/load-options';
 
 const SIGNING_FLAGS = ['signing-secret', 'public-key', 'passphrase-key', 'private-key-key'];
 /** `mini-mirror build`'s own options: accepted and ignored, so build and synth take one set of options. */

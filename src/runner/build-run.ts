@@ -3,12 +3,14 @@
 // which decides what is reported and the exit code.
 import * as fs from 'fs';
 import * as path from 'path';
-import { BuildError, killAll, run } from './proc';
+import { BuildError, ChildProcesses } from './proc';
 
 export class BuildRun {
   private workDir: string | undefined;
   private signingHome: string | undefined;
   private failing: Promise<never> | undefined;
+  /** Every tool this build runs goes through these: cleanup stops them all. */
+  public readonly procs = new ChildProcesses();
 
   constructor(private readonly workspace: string) {}
 
@@ -54,10 +56,10 @@ export class BuildRun {
   }
 
   public async cleanup(): Promise<void> {
-    killAll();
+    this.procs.killAll();
     // The signing key's GNUPGHOME goes on every exit path, also with MINI_MIRROR_KEEP_WORK.
     if (this.signingHome) {
-      await run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: this.signingHome }, afterStop: true }).catch(() => undefined);
+      await this.procs.run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: this.signingHome }, afterStop: true }).catch(() => undefined);
       await fs.promises.rm(this.signingHome, { recursive: true, force: true }).catch(() => undefined);
     }
     const workDir = this.workDir;
@@ -67,7 +69,7 @@ export class BuildRun {
       return;
     }
     for (const home of await gnupgHomes(workDir)) {
-      await run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home }, afterStop: true }).catch(() => undefined);
+      await this.procs.run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home }, afterStop: true }).catch(() => undefined);
     }
     await fs.promises.rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   }

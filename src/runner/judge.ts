@@ -5,15 +5,23 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fieldOf } from './deb/packages-index';
 import { BuildLog } from './log';
-import { BuildError, run } from './proc';
+import { BuildError, ChildProcesses } from './proc';
 import { SourceMirror } from './source-state';
 import { worldArchitectures } from './world';
+
+/** Where a judge writes its foreground files, says its verdict, and runs dose-debcheck. */
+export interface JudgeContext {
+  readonly workDir: string;
+  readonly log: BuildLog;
+  readonly procs: ChildProcesses;
+}
 
 /**
  * Judges the Packages files each source published (byte for byte what the merged tree serves;
  * reading them from the sources' own trees lets the merge run meanwhile).
  */
-export async function judgeWorld(world: string, sources: readonly SourceMirror[], workDir: string, log: BuildLog): Promise<void> {
+export async function judgeWorld(world: string, sources: readonly SourceMirror[], ctx: JudgeContext): Promise<void> {
+  const { workDir, log, procs } = ctx;
   const archs = worldArchitectures(sources);
   let checked = 0;
   for (const arch of archs) {
@@ -37,7 +45,7 @@ export async function judgeWorld(world: string, sources: readonly SourceMirror[]
     }
     const fgFile = path.join(workDir, `judge-${world}-${arch}.Packages`);
     await fs.promises.writeFile(fgFile, fg.join('\n\n') + '\n');
-    const r = await run('dose-debcheck', [`--deb-native-arch=${arch}`, '-e', '-f', `--fg=${fgFile}`, ...files.map(f => `--bg=${f}`)]);
+    const r = await procs.run('dose-debcheck', [`--deb-native-arch=${arch}`, '-e', '-f', `--fg=${fgFile}`, ...files.map(f => `--bg=${f}`)]);
     if (r.code === 1) {
       throw new BuildError(`world ${world} [${arch}]: Debian's resolver (dose-debcheck) cannot install every requested package from the staged mirror:\n${summarize(r.stdout)}`, r.stdout);
     }

@@ -16,7 +16,7 @@ import { Fetcher } from './net/fetcher';
 import { LocalUpstreamServer } from './net/local-upstream';
 import { setupSigning, Signer } from './pgp/release-signer';
 import { UpstreamKeys } from './pgp/upstream-key';
-import { BuildError, run, Semaphore } from './proc';
+import { BuildError, ChildProcesses, Semaphore } from './proc';
 import { buildEpoch, finishReleases, releaseDate } from './release-writer';
 import { mirrorSource, prepareSource, SourceContext } from './source-mirror';
 import { SourceMirror } from './source-state';
@@ -51,13 +51,13 @@ async function build(buildRun: BuildRun, log: BuildLog): Promise<void> {
   // The signing GNUPGHOME holds the decrypted key material while the build runs: on a
   // memory-backed volume when the Job provides one (never on the workspace disk).
   const signingHome = buildRun.signingHomeIn(GNUPG_DIR);
-  const signer = await log.time('signing', () => setupSigning(config.signing, SIGNING_DIR, signingHome, log));
+  const signer = await log.time('signing', () => setupSigning(config.signing, { signingDir: SIGNING_DIR, home: signingHome }, log, buildRun.procs));
   const rollbackFrom = rollbackSetting(config.rollbackFrom);
   if (rollbackFrom) return rollback({ from: rollbackFrom, stage, previous, signer, config }, log);
   // The rollback step's copy of an earlier image (a reused workspace claim keeps it): not needed now.
   await fs.promises.rm(path.join(WORKSPACE, path.basename(ROLLBACK_FROM)), { recursive: true, force: true });
 
-  const { mirrors, unavailableRecommends } = await buildWorlds({ config, worlds, stage, work, previous }, log);
+  const { mirrors, unavailableRecommends } = await buildWorlds({ config, worlds, stage, work, previous, procs: buildRun.procs }, log);
   await writeUnavailableRecommends(stage, unavailableRecommends);
   const dangling = await danglingLinks(stage);
   if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
@@ -130,15 +130,24 @@ async function rollback(r: { from: string; stage: string; previous: PreviousBuil
   log.say(`published to ${PUBLIC}`);
 }
 
+/** What `buildWorlds` builds: the inputs, their sources by world, where, the served build, the build's processes. */
+interface WorldsBuild {
+  readonly config: BuildConfig;
+  readonly worlds: Map<string, number[]>;
+  readonly stage: string;
+  readonly work: string;
+  readonly previous?: PreviousBuild;
+  readonly procs: ChildProcesses;
+}
+
 /**
  * Mirrors every source through the loopback cache; each world goes on (closure, publish, merge
  * into the stage, judge) as soon as its own sources are mirrored, while other worlds still download.
  */
-async function buildWorlds(b: { config: BuildConfig; worlds: Map<string, number[]>; stage: string; work: string; previous?: PreviousBuild },
-  log: BuildLog): Promise<{ mirrors: SourceMirror[]; unavailableRecommends: Map<string, string[]> }> {
-  const { config, worlds, stage, work: workDir, previous } = b;
+async function buildWorlds(b: WorldsBuild, log: BuildLog): Promise<{ mirrors: SourceMirror[]; unavailableRecommends: Map<string, string[]> }> {
+  const { config, worlds, stage, work: workDir, previous, procs } = b;
   const unavailableRecommends = new Map<string, string[]>();
-  const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log);
+  const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log, procs);
   const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir, fetcher));
   const server = await LocalUpstreamServer.start(prepared.map(p => p.cache));
   try {
@@ -149,12 +158,13 @@ async function buildWorlds(b: { config: BuildConfig; worlds: Map<string, number[
       retries: config.retries,
       fetcher,
       log,
+      procs,
       localUrl: (i: number) => server.urlFor(i),
       aptlySlots: new Semaphore(config.concurrency),
       // Downloads are network-bound: more sources fetch at once than run aptly.
       fetchSlots: new Semaphore(Math.max(config.concurrency, FETCHING_SOURCES)),
       room: new WorkspaceRoom(WORKSPACE, Number(env.MINI_MIRROR_WORKSPACE_LIMIT_MIB) || undefined),
-      keys: new UpstreamKeys(workDir, fetcher),
+      keys: new UpstreamKeys(workDir, fetcher, procs),
       checkRelease: previous && ((s, release) => checkReleaseDate(previous, s, release, log)),
     };
     const pending = config.sources.map((s, i) => mirrorSource(s, i, prepared[i].cache, ctx));
@@ -189,7 +199,7 @@ async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceCo
   const archs = worldArchitectures(sources);
   await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, log)))));
   await Promise.all([
-    log.time('judge', () => judgeWorld(world, sources, ctx.workDir, log)),
+    log.time('judge', () => judgeWorld(world, sources, ctx)),
     (async () => {
       for (const s of sources) await merge.add(s, log);
     })(),
@@ -229,7 +239,7 @@ async function writeUnavailableRecommends(stage: string, byWorld: Map<string, st
 }
 
 async function exportPublicKey(signer: Signer, stage: string): Promise<void> {
-  const r = await run('gpg', ['--batch', '--armor', '--export', signer.fingerprint], { env: { ...process.env, GNUPGHOME: signer.gnupgHome } });
+  const r = await signer.procs.run('gpg', ['--batch', '--armor', '--export', signer.fingerprint], { env: { ...process.env, GNUPGHOME: signer.gnupgHome } });
   if (r.code !== 0 || !r.stdout.trim()) throw new BuildError("cannot export the mirror's public key");
   await fs.promises.writeFile(path.join(stage, 'mirror-key.asc'), r.stdout);
 }
@@ -243,7 +253,7 @@ export async function main(): Promise<void> {
     await build(buildRun, log);
   } catch (e) {
     // ENOSPC wherever node writes (logs, keyrings, the stage): the full disk's one message.
-    await buildRun.fail(await asDiskFull(e, WORKSPACE), 1);
+    await buildRun.fail(await asDiskFull(e, WORKSPACE, buildRun.procs), 1);
   }
   await buildRun.cleanup();
 }

@@ -16,10 +16,11 @@ export interface ProcOptions {
 }
 
 /**
- * The runner's child processes: those running, and whether the build is stopping. A failed build
- * stops every running child (the other sources' work ends at once), and every child started
- * later: work still in flight (a retry, a fallback) must not start tools anew while cleanup
- * removes their directories.
+ * A build's child processes: those running, and whether the build is stopping. One per build,
+ * owned by its `BuildRun` and passed to whatever runs a tool (aptly, gpg, curl, dose, xz, df), so
+ * that no module holds them. A failed build stops every running child (the other sources' work
+ * ends at once), and every child started later: work still in flight (a retry, a fallback) must
+ * not start tools anew while cleanup removes their directories.
  */
 export class ChildProcesses {
   private readonly live = new Set<ChildProcess>();
@@ -56,27 +57,6 @@ export class ChildProcesses {
       child.stdin.end(options.input);
     });
   }
-}
-
-/**
- * The process's children. One per process: a signal stops the whole runner, and every module
- * that runs a tool (aptly, gpg, curl, dose) goes through `run` below.
- */
-const children = new ChildProcesses();
-
-/** Stops every running child of the runner, and every child started later. */
-export function killAll(): void {
-  children.killAll();
-}
-
-/** Whether `killAll` has run: the build is failing or was stopped. */
-export function stopping(): boolean {
-  return children.stopping;
-}
-
-/** Runs a command as a child of the runner (see `ChildProcesses.run`). */
-export function run(cmd: string, args: readonly string[], options: ProcOptions = {}): Promise<ProcResult> {
-  return children.run(cmd, args, options);
 }
 
 /** A failure the build reports as one line (no stack trace), attributed to a source when known. */

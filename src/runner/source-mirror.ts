@@ -12,7 +12,7 @@ import { BuildLog, humanBytes } from './log';
 import { Fetcher, UpstreamCache } from './net/fetcher';
 import { prefetch, PREFETCH_CONCURRENCY } from './net/prefetch';
 import { importUpstreamKey, TrustedKeys, UpstreamKeys } from './pgp/upstream-key';
-import { BuildError, Semaphore, stopping } from './proc';
+import { BuildError, ChildProcesses, Semaphore } from './proc';
 import { checkQueries, checkQueryBreadth, readQueries } from './query-check';
 import { MirrorState, SourceMirror, SourceServices } from './source-state';
 import { IndexLayout, serveSubset, SubsetIndex } from './subset-index';
@@ -32,6 +32,8 @@ export interface SourceContext {
   readonly retries: number;
   readonly fetcher: Fetcher;
   readonly log: BuildLog;
+  /** The build's child processes: every tool a source runs is one of them. */
+  readonly procs: ChildProcesses;
   /** The loopback URL aptly reads source `index` from. */
   readonly localUrl: (index: number) => string;
   /** Sources whose aptly work runs at once (`concurrency`); downloads of others go on meanwhile. */
@@ -102,23 +104,19 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   // lists) download while the key is checked; with one, nothing before the key matches it.
   if (!config.fingerprints.length) speculate(config, cache, !limited);
   const keyring = await upstreamKeyring(config, dir, ctx);
-  const release = await ctx.log.time('indexes', () => fetchRelease({
-    cache, distribution: config.distribution, keyring, what: id, log: ctx.log, allowDistributionMismatch: config.allowDistributionMismatch,
-  }));
-  ctx.checkRelease?.(config, release);
-  cache.release = release;
+  const release = await verifiedRelease(config, cache, keyring, ctx);
   const components = checkComponents(config, release, id);
   const mirrorArchitectures = checkArchitectures(config, release, id);
 
   // Upstream indexes, read once: what every query can match and every dependency can come from.
-  const upstream = await ctx.log.time('indexes', () => loadUpstream({ cache, release, index, components, archs: mirrorArchitectures, verify: config.verify, id }));
+  const upstream = await ctx.log.time('indexes', () => loadUpstream({ cache, release, index, components, archs: mirrorArchitectures, verify: config.verify, id, procs: ctx.procs }));
   const names = NameIndex.of(upstream);
   checkQueryBreadth(queries, names, id, config.allowBroadQueries);
   // Download what aptly will ask for before it asks, many at a time: aptly then reads from the
   // loopback cache, and a stalled download is retried here without aptly timing out on it.
   const aptlyConf = path.join(work, 'aptly.conf');
   await writeAptlyConfig(aptlyConf, userConf, { rootDir: path.join(work, 'root'), archs: mirrorArchitectures, verify: config.verify, recommends: config.recommends });
-  const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'));
+  const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'), ctx.procs);
   const where = { info: release, components: components.map(c => c.name), archs: mirrorArchitectures };
   const { plan, subset } = await planAndServe({ cache, names, queries, follow: followedRelations(userConf, config.recommends), where });
   const jobs = mirrorJobs(plan?.refs ?? queries, components, !plan?.refs);
@@ -144,6 +142,18 @@ Promise<{ plan?: MirrorPlan; subset?: SubsetIndex }> {
     return filename ? [[filename, packageSize(e)] as const] : [];
   }));
   return { plan, subset };
+}
+
+/** The source's Release, verified with its keyring and checked (the downgrade check); the cache's from now on. */
+async function verifiedRelease(config: SourceConfig, cache: UpstreamCache, keyring: TrustedKeys | undefined, ctx: SourceContext)
+  : Promise<ReleaseInfo> {
+  const { log, procs } = ctx;
+  const release = await log.time('indexes', () => fetchRelease({
+    cache, distribution: config.distribution, keyring, what: `${config.prefix}/${config.name}`, log, procs, allowDistributionMismatch: config.allowDistributionMismatch,
+  }));
+  ctx.checkRelease?.(config, release);
+  cache.release = release;
+  return release;
 }
 
 /** The keys upstream's Release must be signed with; none (and a loud warning) when the source does not verify. */
@@ -262,7 +272,7 @@ async function updateMirror(services: MirrorServices, update: { mirror: string; 
     const r = await aptly.run(updateMirrorArgs(mirror, retries), '', { allowFail: true });
     if (r.code === 0) return;
     // Stopped by a failure elsewhere: no retry, and no warning that reads like this mirror's trouble.
-    if (stopping()) throw new BuildError(`${what}: mirror update stopped: the build is stopping`);
+    if (aptly.stopping) throw new BuildError(`${what}: mirror update stopped: the build is stopping`);
     if (cache.fatal) throw cache.fatal;
     // A download that failed for good says why better than aptly's 502 from the loopback cache.
     const reason = cache.failures[cache.failures.length - 1] ?? (r.output.split('\n').map(l => l.trim()).filter(l => /^ERROR|mismatch/i.test(l)).slice(-3).join(' ')

@@ -5,7 +5,7 @@
 // download) is one DiskFullError saying where and what to do, never retried.
 import * as fs from 'fs';
 import * as path from 'path';
-import { BuildError, run } from './proc';
+import { BuildError, ChildProcesses } from './proc';
 
 export class WorkspaceRoom {
   private atStart?: Promise<number>;
@@ -73,9 +73,9 @@ export async function freeBytes(dir: string): Promise<number> {
  * The error for a full disk under `dir`: which directory, which filesystem and its free space
  * (as df sees it), what failed and what to do.
  */
-export async function diskFullError(dir: string, what: string): Promise<DiskFullError> {
+export async function diskFullError(dir: string, what: string, procs: ChildProcesses): Promise<DiskFullError> {
   const free = await freeBytes(dir);
-  const df = await run('df', ['-P', '-k', dir], { afterStop: true }).catch(() => undefined);
+  const df = await procs.run('df', ['-P', '-k', dir], { afterStop: true }).catch(() => undefined);
   const mount = df?.code === 0 ? df.stdout.trim().split('\n').pop()?.trim().split(/\s+/).pop() : undefined;
   const where = mount && mount !== dir ? `${dir} (filesystem ${mount})` : dir;
   const left = Number.isFinite(free) ? `${(free / 1048576).toFixed(1)} MiB` : 'unknown space';
@@ -83,16 +83,16 @@ export async function diskFullError(dir: string, what: string): Promise<DiskFull
 }
 
 /** `e` as a DiskFullError when a full disk caused it (ENOSPC from node, or a tool's message); else `e`. */
-export async function asDiskFull(e: unknown, dir: string): Promise<unknown> {
+export async function asDiskFull(e: unknown, dir: string, procs: ChildProcesses): Promise<unknown> {
   if (e instanceof DiskFullError) return e;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     const file = (e as NodeJS.ErrnoException).path;
-    return diskFullError(file ? path.dirname(file) : dir, file ? `writing ${file} failed` : 'a write failed');
+    return diskFullError(file ? path.dirname(file) : dir, file ? `writing ${file} failed` : 'a write failed', procs);
   }
   // A tool's failure (gpg writing a keyring, xz, ...) that the full disk caused.
   if (e instanceof BuildError && await saysDiskFull(`${e.message}\n${e.details ?? ''}`, dir)) {
-    const full = await diskFullError(dir, e.message);
+    const full = await diskFullError(dir, e.message, procs);
     full.source = e.source;
     return full;
   }

@@ -1,17 +1,17 @@
 import { AptlyConfig } from './aptly-config';
 import { CheckedSource } from './checked-source';
-import { loadSourceDirectory } from './directory-loader';
-import { SourceLoadOptions } from './load-options';
 import { MirrorSourceProps } from './mirror-source-props';
 import { ProblemsError, throwIfProblems } from './problems';
 import { requestedPackageName } from './query/analyse';
-import { formatSourceTxt } from './seed-text';
+import { loadSourceDirectory } from './seed/directory-loader';
+import { SourceLoadOptions } from './seed/load-options';
+import { formatSourceTxt } from './seed/seed-text';
+import { loadSourceYaml } from './seed/yaml-loader';
 import { checkSourceFields } from './source-checks';
 import { duplicatePublications } from './uniqueness';
 import { UpstreamKey } from './upstream-key';
 import { isFlatDistribution } from './validation';
 import { deriveWorld } from './worlds';
-import { loadSourceYaml } from './yaml-loader';
 
 /**
  * A validated APT source. Construct it from typed props, or load the seed formats with

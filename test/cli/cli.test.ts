@@ -6,7 +6,7 @@ import * as YAML from 'yaml';
 import { BROKEN } from './broken-sources';
 import { run } from './run';
 import { MiniMirror, MiniMirrorProps, MirrorSource, RegistryCa, ReleaseSigning, RollbackTarget, ServingServiceType } from '../../src';
-import { SourceLoadOptions } from '../../src/sources/load-options';
+import { SourceLoadOptions } from '../../src/sources/seed/load-options';
 import { writeTree } from '../support/tree';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -5,9 +5,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BuildError } from '../../src/runner/proc';
+import { BuildError, ChildProcesses } from '../../src/runner/proc';
 import { asDiskFull, DiskFullError } from '../../src/runner/workspace-room';
 import { fillUntil, mountTmpfs, unmountTmpfs } from '../support/tmpfs';
+
+/** This file's child processes (a build has its own, from its BuildRun). */
+const procs = new ChildProcesses();
 
 let dir: string;
 let mnt: string | undefined;
@@ -25,7 +28,7 @@ test('GIVEN node fails to write with ENOSPC THEN the error names the directory, 
   fillUntil(mnt, 0);
   const e = await fs.promises.writeFile(path.join(mnt, 'more'), 'x').catch(err => err);
   expect(e.code).toBe('ENOSPC');
-  const full = await asDiskFull(e, mnt);
+  const full = await asDiskFull(e, mnt, procs);
   expect(full).toBeInstanceOf(DiskFullError);
   expect((full as Error).message).toBe(`the workspace is full: a write failed: no space left on ${mnt}, 0.0 MiB free: `
     + 'raise buildJob.mirrorSizeEstimate (--mirror-size-estimate; the workspace is 2 x the estimate + 1Gi), give buildJob.workspaceVolumeClaim '
@@ -40,12 +43,12 @@ test('GIVEN a tool failed saying "No space left on device" THEN it is the full d
     return e;
   };
   const roomy = toolError();
-  expect(await asDiskFull(roomy, mnt)).toBe(roomy);
+  expect(await asDiskFull(roomy, mnt, procs)).toBe(roomy);
   fillUntil(mnt, 0);
-  const full = await asDiskFull(toolError(), mnt) as DiskFullError;
+  const full = await asDiskFull(toolError(), mnt, procs) as DiskFullError;
   expect(full).toBeInstanceOf(DiskFullError);
   expect(full.message).toMatch(/^the workspace is full: debian\/bookworm: cannot import the upstream key .*: no space left on .*, 0\.0 MiB free: raise buildJob\.mirrorSizeEstimate/);
   expect(full.source?.id).toBe('debian/bookworm');
   const other = new Error('something else');
-  expect(await asDiskFull(other, mnt)).toBe(other);
+  expect(await asDiskFull(other, mnt, procs)).toBe(other);
 });

@@ -13,6 +13,7 @@ import { SigningConfig } from '../../src/runner/build-json-reader';
 import { parseRelease } from '../../src/runner/deb/release-info';
 import { BuildLog } from '../../src/runner/log';
 import { setupSigning } from '../../src/runner/pgp/release-signer';
+import { ChildProcesses } from '../../src/runner/proc';
 import { buildEpoch, finishReleases, releaseDate } from '../../src/runner/release-writer';
 import { objectOf, synthMirror } from '../serving/fixtures';
 import { startNginx } from '../serving/nginx-process';
@@ -22,6 +23,9 @@ import { DEFAULT_ARCHIVE, FakeArchive, FakeUpstream, FakeUpstreamHandle } from '
 import { FakeWorld } from '../support/fake-world';
 import { BuildResult, BuildSpec, removeBuild, runBuild, runChecked, runCommand } from '../support/run-build';
 import { GeneratedKey, generateSigningKey, withGnupgHome } from '../support/signing-key';
+
+/** This file's child processes (a build has its own, from its BuildRun). */
+const procs = new ChildProcesses();
 
 const PASSPHRASE = 'dates and signatures';
 
@@ -163,7 +167,7 @@ test('with validFor the Release has Valid-Until: apt accepts it, and refuses it 
   const config: SigningConfig = { mode: 'key', privateKeyFile: 'key.asc', passphraseFile: 'pass', fingerprint: key.fingerprint };
   const log = new BuildLog();
   jest.spyOn(log, 'step').mockImplementation(() => undefined);
-  const signer = (await setupSigning(config, signingDir, home, log))!;
+  const signer = (await setupSigning(config, { signingDir, home }, log, procs))!;
   try {
     const past = Math.max(signer.keyTime, Math.floor(Date.now() / 1000) - 3);
     // `now` at the Date: past the runner's own refusal to publish an expired Release.

@@ -11,6 +11,7 @@ import { IndexEntry, indexPath, parseIndex } from '../../src/runner/deb/packages
 import { BuildLog } from '../../src/runner/log';
 import { Fetcher, UpstreamCache } from '../../src/runner/net/fetcher';
 import { LocalUpstreamServer, overlayOf } from '../../src/runner/net/local-upstream';
+import { ChildProcesses } from '../../src/runner/proc';
 import { serveSubset, subsetRelease } from '../../src/runner/subset-index';
 import { followedRelations, planSource, relationClosure, relationNames } from '../../src/runner/subset-plan';
 import { loadIndex } from '../../src/runner/upstream/indexes';
@@ -18,6 +19,9 @@ import { fetchRelease, ReleaseInfo } from '../../src/runner/upstream/release';
 import { closeOver } from '../../src/runner/world-closure';
 import { PackageSpec } from '../support/archive-builder';
 import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
+
+/** This file's child processes (a build has its own, from its BuildRun). */
+const procs = new ChildProcesses();
 
 jest.setTimeout(120_000);
 
@@ -46,10 +50,10 @@ let names: NameIndex;
 beforeAll(async () => {
   world = await FakeWorld.start({ archives: [{ kind: 'dists', path: 'debian', distributions: [{ name: 'bookworm', architectures: ['all', 'amd64'], components: { main: PACKAGES } }] }] });
   dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-subset-'));
-  cache = new UpstreamCache(world.archives.debian.url, path.join(dir, 'cache'), new Fetcher({ retries: 1, stallSeconds: 5 }, new BuildLog()), 'debian/bookworm');
-  release = await fetchRelease({ cache, distribution: 'bookworm', what: 'debian/bookworm' });
+  cache = new UpstreamCache(world.archives.debian.url, path.join(dir, 'cache'), new Fetcher({ retries: 1, stallSeconds: 5 }, new BuildLog(), procs), 'debian/bookworm');
+  release = await fetchRelease({ cache, distribution: 'bookworm', what: 'debian/bookworm', procs });
   cache.release = release;
-  upstream = parseIndex(await loadIndex({ cache, release, path: indexPath('main', 'amd64'), verify: false, what: 'debian/bookworm' }), 0, 'main');
+  upstream = parseIndex(await loadIndex({ cache, release, path: indexPath('main', 'amd64'), verify: false, what: 'debian/bookworm', procs }), 0, 'main');
   names = NameIndex.of(upstream);
   server = await LocalUpstreamServer.start([cache]);
 });
@@ -66,7 +70,7 @@ async function mirror(name: string, filter: string, o: { withDeps: boolean; sugg
   await fs.promises.mkdir(path.join(root, 'gnupg'), { recursive: true, mode: 0o700 });
   const conf = path.join(root, 'aptly.conf');
   await writeAptlyConfig(conf, { dependencyFollowSuggests: o.suggests ?? false }, { rootDir: path.join(root, 'root'), archs: ['amd64'], verify: false, recommends: true });
-  const aptly = new Aptly(conf, path.join(root, 'gnupg'), path.join(root, 'log'));
+  const aptly = new Aptly(conf, path.join(root, 'gnupg'), path.join(root, 'log'), procs);
   const spec = { name, url: server.urlFor(0), distribution: 'bookworm', component: 'main', force: false, filter, withDeps: o.withDeps, retries: 1 };
   await aptly.run(createMirrorArgs(spec), `${name}: create`);
   await aptly.run(updateMirrorArgs(name, 1), `${name}: update`);

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { explainPanic } from './panics';
-import { BuildError, errorLines, run } from '../proc';
+import { BuildError, ChildProcesses, errorLines } from '../proc';
 import { diskFullError, saysDiskFull } from '../workspace-room';
 
 /** What `Aptly.task` did: how many commands succeeded, their outputs, the failed one's error. */
@@ -54,13 +54,20 @@ export class Aptly {
     public readonly config: string,
     private readonly gnupgHome: string,
     private readonly logFile: string,
+    /** The build's child processes, which aptly runs among. */
+    private readonly procs: ChildProcesses,
   ) {}
+
+  /** Whether the build is stopping: its processes, aptly's among them, were stopped. */
+  public get stopping(): boolean {
+    return this.procs.stopping;
+  }
 
   /** Runs aptly; resolves with its output, or throws a BuildError starting with `failure`. */
   public async run(args: readonly string[], failure: string,
     opts: { gnupgHome?: string; allowFail?: boolean } = {}): Promise<{ code: number; output: string }> {
     const started = Date.now();
-    const r = await run('aptly', [`-config=${this.config}`, ...args], {
+    const r = await this.procs.run('aptly', [`-config=${this.config}`, ...args], {
       env: {
         ...process.env,
         GNUPGHOME: opts.gnupgHome ?? this.gnupgHome,
@@ -73,7 +80,7 @@ export class Aptly {
     // A crash or a full disk is never a result a caller retries or reads: it fails the build here.
     const panic = r.code !== 0 ? explainPanic(output, args) : undefined;
     if (panic) throw new BuildError(`${failure || 'aptly failed'}: ${panic}`, output);
-    if (r.code !== 0 && await saysDiskFull(output, this.rootDir())) throw await diskFullError(this.rootDir(), `aptly ${args.filter(a => !a.startsWith('-')).slice(0, 2).join(' ')} failed`);
+    if (r.code !== 0 && await saysDiskFull(output, this.rootDir())) throw await diskFullError(this.rootDir(), `aptly ${args.filter(a => !a.startsWith('-')).slice(0, 2).join(' ')} failed`, this.procs);
     if (r.code !== 0 && !opts.allowFail) throw new BuildError(`${failure}: ${errorLines(output)}`, output);
     return { code: r.code, output };
   }

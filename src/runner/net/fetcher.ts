@@ -7,7 +7,7 @@ import * as path from 'path';
 import { DownloadLimits, FLOOR_BYTES_PER_SECOND, CONNECT_SECONDS, maxSeconds, rateText, sizeText, unlistedLimits } from './download-limits';
 import type { ReleaseInfo } from '../deb/release-info';
 import { BuildLog } from '../log';
-import { BuildError, ProcResult, run, stopping } from '../proc';
+import { BuildError, ChildProcesses, ProcResult } from '../proc';
 import { DiskFullError, diskFullError, freeBytes } from '../workspace-room';
 
 export interface FetchSettings {
@@ -18,6 +18,9 @@ export interface FetchSettings {
 }
 
 export type FetchResult = 'ok' | 'missing';
+
+/** Files served in place of an upstream's (path relative to its URL → content): see subset-index.ts. */
+export type UpstreamOverlay = Map<string, Buffer>;
 
 /** One file to download. */
 export interface DownloadItem {
@@ -67,7 +70,7 @@ export class Fetcher {
   /** Set once the disk is full: every later download fails with it at once. */
   private diskFull?: DiskFullError;
 
-  constructor(private readonly settings: FetchSettings, private readonly log: BuildLog) {}
+  constructor(private readonly settings: FetchSettings, private readonly log: BuildLog, private readonly procs: ChildProcesses) {}
 
   /** The failure that ends every download (a full disk), once there is one. */
   public get fatal(): DiskFullError | undefined {
@@ -129,7 +132,7 @@ export class Fetcher {
       return undefined;
     }
     const r = await this.runCurl(todo, batch.parallel);
-    if (stopping()) {
+    if (this.procs.stopping) {
       // The build failed elsewhere and stopped curl: no retries, and no warnings that would
       // read like this download's own trouble.
       for (const item of todo) results.set(item.dest, new BuildError(`${what}: ${item.url}: not downloaded, the build is stopping`));
@@ -162,7 +165,7 @@ export class Fetcher {
     for (const dir of new Set(todo.map(i => path.dirname(i.dest)))) await fs.promises.mkdir(dir, { recursive: true });
     const config = todo.map(i => this.transferConfig(i)).join('next\n');
     const blocks = Math.max(1, ...todo.map(i => Math.ceil(i.limits.maxBytes / 512)));
-    return run('sh', ['-c', LIMITED, 'sh', String(blocks), 'curl', '--parallel', '--parallel-immediate', '--parallel-max', String(Math.max(1, parallel)),
+    return this.procs.run('sh', ['-c', LIMITED, 'sh', String(blocks), 'curl', '--parallel', '--parallel-immediate', '--parallel-max', String(Math.max(1, parallel)),
       '--config', '-'], { input: config });
   }
 
@@ -178,7 +181,7 @@ export class Fetcher {
     if (code === 23) {
       if (part >= limits.maxBytes) return tooLarge();
       if (await freeBytes(path.dirname(dest)) < Math.max(1024 * 1024, (limits.size ?? 0) - part)) {
-        return diskFullError(path.dirname(dest), `downloading ${url} failed`);
+        return diskFullError(path.dirname(dest), `downloading ${url} failed`, this.procs);
       }
     }
     if (code === 28 && /too slow/i.test(message)) {
@@ -218,6 +221,8 @@ export class UpstreamCache {
   private readonly listedSizes = new Map<string, number>();
   /** Downloads started as guesses (`speculate`): their failures are recorded only if asked for in earnest. */
   private readonly speculative = new WeakSet<Promise<FetchResult>>();
+  /** What the loopback server serves aptly instead of the cached upstream file, by path. */
+  public readonly overlay: UpstreamOverlay = new Map();
 
   constructor(
     public readonly upstreamUrl: string,

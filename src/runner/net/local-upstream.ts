@@ -4,18 +4,13 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { UpstreamCache } from './fetcher';
+import { UpstreamCache, UpstreamOverlay } from './fetcher';
 
-/** Files served in place of an upstream's (path relative to its URL → content): see subset-index.ts. */
-export type UpstreamOverlay = Map<string, Buffer>;
-
-const overlays = new WeakMap<UpstreamCache, UpstreamOverlay>();
+export type { UpstreamOverlay } from './fetcher';
 
 /** The overlay of a source's cache: what aptly reads there instead of the cached upstream file. */
 export function overlayOf(cache: UpstreamCache): UpstreamOverlay {
-  let overlay = overlays.get(cache);
-  if (!overlay) overlays.set(cache, overlay = new Map());
-  return overlay;
+  return cache.overlay;
 }
 
 /** Replaces the overlay's files with `files` (text). */
@@ -57,7 +52,7 @@ async function serve(caches: readonly UpstreamCache[], req: http.IncomingMessage
     return;
   }
   const rel = decodeURIComponent(m[2]);
-  const overlaid = overlays.get(cache)?.get(rel);
+  const overlaid = cache.overlay.get(rel);
   if (overlaid) {
     res.writeHead(200, { 'content-length': overlaid.length, 'content-type': 'application/octet-stream' });
     res.end(req.method === 'HEAD' ? undefined : overlaid);

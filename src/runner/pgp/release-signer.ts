@@ -8,7 +8,7 @@ import * as path from 'path';
 import { SigningConfig } from '../build-json-reader';
 import { parseKeyListing, SECRET_KEYS } from './key-listing';
 import { BuildLog } from '../log';
-import { BuildError, run } from '../proc';
+import { BuildError, ChildProcesses, ProcOptions, ProcResult } from '../proc';
 
 export interface Signer {
   readonly gnupgHome: string;
@@ -18,6 +18,24 @@ export interface Signer {
    * faked time before it, so the build's epoch is never earlier.
    */
   readonly keyTime: number;
+  /** The build's child processes, which gpg runs among. */
+  readonly procs: ChildProcesses;
+}
+
+/** Where the signing key is read from and imported to. */
+export interface SigningPlaces {
+  /** The Secret's mount: the key file and the passphrase file. */
+  readonly signingDir: string;
+  /** The private GNUPGHOME to import into. */
+  readonly home: string;
+}
+
+/** gpg in the signing GNUPGHOME, among the build's child processes. */
+type Gpg = (args: readonly string[], options?: ProcOptions) => Promise<ProcResult>;
+
+function gpgIn(home: string, procs: ChildProcesses): Gpg {
+  const env = { ...process.env, GNUPGHOME: home };
+  return (args, options = {}) => procs.run('gpg', args, { env, ...options });
 }
 
 /**
@@ -29,7 +47,7 @@ export interface Signer {
  */
 const AGENT_CONF = ['s2k-count 65536', 'default-cache-ttl 31536000', 'max-cache-ttl 31536000', ''].join('\n');
 
-export async function setupSigning(config: SigningConfig, signingDir: string, home: string, log: BuildLog): Promise<Signer | undefined> {
+export async function setupSigning(config: SigningConfig, places: SigningPlaces, log: BuildLog, procs: ChildProcesses): Promise<Signer | undefined> {
   if (config.mode === 'unsigned') {
     log.warn('************************************************************');
     log.warn('the mirror is published UNSIGNED (ReleaseSigning.insecureUnsigned).');
@@ -38,6 +56,7 @@ export async function setupSigning(config: SigningConfig, signingDir: string, ho
     log.step('signing: none (unsigned mirror)');
     return undefined;
   }
+  const { signingDir, home } = places;
   const keyFile = path.join(signingDir, config.privateKeyFile);
   const passFile = config.passphraseFile ? path.join(signingDir, config.passphraseFile) : undefined;
   await fs.promises.access(keyFile, fs.constants.R_OK).catch(() => {
@@ -50,8 +69,8 @@ export async function setupSigning(config: SigningConfig, signingDir: string, ho
   }
   await fs.promises.mkdir(home, { mode: 0o700, recursive: true });
   await fs.promises.writeFile(path.join(home, 'gpg-agent.conf'), AGENT_CONF, { mode: 0o600 });
-  const env = { ...process.env, GNUPGHOME: home };
-  const secret = await importSecretKeys(keyFile, env);
+  const gpg = gpgIn(home, procs);
+  const secret = await importSecretKeys(keyFile, gpg);
   let fingerprint = config.fingerprint;
   if (!fingerprint) {
     if (secret.length !== 1) throw new BuildError(`build.json has no signing.fingerprint and ${keyFile} holds several keys`);
@@ -59,15 +78,15 @@ export async function setupSigning(config: SigningConfig, signingDir: string, ho
   } else if (!secret.includes(fingerprint)) {
     throw new BuildError(`the signing key in ${keyFile} is not ${fingerprint} (it holds: ${secret.join(' ')})`);
   }
-  await checkCanSign(fingerprint, passFile, home, env);
-  const keyTime = await keyTimeOf(fingerprint, env);
+  await checkCanSign(fingerprint, passFile, home, gpg);
+  const keyTime = await keyTimeOf(fingerprint, gpg);
   log.step(`signing: release key ${fingerprint} ready`);
-  return { gnupgHome: home, fingerprint, keyTime };
+  return { gnupgHome: home, fingerprint, keyTime, procs };
 }
 
 /** The newest creation time of the key and its subkeys, and of the primary key's self-signatures. */
-async function keyTimeOf(fingerprint: string, env: NodeJS.ProcessEnv): Promise<number> {
-  const r = await run('gpg', ['--batch', '--with-colons', '--fixed-list-mode', '--list-sigs', fingerprint], { env });
+async function keyTimeOf(fingerprint: string, gpg: Gpg): Promise<number> {
+  const r = await gpg(['--batch', '--with-colons', '--fixed-list-mode', '--list-sigs', fingerprint]);
   let keyId = '';
   let time = 0;
   for (const line of r.stdout.split('\n')) {
@@ -87,7 +106,7 @@ async function keyTimeOf(fingerprint: string, env: NodeJS.ProcessEnv): Promise<n
  * No passphrase: the agent holds it since `checkCanSign`.
  */
 export async function signRelease(signer: Signer, dir: string, epoch: number): Promise<void> {
-  const env = { ...process.env, GNUPGHOME: signer.gnupgHome };
+  const gpg = gpgIn(signer.gnupgHome, signer.procs);
   const common = ['--batch', '--no-tty', '--quiet', '--pinentry-mode', 'loopback', '--faked-system-time', `${epoch}!`,
     '--local-user', signer.fingerprint, '--digest-algo', 'SHA256', '--yes'];
   const release = path.join(dir, 'Release');
@@ -96,7 +115,7 @@ export async function signRelease(signer: Signer, dir: string, epoch: number): P
     ['Release.gpg', ['--output', path.join(dir, 'Release.gpg'), '--armor', '--detach-sign', release]],
   ];
   for (const [what, args] of jobs) {
-    const r = await run('gpg', [...common, ...args], { env });
+    const r = await gpg([...common, ...args]);
     if (r.code !== 0) {
       const reason = r.stderr.split('\n').filter(l => l.trim() && !/faked system time/.test(l)).slice(-2).join(' ');
       throw new BuildError(`cannot write ${path.join(dir, what)} with the release signing key ${signer.fingerprint}: ${reason}`);
@@ -105,25 +124,25 @@ export async function signRelease(signer: Signer, dir: string, epoch: number): P
 }
 
 /** Imports the key file into the signing GNUPGHOME; returns the fingerprints of its secret keys. */
-async function importSecretKeys(keyFile: string, env: NodeJS.ProcessEnv): Promise<string[]> {
-  const imported = await run('gpg', ['--batch', '--quiet', '--import', keyFile], { env });
+async function importSecretKeys(keyFile: string, gpg: Gpg): Promise<string[]> {
+  const imported = await gpg(['--batch', '--quiet', '--import', keyFile]);
   if (imported.code !== 0) {
     throw new BuildError(`cannot import the signing key from ${keyFile}: ${imported.stderr.trim().split('\n').slice(-2).join(' ')}`);
   }
-  const listed = await run('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env });
+  const listed = await gpg(['--batch', '--with-colons', '--list-secret-keys']);
   const secret = parseKeyListing(listed.stdout, SECRET_KEYS).map(key => key[0]);
   if (!secret.length) throw new BuildError(`no secret key found in ${keyFile}`);
   return secret;
 }
 
 /** Signs once, so that a wrong passphrase or an expired key fails now, saying which. */
-async function checkCanSign(fingerprint: string, passFile: string | undefined, home: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function checkCanSign(fingerprint: string, passFile: string | undefined, home: string, gpg: Gpg): Promise<void> {
   const passArgs = passFile ? ['--passphrase-file', passFile] : ['--passphrase', ''];
-  const signed = await run('gpg', ['--batch', '--no-tty', '--pinentry-mode', 'loopback', ...passArgs,
-    '--local-user', fingerprint, '--detach-sign', '--yes', '--output', path.join(home, 'check.sig')], { env, input: 'mini-mirror signing check\n' });
+  const signed = await gpg(['--batch', '--no-tty', '--pinentry-mode', 'loopback', ...passArgs,
+    '--local-user', fingerprint, '--detach-sign', '--yes', '--output', path.join(home, 'check.sig')], { input: 'mini-mirror signing check\n' });
   if (signed.code !== 0) {
     if (/bad passphrase/i.test(signed.stderr)) throw new BuildError(`cannot sign with the release signing key ${fingerprint}: wrong passphrase`);
-    const keys = await run('gpg', ['--batch', '--with-colons', '--list-keys', fingerprint], { env });
+    const keys = await gpg(['--batch', '--with-colons', '--list-keys', fingerprint]);
     const expired = keys.stdout.split('\n').some(l => {
       const f = l.split(':');
       return (f[0] === 'pub' || f[0] === 'sub') && f[1] === 'e' && /s/.test(f[11] ?? '');

@@ -11,7 +11,7 @@ import { plural } from '../../util/plural';
 import { BuildLog } from '../log';
 import { KEY_URL_CAP, sizeText } from '../net/download-limits';
 import { Fetcher } from '../net/fetcher';
-import { BuildError, run } from '../proc';
+import { BuildError, ChildProcesses } from '../proc';
 
 /** A key_url's keys, imported into a keyring of their own. */
 export interface UpstreamKey {
@@ -50,7 +50,7 @@ export class UpstreamKeys {
   private readonly byUrl = new Map<string, Promise<UpstreamKey>>();
   private readonly keyrings = new Map<string, Promise<string>>();
 
-  constructor(private readonly dir: string, private readonly fetcher: Fetcher) {}
+  constructor(private readonly dir: string, private readonly fetcher: Fetcher, private readonly procs: ChildProcesses) {}
 
   public load(where: string | KeyLocation): Promise<UpstreamKey> {
     const loc: KeyLocation = typeof where === 'string' ? { url: where } : where;
@@ -86,7 +86,7 @@ export class UpstreamKeys {
     await fs.promises.writeFile(keyring, '');
     // Imports and lists in one run; nothing verifies with this keyring before a pin check passed.
     // No agent: public keys need none, and one would outlive this step until cleanup.
-    const r = await run('gpg', ['--batch', '--no-autostart', '--with-colons', '--no-default-keyring', '--keyring', keyring,
+    const r = await this.procs.run('gpg', ['--batch', '--no-autostart', '--with-colons', '--no-default-keyring', '--keyring', keyring,
       '--import-options', 'import-show', '--import', keyFile], {
       env: { ...process.env, GNUPGHOME: gnupgHome },
     });
@@ -111,20 +111,20 @@ export class UpstreamKeys {
     let keyring = this.keyrings.get(id);
     if (!keyring) {
       const name = crypto.createHash('sha256').update(sorted.join(' ')).digest('hex').slice(0, 16);
-      keyring = exportPrimaries(loaded, sorted, path.join(loaded.dir, `trusted-${name}.gpg`));
+      keyring = exportPrimaries(loaded, sorted, path.join(loaded.dir, `trusted-${name}.gpg`), this.procs);
       this.keyrings.set(id, keyring);
     }
     return keyring;
   }
 }
 
-async function exportPrimaries(loaded: UpstreamKey, primaries: readonly string[], out: string): Promise<string> {
+async function exportPrimaries(loaded: UpstreamKey, primaries: readonly string[], out: string, procs: ChildProcesses): Promise<string> {
   const env = { ...process.env, GNUPGHOME: path.join(loaded.dir, 'gnupg') };
   const gpg = ['--batch', '--no-autostart', '--no-default-keyring'];
   // Not `<fpr>!`: that would drop the subkeys, which is what archives sign with.
-  const r = await run('gpg', [...gpg, '--keyring', loaded.keyring, '--yes', '--output', out, '--export', ...primaries], { env });
+  const r = await procs.run('gpg', [...gpg, '--keyring', loaded.keyring, '--yes', '--output', out, '--export', ...primaries], { env });
   if (r.code !== 0) throw new BuildError(`cannot export the upstream keys ${primaries.join(' ')}: ${r.stderr.trim()}`);
-  const listing = await run('gpg', [...gpg, '--keyring', out, '--with-colons', '--list-keys'], { env });
+  const listing = await procs.run('gpg', [...gpg, '--keyring', out, '--with-colons', '--list-keys'], { env });
   const got = parseKeyListing(listing.stdout).map(k => k[0]).sort();
   if (got.join(' ') !== primaries.join(' ')) {
     const extra = got.filter(f => !primaries.includes(f));

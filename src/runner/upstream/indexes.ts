@@ -7,7 +7,7 @@ import { PublishedComponent } from './offer-checks';
 import { IndexEntry, indexPath, parseIndex } from '../deb/packages-index';
 import { ReleaseInfo } from '../deb/release-info';
 import { UpstreamCache } from '../net/fetcher';
-import { BuildError, run } from '../proc';
+import { BuildError, ChildProcesses } from '../proc';
 
 /** aptly's order of preference (http.DownloadTryCompression), so aptly and we read the same file. */
 const COMPRESSIONS = ['.bz2', '.gz', '.xz', ''];
@@ -19,6 +19,8 @@ export async function loadIndex(opts: {
   path: string;
   verify: boolean;
   what: string;
+  /** The build's child processes, which xz and bzip2 run among. */
+  procs: ChildProcesses;
 }): Promise<string> {
   const { cache, release, what } = opts;
   const listed = COMPRESSIONS.map(ext => opts.path + ext).filter(p => release.files.has(p));
@@ -41,15 +43,16 @@ export async function loadIndex(opts: {
         throw new BuildError(`${what}: ${cache.urlOf(release.base + rel)} does not match the SHA256 in the signed Release (got ${actual}): the upstream is being updated or the download was tampered with; retry later`);
       }
     }
-    return decompress(data, rel, file);
+    return decompress(data, { rel, file }, opts.procs);
   }
   throw new BuildError(`${what}: cannot download ${cache.urlOf(release.base + opts.path)} (tried ${candidates.join(', ')})`);
 }
 
-async function decompress(data: Buffer, rel: string, file: string): Promise<string> {
+async function decompress(data: Buffer, where: { rel: string; file: string }, procs: ChildProcesses): Promise<string> {
+  const { rel, file } = where;
   if (rel.endsWith('.gz')) return zlib.gunzipSync(data).toString('utf8');
   if (rel.endsWith('.xz') || rel.endsWith('.bz2')) {
-    const r = await run(rel.endsWith('.xz') ? 'xz' : 'bzip2', ['-dc', file]);
+    const r = await procs.run(rel.endsWith('.xz') ? 'xz' : 'bzip2', ['-dc', file]);
     if (r.code !== 0) throw new BuildError(`cannot decompress ${rel}: ${r.stderr.trim()}`);
     return r.stdout;
   }
@@ -66,6 +69,8 @@ export interface UpstreamIndexes {
   readonly archs: readonly string[];
   readonly verify: boolean;
   readonly id: string;
+  /** The build's child processes, which xz and bzip2 run among. */
+  readonly procs: ChildProcesses;
 }
 
 /** Every upstream package of the source's components and architectures, once each. */
@@ -76,7 +81,7 @@ export async function loadUpstream(o: UpstreamIndexes): Promise<IndexEntry[]> {
   const seen = new Set<string>();
   const entries: IndexEntry[] = [];
   for (const part of parts) {
-    const text = await loadIndex({ cache: o.cache, release: o.release, path: part.path, verify: o.verify, what: o.id });
+    const text = await loadIndex({ cache: o.cache, release: o.release, path: part.path, verify: o.verify, what: o.id, procs: o.procs });
     for (const e of parseIndex(text, o.index, part.comp)) {
       if (components.length === 0 && !archs.includes(e.architecture) && e.architecture !== 'all' && !archs.includes('all')) continue;
       const k = `${e.component}\t${e.key}`;

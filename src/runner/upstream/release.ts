@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import { BuildLog } from '../log';
 import { UpstreamCache } from '../net/fetcher';
 import { judgeSignatures, parseGpgvStatus } from '../pgp/gpgv-status';
-import { BuildError, run } from '../proc';
+import { BuildError, ChildProcesses } from '../proc';
 import { checkRelease } from './release-checks';
 import { parseRelease, ReleaseInfo, releaseBase } from '../deb/release-info';
 import { TrustedKeys } from '../pgp/upstream-key';
@@ -19,6 +19,8 @@ export interface FetchReleaseOptions {
   /** The keys to verify with; undefined: no verification (the source opted out). */
   readonly keyring?: TrustedKeys;
   readonly what: string;
+  /** The build's child processes, which gpgv runs among. */
+  readonly procs: ChildProcesses;
   /** Where the verifying key and warnings go. @default none */
   readonly log?: BuildLog;
   /** A Release whose Suite and Codename both differ from `distribution` is a warning, not an error. @default false */
@@ -92,10 +94,10 @@ async function readRelease(opts: FetchReleaseOptions, base: string): Promise<Rel
  * gpgv with the source's keyring, judged from its status lines as apt judges them (the exit code
  * is 0 for a revoked or expired key, and 2 when one of several signatures has no key here).
  */
-async function verify(check: { keys: TrustedKeys; args: string[]; url: string }, opts: Pick<FetchReleaseOptions, 'what' | 'log'>): Promise<void> {
+async function verify(check: { keys: TrustedKeys; args: string[]; url: string }, opts: Pick<FetchReleaseOptions, 'what' | 'log' | 'procs'>): Promise<void> {
   const { keys, url } = check;
   const { what, log } = opts;
-  const r = await run('gpgv', ['--status-fd', '1', '--keyring', keys.keyring, ...check.args]);
+  const r = await opts.procs.run('gpgv', ['--status-fd', '1', '--keyring', keys.keyring, ...check.args]);
   const sigs = parseGpgvStatus(r.stdout);
   const verdict = judgeSignatures(sigs, keys.allowed);
   if (!verdict.ok) {

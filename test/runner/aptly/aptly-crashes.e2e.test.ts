@@ -8,10 +8,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { Aptly } from '../../../src/runner/aptly/aptly';
 import { explainPanic } from '../../../src/runner/aptly/panics';
-import { BuildError } from '../../../src/runner/proc';
+import { BuildError, ChildProcesses } from '../../../src/runner/proc';
 import { DiskFullError } from '../../../src/runner/workspace-room';
 import { buildDeb } from '../../support/archive-builder';
 import { fillUntil, mountTmpfs, unmountTmpfs } from '../../support/tmpfs';
+
+/** This file's child processes (a build has its own, from its BuildRun). */
+const procs = new ChildProcesses();
 
 let dir: string;
 let mnt: string | undefined;
@@ -26,7 +29,7 @@ afterEach(() => {
 
 function aptlyIn(root: string): Aptly {
   fs.writeFileSync(path.join(dir, 'aptly.conf'), JSON.stringify({ rootDir: root, architectures: ['amd64'] }));
-  return new Aptly(path.join(dir, 'aptly.conf'), path.join(dir, 'gnupg'), path.join(dir, 'log'));
+  return new Aptly(path.join(dir, 'aptly.conf'), path.join(dir, 'gnupg'), path.join(dir, 'log'), procs);
 }
 
 /** A local repo holding a package named `lib` (aptly 1.5.0 panics publishing it). */

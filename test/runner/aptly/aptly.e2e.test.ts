@@ -2,6 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Aptly, filterChunks, TASK_ARG_BYTES, taskBatches } from '../../../src/runner/aptly/aptly';
+import { ChildProcesses } from '../../../src/runner/proc';
+
+/** This file's child processes (a build has its own, from its BuildRun). */
+const procs = new ChildProcesses();
 
 describe('filterChunks', () => {
   const queries = Array.from({ length: 5000 }, (_, i) => `package-${i}_1.${i % 97}-${i % 13}+deb12u${i % 7}_${i % 2 ? 'amd64' : 'all'}`);
@@ -46,7 +50,7 @@ describe('Aptly.task (real aptly)', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-aptly-task-'));
     fs.writeFileSync(path.join(dir, 'aptly.conf'), JSON.stringify({ rootDir: path.join(dir, 'root') }));
-    aptly = new Aptly(path.join(dir, 'aptly.conf'), path.join(dir, 'gnupg'), path.join(dir, 'log'));
+    aptly = new Aptly(path.join(dir, 'aptly.conf'), path.join(dir, 'gnupg'), path.join(dir, 'log'), procs);
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -13,9 +13,13 @@ import { BuildLog } from '../../../src/runner/log';
 import { KEY_URL_CAP, RELEASE_CAP, maxSeconds } from '../../../src/runner/net/download-limits';
 import { Fetcher, UpstreamCache } from '../../../src/runner/net/fetcher';
 import { fetchIntoPool } from '../../../src/runner/net/prefetch';
+import { ChildProcesses } from '../../../src/runner/proc';
 import { DiskFullError } from '../../../src/runner/workspace-room';
 import { FileServerHandle, FileServerOptions, startFileServer } from '../../support/archive-server';
 import { mountTmpfs, unmountTmpfs } from '../../support/tmpfs';
+
+/** This file's child processes (a build has its own, from its BuildRun). */
+const procs = new ChildProcesses();
 
 const MIB = 1024 * 1024;
 /** What loopback socket buffers can hold beyond what curl read: bytes sent may exceed the cap by this much. */
@@ -48,7 +52,7 @@ function quietLog(): { log: BuildLog; warnings: string[] } {
 describe('the floor rate', () => {
   test('GIVEN a server that drips 2 bytes/s THEN the download is stalled after about the stall timeout, not after the file (was: 7x and more)', async () => {
     const s = await server({ files: { '/pool/p.deb': Buffer.alloc(4000, 1) }, drip: { path: /\.deb$/, bytesPerSecond: 2 } });
-    const fetcher = new Fetcher({ retries: 1, stallSeconds: 2 }, quietLog().log);
+    const fetcher = new Fetcher({ retries: 1, stallSeconds: 2 }, quietLog().log, procs);
     const started = Date.now();
     await expect(fetcher.download(`${s.url}/pool/p.deb`, path.join(dir, 'p.deb'), 'test', { maxBytes: 4000, size: 4000 }))
       .rejects.toThrow(new RegExp(`test: cannot download ${s.url}/pool/p\\.deb after 1 attempts: stalled: less than 1 KiB/s for 2s \\(stallTimeout\\): \\d+ bytes in 2\\.\\ds, [0-9.]+ bytes/s`));
@@ -71,7 +75,7 @@ describe('byte caps', () => {
     test(`GIVEN a 300 MiB key_url ${contentLength ? 'with' : 'without'} Content-Length THEN it is refused after reading at most about the cap, once, and leaves no file`, async () => {
       const s = await server({ huge: { path: /^\/key\.asc$/, bytes: huge, contentLength } });
       const { log, warnings } = quietLog();
-      const fetcher = new Fetcher({ retries: 3, stallSeconds: 5 }, log);
+      const fetcher = new Fetcher({ retries: 3, stallSeconds: 5 }, log, procs);
       const url = `${s.url}/key.asc`;
       await expect(fetcher.download(url, path.join(dir, 'key'), 'key_url', { maxBytes: KEY_URL_CAP, tooLarge: `key_url ${url} is larger than 4 MiB: not an OpenPGP key file` }))
         .rejects.toThrow(`key_url: key_url ${url} is larger than 4 MiB: not an OpenPGP key file`);
@@ -85,7 +89,7 @@ describe('byte caps', () => {
 
   test('GIVEN an InRelease of 300 MiB without Content-Length THEN the cache refuses it at the Release cap', async () => {
     const s = await server({ huge: { path: /InRelease$/, bytes: huge, contentLength: false } });
-    const cache = new UpstreamCache(`${s.url}/debian`, dir, new Fetcher({ retries: 2, stallSeconds: 5 }, quietLog().log), 'debian/bookworm');
+    const cache = new UpstreamCache(`${s.url}/debian`, dir, new Fetcher({ retries: 2, stallSeconds: 5 }, quietLog().log, procs), 'debian/bookworm');
     await expect(cache.get('dists/bookworm/InRelease')).rejects.toThrow(
       `debian/bookworm: ${s.url}/debian/dists/bookworm/InRelease is larger than 32 MiB, more than any InRelease should be: refusing to read on`);
     expect(s.requests).toHaveLength(1);
@@ -95,7 +99,7 @@ describe('byte caps', () => {
   test('GIVEN a verified Release THEN an index larger than the size it lists is refused (declared or not)', async () => {
     for (const contentLength of [true, false]) {
       const s = await server({ huge: { path: /Packages\.gz$/, bytes: 5 * MIB, contentLength } });
-      const cache = new UpstreamCache(`${s.url}/debian`, dir, new Fetcher({ retries: 2, stallSeconds: 5 }, quietLog().log), 'debian/bookworm');
+      const cache = new UpstreamCache(`${s.url}/debian`, dir, new Fetcher({ retries: 2, stallSeconds: 5 }, quietLog().log, procs), 'debian/bookworm');
       cache.release = parseRelease('Origin: Debian\nSHA256:\n 0123 1000 main/binary-amd64/Packages.gz\n', 'dists/bookworm/');
       await expect(cache.get('dists/bookworm/main/binary-amd64/Packages.gz')).rejects.toThrow(
         `debian/bookworm: ${s.url}/debian/dists/bookworm/main/binary-amd64/Packages.gz is larger than the 1000 bytes the signed Release lists for it: the upstream is being updated or the download was tampered with; retry later`);
@@ -104,7 +108,7 @@ describe('byte caps', () => {
   });
 
   test('caps by kind before anything is verified, the listed size after', () => {
-    const cache = new UpstreamCache('http://127.0.0.1:9/debian', dir, new Fetcher({ retries: 1, stallSeconds: 5 }, quietLog().log), 'test');
+    const cache = new UpstreamCache('http://127.0.0.1:9/debian', dir, new Fetcher({ retries: 1, stallSeconds: 5 }, quietLog().log, procs), 'test');
     expect(cache.limitsOf('dists/bookworm/InRelease').maxBytes).toBe(32 * MIB);
     expect(cache.limitsOf('dists/bookworm/Release').maxBytes).toBe(32 * MIB);
     expect(cache.limitsOf('dists/bookworm/Release.gpg').maxBytes).toBe(1 * MIB);
@@ -120,7 +124,7 @@ describe('byte caps', () => {
 
   test('GIVEN package sizes from the Packages index THEN a package file larger than listed is refused in a prefetch', async () => {
     const s = await server({ huge: { path: /\.deb$/, bytes: 2 * MIB, contentLength: false }, files: { '/debian/pool/ok.deb': Buffer.alloc(700, 7) } });
-    const cache = new UpstreamCache(`${s.url}/debian`, dir, new Fetcher({ retries: 1, stallSeconds: 5 }, quietLog().log), 'debian/bookworm');
+    const cache = new UpstreamCache(`${s.url}/debian`, dir, new Fetcher({ retries: 1, stallSeconds: 5 }, quietLog().log, procs), 'debian/bookworm');
     cache.listSizes([['pool/big.deb', 700], ['pool/ok.deb', 700]]);
     await cache.prefetch(['pool/big.deb'], 4);
     await expect(cache.get('pool/big.deb')).rejects.toThrow(`${s.url}/debian/pool/big.deb is larger than the 700 bytes the Packages index lists for it: the upstream is being updated or the download was tampered with; retry later`);
@@ -130,7 +134,7 @@ describe('byte caps', () => {
 test('GIVEN a path with a newline (aptly asks for what a hostile index names) THEN it never becomes a curl option', async () => {
   const s = await server({ files: { '/y': 'served\n' } });
   const evil = path.join(dir, 'evil');
-  const fetcher = new Fetcher({ retries: 1, stallSeconds: 5 }, quietLog().log);
+  const fetcher = new Fetcher({ retries: 1, stallSeconds: 5 }, quietLog().log, procs);
   await fetcher.download(`${s.url}/x\noutput = ${evil}\nurl = ${s.url}/y`, path.join(dir, 'x'), 'test', { maxBytes: 100 }).catch(() => undefined);
   expect(fs.existsSync(evil)).toBe(false);
   // No request for the injected URL (curl refuses the whole one, with its spaces, as a bad URL).
@@ -151,7 +155,7 @@ describe('a full disk', () => {
     if (!mnt) return;
     const s = await server({ huge: { path: /\.deb$/, bytes: 8 * MIB } });
     const { log, warnings } = quietLog();
-    const fetcher = new Fetcher({ retries: 3, stallSeconds: 5 }, log);
+    const fetcher = new Fetcher({ retries: 3, stallSeconds: 5 }, log, procs);
     const dest = path.join(mnt, 'cache', 'big.deb');
     const err = await fetcher.download(`${s.url}/big.deb`, dest, 'debian/bookworm', { maxBytes: 8 * MIB, size: 8 * MIB }).catch(e => e);
     expect(err).toBeInstanceOf(DiskFullError);
@@ -169,7 +173,7 @@ describe('a full disk', () => {
     if (!mnt) return;
     const s = await server({ huge: { path: /\.deb$/, bytes: 1536 * 1024 } });
     const { log, warnings } = quietLog();
-    const cache = new UpstreamCache(`${s.url}/debian`, path.join(mnt, 'cache'), new Fetcher({ retries: 3, stallSeconds: 5 }, log), 'debian/bookworm');
+    const cache = new UpstreamCache(`${s.url}/debian`, path.join(mnt, 'cache'), new Fetcher({ retries: 3, stallSeconds: 5 }, log, procs), 'debian/bookworm');
     const entries = ['a', 'b', 'c'].map(n => entry(n, 1536 * 1024));
     cache.listSizes(entries.map(e => [fieldOf(e.stanza, 'Filename')!, 1536 * 1024] as const));
     await expect(fetchIntoPool(entries, cache, path.join(mnt, 'pool'), 1)).rejects.toThrow(DiskFullError);

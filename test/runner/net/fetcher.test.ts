@@ -4,6 +4,10 @@ import * as path from 'path';
 import { parseRelease } from '../../../src/runner/deb/release-info';
 import { BuildLog } from '../../../src/runner/log';
 import { Fetcher, UpstreamCache } from '../../../src/runner/net/fetcher';
+import { ChildProcesses } from '../../../src/runner/proc';
+
+/** This file's child processes (a build has its own, from its BuildRun). */
+const procs = new ChildProcesses();
 
 describe('UpstreamCache', () => {
   let dir: string;
@@ -13,7 +17,7 @@ describe('UpstreamCache', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   // No request may reach the network here: the URL is a closed port on loopback.
-  const cache = () => new UpstreamCache('http://127.0.0.1:9/debian', dir, new Fetcher({ retries: 1, stallSeconds: 1 }, new BuildLog()), 'test');
+  const cache = () => new UpstreamCache('http://127.0.0.1:9/debian', dir, new Fetcher({ retries: 1, stallSeconds: 1 }, new BuildLog(), procs), 'test');
 
   test('GIVEN the verified Release text pinned THEN aptly gets exactly it, and never the InRelease or Release.gpg', async () => {
     const c = cache();

@@ -10,8 +10,12 @@ import * as path from 'path';
 import { SigningConfig } from '../../../src/runner/build-json-reader';
 import { BuildLog } from '../../../src/runner/log';
 import { setupSigning, signRelease, Signer } from '../../../src/runner/pgp/release-signer';
+import { ChildProcesses } from '../../../src/runner/proc';
 import { runChecked, runCommand } from '../../support/run-build';
 import { GeneratedKey, generateSigningKey, withGnupgHome } from '../../support/signing-key';
+
+/** This file's child processes (a build has its own, from its BuildRun). */
+const procs = new ChildProcesses();
 
 const RELEASE = 'Origin: Test\nSuite: stable\nCodename: bookworm\nDate: Sat, 7 Oct 2023 09:46:21 UTC\nSHA256:\n 00 0 main/binary-amd64/Packages\n';
 
@@ -39,7 +43,7 @@ async function signerFor(key: GeneratedKey, name: string): Promise<Signer> {
   homes.push(home);
   const log = new BuildLog();
   jest.spyOn(log, 'step').mockImplementation(() => undefined);
-  return (await setupSigning(config, secret, home, log))!;
+  return (await setupSigning(config, { signingDir: secret, home }, log, procs))!;
 }
 
 function releaseDir(name: string): string {

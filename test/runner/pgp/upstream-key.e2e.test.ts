@@ -5,11 +5,14 @@ import { BuildLog } from '../../../src/runner/log';
 import { Fetcher } from '../../../src/runner/net/fetcher';
 import { parseKeyListing, parseKeyUids, SECRET_KEYS } from '../../../src/runner/pgp/key-listing';
 import { importUpstreamKey, selectPinned, UpstreamKeys } from '../../../src/runner/pgp/upstream-key';
-import { BuildError } from '../../../src/runner/proc';
+import { BuildError, ChildProcesses } from '../../../src/runner/proc';
 import { FileServerHandle, startFileServer } from '../../support/archive-server';
 import { chimeraKey } from '../../support/hostile-keys';
 import { runChecked } from '../../support/run-build';
 import { GeneratedKey, generateSigningKey } from '../../support/signing-key';
+
+/** This file's child processes (a build has its own, from its BuildRun). */
+const procs = new ChildProcesses();
 
 // Key handling of the build runner with real gpg and curl against a loopback server: what a
 // source's key_url serves, its pin, and one key shared by several sources.
@@ -53,7 +56,7 @@ function quietLog(): BuildLog & { lines: string[] } {
 }
 
 function keysFor(log: BuildLog): UpstreamKeys {
-  return new UpstreamKeys(dir, new Fetcher({ retries: 1, stallSeconds: 5 }, log));
+  return new UpstreamKeys(dir, new Fetcher({ retries: 1, stallSeconds: 5 }, log, procs), procs);
 }
 
 async function errorOf(p: Promise<unknown>): Promise<Error> {

@@ -4,8 +4,12 @@ import * as path from 'path';
 import { BuildLog } from '../../../src/runner/log';
 import { Fetcher, UpstreamCache } from '../../../src/runner/net/fetcher';
 import { importUpstreamKey, UpstreamKeys } from '../../../src/runner/pgp/upstream-key';
+import { ChildProcesses } from '../../../src/runner/proc';
 import { fetchRelease, parseRelease, releaseBase } from '../../../src/runner/upstream/release';
 import { startFileServer } from '../../support/archive-server';
+
+/** This file's child processes (a build has its own, from its BuildRun). */
+const procs = new ChildProcesses();
 
 const SECURITY_RELEASE = `Origin: Debian
 Label: Debian-Security
@@ -114,8 +118,8 @@ describe('fetchRelease with the real Debian keyring and InRelease files', () => 
       const log = new BuildLog() as BuildLog & { lines: string[] };
       log.lines = [];
       log.say = (m: string) => void log.lines.push(m);
-      const fetcher = new Fetcher({ retries: 1, stallSeconds: 5 }, log);
-      const keys = new UpstreamKeys(path.join(dir, 'keys'), fetcher);
+      const fetcher = new Fetcher({ retries: 1, stallSeconds: 5 }, log, procs);
+      const keys = new UpstreamKeys(path.join(dir, 'keys'), fetcher, procs);
       const keyUrl = `${server.url}/keys/debian-archive-keyring.gpg`;
       const trusted = await importUpstreamKey({ what: 'debian/bookworm', keyUrl, pins: [BOOKWORM_ARCHIVE], keys, log });
       expect(trusted.allowed.primaries).toEqual([BOOKWORM_ARCHIVE]);
@@ -123,7 +127,7 @@ describe('fetchRelease with the real Debian keyring and InRelease files', () => 
       expect(log.lines.some(l => new RegExp(`upstream key ${BOOKWORM_ARCHIVE} "Debian [^"]+" \\(pinned\\); ${trusted.allowed.served.length - 1} other keys in key_url ignored`).test(l))).toBe(true);
 
       const cache = new UpstreamCache(`${server.url}/debian`, path.join(dir, 'debian'), fetcher, 'debian/bookworm');
-      const release = await fetchRelease({ cache, distribution: 'bookworm', keyring: trusted, what: 'debian/bookworm', log });
+      const release = await fetchRelease({ cache, distribution: 'bookworm', keyring: trusted, what: 'debian/bookworm', log, procs });
       expect(release.fields.get('Codename')).toBe('bookworm');
       expect(log.lines.find(l => l.includes('InRelease verified'))).toMatch(new RegExp(`signed by key ${BOOKWORM_ARCHIVE} "Debian [^"]+" \\(signing subkey [0-9A-F]{40}\\); other signatures not counted: (signed by [0-9A-F]{40}( \\(a subkey of [0-9A-F]{40}\\))?, which is not pinned(; |$))+$`));
 
@@ -132,12 +136,12 @@ describe('fetchRelease with the real Debian keyring and InRelease files', () => 
       const securityCache = () => new UpstreamCache(`${server.url}/debian-security`, path.join(dir, `sec-${Math.random()}`), fetcher, 'debian/security');
       const text = fs.readFileSync(path.join(lists, real('bookworm-security')!), 'utf8');
       const validUntil = Date.parse(/^Valid-Until: (.*)$/m.exec(text)![1].replace(/UTC$/, 'GMT'));
-      await expect(fetchRelease({ cache: securityCache(), distribution: 'bookworm-security', keyring: security, what: 'debian/security', nowMs: validUntil - 1000 }))
+      await expect(fetchRelease({ cache: securityCache(), distribution: 'bookworm-security', keyring: security, what: 'debian/security', nowMs: validUntil - 1000, procs }))
         .resolves.toMatchObject({ base: 'dists/bookworm-security/' });
-      await expect(fetchRelease({ cache: securityCache(), distribution: 'bookworm-security', keyring: security, what: 'debian/security', nowMs: validUntil + 1000 }))
+      await expect(fetchRelease({ cache: securityCache(), distribution: 'bookworm-security', keyring: security, what: 'debian/security', nowMs: validUntil + 1000, procs }))
         .rejects.toThrow(/^debian\/security: http:\S+\/dists\/bookworm-security\/InRelease expired on .* \(Valid-Until\)/);
       // pinned to the bookworm archive key, the security Release has no good signature
-      await expect(fetchRelease({ cache: securityCache(), distribution: 'bookworm-security', keyring: trusted, what: 'debian/security', nowMs: validUntil - 1000 }))
+      await expect(fetchRelease({ cache: securityCache(), distribution: 'bookworm-security', keyring: trusted, what: 'debian/security', nowMs: validUntil - 1000, procs }))
         .rejects.toThrow(new RegExp(`does not verify with the key from key_url: .*signed by [0-9A-F]{40} \\(a subkey of ${BOOKWORM_SECURITY}\\), which is not pinned`));
     } finally {
       await server.stop();

@@ -4,8 +4,8 @@
 // whole before the ConfigMap limit refuses it. None of them is read, and no message shows content.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Problem } from './problems';
-import { CONFIG_MAP_SAFE_BYTES, SOURCE_FILE_MAX_BYTES } from '../util/limits';
+import { CONFIG_MAP_SAFE_BYTES, SOURCE_FILE_MAX_BYTES } from '../../util/limits';
+import { Problem } from '../problems';
 
 /** The directories a source's files may resolve into: the sources tree and the source's own directory. */
 export interface TreeRoots {

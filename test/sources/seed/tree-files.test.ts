@@ -4,11 +4,11 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MirrorSource } from '../../src';
-import { run } from '../cli/run';
-import { errorOf, writeTree } from '../support/tree';
+import { MirrorSource } from '../../../src';
+import { run } from '../../cli/run';
+import { errorOf, writeTree } from '../../support/tree';
 
-const PUBLIC_KEY = path.join(__dirname, '..', '..', 'examples', 'mirror.pub.asc');
+const PUBLIC_KEY = path.join(__dirname, '..', '..', '..', 'examples', 'mirror.pub.asc');
 const SYNTH = ['--signing-secret', 'mirror-signing', '--public-key', PUBLIC_KEY, '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror'];
 const SECRET_LINE = 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW';
 const PRIVATE_KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\n${SECRET_LINE}\n-----END OPENSSH PRIVATE KEY-----\n`;

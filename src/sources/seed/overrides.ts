@@ -1,6 +1,6 @@
-import { SourceFields } from './checked-source';
+import { SourceFields } from '../checked-source';
 import { SourceLoadOptions, SourceOverrides } from './load-options';
-import { Problem } from './problems';
+import { Problem } from '../problems';
 
 /** The loaded fields with the user's load options and per-source overrides applied. */
 export function applyOverrides(fields: Partial<SourceFields>, options: SourceLoadOptions, id: string): Partial<SourceFields> {

@@ -1,7 +1,7 @@
 // The seed's line-based text files: their meaningful lines, and `source.txt` — read here and
 // written here, nowhere else.
-import { Problem } from './problems';
-import { isFlatDistribution } from './validation';
+import { Problem } from '../problems';
+import { isFlatDistribution } from '../validation';
 
 /** The non-blank lines of a seed text file without `#` comments, trimmed, with where each is. */
 export interface Lines {

@@ -1,5 +1,5 @@
-import { MirrorSource } from '../../src';
-import { errorOf, writeTree } from '../support/tree';
+import { MirrorSource } from '../../../src';
+import { errorOf, writeTree } from '../../support/tree';
 
 const GOOD = `---
 name: aptly-example

@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import { Document, isMap, isScalar, isSeq, LineCounter, Node, parseAllDocuments, YAMLMap } from 'yaml';
-import { AptlyConfig } from './aptly-config';
-import { parseAptlyConfigText } from './aptly-config-text';
+import { AptlyConfig } from '../aptly-config';
+import { parseAptlyConfigText } from '../aptly-config-text';
 import { SourceLoadOptions } from './load-options';
 import { LoadedSource, loadSources, Reading, ReadSource } from './load-pipeline';
-import { Problem, throwIfProblems } from './problems';
-import { FieldProblem } from './source-checks';
-import { UpstreamKey } from './upstream-key';
-import { isFlatDistribution } from './validation';
-import { nearNames } from '../util/near-names';
+import { nearNames } from '../../util/near-names';
+import { Problem, throwIfProblems } from '../problems';
+import { FieldProblem } from '../source-checks';
+import { UpstreamKey } from '../upstream-key';
+import { isFlatDistribution } from '../validation';
 
 const DOCUMENT_KEYS = new Set(['name', 'url', 'key_url', 'key', 'codename', 'label', 'world', 'aptly_config', 'components', 'subrepos', 'allow_downgrade', 'insecure_key_url']);
 const SUBREPO_KEYS = new Set(['distribution', 'publish_distribution', 'packages', 'allow_downgrade', 'allow_distribution_mismatch']);

@@ -3,12 +3,12 @@
 // passed is returned as checked data (only `MirrorSource`'s static factories wrap it, so that the
 // loaders do not import MirrorSource back). Problems are collected in reading order, so that one
 // run reports all of them with their places.
-import { CheckedSource, SourceFields } from './checked-source';
+import { CheckedSource, SourceFields } from '../checked-source';
 import { SourceLoadOptions } from './load-options';
 import { applyOverrides, checkOverrideKeys } from './overrides';
-import { Problem, throwIfProblems } from './problems';
-import { checkPartialSourceFields, checkSourceFields, FieldProblem } from './source-checks';
-import { duplicatePublications, Publication } from './uniqueness';
+import { Problem, throwIfProblems } from '../problems';
+import { checkPartialSourceFields, checkSourceFields, FieldProblem } from '../source-checks';
+import { duplicatePublications, Publication } from '../uniqueness';
 
 /** One source as a reader found it: its fields and where each came from. */
 export interface ReadSource {

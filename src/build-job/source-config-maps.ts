@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { MirrorSource } from './mirror-source';
+import { MirrorSource } from '../sources/mirror-source';
 import { checkWholeNumber } from '../util/checks';
 import { configMap } from '../util/config-map';
 import { contentHash, filesHash } from '../util/hash';

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { MirrorSource, SourceLoadOptions } from '../../src';
-import { countCanonicalLines } from '../../src/sources/query/canonical';
-import { meaningfulLines } from '../../src/sources/seed-text';
-import { errorOf, writeTree } from '../support/tree';
+import { MirrorSource, SourceLoadOptions } from '../../../src';
+import { countCanonicalLines } from '../../../src/sources/query/canonical';
+import { meaningfulLines } from '../../../src/sources/seed/seed-text';
+import { errorOf, writeTree } from '../../support/tree';
 
 const SOURCE = 'http://debian.mirror.example/debian https://debian.mirror.example/key.asc bookworm main contrib\n';
 

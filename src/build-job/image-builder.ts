@@ -74,8 +74,10 @@ export const DEFAULT_SERVING_BASE = 'docker.io/nginxinc/nginx-unprivileged:1.27.
  */
 export class ImageBuilder {
   /**
-   * The default. Copy the base image with `skopeo`, add the tree as one layer with
-   * `umoci insert --rootless` (no Dockerfile, nothing executed from the base), label it with the
+   * The default. Copy the base image with `skopeo`, add the tree with `umoci raw add-layer`
+   * (no Dockerfile, nothing executed from the base, no root): the pool files in up to 64 layers by a
+   * hash of their path, the same in every build that has the same files, so a registry that holds
+   * the previous build receives only the changed layers; the indexes in a small top layer. Label it with the
    * build identity and push it with `skopeo`, but only if the tag does not exist yet: a tag that
    * holds this build is left as it is (the Job succeeds), one that holds another build fails the
    * Job. Both tools are Debian packages.

@@ -57,12 +57,12 @@ async function build(buildRun: BuildRun, log: BuildLog): Promise<void> {
   // The rollback step's copy of an earlier image (a reused workspace claim keeps it): not needed now.
   await fs.promises.rm(path.join(WORKSPACE, path.basename(ROLLBACK_FROM)), { recursive: true, force: true });
 
-  const { mirrors, unavailableRecommends } = await buildWorlds({ config, worlds, stage, work, previous }, log);
+  const { mirrors, unavailableRecommends, removed } = await buildWorlds({ config, worlds, stage, work, previous }, log);
   await writeUnavailableRecommends(stage, unavailableRecommends);
   const dangling = await danglingLinks(stage);
   if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
   log.step(`merged ${plural(mirrors.length, 'source tree')}`);
-  await publish({ config, stage, mirrors, previous, signer }, log);
+  await publish({ config, stage, mirrors, previous, signer, removed }, log);
 }
 
 /** A built stage: the build's inputs, its mirrored sources, the served build before it, and the key it is signed with. */
@@ -72,6 +72,8 @@ interface BuiltStage {
   readonly mirrors: readonly SourceMirror[];
   readonly previous: PreviousBuild | undefined;
   readonly signer: Signer | undefined;
+  /** The removal of the sources' merged trees, done while the stage is signed. */
+  readonly removed?: Promise<unknown>;
 }
 
 /** Dates and signs the merged stage, writes its manifest, keeps the previous pool, and moves it to public/. */
@@ -79,9 +81,12 @@ async function publish(built: BuiltStage, log: BuildLog): Promise<void> {
   const { config, stage, mirrors, previous, signer } = built;
   const epoch = buildDate(built, log);
   const dists = mirrors.map(m => ({ prefix: m.config.prefix, distribution: m.config.publishDistribution }));
-  await log.time('signing', () => finishReleases(stage, dists, { date: epoch, validForSeconds: config.validForSeconds ?? undefined }, signer));
+  // The public key is exported while the Releases are signed (gpg reads the same home).
+  await Promise.all([
+    log.time('signing', () => finishReleases(stage, dists, { date: epoch, validForSeconds: config.validForSeconds ?? undefined }, signer)),
+    signer && exportPublicKey(signer, stage),
+  ]);
   log.step(`releases: ${dists.length} dated ${releaseDate(epoch)}${config.validForSeconds ? `, valid until ${releaseDate(epoch + config.validForSeconds)}` : ''}${signer ? ', signed' : ''}`);
-  if (signer) await exportPublicKey(signer, stage);
   const builtAt = new Date(epoch * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
   const packages = await log.time('manifest', () => writeManifest(stage, mirrors, { ...config, builtAt }));
   const bytes = [...new Map(packages.map(p => [`${p.prefix}/${p.filename}`, p.size])).values()].reduce((a, b) => a + b, 0);
@@ -91,6 +96,7 @@ async function publish(built: BuiltStage, log: BuildLog): Promise<void> {
   if (previous) await log.time('keep pool', () => keepPreviousPool(stage, previous, previous.location ?? previous.where, log));
   log.say(`done: ${plural(mirrors.length, 'source')}, ${plural(packages.length, 'package')}, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
   log.say(log.timingSummary());
+  await built.removed;
   await fs.promises.rename(stage, PUBLIC);
   log.say(`published to ${PUBLIC}`);
 }
@@ -135,7 +141,7 @@ async function rollback(r: { from: string; stage: string; previous: PreviousBuil
  * into the stage, judge) as soon as its own sources are mirrored, while other worlds still download.
  */
 async function buildWorlds(b: { config: BuildConfig; worlds: Map<string, number[]>; stage: string; work: string; previous?: PreviousBuild },
-  log: BuildLog): Promise<{ mirrors: SourceMirror[]; unavailableRecommends: Map<string, string[]> }> {
+  log: BuildLog): Promise<{ mirrors: SourceMirror[]; unavailableRecommends: Map<string, string[]>; removed: Promise<unknown> }> {
   const { config, worlds, stage, work: workDir, previous } = b;
   const unavailableRecommends = new Map<string, string[]>();
   const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log);
@@ -166,7 +172,7 @@ async function buildWorlds(b: { config: BuildConfig; worlds: Map<string, number[
     // The first failure fails the build (the others are stopped by cleanup).
     [...pending, ...worldsDone].forEach(p => p.catch(() => undefined));
     await Promise.all([...pending, ...worldsDone]);
-    return { mirrors: await Promise.all(pending), unavailableRecommends };
+    return { mirrors: await Promise.all(pending), unavailableRecommends, removed: merge.removed() };
   } finally {
     await server.stop();
   }
@@ -176,9 +182,27 @@ async function buildWorlds(b: { config: BuildConfig; worlds: Map<string, number[
 class StageMerge {
   private readonly one = new Semaphore(1);
   private readonly owners = new Map<string, string>();
+  private readonly removals: Array<Promise<unknown>> = [];
   constructor(private readonly stage: string) {}
   public add(source: SourceMirror, log: BuildLog): Promise<void> {
     return this.one.run(() => log.time('merge', () => mergeTree(path.join(source.work, 'root', 'public'), this.stage, source.id, this.owners)));
+  }
+
+  /**
+   * Removes merged sources' trees (their files are hard links of the staged ones) while other
+   * worlds still build, rather than all at the end; nobody waits for it but the build's end.
+   */
+  public remove(sources: readonly SourceMirror[]): void {
+    const removal = Promise.all(sources.map(s => fs.promises.rm(s.work, { recursive: true, force: true })));
+    removal.catch(() => undefined);
+    this.removals.push(removal);
+  }
+
+  /** Settles when every removal is done; rejects with the first that failed. */
+  public removed(): Promise<unknown> {
+    const all = Promise.all(this.removals);
+    all.catch(() => undefined);
+    return all;
   }
 }
 
@@ -194,9 +218,7 @@ async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceCo
       for (const s of sources) await merge.add(s, log);
     })(),
   ]);
-  // The sources' own trees are merged: remove them now, while other worlds still build, rather
-  // than all at the end (their files are hard links of the staged ones).
-  if (env.MINI_MIRROR_KEEP_WORK !== 'true') await Promise.all(sources.map(s => fs.promises.rm(s.work, { recursive: true, force: true })));
+  if (env.MINI_MIRROR_KEEP_WORK !== 'true') merge.remove(sources);
   return unavailableRecommends;
 }
 

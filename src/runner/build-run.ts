@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BuildError, ChildProcesses } from './proc';
+import { BUILD_ENV } from '../contract/env';
 
 export class BuildRun {
   private workDir: string | undefined;
@@ -64,7 +65,7 @@ export class BuildRun {
     }
     const workDir = this.workDir;
     if (!workDir) return;
-    if (process.env.MINI_MIRROR_KEEP_WORK === 'true') {
+    if (process.env[BUILD_ENV.keepWork] === 'true') {
       process.stderr.write(`keeping the work directory ${workDir} (MINI_MIRROR_KEEP_WORK)\n`);
       return;
     }

@@ -57,12 +57,13 @@ async function build(buildRun: BuildRun, log: BuildLog): Promise<void> {
   // The rollback step's copy of an earlier image (a reused workspace claim keeps it): not needed now.
   await fs.promises.rm(path.join(WORKSPACE, path.basename(ROLLBACK_FROM)), { recursive: true, force: true });
 
-  const { mirrors, unavailableRecommends } = await buildWorlds({ config, worlds, stage, work, previous, procs: buildRun.procs }, log);
+  const built = await buildWorlds({ config, worlds, stage, work, previous, signer, procs: buildRun.procs }, log);
+  const { mirrors, unavailableRecommends, removed, epoch } = built;
   await writeUnavailableRecommends(stage, unavailableRecommends);
   const dangling = await danglingLinks(stage);
   if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
   log.step(`merged ${plural(mirrors.length, 'source tree')}`);
-  await publish({ config, stage, mirrors, previous, signer }, log);
+  await publish({ config, stage, mirrors, previous, signer, removed, epoch }, log);
 }
 
 /** A built stage: the build's inputs, its mirrored sources, the served build before it, and the key it is signed with. */
@@ -72,18 +73,19 @@ interface BuiltStage {
   readonly mirrors: readonly SourceMirror[];
   readonly previous: PreviousBuild | undefined;
   readonly signer: Signer | undefined;
+  /** The removal of the sources' merged trees, done while the stage is signed. */
+  readonly removed?: Promise<unknown>;
+  /** The build's date (`buildDate`): its Releases are dated and signed already. */
+  readonly epoch: number;
 }
 
-/** Dates and signs the merged stage, writes its manifest, keeps the previous pool, and moves it to public/. */
+/** Writes the signed stage's manifest and public key, keeps the previous pool, and moves it to public/. */
 async function publish(built: BuiltStage, log: BuildLog): Promise<void> {
-  const { config, stage, mirrors, previous, signer } = built;
-  const epoch = buildDate(built, log);
-  const dists = mirrors.map(m => ({ prefix: m.config.prefix, distribution: m.config.publishDistribution }));
-  await log.time('signing', () => finishReleases(stage, dists, { date: epoch, validForSeconds: config.validForSeconds ?? undefined }, signer));
-  log.step(`releases: ${dists.length} dated ${releaseDate(epoch)}${config.validForSeconds ? `, valid until ${releaseDate(epoch + config.validForSeconds)}` : ''}${signer ? ', signed' : ''}`);
-  if (signer) await exportPublicKey(signer, stage);
+  const { config, stage, mirrors, previous, signer, epoch } = built;
+  log.step(`releases: ${mirrors.length} dated ${releaseDate(epoch)}${config.validForSeconds ? `, valid until ${releaseDate(epoch + config.validForSeconds)}` : ''}${signer ? ', signed' : ''}`);
   const builtAt = new Date(epoch * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-  const packages = await log.time('manifest', () => writeManifest(stage, mirrors, { ...config, builtAt }));
+  // The public key is exported while the manifest is written (gpg reads the signing home only).
+  const [packages] = await Promise.all([log.time('manifest', () => writeManifest(stage, mirrors, { ...config, builtAt })), signer && exportPublicKey(signer, stage)]);
   const bytes = [...new Map(packages.map(p => [`${p.prefix}/${p.filename}`, p.size])).values()].reduce((a, b) => a + b, 0);
   log.step(`manifest: ${plural(packages.length, 'package')}`);
   // Before public/ exists: a refused build publishes nothing.
@@ -91,6 +93,7 @@ async function publish(built: BuiltStage, log: BuildLog): Promise<void> {
   if (previous) await log.time('keep pool', () => keepPreviousPool(stage, previous, previous.location ?? previous.where, log));
   log.say(`done: ${plural(mirrors.length, 'source')}, ${plural(packages.length, 'package')}, ${humanBytes(bytes)} (${bytes} bytes) in ${Math.round(log.elapsedMs / 1000)}s`);
   log.say(log.timingSummary());
+  await built.removed;
   await fs.promises.rename(stage, PUBLIC);
   log.say(`published to ${PUBLIC}`);
 }
@@ -104,7 +107,7 @@ async function publish(built: BuiltStage, log: BuildLog): Promise<void> {
  * A refresh epoch that is a date counts too: bumping it is how a rebuild of rarely changing
  * upstreams moves its Date (and a validFor's Valid-Until) forward.
  */
-function buildDate(built: BuiltStage, log: BuildLog): number {
+function buildDate(built: Omit<BuiltStage, 'epoch'>, log: BuildLog): number {
   const { config, mirrors, previous, signer } = built;
   const previousAt = notInFuture('the previous manifest\'s builtAt', previous?.manifest.builtAt, log);
   let epoch = buildEpoch([...mirrors.map(m => m.release.date), previousAt,
@@ -130,65 +133,112 @@ async function rollback(r: { from: string; stage: string; previous: PreviousBuil
   log.say(`published to ${PUBLIC}`);
 }
 
-/** What `buildWorlds` builds: the inputs, their sources by world, where, the served build, the build's processes. */
-interface WorldsBuild {
+/** What building the worlds reads: the build's inputs, its stage and work directory, the served build, the release key, the build's processes. */
+interface WorldsInput {
   readonly config: BuildConfig;
   readonly worlds: Map<string, number[]>;
   readonly stage: string;
   readonly work: string;
   readonly previous?: PreviousBuild;
+  readonly signer?: Signer;
   readonly procs: ChildProcesses;
+}
+
+/** Built worlds: merged into the stage, dated `epoch` and signed; their sources' trees being `removed`. */
+interface BuiltWorlds {
+  readonly mirrors: SourceMirror[];
+  readonly unavailableRecommends: Map<string, string[]>;
+  readonly removed: Promise<unknown>;
+  readonly epoch: number;
 }
 
 /**
  * Mirrors every source through the loopback cache; each world goes on (closure, publish, merge
- * into the stage, judge) as soon as its own sources are mirrored, while other worlds still download.
+ * into the stage, judge, its Releases dated and signed) as soon as its own sources are mirrored,
+ * while other worlds still download.
  */
-async function buildWorlds(b: WorldsBuild, log: BuildLog): Promise<{ mirrors: SourceMirror[]; unavailableRecommends: Map<string, string[]> }> {
-  const { config, worlds, stage, work: workDir, previous, procs } = b;
+async function buildWorlds(b: WorldsInput, log: BuildLog): Promise<BuiltWorlds> {
+  const { config, worlds, stage, work: workDir, previous, signer, procs } = b;
   const unavailableRecommends = new Map<string, string[]>();
   const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log, procs);
   const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir, fetcher));
   const server = await LocalUpstreamServer.start(prepared.map(p => p.cache));
   try {
-    const ctx: SourceContext = {
-      sourcesDir: SOURCES_DIR,
-      defaultAptlyConf: path.join(BUILD_DIR, 'aptly.conf'),
-      workDir,
-      retries: config.retries,
-      fetcher,
-      log,
-      procs,
-      localUrl: (i: number) => server.urlFor(i),
-      aptlySlots: new Semaphore(config.concurrency),
-      // Downloads are network-bound: more sources fetch at once than run aptly.
-      fetchSlots: new Semaphore(Math.max(config.concurrency, FETCHING_SOURCES)),
-      room: new WorkspaceRoom(WORKSPACE, Number(env.MINI_MIRROR_WORKSPACE_LIMIT_MIB) || undefined),
-      keys: new UpstreamKeys(workDir, fetcher, procs),
-      checkRelease: previous && ((s, release) => checkReleaseDate(previous, s, release, log)),
-    };
+    const ctx = sourceContext(b, { fetcher, server }, log);
     const pending = config.sources.map((s, i) => mirrorSource(s, i, prepared[i].cache, ctx));
     const merge = new StageMerge(stage);
+    // The build's date needs every source's verified Release only: each world's Releases are then
+    // dated and signed as soon as it is merged, while other worlds still build.
+    const dated = Promise.all(pending).then(mirrors => buildDate({ config, stage, mirrors, previous, signer }, log));
     const worldsDone = [...worlds].map(async ([world, indexes]) => {
       const sources = await Promise.all(indexes.map(i => pending[i]));
       unavailableRecommends.set(world, await finishWorld(world, sources, ctx, merge));
+      await signWorld(sources, dated, { stage, config, signer }, log);
     });
     // The first failure fails the build (the others are stopped by cleanup).
-    [...pending, ...worldsDone].forEach(p => p.catch(() => undefined));
+    [...pending, ...worldsDone, dated].forEach(p => p.catch(() => undefined));
     await Promise.all([...pending, ...worldsDone]);
-    return { mirrors: await Promise.all(pending), unavailableRecommends };
+    return { mirrors: await Promise.all(pending), unavailableRecommends, removed: merge.removed(), epoch: await dated };
   } finally {
     await server.stop();
   }
+}
+
+/** The services every source's mirroring uses: the build's directories, fetcher, loopback server, slots and checks. */
+function sourceContext(b: WorldsInput, net: { fetcher: Fetcher; server: LocalUpstreamServer }, log: BuildLog): SourceContext {
+  const { fetcher, server } = net;
+  const previous = b.previous;
+  return {
+    sourcesDir: SOURCES_DIR,
+    defaultAptlyConf: path.join(BUILD_DIR, 'aptly.conf'),
+    workDir: b.work,
+    retries: b.config.retries,
+    fetcher,
+    log,
+    procs: b.procs,
+    localUrl: (i: number) => server.urlFor(i),
+    aptlySlots: new Semaphore(b.config.concurrency),
+    // Downloads are network-bound: more sources fetch at once than run aptly.
+    fetchSlots: new Semaphore(Math.max(b.config.concurrency, FETCHING_SOURCES)),
+    room: new WorkspaceRoom(WORKSPACE, Number(env[BUILD_ENV.workspaceLimitMib]) || undefined),
+    keys: new UpstreamKeys(b.work, fetcher, b.procs),
+    checkRelease: previous && ((s, release) => checkReleaseDate(previous, s, release, log)),
+  };
+}
+
+/** A merged world's Releases in the stage, dated with the build's date and signed. */
+async function signWorld(sources: readonly SourceMirror[], dated: Promise<number>, s: { stage: string; config: BuildConfig; signer?: Signer },
+  log: BuildLog): Promise<void> {
+  const date = await dated;
+  const dists = sources.map(m => ({ prefix: m.config.prefix, distribution: m.config.publishDistribution }));
+  await log.time('signing', () => finishReleases(s.stage, dists, { date, validForSeconds: s.config.validForSeconds ?? undefined }, s.signer));
 }
 
 /** Merges sources' published trees into the stage one at a time, remembering who placed each file. */
 class StageMerge {
   private readonly one = new Semaphore(1);
   private readonly owners = new Map<string, string>();
+  private readonly removals: Array<Promise<unknown>> = [];
   constructor(private readonly stage: string) {}
   public add(source: SourceMirror, log: BuildLog): Promise<void> {
     return this.one.run(() => log.time('merge', () => mergeTree(path.join(source.work, 'root', 'public'), this.stage, source.id, this.owners)));
+  }
+
+  /**
+   * Removes merged sources' trees (their files are hard links of the staged ones) while other
+   * worlds still build, rather than all at the end; nobody waits for it but the build's end.
+   */
+  public remove(sources: readonly SourceMirror[]): void {
+    const removal = Promise.all(sources.map(s => fs.promises.rm(s.work, { recursive: true, force: true })));
+    removal.catch(() => undefined);
+    this.removals.push(removal);
+  }
+
+  /** Settles when every removal is done; rejects with the first that failed. */
+  public removed(): Promise<unknown> {
+    const all = Promise.all(this.removals);
+    all.catch(() => undefined);
+    return all;
   }
 }
 
@@ -204,9 +254,7 @@ async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceCo
       for (const s of sources) await merge.add(s, log);
     })(),
   ]);
-  // The sources' own trees are merged: remove them now, while other worlds still build, rather
-  // than all at the end (their files are hard links of the staged ones).
-  if (env.MINI_MIRROR_KEEP_WORK !== 'true') await Promise.all(sources.map(s => fs.promises.rm(s.work, { recursive: true, force: true })));
+  if (env[BUILD_ENV.keepWork] !== 'true') merge.remove(sources);
   return unavailableRecommends;
 }
 

@@ -185,11 +185,13 @@ function mirrorJobs(filters: readonly string[], components: readonly PublishedCo
  */
 function speculate(config: SourceConfig, cache: UpstreamCache, indexes: boolean): void {
   const base = releaseBase(config.distribution);
-  cache.speculate(`${base}InRelease`);
-  if (!indexes || config.components.length === 0 || !config.architectures) return;
-  for (const c of config.components) {
-    for (const a of config.architectures) cache.speculate(`${base}${indexPath(c, a)}.gz`);
+  const guesses = [`${base}InRelease`];
+  if (indexes && config.components.length > 0 && config.architectures) {
+    for (const c of config.components) {
+      for (const a of config.architectures) guesses.push(`${base}${indexPath(c, a)}.gz`);
+    }
   }
+  cache.speculateAll(guesses);
 }
 
 /** What making a source's aptly mirrors goes through: its aptly, its cache (why a download failed), the log. */

@@ -1,7 +1,7 @@
 // Publishing one source: a snapshot per aptly mirror, merged per component, published under
 // <prefix>/dists/<publishDistribution> with stable Origin/Label/Suite. Unsigned: the runner sets
-// the Release's Date and Valid-Until and signs every Release of the build once it is all
-// published (release-writer.ts), with one unlock of the key instead of aptly's two per publish.
+// the Release's Date and Valid-Until and signs each world's Releases once it is merged and the
+// build's date known (release-writer.ts), with one unlock of the key instead of aptly's two per publish.
 import * as fs from 'fs';
 import { plural } from '../../util/plural';
 import { field } from '../deb/control';

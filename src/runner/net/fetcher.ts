@@ -253,7 +253,12 @@ export class UpstreamCache {
    * Downloads many paths (one curl process, `parallel` transfers); later `get`s of them share the
    * result. Resolves with each path's result: a failure is not downloaded again for the asking.
    */
-  public async prefetch(rels: readonly string[], parallel: number): Promise<Map<string, FetchResult | Error>> {
+  public prefetch(rels: readonly string[], parallel: number): Promise<Map<string, FetchResult | Error>> {
+    return this.fetchBatch(rels, parallel, true);
+  }
+
+  /** `prefetch`, its downloads guesses unless `earnest` (see `speculate`). */
+  private async fetchBatch(rels: readonly string[], parallel: number, earnest: boolean): Promise<Map<string, FetchResult | Error>> {
     const outcome = new Map<string, FetchResult | Error>();
     const items: Array<DownloadItem & { rel: string; resolve: (r: FetchResult) => void; reject: (e: Error) => void }> = [];
     for (const rel of rels) {
@@ -265,7 +270,7 @@ export class UpstreamCache {
         resolve = res;
         reject = rej;
       });
-      this.track(file, p, true);
+      this.track(file, p, earnest);
       items.push({ url: this.urlOf(rel), dest: file, limits: this.limitsOf(rel), rel, resolve, reject });
     }
     for (let i = 0; i < items.length; i += 2000) {
@@ -292,7 +297,19 @@ export class UpstreamCache {
    * which explain later failures of aptly, and is retried when `rel` is asked for in earnest.
    */
   public speculate(rel: string): void {
-    void this.get(rel, false).catch(() => undefined);
+    this.speculateAll([rel]);
+  }
+
+  /**
+   * `speculate` of several paths, in one curl process (their transfers in parallel): a process
+   * per guess would cost more CPU at the build's start than the guesses save.
+   */
+  public speculateAll(rels: readonly string[]): void {
+    const wanted = rels.filter(rel => {
+      const file = this.fileOf(rel);
+      return file !== undefined && !this.unlistedIndex(rel) && !this.hidden.has(file);
+    });
+    void this.fetchBatch(wanted, wanted.length, false).catch(() => undefined);
   }
 
   /** Downloads `rel` unless cached. */

@@ -78,8 +78,8 @@ export async function setupSigning(config: SigningConfig, places: SigningPlaces,
   } else if (!secret.includes(fingerprint)) {
     throw new BuildError(`the signing key in ${keyFile} is not ${fingerprint} (it holds: ${secret.join(' ')})`);
   }
-  await checkCanSign(fingerprint, passFile, home, gpg);
-  const keyTime = await keyTimeOf(fingerprint, gpg);
+  // The key's time is read while the unlock's S2K derivation runs (both only read the home).
+  const [keyTime] = await Promise.all([keyTimeOf(fingerprint, gpg), checkCanSign(fingerprint, passFile, home, gpg)]);
   log.step(`signing: release key ${fingerprint} ready`);
   return { gnupgHome: home, fingerprint, keyTime, procs };
 }
@@ -114,13 +114,14 @@ export async function signRelease(signer: Signer, dir: string, epoch: number): P
     ['InRelease', ['--output', path.join(dir, 'InRelease'), '--clearsign', release]],
     ['Release.gpg', ['--output', path.join(dir, 'Release.gpg'), '--armor', '--detach-sign', release]],
   ];
-  for (const [what, args] of jobs) {
+  // Both at once: the agent holds the unlocked key, and the build's tail waits for the slower one only.
+  await Promise.all(jobs.map(async ([what, args]) => {
     const r = await gpg([...common, ...args]);
     if (r.code !== 0) {
       const reason = r.stderr.split('\n').filter(l => l.trim() && !/faked system time/.test(l)).slice(-2).join(' ');
       throw new BuildError(`cannot write ${path.join(dir, what)} with the release signing key ${signer.fingerprint}: ${reason}`);
     }
-  }
+  }));
 }
 
 /** Imports the key file into the signing GNUPGHOME; returns the fingerprints of its secret keys. */

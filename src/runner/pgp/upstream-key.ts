@@ -124,6 +124,10 @@ async function exportPrimaries(loaded: UpstreamKey, primaries: readonly string[]
   // Not `<fpr>!`: that would drop the subkeys, which is what archives sign with.
   const r = await procs.run('gpg', [...gpg, '--keyring', loaded.keyring, '--yes', '--output', out, '--export', ...primaries], { env });
   if (r.code !== 0) throw new BuildError(`cannot export the upstream keys ${primaries.join(' ')}: ${r.stderr.trim()}`);
+  // Every primary of the keyring exported (no pin): the export is the whole keyring, no other key
+  // can come along, and a second listing would only cost a gpg process before the first Release.
+  const all = loaded.keys.map(k => k[0]).sort();
+  if (all.join(' ') === primaries.join(' ')) return out;
   const listing = await procs.run('gpg', [...gpg, '--keyring', out, '--with-colons', '--list-keys'], { env });
   const got = parseKeyListing(listing.stdout).map(k => k[0]).sort();
   if (got.join(' ') !== primaries.join(' ')) {

@@ -1,4 +1,6 @@
 import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parseRelease } from '../../../src/runner/deb/release-info';
@@ -45,6 +47,29 @@ describe('UpstreamCache', () => {
     d.speculate('dists/bookworm/InRelease');
     await new Promise(res => setTimeout(res, 1500));
     expect(d.failures).toEqual([]);
+  });
+
+  test('GIVEN several guesses (speculateAll) THEN each is asked for once, later gets share them, and a guess upstream lacks is missing, not a failure', async () => {
+    const requests: string[] = [];
+    const server = http.createServer((req, res) => {
+      requests.push(req.url!);
+      if (req.url!.endsWith('/InRelease')) res.end('signed release');
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>(res => server.listen(0, '127.0.0.1', res));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const c = new UpstreamCache(`http://127.0.0.1:${port}/debian`, dir, new Fetcher({ retries: 1, stallSeconds: 5 }, new BuildLog(), procs), 'test');
+      c.speculateAll(['dists/bookworm/InRelease', 'dists/bookworm/main/binary-amd64/Packages.gz', 'dists/bookworm/contrib/binary-amd64/Packages.gz']);
+      expect(await c.get('dists/bookworm/InRelease')).toBe('ok');
+      expect(fs.readFileSync(c.fileOf('dists/bookworm/InRelease')!, 'utf8')).toBe('signed release');
+      expect(await c.get('dists/bookworm/main/binary-amd64/Packages.gz')).toBe('missing');
+      expect(requests.sort()).toEqual(['/debian/dists/bookworm/InRelease', '/debian/dists/bookworm/contrib/binary-amd64/Packages.gz',
+        '/debian/dists/bookworm/main/binary-amd64/Packages.gz']);
+      expect(c.failures).toEqual([]);
+    } finally {
+      await new Promise(res => server.close(res));
+    }
   });
 
   test('paths that leave the upstream are refused', async () => {

@@ -301,15 +301,20 @@ export class UpstreamCache {
   }
 
   /**
-   * `speculate` of several paths, in one curl process (their transfers in parallel): a process
-   * per guess would cost more CPU at the build's start than the guesses save.
+   * `speculate` of several paths, one curl process per size cap (their transfers in parallel): a
+   * process per guess would cost more CPU at the build's start than the guesses save. One process
+   * per cap, because a curl process's file size limit is its largest file's: an unauthenticated
+   * InRelease must stop at its own cap, not at a Packages index's.
    */
   public speculateAll(rels: readonly string[]): void {
-    const wanted = rels.filter(rel => {
+    const byCap = new Map<number, string[]>();
+    for (const rel of rels) {
       const file = this.fileOf(rel);
-      return file !== undefined && !this.unlistedIndex(rel) && !this.hidden.has(file);
-    });
-    void this.fetchBatch(wanted, wanted.length, false).catch(() => undefined);
+      if (file === undefined || this.unlistedIndex(rel) || this.hidden.has(file)) continue;
+      const cap = this.limitsOf(rel).maxBytes;
+      byCap.set(cap, [...byCap.get(cap) ?? [], rel]);
+    }
+    for (const wanted of byCap.values()) void this.fetchBatch(wanted, wanted.length, false).catch(() => undefined);
   }
 
   /** Downloads `rel` unless cached. */

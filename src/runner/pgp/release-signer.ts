@@ -115,13 +115,13 @@ export async function signRelease(signer: Signer, dir: string, epoch: number): P
     ['Release.gpg', ['--output', path.join(dir, 'Release.gpg'), '--armor', '--detach-sign', release]],
   ];
   // Both at once: the agent holds the unlocked key, and the build's tail waits for the slower one only.
-  await Promise.all(jobs.map(async ([what, args]) => {
-    const r = await gpg([...common, ...args]);
-    if (r.code !== 0) {
-      const reason = r.stderr.split('\n').filter(l => l.trim() && !/faked system time/.test(l)).slice(-2).join(' ');
-      throw new BuildError(`cannot write ${path.join(dir, what)} with the release signing key ${signer.fingerprint}: ${reason}`);
-    }
-  }));
+  const results = await Promise.all(jobs.map(([, args]) => gpg([...common, ...args])));
+  // A failure is reported in the files' order, whichever gpg finished first: the same error every run.
+  const failed = results.findIndex(r => r.code !== 0);
+  if (failed >= 0) {
+    const reason = results[failed].stderr.split('\n').filter(l => l.trim() && !/faked system time/.test(l)).slice(-2).join(' ');
+    throw new BuildError(`cannot write ${path.join(dir, jobs[failed][0])} with the release signing key ${signer.fingerprint}: ${reason}`);
+  }
 }
 
 /** Imports the key file into the signing GNUPGHOME; returns the fingerprints of its secret keys. */

@@ -9,13 +9,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ImageBuilder } from '../../src';
-import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
 import { runPod } from '../support/pod-runner';
-import { pushBaseImage, RegistryHandle, registryToolsMissing, startRegistry } from '../support/registry';
+import { RegistryHandle, registryToolsMissing } from '../support/registry';
+import { RegistryBuild, startRegistryBuild } from '../support/registry-build';
 import { RegistryProxyHandle, RegistryProxyOptions, startRegistryProxy } from '../support/registry-proxy';
-import { BuildResult, BuildSpec, removeBuild, runBuild, synthesizeBuild } from '../support/run-build';
-import { GeneratedKey, generateSigningKey } from '../support/signing-key';
+import { BuildResult, BuildSpec, synthesizeBuild } from '../support/run-build';
+import { GeneratedKey } from '../support/signing-key';
 
 const missing = registryToolsMissing();
 const describeIfTools = missing.length ? describe.skip : describe;
@@ -25,30 +24,20 @@ const IMAGE_LINE = /^image: (\S+)@(sha256:[0-9a-f]{64})$/m;
 const PUSHING_LINE = /^bake-image: pushing \S+@(sha256:[0-9a-f]{64})$/m;
 
 describeIfTools('write-once tags against a registry that allows overwriting them', () => {
-  let upstream: FakeUpstreamHandle;
+  let setup: RegistryBuild;
   let key: GeneratedKey;
   let registry: RegistryHandle;
-  let baseImage: string;
   let build: BuildResult;
   let spec: BuildSpec;
   const proxies: RegistryProxyHandle[] = [];
   const dirs: string[] = [];
 
   beforeAll(async () => {
-    [upstream, key, registry] = await Promise.all([FakeUpstream.start(), generateSigningKey(), startRegistry()]);
-    baseImage = await pushBaseImage(registry);
-    spec = {
-      signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, fingerprint: key.fingerprint },
-      sources: [{ prefix: 'debian', name: 'bookworm', url: upstream.url, keyUrl: upstream.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['chain-a'] }],
-      image: { repository: `${registry.host}/mini-mirror`, insecureRegistry: true },
-      imageBuilder: ImageBuilder.skopeo({ baseImage, imageHasTools: true }),
-      refreshEpoch: '2026-11-27',
-    };
-    build = await runBuild(spec);
-    if (build.exitCode !== 0) throw new Error(`mirror step failed: ${build.stdout}\n${build.stderr}`);
+    setup = await startRegistryBuild();
+    ({ key, registry, build, spec } = setup);
   }, 240_000);
   afterAll(async () => {
-    await Promise.all([upstream?.stop(), registry?.stop(), build && removeBuild(build.rootDir), ...proxies.map(p => p.stop())]);
+    await Promise.all([setup?.stop(), ...proxies.map(p => p.stop())]);
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 

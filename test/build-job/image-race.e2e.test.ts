@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runPod } from '../support/pod-runner';
+import { runImageStep } from '../support/image-step';
 import { RegistryHandle, registryToolsMissing } from '../support/registry';
 import { RegistryBuild, startRegistryBuild } from '../support/registry-build';
 import { RegistryProxyHandle, RegistryProxyOptions, startRegistryProxy } from '../support/registry-proxy';
@@ -69,28 +69,8 @@ describeIfTools('write-once tags against a registry that allows overwriting them
 
   /** Runs the image step of the Job synthesized from `s` on `workspace`. */
   async function imageStep(s: BuildSpec, workspace: string, settleSeconds = 4) {
-    const { mirror, manifests } = synthesizeBuild(s);
-    const pod = await runPod({
-      manifests,
-      kind: 'Job',
-      name: mirror.buildJob.jobName,
-      containers: ['image'],
-      secrets: { 'mirror-signing': { 'signing-key.asc': key.privateKey } },
-      emptyDirs: { workspace },
-      timeoutMs: 120_000,
-      extraEnv: { MINI_MIRROR_TAG_SETTLE_SECONDS: String(settleSeconds) },
-    });
-    pod.cleanup();
-    const r = pod.results[0];
-    const log = r.stdout + r.stderr;
-    return {
-      exitCode: r.exitCode,
-      log,
-      imageRef: mirror.imageRef,
-      identity: mirror.buildIdentity,
-      image: IMAGE_LINE.exec(r.stdout),
-      pushed: PUSHING_LINE.exec(log)?.[1],
-    };
+    const r = await runImageStep(s, key.privateKey, workspace, { MINI_MIRROR_TAG_SETTLE_SECONDS: String(settleSeconds) });
+    return { ...r, image: IMAGE_LINE.exec(r.stdout), pushed: PUSHING_LINE.exec(r.log)?.[1] };
   }
 
   test('two builds with different trees race for one tag: the registry holds one, the other step fails naming both digests', async () => {

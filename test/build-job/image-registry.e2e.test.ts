@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { RegistryCa } from '../../src';
 import { FakeUpstreamHandle } from '../support/fake-upstream';
+import { runImageStep } from '../support/image-step';
 import { runPod } from '../support/pod-runner';
 import { RegistryHandle, registryToolsMissing } from '../support/registry';
 import { RegistryBuild, startRegistryBuild } from '../support/registry-build';
@@ -41,22 +42,8 @@ describeIfTools('the skopeo image step against a real registry', () => {
 
   /** Runs the image step of the Job synthesized from `s` on the build's workspace. */
   async function imageStep(s: BuildSpec, extraEnv?: Record<string, string>) {
-    const { mirror, manifests } = synthesizeBuild(s);
-    const pod = await runPod({
-      manifests,
-      kind: 'Job',
-      name: mirror.buildJob.jobName,
-      containers: ['image'],
-      // the pod's volumes exist for every container, as on a kubelet; the image step does not mount this one
-      secrets: { 'mirror-signing': { 'signing-key.asc': key.privateKey } },
-      emptyDirs: { workspace: build.workspace },
-      timeoutMs: 120_000,
-      // the tag is read back twice this far apart; a short wait keeps the test quick
-      extraEnv: { MINI_MIRROR_TAG_SETTLE_SECONDS: '1', ...extraEnv },
-    });
-    pod.cleanup();
-    const r = pod.results[0];
-    return { exitCode: r.exitCode, log: r.stdout + r.stderr, imageRef: mirror.imageRef, identity: mirror.buildIdentity };
+    // the tag is read back twice this far apart; a short wait keeps the test quick
+    return runImageStep(s, key.privateKey, build.workspace, { MINI_MIRROR_TAG_SETTLE_SECONDS: '1', ...extraEnv });
   }
 
   test('pushes the tree at /srv/mirror onto the base, labelled with the build identity; the same identity again leaves the tag untouched', async () => {

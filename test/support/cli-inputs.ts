@@ -1,19 +1,8 @@
-/**
- * The CLI of the rollback tests: `mini-mirror` in its own process (ts-node), and the inputs its
- * builds share (a sources directory, the mirror's keys as files, a local base image).
- */
+/** What the CLI's builds in a test read: a sources directory, the mirror's keys as files, a local base image. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { runChecked, runCommand, RunOptions, RunResult } from './run-build';
+import { runChecked } from './run-build';
 import { cachedTestKey } from './test-keys';
-
-const ROOT = path.join(__dirname, '..', '..');
-
-/** `mini-mirror <argv>` (src/cli/main.ts); never throws on a non-zero exit. */
-export function runMiniMirror(argv: string[], options: RunOptions): Promise<RunResult> {
-  return runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
-    path.join(ROOT, 'src', 'cli', 'main.ts'), ...argv], options);
-}
 
 export interface CliInputs {
   /** The options every build of the test gives (the README's "${OPTIONS[@]}"). */

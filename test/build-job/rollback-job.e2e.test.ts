@@ -21,6 +21,7 @@ import { RollbackUpstream, startRollbackUpstream } from '../support/rollback-ups
 import { BuildSpec, runChecked, synthesizeBuild } from '../support/run-build';
 import { serveFromRegistry, startServedMirror } from '../support/served-mirror';
 import { GeneratedKey } from '../support/signing-key';
+import { stopAll } from '../support/stop-all';
 import { cachedTestKey } from '../support/test-keys';
 
 const missing = registryToolsMissing();
@@ -48,14 +49,7 @@ beforeAll(async () => {
   ({ served, nginx } = await startServedMirror(dir));
 }, 180_000);
 
-afterAll(async () => {
-  await nginx?.stop();
-  for (const c of clients) await c.dispose();
-  await registry?.stop();
-  await upstream?.stop();
-  await world?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopAll([nginx, ...clients, registry, upstream, world], dir));
 
 /** The build spec of this mirror: A's or B's packages, the previous manifest from the nginx serving it. */
 function spec(packages: string[], more: Partial<BuildSpec> = {}): BuildSpec {

@@ -20,6 +20,7 @@ import { registryToolsMissing, RegistryHandle, startRegistry } from '../support/
 import { startRollbackUpstream } from '../support/rollback-upstream';
 import { runChecked, RunResult } from '../support/run-build';
 import { serveFromRegistry, startServedMirror } from '../support/served-mirror';
+import { stopAll } from '../support/stop-all';
 
 const ROOT = path.join(__dirname, '..', '..');
 const README = path.join(ROOT, 'README.md');
@@ -57,14 +58,7 @@ beforeAll(async () => {
   ({ served, nginx } = await startServedMirror(dir));
 }, 180_000);
 
-afterAll(async () => {
-  await nginx?.stop();
-  for (const c of clients) await c.dispose();
-  await registry?.stop();
-  await upstream?.stop();
-  await world?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopAll([nginx, ...clients, registry, upstream, world], dir));
 
 /** `mini-mirror <command>` in its own process, in `dir`, trusting the registry's CA. */
 async function cli(command: string, args: string[]): Promise<RunResult> {

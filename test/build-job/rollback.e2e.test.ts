@@ -20,6 +20,7 @@ import { downloadDebs, mirrorClient } from '../support/mirror-client';
 import { startRollbackUpstream } from '../support/rollback-upstream';
 import { runChecked, RunResult } from '../support/run-build';
 import { replaceServed, startServedMirror } from '../support/served-mirror';
+import { stopAll } from '../support/stop-all';
 
 const ROOT = path.join(__dirname, '..', '..');
 const README = path.join(ROOT, 'README.md');
@@ -42,13 +43,7 @@ beforeAll(async () => {
   ({ served, nginx } = await startServedMirror(dir));
 }, 180_000);
 
-afterAll(async () => {
-  await nginx?.stop();
-  for (const c of clients) await c.dispose();
-  await upstream?.stop();
-  await world?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopAll([nginx, ...clients, upstream, world], dir));
 
 /** `mini-mirror build` in its own process, in `dir` (the README's relative paths). */
 async function cli(args: string[]): Promise<RunResult> {

@@ -4,15 +4,17 @@ import { buildJson } from '../../src/build-job/build-config';
 import { resolveSources } from '../../src/sources/resolution';
 import { errorOf } from '../support/tree';
 
-const BASE: MirrorSourceProps = {
+/** Where the first source comes from, as its props give it and build.json lists it. */
+const ORIGIN = {
   prefix: 'debian',
   name: 'bookworm',
   url: 'http://debian.mirror.example/debian',
   keyUrl: 'https://debian.mirror.example/archive-key.asc',
   distribution: 'bookworm',
   components: ['main', 'contrib'],
-  packages: ['nginx'],
 };
+
+const BASE: MirrorSourceProps = { ...ORIGIN, packages: ['nginx'] };
 
 function config(sources: MirrorSource[], extra: { stallTimeout?: Duration; validFor?: Duration; defaultAptlyConfig?: AptlyConfig } = {}): any {
   return JSON.parse(buildJson({ sources, signing: ReleaseSigning.insecureUnsigned(), concurrency: 4, retries: 3, contentHash: 'abc', ...extra }));
@@ -21,12 +23,7 @@ function config(sources: MirrorSource[], extra: { stallTimeout?: Duration; valid
 /** A source as build.json lists it: the first source of the test, with differences. */
 function listed(overrides: Record<string, unknown>): Record<string, unknown> {
   return {
-    prefix: 'debian',
-    name: 'bookworm',
-    url: 'http://debian.mirror.example/debian',
-    keyUrl: 'https://debian.mirror.example/archive-key.asc',
-    distribution: 'bookworm',
-    components: ['main', 'contrib'],
+    ...ORIGIN,
     publishDistribution: 'bookworm',
     world: 'bookworm',
     architectures: ['amd64', 'arm64'],

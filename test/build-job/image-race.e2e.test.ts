@@ -73,6 +73,20 @@ describeIfTools('write-once tags against a registry that allows overwriting them
     return { ...r, image: IMAGE_LINE.exec(r.stdout), pushed: PUSHING_LINE.exec(r.log)?.[1] };
   }
 
+  /**
+   * Pushes `tag` directly (a build of refresh epoch `epochs[0]`; it must succeed), then another
+   * build (`epochs[1]`) to the same tag through a proxy started with `options`.
+   */
+  async function pushThenThroughProxy(tag: string, epochs: [string, string], options: RegistryProxyOptions) {
+    const direct = specFor(registry.host, tag, epochs[0]);
+    const first = await imageStep(direct, workspaceFor(synthesizeBuild(direct).mirror.buildIdentity), 1);
+    expect(first.exitCode).toBe(0);
+    const lying = await proxy(options);
+    const other = specFor(lying.host, tag, epochs[1]);
+    const step = await imageStep(other, workspaceFor(synthesizeBuild(other).mirror.buildIdentity), 1);
+    return { first, lying, step };
+  }
+
   test('two builds with different trees race for one tag: the registry holds one, the other step fails naming both digests', async () => {
     // Both steps pass the last check before either tags; the proxy then lets the tags through 1.5 s apart.
     const racing = await proxy({ holdTagPuts: { count: 2, gapMs: 1500 } });
@@ -121,12 +135,7 @@ describeIfTools('write-once tags against a registry that allows overwriting them
   }, 240_000);
 
   test('a registry that answers 404 for a tag it holds, but lists it: refused before anything is built or pushed', async () => {
-    const direct = specFor(registry.host, 'hidden', '2026-12-04');
-    const first = await imageStep(direct, workspaceFor(synthesizeBuild(direct).mirror.buildIdentity), 1);
-    expect(first.exitCode).toBe(0);
-    const lying = await proxy({ hideTag: 'hidden' });
-    const other = specFor(lying.host, 'hidden', '2026-12-05');
-    const step = await imageStep(other, workspaceFor(synthesizeBuild(other).mirror.buildIdentity), 1);
+    const { first, lying, step } = await pushThenThroughProxy('hidden', ['2026-12-04', '2026-12-05'], { hideTag: 'hidden' });
     expect(step.exitCode).toBe(1);
     expect(step.log).toContain(`bake-image: FAILED: the registry lists the tag ${lying.host}/mini-mirror:hidden but answers 'not found' for its manifest: it does not tell the truth about its tags, so nothing is pushed`);
     expect(step.log).not.toContain('copying');
@@ -135,12 +144,7 @@ describeIfTools('write-once tags against a registry that allows overwriting them
   }, 240_000);
 
   test('a registry that hides a tag it holds everywhere: the step pushes, cannot read its tag back, and fails loudly', async () => {
-    const direct = specFor(registry.host, 'hidden-everywhere', '2026-12-06');
-    const first = await imageStep(direct, workspaceFor(synthesizeBuild(direct).mirror.buildIdentity), 1);
-    expect(first.exitCode).toBe(0);
-    const lying = await proxy({ hideTag: 'hidden-everywhere', hideFromTagList: true });
-    const other = specFor(lying.host, 'hidden-everywhere', '2026-12-07');
-    const step = await imageStep(other, workspaceFor(synthesizeBuild(other).mirror.buildIdentity), 1);
+    const { first, lying, step } = await pushThenThroughProxy('hidden-everywhere', ['2026-12-06', '2026-12-07'], { hideTag: 'hidden-everywhere', hideFromTagList: true });
     expect(step.exitCode).toBe(1);
     expect(step.log).toContain(`bake-image: FAILED: ${lying.host}/mini-mirror:hidden-everywhere answers 'not found' right after this step pushed ${step.pushed} to it: `
       + 'the registry (or a proxy in front of it) does not tell the truth about its tags');

@@ -4,15 +4,17 @@ import { buildJson } from '../../src/build-job/build-config';
 import { resolveSources } from '../../src/sources/resolution';
 import { errorOf } from '../support/tree';
 
-const BASE: MirrorSourceProps = {
+/** Where the first source comes from, as its props give it and build.json lists it. */
+const ORIGIN = {
   prefix: 'debian',
   name: 'bookworm',
   url: 'http://debian.mirror.example/debian',
   keyUrl: 'https://debian.mirror.example/archive-key.asc',
   distribution: 'bookworm',
   components: ['main', 'contrib'],
-  packages: ['nginx'],
 };
+
+const BASE: MirrorSourceProps = { ...ORIGIN, packages: ['nginx'] };
 
 function config(sources: MirrorSource[], extra: { stallTimeout?: Duration; validFor?: Duration; defaultAptlyConfig?: AptlyConfig } = {}): any {
   return JSON.parse(buildJson({ sources, signing: ReleaseSigning.insecureUnsigned(), concurrency: 4, retries: 3, contentHash: 'abc', ...extra }));
@@ -21,12 +23,7 @@ function config(sources: MirrorSource[], extra: { stallTimeout?: Duration; valid
 /** A source as build.json lists it: the first source of the test, with differences. */
 function listed(overrides: Record<string, unknown>): Record<string, unknown> {
   return {
-    prefix: 'debian',
-    name: 'bookworm',
-    url: 'http://debian.mirror.example/debian',
-    keyUrl: 'https://debian.mirror.example/archive-key.asc',
-    distribution: 'bookworm',
-    components: ['main', 'contrib'],
+    ...ORIGIN,
     publishDistribution: 'bookworm',
     world: 'bookworm',
     architectures: ['amd64', 'arm64'],
@@ -96,34 +93,33 @@ describe('build.json', () => {
     expect(text).toMatch(/^ {4}\{"architectures":\["amd64"\],"components":\["main","contrib"\],.*"world":"bookworm"\}$/m);
   });
 
-  test.each([
-    [Duration.seconds(10), 10],
-    [Duration.hours(1), 3600],
-  ])('stallTimeout %s', (stallTimeout, seconds) => {
-    expect(config([new MirrorSource(BASE)], { stallTimeout }).stallTimeoutSeconds).toBe(seconds);
-  });
-
-  test.each([
-    [Duration.seconds(9), 'stallTimeout must be a whole number of seconds from 10 seconds to 1 hour, got 9s'],
-    [Duration.minutes(61), 'stallTimeout must be a whole number of seconds from 10 seconds to 1 hour, got 3660s'],
-    [Duration.millis(10500), 'stallTimeout must be a whole number of seconds from 10 seconds to 1 hour, got 10.5s'],
-  ])('stallTimeout %s is refused', (stallTimeout, message) => {
-    expect(errorOf(() => config([new MirrorSource(BASE)], { stallTimeout }))).toBe(message);
-  });
-
-  test.each([
-    [Duration.hours(1), 3600],
-    [Duration.days(14), 14 * 86400],
-    [Duration.days(3650), 3650 * 86400],
-  ])('validFor %s', (validFor, seconds) => {
-    expect(config([new MirrorSource(BASE)], { validFor }).validForSeconds).toBe(seconds);
-  });
-
-  test.each([
-    [Duration.minutes(59), 'validFor must be a whole number of seconds from 1 hour to 3650 days, got 3540s'],
-    [Duration.days(3651), 'validFor must be a whole number of seconds from 1 hour to 3650 days, got 315446400s'],
-    [Duration.millis(3600500), 'validFor must be a whole number of seconds from 1 hour to 3650 days, got 3600.5s'],
-  ])('validFor %s is refused', (validFor, message) => {
-    expect(errorOf(() => config([new MirrorSource(BASE)], { validFor }))).toBe(message);
-  });
+  /** Each duration option: what it accepts (the seconds written as `<option>Seconds`) and what it refuses. */
+  const DURATIONS: { option: 'stallTimeout' | 'validFor'; accepted: [Duration, number][]; refused: [Duration, string][] }[] = [
+    {
+      option: 'stallTimeout',
+      accepted: [[Duration.seconds(10), 10], [Duration.hours(1), 3600]],
+      refused: [
+        [Duration.seconds(9), 'stallTimeout must be a whole number of seconds from 10 seconds to 1 hour, got 9s'],
+        [Duration.minutes(61), 'stallTimeout must be a whole number of seconds from 10 seconds to 1 hour, got 3660s'],
+        [Duration.millis(10500), 'stallTimeout must be a whole number of seconds from 10 seconds to 1 hour, got 10.5s'],
+      ],
+    },
+    {
+      option: 'validFor',
+      accepted: [[Duration.hours(1), 3600], [Duration.days(14), 14 * 86400], [Duration.days(3650), 3650 * 86400]],
+      refused: [
+        [Duration.minutes(59), 'validFor must be a whole number of seconds from 1 hour to 3650 days, got 3540s'],
+        [Duration.days(3651), 'validFor must be a whole number of seconds from 1 hour to 3650 days, got 315446400s'],
+        [Duration.millis(3600500), 'validFor must be a whole number of seconds from 1 hour to 3650 days, got 3600.5s'],
+      ],
+    },
+  ];
+  for (const { option, accepted, refused } of DURATIONS) {
+    test.each(accepted)(`${option} %s`, (duration, seconds) => {
+      expect(config([new MirrorSource(BASE)], { [option]: duration })[`${option}Seconds`]).toBe(seconds);
+    });
+    test.each(refused)(`${option} %s is refused`, (duration, message) => {
+      expect(errorOf(() => config([new MirrorSource(BASE)], { [option]: duration }))).toBe(message);
+    });
+  }
 });

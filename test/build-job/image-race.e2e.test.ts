@@ -9,13 +9,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ImageBuilder } from '../../src';
-import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
-import { runPod } from '../support/pod-runner';
-import { pushBaseImage, RegistryHandle, registryToolsMissing, startRegistry } from '../support/registry';
+import { runImageStep } from '../support/image-step';
+import { RegistryHandle, registryToolsMissing } from '../support/registry';
+import { RegistryBuild, startRegistryBuild } from '../support/registry-build';
 import { RegistryProxyHandle, RegistryProxyOptions, startRegistryProxy } from '../support/registry-proxy';
-import { BuildResult, BuildSpec, removeBuild, runBuild, synthesizeBuild } from '../support/run-build';
-import { GeneratedKey, generateSigningKey } from '../support/signing-key';
+import { BuildResult, BuildSpec, synthesizeBuild } from '../support/run-build';
+import { GeneratedKey } from '../support/signing-key';
 
 const missing = registryToolsMissing();
 const describeIfTools = missing.length ? describe.skip : describe;
@@ -25,30 +24,20 @@ const IMAGE_LINE = /^image: (\S+)@(sha256:[0-9a-f]{64})$/m;
 const PUSHING_LINE = /^bake-image: pushing \S+@(sha256:[0-9a-f]{64})$/m;
 
 describeIfTools('write-once tags against a registry that allows overwriting them', () => {
-  let upstream: FakeUpstreamHandle;
+  let setup: RegistryBuild;
   let key: GeneratedKey;
   let registry: RegistryHandle;
-  let baseImage: string;
   let build: BuildResult;
   let spec: BuildSpec;
   const proxies: RegistryProxyHandle[] = [];
   const dirs: string[] = [];
 
   beforeAll(async () => {
-    [upstream, key, registry] = await Promise.all([FakeUpstream.start(), generateSigningKey(), startRegistry()]);
-    baseImage = await pushBaseImage(registry);
-    spec = {
-      signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, fingerprint: key.fingerprint },
-      sources: [{ prefix: 'debian', name: 'bookworm', url: upstream.url, keyUrl: upstream.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['chain-a'] }],
-      image: { repository: `${registry.host}/mini-mirror`, insecureRegistry: true },
-      imageBuilder: ImageBuilder.skopeo({ baseImage, imageHasTools: true }),
-      refreshEpoch: '2026-11-27',
-    };
-    build = await runBuild(spec);
-    if (build.exitCode !== 0) throw new Error(`mirror step failed: ${build.stdout}\n${build.stderr}`);
+    setup = await startRegistryBuild();
+    ({ key, registry, build, spec } = setup);
   }, 240_000);
   afterAll(async () => {
-    await Promise.all([upstream?.stop(), registry?.stop(), build && removeBuild(build.rootDir), ...proxies.map(p => p.stop())]);
+    await Promise.all([setup?.stop(), ...proxies.map(p => p.stop())]);
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -80,28 +69,22 @@ describeIfTools('write-once tags against a registry that allows overwriting them
 
   /** Runs the image step of the Job synthesized from `s` on `workspace`. */
   async function imageStep(s: BuildSpec, workspace: string, settleSeconds = 4) {
-    const { mirror, manifests } = synthesizeBuild(s);
-    const pod = await runPod({
-      manifests,
-      kind: 'Job',
-      name: mirror.buildJob.jobName,
-      containers: ['image'],
-      secrets: { 'mirror-signing': { 'signing-key.asc': key.privateKey } },
-      emptyDirs: { workspace },
-      timeoutMs: 120_000,
-      extraEnv: { MINI_MIRROR_TAG_SETTLE_SECONDS: String(settleSeconds) },
-    });
-    pod.cleanup();
-    const r = pod.results[0];
-    const log = r.stdout + r.stderr;
-    return {
-      exitCode: r.exitCode,
-      log,
-      imageRef: mirror.imageRef,
-      identity: mirror.buildIdentity,
-      image: IMAGE_LINE.exec(r.stdout),
-      pushed: PUSHING_LINE.exec(log)?.[1],
-    };
+    const r = await runImageStep(s, key.privateKey, workspace, { MINI_MIRROR_TAG_SETTLE_SECONDS: String(settleSeconds) });
+    return { ...r, image: IMAGE_LINE.exec(r.stdout), pushed: PUSHING_LINE.exec(r.log)?.[1] };
+  }
+
+  /**
+   * Pushes `tag` directly (a build of refresh epoch `epochs[0]`; it must succeed), then another
+   * build (`epochs[1]`) to the same tag through a proxy started with `options`.
+   */
+  async function pushThenThroughProxy(tag: string, epochs: [string, string], options: RegistryProxyOptions) {
+    const direct = specFor(registry.host, tag, epochs[0]);
+    const first = await imageStep(direct, workspaceFor(synthesizeBuild(direct).mirror.buildIdentity), 1);
+    expect(first.exitCode).toBe(0);
+    const lying = await proxy(options);
+    const other = specFor(lying.host, tag, epochs[1]);
+    const step = await imageStep(other, workspaceFor(synthesizeBuild(other).mirror.buildIdentity), 1);
+    return { first, lying, step };
   }
 
   test('two builds with different trees race for one tag: the registry holds one, the other step fails naming both digests', async () => {
@@ -152,12 +135,7 @@ describeIfTools('write-once tags against a registry that allows overwriting them
   }, 240_000);
 
   test('a registry that answers 404 for a tag it holds, but lists it: refused before anything is built or pushed', async () => {
-    const direct = specFor(registry.host, 'hidden', '2026-12-04');
-    const first = await imageStep(direct, workspaceFor(synthesizeBuild(direct).mirror.buildIdentity), 1);
-    expect(first.exitCode).toBe(0);
-    const lying = await proxy({ hideTag: 'hidden' });
-    const other = specFor(lying.host, 'hidden', '2026-12-05');
-    const step = await imageStep(other, workspaceFor(synthesizeBuild(other).mirror.buildIdentity), 1);
+    const { first, lying, step } = await pushThenThroughProxy('hidden', ['2026-12-04', '2026-12-05'], { hideTag: 'hidden' });
     expect(step.exitCode).toBe(1);
     expect(step.log).toContain(`bake-image: FAILED: the registry lists the tag ${lying.host}/mini-mirror:hidden but answers 'not found' for its manifest: it does not tell the truth about its tags, so nothing is pushed`);
     expect(step.log).not.toContain('copying');
@@ -166,12 +144,7 @@ describeIfTools('write-once tags against a registry that allows overwriting them
   }, 240_000);
 
   test('a registry that hides a tag it holds everywhere: the step pushes, cannot read its tag back, and fails loudly', async () => {
-    const direct = specFor(registry.host, 'hidden-everywhere', '2026-12-06');
-    const first = await imageStep(direct, workspaceFor(synthesizeBuild(direct).mirror.buildIdentity), 1);
-    expect(first.exitCode).toBe(0);
-    const lying = await proxy({ hideTag: 'hidden-everywhere', hideFromTagList: true });
-    const other = specFor(lying.host, 'hidden-everywhere', '2026-12-07');
-    const step = await imageStep(other, workspaceFor(synthesizeBuild(other).mirror.buildIdentity), 1);
+    const { first, lying, step } = await pushThenThroughProxy('hidden-everywhere', ['2026-12-06', '2026-12-07'], { hideTag: 'hidden-everywhere', hideFromTagList: true });
     expect(step.exitCode).toBe(1);
     expect(step.log).toContain(`bake-image: FAILED: ${lying.host}/mini-mirror:hidden-everywhere answers 'not found' right after this step pushed ${step.pushed} to it: `
       + 'the registry (or a proxy in front of it) does not tell the truth about its tags');

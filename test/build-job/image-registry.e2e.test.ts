@@ -9,63 +9,41 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ImageBuilder, RegistryCa } from '../../src';
-import { FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
+import { RegistryCa } from '../../src';
+import { FakeUpstreamHandle } from '../support/fake-upstream';
+import { runImageStep } from '../support/image-step';
 import { runPod } from '../support/pod-runner';
-import { pushBaseImage, RegistryHandle, registryToolsMissing, startRegistry } from '../support/registry';
-import { BuildResult, BuildSpec, removeBuild, runBuild, runChecked, synthesizeBuild } from '../support/run-build';
-import { GeneratedKey, generateSigningKey } from '../support/signing-key';
+import { RegistryHandle, registryToolsMissing } from '../support/registry';
+import { RegistryBuild, startRegistryBuild } from '../support/registry-build';
+import { BuildResult, BuildSpec, runChecked, synthesizeBuild } from '../support/run-build';
+import { GeneratedKey } from '../support/signing-key';
 
 const missing = registryToolsMissing();
 const describeIfTools = missing.length ? describe.skip : describe;
 if (missing.length) process.stdout.write(`SKIPPED image-registry test: ${missing.join(', ')} missing (scripts/install-test-tools.sh)\n`);
 
 describeIfTools('the skopeo image step against a real registry', () => {
+  let setup: RegistryBuild;
   let upstream: FakeUpstreamHandle;
   let key: GeneratedKey;
   let registry: RegistryHandle;
-  let baseImage: string;
   let build: BuildResult;
   let spec: BuildSpec;
 
   beforeAll(async () => {
-    [upstream, key, registry] = await Promise.all([FakeUpstream.start(), generateSigningKey(), startRegistry()]);
-    baseImage = await pushBaseImage(registry);
-    spec = {
-      signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, fingerprint: key.fingerprint },
-      sources: [{ prefix: 'debian', name: 'bookworm', url: upstream.url, keyUrl: upstream.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['chain-a'] }],
-      image: { repository: `${registry.host}/mini-mirror`, insecureRegistry: true },
-      // non-root with a read-only root filesystem, as with a prepared image; the host's skopeo and umoci stand in
-      imageBuilder: ImageBuilder.skopeo({ baseImage, imageHasTools: true }),
-      refreshEpoch: '2026-11-27',
-    };
-    build = await runBuild(spec);
-    if (build.exitCode !== 0) throw new Error(`mirror step failed: ${build.stdout}\n${build.stderr}`);
+    setup = await startRegistryBuild();
+    ({ upstream, key, registry, build, spec } = setup);
     // The kubelet creates emptyDirs world-writable; the image step runs as a non-root user.
     fs.chmodSync(build.workspace, 0o777);
   }, 240_000);
   afterAll(async () => {
-    await Promise.all([upstream?.stop(), registry?.stop(), build && removeBuild(build.rootDir)]);
+    await setup?.stop();
   });
 
   /** Runs the image step of the Job synthesized from `s` on the build's workspace. */
   async function imageStep(s: BuildSpec, extraEnv?: Record<string, string>) {
-    const { mirror, manifests } = synthesizeBuild(s);
-    const pod = await runPod({
-      manifests,
-      kind: 'Job',
-      name: mirror.buildJob.jobName,
-      containers: ['image'],
-      // the pod's volumes exist for every container, as on a kubelet; the image step does not mount this one
-      secrets: { 'mirror-signing': { 'signing-key.asc': key.privateKey } },
-      emptyDirs: { workspace: build.workspace },
-      timeoutMs: 120_000,
-      // the tag is read back twice this far apart; a short wait keeps the test quick
-      extraEnv: { MINI_MIRROR_TAG_SETTLE_SECONDS: '1', ...extraEnv },
-    });
-    pod.cleanup();
-    const r = pod.results[0];
-    return { exitCode: r.exitCode, log: r.stdout + r.stderr, imageRef: mirror.imageRef, identity: mirror.buildIdentity };
+    // the tag is read back twice this far apart; a short wait keeps the test quick
+    return runImageStep(s, key.privateKey, build.workspace, { MINI_MIRROR_TAG_SETTLE_SECONDS: '1', ...extraEnv });
   }
 
   test('pushes the tree at /srv/mirror onto the base, labelled with the build identity; the same identity again leaves the tag untouched', async () => {
@@ -181,7 +159,7 @@ describeIfTools('the skopeo image step against a real registry', () => {
 });
 
 describeIfTools('the skopeo image step against a registry whose certificate a private CA signed (image.registryCa)', () => {
-  let upstream: FakeUpstreamHandle;
+  let setup: RegistryBuild;
   let key: GeneratedKey;
   let registry: RegistryHandle;
   let build: BuildResult;
@@ -190,23 +168,13 @@ describeIfTools('the skopeo image step against a registry whose certificate a pr
   const caConfigMap = () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'registry-ca' }, data: { 'bundle.pem': registry.caPem } });
 
   beforeAll(async () => {
-    [upstream, key, registry] = await Promise.all([FakeUpstream.start(), generateSigningKey(), startRegistry({ tls: true })]);
-    const baseImage = await pushBaseImage(registry);
-    spec = {
-      signing: { mode: 'key', privateKey: key.privateKey, publicKey: key.publicKey, fingerprint: key.fingerprint },
-      sources: [{ prefix: 'debian', name: 'bookworm', url: upstream.url, keyUrl: upstream.keyUrl, distribution: 'bookworm', components: ['main'], packages: ['chain-a'] }],
-      image: { repository: `${registry.host}/mini-mirror`, registryCa: RegistryCa.fromConfigMap('registry-ca', 'bundle.pem') },
-      imageBuilder: ImageBuilder.skopeo({ baseImage, imageHasTools: true }),
-    };
-    // The mirror step mounts no CA (runBuild knows no ConfigMap of ours); the CA is not part of
-    // the build identity, so this build is the one the steps below check and push.
-    build = await runBuild({ ...spec, image: { repository: spec.image!.repository } });
-    if (build.exitCode !== 0) throw new Error(`mirror step failed: ${build.stdout}\n${build.stderr}`);
+    setup = await startRegistryBuild({ registryCa: RegistryCa.fromConfigMap('registry-ca', 'bundle.pem') });
+    ({ key, registry, build, spec } = setup);
     expect(synthesizeBuild(spec).mirror.buildIdentity).toBe(build.buildIdentity);
     fs.chmodSync(build.workspace, 0o777);
   }, 240_000);
   afterAll(async () => {
-    await Promise.all([upstream?.stop(), registry?.stop(), build && removeBuild(build.rootDir)]);
+    await setup?.stop();
   });
 
   async function steps(s: BuildSpec, containers: string[]) {

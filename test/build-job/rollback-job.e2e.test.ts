@@ -10,16 +10,18 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ImageBuilder, PreviousManifest, RollbackTarget } from '../../src';
-import { objectOf, synthMirror } from '../serving/fixtures';
-import { RunningNginx, startNginx } from '../serving/nginx-process';
+import { RunningNginx } from '../serving/nginx-process';
 import { AptClient } from '../support/apt-client';
-import { FileServerHandle, startFileServer } from '../support/archive-server';
-import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
+import { FileServerHandle } from '../support/archive-server';
+import { FakeWorldHandle } from '../support/fake-world';
+import { APT_FAILED_OR_WARNED, downloadDebs, mirrorClient } from '../support/mirror-client';
 import { ContainerResult, runPod } from '../support/pod-runner';
 import { pushBaseImage, registryToolsMissing, RegistryHandle, startRegistry } from '../support/registry';
-import { bookworm } from '../support/rollback-upstream';
+import { RollbackUpstream, startRollbackUpstream } from '../support/rollback-upstream';
 import { BuildSpec, runChecked, synthesizeBuild } from '../support/run-build';
+import { serveFromRegistry, startServedMirror } from '../support/served-mirror';
 import { GeneratedKey } from '../support/signing-key';
+import { stopAll } from '../support/stop-all';
 import { cachedTestKey } from '../support/test-keys';
 
 const missing = registryToolsMissing();
@@ -28,6 +30,7 @@ if (missing.length) process.stdout.write(`SKIPPED rollback-job test: ${missing.j
 
 let world: FakeWorldHandle;
 let upstream: FileServerHandle;
+let upstreamServes: (state: 'a' | 'b') => void;
 let registry: RegistryHandle;
 let nginx: RunningNginx;
 let key: GeneratedKey;
@@ -36,42 +39,17 @@ let served: string;
 let baseImage: string;
 const clients: AptClient[] = [];
 
-function upstreamServes(state: 'a' | 'b'): void {
-  const link = path.join(dir, 'upstream', 'debian');
-  fs.rmSync(link, { force: true });
-  fs.symlinkSync(path.join(world.world.publicDir, state), link);
-}
-
 beforeAll(async () => {
   if (missing.length) return;
-  world = await FakeWorld.start({
-    archives: [
-      { kind: 'dists', path: 'a', distributions: [bookworm('Sat, 10 Jun 2023 09:00:00 UTC', '1.1', false)] },
-      { kind: 'dists', path: 'b', distributions: [bookworm('Sat, 17 Jun 2023 09:00:00 UTC', '1.2', true)] },
-    ],
-  });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-rollback-job-'));
-  fs.mkdirSync(path.join(dir, 'upstream'));
-  fs.symlinkSync(path.join(world.world.publicDir, 'keys'), path.join(dir, 'upstream', 'keys'));
-  upstreamServes('a');
-  [upstream, registry, key] = await Promise.all([startFileServer(path.join(dir, 'upstream')), startRegistry(), cachedTestKey()]);
+  let up: RollbackUpstream;
+  [up, registry, key] = await Promise.all([startRollbackUpstream(dir), startRegistry(), cachedTestKey()]);
+  ({ world, server: upstream, serves: upstreamServes } = up);
   baseImage = await pushBaseImage(registry);
-  served = path.join(dir, 'served');
-  fs.mkdirSync(served);
-  for (let d = dir; d !== os.tmpdir() && d !== '/'; d = path.dirname(d)) fs.chmodSync(d, 0o755);
-  // One nginx serves each build in turn (a new pod each in a cluster), so without its open-file cache.
-  const config: string = objectOf(synthMirror().manifests, 'ConfigMap', 'mirror-nginx').data['nginx.conf'];
-  nginx = await startNginx(config.split('\n').filter(l => !/^\s*open_file_cache/.test(l)).join('\n'), served);
+  ({ served, nginx } = await startServedMirror(dir));
 }, 180_000);
 
-afterAll(async () => {
-  await nginx?.stop();
-  for (const c of clients) await c.dispose();
-  await registry?.stop();
-  await upstream?.stop();
-  await world?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopAll([nginx, ...clients, registry, upstream, world], dir));
 
 /** The build spec of this mirror: A's or B's packages, the previous manifest from the nginx serving it. */
 function spec(packages: string[], more: Partial<BuildSpec> = {}): BuildSpec {
@@ -113,25 +91,9 @@ async function runJob(s: BuildSpec): Promise<{ imageRef: string; identity: strin
   return { imageRef: mirror.imageRef, identity: mirror.buildIdentity, steps };
 }
 
-/** Serves what the registry holds under `ref`: pulled back into an OCI layout, unpacked, its /srv/mirror behind nginx. */
-async function serveFromRegistry(ref: string): Promise<void> {
-  const pulled = fs.mkdtempSync(path.join(dir, 'pulled-'));
-  const copied = await registry.skopeo('copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `oci:${pulled}/oci:img`);
-  if (copied.exitCode !== 0) throw new Error(`skopeo copy of ${ref}: ${copied.stderr}`);
-  await runChecked('umoci', ['raw', 'unpack', '--rootless', '--image', `${pulled}/oci:img`, `${pulled}/rootfs`]);
-  await runChecked('find', [served, '-mindepth', '1', '-delete']);
-  await runChecked('cp', ['-a', `${pulled}/rootfs/srv/mirror/.`, served]);
-  await runChecked('chmod', ['-R', 'a+rX', served]);
-  fs.rmSync(pulled, { recursive: true, force: true });
-}
-
-/** `apt-get install --download-only`; throws on any failure (a 404 is one). */
-async function download(c: AptClient, ...packages: string[]): Promise<string[]> {
-  await c.apt('apt-get', ['clean']);
-  const r = await c.apt('apt-get', ['install', '--download-only', '-y', '--no-install-recommends', ...packages]);
-  const out = r.stdout + r.stderr;
-  if (r.exitCode !== 0 || /\b404\b|^(E|Err|W):/m.test(out)) throw new Error(`apt-get install ${packages.join(' ')} failed (exit ${r.exitCode}):\n${out}`);
-  return fs.readdirSync(path.join(c.root, 'var/cache/apt/archives')).filter(f => f.endsWith('.deb')).sort();
+/** Serves what the registry holds at `ref` behind nginx. */
+function serveImage(ref: string): Promise<void> {
+  return serveFromRegistry(registry, ref, { dir, served, skopeoTls: ['--src-tls-verify=false'] });
 }
 
 /** The Date of the served InRelease, in seconds. */
@@ -143,19 +105,19 @@ function servedDate(): number {
 maybe('a Job with rollbackTo A\'s image: the client that kept B\'s lists updates without warning, gets A\'s packages, B\'s has no candidate', async () => {
   const a = await runJob(spec(['app']));
   expect(Object.keys(a.steps)).toEqual(['check', 'mirror', 'image']);
-  await serveFromRegistry(a.imageRef);
+  await serveImage(a.imageRef);
   const manifestA = JSON.parse(fs.readFileSync(path.join(served, 'manifest.json'), 'utf8'));
-  const stateful = await AptClient.create([{ uri: `${nginx.url}/debian`, suite: 'bookworm', components: ['main'], signedBy: key.publicKey }]);
+  const stateful = await mirrorClient(nginx.url, key.publicKey);
   clients.push(stateful);
   await stateful.update();
-  expect(await download(stateful, 'app')).toEqual(['app_1.1_amd64.deb', 'libapp_2.0_amd64.deb']);
+  expect(await downloadDebs(stateful, ['app'], APT_FAILED_OR_WARNED)).toEqual(['app_1.1_amd64.deb', 'libapp_2.0_amd64.deb']);
 
   upstreamServes('b');
   const b = await runJob(spec(['app', 'extra']));
-  await serveFromRegistry(b.imageRef);
+  await serveImage(b.imageRef);
   const dateB = servedDate();
   await stateful.update();
-  expect(await download(stateful, 'extra', 'app')).toEqual(['app_1.2_amd64.deb', 'extra_1.0_amd64.deb', 'libapp_2.0_amd64.deb']);
+  expect(await downloadDebs(stateful, ['extra', 'app'], APT_FAILED_OR_WARNED)).toEqual(['app_1.2_amd64.deb', 'extra_1.0_amd64.deb', 'libapp_2.0_amd64.deb']);
 
   // The rollback Job: A's image by its tag, with B's sources (what the platform repo holds now).
   const rollbackSpec = spec(['app', 'extra'], { rollbackTo: RollbackTarget.image(a.imageRef) });
@@ -168,13 +130,13 @@ maybe('a Job with rollbackTo A\'s image: the client that kept B\'s lists updates
   expect(upstream.requests.slice(upstreamAsked)).toEqual([]);
   expect(new Set([a.imageRef, b.imageRef, r.imageRef]).size).toBe(3);
   expect((await registry.inspect(r.imageRef)).labels['mini-mirror.build-identity']).toBe(r.identity);
-  await serveFromRegistry(r.imageRef);
+  await serveImage(r.imageRef);
   expect(servedDate()).toBeGreaterThan(dateB);
 
   const update = await stateful.update();
   expect(update.stdout).toMatch(/Get:\d+ \S+ bookworm InRelease/);
   expect(update.stdout + update.stderr).not.toMatch(/^(W|E|Err):/m);
-  expect(await download(stateful, 'app')).toEqual(['app_1.1_amd64.deb', 'libapp_2.0_amd64.deb']);
+  expect(await downloadDebs(stateful, ['app'], APT_FAILED_OR_WARNED)).toEqual(['app_1.1_amd64.deb', 'libapp_2.0_amd64.deb']);
   expect(await stateful.policy('extra')).not.toMatch(/Candidate: 1\.0/);
   const manifest = JSON.parse(fs.readFileSync(path.join(served, 'manifest.json'), 'utf8'));
   expect(manifest).toMatchObject({ buildIdentity: r.identity, rollbackOf: { buildIdentity: manifestA.buildIdentity, builtAt: manifestA.builtAt } });

@@ -9,15 +9,18 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { objectOf, synthMirror } from '../serving/fixtures';
-import { RunningNginx, startNginx } from '../serving/nginx-process';
+import { RunningNginx } from '../serving/nginx-process';
 import { AptClient } from '../support/apt-client';
-import { FileServerHandle, startFileServer } from '../support/archive-server';
-import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
+import { FileServerHandle } from '../support/archive-server';
+import { writeCliInputs } from '../support/cli-inputs';
+import { runMiniMirror } from '../support/cli-process';
+import { FakeWorldHandle } from '../support/fake-world';
+import { downloadDebs, mirrorClient } from '../support/mirror-client';
 import { registryToolsMissing, RegistryHandle, startRegistry } from '../support/registry';
-import { bookworm } from '../support/rollback-upstream';
-import { runChecked, runCommand, RunResult } from '../support/run-build';
-import { cachedTestKey } from '../support/test-keys';
+import { startRollbackUpstream } from '../support/rollback-upstream';
+import { runChecked, RunResult } from '../support/run-build';
+import { serveFromRegistry, startServedMirror } from '../support/served-mirror';
+import { stopAll } from '../support/stop-all';
 
 const ROOT = path.join(__dirname, '..', '..');
 const README = path.join(ROOT, 'README.md');
@@ -26,6 +29,7 @@ const maybe = missing.length ? test.skip : test;
 
 let world: FakeWorldHandle;
 let upstream: FileServerHandle;
+let upstreamServes: (state: 'a' | 'b') => void;
 let registry: RegistryHandle;
 let nginx: RunningNginx;
 let dir: string;
@@ -38,21 +42,10 @@ let env: NodeJS.ProcessEnv;
 let tagB: string | undefined;
 const clients: AptClient[] = [];
 
-function upstreamServes(state: 'a' | 'b'): void {
-  const link = path.join(dir, 'upstream', 'debian');
-  fs.rmSync(link, { force: true });
-  fs.symlinkSync(path.join(world.world.publicDir, state), link);
-}
-
 beforeAll(async () => {
   if (missing.length) return;
-  world = await FakeWorld.start({
-    archives: [
-      { kind: 'dists', path: 'a', distributions: [bookworm('Sat, 10 Jun 2023 09:00:00 UTC', '1.1', false)] },
-      { kind: 'dists', path: 'b', distributions: [bookworm('Sat, 17 Jun 2023 09:00:00 UTC', '1.2', true)] },
-    ],
-  });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-rollback-registry-'));
+  ({ world, server: upstream, serves: upstreamServes } = await startRollbackUpstream(dir));
   registry = await startRegistry({ tls: true });
   // The host trusts the registry's private CA next to the system's, as an admin adds it (Go reads SSL_CERT_FILE).
   const bundle = path.join(dir, 'ca-bundle.crt');
@@ -61,44 +54,15 @@ beforeAll(async () => {
   certs = path.join(dir, 'certs');
   fs.mkdirSync(certs);
   fs.writeFileSync(path.join(certs, 'ca.crt'), registry.caPem!);
-  fs.mkdirSync(path.join(dir, 'upstream'));
-  fs.symlinkSync(path.join(world.world.publicDir, 'keys'), path.join(dir, 'upstream', 'keys'));
-  upstreamServes('a');
-  upstream = await startFileServer(path.join(dir, 'upstream'));
-  const sources = path.join(dir, 'sources', 'debian', 'bookworm');
-  fs.mkdirSync(sources, { recursive: true });
-  fs.writeFileSync(path.join(sources, 'source.txt'), `${upstream.url}/debian ${upstream.url}/keys/archive.asc bookworm main\n`);
-  const key = await cachedTestKey();
-  mirrorKey = key.publicKey;
-  fs.writeFileSync(path.join(dir, 'mirror.pub.asc'), key.publicKey);
-  fs.writeFileSync(path.join(dir, 'signing-key.asc'), key.privateKey, { mode: 0o600 });
-  const base = path.join(dir, 'base');
-  await runChecked('umoci', ['init', '--layout', base]);
-  await runChecked('umoci', ['new', '--image', `${base}:1`]);
-  common = ['--sources', path.join(dir, 'sources'), '--key-fingerprint', `debian/bookworm=${world.keys.archive.fingerprint}`,
-    '--public-key', path.join(dir, 'mirror.pub.asc'), '--signing-key', path.join(dir, 'signing-key.asc'),
-    '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--base-image', `oci:${base}:1`];
-  served = path.join(dir, 'served');
-  fs.mkdirSync(served);
-  for (let d = dir; d !== os.tmpdir() && d !== '/'; d = path.dirname(d)) fs.chmodSync(d, 0o755);
-  // One nginx serves each build in turn (a new pod each in a cluster), so without its open-file cache.
-  const config: string = objectOf(synthMirror().manifests, 'ConfigMap', 'mirror-nginx').data['nginx.conf'];
-  nginx = await startNginx(config.split('\n').filter(l => !/^\s*open_file_cache/.test(l)).join('\n'), served);
+  ({ common, mirrorKey } = await writeCliInputs(dir, upstream.url, world.keys.archive.fingerprint));
+  ({ served, nginx } = await startServedMirror(dir));
 }, 180_000);
 
-afterAll(async () => {
-  await nginx?.stop();
-  for (const c of clients) await c.dispose();
-  await registry?.stop();
-  await upstream?.stop();
-  await world?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopAll([nginx, ...clients, registry, upstream, world], dir));
 
 /** `mini-mirror <command>` in its own process, in `dir`, trusting the registry's CA. */
 async function cli(command: string, args: string[]): Promise<RunResult> {
-  const r = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
-    path.join(ROOT, 'src', 'cli', 'main.ts'), command, ...args], { cwd: dir, timeoutMs: 300_000, env });
+  const r = await runMiniMirror([command, ...args], { cwd: dir, timeoutMs: 300_000, env });
   if (r.exitCode !== 0) throw new Error(`mini-mirror ${command} ${args.join(' ')} failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
   return r;
 }
@@ -110,25 +74,9 @@ function builtTag(r: RunResult): string {
   return m[1];
 }
 
-/** Serves what the registry holds under `tag`: pulled back into an OCI layout, unpacked, its /srv/mirror behind nginx. */
-async function serveFromRegistry(tag: string): Promise<void> {
-  const pulled = fs.mkdtempSync(path.join(dir, 'pulled-'));
-  const copied = await registry.skopeo('copy', '--quiet', '--src-cert-dir', certs, `docker://${registry.host}/mini-mirror:${tag}`, `oci:${pulled}/oci:img`);
-  if (copied.exitCode !== 0) throw new Error(`skopeo copy of ${tag}: ${copied.stderr}`);
-  await runChecked('umoci', ['raw', 'unpack', '--rootless', '--image', `${pulled}/oci:img`, `${pulled}/rootfs`]);
-  await runChecked('find', [served, '-mindepth', '1', '-delete']);
-  await runChecked('cp', ['-a', `${pulled}/rootfs/srv/mirror/.`, served]);
-  await runChecked('chmod', ['-R', 'a+rX', served]);
-  fs.rmSync(pulled, { recursive: true, force: true });
-}
-
-/** `apt-get install --download-only`; throws on any failure (a 404 is one). */
-async function download(c: AptClient, ...packages: string[]): Promise<string[]> {
-  await c.apt('apt-get', ['clean']);
-  const r = await c.apt('apt-get', ['install', '--download-only', '-y', '--no-install-recommends', ...packages]);
-  const out = r.stdout + r.stderr;
-  if (r.exitCode !== 0 || /\b404\b|^(E|Err):/m.test(out)) throw new Error(`apt-get install ${packages.join(' ')} failed (exit ${r.exitCode}):\n${out}`);
-  return fs.readdirSync(path.join(c.root, 'var/cache/apt/archives')).filter(f => f.endsWith('.deb')).sort();
+/** Serves what the registry holds under `tag` behind nginx. */
+function serveTag(tag: string): Promise<void> {
+  return serveFromRegistry(registry, `${registry.host}/mini-mirror:${tag}`, { dir, served, skopeoTls: ['--src-cert-dir', certs] });
 }
 
 /** The README's registry rollback command and the push after it, placeholders replaced by this test's. */
@@ -151,19 +99,19 @@ maybe('a rollback from the registry: the client that kept its lists updates with
   const tagA = builtTag(await cli('build', [...common, '--out', 'build-a']));
   await cli('push', ['--out', 'build-a', '--to', to]);
   const manifestA = JSON.parse(fs.readFileSync(path.join(dir, 'build-a/public/manifest.json'), 'utf8'));
-  await serveFromRegistry(tagA);
-  const stateful = await AptClient.create([{ uri: `${nginx.url}/debian`, suite: 'bookworm', components: ['main'], signedBy: mirrorKey }]);
+  await serveTag(tagA);
+  const stateful = await mirrorClient(nginx.url, mirrorKey);
   clients.push(stateful);
   await stateful.update();
-  expect(await download(stateful, 'app')).toEqual(['app_1.1_amd64.deb', 'libapp_2.0_amd64.deb']);
+  expect(await downloadDebs(stateful, ['app'])).toEqual(['app_1.1_amd64.deb', 'libapp_2.0_amd64.deb']);
 
   upstreamServes('b');
   fs.writeFileSync(packagesTxt, 'app\nextra\n');
   tagB = builtTag(await cli('build', [...common, '--out', 'build-b', '--previous-manifest', 'build-a/public/manifest.json']));
   await cli('push', ['--out', 'build-b', '--to', to]);
-  await serveFromRegistry(tagB);
+  await serveTag(tagB);
   await stateful.update();
-  expect(await download(stateful, 'extra', 'app')).toEqual(['app_1.2_amd64.deb', 'extra_1.0_amd64.deb', 'libapp_2.0_amd64.deb']);
+  expect(await downloadDebs(stateful, ['extra', 'app'])).toEqual(['app_1.2_amd64.deb', 'extra_1.0_amd64.deb', 'libapp_2.0_amd64.deb']);
 
   // A's --out is gone: only the registry has its tree now.
   fs.rmSync(path.join(dir, 'build-a'), { recursive: true });
@@ -178,11 +126,11 @@ maybe('a rollback from the registry: the client that kept its lists updates with
   expect(tagR).toMatch(/^rollback-[0-9a-f]{16}$/);
   const pushed = await cli('push', push);
   expect(pushed.stdout).toContain(`pushed ${registry.host}/mini-mirror:${tagR}`);
-  await serveFromRegistry(tagR);
+  await serveTag(tagR);
 
   const update = await stateful.update();
   expect(update.stdout).toMatch(/Get:\d+ \S+ bookworm InRelease/);
-  expect(await download(stateful, 'app')).toEqual(['app_1.1_amd64.deb', 'libapp_2.0_amd64.deb']);
+  expect(await downloadDebs(stateful, ['app'])).toEqual(['app_1.1_amd64.deb', 'libapp_2.0_amd64.deb']);
   expect(await stateful.policy('extra')).not.toMatch(/Candidate: 1\.0/);
   const manifest = JSON.parse(fs.readFileSync(path.join(served, 'manifest.json'), 'utf8'));
   expect(manifest.rollbackOf).toEqual({ buildIdentity: manifestA.buildIdentity, builtAt: manifestA.builtAt });
@@ -194,8 +142,7 @@ maybe('a registry image that is not a mirror build, or a tag that does not exist
   await runChecked('umoci', ['new', '--image', `${plain}:1`]);
   const copied = await registry.skopeo('copy', '--quiet', '--dest-cert-dir', certs, `oci:${plain}:1`, `docker://${registry.host}/other:1`);
   expect(copied.exitCode).toBe(0);
-  const run = (ref: string) => runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
-    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', ...common, '--rollback-to', ref, '--src-cert-dir', certs,
+  const run = (ref: string) => runMiniMirror(['build', ...common, '--rollback-to', ref, '--src-cert-dir', certs,
     '--previous-manifest', path.join(dir, 'mirror.pub.asc'), '--out', path.join(dir, 'never')], { timeoutMs: 120_000 });
   const tmpBefore = fs.readdirSync(os.tmpdir()).filter(f => f.startsWith('mini-mirror-rollback-'));
   const notMirror = await run(`docker://${registry.host}/other:1`);
@@ -219,8 +166,7 @@ maybe('--rollback-to oci:DIR:TAG takes the tree from an OCI layout (a build\'s o
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'build-oci/public/manifest.json'), 'utf8'));
   expect(manifest.rollbackOf).toEqual({ buildIdentity: manifestB.buildIdentity, builtAt: manifestB.builtAt });
   expect(manifest.packages.map((p: any) => p.name).sort()).toEqual(['app', 'extra', 'libapp']);
-  const missingLayout = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
-    path.join(ROOT, 'src', 'cli', 'main.ts'), 'build', ...common, '--rollback-to', `oci:${path.join(dir, 'nowhere')}:1`,
+  const missingLayout = await runMiniMirror(['build', ...common, '--rollback-to', `oci:${path.join(dir, 'nowhere')}:1`,
     '--previous-manifest', path.join(dir, 'build-b/public/manifest.json'), '--out', path.join(dir, 'never')], { timeoutMs: 120_000 });
   expect(missingLayout.exitCode).toBe(1);
   expect(missingLayout.stderr).toContain(`${path.join(dir, 'nowhere')} is not an OCI layout (no index.json)`);

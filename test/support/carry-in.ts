@@ -10,13 +10,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { DistributionSpec, PackageSpec, WorldSpec } from './archive-builder';
 import { startFileServer } from './archive-server';
+import { writeCliInputs } from './cli-inputs';
+import { runMiniMirror } from './cli-process';
 import { FakeWorld } from './fake-world';
 import { RegistryHandle, startRegistry } from './registry';
 import { RegistryProxyHandle, startRegistryProxy } from './registry-proxy';
-import { runChecked, runCommand } from './run-build';
-import { cachedTestKey } from './test-keys';
-
-const ROOT = path.join(__dirname, '..', '..');
 
 /** The size of the two upstream states. */
 export interface CarryWorldOptions {
@@ -67,8 +65,7 @@ export function carryPackages(o: CarryWorldOptions, state: 'a' | 'b'): string {
 
 /** `mini-mirror <command>` in its own process (async: the fake upstream serves from this one); throws with its output when it fails. */
 export async function mirrorCli(command: string, args: string[], cwd: string): Promise<string> {
-  const r = await runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
-    path.join(ROOT, 'src', 'cli', 'main.ts'), command, ...args], { cwd, timeoutMs: 1_800_000 });
+  const r = await runMiniMirror([command, ...args], { cwd, timeoutMs: 1_800_000 });
   if (r.exitCode !== 0) throw new Error(`mini-mirror ${command} failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -94,22 +91,13 @@ export async function startCarry(o: CarryWorldOptions): Promise<CarrySetup> {
   fs.mkdirSync(path.join(dir, 'upstream'));
   fs.symlinkSync(path.join(world.world.publicDir, 'keys'), path.join(dir, 'upstream', 'keys'));
   const upstream = await startFileServer(path.join(dir, 'upstream'));
+  const { common } = await writeCliInputs(dir, upstream.url, world.keys.archive.fingerprint);
   const sources = path.join(dir, 'sources', 'debian', 'bookworm');
-  fs.mkdirSync(sources, { recursive: true });
-  fs.writeFileSync(path.join(sources, 'source.txt'), `${upstream.url}/debian ${upstream.url}/keys/archive.asc bookworm main\n`);
-  const key = await cachedTestKey();
-  fs.writeFileSync(path.join(dir, 'mirror.pub.asc'), key.publicKey);
-  fs.writeFileSync(path.join(dir, 'signing-key.asc'), key.privateKey, { mode: 0o600 });
-  const base = path.join(dir, 'base');
-  await runChecked('umoci', ['init', '--layout', base]);
-  await runChecked('umoci', ['new', '--image', `${base}:1`]);
   return {
     dir,
     registry,
     proxy,
-    common: ['--sources', path.join(dir, 'sources'), '--key-fingerprint', `debian/bookworm=${world.keys.archive.fingerprint}`,
-      '--public-key', path.join(dir, 'mirror.pub.asc'), '--signing-key', path.join(dir, 'signing-key.asc'),
-      '--image', 'registry.example.com/mini-mirror', '--namespace', 'apt-mirror', '--base-image', `oci:${base}:1`],
+    common,
     serve(state) {
       const link = path.join(dir, 'upstream', 'debian');
       fs.rmSync(link, { force: true });

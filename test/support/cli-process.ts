@@ -5,6 +5,7 @@
 import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { runCommand, RunOptions, RunResult } from './run-build';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -19,6 +20,12 @@ export interface CliProcess {
   readonly closed: Promise<void>;
   /** Resolves when `pattern` appears on stdout; rejects if the CLI exits first. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+/** `mini-mirror <argv>` (ts-node, src/cli/main.ts) to its end, asynchronously; never throws on a non-zero exit. */
+export function runMiniMirror(argv: string[], options: RunOptions): Promise<RunResult> {
+  return runCommand(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--project', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only',
+    path.join(ROOT, 'src', 'cli', 'main.ts'), ...argv], options);
 }
 
 /** `mini-mirror <argv>` (ts-node, src/cli/main.ts) as the leader of a new process group. */

@@ -1,5 +1,9 @@
 /** The upstream the rollback tests build A and B from: B adds `extra` and a newer `app`. */
+import * as fs from 'fs';
+import * as path from 'path';
 import { DistributionSpec } from './archive-builder';
+import { FileServerHandle, startFileServer } from './archive-server';
+import { FakeWorld, FakeWorldHandle } from './fake-world';
 
 /** bookworm at `date` with `app` at version `app` (depending on libapp 2.0), and `extra` when asked. */
 export function bookworm(date: string, app: string, extra: boolean): DistributionSpec {
@@ -19,4 +23,33 @@ export function bookworm(date: string, app: string, extra: boolean): Distributio
       ],
     },
   };
+}
+
+export interface RollbackUpstream {
+  readonly world: FakeWorldHandle;
+  /** Serves `<dir>/upstream`: `debian` (state A or B) and `keys`. */
+  readonly server: FileServerHandle;
+  /** Points `debian` at state `a` (app 1.1) or `b` (app 1.2 and extra 1.0, a later Release). */
+  serves(state: 'a' | 'b'): void;
+}
+
+/** A and B in a fake world, served from `<dir>/upstream` at state A; the caller stops server and world. */
+export async function startRollbackUpstream(dir: string): Promise<RollbackUpstream> {
+  const world = await FakeWorld.start({
+    archives: [
+      { kind: 'dists', path: 'a', distributions: [bookworm('Sat, 10 Jun 2023 09:00:00 UTC', '1.1', false)] },
+      { kind: 'dists', path: 'b', distributions: [bookworm('Sat, 17 Jun 2023 09:00:00 UTC', '1.2', true)] },
+    ],
+  });
+  const root = path.join(dir, 'upstream');
+  fs.mkdirSync(root);
+  fs.symlinkSync(path.join(world.world.publicDir, 'keys'), path.join(root, 'keys'));
+  // A symlink switched in place: the server's URLs stay the same from A to B.
+  const serves = (state: 'a' | 'b') => {
+    const link = path.join(root, 'debian');
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(path.join(world.world.publicDir, state), link);
+  };
+  serves('a');
+  return { world, server: await startFileServer(root), serves };
 }

@@ -140,6 +140,13 @@ for (const dir of ['bench', 'examples', 'scripts']) {
   });
 }
 
+// The runner's size rule (CONTRIBUTING.md): no function over 40 lines or 4 parameters in src/runner/.
+const checkSize = project.addTask('check:size', {
+  description: 'Fail on a function in src/runner/ over 40 lines or with more than 4 parameters',
+  exec: 'ts-node --project test/tsconfig.json --transpile-only scripts/check-function-size.ts',
+});
+project.testTask.spawn(checkSize);
+
 // The tests, benches and scripts run transpile-only (ts-jest isolatedModules, ts-node): type-check
 // them here, so a renamed export or a changed signature fails the build, not a later bench run.
 const checkTypes = project.addTask('check:types', {

@@ -9,12 +9,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DistributionSpec, PackageSpec, WorldSpec } from './archive-builder';
-import { startFileServer } from './archive-server';
 import { writeCliInputs } from './cli-inputs';
 import { runMiniMirror } from './cli-process';
 import { FakeWorld } from './fake-world';
 import { RegistryHandle, startRegistry } from './registry';
 import { RegistryProxyHandle, startRegistryProxy } from './registry-proxy';
+import { serveStates } from './switchable-upstream';
 
 /** The size of the two upstream states. */
 export interface CarryWorldOptions {
@@ -88,9 +88,7 @@ export async function startCarry(o: CarryWorldOptions): Promise<CarrySetup> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-carry-in-'));
   const registry = await startRegistry();
   const proxy = await startRegistryProxy(registry.host);
-  fs.mkdirSync(path.join(dir, 'upstream'));
-  fs.symlinkSync(path.join(world.world.publicDir, 'keys'), path.join(dir, 'upstream', 'keys'));
-  const upstream = await startFileServer(path.join(dir, 'upstream'));
+  const { server: upstream, serve } = await serveStates(world, path.join(dir, 'upstream'));
   const { common } = await writeCliInputs(dir, upstream.url, world.keys.archive.fingerprint);
   const sources = path.join(dir, 'sources', 'debian', 'bookworm');
   return {
@@ -99,9 +97,7 @@ export async function startCarry(o: CarryWorldOptions): Promise<CarrySetup> {
     proxy,
     common,
     serve(state) {
-      const link = path.join(dir, 'upstream', 'debian');
-      fs.rmSync(link, { force: true });
-      fs.symlinkSync(path.join(world.world.publicDir, state), link);
+      serve(state);
       fs.writeFileSync(path.join(sources, 'packages.txt'), carryPackages(o, state));
     },
     async stop() {

@@ -1,9 +1,9 @@
 /** The upstream the rollback tests build A and B from: B adds `extra` and a newer `app`. */
-import * as fs from 'fs';
 import * as path from 'path';
 import { DistributionSpec } from './archive-builder';
-import { FileServerHandle, startFileServer } from './archive-server';
+import { FileServerHandle } from './archive-server';
 import { FakeWorld, FakeWorldHandle } from './fake-world';
+import { serveStates } from './switchable-upstream';
 
 /** bookworm at `date` with `app` at version `app` (depending on libapp 2.0), and `extra` when asked. */
 export function bookworm(date: string, app: string, extra: boolean): DistributionSpec {
@@ -41,15 +41,6 @@ export async function startRollbackUpstream(dir: string): Promise<RollbackUpstre
       { kind: 'dists', path: 'b', distributions: [bookworm('Sat, 17 Jun 2023 09:00:00 UTC', '1.2', true)] },
     ],
   });
-  const root = path.join(dir, 'upstream');
-  fs.mkdirSync(root);
-  fs.symlinkSync(path.join(world.world.publicDir, 'keys'), path.join(root, 'keys'));
-  // A symlink switched in place: the server's URLs stay the same from A to B.
-  const serves = (state: 'a' | 'b') => {
-    const link = path.join(root, 'debian');
-    fs.rmSync(link, { force: true });
-    fs.symlinkSync(path.join(world.world.publicDir, state), link);
-  };
-  serves('a');
-  return { world, server: await startFileServer(root), serves };
+  const { server, serve } = await serveStates(world, path.join(dir, 'upstream'), 'a');
+  return { world, server, serves: serve };
 }

@@ -60,17 +60,30 @@ export interface SwitchableUpstream {
   stop(): Promise<void>;
 }
 
-export async function startSwitchableUpstream(): Promise<SwitchableUpstream> {
-  const world: FakeWorldHandle = await FakeWorld.start(STATES);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-switchable-'));
+/** A fake world's states behind one server on `root`: `keys/`, and `debian/` the state served. */
+export interface ServedStates {
+  readonly server: FileServerHandle;
+  /** Points `debian` at the world's archive `state`: the server's URLs stay the same. */
+  serve(state: string): void;
+}
+
+/** Serves `world`'s archives from `root` (made if missing), `debian` at `initial` if given; the caller stops the server. */
+export async function serveStates(world: FakeWorldHandle, root: string, initial?: string): Promise<ServedStates> {
+  fs.mkdirSync(root, { recursive: true });
   fs.symlinkSync(path.join(world.world.publicDir, 'keys'), path.join(root, 'keys'));
   const link = path.join(root, 'debian');
-  const serve = (state: State) => {
+  const serve = (state: string) => {
     fs.rmSync(link, { force: true });
     fs.symlinkSync(path.join(world.world.publicDir, state), link);
   };
-  serve('a');
-  const server: FileServerHandle = await startFileServer(root);
+  if (initial !== undefined) serve(initial);
+  return { server: await startFileServer(root), serve };
+}
+
+export async function startSwitchableUpstream(): Promise<SwitchableUpstream> {
+  const world: FakeWorldHandle = await FakeWorld.start(STATES);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-switchable-'));
+  const { server, serve } = await serveStates(world, root, 'a');
   return {
     url: `${server.url}/debian`,
     keyUrl: `${server.url}/keys/archive.asc`,

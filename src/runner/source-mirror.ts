@@ -6,7 +6,7 @@ import { Aptly, createMirrorArgs, filterChunks, MirrorSpec, packageKeysArgs, par
 import { readUserAptlyConfig, writeAptlyConfig } from './aptly/aptly-conf';
 import { SourceConfig } from './build-json-reader';
 import { NameIndex } from './deb/name-index';
-import { fieldOf, IndexEntry, indexPath, packageSize, totalSize } from './deb/packages-index';
+import { IndexEntry, indexPath, totalSize } from './deb/packages-index';
 import { ReleaseInfo, releaseBase } from './deb/release-info';
 import { BuildLog, humanBytes } from './log';
 import { Fetcher, UpstreamCache } from './net/fetcher';
@@ -134,13 +134,7 @@ async function planAndServe(o: { cache: UpstreamCache; names: NameIndex; queries
 Promise<{ plan?: MirrorPlan; subset?: SubsetIndex }> {
   const plan = planSource({ upstream: o.names, queries: o.queries, archs: o.where.archs, follow: o.follow });
   if (!plan) return {};
-  const upstream = o.names.entries;
-  const subset = await serveSubset({ cache: o.cache, upstream, entries: plan.entries, where: o.where });
-  // Every package file's listed size bounds its download, also when prefetch walks the plan's universe only.
-  o.cache.listSizes(upstream.flatMap(e => {
-    const filename = fieldOf(e.stanza, 'Filename');
-    return filename ? [[filename, packageSize(e)] as const] : [];
-  }));
+  const subset = await serveSubset({ cache: o.cache, upstream: o.names.entries, entries: plan.entries, where: o.where });
   return { plan, subset };
 }
 

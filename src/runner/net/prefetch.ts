@@ -33,11 +33,6 @@ export interface PrefetchJob {
 export async function prefetch(job: PrefetchJob, services: { readonly room: WorkspaceRoom; readonly log: BuildLog }): Promise<void> {
   const { cache, id } = job;
   const { room, log } = services;
-  // Every package file's listed size bounds its download, whichever step asks for it.
-  cache.listSizes(job.upstream.entries.flatMap(e => {
-    const filename = fieldOf(e.stanza, 'Filename');
-    return filename ? [[filename, packageSize(e)] as const] : [];
-  }));
   const wanted = [...wantedPackages(job)];
   checkPoolNames(wanted, id);
   await room.take(totalSize(wanted), job.poolDir, id);

@@ -4,7 +4,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { PublishedComponent } from './offer-checks';
-import { IndexEntry, indexPath, parseIndex } from '../deb/packages-index';
+import { fieldOf, IndexEntry, indexPath, packageSize, parseIndex } from '../deb/packages-index';
 import { ReleaseInfo } from '../deb/release-info';
 import { UpstreamCache } from '../net/fetcher';
 import { BuildError, ChildProcesses } from '../proc';
@@ -90,5 +90,11 @@ export async function loadUpstream(o: UpstreamIndexes): Promise<IndexEntry[]> {
       entries.push(e);
     }
   }
+  // Every package file's listed size bounds its download, whichever step asks for it (prefetch,
+  // the world closure, aptly through the loopback server).
+  o.cache.listSizes(entries.flatMap(e => {
+    const filename = fieldOf(e.stanza, 'Filename');
+    return filename ? [[filename, packageSize(e)] as const] : [];
+  }));
   return entries;
 }

@@ -17,10 +17,11 @@ import { LocalUpstreamServer } from './net/local-upstream';
 import { setupSigning, Signer } from './pgp/release-signer';
 import { UpstreamKeys } from './pgp/upstream-key';
 import { BuildError, ChildProcesses, Semaphore } from './proc';
-import { buildEpoch, finishReleases, releaseDate } from './release-writer';
+import { buildEpoch, finishRelease, releaseDate } from './release-writer';
 import { mirrorSource, prepareSource, SourceContext } from './source-mirror';
 import { SourceMirror } from './source-state';
-import { danglingLinks, mergeTree } from './tree';
+import { StageMerge } from './stage-merge';
+import { danglingLinks } from './tree';
 import { MAX_FUTURE_SECONDS } from './upstream/release-checks';
 import { asDiskFull, WorkspaceRoom } from './workspace-room';
 import { closeWorld, worldArchitectures } from './world';
@@ -51,14 +52,17 @@ async function build(buildRun: BuildRun, log: BuildLog): Promise<void> {
   // The signing GNUPGHOME holds the decrypted key material while the build runs: on a
   // memory-backed volume when the Job provides one (never on the workspace disk).
   const signingHome = buildRun.signingHomeIn(GNUPG_DIR);
-  const signer = await log.time('signing', () => setupSigning(config.signing, { signingDir: SIGNING_DIR, home: signingHome }, log, buildRun.procs));
+  // The key's unlock (its S2K) runs while keys and Releases are fetched; no package is downloaded
+  // before it passed (SourceContext.signingChecked), so a wrong passphrase still fails at once.
+  const signing = log.time('signing', () => setupSigning(config.signing, { signingDir: SIGNING_DIR, home: signingHome }, log, buildRun.procs));
+  signing.catch(() => undefined);
   const rollbackFrom = rollbackSetting(config.rollbackFrom);
-  if (rollbackFrom) return rollback({ from: rollbackFrom, stage, previous, signer, config }, log);
+  if (rollbackFrom) return rollback({ from: rollbackFrom, stage, previous, signer: await signing, config }, log);
   // The rollback step's copy of an earlier image (a reused workspace claim keeps it): not needed now.
   await fs.promises.rm(path.join(WORKSPACE, path.basename(ROLLBACK_FROM)), { recursive: true, force: true });
 
-  const built = await buildWorlds({ config, worlds, stage, work, previous, signer, procs: buildRun.procs }, log);
-  const { mirrors, unavailableRecommends, removed, epoch } = built;
+  const built = await buildWorlds({ config, worlds, stage, work, previous, signing, procs: buildRun.procs }, log);
+  const { mirrors, unavailableRecommends, removed, epoch, signer } = built;
   await writeUnavailableRecommends(stage, unavailableRecommends);
   const dangling = await danglingLinks(stage);
   if (dangling.length) throw new BuildError(`the merged tree has dangling symlinks: ${dangling.slice(0, 5).join(' ')}`);
@@ -140,7 +144,8 @@ interface WorldsInput {
   readonly stage: string;
   readonly work: string;
   readonly previous?: PreviousBuild;
-  readonly signer?: Signer;
+  /** The release key, once unlocked and checked; undefined: unsigned. */
+  readonly signing: Promise<Signer | undefined>;
   readonly procs: ChildProcesses;
 }
 
@@ -150,6 +155,7 @@ interface BuiltWorlds {
   readonly unavailableRecommends: Map<string, string[]>;
   readonly removed: Promise<unknown>;
   readonly epoch: number;
+  readonly signer: Signer | undefined;
 }
 
 /**
@@ -158,7 +164,7 @@ interface BuiltWorlds {
  * while other worlds still download.
  */
 async function buildWorlds(b: WorldsInput, log: BuildLog): Promise<BuiltWorlds> {
-  const { config, worlds, stage, work: workDir, previous, signer, procs } = b;
+  const { config, worlds, stage, work: workDir, previous, signing, procs } = b;
   const unavailableRecommends = new Map<string, string[]>();
   const fetcher = new Fetcher({ retries: config.retries, stallSeconds: config.stallTimeoutSeconds }, log, procs);
   const prepared = config.sources.map((s, i) => prepareSource(s, i, workDir, fetcher));
@@ -166,19 +172,19 @@ async function buildWorlds(b: WorldsInput, log: BuildLog): Promise<BuiltWorlds> 
   try {
     const ctx = sourceContext(b, { fetcher, server }, log);
     const pending = config.sources.map((s, i) => mirrorSource(s, i, prepared[i].cache, ctx));
-    const merge = new StageMerge(stage);
     // The build's date needs every source's verified Release only: each world's Releases are then
-    // dated and signed as soon as it is merged, while other worlds still build.
-    const dated = Promise.all(pending).then(mirrors => buildDate({ config, stage, mirrors, previous, signer }, log));
+    // dated and signed as soon as it is published, while other worlds still build.
+    const dated = Promise.all([Promise.all(pending), signing]).then(([mirrors, signer]) => buildDate({ config, stage, mirrors, previous, signer }, log));
+    const validForSeconds = config.validForSeconds ?? undefined;
+    const merge = new StageMerge(stage, async (root, dist) => finishRelease(root, dist, { date: await dated, validForSeconds }, await signing));
     const worldsDone = [...worlds].map(async ([world, indexes]) => {
       const sources = await Promise.all(indexes.map(i => pending[i]));
       unavailableRecommends.set(world, await finishWorld(world, sources, ctx, merge));
-      await signWorld(sources, dated, { stage, config, signer }, log);
     });
     // The first failure fails the build (the others are stopped by cleanup).
     [...pending, ...worldsDone, dated].forEach(p => p.catch(() => undefined));
-    await Promise.all([...pending, ...worldsDone]);
-    return { mirrors: await Promise.all(pending), unavailableRecommends, removed: merge.removed(), epoch: await dated };
+    await Promise.all([...pending, ...worldsDone, signing]);
+    return { mirrors: await Promise.all(pending), unavailableRecommends, removed: merge.removed(), epoch: await dated, signer: await signing };
   } finally {
     await server.stop();
   }
@@ -203,46 +209,11 @@ function sourceContext(b: WorldsInput, net: { fetcher: Fetcher; server: LocalUps
     room: new WorkspaceRoom(WORKSPACE, Number(env[BUILD_ENV.workspaceLimitMib]) || undefined),
     keys: new UpstreamKeys(b.work, fetcher, b.procs),
     checkRelease: previous && ((s, release) => checkReleaseDate(previous, s, release, log)),
+    signingChecked: b.signing,
   };
 }
 
-/** A merged world's Releases in the stage, dated with the build's date and signed. */
-async function signWorld(sources: readonly SourceMirror[], dated: Promise<number>, s: { stage: string; config: BuildConfig; signer?: Signer },
-  log: BuildLog): Promise<void> {
-  const date = await dated;
-  const dists = sources.map(m => ({ prefix: m.config.prefix, distribution: m.config.publishDistribution }));
-  await log.time('signing', () => finishReleases(s.stage, dists, { date, validForSeconds: s.config.validForSeconds ?? undefined }, s.signer));
-}
-
-/** Merges sources' published trees into the stage one at a time, remembering who placed each file. */
-class StageMerge {
-  private readonly one = new Semaphore(1);
-  private readonly owners = new Map<string, string>();
-  private readonly removals: Array<Promise<unknown>> = [];
-  constructor(private readonly stage: string) {}
-  public add(source: SourceMirror, log: BuildLog): Promise<void> {
-    return this.one.run(() => log.time('merge', () => mergeTree(path.join(source.work, 'root', 'public'), this.stage, source.id, this.owners)));
-  }
-
-  /**
-   * Removes merged sources' trees (their files are hard links of the staged ones) while other
-   * worlds still build, rather than all at the end; nobody waits for it but the build's end.
-   */
-  public remove(sources: readonly SourceMirror[]): void {
-    const removal = Promise.all(sources.map(s => fs.promises.rm(s.work, { recursive: true, force: true })));
-    removal.catch(() => undefined);
-    this.removals.push(removal);
-  }
-
-  /** Settles when every removal is done; rejects with the first that failed. */
-  public removed(): Promise<unknown> {
-    const all = Promise.all(this.removals);
-    all.catch(() => undefined);
-    return all;
-  }
-}
-
-/** A mirrored world: closed over its dependencies, published (signed later, with the whole build), judged while it is merged. */
+/** A mirrored world: closed over its dependencies, published, judged while it is merged into the stage and signed. */
 async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceContext, merge: StageMerge): Promise<string[]> {
   const { log } = ctx;
   const unavailableRecommends = await log.time('closure', () => closeWorld(world, sources, log));
@@ -250,9 +221,7 @@ async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceCo
   await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, log)))));
   await Promise.all([
     log.time('judge', () => judgeWorld(world, sources, ctx)),
-    (async () => {
-      for (const s of sources) await merge.add(s, log);
-    })(),
+    ...sources.map(s => merge.add(s, log)),
   ]);
   if (env[BUILD_ENV.keepWork] !== 'true') merge.remove(sources);
   return unavailableRecommends;

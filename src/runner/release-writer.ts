@@ -65,24 +65,46 @@ export function rewriteRelease(release: string, times: ReleaseTimes): string {
  * and signs it with `signer` (InRelease, Release.gpg) at the Release's Date; unsigned: only the
  * Release. Fails when Valid-Until is already past: such a mirror would be refused by every client.
  */
-export async function finishReleases(stage: string, dists: ReadonlyArray<{ prefix: string; distribution: string }>,
+export async function finishReleases(stage: string, dists: readonly PublishedDist[],
   times: ReleaseTimes, signer: Signer | undefined): Promise<void> {
+  checkNotExpired(times);
+  await pool(dists, SIGNING_CONCURRENCY, async dist => {
+    await tidyByHash(distDir(stage, dist));
+    await finishRelease(stage, dist, times, signer);
+  });
+}
+
+/** A published distribution: `<prefix>/dists/<distribution>`. */
+export interface PublishedDist {
+  readonly prefix: string;
+  readonly distribution: string;
+}
+
+/** `<root>/<prefix>/dists/<distribution>`. */
+export function distDir(root: string, dist: PublishedDist): string {
+  return path.join(root, dist.prefix, 'dists', dist.distribution);
+}
+
+/** finishReleases for one distribution whose by-hash directories are tidied already. */
+export async function finishRelease(root: string, dist: PublishedDist, times: ReleaseTimes, signer: Signer | undefined): Promise<void> {
+  checkNotExpired(times);
+  const dir = distDir(root, dist);
+  const file = path.join(dir, 'Release');
+  const text = await fs.promises.readFile(file, 'utf8').catch(() => {
+    throw new BuildError(`${dist.prefix}/dists/${dist.distribution}: aptly published no Release`);
+  });
+  // A new file, not written in place: the Release may be a hard link of another tree's.
+  const tmp = `${file}.tmp`;
+  await fs.promises.writeFile(tmp, rewriteRelease(text, times));
+  await fs.promises.rename(tmp, file);
+  if (signer) await signRelease(signer, dir, times.date);
+}
+
+/** Fails when Valid-Until is already past: such a mirror would be refused by every client. */
+function checkNotExpired(times: ReleaseTimes): void {
   if (times.validForSeconds !== undefined && (times.date + times.validForSeconds) * 1000 <= (times.nowMs ?? Date.now())) {
     throw new BuildError('the published Releases would be expired already: their Date is the newest upstream Release Date or the signing key\'s time '
       + `(${releaseDate(times.date)}), so validFor (${times.validForSeconds}s) ends at ${releaseDate(times.date + times.validForSeconds)}: `
       + 'set validFor longer than the age of the upstream Releases, or mirror an upstream that publishes more often');
   }
-  await pool(dists, SIGNING_CONCURRENCY, async ({ prefix, distribution }) => {
-    const dir = path.join(stage, prefix, 'dists', distribution);
-    await tidyByHash(dir);
-    const file = path.join(dir, 'Release');
-    const text = await fs.promises.readFile(file, 'utf8').catch(() => {
-      throw new BuildError(`${prefix}/dists/${distribution}: aptly published no Release`);
-    });
-    // A new file, not written in place: the staged Release may be a hard link of a source's tree.
-    const tmp = `${file}.tmp`;
-    await fs.promises.writeFile(tmp, rewriteRelease(text, times));
-    await fs.promises.rename(tmp, file);
-    if (signer) await signRelease(signer, dir, times.date);
-  });
 }

@@ -46,6 +46,8 @@ export interface SourceContext {
   readonly keys: UpstreamKeys;
   /** Checks a verified Release before anything else is downloaded (the downgrade check). */
   readonly checkRelease?: (config: SourceConfig, release: ReleaseInfo) => void;
+  /** Settles when the release key is unlocked and can sign (rejects when it cannot): packages download only after. */
+  readonly signingChecked: Promise<unknown>;
 }
 
 export function prepareSource(config: SourceConfig, index: number, workDir: string, fetcher: Fetcher): { cache: UpstreamCache; work: string } {
@@ -120,6 +122,7 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   const where = { info: release, components: components.map(c => c.name), archs: mirrorArchitectures };
   const { plan, subset } = await planAndServe({ cache, names, queries, follow: followedRelations(userConf, config.recommends), where });
   const jobs = mirrorJobs(plan?.refs ?? queries, components, !plan?.refs);
+  await ctx.signingChecked;
   await ctx.log.time('download', () => prefetch({
     upstream: plan ? NameIndex.of(plan.universe) : names, queries, archs: mirrorArchitectures, recommends: config.recommends, cache, poolDir: path.join(work, 'root', 'pool'), concurrency, id,
   }, ctx));

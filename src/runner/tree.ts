@@ -24,52 +24,83 @@ async function sha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/**
- * Merges `src` into `stage`. `owners` records which source placed each file (merges of several
- * sources go one at a time, in the order their worlds finish), to name both sides of a conflict.
- */
-export async function mergeTree(src: string, stage: string, label: string, owners: Map<string, string>): Promise<void> {
-  const entries = await listTree(src);
-  // Each directory made once (not once per file), then the files many at a time: a merge is
-  // thousands of small file operations, which one after another leave the thread pool idle.
-  const dirs = new Set(entries.map(e => path.posix.dirname(e.rel)).filter(d => d !== '.'));
-  await Promise.all([...dirs].map(d => fs.promises.mkdir(path.join(stage, d), { recursive: true })));
-  await pool(entries, MERGE_CONCURRENCY, e => mergeEntry({ src, stage, label, owners }, e));
-}
-
-/** One source's tree merged into the stage: where from, where to, the source's name, and who placed each file. */
-interface TreeMerge {
-  readonly src: string;
-  readonly stage: string;
+/** Who placed a staged file, and when that placing is done. */
+interface Placed {
   readonly label: string;
-  readonly owners: Map<string, string>;
+  readonly done: Promise<void>;
 }
 
-async function mergeEntry(merge: TreeMerge, entry: { rel: string; dirent: fs.Dirent }): Promise<void> {
-  const { src, stage, label, owners } = merge;
-  const { rel, dirent } = entry;
-  const from = path.join(src, rel);
-  const to = path.join(stage, rel);
-  let target: string | undefined;
-  if (dirent.isSymbolicLink()) {
-    // aptly writes by-hash links as absolute paths into its rootDir: make them relative.
-    target = await fs.promises.readlink(from);
-    if (path.isAbsolute(target)) target = path.relative(path.dirname(from), target);
+/**
+ * The staged tree that sources' published trees are merged into. Merges may run at once (each
+ * world's as soon as it is published): the first to reach a path places it, and the others wait
+ * for that and compare, so a conflict names both sources whatever the order.
+ */
+export class StagedTree {
+  private readonly placed = new Map<string, Placed>();
+
+  constructor(public readonly stage: string) {}
+
+  /** The source that placed `rel` (a path relative to the stage). */
+  public ownerOf(rel: string): string | undefined {
+    return this.placed.get(rel)?.label;
   }
-  const existing = await fs.promises.lstat(to).catch(() => undefined);
-  if (existing) {
-    const same = target !== undefined
-      ? existing.isSymbolicLink() && await fs.promises.readlink(to) === target
-      : existing.isFile() && await sameContent(from, to, existing.size);
-    if (!same) {
-      const both = [owners.get(rel) ?? 'an earlier source', label].sort().join(' and ');
-      throw new BuildError(`conflicting file ${rel} from ${both}: give one of the sources another prefix`);
+
+  /** Merges `src` (the files `only` accepts, default all) into the stage, in the name of `label`. */
+  public async merge(src: string, label: string, only: (rel: string) => boolean = () => true): Promise<void> {
+    const entries = (await listTree(src)).filter(e => only(e.rel));
+    // Each directory made once (not once per file), then the files many at a time: a merge is
+    // thousands of small file operations, which one after another leave the thread pool idle.
+    const dirs = new Set(entries.map(e => path.posix.dirname(e.rel)).filter(d => d !== '.'));
+    await Promise.all([...dirs].map(d => fs.promises.mkdir(path.join(this.stage, d), { recursive: true })));
+    await pool(entries, MERGE_CONCURRENCY, e => this.mergeEntry(src, label, e));
+  }
+
+  private async mergeEntry(src: string, label: string, entry: { rel: string; dirent: fs.Dirent }): Promise<void> {
+    const { rel, dirent } = entry;
+    const from = path.join(src, rel);
+    const to = path.join(this.stage, rel);
+    const claim = this.placed.get(rel);
+    if (!claim) {
+      // Claimed before the first await: a merge running at once finds the claim and waits.
+      // A file there already (not placed by this merge): the same rule as a claimed one.
+      const done = place(from, to, dirent.isSymbolicLink())
+        .then(placedHere => placedHere ? undefined : this.mustMatch({ from, to, rel, label, isLink: dirent.isSymbolicLink() }));
+      this.placed.set(rel, { label, done });
+      return done;
     }
-    return;
+    await claim.done.catch(() => undefined);
+    await this.mustMatch({ from, to, rel, label, isLink: dirent.isSymbolicLink() });
   }
-  if (target !== undefined) await fs.promises.symlink(target, to);
-  else await fs.promises.link(from, to).catch(() => fs.promises.copyFile(from, to));
-  owners.set(rel, label);
+
+  /** Fails unless the staged `to` is what `from` would have placed. */
+  private async mustMatch(m: { from: string; to: string; rel: string; label: string; isLink: boolean }): Promise<void> {
+    const existing = await fs.promises.lstat(m.to).catch(() => undefined);
+    const same = m.isLink
+      ? !!existing?.isSymbolicLink() && await fs.promises.readlink(m.to) === await linkTarget(m.from)
+      : !!existing?.isFile() && await sameContent(m.from, m.to, existing.size);
+    if (!same) {
+      const owner = this.placed.get(m.rel)?.label;
+      const both = [owner !== undefined && owner !== m.label ? owner : 'an earlier source', m.label].sort().join(' and ');
+      throw new BuildError(`conflicting file ${m.rel} from ${both}: give one of the sources another prefix`);
+    }
+  }
+}
+
+/** aptly writes by-hash links as absolute paths into its rootDir: staged, they are relative. */
+async function linkTarget(from: string): Promise<string> {
+  const target = await fs.promises.readlink(from);
+  return path.isAbsolute(target) ? path.relative(path.dirname(from), target) : target;
+}
+
+/** Places `from` at `to` (a hard link, else a copy; a link as a relative link); false when `to` exists already. */
+async function place(from: string, to: string, isLink: boolean): Promise<boolean> {
+  const exists = (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EEXIST') return false;
+    throw e;
+  };
+  if (isLink) return fs.promises.symlink(await linkTarget(from), to).then(() => true, exists);
+  return fs.promises.link(from, to).then(() => true, (e: NodeJS.ErrnoException) => e.code === 'EEXIST'
+    ? false : fs.promises.copyFile(from, to, fs.constants.COPYFILE_EXCL).then(() => true, exists));
 }
 
 /** Whether two files hold the same bytes (the same inode, or same size and hash). */

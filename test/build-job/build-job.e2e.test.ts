@@ -328,19 +328,22 @@ describe('the build Job (mirror step run from the synthesized Job)', () => {
     expect(ungated.stdout).toMatch(/WARNING: world bookworm: missing dependency \(allowed by allowMissingDependencies\): ghost-lib \(>= 1\.0\) \[amd64, arm64\], needed by needs-ghost 1\.0 \(requested from debian\/bookworm\)/);
   });
 
-  test('fails before any download with a wrong passphrase', async () => {
+  // The unlock runs while the key and the Release download; packages wait for it.
+  test('fails before any package download with a wrong passphrase', async () => {
     const fresh = await startUpstream({});
     const r = await build({ signing: { ...keySigning(), passphrase: 'wrong passphrase' } as BuildSpec['signing'], sources: [source({ from: fresh })] });
     expectFailure(r, /wrong passphrase/);
-    expect(fresh.requests).toEqual([]);
+    expect(fresh.requests.filter(p => p.endsWith('.deb'))).toEqual([]);
+    expect(r.stdout).not.toMatch(/will fetch|prefetched|published/);
   });
 
-  test('fails before any download when the Secret holds an expired copy of the signing key', async () => {
+  test('fails before any package download when the Secret holds an expired copy of the signing key', async () => {
     const renewed = await generateSigningKey({ expiredPrivateKey: true });
     const fresh = await startUpstream({});
     const r = await build({ signing: keySigning(renewed), sources: [source({ from: fresh })] });
     expectFailure(r, new RegExp(`cannot sign with the release signing key ${renewed.fingerprint}: it has expired in the Secret`));
-    expect(fresh.requests).toEqual([]);
+    expect(fresh.requests.filter(p => p.endsWith('.deb'))).toEqual([]);
+    expect(r.stdout).not.toMatch(/will fetch|prefetched|published/);
   });
 
   test('fails on a corrupted package (checksum mismatch)', async () => {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { danglingLinks, mergeTree } from '../../src/runner/tree';
+import { danglingLinks, StagedTree } from '../../src/runner/tree';
 
 /** Writes files (and symlinks, values starting with '->') below `root`. */
 function writeTree(root: string, files: Record<string, string>): void {
@@ -13,7 +13,7 @@ function writeTree(root: string, files: Record<string, string>): void {
   }
 }
 
-describe('mergeTree', () => {
+describe('StagedTree', () => {
   let dir: string;
   beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-tree-')); });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -22,23 +22,23 @@ describe('mergeTree', () => {
     writeTree(path.join(dir, 'a'), { 'debian/dists/bookworm/Release': 'a', 'debian/pool/main/c/curl/curl.deb': 'deb', 'debian/pool/main/z/zsh/zsh.deb': 'zsh' });
     writeTree(path.join(dir, 'b'), { 'debian/dists/bookworm-updates/Release': 'b', 'debian/pool/main/c/curl/curl.deb': 'deb' });
     const stage = path.join(dir, 'stage');
-    const owners = new Map<string, string>();
-    await mergeTree(path.join(dir, 'a'), stage, 'debian/bookworm', owners);
-    await mergeTree(path.join(dir, 'b'), stage, 'debian/bookworm-updates', owners);
+    const tree = new StagedTree(stage);
+    await tree.merge(path.join(dir, 'a'), 'debian/bookworm');
+    await tree.merge(path.join(dir, 'b'), 'debian/bookworm-updates');
     expect(fs.readFileSync(path.join(stage, 'debian/dists/bookworm/Release'), 'utf8')).toBe('a');
     expect(fs.readFileSync(path.join(stage, 'debian/dists/bookworm-updates/Release'), 'utf8')).toBe('b');
     expect(fs.statSync(path.join(stage, 'debian/pool/main/z/zsh/zsh.deb')).ino).toBe(fs.statSync(path.join(dir, 'a/debian/pool/main/z/zsh/zsh.deb')).ino);
-    expect(owners.get('debian/pool/main/c/curl/curl.deb')).toBe('debian/bookworm');
-    expect(owners.get('debian/dists/bookworm-updates/Release')).toBe('debian/bookworm-updates');
+    expect(tree.ownerOf('debian/pool/main/c/curl/curl.deb')).toBe('debian/bookworm');
+    expect(tree.ownerOf('debian/dists/bookworm-updates/Release')).toBe('debian/bookworm-updates');
   });
 
   test('GIVEN the same path with other content WHEN merged THEN it fails naming both sources and what to do', async () => {
     writeTree(path.join(dir, 'a'), { 'debian/pool/main/c/curl/curl.deb': 'one' });
     writeTree(path.join(dir, 'b'), { 'debian/pool/main/c/curl/curl.deb': 'two' });
     const stage = path.join(dir, 'stage');
-    const owners = new Map<string, string>();
-    await mergeTree(path.join(dir, 'a'), stage, 'debian/one', owners);
-    await expect(mergeTree(path.join(dir, 'b'), stage, 'debian/two', owners))
+    const tree = new StagedTree(stage);
+    await tree.merge(path.join(dir, 'a'), 'debian/one');
+    await expect(tree.merge(path.join(dir, 'b'), 'debian/two'))
       .rejects.toThrow('conflicting file debian/pool/main/c/curl/curl.deb from debian/one and debian/two: give one of the sources another prefix');
   });
 
@@ -46,8 +46,8 @@ describe('mergeTree', () => {
     writeTree(path.join(dir, 'a'), { 'p/x': 'aaaa' });
     writeTree(path.join(dir, 'b'), { 'p/x': 'bbbb' });
     const stage = path.join(dir, 'stage');
-    await mergeTree(path.join(dir, 'a'), stage, 'a', new Map());
-    await expect(mergeTree(path.join(dir, 'b'), stage, 'b', new Map())).rejects.toThrow(/conflicting file p\/x from an earlier source and b/);
+    await new StagedTree(stage).merge(path.join(dir, 'a'), 'a');
+    await expect(new StagedTree(stage).merge(path.join(dir, 'b'), 'b')).rejects.toThrow(/conflicting file p\/x from an earlier source and b/);
   });
 
   test('GIVEN aptly\'s absolute by-hash links WHEN merged THEN they are relative and resolve in the stage; a link to a missing file is reported dangling', async () => {
@@ -56,7 +56,7 @@ describe('mergeTree', () => {
     writeTree(src, { 'p/dists/d/main/binary-amd64/by-hash/SHA256/abc': `->${path.join(src, 'p/dists/d/main/binary-amd64/Packages')}` });
     writeTree(src, { 'p/dists/d/main/binary-amd64/by-hash/SHA256/gone': `->${path.join(src, 'p/dists/d/main/binary-amd64/Packages.gz')}` });
     const stage = path.join(dir, 'stage');
-    await mergeTree(src, stage, 'a', new Map());
+    await new StagedTree(stage).merge(src, 'a');
     const link = path.join(stage, 'p/dists/d/main/binary-amd64/by-hash/SHA256/abc');
     expect(fs.readlinkSync(link)).toBe('../../Packages');
     expect(fs.readFileSync(link, 'utf8')).toBe('index');
@@ -68,7 +68,35 @@ describe('mergeTree', () => {
     for (let i = 0; i < 500; i++) files[`p/pool/main/${i % 26}/${i}/pkg${i}.deb`] = `deb ${i}`;
     writeTree(path.join(dir, 'a'), files);
     const stage = path.join(dir, 'stage');
-    await mergeTree(path.join(dir, 'a'), stage, 'a', new Map());
+    await new StagedTree(stage).merge(path.join(dir, 'a'), 'a');
     for (const [rel, content] of Object.entries(files)) expect(fs.readFileSync(path.join(stage, rel), 'utf8')).toBe(content);
+  });
+
+  test('GIVEN two merges at once sharing files WHEN one differs THEN identical files are staged once and the conflict names both, whichever ran first', async () => {
+    const shared: Record<string, string> = {};
+    for (let i = 0; i < 200; i++) shared[`debian/pool/main/p${i}.deb`] = `deb ${i}`;
+    writeTree(path.join(dir, 'a'), { ...shared, 'debian/dists/a/Release': 'a' });
+    writeTree(path.join(dir, 'b'), { ...shared, 'debian/dists/b/Release': 'b' });
+    writeTree(path.join(dir, 'c'), { 'debian/pool/main/p7.deb': 'other' });
+    const stage = path.join(dir, 'stage');
+    const tree = new StagedTree(stage);
+    await Promise.all([tree.merge(path.join(dir, 'a'), 'debian/a'), tree.merge(path.join(dir, 'b'), 'debian/b')]);
+    for (const [rel, content] of Object.entries(shared)) expect(fs.readFileSync(path.join(stage, rel), 'utf8')).toBe(content);
+    expect(fs.readdirSync(path.join(stage, 'debian/dists')).sort()).toEqual(['a', 'b']);
+    const owner = tree.ownerOf('debian/pool/main/p7.deb');
+    expect(['debian/a', 'debian/b']).toContain(owner);
+    await expect(tree.merge(path.join(dir, 'c'), 'debian/c')).rejects
+      .toThrow(`conflicting file debian/pool/main/p7.deb from ${[owner, 'debian/c'].sort().join(' and ')}`);
+  });
+
+  test('GIVEN a filter WHEN merged in two parts THEN each part stages only its files', async () => {
+    writeTree(path.join(dir, 'a'), { 'd/dists/x/Release': 'r', 'd/dists/x/main/binary-amd64/Packages': 'p' });
+    const stage = path.join(dir, 'stage');
+    const tree = new StagedTree(stage);
+    const top = (rel: string) => path.posix.dirname(rel) === 'd/dists/x';
+    await tree.merge(path.join(dir, 'a'), 'a', rel => !top(rel));
+    expect(fs.existsSync(path.join(stage, 'd/dists/x/Release'))).toBe(false);
+    await tree.merge(path.join(dir, 'a'), 'a', top);
+    expect(fs.readFileSync(path.join(stage, 'd/dists/x/Release'), 'utf8')).toBe('r');
   });
 });

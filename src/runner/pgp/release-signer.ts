@@ -1,5 +1,6 @@
 // The release signing key from the Secret: imported into a private GNUPGHOME, checked by signing
-// once before any download, so a wrong passphrase or an expired key fails in seconds. That check
+// once while upstream keys and Releases download and before any package does (main.ts), so a
+// wrong passphrase or an expired key fails in seconds. That check
 // is the build's one unlock: the private agent keeps the passphrase for the build's lifetime and
 // every Release is then signed without it (the passphrase is read by that one gpg process, from
 // the Secret's file, never from argv or env).

@@ -174,7 +174,8 @@ async function buildWorlds(b: WorldsInput, log: BuildLog): Promise<BuiltWorlds> 
     const pending = config.sources.map((s, i) => mirrorSource(s, i, prepared[i].cache, ctx));
     // The build's date needs every source's verified Release only: each world's Releases are then
     // dated and signed as soon as it is published, while other worlds still build.
-    const dated = Promise.all([Promise.all(pending), signing]).then(([mirrors, signer]) => buildDate({ config, stage, mirrors, previous, signer }, log));
+    const dated = Promise.all([Promise.all(pending), signing])
+      .then(([mirrors, signer]) => buildDate({ config, stage, mirrors, previous, signer }, log));
     const validForSeconds = config.validForSeconds ?? undefined;
     const merge = new StageMerge(stage, async (root, dist) => finishRelease(root, dist, { date: await dated, validForSeconds }, await signing));
     const worldsDone = [...worlds].map(async ([world, indexes]) => {

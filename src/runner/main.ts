@@ -17,10 +17,10 @@ import { LocalUpstreamServer } from './net/local-upstream';
 import { setupSigning, Signer } from './pgp/release-signer';
 import { UpstreamKeys } from './pgp/upstream-key';
 import { BuildError, ChildProcesses, Semaphore } from './proc';
-import { buildEpoch, finishRelease, releaseDate } from './release-writer';
+import { buildEpoch, finishRelease, releaseDate, SIGNING_CONCURRENCY } from './release-writer';
 import { mirrorSource, prepareSource, SourceContext } from './source-mirror';
 import { SourceMirror } from './source-state';
-import { StageMerge } from './stage-merge';
+import { ReleaseFinisher, StageMerge } from './stage-merge';
 import { danglingLinks } from './tree';
 import { MAX_FUTURE_SECONDS } from './upstream/release-checks';
 import { asDiskFull, WorkspaceRoom } from './workspace-room';
@@ -54,7 +54,7 @@ async function build(buildRun: BuildRun, log: BuildLog): Promise<void> {
   const signingHome = buildRun.signingHomeIn(GNUPG_DIR);
   // The key's unlock (its S2K) runs while keys and Releases are fetched; no package is downloaded
   // before it passed (SourceContext.signingChecked), so a wrong passphrase still fails at once.
-  const signing = log.time('signing', () => setupSigning(config.signing, { signingDir: SIGNING_DIR, home: signingHome }, log, buildRun.procs));
+  const signing = buildRun.settleBeforeCleanup(log.time('signing', () => setupSigning(config.signing, { signingDir: SIGNING_DIR, home: signingHome }, log, buildRun.procs)));
   signing.catch(() => undefined);
   const rollbackFrom = rollbackSetting(config.rollbackFrom);
   if (rollbackFrom) return rollback({ from: rollbackFrom, stage, previous, signer: await signing, config }, log);
@@ -77,7 +77,7 @@ interface BuiltStage {
   readonly mirrors: readonly SourceMirror[];
   readonly previous: PreviousBuild | undefined;
   readonly signer: Signer | undefined;
-  /** The removal of the sources' merged trees, done while the stage is signed. */
+  /** The removal of the sources' merged trees, done while other worlds build. */
   readonly removed?: Promise<unknown>;
   /** The build's date (`buildDate`): its Releases are dated and signed already. */
   readonly epoch: number;
@@ -172,12 +172,11 @@ async function buildWorlds(b: WorldsInput, log: BuildLog): Promise<BuiltWorlds> 
   try {
     const ctx = sourceContext(b, { fetcher, server }, log);
     const pending = config.sources.map((s, i) => mirrorSource(s, i, prepared[i].cache, ctx));
-    // The build's date needs every source's verified Release only: each world's Releases are then
-    // dated and signed as soon as it is published, while other worlds still build.
+    // The build's date needs every source mirrored (their verified Releases), not published: each
+    // world's Releases are then dated and signed as soon as it is published, while others still build.
     const dated = Promise.all([Promise.all(pending), signing])
       .then(([mirrors, signer]) => buildDate({ config, stage, mirrors, previous, signer }, log));
-    const validForSeconds = config.validForSeconds ?? undefined;
-    const merge = new StageMerge(stage, async (root, dist) => finishRelease(root, dist, { date: await dated, validForSeconds }, await signing));
+    const merge = new StageMerge(stage, releaseFinisher({ dated, signing, validForSeconds: config.validForSeconds ?? undefined }, log));
     const worldsDone = [...worlds].map(async ([world, indexes]) => {
       const sources = await Promise.all(indexes.map(i => pending[i]));
       unavailableRecommends.set(world, await finishWorld(world, sources, ctx, merge));
@@ -210,7 +209,30 @@ function sourceContext(b: WorldsInput, net: { fetcher: Fetcher; server: LocalUps
     room: new WorkspaceRoom(WORKSPACE, Number(env[BUILD_ENV.workspaceLimitMib]) || undefined),
     keys: new UpstreamKeys(b.work, fetcher, b.procs),
     checkRelease: previous && ((s, release) => checkReleaseDate(previous, s, release, log)),
-    signingChecked: b.signing,
+    signingChecked: signingChecked(b.signing),
+  };
+}
+
+/**
+ * Settles when the key can sign; else rejects with an error of its own: the signing check's
+ * failure is the build's, not one of the sources waiting for it (which would be named as failed).
+ */
+function signingChecked(signing: Promise<unknown>): Promise<void> {
+  const checked = signing.then(() => undefined, () => {
+    throw new BuildError('stopped: the release signing key cannot sign');
+  });
+  // Sources await it only when they reach their downloads.
+  checked.catch(() => undefined);
+  return checked;
+}
+
+/** Dates and signs a source's Release once the build's date and key are known, a few at a time (each is two gpg processes). */
+function releaseFinisher(r: { dated: Promise<number>; signing: Promise<Signer | undefined>; validForSeconds?: number },
+  log: BuildLog): ReleaseFinisher {
+  const slots = new Semaphore(SIGNING_CONCURRENCY);
+  return async (root, dist) => {
+    const [date, signer] = await Promise.all([r.dated, r.signing]);
+    await slots.run(() => log.time('signing', () => finishRelease(root, dist, { date, validForSeconds: r.validForSeconds }, signer)));
   };
 }
 
@@ -222,7 +244,7 @@ async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceCo
   await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, log)))));
   await Promise.all([
     log.time('judge', () => judgeWorld(world, sources, ctx)),
-    ...sources.map(s => merge.add(s, log)),
+    merge.addWorld(sources, log),
   ]);
   if (env[BUILD_ENV.keepWork] !== 'true') merge.remove(sources);
   return unavailableRecommends;

@@ -11,7 +11,7 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Releases rewritten and signed at once (each is two short gpg processes). */
-const SIGNING_CONCURRENCY = 4;
+export const SIGNING_CONCURRENCY = 4;
 
 /**
  * The build's epoch, in seconds: the newest upstream Release `Date` of the build's sources, or the

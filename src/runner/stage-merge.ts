@@ -12,6 +12,12 @@ import { StagedTree } from './tree';
 /** Dates and signs the Release of `dist` below `root` (release-writer.ts's finishRelease with the build's date and key). */
 export type ReleaseFinisher = (root: string, dist: PublishedDist) => Promise<void>;
 
+/** A source's published distribution, and its directory relative to the published tree. */
+function topOf(source: SourceMirror): { dist: PublishedDist; rel: string } {
+  const dist = { prefix: source.config.prefix, distribution: source.config.publishDistribution };
+  return { dist, rel: path.posix.join(dist.prefix, 'dists', dist.distribution) };
+}
+
 export class StageMerge {
   private readonly tree: StagedTree;
   private readonly removals: Array<Promise<unknown>> = [];
@@ -21,21 +27,25 @@ export class StageMerge {
   }
 
   /**
-   * A published source into the stage: its by-hash directories tidied, its tree merged while its
-   * Release is rewritten and signed in place, then the files beside the Release (Release,
+   * A published world's sources into the stage, in the world's order (a conflict then names the
+   * same two sources every run): each source's by-hash directories tidied, its tree merged while
+   * its Release is rewritten and signed in place, then the files beside the Release (Release,
    * InRelease, Release.gpg), which the signing writes and the first merge therefore leaves out.
    */
-  public async add(source: SourceMirror, log: BuildLog): Promise<void> {
-    const root = path.join(source.work, 'root', 'public');
-    const dist = { prefix: source.config.prefix, distribution: source.config.publishDistribution };
-    await tidyByHash(distDir(root, dist));
-    const top = path.posix.join(dist.prefix, 'dists', dist.distribution);
-    const signed = (rel: string) => path.posix.dirname(rel) === top;
-    await Promise.all([
-      log.time('merge', () => this.tree.merge(root, source.id, rel => !signed(rel))),
-      log.time('signing', () => this.finishRelease(root, dist)),
-    ]);
-    await this.tree.merge(root, source.id, signed);
+  public async addWorld(sources: readonly SourceMirror[], log: BuildLog): Promise<void> {
+    const parts = sources.map(s => ({ source: s, root: path.join(s.work, 'root', 'public'), top: topOf(s) }));
+    const tidied = parts.map(p => tidyByHash(distDir(p.root, p.top.dist)));
+    const signed = parts.map((p, i) => tidied[i].then(() => this.finishRelease(p.root, p.top.dist)));
+    // Awaited below, in order; an earlier failure must not leave a later one unhandled.
+    [...tidied, ...signed].forEach(p => p.catch(() => undefined));
+    for (const [i, p] of parts.entries()) {
+      await tidied[i];
+      await log.time('merge', () => this.tree.merge(p.root, p.source.id, { only: rel => path.posix.dirname(rel) !== p.top.rel }));
+    }
+    for (const [i, p] of parts.entries()) {
+      await signed[i];
+      await this.tree.merge(p.root, p.source.id, { under: p.top.rel, only: rel => path.posix.dirname(rel) === p.top.rel });
+    }
   }
 
   /**

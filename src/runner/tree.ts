@@ -45,9 +45,10 @@ export class StagedTree {
     return this.placed.get(rel)?.label;
   }
 
-  /** Merges `src` (the files `only` accepts, default all) into the stage, in the name of `label`. */
-  public async merge(src: string, label: string, only: (rel: string) => boolean = () => true): Promise<void> {
-    const entries = (await listTree(src)).filter(e => only(e.rel));
+  /** Merges `src` (what is `under` a directory of it, of that what `only` accepts; default all) into the stage, in the name of `label`. */
+  public async merge(src: string, label: string, pick: { under?: string; only?: (rel: string) => boolean } = {}): Promise<void> {
+    const only = pick.only ?? (() => true);
+    const entries = (await listTree(src, pick.under)).filter(e => only(e.rel));
     // Each directory made once (not once per file), then the files many at a time: a merge is
     // thousands of small file operations, which one after another leave the thread pool idle.
     const dirs = new Set(entries.map(e => path.posix.dirname(e.rel)).filter(d => d !== '.'));
@@ -68,7 +69,8 @@ export class StagedTree {
       this.placed.set(rel, { label, done });
       return done;
     }
-    await claim.done.catch(() => undefined);
+    // The first merge's own failure (a full disk, say) is the error, not a "conflict" with what it left.
+    await claim.done;
     await this.mustMatch({ from, to, rel, label, isLink: dirent.isSymbolicLink() });
   }
 

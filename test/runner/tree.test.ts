@@ -94,9 +94,9 @@ describe('StagedTree', () => {
     const stage = path.join(dir, 'stage');
     const tree = new StagedTree(stage);
     const top = (rel: string) => path.posix.dirname(rel) === 'd/dists/x';
-    await tree.merge(path.join(dir, 'a'), 'a', rel => !top(rel));
+    await tree.merge(path.join(dir, 'a'), 'a', { only: rel => !top(rel) });
     expect(fs.existsSync(path.join(stage, 'd/dists/x/Release'))).toBe(false);
-    await tree.merge(path.join(dir, 'a'), 'a', top);
+    await tree.merge(path.join(dir, 'a'), 'a', { under: 'd/dists/x', only: top });
     expect(fs.readFileSync(path.join(stage, 'd/dists/x/Release'), 'utf8')).toBe('r');
   });
 });

@@ -6,19 +6,6 @@ import * as path from 'path';
 import { BuildError, ChildProcesses } from './proc';
 import { BUILD_ENV } from '../contract/env';
 
-/** How long cleanup waits for the signing key's unlock to finish before it stops it anyway (a few gpg processes; seconds at most). */
-const UNSETTLED_WAIT_MS = 15_000;
-
-/** Waits until every promise settled, or `ms` passed. */
-async function settledWithin(work: ReadonlyArray<Promise<unknown>>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>(resolve => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([Promise.all(work), timeout]);
-  clearTimeout(timer);
-}
-
 export class BuildRun {
   private workDir: string | undefined;
   private signingHome: string | undefined;
@@ -63,9 +50,8 @@ export class BuildRun {
 
   /**
    * Work that writes where cleanup removes (the signing key's unlock, which runs beside the
-   * downloads): cleanup lets it finish (up to UNSETTLED_WAIT_MS) before it stops any process. A
-   * gpg killed while its agent starts or imports the key leaves that agent writing into the
-   * signing home after cleanup removed it: key material, and a directory, outliving the build.
+   * downloads and may be half-way when a source fails): cleanup stops its processes, then waits
+   * for it to settle before removing anything, so none of its writes lands after the removal.
    */
   public settleBeforeCleanup<T>(work: Promise<T>): Promise<T> {
     this.unsettled.push(work.catch(() => undefined));
@@ -82,7 +68,6 @@ export class BuildRun {
   }
 
   public async cleanup(): Promise<void> {
-    await settledWithin(this.unsettled, UNSETTLED_WAIT_MS);
     this.procs.killAll();
     await Promise.all(this.unsettled);
     // The signing key's GNUPGHOME goes on every exit path, also with MINI_MIRROR_KEEP_WORK.

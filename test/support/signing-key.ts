@@ -27,6 +27,12 @@ export interface GenerateKeyOptions {
    * @default false
    */
   readonly expiredPrivateKey?: boolean;
+  /**
+   * Protect the exported key with gpg's largest S2K count: its first unlock takes about a second
+   * (a key an operator generated on a fast machine).
+   * @default false
+   */
+  readonly slowUnlock?: boolean;
 }
 
 /**
@@ -50,7 +56,8 @@ export async function generateSigningKey(options: GenerateKeyOptions = {}): Prom
   const userId = options.userId ?? 'Mini Mirror Test <mirror@example.com>';
   const algorithm = options.algorithm ?? 'ed25519';
   const passphrase = options.passphrase;
-  return withGnupgHome(async (env) => {
+  return withGnupgHome(async (env, home) => {
+    if (options.slowUnlock) await fs.promises.writeFile(path.join(home, 'gpg-agent.conf'), 's2k-count 65011712\n');
     const pass = ['--pinentry-mode', 'loopback', '--passphrase', passphrase ?? ''];
     const past = options.expiredPrivateKey ? ['--faked-system-time', '20200101T000000'] : [];
     await runChecked('gpg', ['--batch', ...past, ...pass, '--quick-gen-key', userId, algorithm, 'sign', past.length ? '1d' : '0'], { env });

@@ -15,13 +15,13 @@ import { BuildLog } from '../../src/runner/log';
 import { setupSigning } from '../../src/runner/pgp/release-signer';
 import { ChildProcesses } from '../../src/runner/proc';
 import { buildEpoch, finishReleases, releaseDate } from '../../src/runner/release-writer';
-import { objectOf, synthMirror } from '../serving/fixtures';
 import { startNginx } from '../serving/nginx-process';
 import { AptClient } from '../support/apt-client';
 import { DEFAULT_RELEASE_DATE } from '../support/archive-builder';
 import { DEFAULT_ARCHIVE, FakeArchive, FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
 import { FakeWorld } from '../support/fake-world';
 import { BuildResult, BuildSpec, removeBuild, runBuild, runChecked, runCommand } from '../support/run-build';
+import { swappableNginxConf } from '../support/served-mirror';
 import { GeneratedKey, generateSigningKey, withGnupgHome } from '../support/signing-key';
 
 /** This file's child processes (a build has its own, from its BuildRun). */
@@ -100,9 +100,10 @@ async function likeTheImage(publicDir: string): Promise<void> {
 }
 
 async function aptClient(publicDir: string): Promise<AptClient> {
-  // The synthesized nginx.conf, as clients meet it (its caching headers decide what apt refetches).
+  // The synthesized nginx.conf, as clients meet it (its caching headers decide what apt refetches);
+  // the tests replace its tree under it, so without the open-file cache.
   await likeTheImage(publicDir);
-  const nginx = await startNginx(objectOf(synthMirror().manifests, 'ConfigMap', 'mirror-nginx').data['nginx.conf'], publicDir);
+  const nginx = await startNginx(swappableNginxConf(), publicDir);
   cleanups.push(() => nginx.stop());
   const client = await AptClient.create([{ uri: `${nginx.url}/debian`, suite: 'bookworm', components: ['main'], signedBy: key.publicKey }]);
   cleanups.push(() => client.dispose());

@@ -21,9 +21,17 @@ export async function startServedMirror(dir: string): Promise<ServedMirror> {
   const served = path.join(dir, 'served');
   fs.mkdirSync(served);
   for (let d = dir; d !== os.tmpdir() && d !== '/'; d = path.dirname(d)) fs.chmodSync(d, 0o755);
-  // Without its open-file cache: it would keep answering with the previous build's files for minutes.
+  return { served, nginx: await startNginx(swappableNginxConf(), served) };
+}
+
+/**
+ * The synthesized nginx.conf without its open-file cache, for one nginx whose tree a test
+ * replaces (a new pod serves each build in a cluster): the cache would keep answering with the
+ * previous build's files for minutes, from whichever worker had opened them.
+ */
+export function swappableNginxConf(): string {
   const config: string = objectOf(synthMirror().manifests, 'ConfigMap', 'mirror-nginx').data['nginx.conf'];
-  return { served, nginx: await startNginx(config.split('\n').filter(l => !/^\s*open_file_cache/.test(l)).join('\n'), served) };
+  return config.split('\n').filter(l => !/^\s*open_file_cache/.test(l)).join('\n');
 }
 
 /** Replaces what `served` holds with `tree`'s content, readable by nginx's user. */

@@ -3,9 +3,9 @@
  * `name[:4]` for names starting with "lib"). The build must say which source and what to do,
  * not print a Go stack trace; and publish nothing.
  */
-import * as fs from 'fs';
 import { DistsArchiveSpec } from '../support/archive-builder';
 import { FakeWorld, FakeWorldHandle } from '../support/fake-world';
+import { expectBuildFailed } from '../support/build-verdicts';
 import { BuildResult, BuildSourceSpec, removeBuild, runBuild } from '../support/run-build';
 
 const LIB_ARCHIVE: DistsArchiveSpec = {
@@ -52,17 +52,9 @@ async function build(sources: Array<Pick<BuildSourceSpec, 'name' | 'distribution
   return r;
 }
 
-function failed(r: BuildResult, ...patterns: RegExp[]): string {
-  const out = `${r.stdout}\n${r.stderr}`;
-  if (r.exitCode === 0) throw new Error(`build unexpectedly succeeded:\n${out}`);
-  for (const p of patterns) if (!p.test(out)) throw new Error(`output does not match ${p}:\n${out}`);
-  expect(fs.existsSync(r.publicDir)).toBe(false);
-  return out;
-}
-
 test('GIVEN a requested package that depends on a package named lib THEN the build refuses it before aptly runs, naming it and what to do', async () => {
   const r = await build([{ name: 'bookworm', distribution: 'bookworm', packages: ['uses-lib'] }]);
-  const out = failed(r, /ERROR: debian\/bookworm: lib 1\.0 \(all\) has the source package name "lib", which aptly 1\.5\.0 cannot file in its pool .*: leave them, and the queries that pull them in as dependencies, out of packages\.txt/);
+  const out = expectBuildFailed(r, /ERROR: debian\/bookworm: lib 1\.0 \(all\) has the source package name "lib", which aptly 1\.5\.0 cannot file in its pool .*: leave them, and the queries that pull them in as dependencies, out of packages\.txt/);
   expect(out).not.toMatch(/goroutine|\.go:\d+/);
 }, 240_000);
 
@@ -71,5 +63,5 @@ test('GIVEN lib pulled in by the world closure from another source THEN aptly\'s
     { name: 'bookworm', distribution: 'bookworm', packages: ['plain'] },
     { name: 'extra', distribution: 'bookworm-extra', packages: ['extra-tool'] },
   ]);
-  failed(r, /ERROR: debian\/bookworm: publish failed: aptly crashed in `aptly publish snapshot` \(panic: runtime error: slice bounds out of range \[:4\] with length 3\): aptly 1\.5\.0 crashes on a package whose source package name is "lib"/);
+  expectBuildFailed(r, /ERROR: debian\/bookworm: publish failed: aptly crashed in `aptly publish snapshot` \(panic: runtime error: slice bounds out of range \[:4\] with length 3\): aptly 1\.5\.0 crashes on a package whose source package name is "lib"/);
 }, 240_000);

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { AptClient } from '../support/apt-client';
 import { DistsArchiveSpec } from '../support/archive-builder';
 import { FakeWorld, FakeWorldHandle, FakeWorldOptions } from '../support/fake-world';
+import { expectBuildFailed } from '../support/build-verdicts';
 import { BuildResult, BuildSpec, removeBuild, runBuild } from '../support/run-build';
 import { fillUntil, mountTmpfs, unmountTmpfs } from '../support/tmpfs';
 
@@ -59,19 +60,11 @@ async function build(w: FakeWorldHandle, extra: Partial<BuildSpec> = {}, pin = f
   return r;
 }
 
-function failed(r: BuildResult, ...patterns: RegExp[]): string {
-  const out = `${r.stdout}\n${r.stderr}`;
-  if (r.exitCode === 0) throw new Error(`build unexpectedly succeeded:\n${out}`);
-  for (const p of patterns) if (!p.test(out)) throw new Error(`output does not match ${p}:\n${out}`);
-  expect(fs.existsSync(r.publicDir)).toBe(false);
-  return out;
-}
-
 describe('a dripping upstream (2 bytes/s) with stallTimeout 10s', () => {
   test('on a package: the build fails within a few stall timeouts, naming the URL and the rate', async () => {
     const w = await world({ drip: { path: /\/tool-data_[^/]*\.deb$/, bytesPerSecond: 2 } });
     const r = await build(w);
-    failed(r, /tool-data_1\.0_all\.deb[^\n]*stalled: less than 1 KiB\/s for 10s \(stallTimeout\): \d+ bytes in 1\d\.\ds, [0-9.]+ bytes\/s/);
+    expectBuildFailed(r, /tool-data_1\.0_all\.deb[^\n]*stalled: less than 1 KiB\/s for 10s \(stallTimeout\): \d+ bytes in 1\d\.\ds, [0-9.]+ bytes\/s/);
     // The .deb is about 700 bytes: at 2 bytes/s it takes 6 minutes, and the old 1 byte/s floor never fired.
     // Here: the prefetch's attempt, then aptly's requests for it (its task, then the update alone), each one stall timeout.
     expect(r.containerMs).toBeLessThan(3 * STALL * 1000 + 20_000);
@@ -80,7 +73,7 @@ describe('a dripping upstream (2 bytes/s) with stallTimeout 10s', () => {
   test('on the InRelease: the build fails after about the stall timeout, naming the URL and the rate', async () => {
     const w = await world({ drip: { path: /\/InRelease$/, bytesPerSecond: 2 } });
     const r = await build(w);
-    failed(r, /ERROR: debian\/bookworm: cannot download http:\/\/127\.0\.0\.1:\d+\/debian\/dists\/bookworm\/InRelease after 1 attempts: stalled: less than 1 KiB\/s for 10s \(stallTimeout\): \d+ bytes in 1\d\.\ds, [0-9.]+ bytes\/s/);
+    expectBuildFailed(r, /ERROR: debian\/bookworm: cannot download http:\/\/127\.0\.0\.1:\d+\/debian\/dists\/bookworm\/InRelease after 1 attempts: stalled: less than 1 KiB\/s for 10s \(stallTimeout\): \d+ bytes in 1\d\.\ds, [0-9.]+ bytes\/s/);
     expect(r.containerMs).toBeLessThan(STALL * 1000 + 10_000);
   }, 120_000);
 });
@@ -90,7 +83,7 @@ describe('unauthenticated downloads are capped', () => {
     test(`a 300 MiB key_url (${contentLength ? 'declared' : 'chunked'}) is refused after reading at most about 4 MiB`, async () => {
       const w = await world({ huge: { path: /^\/keys\/archive\.asc$/, bytes: 300 * MIB, contentLength } });
       const r = await build(w);
-      failed(r, new RegExp(`ERROR: debian/bookworm: key_url: key_url ${w.archives.debian.keyUrl.replace(/\./g, '\\.')} is larger than 4 MiB: not an OpenPGP key file`));
+      expectBuildFailed(r, new RegExp(`ERROR: debian/bookworm: key_url: key_url ${w.archives.debian.keyUrl.replace(/\./g, '\\.')} is larger than 4 MiB: not an OpenPGP key file`));
       expect(w.requests.filter(p => p === '/keys/archive.asc')).toHaveLength(1);
       expect(w.bytesSent.get('/keys/archive.asc') ?? 0).toBeLessThan(4 * MIB + SOCKET_SLACK);
     }, 120_000);
@@ -99,7 +92,7 @@ describe('unauthenticated downloads are capped', () => {
   test('a 300 MiB InRelease (chunked) is refused after reading at most about 32 MiB', async () => {
     const w = await world({ huge: { path: /\/InRelease$/, bytes: 300 * MIB, contentLength: false } });
     const r = await build(w);
-    failed(r, /ERROR: debian\/bookworm: http:\/\/127\.0\.0\.1:\d+\/debian\/dists\/bookworm\/InRelease is larger than 32 MiB, more than any InRelease should be: refusing to read on/);
+    expectBuildFailed(r, /ERROR: debian\/bookworm: http:\/\/127\.0\.0\.1:\d+\/debian\/dists\/bookworm\/InRelease is larger than 32 MiB, more than any InRelease should be: refusing to read on/);
     expect(w.requests.filter(p => p.endsWith('/InRelease'))).toHaveLength(1);
     expect(w.bytesSent.get('/debian/dists/bookworm/InRelease') ?? 0).toBeLessThan(32 * MIB + SOCKET_SLACK);
     // apt (Signed-By) never takes it either: past its own 10 MB (Acquire::MaxReleaseFileSize; it may
@@ -131,7 +124,7 @@ describe('a full workspace', () => {
     const w = await world({ huge: { path: /\/InRelease$/, bytes: 20 * MIB } });
     // Pinned: the key is imported before the InRelease is asked for.
     const r = await build(w, { rootDir: root, retries: 3 }, true);
-    const out = failed(r, /ERROR: the workspace is full: downloading http:\/\/127\.0\.0\.1:\d+\/debian\/dists\/bookworm\/InRelease failed: no space left on \/workspace\/\S+ \(filesystem \/workspace\), [0-9.]+ MiB free: raise buildJob\.mirrorSizeEstimate/);
+    const out = expectBuildFailed(r, /ERROR: the workspace is full: downloading http:\/\/127\.0\.0\.1:\d+\/debian\/dists\/bookworm\/InRelease failed: no space left on \/workspace\/\S+ \(filesystem \/workspace\), [0-9.]+ MiB free: raise buildJob\.mirrorSizeEstimate/);
     expect(out).not.toMatch(/retrying/);
     expect(w.requests.filter(p => p.endsWith('/InRelease'))).toHaveLength(1);
   }, 120_000);

@@ -10,6 +10,7 @@ import { ManifestPackage } from '../../src/runner/history/manifest';
 import { AptClient } from '../support/apt-client';
 import { ALT_ARCHIVE, FakeUpstream, FakeUpstreamHandle } from '../support/fake-upstream';
 import { startNginx } from '../support/nginx';
+import { expectBuildFailed } from '../support/build-verdicts';
 import { BuildResult, BuildSourceSpec, BuildSpec, removeBuild, runBuild } from '../support/run-build';
 import { GeneratedKey, generateSigningKey, keyFileFingerprints } from '../support/signing-key';
 
@@ -78,10 +79,6 @@ function source(overrides: Partial<BuildSourceSpec> & { from?: FakeUpstreamHandl
   };
 }
 
-function output(r: BuildResult): string {
-  return `${r.stdout}\n${r.stderr}`;
-}
-
 function describeResult(r: BuildResult): string {
   return `exit ${r.exitCode}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 }
@@ -94,11 +91,7 @@ function expectSuccess(r: BuildResult): void {
 }
 
 function expectFailure(r: BuildResult, ...patterns: RegExp[]): void {
-  if (r.exitCode === 0) throw new Error(`build unexpectedly succeeded: ${describeResult(r)}`);
-  for (const p of patterns) {
-    if (!p.test(output(r))) throw new Error(`output does not match ${p}: ${describeResult(r)}`);
-  }
-  expect(fs.existsSync(r.publicDir)).toBe(false);
+  expectBuildFailed(r, ...patterns);
   expect(fs.readdirSync(r.workspace)).toEqual([]);
 }
 

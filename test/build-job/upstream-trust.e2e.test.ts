@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import { AptClient } from '../support/apt-client';
 import { chimeraKey, EXPIRED_KEY_SIGNED_AT, expiredKey, pastKey, revokedKey } from '../support/hostile-keys';
 import { HostileOptions, HostileUpstream, md5Only, releaseDate, setField, startHostileUpstream } from '../support/hostile-upstream';
+import { expectBuildFailed } from '../support/build-verdicts';
 import { BuildResult, BuildSourceSpec, removeBuild, runBuild } from '../support/run-build';
 import { GeneratedKey, generateSigningKey } from '../support/signing-key';
 
@@ -48,10 +49,7 @@ async function build(u: HostileUpstream, source: Partial<BuildSourceSpec> = {}):
 
 /** The build failed with `message` in its output, published nothing and fetched no package. */
 function refused(r: BuildResult, u: HostileUpstream, message: string | RegExp): void {
-  const out = `${r.stdout}\n${r.stderr}`;
-  if (r.exitCode === 0) throw new Error(`build unexpectedly succeeded:\n${out}`);
-  if (typeof message === 'string' ? !out.includes(message) : !message.test(out)) throw new Error(`output lacks ${message}:\n${out}`);
-  expect(fs.existsSync(r.publicDir)).toBe(false);
+  expectBuildFailed(r, message);
   expect(u.poolRequests()).toEqual([]);
 }
 

@@ -5,6 +5,7 @@
 // `retries` times; then the build fails naming it.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as path from 'path';
 import { UpstreamCache } from './fetcher';
 import { plural } from '../../util/plural';
 import { fieldOf, IndexEntry, packageSize } from '../deb/packages-index';
@@ -36,6 +37,9 @@ export function upstreamFilename(e: IndexEntry, id: string): string {
   const filename = fieldOf(e.stanza, 'Filename');
   if (!filename || filename.endsWith('/') || /[\s\\]/.test(filename)) {
     throw new BuildError(`${id}: ${e.name} ${e.version} (${e.architecture}) has no usable Filename in upstream's Packages index (${JSON.stringify(filename ?? '')})`);
+  }
+  if (path.posix.normalize(filename).replace(/^\/+/, '').startsWith('..')) {
+    throw new BuildError(`${id}: ${e.name} ${e.version} (${e.architecture}): upstream's Filename ${JSON.stringify(filename)} points outside the repository`);
   }
   return filename;
 }

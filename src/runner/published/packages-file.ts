@@ -25,7 +25,16 @@ function compareEntries(a: IndexEntry, b: IndexEntry): number {
   return a.architecture < b.architecture ? -1 : a.architecture > b.architecture ? 1 : 0;
 }
 
-/** The upstream stanza with its Filename replaced by the published one. */
+/**
+ * The upstream stanza with its Filename replaced by the published one. A second Filename line
+ * (which the runner did not download from) is dropped, so no client can read another path.
+ */
 export function publishedStanza(p: PublishedPackage): string {
-  return p.entry.stanza.replace(/^Filename:.*$/m, `Filename: ${p.poolPath}`);
+  let first = true;
+  return p.entry.stanza.split('\n').flatMap(line => {
+    if (!/^filename:/i.test(line)) return [line];
+    if (!first) return [];
+    first = false;
+    return [`Filename: ${p.poolPath}`];
+  }).join('\n');
 }

@@ -44,4 +44,9 @@ describe('packagesText', () => {
     expect(text.endsWith('\n\n')).toBe(true);
     expect(text.split('\n\n').filter(Boolean)).toHaveLength(3);
   });
+
+  test('GIVEN a stanza with a second Filename line THEN only the published one is left, where the first was', () => {
+    const [entry] = parseIndex('Package: x\nVersion: 1\nArchitecture: all\nFilename: pool/x_1_all.deb\nSize: 3\nfilename: ../../evil.deb\n', 0, 'main');
+    expect(publishedStanza({ entry, poolPath: 'pool/main/x/x/x_1_all.deb' })).toBe('Package: x\nVersion: 1\nArchitecture: all\nFilename: pool/main/x/x/x_1_all.deb\nSize: 3');
+  });
 });

@@ -61,13 +61,17 @@ function snapshotCommands(mirrorsByComponent: ReadonlyMap<string, readonly strin
   return { commands, snapshots };
 }
 
-/** Origin, Label and Suite of the published Release: the source's own, else upstream's; one line each. */
+/**
+ * Origin, Label and Suite of the published Release: the source's own, else upstream's, else
+ * aptly's defaults (`<prefix> <distribution>`, and the distribution); one line each.
+ */
 export function publishedReleaseFields(source: Pick<PublishedSource, 'id' | 'config' | 'release'>): { origin: string; label: string; suite: string } {
   const { config } = source;
-  const upstreamField = (name: string) => field(source.release.fields, name) ?? '';
-  const origin = config.origin ?? upstreamField('Origin');
-  const label = config.label ?? upstreamField('Label');
-  const suite = config.suite ?? upstreamField('Suite');
+  const upstreamField = (name: string) => field(source.release.fields, name) || undefined;
+  const fallback = `${config.prefix} ${config.publishDistribution}`;
+  const origin = config.origin || upstreamField('Origin') || fallback;
+  const label = config.label || upstreamField('Label') || fallback;
+  const suite = config.suite || upstreamField('Suite') || config.publishDistribution;
   for (const v of [origin, label, suite]) {
     if (/[\p{Cc}]/u.test(v)) throw new BuildError(`${source.id}: origin/label/suite must be one line: ${JSON.stringify(v)}`);
   }

@@ -15,6 +15,7 @@ import { BuildLog, humanBytes } from './log';
 import { Fetcher } from './net/fetcher';
 import { LocalUpstreamServer } from './net/local-upstream';
 import { setupSigning, Signer } from './pgp/release-signer';
+import { publishWithRunner } from './published/runner-publish';
 import { UpstreamKeys } from './pgp/upstream-key';
 import { BuildError, ChildProcesses, Semaphore } from './proc';
 import { buildEpoch, finishRelease, releaseDate, SIGNING_CONCURRENCY } from './release-writer';
@@ -241,7 +242,8 @@ async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceCo
   const { log } = ctx;
   const unavailableRecommends = await log.time('closure', () => closeWorld(world, sources, log));
   const archs = worldArchitectures(sources);
-  await Promise.all(sources.map(s => ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, log)))));
+  await Promise.all(sources.map(s => s.state.indexedBy === 'runner' ? log.time('publish', () => publishWithRunner(s, archs, log))
+    : ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, log)))));
   await Promise.all([
     log.time('judge', () => judgeWorld(world, sources, ctx)),
     merge.addWorld(sources, log),

@@ -8,6 +8,7 @@ import { SourceConfig } from './build-json-reader';
 import { NameIndex } from './deb/name-index';
 import { IndexEntry, indexPath, totalSize } from './deb/packages-index';
 import { ReleaseInfo, releaseBase } from './deb/release-info';
+import { runnerCanIndex } from './published/runner-publish';
 import { BuildLog, humanBytes } from './log';
 import { Fetcher, UpstreamCache } from './net/fetcher';
 import { prefetch, PREFETCH_CONCURRENCY } from './net/prefetch';
@@ -72,7 +73,13 @@ export async function mirrorSource(config: SourceConfig, index: number, cache: U
  */
 async function mirrorOne(config: SourceConfig, index: number, cache: UpstreamCache, ctx: SourceContext): Promise<SourceMirror> {
   const fetched = await ctx.fetchSlots.run(() => fetchSource(config, index, cache, ctx));
+  if (fetched.chosen) return mirrored({ ...fetched, config, index, cache, ctx }, { mirrors: componentsOnly(fetched.components), mirrorKeys: new Map(), mirrored: fetched.chosen, requested: [], indexedBy: 'runner' });
   return ctx.aptlySlots.run(() => ctx.log.time('aptly mirror', () => mirrorWithAptly({ ...fetched, config, index, cache, ctx })));
+}
+
+/** The published components of a source the runner indexes, each without aptly mirrors. */
+function componentsOnly(components: readonly PublishedComponent[]): Map<string, string[]> {
+  return new Map((components.length ? components.map(c => c.name) : ['main']).map(c => [c, []]));
 }
 
 /** What a source's downloads found: upstream's Release and indexes, and the aptly mirrors to make. */
@@ -86,8 +93,10 @@ interface FetchedSource {
   readonly components: PublishedComponent[];
   readonly mirrorArchitectures: string[];
   readonly upstream: IndexEntry[];
-  /** The index aptly reads when the runner chose the packages. */
+  /** The index aptly reads when the runner chose the packages and aptly indexes them. */
   readonly subset?: SubsetIndex;
+  /** The packages the runner chose, downloaded and verified, when it indexes them itself (no aptly). */
+  readonly chosen?: IndexEntry[];
 }
 
 /** Key, Release, indexes and packages of a source, verified and in aptly's pool. */
@@ -120,23 +129,28 @@ async function fetchSource(config: SourceConfig, index: number, cache: UpstreamC
   await writeAptlyConfig(aptlyConf, userConf, { rootDir: path.join(work, 'root'), archs: mirrorArchitectures, verify: config.verify, recommends: config.recommends });
   const aptly = new Aptly(aptlyConf, gnupgHome, path.join(work, 'log'), ctx.procs);
   const where = { info: release, components: components.map(c => c.name), archs: mirrorArchitectures };
-  const { plan, subset } = await planAndServe({ cache, names, queries, follow: followedRelations(userConf, config.recommends), where });
-  const jobs = mirrorJobs(plan?.refs ?? queries, components, !plan?.refs);
+  const { plan, subset, chosen } = await planAndServe({ cache, names, queries, follow: followedRelations(userConf, config.recommends), where, runner: runnerCanIndex(userConf) });
+  const jobs = chosen ? [] : mirrorJobs(plan?.refs ?? queries, components, !plan?.refs);
   await ctx.signingChecked;
   await ctx.log.time('download', () => prefetch({
     upstream: plan ? NameIndex.of(plan.universe) : names, queries, archs: mirrorArchitectures, recommends: config.recommends, cache, poolDir: path.join(work, 'root', 'pool'), concurrency, id,
+    verified: chosen && { entries: chosen, retries: ctx.retries },
   }, ctx));
-  return { id, work, aptly, jobs, queries, release, components, mirrorArchitectures, upstream, subset };
+  return { id, work, aptly, jobs, queries, release, components, mirrorArchitectures, upstream, subset, chosen };
 }
 
 /**
- * The packages the runner chose (subset-plan.ts), served to aptly as a subset index; no plan (aptly
- * resolves from the whole index) when a query or the aptly config needs aptly's own resolver.
+ * The packages the runner chose (subset-plan.ts): indexed by the runner itself when it chose them
+ * exactly and the aptly config asks for nothing only aptly writes (`runner`), else served to
+ * aptly as a subset index; no plan (aptly resolves from the whole index) when a query or the
+ * aptly config needs aptly's own resolver.
  */
-async function planAndServe(o: { cache: UpstreamCache; names: NameIndex; queries: string[]; follow?: FollowedRelations; where: IndexLayout }):
-Promise<{ plan?: MirrorPlan; subset?: SubsetIndex }> {
+async function planAndServe(o: { cache: UpstreamCache; names: NameIndex; queries: string[]; follow?: FollowedRelations; where: IndexLayout; runner: boolean }):
+Promise<{ plan?: MirrorPlan; subset?: SubsetIndex; chosen?: IndexEntry[] }> {
   const plan = planSource({ upstream: o.names, queries: o.queries, archs: o.where.archs, follow: o.follow });
   if (!plan) return {};
+  // In upstream order, as aptly's mirrors list them.
+  if (plan.refs && o.runner) return { plan, chosen: plan.universe.filter(e => plan.entries.has(e)) };
   const subset = await serveSubset({ cache: o.cache, upstream: o.names.entries, entries: plan.entries, where: o.where });
   return { plan, subset };
 }
@@ -230,7 +244,7 @@ async function createAndUpdate(services: MirrorServices, mirrors: Array<{ spec: 
 /** A fetched source's aptly mirrors, made and read back, and its query check. */
 async function mirrorWithAptly(o: FetchedSource & { config: SourceConfig; index: number; cache: UpstreamCache; ctx: SourceContext }):
 Promise<SourceMirror> {
-  const { config, index, id, work, aptly, jobs, cache, ctx, queries, release, components, mirrorArchitectures, upstream } = o;
+  const { config, index, id, aptly, jobs, cache, ctx, components } = o;
   // aptly mirrors by published component, in the order they were created.
   const mirrors = new Map<string, string[]>();
   for (const { c, j, k } of jobs) mirrors.set(c.name, [...mirrors.get(c.name) ?? [], `m${j}c${k}`]);
@@ -250,9 +264,18 @@ Promise<SourceMirror> {
     },
   })), id);
 
-  const state: MirrorState = { mirrors, mirrorKeys: keys, mirrored: [], requested: [], subset: o.subset };
+  const state: MirrorState = { mirrors, mirrorKeys: keys, mirrored: [], requested: [], subset: o.subset, indexedBy: 'aptly' };
+  return mirrored(o, state, source => setMirrored(source));
+}
+
+/** A mirrored source (its packages in `state`, or set by `settle`), its queries checked. */
+async function mirrored(o: FetchedSource & { config: SourceConfig; index: number; cache: UpstreamCache; ctx: SourceContext }, state: MirrorState,
+  settle?: (source: SourceMirror) => void): Promise<SourceMirror> {
+  const { config, index, id, work, aptly, cache, ctx, queries, release, components, mirrorArchitectures, upstream } = o;
+  const { mirrors } = state;
+  const services: SourceServices = { aptly, cache, aptlyUrl: ctx.localUrl(index), retries: ctx.retries, log: ctx.log };
   const source: SourceMirror = { index, config, id, work, release, mirrorArchitectures, components, upstream, queries, services, state };
-  setMirrored(source);
+  settle?.(source);
   await ctx.log.time('query check', () => checkQueries(source));
   const bytes = totalSize(state.mirrored);
   ctx.log.step(`${id}: ${plural(state.mirrored.length, 'package')}, ${humanBytes(bytes)} (${[...mirrors.keys()].join(', ')}; ${mirrorArchitectures.join(', ')})`);

@@ -46,6 +46,11 @@ export interface MirrorState {
   requested: IndexEntry[];
   /** The index served to aptly when the runner chose the packages (the world closure widens it). */
   readonly subset?: SubsetIndex;
+  /**
+   * Who writes the source's indexes: the runner, for packages it chose and verified itself
+   * (published/; `mirrors` then holds no aptly mirror, only the components), else aptly.
+   */
+  readonly indexedBy: 'runner' | 'aptly';
 }
 
 export interface SourceMirror extends SourceFacts {

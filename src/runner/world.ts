@@ -1,10 +1,12 @@
-// The world phase: close every world's dependencies across its sources (aptly mirrors the
-// additions from whichever upstream has them), then gate on what no upstream of the world has.
+// The world phase: close every world's dependencies across its sources (the additions taken from
+// whichever upstream has them: verified by the runner, or mirrored by aptly), then gate on what no
+// upstream of the world has.
 import * as path from 'path';
 import { filterChunks } from './aptly/aptly';
 import { IndexEntry } from './deb/packages-index';
 import { BuildLog } from './log';
 import { fetchIntoPool, PREFETCH_CONCURRENCY } from './net/prefetch';
+import { fetchVerified } from './net/verified-download';
 import { BuildError } from './proc';
 import { addMirrors } from './source-mirror';
 import { SourceMirror } from './source-state';
@@ -104,6 +106,11 @@ async function addToMirrors(sources: readonly SourceMirror[], additions: IndexEn
   for (const source of sources) {
     const mine = additions.filter(e => e.source === source.index);
     if (!mine.length) continue;
+    if (source.state.indexedBy === 'runner') {
+      await fetchVerified(mine, source.services.cache, { concurrency: PREFETCH_CONCURRENCY, retries: source.services.retries, id: source.id });
+      source.state.mirrored.push(...mine);
+      continue;
+    }
     const flat = source.components.length === 0;
     const byComponent = new Map<string, string[]>();
     for (const e of mine) {

@@ -62,7 +62,7 @@ function snapshotCommands(mirrorsByComponent: ReadonlyMap<string, readonly strin
 }
 
 /** Origin, Label and Suite of the published Release: the source's own, else upstream's; one line each. */
-function releaseFieldArgs(source: PublishedSource): string[] {
+export function publishedReleaseFields(source: Pick<PublishedSource, 'id' | 'config' | 'release'>): { origin: string; label: string; suite: string } {
   const { config } = source;
   const upstreamField = (name: string) => field(source.release.fields, name) ?? '';
   const origin = config.origin ?? upstreamField('Origin');
@@ -71,5 +71,10 @@ function releaseFieldArgs(source: PublishedSource): string[] {
   for (const v of [origin, label, suite]) {
     if (/[\p{Cc}]/u.test(v)) throw new BuildError(`${source.id}: origin/label/suite must be one line: ${JSON.stringify(v)}`);
   }
+  return { origin, label, suite };
+}
+
+function releaseFieldArgs(source: PublishedSource): string[] {
+  const { origin, label, suite } = publishedReleaseFields(source);
   return [`-origin=${origin}`, `-label=${label}`, `-suite=${suite}`];
 }

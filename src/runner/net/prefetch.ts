@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UpstreamCache } from './fetcher';
+import { fetchVerified } from './verified-download';
 import { checkPoolNames } from '../aptly/panics';
 import { NameIndex } from '../deb/name-index';
 import { fieldOf, IndexEntry, packageSize, totalSize } from '../deb/packages-index';
@@ -27,20 +28,24 @@ export interface PrefetchJob {
   readonly poolDir: string;
   readonly concurrency: number;
   readonly id: string;
+  /** The packages the runner chose and indexes itself: these are downloaded and verified, nothing goes to aptly's pool. */
+  readonly verified?: { readonly entries: readonly IndexEntry[]; readonly retries: number };
 }
 
 /** The requested packages and their dependencies inside this source, as aptly's -filter-with-deps takes them. */
 export async function prefetch(job: PrefetchJob, services: { readonly room: WorkspaceRoom; readonly log: BuildLog }): Promise<void> {
   const { cache, id } = job;
   const { room, log } = services;
-  const wanted = [...wantedPackages(job)];
-  checkPoolNames(wanted, id);
+  const wanted = job.verified ? [...job.verified.entries] : [...wantedPackages(job)];
+  // aptly crashes on some pool names; the runner's own indexes have no such limit.
+  if (!job.verified) checkPoolNames(wanted, id);
   await room.take(totalSize(wanted), job.poolDir, id);
   const started = Date.now();
   const { fetch, reused } = downloadPlan(wanted, cache);
   log.say(estimateLine(id, { files: fetch.size, bytes: sum(fetch.values()) }, reused));
   const count = await withProgress(fetch, cache, new DownloadProgress(log, id, { files: fetch.size, bytes: sum(fetch.values()) }),
-    () => fetchIntoPool(wanted, cache, job.poolDir, job.concurrency));
+    () => job.verified ? fetchVerified(wanted, cache, { concurrency: job.concurrency, retries: job.verified.retries, id })
+      : fetchIntoPool(wanted, cache, job.poolDir, job.concurrency));
   log.say(`${id}: prefetched ${count} package files in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 

@@ -39,6 +39,10 @@ export interface PackageSpec {
   readonly payloadBytes?: number;
   /** Changes the .deb's content (and so its checksum) without changing name/version/arch. */
   readonly flavor?: string;
+  /** `Source:` of the control file, e.g. 'foo' or 'foo (1.2-1)'. @default not written */
+  readonly source?: string;
+  /** Lines of the long description (after the synopsis); '' is written as ' .'. @default none */
+  readonly longDescription?: readonly string[];
 }
 
 /** How the Release is signed. */
@@ -343,6 +347,7 @@ export async function buildDeb(pkg: PackageSpec, outFile: string): Promise<void>
     const field = (name: string, value: string | undefined) => (value ? [`${name}: ${value}`] : []);
     const control = [
       `Package: ${pkg.name}`,
+      ...field('Source', pkg.source),
       `Version: ${pkg.version}`,
       `Architecture: ${arch}`,
       'Maintainer: Fake Upstream <upstream@example.com>',
@@ -358,6 +363,7 @@ export async function buildDeb(pkg: PackageSpec, outFile: string): Promise<void>
       ...field('Replaces', pkg.replaces),
       ...field('Provides', pkg.provides),
       `Description: test package ${pkg.name}${pkg.flavor ? ` (${pkg.flavor})` : ''}`,
+      ...(pkg.longDescription ?? []).map((l) => ` ${l || '.'}`),
     ];
     await fs.promises.writeFile(path.join(tree, 'DEBIAN', 'control'), control.join('\n') + '\n');
     await fs.promises.mkdir(path.dirname(outFile), { recursive: true });

@@ -43,6 +43,8 @@ export interface PackageSpec {
   readonly source?: string;
   /** Lines of the long description (after the synopsis); '' is written as ' .'. @default none */
   readonly longDescription?: readonly string[];
+  /** More control fields, written before Description, e.g. { Homepage: 'https://x.example' }. @default none */
+  readonly fields?: Readonly<Record<string, string>>;
 }
 
 /** How the Release is signed. */
@@ -362,6 +364,7 @@ export async function buildDeb(pkg: PackageSpec, outFile: string): Promise<void>
       ...field('Breaks', pkg.breaks),
       ...field('Replaces', pkg.replaces),
       ...field('Provides', pkg.provides),
+      ...Object.entries(pkg.fields ?? {}).map(([name, value]) => `${name}: ${value}`),
       `Description: test package ${pkg.name}${pkg.flavor ? ` (${pkg.flavor})` : ''}`,
       ...(pkg.longDescription ?? []).map((l) => ` ${l || '.'}`),
     ];

@@ -11,6 +11,7 @@ import * as zlib from 'zlib';
 import { Aptly, createMirrorArgs, filterChunks, updateMirrorArgs } from '../../../src/runner/aptly/aptly';
 import { writeAptlyConfig } from '../../../src/runner/aptly/aptly-conf';
 import { tidyByHash } from '../../../src/runner/aptly/by-hash';
+import { publishedReleaseFields } from '../../../src/runner/aptly/publish';
 import { SigningConfig } from '../../../src/runner/build-json-reader';
 import { IndexEntry, indexPath, parseIndex } from '../../../src/runner/deb/packages-index';
 import { BuildLog } from '../../../src/runner/log';
@@ -45,7 +46,10 @@ const LONG = ['the long description of a test package,', 'wrapped over lines', '
 const MAIN: PackageSpec[] = [
   // Source differs from the name (pool/main/a/appsuite/), an epoch (not in the file name), Provides, Recommends.
   ...ARCHS.map(a => ({ name: 'app', version: '1:2.0-1', architecture: a, source: 'appsuite', depends: 'libfoo1 (>= 1.2),app-common (= 1:2.0-1)', recommends: 'app-doc', provides: 'app-api, httpd', longDescription: LONG })),
-  { name: 'app-common', version: '1:2.0-1', source: 'appsuite', longDescription: LONG },
+  // Fields as Debian's indexes have them: a lower-case `md5` (aptly writes Description-Md5), a folded one, a relation aptly re-joins.
+  { name: 'app-common', version: '1:2.0-1', source: 'appsuite', longDescription: LONG, fields: {
+    'Homepage': 'https://app.example/', 'Built-Using': 'appsuite-tools (= 1.0),other (= 2)',
+    'Description-md5': '0e9f5a3d1b4c6f8a2e7d9c1b3a5f7e9d', 'Tag': 'role::program,\n use::testing' } },
   { name: 'app-doc', version: '1:2.0-1', source: 'appsuite' },
   // A lib* source (pool/main/libf/libfoo/), two versions of one name.
   ...ARCHS.map(a => ({ name: 'libfoo1', version: '1.2-1', architecture: a, source: 'libfoo', multiArch: 'same' as const, preDepends: 'multiarch-support' })),
@@ -57,18 +61,30 @@ const MAIN: PackageSpec[] = [
   { name: 'unwanted', version: '1.0', architecture: 'amd64' },
 ];
 const CONTRIB: PackageSpec[] = [
-  { name: 'extra', version: '0.5', depends: 'app-api', recommends: 'app (>= 1:2)', longDescription: LONG },
+  // A folded Depends (aptly joins the lines).
+  { name: 'extra', version: '0.5', depends: 'app-api,\n  app-common (>= 1:2)', recommends: 'app (>= 1:2)', longDescription: LONG },
   { name: 'extra-tool', version: '0.5', architecture: 'arm64', source: 'extra' },
   // Its own name as the source: pool/contrib/libb/libbar/.
   { name: 'libbar', version: '1.0', architecture: 'amd64', conflicts: 'libbar0', replaces: 'libbar0', breaks: 'extra (<< 0.5)' },
 ];
 
+/** Backports: apt must keep not installing from it unless asked (NotAutomatic), and upgrade what it installed from it. */
+const BACKPORTS = 'bookworm-backports';
+/** A vendor's distribution whose Release has no Origin, Label or Suite. */
+const PLAIN = 'plain';
+
+/** One upstream distribution: its cache, verified Release and entries (each once per component, in upstream order, as loadUpstream reads them). */
+interface UpstreamDist {
+  readonly dist: string;
+  readonly components: readonly string[];
+  readonly cache: UpstreamCache;
+  readonly release: ReleaseInfo;
+  readonly entries: IndexEntry[];
+}
+
 let world: FakeWorldHandle;
 let dir: string;
-let cache: UpstreamCache;
-let release: ReleaseInfo;
-/** Every upstream entry, once per component, in upstream order (as loadUpstream reads them). */
-let upstream: IndexEntry[];
+let upstream: UpstreamDist;
 /** The packages both publish: all but `unwanted`. */
 let chosen: IndexEntry[];
 /** `<root>/public/<prefix>` of each tree. */
@@ -77,15 +93,21 @@ let ourTree: string;
 
 beforeAll(async () => {
   world = await FakeWorld.start({
-    archives: [{ kind: 'dists', path: 'debian', distributions: [{ name: DIST, ...FIELDS, architectures: ARCHS, components: { main: MAIN, contrib: CONTRIB } }] }],
+    archives: [{
+      kind: 'dists',
+      path: 'debian',
+      distributions: [
+        { name: DIST, ...FIELDS, architectures: ARCHS, components: { main: MAIN, contrib: CONTRIB } },
+        { name: BACKPORTS, origin: 'Debian', label: 'Debian Backports', suite: 'stable-backports', notAutomatic: true, architectures: ARCHS,
+          components: { main: [{ name: 'app', version: '1:2.1-1~bpo12+1', architecture: 'amd64', source: 'appsuite' }] } },
+        { name: PLAIN, architectures: ARCHS, components: { main: [{ name: 'vendor-tool', version: '1.0', architecture: 'amd64' }] } },
+      ],
+    }],
   });
   dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-oracle-'));
-  cache = new UpstreamCache(world.archives.debian.url, path.join(dir, 'cache'), new Fetcher({ retries: 1, stallSeconds: 5 }, new BuildLog(), procs), 'debian/bookworm');
-  release = await fetchRelease({ cache, distribution: DIST, what: 'debian/bookworm', procs });
-  cache.release = release;
-  upstream = readUpstream();
-  chosen = upstream.filter(e => e.name !== 'unwanted');
-  [aptlyTree, ourTree] = await Promise.all([publishWithAptly('aptly'), publishOurs('ours')]);
+  upstream = await openUpstream(DIST, COMPONENTS);
+  chosen = upstream.entries.filter(e => e.name !== 'unwanted');
+  [aptlyTree, ourTree] = await Promise.all([publishWithAptly('aptly', upstream, chosen), publishOurs('ours', upstream, chosen)]);
 });
 
 afterAll(async () => {
@@ -93,13 +115,17 @@ afterAll(async () => {
   if (dir && !process.env.KEEP_ORACLE) await fs.promises.rm(dir, { recursive: true, force: true });
 });
 
-/** Upstream's Packages of every component and architecture, parsed, each entry once per component. */
-function readUpstream(): IndexEntry[] {
+/** The distribution's Release (verified) and its Packages of every component and architecture, parsed. */
+async function openUpstream(dist: string, components: readonly string[]): Promise<UpstreamDist> {
+  const what = `debian/${dist}`;
+  const cache = new UpstreamCache(world.archives.debian.url, path.join(dir, `cache-${dist}`), new Fetcher({ retries: 1, stallSeconds: 5 }, new BuildLog(), procs), what);
+  const release = await fetchRelease({ cache, distribution: dist, what, procs });
+  cache.release = release;
   const seen = new Set<string>();
   const entries: IndexEntry[] = [];
-  for (const c of COMPONENTS) {
+  for (const c of components) {
     for (const a of ARCHS) {
-      const text = fs.readFileSync(path.join(world.archives.debian.localDir, 'dists', DIST, indexPath(c, a)), 'utf8');
+      const text = fs.readFileSync(path.join(world.archives.debian.localDir, 'dists', dist, indexPath(c, a)), 'utf8');
       for (const e of parseIndex(text, 0, c)) {
         if (seen.has(`${c}\t${e.key}`)) continue;
         seen.add(`${c}\t${e.key}`);
@@ -107,32 +133,38 @@ function readUpstream(): IndexEntry[] {
       }
     }
   }
-  return entries;
+  return { dist, components, cache, release, entries };
 }
 
-/** aptly in its own root: a mirror per component filtered by the chosen references, snapshots, one publish. */
-async function publishWithAptly(name: string): Promise<string> {
+/** What the source's config says of its publication (build.json): no Origin/Label/Suite of its own, upstream's are taken. */
+const configOf = (u: UpstreamDist) => ({ prefix: PREFIX, publishDistribution: u.dist });
+
+/**
+ * aptly in its own root, as source-mirror.ts and aptly/publish.ts run it: a mirror per component
+ * filtered by the chosen references, a snapshot of each, one publish with publishedReleaseFields.
+ */
+async function publishWithAptly(name: string, u: UpstreamDist, packages: readonly IndexEntry[]): Promise<string> {
   const root = path.join(dir, name);
   await fs.promises.mkdir(path.join(root, 'gnupg'), { recursive: true, mode: 0o700 });
   const conf = path.join(root, 'aptly.conf');
   await writeAptlyConfig(conf, {}, { rootDir: path.join(root, 'root'), archs: ARCHS, verify: false, recommends: true });
   const aptly = new Aptly(conf, path.join(root, 'gnupg'), path.join(root, 'log'), procs);
-  const refs = chosen.map(e => `${e.name}_${e.version}_${e.architecture}`);
-  const [filter, ...more] = filterChunks([...new Set(refs)]);
+  const [filter, ...more] = filterChunks([...new Set(packages.map(e => `${e.name}_${e.version}_${e.architecture}`))]);
   expect(more).toEqual([]);
   const commands: string[][] = [];
-  for (const c of COMPONENTS) {
-    const spec = { name: `m-${c}`, url: world.archives.debian.url, distribution: DIST, component: c, force: false, filter, withDeps: false, retries: 1 };
+  for (const c of u.components) {
+    const spec = { name: `m-${c}`, url: world.archives.debian.url, distribution: u.dist, component: c, force: false, filter, withDeps: false, retries: 1 };
     commands.push(createMirrorArgs(spec), updateMirrorArgs(spec.name, 1), ['snapshot', 'create', `s-${c}`, 'from', 'mirror', spec.name]);
   }
-  commands.push(['publish', 'snapshot', `-distribution=${DIST}`, `-component=${COMPONENTS.join(',')}`,
-    `-origin=${FIELDS.origin}`, `-label=${FIELDS.label}`, `-suite=${FIELDS.suite}`, '-acquire-by-hash', '-batch', '-skip-signing',
-    ...COMPONENTS.map(c => `s-${c}`), PREFIX]);
+  const { origin, label, suite } = publishedReleaseFields({ id: name, config: configOf(u), release: u.release });
+  commands.push(['publish', 'snapshot', `-distribution=${u.dist}`, `-component=${u.components.join(',')}`,
+    `-origin=${origin}`, `-label=${label}`, `-suite=${suite}`, '-acquire-by-hash', '-batch', '-skip-signing',
+    ...u.components.map(c => `s-${c}`), PREFIX]);
   const r = await aptly.task(commands, 'aptly failed');
   if (r.error !== undefined) throw new Error(`aptly: ${commands[r.completed].join(' ')}: ${r.error}`);
   const tree = path.join(root, 'root', 'public', PREFIX);
   // As the build does before signing (release-writer.ts): aptly's symlinks named after the index go.
-  await tidyByHash(path.join(tree, 'dists', DIST));
+  await tidyByHash(path.join(tree, 'dists', u.dist));
   return tree;
 }
 
@@ -141,16 +173,16 @@ async function publishWithAptly(name: string): Promise<string> {
  * publishWithRunner. The source is the part of a SourceMirror that publishing reads, with real
  * values (the runner's own come from source-mirror.ts).
  */
-async function publishOurs(name: string): Promise<string> {
-  await fetchVerified(chosen, cache, { concurrency: 4, retries: 2, id: 'debian/bookworm' });
+async function publishOurs(name: string, u: UpstreamDist, packages: readonly IndexEntry[]): Promise<string> {
+  await fetchVerified(packages, u.cache, { concurrency: 4, retries: 2, id: name });
   const work = path.join(dir, name);
   const source = {
-    id: `${PREFIX}/bookworm`,
+    id: name,
     work,
-    config: { prefix: PREFIX, publishDistribution: DIST, ...FIELDS },
-    release,
-    services: { cache },
-    state: { mirrors: new Map(COMPONENTS.map(c => [c, []])), mirrored: [...chosen], indexedBy: 'runner' },
+    config: configOf(u),
+    release: u.release,
+    services: { cache: u.cache },
+    state: { mirrors: new Map(u.components.map(c => [c, []])), mirrored: [...packages], indexedBy: 'runner' },
   } as unknown as SourceMirror;
   const log = new BuildLog();
   jest.spyOn(log, 'step').mockImplementation(() => undefined);
@@ -192,14 +224,31 @@ function stanzas(text: string): Array<Map<string, string>> {
   return text.split(/\n\n+/).filter(s => s.trim()).map(s => parseStanza(s.trim()));
 }
 
-const RELATIONS = new Set(['Depends', 'Pre-Depends', 'Recommends', 'Suggests', 'Enhances', 'Provides', 'Conflicts', 'Breaks', 'Replaces', 'Built-Using']);
-const CHECKSUM_FIELDS = ['MD5sum', 'SHA1', 'SHA256', 'SHA512'];
+const RELATIONS = new Set(['depends', 'pre-depends', 'recommends', 'suggests', 'enhances', 'provides', 'conflicts', 'breaks', 'replaces', 'built-using']);
+const CHECKSUM_FIELDS = ['md5sum', 'sha1', 'sha256', 'sha512'];
 
-/** What aptly normalizes: relation lists split on ',' and trimmed; each line of a multi-line value trimmed. */
+/**
+ * A value as aptly reads and writes it (deb/format.go ReadStanza, deb/package.go Stanza): the
+ * continuation lines of a field other than Description joined with one space, each line trimmed;
+ * relation lists split on ',' and joined with ', '.
+ */
 function normalized(name: string, value: string): string {
-  if (RELATIONS.has(name)) return value.split(',').map(r => r.replace(/\s+/g, ' ').trim()).join(', ');
-  return value.split('\n').map(l => l.trim()).join('\n');
+  const lines = value.split('\n').map(l => l.trim());
+  if (name.toLowerCase() === 'description') return lines.join('\n');
+  const line = lines.filter(Boolean).join(' ');
+  return RELATIONS.has(name.toLowerCase()) ? line.split(',').map(r => r.trim()).join(', ') : line;
 }
+
+/** A stanza's fields by lower-case name (apt reads field names case-insensitively, Policy 5.1). */
+function byLowerName(stanza: Map<string, string>): Map<string, [string, string]> {
+  return new Map([...stanza].map(([name, value]) => [name.toLowerCase(), [name, value]]));
+}
+
+/**
+ * Field names aptly writes in another case than upstream (and so ours): aptly canonicalizes them
+ * (deb/format.go canonicalCase). apt does not mind; listed so that a change either way shows.
+ */
+const ACCEPTED_CASE_CHANGES = ['Description-md5 -> Description-Md5'];
 
 function packagesOf(tree: string, c: string, a: string): string {
   return fs.readFileSync(path.join(tree, 'dists', DIST, c, `binary-${a}`, 'Packages'), 'utf8');
@@ -234,7 +283,7 @@ test('the upstream has what the layout must handle: two components, both archite
   const tool = chosen.find(e => e.name === 'tool')!;
   expect(tool.stanza).toMatch(/^Source: tool \(3\.0-1\)$/m);
   expect(chosen.find(e => e.name === 'app')!.stanza).toMatch(/^Description: .*\n .*\n .*\n \.\n /m);
-  expect(upstream.map(e => e.name)).toContain('unwanted');
+  expect(upstream.entries.map(e => e.name)).toContain('unwanted');
 });
 
 test('the same pool paths, the same bytes at each; the chosen packages only', () => {
@@ -257,18 +306,21 @@ describe.each(COMPONENTS.flatMap(c => ARCHS.map(a => [c, a])))('%s/binary-%s', (
     expect(ours.length).toBeGreaterThan(0);
     for (const [i, mine] of ours.entries()) {
       const upstreamStanza = parseStanza(chosen.find(e => e.component === c && e.key === key(mine))!.stanza);
+      const own = byLowerName(mine);
       const extras: string[] = [];
       for (const [name, value] of theirs[i]) {
-        const own = mine.get(name);
-        if (own === undefined) {
+        const found = own.get(name.toLowerCase());
+        if (!found) {
           extras.push(name);
           continue;
         }
-        expect(`${key(mine)} ${name}: ${normalized(name, own)}`).toBe(`${key(mine)} ${name}: ${normalized(name, value)}`);
+        expect(`${key(mine)} ${name}: ${normalized(name, found[1])}`).toBe(`${key(mine)} ${name}: ${normalized(name, value)}`);
       }
-      expect(extras.every(f => CHECKSUM_FIELDS.includes(f) && !upstreamStanza.has(f))).toBe(true);
-      // Ours keeps every upstream field; only Filename is changed.
+      const upstreamNames = new Set([...upstreamStanza.keys()].map(n => n.toLowerCase()));
+      expect(extras.filter(f => !CHECKSUM_FIELDS.includes(f.toLowerCase()) || upstreamNames.has(f.toLowerCase()))).toEqual([]);
+      // Ours keeps every upstream field, in upstream's order and case; only Filename is changed.
       expect([...mine.keys()]).toEqual([...upstreamStanza.keys()]);
+      expect(mine.get('Filename')).toBe(theirs[i].get('Filename'));
     }
   });
 
@@ -277,6 +329,23 @@ describe.each(COMPONENTS.flatMap(c => ARCHS.map(a => [c, a])))('%s/binary-%s', (
     expect(zlib.gunzipSync(fs.readFileSync(distFile(ourTree, `${rel}/Packages.gz`))).toString()).toBe(packagesOf(ourTree, c, a));
     expect(fs.readFileSync(distFile(ourTree, `${rel}/Release`), 'utf8')).toBe(fs.readFileSync(distFile(aptlyTree, `${rel}/Release`), 'utf8'));
   });
+});
+
+test('the only field names aptly writes in another case than ours are the accepted ones', () => {
+  const changes = new Set<string>();
+  for (const c of COMPONENTS) {
+    for (const a of ARCHS) {
+      const theirs = stanzas(packagesOf(aptlyTree, c, a));
+      for (const [i, mine] of stanzas(packagesOf(ourTree, c, a)).entries()) {
+        const own = byLowerName(mine);
+        for (const name of theirs[i].keys()) {
+          const found = own.get(name.toLowerCase());
+          if (found && found[0] !== name) changes.add(`${found[0]} -> ${name}`);
+        }
+      }
+    }
+  }
+  expect([...changes].sort()).toEqual(ACCEPTED_CASE_CHANGES);
 });
 
 describe('the distribution Release', () => {
@@ -323,8 +392,44 @@ describe('the distribution Release', () => {
   });
 });
 
+/** A Release's fields without Date, Description and the checksums. */
+function releaseHead(tree: string, dist: string): Record<string, string> {
+  const { fields } = parseRelease(fs.readFileSync(path.join(tree, 'dists', dist, 'Release'), 'utf8'));
+  fields.delete('Date');
+  fields.delete('Description');
+  return Object.fromEntries(fields);
+}
+
+describe('Release fields aptly takes from upstream\'s Release or its own defaults', () => {
+  const trees = new Map<string, { aptly: string; ours: string }>();
+
+  beforeAll(async () => {
+    for (const dist of [BACKPORTS, PLAIN]) {
+      const u = await openUpstream(dist, ['main']);
+      const [a, o] = await Promise.all([publishWithAptly(`aptly-${dist}`, u, u.entries), publishOurs(`ours-${dist}`, u, u.entries)]);
+      trees.set(dist, { aptly: a, ours: o });
+    }
+  });
+
+  test('aptly, the oracle: a backports Release keeps NotAutomatic and ButAutomaticUpgrades; without Origin, Label, Suite upstream they are "<prefix> <distribution>" and the distribution', () => {
+    expect(releaseHead(trees.get(BACKPORTS)!.aptly, BACKPORTS)).toMatchObject({ NotAutomatic: 'yes', ButAutomaticUpgrades: 'yes', Label: 'Debian Backports' });
+    expect(releaseHead(trees.get(PLAIN)!.aptly, PLAIN)).toMatchObject({ Origin: `${PREFIX} ${PLAIN}`, Label: `${PREFIX} ${PLAIN}`, Suite: PLAIN, Codename: PLAIN });
+  });
+
+  // KNOWN DIFFERENCE, a defect in src/runner/published/dist-writer.ts (distRelease) and
+  // aptly/publish.ts (publishedReleaseFields gives '' where aptly has defaults): `test.failing`
+  // passes while ours differs; once fixed, make these plain tests.
+  test.failing.each([
+    [BACKPORTS, 'NotAutomatic: yes and ButAutomaticUpgrades: yes from upstream (ours drops them: apt would install and upgrade from backports by default)'],
+    [PLAIN, 'Origin and Label "debian plain" and Suite "plain" (ours writes them empty)'],
+  ])('KNOWN DIFFERENCE: the %s Release has the fields aptly writes: %s', (dist) => {
+    const { aptly: a, ours: o } = trees.get(dist)!;
+    expect(releaseHead(o, dist)).toEqual(releaseHead(a, dist));
+  });
+});
+
 test('written twice, the runner\'s tree is the same, byte for byte', async () => {
-  const again = await publishOurs('ours-again');
+  const again = await publishOurs('ours-again', upstream, chosen);
   const files = filesBelow(ourTree);
   expect(filesBelow(again)).toEqual(files);
   for (const f of files) expect(`${f}: ${fs.readFileSync(path.join(again, f)).equals(fs.readFileSync(path.join(ourTree, f)))}`).toBe(`${f}: true`);

@@ -46,10 +46,19 @@ const LONG = ['the long description of a test package,', 'wrapped over lines', '
 const MAIN: PackageSpec[] = [
   // Source differs from the name (pool/main/a/appsuite/), an epoch (not in the file name), Provides, Recommends.
   ...ARCHS.map(a => ({ name: 'app', version: '1:2.0-1', architecture: a, source: 'appsuite', depends: 'libfoo1 (>= 1.2),app-common (= 1:2.0-1)', recommends: 'app-doc', provides: 'app-api, httpd', longDescription: LONG })),
-  // Fields as Debian's indexes have them: a lower-case `md5` (aptly writes Description-Md5), a folded one, a relation aptly re-joins.
-  { name: 'app-common', version: '1:2.0-1', source: 'appsuite', longDescription: LONG, fields: {
-    'Homepage': 'https://app.example/', 'Built-Using': 'appsuite-tools (= 1.0),other (= 2)',
-    'Description-md5': '0e9f5a3d1b4c6f8a2e7d9c1b3a5f7e9d', 'Tag': 'role::program,\n use::testing' } },
+  // Fields as Debian's indexes have them: a lower-case `md5` (aptly writes Description-Md5), a folded one, a relation aptly keeps as is.
+  {
+    name: 'app-common',
+    version: '1:2.0-1',
+    source: 'appsuite',
+    longDescription: LONG,
+    fields: {
+      'Homepage': 'https://app.example/',
+      'Built-Using': 'appsuite-tools (= 1.0),other (= 2)',
+      'Description-md5': '0e9f5a3d1b4c6f8a2e7d9c1b3a5f7e9d',
+      'Tag': 'role::program,\n use::testing',
+    },
+  },
   { name: 'app-doc', version: '1:2.0-1', source: 'appsuite' },
   // A lib* source (pool/main/libf/libfoo/), two versions of one name.
   ...ARCHS.map(a => ({ name: 'libfoo1', version: '1.2-1', architecture: a, source: 'libfoo', multiArch: 'same' as const, preDepends: 'multiarch-support' })),
@@ -98,8 +107,15 @@ beforeAll(async () => {
       path: 'debian',
       distributions: [
         { name: DIST, ...FIELDS, architectures: ARCHS, components: { main: MAIN, contrib: CONTRIB } },
-        { name: BACKPORTS, origin: 'Debian', label: 'Debian Backports', suite: 'stable-backports', notAutomatic: true, architectures: ARCHS,
-          components: { main: [{ name: 'app', version: '1:2.1-1~bpo12+1', architecture: 'amd64', source: 'appsuite' }] } },
+        {
+          name: BACKPORTS,
+          origin: 'Debian',
+          label: 'Debian Backports',
+          suite: 'stable-backports',
+          notAutomatic: true,
+          architectures: ARCHS,
+          components: { main: [{ name: 'app', version: '1:2.1-1~bpo12+1', architecture: 'amd64', source: 'appsuite' }] },
+        },
         { name: PLAIN, architectures: ARCHS, components: { main: [{ name: 'vendor-tool', version: '1.0', architecture: 'amd64' }] } },
       ],
     }],
@@ -137,7 +153,7 @@ async function openUpstream(dist: string, components: readonly string[]): Promis
 }
 
 /** What the source's config says of its publication (build.json): no Origin/Label/Suite of its own, upstream's are taken. */
-const configOf = (u: UpstreamDist) => ({ prefix: PREFIX, publishDistribution: u.dist });
+const configOf = (u: UpstreamDist) => ({ prefix: PREFIX, publishDistribution: u.dist, origin: null, label: null, suite: null });
 
 /**
  * aptly in its own root, as source-mirror.ts and aptly/publish.ts run it: a mirror per component
@@ -224,13 +240,14 @@ function stanzas(text: string): Array<Map<string, string>> {
   return text.split(/\n\n+/).filter(s => s.trim()).map(s => parseStanza(s.trim()));
 }
 
-const RELATIONS = new Set(['depends', 'pre-depends', 'recommends', 'suggests', 'enhances', 'provides', 'conflicts', 'breaks', 'replaces', 'built-using']);
+/** The relations aptly parses and re-joins (deb/package.go); others (Conflicts, Built-Using, ...) it keeps as upstream wrote them. */
+const RELATIONS = new Set(['depends', 'pre-depends', 'recommends', 'suggests', 'provides']);
 const CHECKSUM_FIELDS = ['md5sum', 'sha1', 'sha256', 'sha512'];
 
 /**
  * A value as aptly reads and writes it (deb/format.go ReadStanza, deb/package.go Stanza): the
  * continuation lines of a field other than Description joined with one space, each line trimmed;
- * relation lists split on ',' and joined with ', '.
+ * the lists of RELATIONS split on ',' and joined with ', '.
  */
 function normalized(name: string, value: string): string {
   const lines = value.split('\n').map(l => l.trim());

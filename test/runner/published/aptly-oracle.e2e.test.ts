@@ -14,7 +14,7 @@ import { tidyByHash } from '../../../src/runner/aptly/by-hash';
 import { publishedReleaseFields } from '../../../src/runner/aptly/publish';
 import { SigningConfig } from '../../../src/runner/build-json-reader';
 import { NameIndex } from '../../../src/runner/deb/name-index';
-import { IndexEntry, indexPath, parseIndex } from '../../../src/runner/deb/packages-index';
+import { IndexEntry } from '../../../src/runner/deb/packages-index';
 import { BuildLog } from '../../../src/runner/log';
 import { Fetcher, UpstreamCache } from '../../../src/runner/net/fetcher';
 import { fetchVerified } from '../../../src/runner/net/verified-download';
@@ -24,6 +24,7 @@ import { publishWithRunner } from '../../../src/runner/published/runner-publish'
 import { finishRelease } from '../../../src/runner/release-writer';
 import { SourceMirror } from '../../../src/runner/source-state';
 import { followedRelations, planSource } from '../../../src/runner/subset-plan';
+import { loadUpstream } from '../../../src/runner/upstream/indexes';
 import { fetchRelease, ReleaseInfo } from '../../../src/runner/upstream/release';
 import { AptClient } from '../../support/apt-client';
 import { PackageSpec } from '../../support/archive-builder';
@@ -82,6 +83,15 @@ const CONTRIB: PackageSpec[] = [
   { name: 'libbar', version: '1.0', architecture: 'amd64', conflicts: 'libbar0', replaces: 'libbar0', breaks: 'extra (<< 0.5)' },
 ];
 
+/** A flat repository (OBS style: files in per-architecture folders), published as component main. */
+const FLAT: PackageSpec[] = [
+  ...ARCHS.map(a => ({ name: 'vtool', version: '2.0-1', architecture: a, source: 'vtool-src (2.0-1)', depends: 'vlib (>= 1)' })),
+  { name: 'vtool', version: '1.9-1', architecture: 'amd64', source: 'vtool-src' },
+  { name: 'vlib', version: '1.0', longDescription: LONG },
+  // An architecture not mirrored: in neither tree.
+  { name: 'vtool', version: '2.0-1', architecture: 'i386' },
+];
+
 /** Backports: apt must keep not installing from it unless asked (NotAutomatic), and upgrade what it installed from it. */
 const BACKPORTS = 'bookworm-backports';
 /** A vendor's distribution whose Release has no Origin, Label or Suite. */
@@ -89,8 +99,16 @@ const PLAIN = 'plain';
 
 /** One upstream distribution: its cache, verified Release and entries (each once per component, in upstream order, as loadUpstream reads them). */
 interface UpstreamDist {
+  /** The archive's URL. */
+  readonly url: string;
+  /** Upstream's distribution: `bookworm`, or a flat repository's directory (`./`). */
   readonly dist: string;
+  /** What it is published as (build.json's publishDistribution). */
+  readonly publishAs: string;
+  /** Upstream's components; none for a flat repository. */
   readonly components: readonly string[];
+  /** The published components (`main` for a flat repository, as source-mirror.ts publishes it). */
+  readonly published: readonly string[];
   readonly cache: UpstreamCache;
   readonly release: ReleaseInfo;
   readonly entries: IndexEntry[];
@@ -123,10 +141,10 @@ beforeAll(async () => {
         },
         { name: PLAIN, architectures: ARCHS, components: { main: [{ name: 'vendor-tool', version: '1.0', architecture: 'amd64' }] } },
       ],
-    }],
+    }, { kind: 'flat', path: 'vendor', origin: 'Vendor', label: 'Vendor Tools', suite: 'stable', packages: FLAT }],
   });
   dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-oracle-'));
-  upstream = await openUpstream(DIST, COMPONENTS);
+  upstream = await openUpstream('debian', DIST, COMPONENTS);
   chosen = upstream.entries.filter(e => e.name !== 'unwanted');
   [aptlyTree, ourTree] = await Promise.all([publishWithAptly('aptly', upstream, chosen), publishOurs('ours', upstream, chosen)]);
 });
@@ -136,29 +154,19 @@ afterAll(async () => {
   if (dir && !process.env.KEEP_ORACLE) await fs.promises.rm(dir, { recursive: true, force: true });
 });
 
-/** The distribution's Release (verified) and its Packages of every component and architecture, parsed. */
-async function openUpstream(dist: string, components: readonly string[]): Promise<UpstreamDist> {
-  const what = `debian/${dist}`;
-  const cache = new UpstreamCache(world.archives.debian.url, path.join(dir, `cache-${dist}`), new Fetcher({ retries: 1, stallSeconds: 5 }, new BuildLog(), procs), what);
+/** The distribution's Release (verified) and its packages, read as the runner reads them (loadUpstream). */
+async function openUpstream(archive: string, dist: string, components: readonly string[], publishAs = dist): Promise<UpstreamDist> {
+  const what = `${archive}/${publishAs}`;
+  const { url } = world.archives[archive];
+  const cache = new UpstreamCache(url, path.join(dir, `cache-${publishAs}`), new Fetcher({ retries: 1, stallSeconds: 5 }, new BuildLog(), procs), what);
   const release = await fetchRelease({ cache, distribution: dist, what, procs });
   cache.release = release;
-  const seen = new Set<string>();
-  const entries: IndexEntry[] = [];
-  for (const c of components) {
-    for (const a of ARCHS) {
-      const text = fs.readFileSync(path.join(world.archives.debian.localDir, 'dists', dist, indexPath(c, a)), 'utf8');
-      for (const e of parseIndex(text, 0, c)) {
-        if (seen.has(`${c}\t${e.key}`)) continue;
-        seen.add(`${c}\t${e.key}`);
-        entries.push(e);
-      }
-    }
-  }
-  return { dist, components, cache, release, entries };
+  const entries = await loadUpstream({ cache, release, index: 0, components: components.map(name => ({ name, force: false })), archs: ARCHS, verify: false, id: what, procs });
+  return { url, dist, publishAs, components, published: components.length ? components : ['main'], cache, release, entries };
 }
 
 /** What the source's config says of its publication (build.json): no Origin/Label/Suite of its own, upstream's are taken. */
-const configOf = (u: UpstreamDist) => ({ prefix: PREFIX, publishDistribution: u.dist, origin: null, label: null, suite: null });
+const configOf = (u: UpstreamDist) => ({ prefix: PREFIX, publishDistribution: u.publishAs, origin: null, label: null, suite: null });
 
 /**
  * aptly in its own root, as source-mirror.ts and aptly/publish.ts run it: a mirror per component
@@ -173,19 +181,19 @@ async function publishWithAptly(name: string, u: UpstreamDist, packages: readonl
   const [filter, ...more] = filterChunks([...new Set(packages.map(e => `${e.name}_${e.version}_${e.architecture}`))]);
   expect(more).toEqual([]);
   const commands: string[][] = [];
-  for (const c of u.components) {
-    const spec = { name: `m-${c}`, url: world.archives.debian.url, distribution: u.dist, component: c, force: false, filter, withDeps: false, retries: 1 };
+  for (const [i, c] of u.published.entries()) {
+    const spec = { name: `m-${c}`, url: u.url, distribution: u.dist, component: u.components[i], force: false, filter, withDeps: false, retries: 1 };
     commands.push(createMirrorArgs(spec), updateMirrorArgs(spec.name, 1), ['snapshot', 'create', `s-${c}`, 'from', 'mirror', spec.name]);
   }
   const { origin, label, suite } = publishedReleaseFields({ id: name, config: configOf(u), release: u.release });
-  commands.push(['publish', 'snapshot', `-distribution=${u.dist}`, `-component=${u.components.join(',')}`,
+  commands.push(['publish', 'snapshot', `-distribution=${u.publishAs}`, `-component=${u.published.join(',')}`,
     `-origin=${origin}`, `-label=${label}`, `-suite=${suite}`, '-acquire-by-hash', '-batch', '-skip-signing',
-    ...u.components.map(c => `s-${c}`), PREFIX]);
+    ...u.published.map(c => `s-${c}`), PREFIX]);
   const r = await aptly.task(commands, 'aptly failed');
   if (r.error !== undefined) throw new Error(`aptly: ${commands[r.completed].join(' ')}: ${r.error}`);
   const tree = path.join(root, 'root', 'public', PREFIX);
   // As the build does before signing (release-writer.ts): aptly's symlinks named after the index go.
-  await tidyByHash(path.join(tree, 'dists', u.dist));
+  await tidyByHash(path.join(tree, 'dists', u.publishAs));
   return tree;
 }
 
@@ -203,7 +211,7 @@ async function publishOurs(name: string, u: UpstreamDist, packages: readonly Ind
     config: configOf(u),
     release: u.release,
     services: { cache: u.cache },
-    state: { mirrors: new Map(u.components.map(c => [c, []])), mirrored: [...packages], indexedBy: 'runner' },
+    state: { mirrors: new Map(u.published.map(c => [c, []])), mirrored: [...packages], indexedBy: 'runner' },
   } as unknown as SourceMirror;
   const log = new BuildLog();
   jest.spyOn(log, 'step').mockImplementation(() => undefined);
@@ -272,8 +280,8 @@ function byLowerName(stanza: Map<string, string>): Map<string, [string, string]>
  */
 const ACCEPTED_CASE_CHANGES = ['Description-md5 -> Description-Md5'];
 
-function packagesOf(tree: string, c: string, a: string): string {
-  return fs.readFileSync(path.join(tree, 'dists', DIST, c, `binary-${a}`, 'Packages'), 'utf8');
+function packagesOf(tree: string, c: string, a: string, dist = DIST): string {
+  return fs.readFileSync(path.join(tree, 'dists', dist, c, `binary-${a}`, 'Packages'), 'utf8');
 }
 
 /** A Release's single-line fields and its checksum sections (title -> path -> [hash, size]). */
@@ -319,37 +327,51 @@ test('the same pool paths, the same bytes at each; the chosen packages only', ()
   for (const f of ourPool) expect(fs.readFileSync(path.join(ourTree, 'pool', f)).equals(fs.readFileSync(path.join(aptlyTree, 'pool', f)))).toBe(true);
 });
 
+/**
+ * Our `<c>/binary-<a>/Packages` against aptly's: the same packages in the same order; every field
+ * aptly writes has our value (normalized as aptly does), its only extras checksums upstream lacked.
+ */
+function expectSameIndex(trees: { aptly: string; ours: string }, dist: string, c: string, a: string, packages: readonly IndexEntry[]): void {
+  const ours = stanzas(packagesOf(trees.ours, c, a, dist));
+  const theirs = stanzas(packagesOf(trees.aptly, c, a, dist));
+  const key = (s: Map<string, string>) => `${s.get('Package')} ${s.get('Version')} ${s.get('Architecture')}`;
+  expect(ours.map(key)).toEqual(theirs.map(key));
+  expect(ours.length).toBeGreaterThan(0);
+  for (const [i, mine] of ours.entries()) {
+    const upstreamStanza = parseStanza(packages.find(e => e.component === c && e.key === key(mine))!.stanza);
+    const own = byLowerName(mine);
+    const extras: string[] = [];
+    for (const [name, value] of theirs[i]) {
+      const found = own.get(name.toLowerCase());
+      if (!found) {
+        extras.push(name);
+        continue;
+      }
+      expect(`${key(mine)} ${name}: ${normalized(name, found[1])}`).toBe(`${key(mine)} ${name}: ${normalized(name, value)}`);
+    }
+    const upstreamNames = new Set([...upstreamStanza.keys()].map(n => n.toLowerCase()));
+    expect(extras.filter(f => !CHECKSUM_FIELDS.includes(f.toLowerCase()) || upstreamNames.has(f.toLowerCase()))).toEqual([]);
+    // Ours keeps every upstream field, in upstream's order and case; only Filename is changed.
+    expect([...mine.keys()]).toEqual([...upstreamStanza.keys()]);
+    expect(mine.get('Filename')).toBe(theirs[i].get('Filename'));
+  }
+}
+
+/** Packages.gz is Packages; the small Release is aptly's, byte for byte. */
+function expectSameSmallFiles(trees: { aptly: string; ours: string }, dist: string, c: string, a: string): void {
+  const rel = path.join(dist, `${c}/binary-${a}`);
+  const file = (tree: string, name: string) => fs.readFileSync(path.join(tree, 'dists', rel, name));
+  expect(zlib.gunzipSync(file(trees.ours, 'Packages.gz')).toString()).toBe(packagesOf(trees.ours, c, a, dist));
+  expect(file(trees.ours, 'Release').toString()).toBe(file(trees.aptly, 'Release').toString());
+}
+
 describe.each(COMPONENTS.flatMap(c => ARCHS.map(a => [c, a])))('%s/binary-%s', (c, a) => {
   test('the same packages in the same order; every field aptly writes has our value (normalized as aptly does), its only extras checksums upstream lacked', () => {
-    const ours = stanzas(packagesOf(ourTree, c, a));
-    const theirs = stanzas(packagesOf(aptlyTree, c, a));
-    const key = (s: Map<string, string>) => `${s.get('Package')} ${s.get('Version')} ${s.get('Architecture')}`;
-    expect(ours.map(key)).toEqual(theirs.map(key));
-    expect(ours.length).toBeGreaterThan(0);
-    for (const [i, mine] of ours.entries()) {
-      const upstreamStanza = parseStanza(chosen.find(e => e.component === c && e.key === key(mine))!.stanza);
-      const own = byLowerName(mine);
-      const extras: string[] = [];
-      for (const [name, value] of theirs[i]) {
-        const found = own.get(name.toLowerCase());
-        if (!found) {
-          extras.push(name);
-          continue;
-        }
-        expect(`${key(mine)} ${name}: ${normalized(name, found[1])}`).toBe(`${key(mine)} ${name}: ${normalized(name, value)}`);
-      }
-      const upstreamNames = new Set([...upstreamStanza.keys()].map(n => n.toLowerCase()));
-      expect(extras.filter(f => !CHECKSUM_FIELDS.includes(f.toLowerCase()) || upstreamNames.has(f.toLowerCase()))).toEqual([]);
-      // Ours keeps every upstream field, in upstream's order and case; only Filename is changed.
-      expect([...mine.keys()]).toEqual([...upstreamStanza.keys()]);
-      expect(mine.get('Filename')).toBe(theirs[i].get('Filename'));
-    }
+    expectSameIndex({ aptly: aptlyTree, ours: ourTree }, DIST, c, a, chosen);
   });
 
   test('Packages.gz is Packages; the small Release is aptly\'s, byte for byte', () => {
-    const rel = `${c}/binary-${a}`;
-    expect(zlib.gunzipSync(fs.readFileSync(distFile(ourTree, `${rel}/Packages.gz`))).toString()).toBe(packagesOf(ourTree, c, a));
-    expect(fs.readFileSync(distFile(ourTree, `${rel}/Release`), 'utf8')).toBe(fs.readFileSync(distFile(aptlyTree, `${rel}/Release`), 'utf8'));
+    expectSameSmallFiles({ aptly: aptlyTree, ours: ourTree }, DIST, c, a);
   });
 });
 
@@ -414,6 +436,34 @@ describe('the distribution Release', () => {
   });
 });
 
+describe('a flat repository, published as component main', () => {
+  let u: UpstreamDist;
+  let trees: { aptly: string; ours: string };
+
+  beforeAll(async () => {
+    u = await openUpstream('vendor', './', [], 'vendor');
+    const [a, o] = await Promise.all([publishWithAptly('aptly-flat', u, u.entries), publishOurs('ours-flat', u, u.entries)]);
+    trees = { aptly: a, ours: o };
+  });
+
+  test('the same pool paths and bytes: by source name, below main/, no other architecture', () => {
+    const pool = filesBelow(path.join(trees.ours, 'pool'));
+    expect(pool).toEqual(filesBelow(path.join(trees.aptly, 'pool')));
+    expect(pool).toEqual(['main/v/vlib/vlib_1.0_all.deb', 'main/v/vtool-src/vtool_1.9-1_amd64.deb', 'main/v/vtool-src/vtool_2.0-1_amd64.deb', 'main/v/vtool-src/vtool_2.0-1_arm64.deb']);
+    for (const f of pool) expect(fs.readFileSync(path.join(trees.ours, 'pool', f)).equals(fs.readFileSync(path.join(trees.aptly, 'pool', f)))).toBe(true);
+  });
+
+  test.each(ARCHS)('binary-%s: the same packages and field values, the same small Release', (a) => {
+    expectSameIndex(trees, 'vendor', 'main', a, u.entries);
+    expectSameSmallFiles(trees, 'vendor', 'main', a);
+  });
+
+  test('the Release has aptly\'s fields', () => {
+    expect(releaseHead(trees.ours, 'vendor')).toEqual(releaseHead(trees.aptly, 'vendor'));
+    expect(releaseHead(trees.ours, 'vendor')).toMatchObject({ Origin: 'Vendor', Label: 'Vendor Tools', Suite: 'stable', Codename: 'vendor', Components: 'main' });
+  });
+});
+
 /** A Release's fields without Date, Description and the checksums. */
 function releaseHead(tree: string, dist: string): Record<string, string> {
   const { fields } = parseRelease(fs.readFileSync(path.join(tree, 'dists', dist, 'Release'), 'utf8'));
@@ -427,7 +477,7 @@ describe('Release fields aptly takes from upstream\'s Release or its own default
 
   beforeAll(async () => {
     for (const dist of [BACKPORTS, PLAIN]) {
-      const u = await openUpstream(dist, ['main']);
+      const u = await openUpstream('debian', dist, ['main']);
       const [a, o] = await Promise.all([publishWithAptly(`aptly-${dist}`, u, u.entries), publishOurs(`ours-${dist}`, u, u.entries)]);
       trees.set(dist, { aptly: a, ours: o });
     }

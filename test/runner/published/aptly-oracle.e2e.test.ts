@@ -161,7 +161,8 @@ async function openUpstream(archive: string, dist: string, components: readonly 
   const cache = new UpstreamCache(url, path.join(dir, `cache-${publishAs}`), new Fetcher({ retries: 1, stallSeconds: 5 }, new BuildLog(), procs), what);
   const release = await fetchRelease({ cache, distribution: dist, what, procs });
   cache.release = release;
-  const entries = await loadUpstream({ cache, release, index: 0, components: components.map(name => ({ name, force: false })), archs: ARCHS, verify: false, id: what, procs });
+  const published = components.map(name => ({ name, force: false }));
+  const entries = await loadUpstream({ cache, release, index: 0, components: published, archs: ARCHS, verify: false, id: what, procs });
   return { url, dist, publishAs, components, published: components.length ? components : ['main'], cache, release, entries };
 }
 

@@ -121,6 +121,8 @@ export interface DistsArchiveSpec {
   /** URL path below the server root, e.g. 'debian' or 'debian-security' (also its name in the world). */
   readonly path: string;
   readonly distributions: readonly DistributionSpec[];
+  /** Checksums left out of the Packages stanzas: ['SHA1', 'SHA512'] gives Debian's (MD5sum and SHA256 only). @default none */
+  readonly omitChecksums?: readonly ('SHA1' | 'SHA512')[];
 }
 
 /**
@@ -391,8 +393,8 @@ function poolPath(component: string, pkg: PackageSpec): string {
 }
 
 /** Stanzas of an apt-ftparchive `packages` run, by Filename. */
-async function ftparchivePackages(cwd: string, dir: string): Promise<Map<string, string>> {
-  const r = await runChecked('apt-ftparchive', ['packages', dir], { cwd });
+async function ftparchivePackages(cwd: string, dir: string, omit: readonly string[] = []): Promise<Map<string, string>> {
+  const r = await runChecked('apt-ftparchive', [...omit.flatMap((c) => ['-o', `APT::FTPArchive::${c}=false`]), 'packages', dir], { cwd });
   const stanzas = new Map<string, string>();
   for (const stanza of r.stdout.split(/\n\n+/)) {
     const m = /^Filename: (.*)$/m.exec(stanza);
@@ -469,7 +471,7 @@ async function buildDists(archive: DistsArchiveSpec, root: string, env: NodeJS.P
   const stanzas = new Map<string, string>();
   for (const component of components) {
     if (!fs.existsSync(path.join(root, 'pool', component))) continue;
-    for (const [k, v] of await ftparchivePackages(root, `pool/${component}`)) stanzas.set(k, v);
+    for (const [k, v] of await ftparchivePackages(root, `pool/${component}`, archive.omitChecksums)) stanzas.set(k, v);
   }
 
   for (const d of archive.distributions) {

@@ -141,7 +141,13 @@ beforeAll(async () => {
         },
         { name: PLAIN, architectures: ARCHS, components: { main: [{ name: 'vendor-tool', version: '1.0', architecture: 'amd64' }] } },
       ],
-    }, { kind: 'flat', path: 'vendor', origin: 'Vendor', label: 'Vendor Tools', suite: 'stable', packages: FLAT }],
+    }, { kind: 'flat', path: 'vendor', origin: 'Vendor', label: 'Vendor Tools', suite: 'stable', packages: FLAT }, {
+      // Debian's Packages list MD5sum and SHA256 only.
+      kind: 'dists',
+      path: 'debian-like',
+      omitChecksums: ['SHA1', 'SHA512'],
+      distributions: [{ name: 'trixie', ...FIELDS, architectures: ARCHS, components: { main: [{ name: 'lib2', version: '2.0' }, { name: 'app2', version: '2.0', architecture: 'amd64', depends: 'lib2' }] } }],
+    }],
   });
   dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mm-oracle-'));
   upstream = await openUpstream('debian', DIST, COMPONENTS);
@@ -462,6 +468,27 @@ describe('a flat repository, published as component main', () => {
   test('the Release has aptly\'s fields', () => {
     expect(releaseHead(trees.ours, 'vendor')).toEqual(releaseHead(trees.aptly, 'vendor'));
     expect(releaseHead(trees.ours, 'vendor')).toMatchObject({ Origin: 'Vendor', Label: 'Vendor Tools', Suite: 'stable', Codename: 'vendor', Components: 'main' });
+  });
+});
+
+describe('an upstream listing MD5sum and SHA256 only (as Debian does)', () => {
+  let u: UpstreamDist;
+  let trees: { aptly: string; ours: string };
+
+  beforeAll(async () => {
+    u = await openUpstream('debian-like', 'trixie', ['main']);
+    const [a, o] = await Promise.all([publishWithAptly('aptly-trixie', u, u.entries), publishOurs('ours-trixie', u, u.entries)]);
+    trees = { aptly: a, ours: o };
+  });
+
+  test('aptly adds the SHA1 and SHA512 it computed, ours lists upstream\'s; every other field and the small Releases are the same', () => {
+    const [theirs, ours] = [trees.aptly, trees.ours].map(t => stanzas(packagesOf(t, 'main', 'amd64', 'trixie')));
+    expect(theirs.map(s => [s.has('SHA1'), s.has('SHA512')])).toEqual([[true, true], [true, true]]);
+    expect(ours.map(s => [s.has('SHA1'), s.has('SHA512'), s.has('SHA256')])).toEqual([[false, false, true], [false, false, true]]);
+    for (const a of ARCHS) {
+      expectSameIndex(trees, 'trixie', 'main', a, u.entries);
+      expectSameSmallFiles(trees, 'trixie', 'main', a);
+    }
   });
 });
 

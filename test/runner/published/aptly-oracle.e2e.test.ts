@@ -4,11 +4,13 @@
 // must give the same pool, the same packages in the same order with the same field values, the
 // same small Releases and a distribution Release listing the same files; apt reads ours. The
 // differences found that are not deliberate are `test.failing` cases marked KNOWN DIFFERENCE.
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as zlib from 'zlib';
+import {
+  byLowerName, distFile, expectSameIndex, expectSameReleaseFiles, expectSameSmallFiles,
+  filesBelow, packagesOf, parseRelease, releaseHead, stanzas, Trees,
+} from './tree-compare';
 import { Aptly, createMirrorArgs, filterChunks, updateMirrorArgs } from '../../../src/runner/aptly/aptly';
 import { writeAptlyConfig } from '../../../src/runner/aptly/aptly-conf';
 import { tidyByHash } from '../../../src/runner/aptly/by-hash';
@@ -227,113 +229,11 @@ async function publishOurs(name: string, u: UpstreamDist, packages: readonly Ind
   return path.join(work, 'root', 'public', PREFIX);
 }
 
-/** Every file below `root` (relative, sorted). */
-function filesBelow(root: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const ent of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, ent.name);
-      if (ent.isDirectory()) walk(p); else out.push(path.relative(root, p));
-    }
-  };
-  if (fs.existsSync(root)) walk(root);
-  return out.sort();
-}
-
-/** A stanza's fields in order: continuation lines kept, joined with '\n'. */
-function parseStanza(text: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  let last = '';
-  for (const line of text.split('\n')) {
-    if (/^[ \t]/.test(line)) {
-      fields.set(last, `${fields.get(last)}\n${line}`);
-      continue;
-    }
-    const m = /^([^:\s]+):[ \t]*(.*)$/.exec(line);
-    if (!m) throw new Error(`not a field line: ${JSON.stringify(line)}`);
-    last = m[1];
-    fields.set(last, m[2]);
-  }
-  return fields;
-}
-
-function stanzas(text: string): Array<Map<string, string>> {
-  return text.split(/\n\n+/).filter(s => s.trim()).map(s => parseStanza(s.trim()));
-}
-
-/** The relations aptly parses and re-joins (deb/package.go); others (Conflicts, Built-Using, ...) it keeps as upstream wrote them. */
-const RELATIONS = new Set(['depends', 'pre-depends', 'recommends', 'suggests', 'provides']);
-const CHECKSUM_FIELDS = ['md5sum', 'sha1', 'sha256', 'sha512'];
-
-/**
- * A value as aptly reads and writes it (deb/format.go ReadStanza, deb/package.go Stanza): the
- * continuation lines of a field other than Description joined with one space, each line trimmed;
- * the lists of RELATIONS split on ',' and joined with ', '.
- */
-function normalized(name: string, value: string): string {
-  const lines = value.split('\n').map(l => l.trim());
-  if (name.toLowerCase() === 'description') return lines.join('\n');
-  const line = lines.filter(Boolean).join(' ');
-  return RELATIONS.has(name.toLowerCase()) ? line.split(',').map(r => r.trim()).join(', ') : line;
-}
-
-/** A stanza's fields by lower-case name (apt reads field names case-insensitively, Policy 5.1). */
-function byLowerName(stanza: Map<string, string>): Map<string, [string, string]> {
-  return new Map([...stanza].map(([name, value]) => [name.toLowerCase(), [name, value]]));
-}
-
 /**
  * Field names aptly writes in another case than upstream (and so ours): aptly canonicalizes them
  * (deb/format.go canonicalCase). apt does not mind; listed so that a change either way shows.
  */
 const ACCEPTED_CASE_CHANGES = ['Description-md5 -> Description-Md5'];
-
-function packagesOf(tree: string, c: string, a: string, dist = DIST): string {
-  return fs.readFileSync(path.join(tree, 'dists', dist, c, `binary-${a}`, 'Packages'), 'utf8');
-}
-
-/** A Release's single-line fields and its checksum sections (title -> path -> [hash, size]). */
-function parseRelease(text: string): { fields: Map<string, string>; sums: Map<string, Map<string, [string, number]>> } {
-  const fields = new Map<string, string>();
-  const sums = new Map<string, Map<string, [string, number]>>();
-  for (const [name, value] of parseStanza(text.trim())) {
-    const lines = value.split('\n');
-    if (lines[0] !== '' || lines.length === 1) {
-      fields.set(name, value);
-      continue;
-    }
-    const files = new Map<string, [string, number]>();
-    for (const l of lines.slice(1)) {
-      const [hash, size, rel] = l.trim().split(/\s+/);
-      files.set(rel, [hash, Number(size)]);
-    }
-    sums.set(name, files);
-  }
-  return { fields, sums };
-}
-
-const distFile = (tree: string, rel: string, dist = DIST) => path.join(tree, 'dists', dist, rel);
-
-/**
- * Every file our Release lists exists with the listed size and all four hashes; aptly's Release
- * lists the same files plus its .bz2. Returns the files ours lists.
- */
-function expectSameReleaseFiles(trees: { aptly: string; ours: string }, dist: string): string[] {
-  const { sums } = parseRelease(fs.readFileSync(distFile(trees.ours, 'Release', dist), 'utf8'));
-  const theirs = parseRelease(fs.readFileSync(distFile(trees.aptly, 'Release', dist), 'utf8')).sums;
-  expect([...sums.keys()]).toEqual(['MD5Sum', 'SHA1', 'SHA256', 'SHA512']);
-  const listed = [...sums.get('SHA256')!.keys()];
-  for (const [title, files] of sums) {
-    expect([...files.keys()]).toEqual(listed);
-    const algo = { MD5Sum: 'md5', SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' }[title]!;
-    for (const [rel, [hash, size]] of files) {
-      const data = fs.readFileSync(distFile(trees.ours, rel, dist));
-      expect(`${title} ${rel} ${data.length} ${crypto.createHash(algo).update(data).digest('hex')}`).toBe(`${title} ${rel} ${size} ${hash}`);
-    }
-    expect([...theirs.get(title)!.keys()].filter(f => !f.endsWith('.bz2')).sort()).toEqual([...listed].sort());
-  }
-  return listed;
-}
 
 test('the upstream has what the layout must handle: two components, both architectures, arch:all, Source fields, a lib source, two versions', () => {
   const keys = chosen.map(e => `${e.component} ${e.key}`);
@@ -356,44 +256,6 @@ test('the same pool paths, the same bytes at each; the chosen packages only', ()
   for (const f of ourPool) expect(fs.readFileSync(path.join(ourTree, 'pool', f)).equals(fs.readFileSync(path.join(aptlyTree, 'pool', f)))).toBe(true);
 });
 
-/**
- * Our `<c>/binary-<a>/Packages` against aptly's: the same packages in the same order; every field
- * aptly writes has our value (normalized as aptly does), its only extras checksums upstream lacked.
- */
-function expectSameIndex(trees: { aptly: string; ours: string }, dist: string, c: string, a: string, packages: readonly IndexEntry[]): void {
-  const ours = stanzas(packagesOf(trees.ours, c, a, dist));
-  const theirs = stanzas(packagesOf(trees.aptly, c, a, dist));
-  const key = (s: Map<string, string>) => `${s.get('Package')} ${s.get('Version')} ${s.get('Architecture')}`;
-  expect(ours.map(key)).toEqual(theirs.map(key));
-  expect(ours.length).toBeGreaterThan(0);
-  for (const [i, mine] of ours.entries()) {
-    const upstreamStanza = parseStanza(packages.find(e => e.component === c && e.key === key(mine))!.stanza);
-    const own = byLowerName(mine);
-    const extras: string[] = [];
-    for (const [name, value] of theirs[i]) {
-      const found = own.get(name.toLowerCase());
-      if (!found) {
-        extras.push(name);
-        continue;
-      }
-      expect(`${key(mine)} ${name}: ${normalized(name, found[1])}`).toBe(`${key(mine)} ${name}: ${normalized(name, value)}`);
-    }
-    const upstreamNames = new Set([...upstreamStanza.keys()].map(n => n.toLowerCase()));
-    expect(extras.filter(f => !CHECKSUM_FIELDS.includes(f.toLowerCase()) || upstreamNames.has(f.toLowerCase()))).toEqual([]);
-    // Ours keeps every upstream field, in upstream's order and case; only Filename is changed.
-    expect([...mine.keys()]).toEqual([...upstreamStanza.keys()]);
-    expect(mine.get('Filename')).toBe(theirs[i].get('Filename'));
-  }
-}
-
-/** Packages.gz is Packages; the small Release is aptly's, byte for byte. */
-function expectSameSmallFiles(trees: { aptly: string; ours: string }, dist: string, c: string, a: string): void {
-  const rel = path.join(dist, `${c}/binary-${a}`);
-  const file = (tree: string, name: string) => fs.readFileSync(path.join(tree, 'dists', rel, name));
-  expect(zlib.gunzipSync(file(trees.ours, 'Packages.gz')).toString()).toBe(packagesOf(trees.ours, c, a, dist));
-  expect(file(trees.ours, 'Release').toString()).toBe(file(trees.aptly, 'Release').toString());
-}
-
 describe.each(COMPONENTS.flatMap(c => ARCHS.map(a => [c, a])))('%s/binary-%s', (c, a) => {
   test('the same packages in the same order; every field aptly writes has our value (normalized as aptly does), its only extras checksums upstream lacked', () => {
     expectSameIndex({ aptly: aptlyTree, ours: ourTree }, DIST, c, a, chosen);
@@ -408,8 +270,8 @@ test('the only field names aptly writes in another case than ours are the accept
   const changes = new Set<string>();
   for (const c of COMPONENTS) {
     for (const a of ARCHS) {
-      const theirs = stanzas(packagesOf(aptlyTree, c, a));
-      for (const [i, mine] of stanzas(packagesOf(ourTree, c, a)).entries()) {
+      const theirs = stanzas(packagesOf(aptlyTree, c, a, DIST));
+      for (const [i, mine] of stanzas(packagesOf(ourTree, c, a, DIST)).entries()) {
         const own = byLowerName(mine);
         for (const name of theirs[i].keys()) {
           const found = own.get(name.toLowerCase());
@@ -423,8 +285,8 @@ test('the only field names aptly writes in another case than ours are the accept
 
 describe('the distribution Release', () => {
   test('the same Origin, Label, Suite, Codename, Architectures, Components and Acquire-By-Hash as aptly\'s', () => {
-    const ours = parseRelease(fs.readFileSync(distFile(ourTree, 'Release'), 'utf8')).fields;
-    const theirs = parseRelease(fs.readFileSync(distFile(aptlyTree, 'Release'), 'utf8')).fields;
+    const ours = parseRelease(fs.readFileSync(distFile(ourTree, 'Release', DIST), 'utf8')).fields;
+    const theirs = parseRelease(fs.readFileSync(distFile(aptlyTree, 'Release', DIST), 'utf8')).fields;
     for (const f of ['Origin', 'Label', 'Suite', 'Codename', 'Architectures', 'Components', 'Acquire-By-Hash']) {
       expect(`${f}: ${ours.get(f)}`).toBe(`${f}: ${theirs.get(f)}`);
     }
@@ -436,25 +298,25 @@ describe('the distribution Release', () => {
   });
 
   test('every by-hash file exists and is the file it names; aptly has the same by-hash directories', () => {
-    const { sums } = parseRelease(fs.readFileSync(distFile(ourTree, 'Release'), 'utf8'));
+    const { sums } = parseRelease(fs.readFileSync(distFile(ourTree, 'Release', DIST), 'utf8'));
     for (const [title, files] of sums) {
       for (const [rel, [hash]] of files) {
-        const byHash = distFile(ourTree, path.posix.join(path.posix.dirname(rel), 'by-hash', title, hash));
-        expect(fs.readFileSync(byHash).equals(fs.readFileSync(distFile(ourTree, rel)))).toBe(true);
+        const byHash = distFile(ourTree, path.posix.join(path.posix.dirname(rel), 'by-hash', title, hash), DIST);
+        expect(fs.readFileSync(byHash).equals(fs.readFileSync(distFile(ourTree, rel, DIST)))).toBe(true);
       }
     }
     const byHashDirs = (tree: string) => [...new Set(filesBelow(path.join(tree, 'dists', DIST)).filter(f => f.includes('/by-hash/')).map(f => path.dirname(f)))].sort();
     expect(byHashDirs(ourTree)).toEqual(byHashDirs(aptlyTree));
     // The small Releases are identical, so are their by-hash names.
     const releases = (tree: string) => filesBelow(path.join(tree, 'dists', DIST)).filter(f => f.includes('/by-hash/')
-      && fs.readFileSync(distFile(tree, f)).toString().startsWith('Origin:')).sort();
+      && fs.readFileSync(distFile(tree, f, DIST)).toString().startsWith('Origin:')).sort();
     expect(releases(ourTree)).toEqual(releases(aptlyTree));
   });
 });
 
 describe('a flat repository, published as component main', () => {
   let u: UpstreamDist;
-  let trees: { aptly: string; ours: string };
+  let trees: Trees;
 
   beforeAll(async () => {
     u = await openUpstream('vendor', './', [], 'vendor');
@@ -483,7 +345,7 @@ describe('a flat repository, published as component main', () => {
 
 describe('an upstream listing MD5sum and SHA256 only (as Debian does)', () => {
   let u: UpstreamDist;
-  let trees: { aptly: string; ours: string };
+  let trees: Trees;
 
   beforeAll(async () => {
     u = await openUpstream('debian-like', 'trixie', ['main']);
@@ -503,16 +365,8 @@ describe('an upstream listing MD5sum and SHA256 only (as Debian does)', () => {
   });
 });
 
-/** A Release's fields without Date, Description and the checksums. */
-function releaseHead(tree: string, dist: string): Record<string, string> {
-  const { fields } = parseRelease(fs.readFileSync(path.join(tree, 'dists', dist, 'Release'), 'utf8'));
-  fields.delete('Date');
-  fields.delete('Description');
-  return Object.fromEntries(fields);
-}
-
 describe('Release fields aptly takes from upstream\'s Release or its own defaults', () => {
-  const trees = new Map<string, { aptly: string; ours: string }>();
+  const trees = new Map<string, Trees>();
   const entries = new Map<string, IndexEntry[]>();
 
   beforeAll(async () => {

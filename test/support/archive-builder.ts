@@ -39,6 +39,12 @@ export interface PackageSpec {
   readonly payloadBytes?: number;
   /** Changes the .deb's content (and so its checksum) without changing name/version/arch. */
   readonly flavor?: string;
+  /** `Source:` of the control file, e.g. 'foo' or 'foo (1.2-1)'. @default not written */
+  readonly source?: string;
+  /** Lines of the long description (after the synopsis); '' is written as ' .'. @default none */
+  readonly longDescription?: readonly string[];
+  /** More control fields, written before Description, e.g. { Homepage: 'https://x.example' }. @default none */
+  readonly fields?: Readonly<Record<string, string>>;
 }
 
 /** How the Release is signed. */
@@ -115,6 +121,8 @@ export interface DistsArchiveSpec {
   /** URL path below the server root, e.g. 'debian' or 'debian-security' (also its name in the world). */
   readonly path: string;
   readonly distributions: readonly DistributionSpec[];
+  /** Checksums left out of the Packages stanzas: ['SHA1', 'SHA512'] gives Debian's (MD5sum and SHA256 only). @default none */
+  readonly omitChecksums?: readonly ('SHA1' | 'SHA512')[];
 }
 
 /**
@@ -343,6 +351,7 @@ export async function buildDeb(pkg: PackageSpec, outFile: string): Promise<void>
     const field = (name: string, value: string | undefined) => (value ? [`${name}: ${value}`] : []);
     const control = [
       `Package: ${pkg.name}`,
+      ...field('Source', pkg.source),
       `Version: ${pkg.version}`,
       `Architecture: ${arch}`,
       'Maintainer: Fake Upstream <upstream@example.com>',
@@ -357,7 +366,9 @@ export async function buildDeb(pkg: PackageSpec, outFile: string): Promise<void>
       ...field('Breaks', pkg.breaks),
       ...field('Replaces', pkg.replaces),
       ...field('Provides', pkg.provides),
+      ...Object.entries(pkg.fields ?? {}).map(([name, value]) => `${name}: ${value}`),
       `Description: test package ${pkg.name}${pkg.flavor ? ` (${pkg.flavor})` : ''}`,
+      ...(pkg.longDescription ?? []).map((l) => ` ${l || '.'}`),
     ];
     await fs.promises.writeFile(path.join(tree, 'DEBIAN', 'control'), control.join('\n') + '\n');
     await fs.promises.mkdir(path.dirname(outFile), { recursive: true });
@@ -382,8 +393,8 @@ function poolPath(component: string, pkg: PackageSpec): string {
 }
 
 /** Stanzas of an apt-ftparchive `packages` run, by Filename. */
-async function ftparchivePackages(cwd: string, dir: string): Promise<Map<string, string>> {
-  const r = await runChecked('apt-ftparchive', ['packages', dir], { cwd });
+async function ftparchivePackages(cwd: string, dir: string, omit: readonly string[] = []): Promise<Map<string, string>> {
+  const r = await runChecked('apt-ftparchive', [...omit.flatMap((c) => ['-o', `APT::FTPArchive::${c}=false`]), 'packages', dir], { cwd });
   const stanzas = new Map<string, string>();
   for (const stanza of r.stdout.split(/\n\n+/)) {
     const m = /^Filename: (.*)$/m.exec(stanza);
@@ -460,7 +471,7 @@ async function buildDists(archive: DistsArchiveSpec, root: string, env: NodeJS.P
   const stanzas = new Map<string, string>();
   for (const component of components) {
     if (!fs.existsSync(path.join(root, 'pool', component))) continue;
-    for (const [k, v] of await ftparchivePackages(root, `pool/${component}`)) stanzas.set(k, v);
+    for (const [k, v] of await ftparchivePackages(root, `pool/${component}`, archive.omitChecksums)) stanzas.set(k, v);
   }
 
   for (const d of archive.distributions) {

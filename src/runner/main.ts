@@ -242,7 +242,7 @@ async function finishWorld(world: string, sources: SourceMirror[], ctx: SourceCo
   const { log } = ctx;
   const unavailableRecommends = await log.time('closure', () => closeWorld(world, sources, log));
   const archs = worldArchitectures(sources);
-  await Promise.all(sources.map(s => s.state.indexedBy === 'runner' ? log.time('publish', () => publishWithRunner(s, archs, log))
+  await Promise.all(sources.map(s => s.state.indexedBy === 'runner' ? log.time('publish', () => publishWithRunner(s, archs, { log, procs: ctx.procs }))
     : ctx.aptlySlots.run(() => log.time('publish', () => publishSource(s, archs, log)))));
   await Promise.all([
     log.time('judge', () => judgeWorld(world, sources, ctx)),

@@ -61,24 +61,44 @@ function snapshotCommands(mirrorsByComponent: ReadonlyMap<string, readonly strin
   return { commands, snapshots };
 }
 
+/** What a published Release says of itself besides its contents (aptly's fields, in one place for both ways of publishing). */
+export interface PublishedReleaseFields {
+  readonly origin: string;
+  readonly label: string;
+  readonly suite: string;
+  /** Upstream's (a backports pocket's `yes`: apt installs from it only when asked). */
+  readonly notAutomatic?: string;
+  readonly butAutomaticUpgrades?: string;
+}
+
 /**
  * Origin, Label and Suite of the published Release: the source's own, else upstream's, else
- * aptly's defaults (`<prefix> <distribution>`, and the distribution); one line each.
+ * aptly's defaults (`<prefix> <distribution>`, and the distribution); NotAutomatic and
+ * ButAutomaticUpgrades as upstream says, as aptly copies them from a mirror. One line each.
  */
-export function publishedReleaseFields(source: Pick<PublishedSource, 'id' | 'config' | 'release'>): { origin: string; label: string; suite: string } {
+export function publishedReleaseFields(source: Pick<PublishedSource, 'id' | 'config' | 'release'>): PublishedReleaseFields {
   const { config } = source;
   const upstreamField = (name: string) => field(source.release.fields, name) || undefined;
   const fallback = `${config.prefix} ${config.publishDistribution}`;
-  const origin = config.origin || upstreamField('Origin') || fallback;
-  const label = config.label || upstreamField('Label') || fallback;
-  const suite = config.suite || upstreamField('Suite') || config.publishDistribution;
-  for (const v of [origin, label, suite]) {
-    if (/[\p{Cc}]/u.test(v)) throw new BuildError(`${source.id}: origin/label/suite must be one line: ${JSON.stringify(v)}`);
+  const fields = {
+    origin: config.origin || upstreamField('Origin') || fallback,
+    label: config.label || upstreamField('Label') || fallback,
+    suite: config.suite || upstreamField('Suite') || config.publishDistribution,
+    notAutomatic: upstreamField('NotAutomatic'),
+    butAutomaticUpgrades: upstreamField('ButAutomaticUpgrades'),
+  };
+  for (const v of Object.values(fields)) {
+    if (v !== undefined && /[\p{Cc}]/u.test(v)) throw new BuildError(`${source.id}: the published Release's fields (origin, label, suite, upstream's NotAutomatic) must be one line: ${JSON.stringify(v)}`);
   }
-  return { origin, label, suite };
+  return fields;
 }
 
+/**
+ * aptly's arguments for them. NotAutomatic and ButAutomaticUpgrades explicitly: aptly copies them
+ * from a mirror's snapshot, but not through `snapshot merge` (a component of several mirrors).
+ */
 function releaseFieldArgs(source: PublishedSource): string[] {
-  const { origin, label, suite } = publishedReleaseFields(source);
-  return [`-origin=${origin}`, `-label=${label}`, `-suite=${suite}`];
+  const f = publishedReleaseFields(source);
+  return [`-origin=${f.origin}`, `-label=${f.label}`, `-suite=${f.suite}`,
+    ...(f.notAutomatic ? [`-notautomatic=${f.notAutomatic}`] : []), ...(f.butAutomaticUpgrades ? [`-butautomaticupgrades=${f.butAutomaticUpgrades}`] : [])];
 }

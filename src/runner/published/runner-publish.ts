@@ -7,39 +7,52 @@ import { writeDist } from './dist-writer';
 import { PublishedPackage } from './packages-file';
 import { publishedPoolPath } from './pool-layout';
 import { plural } from '../../util/plural';
+import { Aptly } from '../aptly/aptly';
 import { PublishedSource, publishedReleaseFields } from '../aptly/publish';
 import { IndexEntry, totalSize } from '../deb/packages-index';
 import { BuildLog, humanBytes } from '../log';
 import { UpstreamCache } from '../net/fetcher';
 import { upstreamFilename } from '../net/verified-download';
-import { BuildError } from '../proc';
+import { BuildError, ChildProcesses } from '../proc';
 
 /**
  * Whether the runner may write a source's indexes: not when its aptly config asks for what only
- * aptly writes (Contents indexes, `skipContentsPublishing: false`).
+ * aptly writes (Contents indexes, `skipContentsPublishing: false`; source packages,
+ * `downloadSourcePackages: true`).
  */
 export function runnerCanIndex(aptlyConf: Readonly<Record<string, unknown>>): boolean {
-  return aptlyConf.skipContentsPublishing !== false;
+  return aptlyConf.skipContentsPublishing !== false && aptlyConf.downloadSourcePackages !== true;
 }
 
 /** What the runner's publishing reads of a mirrored source (source-state.ts's SourceMirror is one). */
 export interface IndexedSource extends Omit<PublishedSource, 'services' | 'state'> {
   readonly work: string;
-  readonly services: { readonly cache: Pick<UpstreamCache, 'fileOf'> };
+  /** The upstream cache (the verified files), and aptly's config of the source (its skipBz2Publishing). */
+  readonly services: { readonly cache: Pick<UpstreamCache, 'fileOf'>; readonly aptly: Pick<Aptly, 'config'> };
   readonly state: Pick<PublishedSource['state'], 'mirrors'> & { readonly mirrored: readonly IndexEntry[] };
 }
 
-export async function publishWithRunner(source: IndexedSource, publishArchs: readonly string[], log: BuildLog): Promise<void> {
+export async function publishWithRunner(source: IndexedSource, publishArchs: readonly string[],
+  tools: { log: BuildLog; procs: ChildProcesses }): Promise<void> {
+  const { log, procs } = tools;
   const { config, id } = source;
   const root = path.join(source.work, 'root', 'public');
   const packages = await linkPool(source, path.join(root, config.prefix));
   const components = new Map<string, PublishedPackage[]>([...source.state.mirrors.keys()].map(c => [c, []]));
   for (const p of packages) components.get(p.entry.component)?.push(p);
   const fields = publishedReleaseFields(source);
-  await writeDist(root, { prefix: config.prefix, distribution: config.publishDistribution, ...fields, archs: publishArchs, components });
+  const skipBz2 = JSON.parse(await fs.promises.readFile(source.services.aptly.config, 'utf8')).skipBz2Publishing === true;
+  const bzip2 = skipBz2 ? undefined : (file: string) => compressBz2(file, procs, id);
+  await writeDist(root, { prefix: config.prefix, distribution: config.publishDistribution, ...fields, archs: publishArchs, components, bzip2 });
   const bytes = totalSize(source.state.mirrored);
   log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${[...components.keys()].join(', ')}): `
     + `${plural(source.state.mirrored.length, 'package')}, ${humanBytes(bytes)}`);
+}
+
+/** `<file>.bz2` next to `file`, as aptly publishes it unless skipBz2Publishing. */
+async function compressBz2(file: string, procs: ChildProcesses, id: string): Promise<void> {
+  const r = await procs.run('bzip2', ['-k', '-f', '-9', file]);
+  if (r.code !== 0) throw new BuildError(`${id}: bzip2 failed on ${file}: ${r.stderr.trim() || `exit ${r.code}`}`);
 }
 
 /** Links every mirrored package's file into `<prefix>/pool`; two different files for one pool path fail the build. */

@@ -3,7 +3,8 @@
 // by aptly (mirror, snapshot, publish, as aptly/publish.ts runs it) and by publishWithRunner,
 // must give the same pool, the same packages in the same order with the same field values, the
 // same small Releases and a distribution Release listing the same files; apt reads ours. The
-// differences found that are not deliberate are `test.failing` cases marked KNOWN DIFFERENCE.
+// differences it found (NotAutomatic, aptly's default Origin/Label/Suite) are fixed; the deliberate
+// ones are named where they are accepted.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -20,12 +21,14 @@ import { NameIndex } from '../../../src/runner/deb/name-index';
 import { IndexEntry } from '../../../src/runner/deb/packages-index';
 import { BuildLog } from '../../../src/runner/log';
 import { Fetcher, UpstreamCache } from '../../../src/runner/net/fetcher';
+import { LocalUpstreamServer } from '../../../src/runner/net/local-upstream';
 import { fetchVerified } from '../../../src/runner/net/verified-download';
 import { setupSigning } from '../../../src/runner/pgp/release-signer';
 import { ChildProcesses } from '../../../src/runner/proc';
 import { publishWithRunner } from '../../../src/runner/published/runner-publish';
 import { finishRelease } from '../../../src/runner/release-writer';
 import { SourceMirror } from '../../../src/runner/source-state';
+import { serveSubset } from '../../../src/runner/subset-index';
 import { followedRelations, planSource } from '../../../src/runner/subset-plan';
 import { loadUpstream } from '../../../src/runner/upstream/indexes';
 import { fetchRelease, ReleaseInfo } from '../../../src/runner/upstream/release';
@@ -207,6 +210,14 @@ async function publishWithAptly(name: string, u: UpstreamDist, packages: readonl
   return tree;
 }
 
+/** The source's aptly config as the build writes it (MiniMirror's defaults: Packages.bz2 published). */
+async function aptlyConfOf(work: string): Promise<string> {
+  const conf = path.join(work, 'aptly.conf');
+  await fs.promises.mkdir(work, { recursive: true });
+  await writeAptlyConfig(conf, {}, { rootDir: path.join(work, 'root'), archs: ARCHS, verify: false, recommends: true });
+  return conf;
+}
+
 /**
  * The runner's way: the chosen files downloaded and verified into the upstream cache, then
  * publishWithRunner. The source is the part of a SourceMirror that publishing reads, with real
@@ -220,12 +231,12 @@ async function publishOurs(name: string, u: UpstreamDist, packages: readonly Ind
     work,
     config: configOf(u),
     release: u.release,
-    services: { cache: u.cache },
+    services: { cache: u.cache, aptly: { config: await aptlyConfOf(work) } },
     state: { mirrors: new Map(u.published.map(c => [c, []])), mirrored: [...packages], indexedBy: 'runner' },
   } as unknown as SourceMirror;
   const log = new BuildLog();
   jest.spyOn(log, 'step').mockImplementation(() => undefined);
-  await publishWithRunner(source, ARCHS, log);
+  await publishWithRunner(source, ARCHS, { log, procs });
   return path.join(work, 'root', 'public', PREFIX);
 }
 
@@ -293,8 +304,8 @@ describe('the distribution Release', () => {
     expect(ours.get('Components')).toBe('contrib main');
   });
 
-  test('every file it lists exists with that size and all four hashes; aptly lists the same files plus its .bz2', () => {
-    expect(expectSameReleaseFiles({ aptly: aptlyTree, ours: ourTree }, DIST)).toHaveLength(COMPONENTS.length * ARCHS.length * 3);
+  test('every file it lists exists with that size and all four hashes; aptly lists the same files, Packages.bz2 included', () => {
+    expect(expectSameReleaseFiles({ aptly: aptlyTree, ours: ourTree }, DIST)).toHaveLength(COMPONENTS.length * ARCHS.length * 4);
   });
 
   test('every by-hash file exists and is the file it names; aptly has the same by-hash directories', () => {
@@ -337,7 +348,7 @@ describe('a flat repository, published as component main', () => {
   });
 
   test('the Release has aptly\'s fields and lists the same files', () => {
-    expect(expectSameReleaseFiles(trees, 'vendor')).toHaveLength(ARCHS.length * 3);
+    expect(expectSameReleaseFiles(trees, 'vendor')).toHaveLength(ARCHS.length * 4);
     expect(releaseHead(trees.ours, 'vendor')).toEqual(releaseHead(trees.aptly, 'vendor'));
     expect(releaseHead(trees.ours, 'vendor')).toMatchObject({ Origin: 'Vendor', Label: 'Vendor Tools', Suite: 'stable', Codename: 'vendor', Components: 'main' });
   });
@@ -361,7 +372,7 @@ describe('an upstream listing MD5sum and SHA256 only (as Debian does)', () => {
       expectSameIndex(trees, 'trixie', 'main', a, u.entries);
       expectSameSmallFiles(trees, 'trixie', 'main', a);
     }
-    expect(expectSameReleaseFiles(trees, 'trixie')).toHaveLength(ARCHS.length * 3);
+    expect(expectSameReleaseFiles(trees, 'trixie')).toHaveLength(ARCHS.length * 4);
   });
 });
 
@@ -388,16 +399,13 @@ describe('Release fields aptly takes from upstream\'s Release or its own default
     expectSameIndex(t, dist, 'main', 'amd64', entries.get(dist)!);
     expect(packagesOf(t.ours, 'main', 'arm64', dist)).toBe('');
     expect(packagesOf(t.aptly, 'main', 'arm64', dist)).toBe('');
-    expect(expectSameReleaseFiles(t, dist)).toHaveLength(ARCHS.length * 3);
+    expect(expectSameReleaseFiles(t, dist)).toHaveLength(ARCHS.length * 4);
   });
 
-  // KNOWN DIFFERENCE, a defect in src/runner/published/dist-writer.ts (distRelease) and
-  // aptly/publish.ts (publishedReleaseFields gives '' where aptly has defaults): `test.failing`
-  // passes while ours differs; once fixed, make these plain tests.
-  test.failing.each([
-    [BACKPORTS, 'NotAutomatic: yes and ButAutomaticUpgrades: yes from upstream (ours drops them: apt would install and upgrade from backports by default)'],
-    [PLAIN, 'Origin and Label "debian plain" and Suite "plain" (ours writes them empty, in the small Releases too)'],
-  ])('KNOWN DIFFERENCE: the %s Releases (the distribution\'s and each binary-<arch>/Release) have the fields aptly writes: %s', (dist) => {
+  test.each([
+    [BACKPORTS, 'NotAutomatic: yes and ButAutomaticUpgrades: yes from upstream (without them apt would install and upgrade from backports by default)'],
+    [PLAIN, 'Origin and Label "debian plain" and Suite "plain", in the small Releases too'],
+  ])('the %s Releases (the distribution\'s and each binary-<arch>/Release) have the fields aptly writes: %s', (dist) => {
     const { aptly: a, ours: o } = trees.get(dist)!;
     expect(releaseHead(o, dist)).toEqual(releaseHead(a, dist));
     for (const arch of ARCHS) expectSameSmallFiles({ aptly: a, ours: o }, dist, 'main', arch);
@@ -407,30 +415,35 @@ describe('Release fields aptly takes from upstream\'s Release or its own default
 describe('the runner\'s plan (subset-plan.ts) with a dependency found in two components', () => {
   let aptlyPool: string[];
   let ourPool: string[];
+  let wholeIndexPool: string[];
   let refs: readonly string[];
 
   beforeAll(async () => {
     const plan = planSource({ upstream: NameIndex.of(upstream.entries), queries: ['extra-tool'], archs: ARCHS, follow: followedRelations({}, true) })!;
     refs = plan.refs ?? [];
-    // What source-mirror.ts's planAndServe gives the runner to publish; aptly gets these packages' refs, as its mirrors would.
+    // What source-mirror.ts's planAndServe gives the runner to publish.
     const runnerChosen = plan.universe.filter(e => plan.entries.has(e));
-    const [a, o] = await Promise.all([publishWithAptly('aptly-plan', upstream, runnerChosen), publishOurs('ours-plan', upstream, runnerChosen)]);
-    [aptlyPool, ourPool] = [filesBelow(path.join(a, 'pool')), filesBelow(path.join(o, 'pool'))];
+    // aptly as the build ran it for such a plan: from the loopback server, which serves it an index of the chosen entries only.
+    const server = await LocalUpstreamServer.start([upstream.cache]);
+    try {
+      const where = { info: upstream.release, components: upstream.components, archs: ARCHS };
+      await serveSubset({ cache: upstream.cache, upstream: upstream.entries, entries: new Set(runnerChosen), where });
+      const [a, o, whole] = await Promise.all([publishWithAptly('aptly-plan', { ...upstream, url: server.urlFor(0) }, runnerChosen),
+        publishOurs('ours-plan', upstream, runnerChosen), publishWithAptly('aptly-plan-whole', upstream, runnerChosen)]);
+      [aptlyPool, ourPool, wholeIndexPool] = [filesBelow(path.join(a, 'pool')), filesBelow(path.join(o, 'pool')), filesBelow(path.join(whole, 'pool'))];
+    } finally {
+      await server.stop();
+    }
   });
 
-  test('aptly, the oracle: mirrors filtered by the plan\'s refs take the dependency from both components', () => {
+  test('aptly reading the index the build served it publishes the dependency once, in the component the plan chose, as the runner does', () => {
     expect(refs).toContain('shared_1.0_all');
-    expect(aptlyPool).toEqual(expect.arrayContaining(['contrib/s/shared/shared_1.0_all.deb', 'main/s/shared/shared_1.0_all.deb']));
+    expect(ourPool).toEqual(aptlyPool);
+    expect(ourPool.filter(f => f.endsWith('/shared_1.0_all.deb'))).toEqual(['main/s/shared/shared_1.0_all.deb']);
   });
 
-  // KNOWN DIFFERENCE, a defect in src/runner/source-mirror.ts (planAndServe: `chosen` holds the
-  // plan's entries, one per dependency, where aptly's mirrors take the plan's component-less
-  // `name_version_arch` refs in every component): aptly publishes such a dependency in both
-  // components, the runner in the first only. `runnerChosen` above repeats planAndServe's rule
-  // (not exported): a fix should export the rule for this test to call. `test.failing` passes
-  // while they differ; once fixed, make it a plain test.
-  test.failing('KNOWN DIFFERENCE: the runner publishes the same pool as aptly', () => {
-    expect(ourPool).toEqual(aptlyPool);
+  test('(why the build serves aptly that index: from the whole index, refs without a component take the dependency from both components)', () => {
+    expect(wholeIndexPool).toEqual(expect.arrayContaining(['contrib/s/shared/shared_1.0_all.deb', 'main/s/shared/shared_1.0_all.deb']));
   });
 });
 

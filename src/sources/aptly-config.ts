@@ -49,14 +49,16 @@ export interface AptlyConfigProps {
    */
   readonly dependencyFollowSource?: boolean;
   /**
-   * Mirror source packages too.
+   * Mirror source packages too. Such a source is mirrored and published by aptly rather than
+   * indexed by the build runner itself.
    * @default false
    */
   readonly downloadSourcePackages?: boolean;
   /**
    * Do not publish `Contents` indices (file lists for `apt-file`, which apt itself never reads).
-   * Set `false` to publish them: aptly then reads every package's file list, the larger part of
-   * a publish (see the README's *Build speed*).
+   * Set `false` to publish them: the source is then mirrored and published by aptly (the build
+   * runner writes no Contents), which reads every package's file list, the larger part of a
+   * publish (see the README's *Build speed*).
    * @default true
    */
   readonly skipContentsPublishing?: boolean;

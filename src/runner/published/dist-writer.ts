@@ -20,8 +20,8 @@ export interface DistSpec {
   /** Upstream's NotAutomatic and ButAutomaticUpgrades (a backports pocket's), as aptly copies them. */
   readonly notAutomatic?: string;
   readonly butAutomaticUpgrades?: string;
-  /** Compresses a written file to `<file>.bz2` (the bzip2 tool); undefined: no Packages.bz2 (aptly's skipBz2Publishing). */
-  readonly bzip2?: (file: string) => Promise<void>;
+  /** Compresses written files, each to `<file>.bz2` (one bzip2 process); undefined: no Packages.bz2 (aptly's skipBz2Publishing). */
+  readonly bzip2?: (files: readonly string[]) => Promise<void>;
   /** Client architectures (every component gets a Packages file for each, empty or not). */
   readonly archs: readonly string[];
   /** Packages by component, in the order the Release lists the components (sorted, as aptly does). */
@@ -48,9 +48,9 @@ export async function writeDist(root: string, spec: DistSpec): Promise<void> {
       const text = Buffer.from(packagesText(spec.components.get(component)!, arch));
       const files: Array<[string, Buffer]> = [['Packages', text], ['Packages.gz', zlib.gzipSync(text)], ['Release', Buffer.from(archRelease(spec, component, arch))]];
       written.push(...await Promise.all(files.map(([name, data]) => writeIndex(dir, path.posix.join(rel, name), data))));
-      if (spec.bzip2) written.push(await compressed(dir, path.posix.join(rel, 'Packages'), spec.bzip2));
     }
   }
+  if (spec.bzip2) written.push(...await compressed(dir, written.filter(f => f.rel.endsWith('/Packages')).map(f => f.rel), spec.bzip2));
   await fs.promises.writeFile(path.join(dir, 'Release'), distRelease(spec, archs, written));
 }
 
@@ -62,10 +62,10 @@ async function writeIndex(dir: string, rel: string, data: Buffer): Promise<Index
   return indexed(dir, rel, data);
 }
 
-/** `<rel>.bz2`, compressed from the written `rel` by `bzip2`, and its by-hash copies. */
-async function compressed(dir: string, rel: string, bzip2: (file: string) => Promise<void>): Promise<IndexFile> {
-  await bzip2(path.join(dir, rel));
-  return indexed(dir, `${rel}.bz2`, await fs.promises.readFile(path.join(dir, `${rel}.bz2`)));
+/** `<rel>.bz2` of each written `rel`, compressed by `bzip2`, and their by-hash copies. */
+async function compressed(dir: string, rels: readonly string[], bzip2: (files: readonly string[]) => Promise<void>): Promise<IndexFile[]> {
+  await bzip2(rels.map(rel => path.join(dir, rel)));
+  return Promise.all(rels.map(async rel => indexed(dir, `${rel}.bz2`, await fs.promises.readFile(path.join(dir, `${rel}.bz2`)))));
 }
 
 /** The hashes of a written index file, which is linked under by-hash/ by each. */

@@ -42,17 +42,18 @@ export async function publishWithRunner(source: IndexedSource, publishArchs: rea
   for (const p of packages) components.get(p.entry.component)?.push(p);
   const fields = publishedReleaseFields(source);
   const skipBz2 = JSON.parse(await fs.promises.readFile(source.services.aptly.config, 'utf8')).skipBz2Publishing === true;
-  const bzip2 = skipBz2 ? undefined : (file: string) => compressBz2(file, procs, id);
+  const bzip2 = skipBz2 ? undefined : (files: readonly string[]) => compressBz2(files, procs, id);
   await writeDist(root, { prefix: config.prefix, distribution: config.publishDistribution, ...fields, archs: publishArchs, components, bzip2 });
   const bytes = totalSize(source.state.mirrored);
   log.step(`${id}: published ${config.prefix}/dists/${config.publishDistribution} (${[...components.keys()].join(', ')}): `
     + `${plural(source.state.mirrored.length, 'package')}, ${humanBytes(bytes)}`);
 }
 
-/** `<file>.bz2` next to `file`, as aptly publishes it unless skipBz2Publishing. */
-async function compressBz2(file: string, procs: ChildProcesses, id: string): Promise<void> {
-  const r = await procs.run('bzip2', ['-k', '-f', '-9', file]);
-  if (r.code !== 0) throw new BuildError(`${id}: bzip2 failed on ${file}: ${r.stderr.trim() || `exit ${r.code}`}`);
+/** `<file>.bz2` next to each file, as aptly publishes them unless skipBz2Publishing: one bzip2 process. */
+async function compressBz2(files: readonly string[], procs: ChildProcesses, id: string): Promise<void> {
+  if (!files.length) return;
+  const r = await procs.run('bzip2', ['-k', '-f', '-9', '--', ...files]);
+  if (r.code !== 0) throw new BuildError(`${id}: bzip2 failed: ${r.stderr.trim() || `exit ${r.code}`}`);
 }
 
 /** Links every mirrored package's file into `<prefix>/pool`; two different files for one pool path fail the build. */

@@ -9,11 +9,14 @@ import * as path from 'path';
 import { UpstreamCache } from './fetcher';
 import { plural } from '../../util/plural';
 import { fieldOf, IndexEntry, packageSize } from '../deb/packages-index';
-import { BuildError } from '../proc';
+import { BuildError, pool } from '../proc';
 import { DiskFullError } from '../workspace-room';
 
 /** The checksum fields a stanza may give, strongest first, with node's name for each. */
 const CHECKSUMS: ReadonlyArray<readonly [string, string, number]> = [['SHA512', 'sha512', 128], ['SHA256', 'sha256', 64], ['SHA1', 'sha1', 40], ['MD5sum', 'md5', 32]];
+
+/** Package files checked at once (hashing is CPU-bound on the main thread; more only holds more buffers). */
+const VERIFY_CONCURRENCY = 8;
 
 /** What a package file must be: its size and strongest listed checksum. */
 export interface ExpectedFile {
@@ -50,7 +53,8 @@ export async function fetchVerified(entries: readonly IndexEntry[], cache: Upstr
   const files = new Map<string, ExpectedFile>();
   for (const e of entries) files.set(upstreamFilename(e, o.id), expectedFile(e, o.id));
   const fetched = await cache.prefetch([...files.keys()], o.concurrency);
-  await Promise.all([...files].map(async ([rel, expected]) => {
+  // A few at a time: each check reads its file in 1 MiB chunks (thousands at once held gigabytes).
+  await pool([...files], VERIFY_CONCURRENCY, async ([rel, expected]) => {
     for (let attempt = 1; ; attempt++) {
       const result = attempt === 1 ? fetched.get(rel) ?? await cache.get(rel).catch((e: Error) => e) : await cache.get(rel).catch((e: Error) => e);
       if (result instanceof Error) throw result instanceof DiskFullError || result instanceof BuildError ? result : new BuildError(`${o.id}: ${result.message}`);
@@ -60,7 +64,7 @@ export async function fetchVerified(entries: readonly IndexEntry[], cache: Upstr
       if (attempt >= o.retries) throw new BuildError(`${o.id}: ${cache.urlOf(rel)}: hash mismatch after ${plural(attempt, 'attempt')}: ${problem}`);
       await cache.drop(rel);
     }
-  }));
+  });
   return files.size;
 }
 

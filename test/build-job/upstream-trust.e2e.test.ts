@@ -6,9 +6,9 @@
  */
 import * as fs from 'fs';
 import { AptClient } from '../support/apt-client';
+import { expectBuildFailed } from '../support/build-verdicts';
 import { chimeraKey, EXPIRED_KEY_SIGNED_AT, expiredKey, pastKey, revokedKey } from '../support/hostile-keys';
 import { HostileOptions, HostileUpstream, md5Only, releaseDate, setField, startHostileUpstream } from '../support/hostile-upstream';
-import { expectBuildFailed } from '../support/build-verdicts';
 import { BuildResult, BuildSourceSpec, removeBuild, runBuild } from '../support/run-build';
 import { GeneratedKey, generateSigningKey } from '../support/signing-key';
 
@@ -204,5 +204,33 @@ describe('a key_url serving several keys, one pinned', () => {
     const u = await upstream({ signers: [otherKey], servedKey: both() });
     refused(await build(u, { fingerprints: [upstreamKey.fingerprint] }), u, `signed by ${otherKey.fingerprint}, which is not pinned`);
     await aptRefuses(u, upstreamKey.publicKey, /NO_PUBKEY|not signed/);
+  });
+});
+
+describe('a signed Packages index whose stanzas an adversary chose (the runner writes the indexes: it checks each stanza as apt reads it)', () => {
+  /** apt's verdict on the same upstream: its candidate for hello, and whether it downloads it. */
+  async function aptTakes(u: HostileUpstream): Promise<{ candidate: string[]; download: { exitCode: number; output: string } }> {
+    const apt = await AptClient.create([{ uri: u.url, suite: 'stable', components: ['main'], signedBy: upstreamKey.publicKey }]);
+    try {
+      await apt.update();
+      const r = await apt.apt('apt-get', ['install', '--download-only', '-y', 'hello']);
+      return { candidate: await apt.versions('hello'), download: { exitCode: r.exitCode, output: r.stdout + r.stderr } };
+    } finally {
+      await apt.dispose();
+    }
+  }
+
+  test('a stanza that gives Version twice is refused, naming the package and the field: apt takes the last one, the build would have checked the first', async () => {
+    const u = await upstream({ signers: [upstreamKey], servedKey: upstreamKey.publicKey, packages: t => t.replace(/^(Version: 1\.0)$/m, '$1\nVersion: 9.0') });
+    expectBuildFailed(await build(u), /ERROR: up\/stable: hello 1\.0 \(all\): upstream's Packages index gives its Version field twice, so apt and the build could read different values/);
+    expect((await aptTakes(u)).candidate).toEqual(['9.0']);
+  });
+
+  test('a wrong MD5sum beside the right SHA256 is refused as a hash mismatch naming both digests; apt refuses the file too', async () => {
+    const u = await upstream({ signers: [upstreamKey], servedKey: upstreamKey.publicKey, packages: t => t.replace(/^MD5sum: [0-9a-f]+$/m, `MD5sum: ${'0'.repeat(32)}`) });
+    expectBuildFailed(await build(u), new RegExp(`ERROR: up/stable: \\S+/pool/main/h/hello/hello_1\\.0_all\\.deb: hash mismatch after \\d attempts?: MD5sum [0-9a-f]{32}, the signed Packages index lists ${'0'.repeat(32)}$`, 'm'));
+    const apt = await aptTakes(u);
+    expect(apt.download.exitCode).not.toBe(0);
+    expect(apt.download.output).toMatch(/Hash Sum mismatch/);
   });
 });

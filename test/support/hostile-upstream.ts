@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildWorld, DistsArchiveSpec, WorldSpec } from './archive-builder';
@@ -32,6 +33,11 @@ export interface HostileOptions {
   readonly servedKey: string;
   /** Rewrites the genuine Release's text before it is signed. @default unchanged */
   readonly release?: (text: string) => string;
+  /**
+   * Rewrites each uncompressed `main/binary-<arch>/Packages` (the Release then lists it with its
+   * new hashes, and no compressed variant): a signed index whose stanzas an adversary chose. @default unchanged
+   */
+  readonly packages?: (text: string) => string;
   /** Rewrites the InRelease after it was signed (a bad signature). @default unchanged */
   readonly tamper?: (inRelease: string) => string;
   /** Serve the InRelease; false: Release and Release.gpg only. @default true */
@@ -51,7 +57,16 @@ export interface HostileUpstream {
 
 export async function startHostileUpstream(options: HostileOptions): Promise<HostileUpstream> {
   const built = await buildWorld(WORLD);
-  const genuine = await fs.promises.readFile(path.join(built.publicDir, HOSTILE_ARCHIVE.path, 'dists', 'stable', 'Release'), 'utf8');
+  const distDir = path.join(built.publicDir, HOSTILE_ARCHIVE.path, 'dists', 'stable');
+  let genuine = await fs.promises.readFile(path.join(distDir, 'Release'), 'utf8');
+  const indexes: Record<string, string> = {};
+  if (options.packages) {
+    for (const arch of HOSTILE_ARCHIVE.distributions[0].architectures) {
+      const rel = `main/binary-${arch}/Packages`;
+      indexes[`/hostile/dists/stable/${rel}`] = options.packages(await fs.promises.readFile(path.join(distDir, rel), 'utf8'));
+      genuine = relisted(genuine, rel, Buffer.from(indexes[`/hostile/dists/stable/${rel}`]));
+    }
+  }
   const release = (options.release ?? (t => t))(genuine);
   const signed = await addSignatures(await clearsign(release, options.signers, options.sign), release, options.extraSignatures ?? []);
   const inRelease = (options.tamper ?? (t => t))(signed);
@@ -59,6 +74,7 @@ export async function startHostileUpstream(options: HostileOptions): Promise<Hos
   const world = await FakeWorld.start(WORLD, {
     hide: options.inRelease === false ? /\/InRelease$/ : undefined,
     files: {
+      ...indexes,
       [`${dist}/Release`]: release,
       [`${dist}/InRelease`]: inRelease,
       [`${dist}/Release.gpg`]: await detachSign(release, options.signers, options.sign),
@@ -71,6 +87,20 @@ export async function startHostileUpstream(options: HostileOptions): Promise<Hos
     keyUrl: `${world.url}/keys/upstream.asc`,
     poolRequests: () => world.requests.filter(r => r.includes('/pool/')),
   };
+}
+
+/** The Release listing `rel` with the hashes and size of `data`, and none of its compressed variants. */
+function relisted(release: string, rel: string, data: Buffer): string {
+  const algos: Record<string, string> = { MD5Sum: 'md5', SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' };
+  let section = '';
+  return release.split('\n').flatMap(line => {
+    const title = /^(\S+):/.exec(line)?.[1];
+    if (title) section = title;
+    const listed = / (\S+)$/.exec(line)?.[1];
+    if (!line.startsWith(' ') || !listed?.startsWith(rel)) return [line];
+    if (listed !== rel) return [];
+    return [` ${crypto.createHash(algos[section]).update(data).digest('hex')} ${String(data.length).padStart(16)} ${rel}`];
+  }).join('\n');
 }
 
 /** Sets (or adds after `Date`) a Release field. */

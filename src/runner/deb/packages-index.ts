@@ -46,6 +46,19 @@ export function fieldOf(block: string, name: string): string | undefined {
   return m ? m[1].replace(/\s*\n\s*/g, ' ').trim() : undefined;
 }
 
+/** The first field name a stanza gives twice (compared case-insensitively, as deb822 names are); undefined if none. */
+export function repeatedField(block: string): string | undefined {
+  const seen = new Set<string>();
+  for (const line of block.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0 || line[0] === ' ' || line[0] === '\t') continue;
+    const name = line.slice(0, colon).toLowerCase();
+    if (seen.has(name)) return line.slice(0, colon);
+    seen.add(name);
+  }
+  return undefined;
+}
+
 const depCache = new WeakMap<IndexEntry, Clause[]>();
 
 /** Pre-Depends and Depends, parsed once. */

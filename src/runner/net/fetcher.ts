@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DownloadLimits, FLOOR_BYTES_PER_SECOND, CONNECT_SECONDS, maxSeconds, rateText, sizeText, unlistedLimits } from './download-limits';
+import type { ExpectedFile } from './package-checksums';
 import type { ReleaseInfo } from '../deb/release-info';
 import { BuildLog } from '../log';
 import { BuildError, ChildProcesses, ProcResult } from '../proc';
@@ -210,6 +211,13 @@ export class Fetcher {
  * One upstream's files, downloaded once into a cache directory (concurrent requests for the same
  * path share one download). aptly reads them through `LocalUpstreamServer`.
  */
+/** A package file the runner checked: what its stanza listed, the checksums published for it (field -> hex), and the package that named it. */
+export interface VerifiedFile {
+  readonly expected: ExpectedFile;
+  readonly checksums: ReadonlyMap<string, string>;
+  readonly by: string;
+}
+
 export class UpstreamCache {
   private readonly pending = new Map<string, Promise<FetchResult>>();
   /** The upstream's verified Release, once read: index files it does not list are not asked for. */
@@ -224,6 +232,11 @@ export class UpstreamCache {
   private readonly speculative = new WeakSet<Promise<FetchResult>>();
   /** What the loopback server serves aptly instead of the cached upstream file, by path. */
   public readonly overlay: UpstreamOverlay = new Map();
+  /**
+   * Package files the runner checked (verified-download.ts), by upstream path: what the stanza
+   * that named it first listed, and the checksums the runner publishes for it.
+   */
+  public readonly verified = new Map<string, VerifiedFile>();
 
   constructor(
     public readonly upstreamUrl: string,
@@ -388,11 +401,12 @@ export class UpstreamCache {
     for (const h of hide) this.hidden.add(this.fileOf(h)!);
   }
 
-  /** Forgets a cached file (e.g. a .deb aptly has taken into its pool). */
+  /** Forgets a cached file (e.g. a .deb aptly has taken into its pool), and that it was checked. */
   public async drop(rel: string): Promise<void> {
     const file = this.fileOf(rel);
     if (!file) return;
     this.pending.delete(file);
+    this.verified.delete(path.posix.normalize(rel).replace(/^\/+/, ''));
     await fs.promises.rm(file, { force: true });
   }
 }

@@ -4,10 +4,11 @@
 import { compareVersions } from '../deb/debian-version';
 import { IndexEntry } from '../deb/packages-index';
 
-/** A package as published: its upstream entry and its path in the published pool. */
+/** A package as published: its upstream entry, its path in the published pool, and its file's checksums (field -> hex, published order). */
 export interface PublishedPackage {
   readonly entry: IndexEntry;
   readonly poolPath: string;
+  readonly checksums: ReadonlyMap<string, string>;
 }
 
 /** The Packages text of the packages of one architecture (arch:all ones included). */
@@ -25,16 +26,37 @@ function compareEntries(a: IndexEntry, b: IndexEntry): number {
   return a.architecture < b.architecture ? -1 : a.architecture > b.architecture ? 1 : 0;
 }
 
+const CHECKSUM_NAMES = new Set(['md5sum', 'sha1', 'sha256', 'sha512']);
+
 /**
- * The upstream stanza with its Filename replaced by the published one. A second Filename line
- * (which the runner did not download from) is dropped, so no client can read another path.
+ * The upstream stanza (upstream verified it; the runner refused one with a repeated field) with
+ * its Filename replaced by the published one and its checksum fields by the ones the runner
+ * checked (upstream's in lower case, plus SHA256), where upstream's first checksum was (else
+ * after the Filename). CR line ends go.
  */
 export function publishedStanza(p: PublishedPackage): string {
-  let first = true;
-  return p.entry.stanza.split('\n').flatMap(line => {
-    if (!/^filename:/i.test(line)) return [line];
-    if (!first) return [];
-    first = false;
-    return [`Filename: ${p.poolPath}`];
-  }).join('\n');
+  const sums = [...p.checksums].map(([field, hex]) => `${field}: ${hex}`);
+  const out: string[] = [];
+  let placed = false;
+  let skipping = false;
+  let filenameAt = -1;
+  for (const raw of p.entry.stanza.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (/^[ \t]/.test(line)) {
+      if (!skipping) out.push(line);
+      continue;
+    }
+    const name = line.slice(0, Math.max(0, line.indexOf(':'))).toLowerCase();
+    skipping = name === 'filename' || CHECKSUM_NAMES.has(name);
+    if (name === 'filename' && filenameAt < 0) {
+      filenameAt = out.push(`Filename: ${p.poolPath}`);
+    } else if (CHECKSUM_NAMES.has(name) && !placed) {
+      placed = true;
+      out.push(...sums);
+    } else if (!skipping) {
+      out.push(line);
+    }
+  }
+  if (!placed) out.splice(filenameAt < 0 ? out.length : filenameAt, 0, ...sums);
+  return out.join('\n');
 }

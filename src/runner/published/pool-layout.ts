@@ -15,7 +15,6 @@ export function publishedPoolPath(e: IndexEntry, id: string): string {
       + 'leave it, and the queries that pull it in, out of packages.txt');
   }
   const file = path.posix.basename(upstreamFilename(e, id));
-  if (file.startsWith('.')) throw new BuildError(`${id}: ${e.name} ${e.version} (${e.architecture}): upstream's Filename ${JSON.stringify(file)} is no package file name`);
   const dir = source.startsWith('lib') ? source.slice(0, 4) : source.slice(0, 1);
   return path.posix.join('pool', e.component, dir, source, file);
 }

@@ -28,7 +28,7 @@ export function runnerCanIndex(aptlyConf: Readonly<Record<string, unknown>>): bo
 export interface IndexedSource extends Omit<PublishedSource, 'services' | 'state'> {
   readonly work: string;
   /** The upstream cache (the verified files), and aptly's config of the source (its skipBz2Publishing). */
-  readonly services: { readonly cache: Pick<UpstreamCache, 'fileOf'>; readonly aptly: Pick<Aptly, 'config'> };
+  readonly services: { readonly cache: Pick<UpstreamCache, 'fileOf' | 'verified'>; readonly aptly: Pick<Aptly, 'config'> };
   readonly state: Pick<PublishedSource['state'], 'mirrors'> & { readonly mirrored: readonly IndexEntry[] };
 }
 
@@ -69,9 +69,11 @@ async function linkPool(source: IndexedSource, prefixDir: string): Promise<Publi
     if (before !== undefined && before !== from) {
       throw new BuildError(`${id}: ${before} and ${from} upstream would both be published as ${poolPath}: the upstream index is inconsistent`);
     }
+    const verified = source.services.cache.verified.get(from);
+    if (!verified) throw new BuildError(`${id}: ${from} was not checked before publishing (a bug in the build runner)`);
     if (before === undefined) links.push([source.services.cache.fileOf(from)!, path.join(prefixDir, poolPath)]);
     byPath.set(poolPath, from);
-    packages.push({ entry, poolPath });
+    packages.push({ entry, poolPath, checksums: verified.checksums });
   }
   const dirs = new Map<string, Promise<unknown>>();
   await Promise.all(links.map(async ([file, target]) => {

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { parseIndex } from '../../../src/runner/deb/packages-index';
 import { BuildLog } from '../../../src/runner/log';
 import { Fetcher, UpstreamCache } from '../../../src/runner/net/fetcher';
-import { expectedFile, fetchVerified } from '../../../src/runner/net/verified-download';
+import { fetchVerified } from '../../../src/runner/net/verified-download';
 import { BuildError, ChildProcesses } from '../../../src/runner/proc';
 
 const procs = new ChildProcesses();
@@ -68,19 +68,31 @@ describe('fetchVerified', () => {
     expect(requests).toHaveLength(2);
   });
 
+  test('GIVEN a wrong MD5sum beside a right SHA256 THEN the file is refused as apt would refuse it', async () => {
+    answers = [GOOD];
+    const wrong = hash('md5', BAD);
+    const err = await fetchVerified([entry(`MD5sum: ${wrong}\nSHA256: ${hash('sha256', GOOD)}`)], cache, { concurrency: 4, retries: 1, id: 'debian/bookworm' }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(new RegExp(`hash mismatch after 1 attempt: MD5sum ${hash('md5', GOOD)}, the signed Packages index lists ${wrong}$`));
+  });
+
+  test('GIVEN two stanzas naming one file THEN it is downloaded once when they agree, and the build fails naming both when they do not', async () => {
+    answers = [GOOD];
+    const other = parseIndex(`Package: pkg-alias\nVersion: 2\nArchitecture: all\nFilename: ./pool/main/p/pkg/pkg_1_all.deb\nSize: ${GOOD.length}\n`
+      + `SHA256: ${hash('sha256', GOOD)}`, 0, 'main')[0];
+    expect(await fetchVerified([entry(`SHA256: ${hash('sha256', GOOD)}`), other], cache, { concurrency: 4, retries: 1, id: 'debian/bookworm' })).toBe(1);
+    expect(requests).toHaveLength(1);
+    expect(cache.verified.get('pool/main/p/pkg/pkg_1_all.deb')?.checksums.get('SHA256')).toBe(hash('sha256', GOOD));
+    // A later stanza (the world closure's) that disagrees with what was checked.
+    const liar = parseIndex(`Package: pkg-evil\nVersion: 3\nArchitecture: all\nFilename: pool/main/p/pkg/pkg_1_all.deb\nSize: ${BAD.length}\nSHA256: ${hash('sha256', BAD)}`, 0, 'main')[0];
+    const err = await fetchVerified([liar], cache, { concurrency: 4, retries: 1, id: 'debian/bookworm' }).catch((e: Error) => e);
+    expect((err as Error).message).toBe('debian/bookworm: pkg 1 (all) and pkg-evil 3 (all) both name pool/main/p/pkg/pkg_1_all.deb in upstream\'s Packages index, '
+      + 'with different sizes or checksums: apt would refuse the file for one of them; the index is inconsistent (ask upstream, or leave one of them out of packages.txt)');
+    expect(requests).toHaveLength(1);
+  });
+
   test('GIVEN a file of another size THEN the size is what the error names (curl stops at the listed size: a longer file fails to download)', async () => {
     answers = [GOOD.subarray(0, 5)];
     const err = await fetchVerified([entry(`SHA256: ${hash('sha256', GOOD)}`)], cache, { concurrency: 4, retries: 1, id: 'debian/bookworm' }).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/hash mismatch after 1 attempt: 5 bytes, the signed Packages index lists 17$/);
-  });
-});
-
-describe('expectedFile', () => {
-  test('GIVEN several checksums THEN the strongest; none THEN a BuildError', () => {
-    expect(expectedFile(entry(`MD5sum: ${hash('md5', GOOD)}\nSHA1: ${hash('sha1', GOOD)}`), 'x')).toEqual({ size: 17, algo: 'sha1', field: 'SHA1', digest: hash('sha1', GOOD) });
-    expect(expectedFile(entry(`SHA256: ${hash('sha256', GOOD)}\nSHA512: ${hash('sha512', GOOD)}`), 'x').algo).toBe('sha512');
-    // A malformed value is no checksum: the next one is taken.
-    expect(expectedFile(entry(`SHA256: xyz\nMD5sum: ${hash('md5', GOOD)}`), 'x').algo).toBe('md5');
-    expect(() => expectedFile(entry('SHA256: 12'), 'debian/bookworm')).toThrow(/^debian\/bookworm: pkg 1 \(all\) has no checksum in upstream's Packages index/);
   });
 });

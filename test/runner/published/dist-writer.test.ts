@@ -24,7 +24,7 @@ const spec: DistSpec = {
   label: 'Debian',
   suite: 'stable',
   archs: ['arm64', 'amd64'],
-  components: new Map([['main', entries.map(entry => ({ entry, poolPath: `pool/main/${entry.name[0]}/${entry.name}/${entry.name}.deb` }))], ['contrib', []]]),
+  components: new Map([['main', entries.map(entry => ({ entry, poolPath: `pool/main/${entry.name[0]}/${entry.name}/${entry.name}.deb`, checksums: new Map() }))], ['contrib', []]]),
 };
 
 let dir: string;

@@ -302,6 +302,7 @@ describe('the distribution Release', () => {
       expect(`${f}: ${ours.get(f)}`).toBe(`${f}: ${theirs.get(f)}`);
     }
     expect(ours.get('Components')).toBe('contrib main');
+    expect([...ours.keys()]).toEqual([...theirs.keys()]);
   });
 
   test('every file it lists exists with that size and all four hashes; aptly lists the same files, Packages.bz2 included', () => {
@@ -408,6 +409,8 @@ describe('Release fields aptly takes from upstream\'s Release or its own default
   ])('the %s Releases (the distribution\'s and each binary-<arch>/Release) have the fields aptly writes: %s', (dist) => {
     const { aptly: a, ours: o } = trees.get(dist)!;
     expect(releaseHead(o, dist)).toEqual(releaseHead(a, dist));
+    // In aptly's order too (toEqual ignores the order of keys).
+    expect(Object.keys(releaseHead(o, dist))).toEqual(Object.keys(releaseHead(a, dist)));
     for (const arch of ARCHS) expectSameSmallFiles({ aptly: a, ours: o }, dist, 'main', arch);
   });
 });

@@ -3,8 +3,6 @@
 // runner publishes for it: upstream's checksums in lower case, plus SHA256 where upstream lists
 // none (apt downloads nothing without a SHA-2, the manifest and keep-pool go by SHA256; aptly
 // added the checksums it computed too).
-import * as crypto from 'crypto';
-import * as fs from 'fs';
 import { IndexEntry, repeatedField } from '../deb/packages-index';
 import { BuildError } from '../proc';
 
@@ -50,17 +48,24 @@ export function sameFile(a: ExpectedFile, b: ExpectedFile): boolean {
   return a.size === b.size && [...a.digests].every(([field, digest]) => (b.digests.get(field) ?? digest) === digest);
 }
 
-/** The file checked against `expected`: how it differs (size, else the strongest differing checksum), or the checksums to publish. */
-export async function checkFile(file: string, expected: ExpectedFile): Promise<{ problem: string } | { published: Map<string, string> }> {
-  const size = (await fs.promises.stat(file)).size;
+/** The checksum fields to compute for a file: the listed ones, and SHA256 (always published). */
+export function neededFields(expected: ExpectedFile): Set<string> {
+  return new Set([...expected.digests.keys(), 'SHA256']);
+}
+
+/** How a file (its size, its computed checksums) differs from `expected` (size, else the strongest differing checksum); else the checksums to publish. */
+export function compareFile(expected: ExpectedFile, size: number, computed: ReadonlyMap<string, string>)
+  : { problem: string } | { published: Map<string, string> } {
   if (size !== expected.size) return { problem: `${size} bytes, the signed Packages index lists ${expected.size}` };
-  const wanted = CHECKSUM_FIELDS.filter(([field]) => expected.digests.has(field) || field === 'SHA256');
-  const hashes = wanted.map(([field, algo]) => [field, crypto.createHash(algo)] as const);
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) for (const [, h] of hashes) h.update(chunk as Buffer);
-  const published = new Map(hashes.map(([field, h]) => [field, h.digest('hex')]));
   for (const [field] of [...CHECKSUM_FIELDS].reverse()) {
     const want = expected.digests.get(field);
-    if (want !== undefined && published.get(field) !== want) return { problem: `${field} ${published.get(field)}, the signed Packages index lists ${want}` };
+    const got = computed.get(field) ?? '(not computed)';
+    if (want !== undefined && got !== want) return { problem: `${field} ${got}, the signed Packages index lists ${want}` };
+  }
+  const published = new Map<string, string>();
+  for (const [field] of CHECKSUM_FIELDS) {
+    const hex = computed.get(field);
+    if (hex !== undefined && (expected.digests.has(field) || field === 'SHA256')) published.set(field, hex);
   }
   return { published };
 }

@@ -1,9 +1,11 @@
+import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseIndex } from '../../../src/runner/deb/packages-index';
-import { checkFile, expectedFile, sameFile } from '../../../src/runner/net/package-checksums';
+import { fileDigests } from '../../../src/runner/net/file-digests';
+import { compareFile, expectedFile, sameFile } from '../../../src/runner/net/package-checksums';
 
 const DATA = Buffer.from('the real package\n');
 const hash = (algo: string, data: Buffer = DATA) => crypto.createHash(algo).update(data).digest('hex');
@@ -34,25 +36,43 @@ describe('expectedFile', () => {
   });
 });
 
-describe('checkFile', () => {
-  let dir: string;
-  let file: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-sums-'));
-    file = path.join(dir, 'pkg.deb');
-    fs.writeFileSync(file, DATA);
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  test('GIVEN every listed checksum right THEN the checksums to publish: the listed ones, plus SHA256', async () => {
-    expect(await checkFile(file, expectedFile(entry(`Size: 17\nMD5sum: ${hash('md5')}\nSHA1: ${hash('sha1')}`), 'x')))
+describe('compareFile', () => {
+  test('GIVEN every listed checksum right THEN the checksums to publish: the listed ones, plus SHA256, in published order', () => {
+    const computed = new Map([['SHA256', hash('sha256')], ['SHA1', hash('sha1')], ['MD5sum', hash('md5')]]);
+    expect(compareFile(expectedFile(entry(`Size: 17\nSHA1: ${hash('sha1')}\nMD5sum: ${hash('md5')}`), 'x'), 17, computed))
       .toEqual({ published: new Map([['MD5sum', hash('md5')], ['SHA1', hash('sha1')], ['SHA256', hash('sha256')]]) });
   });
 
-  test('GIVEN one listed checksum wrong beside a right SHA256 THEN a problem naming it (apt checks every one it knows)', async () => {
+  test('GIVEN one listed checksum wrong beside a right SHA256, or another size THEN a problem naming it (apt checks every one it knows)', () => {
     const wrong = hash('md5', Buffer.from('other'));
-    expect(await checkFile(file, expectedFile(entry(`Size: 17\nMD5sum: ${wrong}\nSHA256: ${hash('sha256')}`), 'x')))
+    const computed = new Map([['MD5sum', hash('md5')], ['SHA256', hash('sha256')]]);
+    expect(compareFile(expectedFile(entry(`Size: 17\nMD5sum: ${wrong}\nSHA256: ${hash('sha256')}`), 'x'), 17, computed))
       .toEqual({ problem: `MD5sum ${hash('md5')}, the signed Packages index lists ${wrong}` });
-    expect(await checkFile(file, expectedFile(entry(`Size: 16\nSHA256: ${hash('sha256')}`), 'x'))).toEqual({ problem: '17 bytes, the signed Packages index lists 16' });
+    expect(compareFile(expectedFile(entry(`Size: 16\nSHA256: ${hash('sha256')}`), 'x'), 17, computed)).toEqual({ problem: '17 bytes, the signed Packages index lists 16' });
+    expect(compareFile(expectedFile(entry(`Size: 17\nSHA512: ${hash('sha512')}`), 'x'), 17, computed))
+      .toEqual({ problem: `SHA512 (not computed), the signed Packages index lists ${hash('sha512')}` });
+  });
+});
+
+describe('fileDigests', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-sums-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('GIVEN files and the fields each needs THEN each gets exactly those, as coreutils\' md5sum, sha1sum, sha256sum and sha512sum compute them', async () => {
+    const tools: Record<string, string> = { MD5sum: 'md5sum', SHA1: 'sha1sum', SHA256: 'sha256sum', SHA512: 'sha512sum' };
+    const wanted = new Map<string, Set<string>>();
+    for (let i = 0; i < 12; i++) {
+      const file = path.join(dir, `p${i}_1.0+b1~x_all.deb`);
+      fs.writeFileSync(file, crypto.randomBytes(1000 + i * 300_000));
+      wanted.set(file, new Set(i % 2 ? ['SHA256'] : Object.keys(tools)));
+    }
+    const digests = await fileDigests(wanted);
+    for (const [file, fields] of wanted) {
+      const byTools = new Map([...fields].map(f => [f, spawnSync(tools[f], [file], { encoding: 'utf8' }).stdout.split(' ')[0]]));
+      expect([file, digests.get(file)]).toEqual([file, byTools]);
+    }
   });
 });

@@ -1,6 +1,7 @@
 // The Packages index of one component and architecture, written by the runner: upstream's
-// stanzas as its signed index gave them, only Filename pointing into the published pool; in
-// aptly's order (name, newest version first, architecture) so the same packages give the same bytes.
+// stanzas as its signed index gave them, with Filename pointing into the published pool and the
+// checksums the runner checked; in aptly's order (name, newest version first, architecture) so
+// the same packages give the same bytes.
 import { compareVersions } from '../deb/debian-version';
 import { IndexEntry } from '../deb/packages-index';
 

@@ -4,6 +4,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { IndexEntry, indexPath } from './deb/packages-index';
+import { RELEASE_CHECKSUMS } from './deb/release-info';
 import { UpstreamCache } from './net/fetcher';
 import { overlayFiles, overlayOf, UpstreamOverlay } from './net/local-upstream';
 import { ReleaseInfo } from './upstream/release';
@@ -29,8 +30,6 @@ function packagesText(entries: readonly IndexEntry[]): string {
   return entries.map(e => `${e.stanza}\n\n`).join('');
 }
 
-const HASHES: ReadonlyArray<readonly [string, string]> = [['MD5Sum', 'md5'], ['SHA1', 'sha1'], ['SHA256', 'sha256'], ['SHA512', 'sha512']];
-
 /**
  * The Release aptly reads beside the subset: upstream's verified text with its checksum lists
  * replaced by the subset files' (aptly checks each index it reads against them) and without
@@ -47,7 +46,7 @@ export function subsetRelease(releaseText: string, files: ReadonlyMap<string, st
     if (inList || /^Acquire-By-Hash:/i.test(line) || line.trim() === '') continue;
     kept.push(line);
   }
-  for (const [title, algo] of HASHES) {
+  for (const [title, algo] of RELEASE_CHECKSUMS) {
     kept.push(`${title}:`);
     for (const [rel, text] of files) {
       const data = Buffer.from(text, 'utf8');

@@ -2,6 +2,9 @@
 // pure data, read by the fetcher, the checks and the index loader without fetching anything.
 import { field, parseParagraph } from './control';
 
+/** The checksum lists of a Release file, as titled there, with node's name for each algorithm. */
+export const RELEASE_CHECKSUMS: ReadonlyArray<readonly [string, string]> = [['MD5Sum', 'md5'], ['SHA1', 'sha1'], ['SHA256', 'sha256'], ['SHA512', 'sha512']];
+
 export interface ReleaseInfo {
   readonly fields: Map<string, string>;
   readonly components: string[];

@@ -211,6 +211,11 @@ export class Fetcher {
  * One upstream's files, downloaded once into a cache directory (concurrent requests for the same
  * path share one download). aptly reads them through `LocalUpstreamServer`.
  */
+/** A path relative to the upstream URL, normalized (`./x`, `/x` and `x` are one file; `..` stays visible to refuse). */
+export function upstreamPath(rel: string): string {
+  return path.posix.normalize(rel).replace(/^\/+/, '');
+}
+
 /** A package file the runner checked: what its stanza listed, the checksums published for it (field -> hex), and the package that named it. */
 export interface VerifiedFile {
   readonly expected: ExpectedFile;
@@ -253,14 +258,14 @@ export class UpstreamCache {
 
   /** The cache file of a path relative to the upstream URL ('dists/x/Release'), or undefined if unsafe. */
   public fileOf(rel: string): string | undefined {
-    const norm = path.posix.normalize(rel).replace(/^\/+/, '');
+    const norm = upstreamPath(rel);
     if (norm === '' || norm === '.' || norm.startsWith('..')) return undefined;
     return path.join(this.dir, norm);
   }
 
   public urlOf(rel: string): string {
     const base = this.upstreamUrl.endsWith('/') ? this.upstreamUrl : `${this.upstreamUrl}/`;
-    return base + path.posix.normalize(rel).replace(/^\/+/, '');
+    return base + upstreamPath(rel);
   }
 
   /**
@@ -360,7 +365,7 @@ export class UpstreamCache {
 
   /** Records the sizes the Packages indexes give for package files (path relative to the upstream URL). */
   public listSizes(sizes: Iterable<readonly [string, number]>): void {
-    for (const [rel, size] of sizes) if (Number.isSafeInteger(size) && size >= 0) this.listedSizes.set(path.posix.normalize(rel).replace(/^\/+/, ''), size);
+    for (const [rel, size] of sizes) if (Number.isSafeInteger(size) && size >= 0) this.listedSizes.set(upstreamPath(rel), size);
   }
 
   /**
@@ -368,7 +373,7 @@ export class UpstreamCache {
    * package files) lists, else a cap by kind (download-limits.ts).
    */
   public limitsOf(rel: string): DownloadLimits {
-    const norm = path.posix.normalize(rel).replace(/^\/+/, '');
+    const norm = upstreamPath(rel);
     const release = this.release;
     const listed = release && norm.startsWith(release.base) ? release.files.get(norm.slice(release.base.length))?.size : undefined;
     if (listed !== undefined && Number.isSafeInteger(listed) && listed >= 0) {
@@ -406,7 +411,7 @@ export class UpstreamCache {
     const file = this.fileOf(rel);
     if (!file) return;
     this.pending.delete(file);
-    this.verified.delete(path.posix.normalize(rel).replace(/^\/+/, ''));
+    this.verified.delete(upstreamPath(rel));
     await fs.promises.rm(file, { force: true });
   }
 }

@@ -3,9 +3,10 @@
 // algorithms it needs, a few files at a time (each read holds a 1 MiB buffer).
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { CHECKSUM_FIELDS } from './package-checksums';
 import { pool } from '../proc';
 
-const ALGORITHMS: Readonly<Record<string, string>> = { MD5sum: 'md5', SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' };
+const ALGORITHMS = new Map(CHECKSUM_FIELDS.map(([field, algo]) => [field, algo]));
 
 /** Files read at once. */
 const PARALLEL = 8;
@@ -14,7 +15,7 @@ const PARALLEL = 8;
 export async function fileDigests(wanted: ReadonlyMap<string, ReadonlySet<string>>): Promise<Map<string, Map<string, string>>> {
   const result = new Map<string, Map<string, string>>();
   await pool([...wanted], PARALLEL, async ([file, fields]) => {
-    const hashes = [...fields].map(field => [field, crypto.createHash(ALGORITHMS[field])] as const);
+    const hashes = [...fields].map(field => [field, crypto.createHash(ALGORITHMS.get(field)!)] as const);
     for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) for (const [, h] of hashes) h.update(chunk as Buffer);
     result.set(file, new Map(hashes.map(([field, h]) => [field, h.digest('hex')])));
   });

@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UpstreamCache } from './fetcher';
+import { HardLinks } from './hard-links';
 import { fetchVerified } from './verified-download';
 import { checkPoolNames } from '../aptly/panics';
 import { NameIndex } from '../deb/name-index';
@@ -81,8 +82,7 @@ export async function fetchIntoPool(entries: readonly IndexEntry[], cache: Upstr
     if (filename) files.set(filename, sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : undefined);
   }
   const fetched = await cache.prefetch([...files.keys()], concurrency);
-  // A hard link shares the file's blocks: the cache copy costs no space and goes with the workspace.
-  const dirs = new Map<string, Promise<unknown>>();
+  const links = new HardLinks();
   await Promise.all([...files].map(async ([rel, sha]) => {
     const file = cache.fileOf(rel);
     // This prefetch's own result (a failure is not downloaded again here, only when aptly asks),
@@ -91,11 +91,7 @@ export async function fetchIntoPool(entries: readonly IndexEntry[], cache: Upstr
     const result = fetched.get(rel) ?? await cache.get(rel).catch((e: Error) => e);
     if (result instanceof DiskFullError) throw result;
     if (!sha || !file || result !== 'ok') return;
-    const target = path.join(poolDir, sha.slice(0, 2), sha.slice(2, 4), `${sha.slice(4, 32)}_${path.posix.basename(rel)}`);
-    const dir = path.dirname(target);
-    if (!dirs.has(dir)) dirs.set(dir, fs.promises.mkdir(dir, { recursive: true }));
-    await dirs.get(dir);
-    await fs.promises.link(file, target).catch(() => fs.promises.copyFile(file, target));
+    await links.place(file, path.join(poolDir, sha.slice(0, 2), sha.slice(2, 4), `${sha.slice(4, 32)}_${path.posix.basename(rel)}`));
   }));
   return files.size;
 }

@@ -7,7 +7,7 @@
 // for the other.
 import * as fs from 'fs';
 import * as path from 'path';
-import { FetchResult, UpstreamCache } from './fetcher';
+import { FetchResult, UpstreamCache, upstreamPath } from './fetcher';
 import { fileDigests } from './file-digests';
 import { compareFile, ExpectedFile, expectedFile, neededFields, sameFile } from './package-checksums';
 import { plural } from '../../util/plural';
@@ -23,7 +23,7 @@ export function upstreamFilename(e: IndexEntry, id: string): string {
   }
   const base = path.posix.basename(filename);
   if (base.startsWith('.')) throw new BuildError(`${id}: ${e.name} ${e.version} (${e.architecture}): upstream's Filename ${JSON.stringify(filename)} names no package file`);
-  const normalized = path.posix.normalize(filename).replace(/^\/+/, '');
+  const normalized = upstreamPath(filename);
   if (normalized.startsWith('..')) {
     throw new BuildError(`${id}: ${e.name} ${e.version} (${e.architecture}): upstream's Filename ${JSON.stringify(filename)} points outside the repository`);
   }

@@ -4,6 +4,7 @@
 // the same packages give the same bytes.
 import { compareVersions } from '../deb/debian-version';
 import { IndexEntry } from '../deb/packages-index';
+import { CHECKSUM_FIELDS } from '../net/package-checksums';
 
 /** A package as published: its upstream entry, its path in the published pool, and its file's checksums (field -> hex, published order). */
 export interface PublishedPackage {
@@ -27,7 +28,7 @@ function compareEntries(a: IndexEntry, b: IndexEntry): number {
   return a.architecture < b.architecture ? -1 : a.architecture > b.architecture ? 1 : 0;
 }
 
-const CHECKSUM_NAMES = new Set(['md5sum', 'sha1', 'sha256', 'sha512']);
+const CHECKSUM_NAMES = new Set(CHECKSUM_FIELDS.map(([field]) => field.toLowerCase()));
 
 /**
  * The upstream stanza (upstream verified it; the runner refused one with a repeated field) with

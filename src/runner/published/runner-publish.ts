@@ -12,6 +12,7 @@ import { PublishedSource, publishedReleaseFields } from '../aptly/publish';
 import { IndexEntry, totalSize } from '../deb/packages-index';
 import { BuildLog, humanBytes } from '../log';
 import { UpstreamCache } from '../net/fetcher';
+import { HardLinks } from '../net/hard-links';
 import { upstreamFilename } from '../net/verified-download';
 import { BuildError, ChildProcesses } from '../proc';
 
@@ -75,12 +76,7 @@ async function linkPool(source: IndexedSource, prefixDir: string): Promise<Publi
     byPath.set(poolPath, from);
     packages.push({ entry, poolPath, checksums: verified.checksums });
   }
-  const dirs = new Map<string, Promise<unknown>>();
-  await Promise.all(links.map(async ([file, target]) => {
-    const dir = path.dirname(target);
-    if (!dirs.has(dir)) dirs.set(dir, fs.promises.mkdir(dir, { recursive: true }));
-    await dirs.get(dir);
-    await fs.promises.link(file, target).catch(() => fs.promises.copyFile(file, target));
-  }));
+  const placed = new HardLinks();
+  await Promise.all(links.map(([file, target]) => placed.place(file, target)));
   return packages;
 }

@@ -250,12 +250,12 @@ async function createAndUpdate(services: MirrorServices, mirrors: Array<{ spec: 
 /** A fetched source's aptly mirrors, made and read back, and its query check. */
 async function mirrorWithAptly(o: FetchedSource & { config: SourceConfig; index: number; cache: UpstreamCache; ctx: SourceContext }):
 Promise<SourceMirror> {
-  const { config, index, id, aptly, jobs, cache, ctx, components } = o;
+  const { config, index, id, jobs, ctx, components } = o;
   // aptly mirrors by published component, in the order they were created.
   const mirrors = new Map<string, string[]>();
   for (const { c, j, k } of jobs) mirrors.set(c.name, [...mirrors.get(c.name) ?? [], `m${j}c${k}`]);
   const flat = components.length === 0;
-  const services: SourceServices = { aptly, cache, aptlyUrl: ctx.localUrl(index), retries: ctx.retries, log: ctx.log };
+  const services = servicesOf(o);
   const keys = await createAndUpdate(services, jobs.map(({ c, j, k, filter, withDeps }) => ({
     what: `${id} ${c.name}`,
     spec: {
@@ -274,12 +274,17 @@ Promise<SourceMirror> {
   return mirroredSource(o, state, source => setMirrored(source));
 }
 
+/** The tools a fetched source's aptly work and checks go through. */
+function servicesOf(o: FetchedSource & { index: number; cache: UpstreamCache; ctx: SourceContext }): SourceServices {
+  return { aptly: o.aptly, cache: o.cache, aptlyUrl: o.ctx.localUrl(o.index), retries: o.ctx.retries, log: o.ctx.log };
+}
+
 /** A mirrored source (its packages in `state`, or set by `settle`), its queries checked. */
 async function mirroredSource(o: FetchedSource & { config: SourceConfig; index: number; cache: UpstreamCache; ctx: SourceContext },
   state: MirrorState, settle?: (source: SourceMirror) => void): Promise<SourceMirror> {
-  const { config, index, id, work, aptly, cache, ctx, queries, release, components, mirrorArchitectures, upstream } = o;
+  const { config, index, id, work, ctx, queries, release, components, mirrorArchitectures, upstream } = o;
   const { mirrors } = state;
-  const services: SourceServices = { aptly, cache, aptlyUrl: ctx.localUrl(index), retries: ctx.retries, log: ctx.log };
+  const services = servicesOf(o);
   const source: SourceMirror = { index, config, id, work, release, mirrorArchitectures, components, upstream, queries, services, state };
   settle?.(source);
   await ctx.log.time('query check', () => checkQueries(source));
